@@ -1,0 +1,71 @@
+# glassbox — see README.md. `make run` and `make check` are the two commands a user needs.
+PKGS     := ncursesw readline libpcre2-8 openblas
+CC       ?= cc
+OPT      ?= -O2
+CFLAGS   := -std=c11 -Wall -Wextra -Werror $(OPT) -g -fopenmp -ffp-contract=off \
+            -DGB_ASSETS_DIR='"$(CURDIR)/assets"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -fopenmp
+TESTLIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+
+B        := build
+SRCS     := $(filter-out src/main.c,$(wildcard src/*.c))
+OBJS     := $(SRCS:src/%.c=$(B)/obj/%.o)
+TESTS    := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
+# Unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ATESTS   := $(patsubst tests/%.c,$(B)/asan/tests/%,$(wildcard tests/test_*.c))
+AOBJS    := $(SRCS:src/%.c=$(B)/asan/obj/%.o)
+MODEL    := assets/glassbox.gguf
+
+.PHONY: all deps run check unit asan clitest bench format clean model corpus
+all: $(B)/glassbox $(MODEL)
+
+deps:
+	@sh scripts/deps.sh
+
+$(B)/obj/%.o: src/%.c $(wildcard src/*.h) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c $< -o $@
+$(B)/libglassbox.a: $(OBJS)
+	ar rcs $@ $^
+$(B)/glassbox: $(B)/obj/main.o $(B)/libglassbox.a
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+$(B)/tests/%: tests/%.c $(B)/libglassbox.a $(wildcard tests/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Isrc $< $(B)/libglassbox.a -o $@ $(TESTLIBS) $(LDLIBS)
+
+$(B)/asan/obj/%.o: src/%.c $(wildcard src/*.h) | deps
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) -c $< -o $@
+$(B)/asan/libglassbox.a: $(AOBJS)
+	ar rcs $@ $^
+$(B)/asan/tests/%: tests/%.c $(B)/asan/libglassbox.a $(wildcard tests/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) -Isrc $< $(B)/asan/libglassbox.a -o $@ $(TESTLIBS) $(LDLIBS)
+
+# Until the trained model is committed, the build makes a small random one so everything runs.
+$(MODEL): | $(B)/glassbox
+	$(B)/glassbox init-model --random -o $@
+
+run: all
+	$(B)/glassbox
+
+unit: $(TESTS) $(MODEL)
+	@set -e; for t in $(TESTS); do echo "== $$t"; GLASSBOX_ASSETS=$(CURDIR)/assets $$t; done
+asan: $(ATESTS) $(MODEL)
+	@set -e; for t in $(ATESTS); do echo "== $$t (asan+ubsan)"; \
+	  ASAN_OPTIONS=detect_leaks=1 GLASSBOX_ASSETS=$(CURDIR)/assets $$t; done
+clitest: all
+	@set -e; for t in tests/*.sh; do echo "== $$t"; GLASSBOX=$(CURDIR)/$(B)/glassbox bash $$t; done
+
+check: all unit asan clitest
+	@echo "make check: all tests passed"
+
+bench: all
+	@sh bench/run.sh
+
+format:
+	clang-format -i src/*.c src/*.h tests/*.c
+
+clean:
+	rm -rf $(B)

@@ -1,0 +1,41 @@
+/* Small helpers shared by every module: error messages, checked allocation, files. */
+#ifndef GB_UTIL_H
+#define GB_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Every fallible core function takes `char *err` of at least GB_ERRLEN bytes and, on failure, leaves a
+ * one-line message there that names the file (and byte offset or line) and what is wrong. */
+#define GB_ERRLEN 512
+
+/* Exit statuses of the CLI: 0 success, 1 a runtime failure, 2 bad input (file, option, text). */
+enum { GB_EXIT_OK = 0, GB_EXIT_FAIL = 1, GB_EXIT_USAGE = 2 };
+
+void gb_seterr(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Allocation that aborts with a message on failure (out-of-memory is not recoverable here). */
+void *gb_malloc(size_t n);
+void *gb_calloc(size_t count, size_t size);
+void *gb_realloc(void *p, size_t n);
+char *gb_strdup(const char *s);
+
+/* Overflow-checked size arithmetic: return 0 on success, -1 on overflow. */
+int gb_add_overflow(uint64_t a, uint64_t b, uint64_t *out);
+int gb_mul_overflow(uint64_t a, uint64_t b, uint64_t *out);
+
+/* Reads a whole file ("-" is standard input). Returns 0, or -1 with err set. *data is NUL-terminated
+ * (the NUL is not counted in *len) and must be freed. */
+int gb_read_file(const char *path, char **data, size_t *len, char *err);
+
+/* Writes a file atomically: a temporary file beside it, fsync, then rename. */
+int gb_write_file_atomic(const char *path, const void *data, size_t len, char *err);
+
+/* Monotonic clock in seconds, for timings. */
+double gb_now(void);
+
+/* Directory of the shipped assets: $GLASSBOX_ASSETS, else the compiled-in path. */
+const char *gb_assets_dir(void);
+
+#endif
