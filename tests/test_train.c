@@ -440,6 +440,98 @@ static void test_lr_schedule(void **state) {
     assert_true(fabsf(train_lr(1000, 1000, 100, 1.0f) - 0.1f) < 1e-6f);
 }
 
+/* ---- agreement with src/model.c ---- */
+/* A tiny trainer with weights large enough that every path matters. */
+static void build_random(TrainModel *m, int B, int T, uint64_t seed) {
+    char err[GB_ERRLEN];
+    Config cfg = tiny_config();
+    assert_int_equal(train_model_build(m, &cfg, B, T, err), 0);
+    train_init_weights(m, seed);
+    for (size_t i = 0; i < m->n_params; i++) m->params_memory[i] += 0.2f * frand();
+}
+
+/* Copies the trainer's parameters into a Model's weights, tensor by tensor. */
+static void copy_into_model(Model *mm, const TrainModel *m) {
+    const Config *c = &m->config;
+    size_t C = c->dim, QD = (size_t)c->n_heads * c->head_dim, KD = (size_t)c->n_kv_heads * c->head_dim,
+           H = c->hidden_dim, V = c->vocab_size;
+    const ParamTensors *p = &m->params;
+    Weights *w = &mm->weights;
+    memcpy(w->token_embd, p->token_embd, V * C * 4);
+    if (w->output != w->token_embd) memcpy(w->output, p->token_embd, V * C * 4);
+    memcpy(w->output_norm, p->output_norm, C * 4);
+    for (int l = 0; l < c->n_layers; l++) {
+        LayerWeights *lw = &w->layers[l];
+        memcpy(lw->attn_norm, p->attn_norm + l * C, C * 4);
+        memcpy(lw->wq, p->wq + l * QD * C, QD * C * 4);
+        memcpy(lw->wk, p->wk + l * KD * C, KD * C * 4);
+        memcpy(lw->wv, p->wv + l * KD * C, KD * C * 4);
+        memcpy(lw->wo, p->wo + l * C * QD, C * QD * 4);
+        memcpy(lw->ffn_norm, p->ffn_norm + l * C, C * 4);
+        memcpy(lw->w_gate, p->w_gate + l * H * C, H * C * 4);
+        memcpy(lw->w_up, p->w_up + l * H * C, H * C * 4);
+        memcpy(lw->w_down, p->w_down + l * C * H, C * H * 4);
+    }
+}
+
+/* The trainer's batched logits for every sequence equal model_forward's, position by position. */
+static void assert_same_logits(Model *mm, TrainModel *m, const int32_t *inputs) {
+    int V = m->config.vocab_size;
+    for (int b = 0; b < m->B; b++)
+        for (int t = 0; t < m->T; t++) {
+            const float *want = model_forward(mm, inputs[b * m->T + t], t);
+            const float *got = m->acts.logits + ((size_t)b * m->T + t) * V;
+            for (int v = 0; v < V; v++)
+                if (fabsf(want[v] - got[v]) > 1e-4f)
+                    fail_msg("b %d t %d logit %d: trainer %.6f, model.c %.6f", b, t, v, got[v], want[v]);
+        }
+}
+
+static void test_matches_model_forward(void **state) {
+    (void)state;
+    TrainModel m;
+    build_random(&m, 2, 7, 11);
+    int32_t inputs[14];
+    for (int i = 0; i < 14; i++) inputs[i] = (i * 4 + 3) % TV;
+    train_forward(&m, inputs, NULL);
+    Model mm;
+    char err[GB_ERRLEN];
+    assert_int_equal(model_init_random(&mm, &m.config, 5, err), 0);
+    copy_into_model(&mm, &m);
+    assert_same_logits(&mm, &m, inputs);
+    model_free(&mm);
+    train_model_free(&m);
+}
+
+static void test_written_gguf_loads(void **state) {
+    (void)state;
+    TrainModel m;
+    build_random(&m, 1, 9, 21);
+    int32_t inputs[9] = {1, 5, 2, 9, 10, 0, 3, 3, 7};
+    train_forward(&m, inputs, NULL);
+    char path[64], err[GB_ERRLEN];
+    snprintf(path, sizeof(path), "/tmp/gb_test_train_%d.gguf", (int)getpid());
+    GGUFWriter *w = gguf_writer_new();
+    Model view;
+    train_model_view(&view, &m);
+    model_add_to_writer(w, &view, GGML_TYPE_F32);
+    train_view_free(&view);
+    assert_int_equal(gguf_writer_write(w, path, err), 0);
+    gguf_writer_free(w);
+
+    Model loaded;
+    if (model_load(&loaded, path, 0, err) != 0) fail_msg("model_load: %s", err);
+    unlink(path);
+    assert_int_equal(loaded.config.dim, m.config.dim);
+    assert_int_equal(loaded.config.n_layers, m.config.n_layers);
+    assert_int_equal(loaded.config.n_kv_heads, m.config.n_kv_heads);
+    assert_int_equal(loaded.config.context_length, 9);
+    assert_true(loaded.weights.tied);
+    assert_same_logits(&loaded, &m, inputs);
+    model_free(&loaded);
+    train_model_free(&m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rmsnorm_backward), cmocka_unit_test(test_matmul_backward),
@@ -447,6 +539,7 @@ int main(void) {
         cmocka_unit_test(test_swiglu),           cmocka_unit_test(test_crossentropy),
         cmocka_unit_test(test_model_gradient),   cmocka_unit_test(test_loss_falls),
         cmocka_unit_test(test_resume_is_exact),  cmocka_unit_test(test_lr_schedule),
+        cmocka_unit_test(test_matches_model_forward), cmocka_unit_test(test_written_gguf_loads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
