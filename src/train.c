@@ -56,19 +56,43 @@ void rmsnorm_backward(float *dinp, float *dweight, const float *dout, const floa
     }
 }
 
+/* One thread pool does all the work: OpenMP threads each run a single-threaded cblas_sgemm on their
+ * own slab of the output (rows, or rows of a weight gradient), so OpenBLAS's threads never compete
+ * with OpenMP's and every sum is computed in the same order whatever the scheduling. */
+static void slab(int n, int *lo, int *hi) {
+    int nt = omp_get_num_threads(), t = omp_get_thread_num();
+    *lo = (int)((long)n * t / nt);
+    *hi = (int)((long)n * (t + 1) / nt);
+}
+
 void matmul_forward(float *out, const float *inp, const float *weight, int N, int C, int OC) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, N, OC, C, 1.0f, inp, C, weight, C, 0.0f, out,
-                OC);
+    /* out (N, OC) = inp (N, C) . weight (OC, C)^T, rows split across threads */
+#pragma omp parallel
+    {
+        int r0, r1;
+        slab(N, &r0, &r1);
+        if (r1 > r0)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r1 - r0, OC, C, 1.0f,
+                        inp + (size_t)r0 * C, C, weight, C, 0.0f, out + (size_t)r0 * OC, OC);
+    }
 }
 
 void matmul_backward(float *dinp, float *dweight, const float *dout, const float *inp,
                      const float *weight, int N, int C, int OC) {
-    /* dinp (N, C) += dout (N, OC) . weight (OC, C) */
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, N, C, OC, 1.0f, dout, OC, weight, C, 1.0f,
-                dinp, C);
-    /* dweight (OC, C) += dout^T (OC, N) . inp (N, C) */
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, C, N, 1.0f, dout, OC, inp, C, 1.0f,
-                dweight, C);
+#pragma omp parallel
+    {
+        int r0, r1;
+        /* dinp (N, C) += dout (N, OC) . weight (OC, C), rows split */
+        slab(N, &r0, &r1);
+        if (r1 > r0)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, C, OC, 1.0f,
+                        dout + (size_t)r0 * OC, OC, weight, C, 1.0f, dinp + (size_t)r0 * C, C);
+        /* dweight (OC, C) += dout^T (OC, N) . inp (N, C), output rows split */
+        slab(OC, &r0, &r1);
+        if (r1 > r0)
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r1 - r0, C, N, 1.0f, dout + r0, OC,
+                        inp, C, 1.0f, dweight + (size_t)r0 * C, C);
+    }
 }
 
 void rope_tables(float *cos_out, float *sin_out, int T, int rope_dim, float base) {
@@ -130,57 +154,67 @@ static void causal_softmax(float *att, int T) {
     }
 }
 
+/* Attention runs one (sequence, kv head) pair per task: the query heads of a group share its keys and
+ * values, so their gradients accumulate within one thread. */
 void attention_forward(float *out, float *att, const float *q, const float *k, const float *v, int B,
                        int T, int NH, int NKV, int hd) {
     int QD = NH * hd, KD = NKV * hd, group = NH / NKV;
     float scale = 1.0f / sqrtf((float)hd);
+#pragma omp parallel for collapse(2) schedule(static)
     for (int b = 0; b < B; b++)
-        for (int h = 0; h < NH; h++) {
-            const float *qh = q + (size_t)b * T * QD + h * hd;
-            const float *kh = k + (size_t)b * T * KD + (h / group) * hd;
-            const float *vh = v + (size_t)b * T * KD + (h / group) * hd;
-            float *a = att + ((size_t)b * NH + h) * T * T;
-            /* scores (T, T) = scale * q (T, hd) . k (T, hd)^T */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hd, scale, qh, QD, kh, KD, 0.0f,
-                        a, T);
-            causal_softmax(a, T);
-            /* out (T, hd) = att (T, T) . v (T, hd) */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, T, 1.0f, a, T, vh, KD, 0.0f,
-                        out + (size_t)b * T * QD + h * hd, QD);
-        }
+        for (int kvh = 0; kvh < NKV; kvh++)
+            for (int h = kvh * group; h < (kvh + 1) * group; h++) {
+                const float *qh = q + (size_t)b * T * QD + h * hd;
+                const float *kh = k + (size_t)b * T * KD + kvh * hd;
+                const float *vh = v + (size_t)b * T * KD + kvh * hd;
+                float *a = att + ((size_t)b * NH + h) * T * T;
+                /* scores (T, T) = scale * q (T, hd) . k (T, hd)^T */
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hd, scale, qh, QD, kh, KD,
+                            0.0f, a, T);
+                causal_softmax(a, T);
+                /* out (T, hd) = att (T, T) . v (T, hd) */
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, T, 1.0f, a, T, vh, KD,
+                            0.0f, out + (size_t)b * T * QD + h * hd, QD);
+            }
 }
 
-void attention_backward(float *dq, float *dk, float *dv, float *datt, const float *dout,
-                        const float *att, const float *q, const float *k, const float *v, int B,
-                        int T, int NH, int NKV, int hd) {
+void attention_backward(float *dq, float *dk, float *dv, float *datt_scratch, int n_slots,
+                        const float *dout, const float *att, const float *q, const float *k,
+                        const float *v, int B, int T, int NH, int NKV, int hd) {
     int QD = NH * hd, KD = NKV * hd, group = NH / NKV;
     float scale = 1.0f / sqrtf((float)hd);
-    for (int b = 0; b < B; b++)
-        for (int h = 0; h < NH; h++) {
-            size_t qoff = (size_t)b * T * QD + h * hd, koff = (size_t)b * T * KD + (h / group) * hd;
-            const float *a = att + ((size_t)b * NH + h) * T * T;
-            /* datt (T, T) = dout (T, hd) . v (T, hd)^T */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hd, 1.0f, dout + qoff, QD,
-                        v + koff, KD, 0.0f, datt, T);
-            /* dv (T, hd) += att^T (T, T) . dout (T, hd) */
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hd, T, 1.0f, a, T, dout + qoff, QD,
-                        1.0f, dv + koff, KD);
-            /* softmax backward: dscore = att * (datt - sum_j att . datt); 0 above the diagonal */
-            for (int i = 0; i < T; i++) {
-                const float *p = a + (size_t)i * T;
-                float *d = datt + (size_t)i * T;
-                float dot = 0.0f;
-                for (int j = 0; j <= i; j++) dot += p[j] * d[j];
-                for (int j = 0; j <= i; j++) d[j] = p[j] * (d[j] - dot);
-                for (int j = i + 1; j < T; j++) d[j] = 0.0f;
-            }
-            /* dq (T, hd) = scale * dscore (T, T) . k (T, hd) */
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, T, scale, datt, T, k + koff,
-                        KD, 0.0f, dq + qoff, QD);
-            /* dk (T, hd) += scale * dscore^T (T, T) . q (T, hd) */
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hd, T, scale, datt, T, q + qoff, QD,
-                        1.0f, dk + koff, KD);
-        }
+#pragma omp parallel num_threads(n_slots)
+    {
+        float *datt = datt_scratch + (size_t)omp_get_thread_num() * T * T;
+#pragma omp for collapse(2) schedule(static)
+        for (int b = 0; b < B; b++)
+            for (int kvh = 0; kvh < NKV; kvh++)
+                for (int h = kvh * group; h < (kvh + 1) * group; h++) {
+                    size_t qoff = (size_t)b * T * QD + h * hd, koff = (size_t)b * T * KD + kvh * hd;
+                    const float *a = att + ((size_t)b * NH + h) * T * T;
+                    /* datt (T, T) = dout (T, hd) . v (T, hd)^T */
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hd, 1.0f, dout + qoff, QD,
+                                v + koff, KD, 0.0f, datt, T);
+                    /* dv (T, hd) += att^T (T, T) . dout (T, hd) */
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hd, T, 1.0f, a, T,
+                                dout + qoff, QD, 1.0f, dv + koff, KD);
+                    /* softmax backward: dscore = att * (datt - sum_j att . datt); 0 above the diagonal */
+                    for (int i = 0; i < T; i++) {
+                        const float *p = a + (size_t)i * T;
+                        float *d = datt + (size_t)i * T;
+                        float dot = 0.0f;
+                        for (int j = 0; j <= i; j++) dot += p[j] * d[j];
+                        for (int j = 0; j <= i; j++) d[j] = p[j] * (d[j] - dot);
+                        for (int j = i + 1; j < T; j++) d[j] = 0.0f;
+                    }
+                    /* dq (T, hd) = scale * dscore (T, T) . k (T, hd) */
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, T, scale, datt, T,
+                                k + koff, KD, 0.0f, dq + qoff, QD);
+                    /* dk (T, hd) += scale * dscore^T (T, T) . q (T, hd) */
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hd, T, scale, datt, T,
+                                q + qoff, QD, 1.0f, dk + koff, KD);
+                }
+    }
 }
 
 void swiglu_forward(float *out, const float *gate, const float *up, size_t n) {
@@ -276,7 +310,7 @@ static void point_params(ParamTensors *t, float *memory, const size_t sizes[TRAI
 /* Norm weights are vectors: no weight decay. */
 static int tensor_is_matrix(int i) { return i != 1 && i != 6 && i != 10; }
 
-static size_t act_sizes(size_t sizes[TRAIN_N_ACTS], const Config *c, int B, int T) {
+static size_t act_sizes(size_t sizes[TRAIN_N_ACTS], const Config *c, int B, int T, int n_slots) {
     size_t C = c->dim, L = c->n_layers, QD = (size_t)c->n_heads * c->head_dim,
            KD = (size_t)c->n_kv_heads * c->head_dim, H = c->hidden_dim, V = c->vocab_size,
            NH = c->n_heads, BT = (size_t)B * T;
@@ -295,7 +329,7 @@ static size_t act_sizes(size_t sizes[TRAIN_N_ACTS], const Config *c, int B, int 
         BT * C,         BT * C,     BT * C, /* dres dln dtmp */
         BT * H,         BT * H,     BT * H, /* dhact dgate dup */
         BT * QD,        BT * QD,    BT * KD, BT * KD, /* datty dq dk dv */
-        (size_t)T * T,              /* datt */
+        (size_t)T * T * n_slots,    /* datt */
     };
     size_t total = 0;
     for (int i = 0; i < TRAIN_N_ACTS; i++) total += (sizes[i] = s[i]);
@@ -347,7 +381,10 @@ int train_model_build(TrainModel *m, const Config *cin, int B, int T, char *err)
     point_params(&m->params, m->params_memory, m->tensor_sizes);
     point_params(&m->grads, m->grads_memory, m->tensor_sizes);
     size_t asz[TRAIN_N_ACTS];
-    size_t total = act_sizes(asz, &c, B, T);
+    /* the trainer's own threads do all the work; OpenBLAS runs inside them, single-threaded */
+    openblas_set_num_threads(1);
+    m->n_slots = omp_get_max_threads();
+    size_t total = act_sizes(asz, &c, B, T, m->n_slots);
     m->acts_memory = gb_calloc(total, sizeof(float));
     point_acts(&m->acts, m->acts_memory, asz);
     int half = c.rope_dim / 2;
@@ -509,7 +546,7 @@ void train_backward(TrainModel *m, const int32_t *inputs) {
                         BT, QD, C);
         memset(a->dk, 0, (size_t)BT * KD * sizeof(float));
         memset(a->dv, 0, (size_t)BT * KD * sizeof(float));
-        attention_backward(a->dq, a->dk, a->dv, a->datt, a->datty, att, q, k, v, B, T, NH, NKV, hd);
+        attention_backward(a->dq, a->dk, a->dv, a->datt, m->n_slots, a->datty, att, q, k, v, B, T, NH, NKV, hd);
         rope_backward(a->dq, m->rope_cos, m->rope_sin, B, T, NH, hd, c->rope_dim);
         rope_backward(a->dk, m->rope_cos, m->rope_sin, B, T, NKV, hd, c->rope_dim);
         memset(a->dln, 0, (size_t)BT * C * sizeof(float));
@@ -1132,7 +1169,7 @@ int cli_train(int argc, char **argv) {
     }
     int threads = a.threads > 0 ? (int)a.threads : omp_get_num_procs();
     omp_set_num_threads(threads);
-    openblas_set_num_threads(threads);
+
 
     char err[GB_ERRLEN];
     int status = GB_EXIT_FAIL;

@@ -59,13 +59,14 @@ typedef struct {
     float *dq;    /* (B, T, QD) */
     float *dk;    /* (B, T, KD) */
     float *dv;    /* (B, T, KD) */
-    float *datt;  /* (T, T) gradient of one head's attention probabilities */
+    float *datt;  /* (n_slots, T, T) gradient of one head's attention probabilities, per thread */
 } ActTensors;
 #define TRAIN_N_ACTS 30
 
 typedef struct {
     Config config; /* rope_dim == head_dim; context_length == seq_len == T */
     int B, T;
+    int n_slots; /* threads the scratch is sized for: omp_get_max_threads() at build time */
     size_t tensor_sizes[TRAIN_N_TENSORS];
     size_t n_params;
     ParamTensors params;
@@ -85,7 +86,9 @@ typedef struct {
 
 /* Allocates a trainer for config c (dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size,
  * rope_base, norm_eps; head_dim is derived) and batches of B x T. Parameters are zero until
- * train_init_weights. Returns 0, or -1 with err. */
+ * train_init_weights. Sets OpenBLAS to one thread: the trainer splits every product across its
+ * OpenMP threads itself (omp_get_max_threads() at build time sizes the per-thread scratch).
+ * Returns 0, or -1 with err. */
 int train_model_build(TrainModel *m, const Config *c, int B, int T, char *err);
 void train_model_free(TrainModel *m);
 /* GPT-2 style initialisation: normal(0, 0.02), output projections scaled by 1/sqrt(2L), norms 1. */
@@ -168,10 +171,11 @@ void rope_backward(float *dx, const float *cos_t, const float *sin_t, int B, int
  * att (B, NH, T, T) probabilities. */
 void attention_forward(float *out, float *att, const float *q, const float *k, const float *v, int B,
                        int T, int NH, int NKV, int hd);
-/* dq is overwritten; dk and dv accumulate. datt_scratch holds T*T floats. */
-void attention_backward(float *dq, float *dk, float *dv, float *datt_scratch, const float *dout,
-                        const float *att, const float *q, const float *k, const float *v, int B,
-                        int T, int NH, int NKV, int hd);
+/* dq is overwritten; dk and dv accumulate. datt_scratch holds n_slots * T * T floats; at most
+ * n_slots threads run. */
+void attention_backward(float *dq, float *dk, float *dv, float *datt_scratch, int n_slots,
+                        const float *dout, const float *att, const float *q, const float *k,
+                        const float *v, int B, int T, int NH, int NKV, int hd);
 void swiglu_forward(float *out, const float *gate, const float *up, size_t n);
 /* dgate and dup are overwritten. */
 void swiglu_backward(float *dgate, float *dup, const float *dout, const float *gate, const float *up,

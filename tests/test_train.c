@@ -191,8 +191,8 @@ static void test_attention(void **state) {
         }
     }
     float *dq = gb_calloc(nq, 4), *dk = gb_calloc(nk, 4), *dv = gb_calloc(nk, 4),
-          *datt = gb_malloc(TT * TT * 4);
-    attention_backward(dq, dk, dv, datt, c.r, c.att, c.q, c.k, c.v, TB, TT, TNH, TNKV, THD);
+          *datt = gb_malloc(3 * TT * TT * 4);
+    attention_backward(dq, dk, dv, datt, 3, c.r, c.att, c.q, c.k, c.v, TB, TT, TNH, TNKV, THD);
     check_grad("attention dq", att_loss, &c, c.q, dq, nq, 1);
     check_grad("attention dk", att_loss, &c, c.k, dk, nk, 1);
     check_grad("attention dv", att_loss, &c, c.v, dv, nk, 1);
