@@ -532,8 +532,8 @@ static int parse_tensors(Parser *p, GGUFFile *f) {
     if (f->n_tensors > (p->size - p->pos) / GGUF_MIN_TENSOR_INFO_BYTES)
         return fail(p, 8,
                     "tensor count %" PRIu64 " cannot fit before the end of the file (size %" PRIu64
-                    "): each tensor info needs at least %d bytes",
-                    f->n_tensors, p->size, GGUF_MIN_TENSOR_INFO_BYTES);
+                    "): each tensor info needs at least %d bytes, and they start at byte %" PRIu64,
+                    f->n_tensors, p->size, GGUF_MIN_TENSOR_INFO_BYTES, p->pos);
     f->tensors = gb_calloc(f->n_tensors, sizeof *f->tensors);
     TensorInfoPos *pos = gb_calloc(f->n_tensors, sizeof *pos); /* (n_tensors) */
     int rc = 0;
@@ -1001,7 +1001,11 @@ static void quantize_q8_0(uint8_t *out, const float *x, uint64_t n) {
         uint16_t dh = gb_f32_to_f16(d);
         out[0] = (uint8_t)dh;
         out[1] = (uint8_t)(dh >> 8);
-        for (int j = 0; j < Q8_0_BLOCK; j++) out[2 + j] = (uint8_t)(int8_t)roundf(x[j] * inv);
+        for (int j = 0; j < Q8_0_BLOCK; j++) {
+            float q = roundf(x[j] * inv);
+            q = q > 127 ? 127 : q < -127 ? -127 : q == q ? q : 0; /* |q| <= 127 already; nan (from inf) -> 0 */
+            out[2 + j] = (uint8_t)(int8_t)q;
+        }
     }
 }
 

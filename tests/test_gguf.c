@@ -348,6 +348,8 @@ static GGUFWriter *small_model(const ModelValues *v) {
     int32_t types[] = {1, 1, 6};
     gguf_writer_set_array_i32(w, "tokenizer.ggml.token_type", types, 3);
     gguf_writer_set_bool(w, "t.flag", true);
+    gguf_writer_set_u32(w, "t.dup1", 1);
+    gguf_writer_set_u32(w, "t.dup2", 2);
     gguf_writer_add_tensor(w, "w.f32", GGML_TYPE_F32, 2, (uint64_t[]){5, 3}, v->f32);
     gguf_writer_add_tensor(w, "w.f16", GGML_TYPE_F16, 2, (uint64_t[]){8, 2}, v->f16);
     gguf_writer_add_tensor(w, "w.bf16", GGML_TYPE_BF16, 1, (uint64_t[]){16}, v->bf16);
@@ -570,6 +572,255 @@ static void test_bad_header(void **state) {
     free(data);
 }
 
+/* Offset of the only occurrence of the bytes of s in data. */
+static size_t find_once(const uint8_t *data, size_t size, const char *s) {
+    size_t n = strlen(s), found = SIZE_MAX;
+    for (size_t i = 0; i + n <= size; i++)
+        if (memcmp(data + i, s, n) == 0) {
+            if (found != SIZE_MAX) fail_msg("'%s' occurs twice in the test file", s);
+            found = i;
+        }
+    if (found == SIZE_MAX) fail_msg("'%s' not found in the test file", s);
+    return found;
+}
+
+/* Where the fields of key/value `key` start: its length prefix, value type, value. */
+typedef struct {
+    size_t len_at, type_at, value_at;
+} KVFields;
+
+static KVFields kv_fields(const uint8_t *data, size_t size, const char *key) {
+    size_t at = find_once(data, size, key);
+    return (KVFields){at - 8, at + strlen(key), at + strlen(key) + 4};
+}
+
+/* Where the fields of tensor info `name` start. */
+typedef struct {
+    size_t len_at, n_dims_at, ne_at, type_at, offset_at;
+} TensorFields;
+
+static TensorFields tensor_fields(const uint8_t *data, size_t size, const char *name) {
+    size_t at = find_once(data, size, name);
+    size_t n_dims_at = at + strlen(name);
+    uint32_t n_dims = get_u32(data + n_dims_at);
+    size_t type_at = n_dims_at + 4 + 8 * n_dims;
+    return (TensorFields){at - 8, n_dims_at, n_dims_at + 4, type_at, type_at + 4};
+}
+
+/* A fresh copy of the small model to patch, with its fields located. */
+typedef struct {
+    uint8_t *good, *bad;
+    size_t size;
+} Patchable;
+
+static Patchable patchable(void) {
+    Patchable p;
+    small_model_bytes(&p.good, &p.size);
+    p.bad = exact_copy(p.good, p.size);
+    return p;
+}
+
+static void restore(Patchable *p) { memcpy(p->bad, p->good, p->size); }
+
+static void patch_free(Patchable *p) {
+    free(p->good);
+    free(p->bad);
+}
+
+static void test_bad_values(void **state) {
+    (void)state;
+    Patchable p = patchable();
+    uint8_t *b = p.bad;
+    size_t n = p.size;
+
+    KVFields arch = kv_fields(p.good, n, "general.architecture");
+    put_u64(b + arch.value_at, 1ull << 63); /* string length 2^63 */
+    assert_int_equal(expect_error(b, n, "string length 9223372036854775808 runs past the end of the file"),
+                     arch.value_at);
+    put_u64(b + arch.value_at, UINT64_MAX);
+    assert_int_equal(expect_error(b, n, "runs past the end"), arch.value_at);
+    restore(&p);
+    put_u64(b + arch.len_at, INT64_MAX); /* key length */
+    assert_int_equal(expect_error(b, n, "key length 9223372036854775807"), arch.len_at);
+    put_u64(b + arch.len_at, 0);
+    assert_int_equal(expect_error(b, n, "key is empty"), arch.len_at);
+    restore(&p);
+
+    KVFields toks = kv_fields(p.good, n, "tokenizer.ggml.tokens");
+    put_u64(b + toks.value_at + 4, 1ull << 62); /* array count */
+    assert_int_equal(expect_error(b, n, "array of 4611686018427387904 strings"), toks.value_at + 4);
+    put_u64(b + toks.value_at + 4, 4); /* one more string than there is */
+    expect_error(b, n, "runs past the end of the file"); /* the reader runs on into the next key/value */
+    restore(&p);
+    put_u32(b + toks.value_at, GGUF_TYPE_ARRAY); /* array of arrays */
+    assert_int_equal(expect_error(b, n, "arrays of arrays"), toks.value_at);
+    put_u32(b + toks.value_at, 13);
+    assert_int_equal(expect_error(b, n, "unknown array element type 13"), toks.value_at);
+    restore(&p);
+
+    KVFields tt = kv_fields(p.good, n, "tokenizer.ggml.token_type");
+    put_u64(b + tt.value_at + 4, UINT64_MAX / 2);
+    assert_int_equal(expect_error(b, n, "i32 values runs past the end"), tt.value_at + 4);
+    restore(&p);
+
+    KVFields flag = kv_fields(p.good, n, "t.flag");
+    b[flag.value_at] = 2;
+    assert_int_equal(expect_error(b, n, "bool value is 2"), flag.value_at);
+    restore(&p);
+    put_u32(b + flag.type_at, 13);
+    assert_int_equal(expect_error(b, n, "unknown value type 13"), flag.type_at);
+    put_u32(b + flag.type_at, 0x09000000);
+    assert_int_equal(expect_error(b, n, "unknown value type"), flag.type_at);
+    restore(&p);
+
+    KVFields dup2 = kv_fields(p.good, n, "t.dup2");
+    b[dup2.type_at - 1] = '1'; /* "t.dup2" -> "t.dup1" */
+    uint64_t at = expect_error(b, n, "key 't.dup1' appears twice");
+    assert_int_equal(at, dup2.len_at);
+    restore(&p);
+
+    KVFields align = kv_fields(p.good, n, "general.alignment");
+    put_u32(b + align.value_at, 3);
+    assert_int_equal(expect_error(b, n, "power of two"), align.value_at);
+    put_u32(b + align.value_at, 0);
+    assert_int_equal(expect_error(b, n, "power of two"), align.value_at);
+    put_u32(b + align.value_at, 64); /* valid, but then the tensor offsets are misaligned */
+    expect_error(b, n, "not a multiple of the alignment 64");
+    put_u32(b + align.value_at, 32);
+    put_u32(b + align.type_at, GGUF_TYPE_INT32);
+    assert_int_equal(expect_error(b, n, "must be u32"), align.value_at);
+    patch_free(&p);
+}
+
+static void test_bad_tensors(void **state) {
+    (void)state;
+    Patchable p = patchable();
+    uint8_t *b = p.bad;
+    size_t n = p.size;
+    TensorFields f32 = tensor_fields(p.good, n, "w.f32");
+    TensorFields f16 = tensor_fields(p.good, n, "w.f16");
+    TensorFields bf16 = tensor_fields(p.good, n, "w.bf16");
+    TensorFields q8 = tensor_fields(p.good, n, "w.q8");
+    TensorFields tail = tensor_fields(p.good, n, "w.tail");
+
+    put_u32(b + f32.n_dims_at, 0);
+    assert_int_equal(expect_error(b, n, "has 0 dimensions"), f32.n_dims_at);
+    put_u32(b + f32.n_dims_at, 5);
+    assert_int_equal(expect_error(b, n, "has 5 dimensions"), f32.n_dims_at);
+    restore(&p);
+
+    put_u64(b + f32.ne_at, 0);
+    assert_int_equal(expect_error(b, n, "dimension 0 is 0"), f32.ne_at);
+    put_u64(b + f32.ne_at, 1ull << 40);
+    put_u64(b + f32.ne_at + 8, 1ull << 40); /* 2^80 elements */
+    assert_int_equal(expect_error(b, n, "overflow"), f32.ne_at + 8);
+    put_u64(b + f32.ne_at, 1ull << 63);
+    assert_int_equal(expect_error(b, n, "overflow"), f32.ne_at);
+    put_u64(b + f32.ne_at, 1ull << 31);
+    put_u64(b + f32.ne_at + 8, 1ull << 31); /* 2^62 elements of 4 bytes */
+    assert_int_equal(expect_error(b, n, "overflow"), f32.type_at);
+    put_u64(b + f32.ne_at, 1ull << 20); /* 2^51 elements: fine in 64 bits, not in the file */
+    expect_error(b, n, "runs past the end of the file");
+    restore(&p);
+
+    put_u32(b + f32.type_at, 12);
+    assert_int_equal(expect_error(b, n, "tensor 'w.f32' has type Q4_K (12), which glassbox does not support"),
+                     f32.type_at);
+    put_u32(b + f32.type_at, 2);
+    expect_error(b, n, "Q4_0 (2)");
+    put_u32(b + f32.type_at, 28);
+    expect_error(b, n, "F64 (28)");
+    put_u32(b + f32.type_at, 99);
+    assert_int_equal(expect_error(b, n, "unknown type 99"), f32.type_at);
+    put_u32(b + f32.type_at, 4); /* a type id ggml retired */
+    expect_error(b, n, "unknown type 4");
+    restore(&p);
+
+    put_u64(b + q8.ne_at, 48); /* Q8_0 rows must be whole blocks */
+    assert_int_equal(expect_error(b, n, "multiple of 32"), q8.type_at);
+    restore(&p);
+
+    put_u64(b + f16.offset_at, 65);
+    assert_int_equal(expect_error(b, n, "not a multiple of the alignment 32"), f16.offset_at);
+    put_u64(b + f16.offset_at, 64 + 32 * 1000);
+    assert_int_equal(expect_error(b, n, "tensor 'w.f16': data at offset 32064"), f16.offset_at);
+    restore(&p);
+    put_u64(b + tail.offset_at, 320); /* just past the end */
+    assert_int_equal(expect_error(b, n, "runs past the end of the file"), tail.offset_at);
+    put_u64(b + tail.offset_at, UINT64_MAX - 31); /* data_offset + offset overflows */
+    assert_int_equal(expect_error(b, n, "runs past the end of the file"), tail.offset_at);
+    restore(&p);
+
+    put_u64(b + bf16.offset_at, 64); /* on top of w.f16 */
+    assert_int_equal(expect_error(b, n, "tensor 'w.bf16' (data offset 64) overlaps tensor 'w.f16'"), bf16.offset_at);
+    restore(&p);
+    put_u64(b + q8.offset_at, 0); /* on top of w.f32, which comes first in the file but later by offset */
+    expect_error(b, n, "overlaps");
+    restore(&p);
+    put_u64(b + f32.offset_at, 96); /* w.f32's 60 bytes from 96 run into w.q8 at 128 */
+    put_u64(b + bf16.offset_at, 0);
+    expect_error(b, n, "overlaps");
+    restore(&p);
+
+    b[f16.n_dims_at - 2] = '3'; /* "w.f16" -> "w.f36" is fine; "w.f32" twice is not */
+    b[f16.n_dims_at - 1] = '2';
+    assert_int_equal(expect_error(b, n, "tensor name 'w.f32' appears twice"), f16.len_at);
+    restore(&p);
+    put_u64(b + f32.len_at, 0);
+    assert_int_equal(expect_error(b, n, "name is empty"), f32.len_at);
+    put_u64(b + f32.len_at, 64);
+    assert_int_equal(expect_error(b, n, "more than the 63"), f32.len_at);
+    restore(&p);
+    b[f32.len_at + 9] = 0; /* "w\0f32" */
+    assert_int_equal(expect_error(b, n, "NUL"), f32.len_at);
+    patch_free(&p);
+}
+
+/* Every byte before the data section, set to a few hostile values: each file either opens or fails
+ * with a proper message, and never reads outside its buffer (ASan checks that). */
+static void test_byte_flips(void **state) {
+    (void)state;
+    Patchable p = patchable();
+    GGUFFile f;
+    open_ok(&f, p.good, p.size);
+    size_t header_end = f.data_offset;
+    gguf_close(&f);
+    static const uint8_t values[] = {0x00, 0x01, 0x7f, 0x80, 0xff};
+    int opened = 0, failed = 0;
+    for (size_t i = 0; i < header_end; i++)
+        for (size_t v = 0; v < sizeof values; v++) {
+            if (p.good[i] == values[v]) continue;
+            restore(&p);
+            p.bad[i] = values[v];
+            char err[GB_ERRLEN] = "";
+            if (gguf_open_memory(&f, p.bad, p.size, "flip.gguf", err) == 0) {
+                /* whatever was accepted is consistent: tensors lie inside the file */
+                for (uint64_t t = 0; t < f.n_tensors; t++)
+                    assert_true((const uint8_t *)f.tensors[t].data + f.tensors[t].n_bytes <= f.base + f.size);
+                opened++;
+            } else {
+                if (strncmp(err, "flip.gguf: byte ", 16) != 0) fail_msg("byte %zu = 0x%02x: %s", i, values[v], err);
+                failed++;
+            }
+            gguf_close(&f);
+        }
+    assert_true(failed > 0 && opened > 0); /* e.g. flipped string contents still open */
+    patch_free(&p);
+}
+
+static void test_close_zeroed(void **state) {
+    (void)state;
+    GGUFFile f;
+    memset(&f, 0, sizeof f);
+    gguf_close(&f);
+    gguf_close(NULL);
+    gguf_writer_free(NULL);
+    char err[GB_ERRLEN] = "";
+    assert_int_equal(gguf_open(&f, "/nonexistent/dir/x.gguf", err), -1);
+    assert_non_null(strstr(err, "/nonexistent/dir/x.gguf"));
+    gguf_close(&f);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_f16_known_bits),  cmocka_unit_test(test_f16_all_patterns),
@@ -577,6 +828,8 @@ int main(void) {
         cmocka_unit_test(test_roundtrip_values), cmocka_unit_test(test_roundtrip_tensors),
         cmocka_unit_test(test_roundtrip_file),  cmocka_unit_test(test_writer_misuse),
         cmocka_unit_test(test_truncated_everywhere), cmocka_unit_test(test_bad_header),
+        cmocka_unit_test(test_bad_values),      cmocka_unit_test(test_bad_tensors),
+        cmocka_unit_test(test_byte_flips),      cmocka_unit_test(test_close_zeroed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
