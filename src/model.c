@@ -26,12 +26,17 @@
 
 #include "util.h"
 
-/* Below this many multiply-adds a matrix-vector product runs on one thread: starting the OpenMP team
- * costs a few microseconds, more than a small product takes. Measured on the development machine
- * (see the report in tests/test_model.c's bench and `glassbox bench`). */
-#define MATMUL_PARALLEL_MIN (1 << 16)
+/* Below this many multiply-adds a matrix-vector product runs on one thread: waking the OpenMP team
+ * costs a couple of microseconds, more than a small product takes. Measured on a 2-core Xeon
+ * (serial vs 2 threads): 128x128 1.3 vs 1.6-2.5 us, 160x160 2.1 vs 1.9-2.9 us, 192x192 3.1 vs 2.6 us,
+ * 256x256 6 vs 4 us; the crossover is near 32K. */
+#ifndef MATMUL_PARALLEL_MIN
+#define MATMUL_PARALLEL_MIN (1 << 15)
+#endif
 /* The same for attention over all heads at one position (n_heads * positions * head_dim). */
+#ifndef ATTENTION_PARALLEL_MIN
 #define ATTENTION_PARALLEL_MIN (1 << 15)
+#endif
 
 /* ------------------------------------------------------------------------------------------------
  * The building blocks */
@@ -410,6 +415,7 @@ void model_free(Model *m) {
     free(m->probes.residual);
     free(m->weights.layers);
     free(m->owned);
+    if (m->has_file) gguf_close(&m->file);
     memset(m, 0, sizeof(*m));
 }
 
@@ -506,3 +512,294 @@ int model_init_random(Model *m, const Config *config, uint64_t seed, char *err) 
     return 0;
 }
 
+/* ------------------------------------------------------------------------------------------------
+ * Loading a GGUF file */
+
+/* The file's base name, for a model without general.name. */
+static const char *base_name(const char *path) {
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
+/* Reads an integer size key into *out. Absent: *out = fallback, or an error when required. */
+static int read_size_key(const GGUFFile *f, const char *key, int required, int fallback, int *out,
+                         char *err) {
+    int64_t v;
+    if (!gguf_get_int(f, key, &v)) {
+        if (gguf_find_kv(f, key)) {
+            gb_seterr(err, "%s: key '%s' is not an integer", f->path, key);
+            return -1;
+        }
+        if (required) {
+            gb_seterr(err, "%s: key '%s' is missing", f->path, key);
+            return -1;
+        }
+        *out = fallback;
+        return 0;
+    }
+    if (v <= 0 || v > (1 << 30)) {
+        gb_seterr(err, "%s: key '%s' = %lld is out of range", f->path, key, (long long)v);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+static int read_float_key(const GGUFFile *f, const char *key, float fallback, float *out, char *err) {
+    double v;
+    if (!gguf_get_float(f, key, &v)) {
+        if (gguf_find_kv(f, key)) {
+            gb_seterr(err, "%s: key '%s' is not a float", f->path, key);
+            return -1;
+        }
+        *out = fallback;
+        return 0;
+    }
+    if (!(v > 0.0) || !isfinite(v) || v > 1e30) {
+        gb_seterr(err, "%s: key '%s' = %g is out of range", f->path, key, v);
+        return -1;
+    }
+    *out = (float)v;
+    return 0;
+}
+
+/* "[a, b]" for a message. */
+static void format_shape(char *buf, size_t size, const uint64_t *ne, int n_dims) {
+    size_t used = 0;
+    used += (size_t)snprintf(buf + used, size - used, "[");
+    for (int i = 0; i < n_dims && used < size; i++)
+        used += (size_t)snprintf(buf + used, size - used, "%s%llu", i ? ", " : "", (unsigned long long)ne[i]);
+    if (used < size) snprintf(buf + used, size - used, "]");
+}
+
+/* Finds a tensor and checks its shape ({cols} or {cols, rows}) and type. Trailing dimensions of 1 are
+ * ignored. */
+static const GGUFTensor *find_weight(const GGUFFile *f, const char *name, uint64_t cols, uint64_t rows,
+                                     int n_dims, char *err) {
+    const GGUFTensor *t = gguf_find_tensor(f, name);
+    if (!t) {
+        gb_seterr(err, "%s: tensor '%s' is missing", f->path, name);
+        return NULL;
+    }
+    uint64_t want[4] = {cols, n_dims == 2 ? rows : 1, 1, 1};
+    int same = 1;
+    for (int i = 0; i < 4; i++) {
+        uint64_t have = i < (int)t->n_dims ? t->ne[i] : 1;
+        if (have != want[i]) same = 0;
+    }
+    if (!same) {
+        char have_s[96], want_s[96];
+        format_shape(have_s, sizeof(have_s), t->ne, (int)t->n_dims);
+        format_shape(want_s, sizeof(want_s), want, n_dims);
+        gb_seterr(err, "%s: tensor '%s' has shape %s, expected %s", f->path, name, have_s, want_s);
+        return NULL;
+    }
+    if (!ggml_type_name(t->type)) {
+        gb_seterr(err, "%s: tensor '%s' has ggml type %u, which glassbox does not support (F32, F16, BF16, "
+                       "Q8_0)",
+                  f->path, name, t->type);
+        return NULL;
+    }
+    return t;
+}
+
+/* One weight while loading: which tensor, and where its float pointer goes. */
+typedef struct {
+    const GGUFTensor *tensor;
+    float **dest;
+} WeightSlot;
+
+/* F32 data in the map can be used in place when suitably aligned (it always is in a well-formed
+ * file: the data section and every offset are multiples of the alignment). */
+static int usable_in_place(const GGUFTensor *t) {
+    return t->type == GGML_TYPE_F32 && ((uintptr_t)t->data % sizeof(float)) == 0;
+}
+
+int model_load(Model *m, const char *path, int max_seq, char *err) {
+    memset(m, 0, sizeof(*m));
+    if (gguf_open(&m->file, path, err) < 0) return -1;
+    m->has_file = 1;
+    const GGUFFile *f = &m->file;
+    Config *c = &m->config;
+    WeightSlot *slots = NULL;
+
+    GGUFString arch;
+    if (!gguf_get_string(f, "general.architecture", &arch)) {
+        gb_seterr(err, "%s: no general.architecture key (not a model file?)", path);
+        goto fail;
+    }
+    if (!gguf_string_eq(arch, "llama")) {
+        gb_seterr(err, "%s: architecture '%.*s' is not supported (glassbox runs llama models)", path,
+                  (int)(arch.len > 64 ? 64 : arch.len), arch.data);
+        goto fail;
+    }
+    if (read_size_key(f, "llama.context_length", 1, 0, &c->context_length, err) < 0 ||
+        read_size_key(f, "llama.embedding_length", 1, 0, &c->dim, err) < 0 ||
+        read_size_key(f, "llama.block_count", 1, 0, &c->n_layers, err) < 0 ||
+        read_size_key(f, "llama.feed_forward_length", 1, 0, &c->hidden_dim, err) < 0 ||
+        read_size_key(f, "llama.attention.head_count", 1, 0, &c->n_heads, err) < 0 ||
+        read_size_key(f, "llama.attention.head_count_kv", 0, c->n_heads, &c->n_kv_heads, err) < 0 ||
+        read_float_key(f, "llama.rope.freq_base", 10000.0f, &c->rope_base, err) < 0 ||
+        read_float_key(f, "llama.attention.layer_norm_rms_epsilon", 1e-5f, &c->norm_eps, err) < 0)
+        goto fail;
+    if (c->dim % c->n_heads != 0) {
+        gb_seterr(err, "%s: embedding length %d is not a multiple of the head count %d", path, c->dim,
+                  c->n_heads);
+        goto fail;
+    }
+    if (read_size_key(f, "llama.rope.dimension_count", 0, c->dim / c->n_heads, &c->rope_dim, err) < 0)
+        goto fail;
+
+    const GGUFTensor *embd = gguf_find_tensor(f, "token_embd.weight");
+    if (!embd) {
+        gb_seterr(err, "%s: tensor 'token_embd.weight' is missing", path);
+        goto fail;
+    }
+    if (embd->n_dims < 2 || embd->ne[1] == 0 || embd->ne[1] > (1 << 22)) {
+        gb_seterr(err, "%s: tensor 'token_embd.weight' has %u dimensions, expected [%d, vocab size]", path,
+                  embd->n_dims, c->dim);
+        goto fail;
+    }
+    c->vocab_size = (int)embd->ne[1];
+    c->seq_len = (max_seq > 0 && max_seq < c->context_length) ? max_seq : c->context_length;
+    if (check_config(c, path, err) < 0) goto fail;
+
+    /* Every weight: find it, check its shape, and note where its pointer goes. */
+    uint64_t dim = (uint64_t)c->dim, hidden = (uint64_t)c->hidden_dim, vocab = (uint64_t)c->vocab_size;
+    uint64_t q_dim = (uint64_t)c->n_heads * c->head_dim, kv_dim = (uint64_t)c->n_kv_heads * c->head_dim;
+    m->weights.layers = gb_calloc((size_t)c->n_layers, sizeof(LayerWeights));
+    slots = gb_calloc((size_t)c->n_layers * 9 + 3, sizeof(WeightSlot));
+    int n_slots = 0;
+    Weights *w = &m->weights;
+#define WEIGHT(dest_, name_, cols_, rows_, dims_)                                                     \
+    do {                                                                                              \
+        const GGUFTensor *t_ = find_weight(f, name_, cols_, rows_, dims_, err);                       \
+        if (!t_) goto fail;                                                                           \
+        slots[n_slots].tensor = t_;                                                                   \
+        slots[n_slots].dest = &(dest_);                                                               \
+        n_slots++;                                                                                    \
+    } while (0)
+    char name[64];
+    WEIGHT(w->token_embd, "token_embd.weight", dim, vocab, 2);
+    for (int l = 0; l < c->n_layers; l++) {
+        LayerWeights *lw = &w->layers[l];
+        snprintf(name, sizeof(name), "blk.%d.attn_norm.weight", l);
+        WEIGHT(lw->attn_norm, name, dim, 1, 1);
+        snprintf(name, sizeof(name), "blk.%d.attn_q.weight", l);
+        WEIGHT(lw->wq, name, dim, q_dim, 2);
+        snprintf(name, sizeof(name), "blk.%d.attn_k.weight", l);
+        WEIGHT(lw->wk, name, dim, kv_dim, 2);
+        snprintf(name, sizeof(name), "blk.%d.attn_v.weight", l);
+        WEIGHT(lw->wv, name, dim, kv_dim, 2);
+        snprintf(name, sizeof(name), "blk.%d.attn_output.weight", l);
+        WEIGHT(lw->wo, name, q_dim, dim, 2);
+        snprintf(name, sizeof(name), "blk.%d.ffn_norm.weight", l);
+        WEIGHT(lw->ffn_norm, name, dim, 1, 1);
+        snprintf(name, sizeof(name), "blk.%d.ffn_gate.weight", l);
+        WEIGHT(lw->w_gate, name, dim, hidden, 2);
+        snprintf(name, sizeof(name), "blk.%d.ffn_up.weight", l);
+        WEIGHT(lw->w_up, name, dim, hidden, 2);
+        snprintf(name, sizeof(name), "blk.%d.ffn_down.weight", l);
+        WEIGHT(lw->w_down, name, hidden, dim, 2);
+    }
+    WEIGHT(w->output_norm, "output_norm.weight", dim, 1, 1);
+    if (gguf_find_tensor(f, "output.weight")) {
+        WEIGHT(w->output, "output.weight", dim, vocab, 2);
+    } else {
+        w->tied = 1;
+    }
+#undef WEIGHT
+
+    /* F32 weights are used where they lie in the map; the others are converted into one block. */
+    size_t owned_floats = 0;
+    for (int i = 0; i < n_slots; i++)
+        if (!usable_in_place(slots[i].tensor)) owned_floats += (size_t)slots[i].tensor->n_elems;
+    if (owned_floats) m->owned = gb_malloc(owned_floats * sizeof(float));
+    float *p = m->owned;
+    for (int i = 0; i < n_slots; i++) {
+        const GGUFTensor *t = slots[i].tensor;
+        if (usable_in_place(t)) {
+            *slots[i].dest = (float *)t->data; /* read-only map: the forward pass never writes weights */
+        } else {
+            gguf_tensor_to_f32(p, t);
+            *slots[i].dest = p;
+            p += t->n_elems;
+        }
+    }
+    if (w->tied) w->output = w->token_embd;
+    free(slots);
+    slots = NULL;
+
+    GGUFString gname;
+    if (gguf_get_string(f, "general.name", &gname) && gname.len > 0)
+        snprintf(m->name, sizeof(m->name), "%.*s", (int)(gname.len > 127 ? 127 : gname.len), gname.data);
+    else
+        snprintf(m->name, sizeof(m->name), "%s", base_name(path));
+
+    if (alloc_state(m, path, err) < 0) goto fail;
+    return 0;
+
+fail:
+    free(slots);
+    model_free(m);
+    return -1;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Writing */
+
+/* Adds one weight, converting to type where its rows allow (Q8_0 needs rows that are a multiple of
+ * 32; a norm or odd-sized row stays F32, as llama.cpp's quantiser also keeps 1-D tensors in F32). */
+static void add_weight(GGUFWriter *gw, const char *name, uint32_t type, uint64_t cols, uint64_t rows,
+                       int n_dims, const float *data) {
+    uint64_t ne[2] = {cols, rows};
+    if (n_dims == 1) type = GGML_TYPE_F32;
+    if (type == GGML_TYPE_Q8_0 && cols % 32 != 0) type = GGML_TYPE_F32;
+    gguf_writer_add_tensor(gw, name, type, (uint32_t)n_dims, ne, data);
+}
+
+void model_add_to_writer(GGUFWriter *gw, const Model *m, uint32_t type) {
+    const Config *c = &m->config;
+    const Weights *w = &m->weights;
+    gguf_writer_set_string(gw, "general.architecture", "llama");
+    gguf_writer_set_string(gw, "general.name", m->name);
+    gguf_writer_set_u32(gw, "llama.context_length", (uint32_t)c->context_length);
+    gguf_writer_set_u32(gw, "llama.embedding_length", (uint32_t)c->dim);
+    gguf_writer_set_u32(gw, "llama.block_count", (uint32_t)c->n_layers);
+    gguf_writer_set_u32(gw, "llama.feed_forward_length", (uint32_t)c->hidden_dim);
+    gguf_writer_set_u32(gw, "llama.attention.head_count", (uint32_t)c->n_heads);
+    gguf_writer_set_u32(gw, "llama.attention.head_count_kv", (uint32_t)c->n_kv_heads);
+    gguf_writer_set_u32(gw, "llama.rope.dimension_count", (uint32_t)c->rope_dim);
+    gguf_writer_set_f32(gw, "llama.rope.freq_base", c->rope_base);
+    gguf_writer_set_f32(gw, "llama.attention.layer_norm_rms_epsilon", c->norm_eps);
+
+    /* Our RoPE rotates adjacent pairs, as llama.cpp does for llama files: Q and K rows are written in
+     * the order we use them, no permutation. */
+    uint64_t dim = (uint64_t)c->dim, hidden = (uint64_t)c->hidden_dim, vocab = (uint64_t)c->vocab_size;
+    uint64_t q_dim = (uint64_t)c->n_heads * c->head_dim, kv_dim = (uint64_t)c->n_kv_heads * c->head_dim;
+    char name[64];
+    add_weight(gw, "token_embd.weight", type, dim, vocab, 2, w->token_embd);
+    for (int l = 0; l < c->n_layers; l++) {
+        const LayerWeights *lw = &w->layers[l];
+        snprintf(name, sizeof(name), "blk.%d.attn_norm.weight", l);
+        add_weight(gw, name, type, dim, 1, 1, lw->attn_norm);
+        snprintf(name, sizeof(name), "blk.%d.attn_q.weight", l);
+        add_weight(gw, name, type, dim, q_dim, 2, lw->wq);
+        snprintf(name, sizeof(name), "blk.%d.attn_k.weight", l);
+        add_weight(gw, name, type, dim, kv_dim, 2, lw->wk);
+        snprintf(name, sizeof(name), "blk.%d.attn_v.weight", l);
+        add_weight(gw, name, type, dim, kv_dim, 2, lw->wv);
+        snprintf(name, sizeof(name), "blk.%d.attn_output.weight", l);
+        add_weight(gw, name, type, q_dim, dim, 2, lw->wo);
+        snprintf(name, sizeof(name), "blk.%d.ffn_norm.weight", l);
+        add_weight(gw, name, type, dim, 1, 1, lw->ffn_norm);
+        snprintf(name, sizeof(name), "blk.%d.ffn_gate.weight", l);
+        add_weight(gw, name, type, dim, hidden, 2, lw->w_gate);
+        snprintf(name, sizeof(name), "blk.%d.ffn_up.weight", l);
+        add_weight(gw, name, type, dim, hidden, 2, lw->w_up);
+        snprintf(name, sizeof(name), "blk.%d.ffn_down.weight", l);
+        add_weight(gw, name, type, hidden, dim, 2, lw->w_down);
+    }
+    add_weight(gw, "output_norm.weight", type, dim, 1, 1, w->output_norm);
+    if (!w->tied) add_weight(gw, "output.weight", type, dim, vocab, 2, w->output);
+}

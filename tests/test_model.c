@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -421,6 +423,237 @@ static void test_init_random_checks(void **state) {
     model_free(&d);
 }
 
+/* ------------------------------------------------------------------------------------------------
+ * Files: loading what another program wrote, writing and reading back, and refusing bad files */
+
+/* A fresh temporary directory, and removal of it with the files the test named in it. */
+static void make_temp_dir(char *dir, size_t size) {
+    snprintf(dir, size, "%s/glassbox_model_XXXXXX", getenv("TMPDIR") ? getenv("TMPDIR") : "/tmp");
+    assert_non_null(mkdtemp(dir));
+}
+
+/* The Python reference lives beside this file. The build passes the repository's assets directory
+ * as an absolute path; the script is in ../tests from there. */
+static void ref_script_path(char *out, size_t size) {
+#ifdef GB_ASSETS_DIR
+    snprintf(out, size, "%s/../tests/gguf_ref.py", GB_ASSETS_DIR);
+    if (access(out, R_OK) == 0) return;
+#endif
+    snprintf(out, size, "tests/gguf_ref.py");
+}
+
+/* Models written by tests/gguf_ref.py (pure Python: its own GGUF writer, its own quantisers, its own
+ * forward pass in double precision) give, here, the logits it computed at every position. */
+static void test_python_reference(void **state) {
+    (void)state;
+    if (system("python3 -c 'import struct, math' >/dev/null 2>&1") != 0) {
+        print_message("test_python_reference: skipped, python3 is not available\n");
+        skip();
+    }
+    char dir[256], script[512], cmd[1024], path[512];
+    make_temp_dir(dir, sizeof(dir));
+    ref_script_path(script, sizeof(script));
+    snprintf(cmd, sizeof(cmd), "python3 '%s' '%s'", script, dir);
+    assert_int_equal(system(cmd), 0);
+
+    snprintf(path, sizeof(path), "%s/manifest.txt", dir);
+    FILE *manifest = fopen(path, "r");
+    assert_non_null(manifest);
+    char name[64];
+    int dim, hidden, layers, heads, kv_heads, rope_dim, vocab, tied, n_tokens, n_cases = 0;
+    while (fscanf(manifest, "%63s %d %d %d %d %d %d %d %d %d", name, &dim, &hidden, &layers, &heads,
+                  &kv_heads, &rope_dim, &vocab, &tied, &n_tokens) == 10) {
+        int32_t tokens[64];
+        assert_true(n_tokens > 0 && n_tokens <= 64);
+        for (int i = 0; i < n_tokens; i++) assert_int_equal(fscanf(manifest, "%d", &tokens[i]), 1);
+        n_cases++;
+
+        Model m;
+        char err[GB_ERRLEN] = "";
+        snprintf(path, sizeof(path), "%s/%s.gguf", dir, name);
+        if (model_load(&m, path, 0, err) != 0) fail_msg("%s: %s", name, err);
+        assert_int_equal(m.config.dim, dim);
+        assert_int_equal(m.config.hidden_dim, hidden);
+        assert_int_equal(m.config.n_layers, layers);
+        assert_int_equal(m.config.n_heads, heads);
+        assert_int_equal(m.config.n_kv_heads, kv_heads);
+        assert_int_equal(m.config.rope_dim, rope_dim);
+        assert_int_equal(m.config.vocab_size, vocab);
+        assert_int_equal(m.config.seq_len, 32); /* context_length, uncapped */
+        assert_int_equal(m.weights.tied, tied);
+        assert_string_equal(m.name, name);
+
+        snprintf(path, sizeof(path), "%s/%s.logits", dir, name);
+        FILE *lf = fopen(path, "r");
+        assert_non_null(lf);
+        double *want = calloc((size_t)vocab, sizeof(double));
+        for (int p = 0; p < n_tokens; p++) {
+            for (int v = 0; v < vocab; v++) assert_int_equal(fscanf(lf, "%lf", &want[v]), 1);
+            float *logits = model_forward(&m, tokens[p], p);
+            assert_non_null(logits);
+            for (int v = 0; v < vocab; v++)
+                if (fabs(logits[v] - want[v]) > 1e-4 * fmax(1.0, fabs(want[v])))
+                    fail_msg("%s: position %d, logit %d: got %.7f, the Python reference %.7f", name, p, v,
+                             logits[v], want[v]);
+        }
+        /* the whole-prompt path agrees at the last position */
+        float *last = model_forward_prompt(&m, tokens, n_tokens, 0);
+        assert_non_null(last);
+        for (int v = 0; v < vocab; v++) assert_true(fabs(last[v] - want[v]) <= 1e-4 * fmax(1.0, fabs(want[v])));
+        free(want);
+        fclose(lf);
+        model_free(&m);
+        snprintf(path, sizeof(path), "%s/%s.gguf", dir, name);
+        unlink(path);
+        snprintf(path, sizeof(path), "%s/%s.logits", dir, name);
+        unlink(path);
+    }
+    fclose(manifest);
+    assert_int_equal(n_cases, 4);
+    snprintf(path, sizeof(path), "%s/manifest.txt", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
+/* A model written with model_add_to_writer and loaded back computes the same logits: exactly for F32
+ * (the weights are the same floats, used in place), closely for F16, BF16 and Q8_0. max_seq caps the
+ * positions. */
+static void test_write_and_load_back(void **state) {
+    (void)state;
+    Config c = {0};
+    c.dim = 32, c.hidden_dim = 64, c.n_layers = 2, c.n_heads = 4, c.n_kv_heads = 2, c.rope_dim = 6;
+    c.vocab_size = 20, c.seq_len = 16, c.context_length = 64, c.rope_base = 1000.0f, c.norm_eps = 1e-5f;
+    char err[GB_ERRLEN], dir[256], path[512];
+    make_temp_dir(dir, sizeof(dir));
+    snprintf(path, sizeof(path), "%s/m.gguf", dir);
+    uint32_t types[4] = {GGML_TYPE_F32, GGML_TYPE_F16, GGML_TYPE_BF16, GGML_TYPE_Q8_0};
+    double tols[4] = {0.0, 2e-2, 1e-1, 1e-1};
+    for (int ti = 0; ti < 4; ti++) {
+        Model a, b;
+        assert_int_equal(model_init_random(&a, &c, 21, err), 0);
+        fill_test_weights(&a, 77);
+        snprintf(a.name, sizeof(a.name), "roundtrip");
+        GGUFWriter *w = gguf_writer_new();
+        model_add_to_writer(w, &a, types[ti]);
+        if (gguf_writer_write(w, path, err) != 0) fail_msg("%s", err);
+        gguf_writer_free(w);
+        if (model_load(&b, path, 10, err) != 0) fail_msg("%s", err);
+        assert_int_equal(b.config.seq_len, 10);
+        assert_int_equal(b.config.context_length, 64);
+        assert_int_equal(b.config.rope_dim, 6);
+        assert_int_equal(b.config.n_kv_heads, 2);
+        assert_true(b.config.rope_base == 1000.0f && b.config.norm_eps == 1e-5f);
+        assert_true(b.weights.tied);
+        assert_string_equal(b.name, "roundtrip");
+        if (types[ti] == GGML_TYPE_F32) assert_null(b.owned); /* every weight used in place */
+        for (int p = 0; p < 10; p++) {
+            float la[20];
+            memcpy(la, model_forward(&a, SEQ[p], p), sizeof(la));
+            float *lb = model_forward(&b, SEQ[p], p);
+            for (int v = 0; v < 20; v++)
+                if (fabs(la[v] - lb[v]) > tols[ti])
+                    fail_msg("type %u, position %d, logit %d: %.6f vs %.6f", types[ti], p, v, la[v], lb[v]);
+        }
+        assert_null(model_forward(&b, 1, 10)); /* beyond the cap */
+        model_free(&a);
+        model_free(&b);
+    }
+    unlink(path);
+    rmdir(dir);
+}
+
+/* Writes a small llama file by hand (not with model_add_to_writer), with one thing wrong:
+ * arch      the general.architecture value
+ * omit      a tensor left out (or NULL)
+ * reshape   a tensor given 100 rows instead of its own (or NULL)
+ * ffn       the feed_forward_length written in the metadata */
+static void write_test_file(const char *path, const char *arch, const char *omit, const char *reshape, int ffn) {
+    enum { DIM = 8, FF = 12, VOCAB = 10 };
+    static float zeros[100 * 16];
+    GGUFWriter *w = gguf_writer_new();
+    gguf_writer_set_string(w, "general.architecture", arch);
+    gguf_writer_set_u32(w, "llama.context_length", 16);
+    gguf_writer_set_u64(w, "llama.embedding_length", DIM);
+    gguf_writer_set_u32(w, "llama.block_count", 2);
+    gguf_writer_set_u32(w, "llama.feed_forward_length", (uint32_t)ffn);
+    gguf_writer_set_i32(w, "llama.attention.head_count", 2);
+    gguf_writer_set_f32(w, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
+    struct {
+        const char *name;
+        uint64_t cols, rows;
+    } t[32];
+    int n = 0;
+    char names[32][64];
+#define T(nm, c_, r_) (snprintf(names[n], 64, "%s", nm), t[n].name = names[n], t[n].cols = c_, t[n].rows = r_, n++)
+    T("token_embd.weight", DIM, VOCAB);
+    for (int l = 0; l < 2; l++) {
+        char b[64];
+        snprintf(b, 64, "blk.%d.attn_norm.weight", l), T(b, DIM, 0);
+        snprintf(b, 64, "blk.%d.attn_q.weight", l), T(b, DIM, DIM);
+        snprintf(b, 64, "blk.%d.attn_k.weight", l), T(b, DIM, DIM);
+        snprintf(b, 64, "blk.%d.attn_v.weight", l), T(b, DIM, DIM);
+        snprintf(b, 64, "blk.%d.attn_output.weight", l), T(b, DIM, DIM);
+        snprintf(b, 64, "blk.%d.ffn_norm.weight", l), T(b, DIM, 0);
+        snprintf(b, 64, "blk.%d.ffn_gate.weight", l), T(b, DIM, FF);
+        snprintf(b, 64, "blk.%d.ffn_up.weight", l), T(b, DIM, FF);
+        snprintf(b, 64, "blk.%d.ffn_down.weight", l), T(b, FF, DIM);
+    }
+    T("output_norm.weight", DIM, 0);
+#undef T
+    for (int i = 0; i < n; i++) {
+        if (omit && strcmp(t[i].name, omit) == 0) continue;
+        uint64_t ne[2] = {t[i].cols, t[i].rows};
+        if (reshape && strcmp(t[i].name, reshape) == 0) ne[1] = 100;
+        gguf_writer_add_tensor(w, t[i].name, GGML_TYPE_F32, ne[1] ? 2 : 1, ne, zeros);
+    }
+    char err[GB_ERRLEN];
+    if (gguf_writer_write(w, path, err) != 0) fail_msg("%s", err);
+    gguf_writer_free(w);
+}
+
+static void expect_load_error(const char *path, const char *message) {
+    Model m;
+    char err[GB_ERRLEN] = "";
+    assert_int_equal(model_load(&m, path, 0, err), -1);
+    if (strncmp(err, path, strlen(path)) != 0) fail_msg("message does not start with the file: %s", err);
+    if (!strstr(err, message)) fail_msg("expected \"%s\" in: %s", message, err);
+}
+
+static void test_load_errors(void **state) {
+    (void)state;
+    char dir[256], path[512];
+    make_temp_dir(dir, sizeof(dir));
+    snprintf(path, sizeof(path), "%s/bad.gguf", dir);
+
+    /* the well-formed file loads (so each failure below is due to its one defect) */
+    write_test_file(path, "llama", NULL, NULL, 12);
+    Model m;
+    char err[GB_ERRLEN];
+    if (model_load(&m, path, 0, err) != 0) fail_msg("%s", err);
+    assert_int_equal(m.config.dim, 8);
+    assert_int_equal(m.config.n_kv_heads, 2); /* absent: equal to the head count */
+    assert_int_equal(m.config.rope_dim, 4);   /* absent: the head size */
+    assert_true(m.config.rope_base == 10000.0f);
+    assert_string_equal(m.name, "bad.gguf"); /* no general.name: the file's name */
+    assert_non_null(model_forward(&m, 3, 0));
+    model_free(&m);
+
+    write_test_file(path, "gpt2", NULL, NULL, 12);
+    expect_load_error(path, "architecture 'gpt2' is not supported");
+    write_test_file(path, "llama", "blk.1.attn_k.weight", NULL, 12);
+    expect_load_error(path, "tensor 'blk.1.attn_k.weight' is missing");
+    write_test_file(path, "llama", "output_norm.weight", NULL, 12);
+    expect_load_error(path, "tensor 'output_norm.weight' is missing");
+    write_test_file(path, "llama", NULL, "blk.0.ffn_up.weight", 12);
+    expect_load_error(path, "tensor 'blk.0.ffn_up.weight' has shape [8, 100], expected [8, 12]");
+    /* the metadata disagrees with every ffn tensor: the first one met is named */
+    write_test_file(path, "llama", NULL, NULL, 14);
+    expect_load_error(path, "tensor 'blk.0.ffn_gate.weight' has shape [8, 12], expected [8, 14]");
+    expect_load_error("/nonexistent/model.gguf", "");
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_computed_layer),
@@ -428,6 +661,9 @@ int main(void) {
         cmocka_unit_test(test_prompt_matches_steps),
         cmocka_unit_test(test_probes),
         cmocka_unit_test(test_init_random_checks),
+        cmocka_unit_test(test_python_reference),
+        cmocka_unit_test(test_write_and_load_back),
+        cmocka_unit_test(test_load_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
