@@ -28,8 +28,8 @@
 
 /* Below this many multiply-adds a matrix-vector product runs on one thread: waking the OpenMP team
  * costs a couple of microseconds, more than a small product takes. Measured on a 2-core Xeon
- * (serial vs 2 threads): 128x128 1.3 vs 1.6-2.5 us, 160x160 2.1 vs 1.9-2.9 us, 192x192 3.1 vs 2.6 us,
- * 256x256 6 vs 4 us; the crossover is near 32K. */
+ * (serial vs 2 threads): 128x128 1.3 vs 1.6-2.5 us, 160x160 2.1 vs 1.9-2.9 us, 192x192 3.1 vs 2.6
+ * us, 256x256 6 vs 4 us; the crossover is near 32K. */
 #ifndef MATMUL_PARALLEL_MIN
 #define MATMUL_PARALLEL_MIN (1 << 15)
 #endif
@@ -44,9 +44,11 @@
 /* out = x / sqrt(mean(x^2) + eps) * weight. out may be x. */
 static void rmsnorm(float *out, const float *x, const float *weight, int n, float eps) {
     float sum_sq = 0.0f;
-    for (int i = 0; i < n; i++) sum_sq += x[i] * x[i];
+    for (int i = 0; i < n; i++)
+        sum_sq += x[i] * x[i];
     float scale = 1.0f / sqrtf(sum_sq / (float)n + eps);
-    for (int i = 0; i < n; i++) out[i] = x[i] * scale * weight[i];
+    for (int i = 0; i < n; i++)
+        out[i] = x[i] * scale * weight[i];
 }
 
 /* In place: x = exp(x - max) / sum, so the largest score becomes exp(0) and nothing overflows. */
@@ -59,18 +61,21 @@ static void softmax(float *x, int n) {
         x[i] = expf(x[i] - max);
         sum += x[i];
     }
-    for (int i = 0; i < n; i++) x[i] /= sum;
+    for (int i = 0; i < n; i++)
+        x[i] /= sum;
 }
 
-/* Dot product of two rows of n floats. Eight running sums instead of one let the compiler use vector
- * registers (a single sum forces every addition to wait for the previous one). */
+/* Dot product of two rows of n floats. Eight running sums instead of one let the compiler use
+ * vector registers (a single sum forces every addition to wait for the previous one). */
 static float dot(const float *a, const float *b, int n) {
     float acc[8] = {0};
     int i = 0;
     for (; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; j++) acc[j] += a[i + j] * b[i + j];
+        for (int j = 0; j < 8; j++)
+            acc[j] += a[i + j] * b[i + j];
     float sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-    for (; i < n; i++) sum += a[i] * b[i];
+    for (; i < n; i++)
+        sum += a[i] * b[i];
     return sum;
 }
 
@@ -78,7 +83,8 @@ static float dot(const float *a, const float *b, int n) {
  * the product is large enough to be worth it. */
 static void matmul(float *out, const float *x, const float *w, int n, int d) {
 #pragma omp parallel for schedule(static) if ((long)n * d >= MATMUL_PARALLEL_MIN)
-    for (int i = 0; i < d; i++) out[i] = dot(w + (size_t)i * n, x, n);
+    for (int i = 0; i < d; i++)
+        out[i] = dot(w + (size_t)i * n, x, n);
 }
 
 /* The rotation angles of one position: pair i of each head turns by pos * base^(-2i/rope_dim).
@@ -95,8 +101,8 @@ static void rope_angles(float *cos_out, float *sin_out, int pos, int rope_dim, f
 
 /* Rotary position embedding on vec (n_heads, head_dim): within each head, the first rope_dim values
  * are taken as ADJACENT pairs (v[2i], v[2i+1]) and each pair is rotated by its angle. (Hugging Face
- * code rotates (v[i], v[i + hd/2]) instead; llama GGUF files expect adjacent pairs.) The values past
- * rope_dim are left as they are. */
+ * code rotates (v[i], v[i + hd/2]) instead; llama GGUF files expect adjacent pairs.) The values
+ * past rope_dim are left as they are. */
 static void rope(float *vec, int n_heads, int head_dim, int rope_dim, const float *cos_a,
                  const float *sin_a) {
     for (int h = 0; h < n_heads; h++) {
@@ -109,7 +115,9 @@ static void rope(float *vec, int n_heads, int head_dim, int rope_dim, const floa
     }
 }
 
-static float silu(float x) { return x / (1.0f + expf(-x)); }
+static float silu(float x) {
+    return x / (1.0f + expf(-x));
+}
 
 /* ------------------------------------------------------------------------------------------------
  * Attention of one query position over the cache */
@@ -119,7 +127,8 @@ static float silu(float x) { return x / (1.0f + expf(-x)); }
  *   att:     (n_heads, seq_len) scratch; row h holds head h's probabilities on return
  *   q:       (n_heads * head_dim) the rotated query
  *   k_layer, v_layer: (seq_len, kv_dim) this layer's cache, rows 0..pos filled
- *   probe:   (n_heads, seq_len, seq_len) this layer's probe, or NULL; row pos of each head is written */
+ *   probe:   (n_heads, seq_len, seq_len) this layer's probe, or NULL; row pos of each head is
+ * written */
 static void attention(float *out, float *att, const float *q, const float *k_layer,
                       const float *v_layer, float *probe, const Config *c, int pos) {
     int hd = c->head_dim;
@@ -130,15 +139,17 @@ static void attention(float *out, float *att, const float *q, const float *k_lay
 #pragma omp parallel for schedule(static) if (work >= ATTENTION_PARALLEL_MIN)
     for (int h = 0; h < c->n_heads; h++) {
         const float *q_h = q + (size_t)h * hd;       /* (head_dim) */
-        int kv_off = (h / group) * hd;                /* this head's slice of a cache row */
+        int kv_off = (h / group) * hd;               /* this head's slice of a cache row */
         float *att_h = att + (size_t)h * c->seq_len; /* (pos + 1) used */
-        for (int t = 0; t <= pos; t++) att_h[t] = dot(q_h, k_layer + (size_t)t * kv_dim + kv_off, hd) * scale;
+        for (int t = 0; t <= pos; t++)
+            att_h[t] = dot(q_h, k_layer + (size_t)t * kv_dim + kv_off, hd) * scale;
         softmax(att_h, pos + 1);
         float *out_h = out + (size_t)h * hd; /* (head_dim) */
         memset(out_h, 0, (size_t)hd * sizeof(float));
         for (int t = 0; t <= pos; t++) {
             const float *v_t = v_layer + (size_t)t * kv_dim + kv_off;
-            for (int i = 0; i < hd; i++) out_h[i] += att_h[t] * v_t[i];
+            for (int i = 0; i < hd; i++)
+                out_h[i] += att_h[t] * v_t[i];
         }
         if (probe) {
             float *row = probe + ((size_t)h * c->seq_len + pos) * c->seq_len; /* (seq_len) */
@@ -168,8 +179,8 @@ float *model_forward(Model *m, int32_t token, int pos) {
         const LayerWeights *lw = &w->layers[l];
         float *k_layer = s->key_cache + (size_t)l * c->seq_len * kv_dim;   /* (seq_len, kv_dim) */
         float *v_layer = s->value_cache + (size_t)l * c->seq_len * kv_dim; /* (seq_len, kv_dim) */
-        float *k = k_layer + (size_t)pos * kv_dim;                          /* (kv_dim) */
-        float *v = v_layer + (size_t)pos * kv_dim;                          /* (kv_dim) */
+        float *k = k_layer + (size_t)pos * kv_dim;                         /* (kv_dim) */
+        float *v = v_layer + (size_t)pos * kv_dim;                         /* (kv_dim) */
 
         /* attention block: q, k, v of this position; k and v go straight into the cache */
         rmsnorm(s->xb, s->x, lw->attn_norm, dim, c->norm_eps);
@@ -184,15 +195,18 @@ float *model_forward(Model *m, int32_t token, int pos) {
                            : NULL;
         attention(s->att_out, s->att, s->q, k_layer, v_layer, probe, c, pos);
         matmul(s->xb2, s->att_out, lw->wo, q_dim, dim);
-        for (int i = 0; i < dim; i++) s->x[i] += s->xb2[i];
+        for (int i = 0; i < dim; i++)
+            s->x[i] += s->xb2[i];
 
         /* feed-forward block: SwiGLU */
         rmsnorm(s->xb, s->x, lw->ffn_norm, dim, c->norm_eps);
         matmul(s->hb, s->xb, lw->w_gate, dim, hidden);
         matmul(s->hb2, s->xb, lw->w_up, dim, hidden);
-        for (int i = 0; i < hidden; i++) s->hb[i] = silu(s->hb[i]) * s->hb2[i];
+        for (int i = 0; i < hidden; i++)
+            s->hb[i] = silu(s->hb[i]) * s->hb2[i];
         matmul(s->xb2, s->hb, lw->w_down, hidden, dim);
-        for (int i = 0; i < dim; i++) s->x[i] += s->xb2[i];
+        for (int i = 0; i < dim; i++)
+            s->x[i] += s->xb2[i];
 
         if (m->probes.enabled)
             memcpy(m->probes.residual + ((size_t)l * c->seq_len + pos) * dim, s->x,
@@ -224,7 +238,8 @@ float *model_forward_prompt(Model *m, const int32_t *tokens, int n, int start_po
     /* Below a few positions the matrix-matrix set-up does not pay: step one at a time. */
     if (n < 4) {
         float *logits = NULL;
-        for (int i = 0; i < n; i++) logits = model_forward(m, tokens[i], start_pos + i);
+        for (int i = 0; i < n; i++)
+            logits = model_forward(m, tokens[i], start_pos + i);
         return logits;
     }
     int dim = c->dim;
@@ -244,7 +259,8 @@ float *model_forward_prompt(Model *m, const int32_t *tokens, int n, int start_po
     float *sin_a = gb_malloc((size_t)n * (half + 1) * sizeof(float)); /* (n, rope_dim/2) */
 
     for (int i = 0; i < n; i++) {
-        memcpy(x + (size_t)i * dim, w->token_embd + (size_t)tokens[i] * dim, (size_t)dim * sizeof(float));
+        memcpy(x + (size_t)i * dim, w->token_embd + (size_t)tokens[i] * dim,
+               (size_t)dim * sizeof(float));
         rope_angles(cos_a + (size_t)i * half, sin_a + (size_t)i * half, start_pos + i, c->rope_dim,
                     c->rope_base);
     }
@@ -253,8 +269,8 @@ float *model_forward_prompt(Model *m, const int32_t *tokens, int n, int start_po
         const LayerWeights *lw = &w->layers[l];
         float *k_layer = s->key_cache + (size_t)l * c->seq_len * kv_dim;   /* (seq_len, kv_dim) */
         float *v_layer = s->value_cache + (size_t)l * c->seq_len * kv_dim; /* (seq_len, kv_dim) */
-        float *k = k_layer + (size_t)start_pos * kv_dim;                    /* (n, kv_dim) */
-        float *v = v_layer + (size_t)start_pos * kv_dim;                    /* (n, kv_dim) */
+        float *k = k_layer + (size_t)start_pos * kv_dim;                   /* (n, kv_dim) */
+        float *v = v_layer + (size_t)start_pos * kv_dim;                   /* (n, kv_dim) */
 
         for (int i = 0; i < n; i++)
             rmsnorm(xb + (size_t)i * dim, x + (size_t)i * dim, lw->attn_norm, dim, c->norm_eps);
@@ -270,18 +286,21 @@ float *model_forward_prompt(Model *m, const int32_t *tokens, int n, int start_po
                            ? m->probes.attn + (size_t)l * c->n_heads * c->seq_len * c->seq_len
                            : NULL;
         for (int i = 0; i < n; i++)
-            attention(ao + (size_t)i * q_dim, s->att, q + (size_t)i * q_dim, k_layer, v_layer, probe,
-                      c, start_pos + i);
+            attention(ao + (size_t)i * q_dim, s->att, q + (size_t)i * q_dim, k_layer, v_layer,
+                      probe, c, start_pos + i);
         matmul_rows(xb2, ao, lw->wo, n, q_dim, dim);
-        for (size_t i = 0; i < (size_t)n * dim; i++) x[i] += xb2[i];
+        for (size_t i = 0; i < (size_t)n * dim; i++)
+            x[i] += xb2[i];
 
         for (int i = 0; i < n; i++)
             rmsnorm(xb + (size_t)i * dim, x + (size_t)i * dim, lw->ffn_norm, dim, c->norm_eps);
         matmul_rows(hb, xb, lw->w_gate, n, dim, hidden);
         matmul_rows(hb2, xb, lw->w_up, n, dim, hidden);
-        for (size_t i = 0; i < (size_t)n * hidden; i++) hb[i] = silu(hb[i]) * hb2[i];
+        for (size_t i = 0; i < (size_t)n * hidden; i++)
+            hb[i] = silu(hb[i]) * hb2[i];
         matmul_rows(xb2, hb, lw->w_down, n, hidden, dim);
-        for (size_t i = 0; i < (size_t)n * dim; i++) x[i] += xb2[i];
+        for (size_t i = 0; i < (size_t)n * dim; i++)
+            x[i] += xb2[i];
 
         if (m->probes.enabled)
             memcpy(m->probes.residual + ((size_t)l * c->seq_len + start_pos) * dim, x,
@@ -317,24 +336,27 @@ const float *model_embedding(const Model *m, int32_t id) {
 /* Checks the sizes of a configuration; fills head_dim and the defaults the caller left at 0. */
 static int check_config(Config *c, const char *what, char *err) {
     if (c->n_kv_heads == 0) c->n_kv_heads = c->n_heads;
-    if (c->dim <= 0 || c->hidden_dim <= 0 || c->n_layers <= 0 || c->n_heads <= 0 || c->n_kv_heads <= 0 ||
-        c->vocab_size <= 0 || c->seq_len <= 0) {
-        gb_seterr(err, "%s: sizes must be positive (dim %d, ffn %d, layers %d, heads %d, kv heads %d, "
-                       "vocab %d, seq_len %d)",
-                  what, c->dim, c->hidden_dim, c->n_layers, c->n_heads, c->n_kv_heads, c->vocab_size,
-                  c->seq_len);
+    if (c->dim <= 0 || c->hidden_dim <= 0 || c->n_layers <= 0 || c->n_heads <= 0 ||
+        c->n_kv_heads <= 0 || c->vocab_size <= 0 || c->seq_len <= 0) {
+        gb_seterr(err,
+                  "%s: sizes must be positive (dim %d, ffn %d, layers %d, heads %d, kv heads %d, "
+                  "vocab %d, seq_len %d)",
+                  what, c->dim, c->hidden_dim, c->n_layers, c->n_heads, c->n_kv_heads,
+                  c->vocab_size, c->seq_len);
         return -1;
     }
     /* Bounds that keep every size product far from overflow and the allocations sane. */
-    if (c->dim > (1 << 16) || c->hidden_dim > (1 << 18) || c->n_layers > 1024 || c->vocab_size > (1 << 22) ||
-        c->seq_len > (1 << 20)) {
-        gb_seterr(err, "%s: sizes too large for glassbox (dim %d, ffn %d, layers %d, vocab %d, seq_len %d)",
-                  what, c->dim, c->hidden_dim, c->n_layers, c->vocab_size, c->seq_len);
+    if (c->dim > (1 << 16) || c->hidden_dim > (1 << 18) || c->n_layers > 1024 ||
+        c->vocab_size > (1 << 22) || c->seq_len > (1 << 20)) {
+        gb_seterr(
+            err,
+            "%s: sizes too large for glassbox (dim %d, ffn %d, layers %d, vocab %d, seq_len %d)",
+            what, c->dim, c->hidden_dim, c->n_layers, c->vocab_size, c->seq_len);
         return -1;
     }
     if (c->dim % c->n_heads != 0) {
-        gb_seterr(err, "%s: embedding length %d is not a multiple of the head count %d", what, c->dim,
-                  c->n_heads);
+        gb_seterr(err, "%s: embedding length %d is not a multiple of the head count %d", what,
+                  c->dim, c->n_heads);
         return -1;
     }
     if (c->n_heads % c->n_kv_heads != 0) {
@@ -345,13 +367,14 @@ static int check_config(Config *c, const char *what, char *err) {
     c->head_dim = c->dim / c->n_heads;
     if (c->rope_dim == 0) c->rope_dim = c->head_dim;
     if (c->rope_dim < 0 || c->rope_dim % 2 != 0 || c->rope_dim > c->head_dim) {
-        gb_seterr(err, "%s: rope dimension %d must be even and at most the head size %d", what, c->rope_dim,
-                  c->head_dim);
+        gb_seterr(err, "%s: rope dimension %d must be even and at most the head size %d", what,
+                  c->rope_dim, c->head_dim);
         return -1;
     }
     if (c->rope_base == 0.0f) c->rope_base = 10000.0f;
     if (c->norm_eps == 0.0f) c->norm_eps = 1e-5f;
-    if (!(c->rope_base > 0.0f) || !isfinite(c->rope_base) || !(c->norm_eps > 0.0f) || !isfinite(c->norm_eps)) {
+    if (!(c->rope_base > 0.0f) || !isfinite(c->rope_base) || !(c->norm_eps > 0.0f) ||
+        !isfinite(c->norm_eps)) {
         gb_seterr(err, "%s: rope base %g and norm epsilon %g must be positive", what, c->rope_base,
                   c->norm_eps);
         return -1;
@@ -370,8 +393,9 @@ static int alloc_state(Model *m, const char *what, char *err) {
     uint64_t probe_n;
     if (gb_mul_overflow((uint64_t)c->n_layers * c->n_heads, (uint64_t)seq * seq, &probe_n) ||
         probe_n > ((uint64_t)1 << 34)) {
-        gb_seterr(err, "%s: attention probes for %d layers x %d heads x %zu^2 positions are too large; "
-                       "cap the context length",
+        gb_seterr(err,
+                  "%s: attention probes for %d layers x %d heads x %zu^2 positions are too large; "
+                  "cap the context length",
                   what, c->n_layers, c->n_heads, seq);
         return -1;
     }
@@ -449,16 +473,19 @@ static uint64_t next_u64(uint64_t *state) {
 /* Approximately normal(0, 1): the sum of 12 uniforms minus 6 (mean 0, variance 1). */
 static float next_normal(uint64_t *state) {
     double sum = 0.0;
-    for (int i = 0; i < 12; i++) sum += (double)(next_u64(state) >> 11) * (1.0 / 9007199254740992.0);
+    for (int i = 0; i < 12; i++)
+        sum += (double)(next_u64(state) >> 11) * (1.0 / 9007199254740992.0);
     return (float)(sum - 6.0);
 }
 
 static void fill_normal(float *w, size_t n, float std, uint64_t *state) {
-    for (size_t i = 0; i < n; i++) w[i] = std * next_normal(state);
+    for (size_t i = 0; i < n; i++)
+        w[i] = std * next_normal(state);
 }
 
 static void fill_ones(float *w, size_t n) {
-    for (size_t i = 0; i < n; i++) w[i] = 1.0f;
+    for (size_t i = 0; i < n; i++)
+        w[i] = 1.0f;
 }
 
 int model_init_random(Model *m, const Config *config, uint64_t seed, char *err) {
@@ -545,7 +572,8 @@ static int read_size_key(const GGUFFile *f, const char *key, int required, int f
     return 0;
 }
 
-static int read_float_key(const GGUFFile *f, const char *key, float fallback, float *out, char *err) {
+static int read_float_key(const GGUFFile *f, const char *key, float fallback, float *out,
+                          char *err) {
     double v;
     if (!gguf_get_float(f, key, &v)) {
         if (gguf_find_kv(f, key)) {
@@ -568,14 +596,15 @@ static void format_shape(char *buf, size_t size, const uint64_t *ne, int n_dims)
     size_t used = 0;
     used += (size_t)snprintf(buf + used, size - used, "[");
     for (int i = 0; i < n_dims && used < size; i++)
-        used += (size_t)snprintf(buf + used, size - used, "%s%llu", i ? ", " : "", (unsigned long long)ne[i]);
+        used += (size_t)snprintf(buf + used, size - used, "%s%llu", i ? ", " : "",
+                                 (unsigned long long)ne[i]);
     if (used < size) snprintf(buf + used, size - used, "]");
 }
 
-/* Finds a tensor and checks its shape ({cols} or {cols, rows}) and type. Trailing dimensions of 1 are
- * ignored. */
-static const GGUFTensor *find_weight(const GGUFFile *f, const char *name, uint64_t cols, uint64_t rows,
-                                     int n_dims, char *err) {
+/* Finds a tensor and checks its shape ({cols} or {cols, rows}) and type. Trailing dimensions of 1
+ * are ignored. */
+static const GGUFTensor *find_weight(const GGUFFile *f, const char *name, uint64_t cols,
+                                     uint64_t rows, int n_dims, char *err) {
     const GGUFTensor *t = gguf_find_tensor(f, name);
     if (!t) {
         gb_seterr(err, "%s: tensor '%s' is missing", f->path, name);
@@ -595,9 +624,11 @@ static const GGUFTensor *find_weight(const GGUFFile *f, const char *name, uint64
         return NULL;
     }
     if (!ggml_type_name(t->type)) {
-        gb_seterr(err, "%s: tensor '%s' has ggml type %u, which glassbox does not support (F32, F16, BF16, "
-                       "Q8_0)",
-                  f->path, name, t->type);
+        gb_seterr(
+            err,
+            "%s: tensor '%s' has ggml type %u, which glassbox does not support (F32, F16, BF16, "
+            "Q8_0)",
+            f->path, name, t->type);
         return NULL;
     }
     return t;
@@ -629,8 +660,8 @@ int model_load(Model *m, const char *path, int max_seq, char *err) {
         goto fail;
     }
     if (!gguf_string_eq(arch, "llama")) {
-        gb_seterr(err, "%s: architecture '%.*s' is not supported (glassbox runs llama models)", path,
-                  (int)(arch.len > 64 ? 64 : arch.len), arch.data);
+        gb_seterr(err, "%s: architecture '%.*s' is not supported (glassbox runs llama models)",
+                  path, (int)(arch.len > 64 ? 64 : arch.len), arch.data);
         goto fail;
     }
     if (read_size_key(f, "llama.context_length", 1, 0, &c->context_length, err) < 0 ||
@@ -643,11 +674,12 @@ int model_load(Model *m, const char *path, int max_seq, char *err) {
         read_float_key(f, "llama.attention.layer_norm_rms_epsilon", 1e-5f, &c->norm_eps, err) < 0)
         goto fail;
     if (c->dim % c->n_heads != 0) {
-        gb_seterr(err, "%s: embedding length %d is not a multiple of the head count %d", path, c->dim,
-                  c->n_heads);
+        gb_seterr(err, "%s: embedding length %d is not a multiple of the head count %d", path,
+                  c->dim, c->n_heads);
         goto fail;
     }
-    if (read_size_key(f, "llama.rope.dimension_count", 0, c->dim / c->n_heads, &c->rope_dim, err) < 0)
+    if (read_size_key(f, "llama.rope.dimension_count", 0, c->dim / c->n_heads, &c->rope_dim, err) <
+        0)
         goto fail;
 
     const GGUFTensor *embd = gguf_find_tensor(f, "token_embd.weight");
@@ -656,8 +688,9 @@ int model_load(Model *m, const char *path, int max_seq, char *err) {
         goto fail;
     }
     if (embd->n_dims < 2 || embd->ne[1] == 0 || embd->ne[1] > (1 << 22)) {
-        gb_seterr(err, "%s: tensor 'token_embd.weight' has %u dimensions, expected [%d, vocab size]", path,
-                  embd->n_dims, c->dim);
+        gb_seterr(err,
+                  "%s: tensor 'token_embd.weight' has %u dimensions, expected [%d, vocab size]",
+                  path, embd->n_dims, c->dim);
         goto fail;
     }
     c->vocab_size = (int)embd->ne[1];
@@ -665,19 +698,21 @@ int model_load(Model *m, const char *path, int max_seq, char *err) {
     if (check_config(c, path, err) < 0) goto fail;
 
     /* Every weight: find it, check its shape, and note where its pointer goes. */
-    uint64_t dim = (uint64_t)c->dim, hidden = (uint64_t)c->hidden_dim, vocab = (uint64_t)c->vocab_size;
-    uint64_t q_dim = (uint64_t)c->n_heads * c->head_dim, kv_dim = (uint64_t)c->n_kv_heads * c->head_dim;
+    uint64_t dim = (uint64_t)c->dim, hidden = (uint64_t)c->hidden_dim,
+             vocab = (uint64_t)c->vocab_size;
+    uint64_t q_dim = (uint64_t)c->n_heads * c->head_dim,
+             kv_dim = (uint64_t)c->n_kv_heads * c->head_dim;
     m->weights.layers = gb_calloc((size_t)c->n_layers, sizeof(LayerWeights));
     slots = gb_calloc((size_t)c->n_layers * 9 + 3, sizeof(WeightSlot));
     int n_slots = 0;
     Weights *w = &m->weights;
-#define WEIGHT(dest_, name_, cols_, rows_, dims_)                                                     \
-    do {                                                                                              \
-        const GGUFTensor *t_ = find_weight(f, name_, cols_, rows_, dims_, err);                       \
-        if (!t_) goto fail;                                                                           \
-        slots[n_slots].tensor = t_;                                                                   \
-        slots[n_slots].dest = &(dest_);                                                               \
-        n_slots++;                                                                                    \
+#define WEIGHT(dest_, name_, cols_, rows_, dims_)                                                  \
+    do {                                                                                           \
+        const GGUFTensor *t_ = find_weight(f, name_, cols_, rows_, dims_, err);                    \
+        if (!t_) goto fail;                                                                        \
+        slots[n_slots].tensor = t_;                                                                \
+        slots[n_slots].dest = &(dest_);                                                            \
+        n_slots++;                                                                                 \
     } while (0)
     char name[64];
     WEIGHT(w->token_embd, "token_embd.weight", dim, vocab, 2);
@@ -719,7 +754,8 @@ int model_load(Model *m, const char *path, int max_seq, char *err) {
     for (int i = 0; i < n_slots; i++) {
         const GGUFTensor *t = slots[i].tensor;
         if (usable_in_place(t)) {
-            *slots[i].dest = (float *)t->data; /* read-only map: the forward pass never writes weights */
+            *slots[i].dest =
+                (float *)t->data; /* read-only map: the forward pass never writes weights */
         } else {
             gguf_tensor_to_f32(p, t);
             *slots[i].dest = p;
@@ -732,7 +768,8 @@ int model_load(Model *m, const char *path, int max_seq, char *err) {
 
     GGUFString gname;
     if (gguf_get_string(f, "general.name", &gname) && gname.len > 0)
-        snprintf(m->name, sizeof(m->name), "%.*s", (int)(gname.len > 127 ? 127 : gname.len), gname.data);
+        snprintf(m->name, sizeof(m->name), "%.*s", (int)(gname.len > 127 ? 127 : gname.len),
+                 gname.data);
     else
         snprintf(m->name, sizeof(m->name), "%s", base_name(path));
 
@@ -749,9 +786,10 @@ fail:
  * Writing */
 
 /* Adds one weight, converting to type where its rows allow (Q8_0 needs rows that are a multiple of
- * 32; a norm or odd-sized row stays F32, as llama.cpp's quantiser also keeps 1-D tensors in F32). */
-static void add_weight(GGUFWriter *gw, const char *name, uint32_t type, uint64_t cols, uint64_t rows,
-                       int n_dims, const float *data) {
+ * 32; a norm or odd-sized row stays F32, as llama.cpp's quantiser also keeps 1-D tensors in F32).
+ */
+static void add_weight(GGUFWriter *gw, const char *name, uint32_t type, uint64_t cols,
+                       uint64_t rows, int n_dims, const float *data) {
     uint64_t ne[2] = {cols, rows};
     if (n_dims == 1) type = GGML_TYPE_F32;
     if (type == GGML_TYPE_Q8_0 && cols % 32 != 0) type = GGML_TYPE_F32;
@@ -773,10 +811,12 @@ void model_add_to_writer(GGUFWriter *gw, const Model *m, uint32_t type) {
     gguf_writer_set_f32(gw, "llama.rope.freq_base", c->rope_base);
     gguf_writer_set_f32(gw, "llama.attention.layer_norm_rms_epsilon", c->norm_eps);
 
-    /* Our RoPE rotates adjacent pairs, as llama.cpp does for llama files: Q and K rows are written in
-     * the order we use them, no permutation. */
-    uint64_t dim = (uint64_t)c->dim, hidden = (uint64_t)c->hidden_dim, vocab = (uint64_t)c->vocab_size;
-    uint64_t q_dim = (uint64_t)c->n_heads * c->head_dim, kv_dim = (uint64_t)c->n_kv_heads * c->head_dim;
+    /* Our RoPE rotates adjacent pairs, as llama.cpp does for llama files: Q and K rows are written
+     * in the order we use them, no permutation. */
+    uint64_t dim = (uint64_t)c->dim, hidden = (uint64_t)c->hidden_dim,
+             vocab = (uint64_t)c->vocab_size;
+    uint64_t q_dim = (uint64_t)c->n_heads * c->head_dim,
+             kv_dim = (uint64_t)c->n_kv_heads * c->head_dim;
     char name[64];
     add_weight(gw, "token_embd.weight", type, dim, vocab, 2, w->token_embd);
     for (int l = 0; l < c->n_layers; l++) {
