@@ -950,69 +950,6 @@ static int tokenize_files(const Tokenizer *tok, const char *arg, int32_t sep, in
     return 0;
 }
 
-/* Copies every tokenizer.* key of the vocabulary file into the writer, values unchanged. */
-static void copy_tokenizer_keys(GGUFWriter *w, const GGUFFile *f) {
-    for (uint64_t i = 0; i < f->n_kv; i++) {
-        const GGUFKeyValue *kv = &f->kv[i];
-        if (kv->key.len < 10 || memcmp(kv->key.data, "tokenizer.", 10) != 0) continue;
-        char *key = gb_malloc(kv->key.len + 1);
-        memcpy(key, kv->key.data, kv->key.len);
-        key[kv->key.len] = 0;
-        const GGUFValue *v = &kv->value;
-        switch (v->type) {
-        case GGUF_TYPE_UINT8: case GGUF_TYPE_UINT16: case GGUF_TYPE_UINT32:
-            gguf_writer_set_u32(w, key, (uint32_t)v->u64);
-            break;
-        case GGUF_TYPE_UINT64:
-            gguf_writer_set_u64(w, key, v->u64);
-            break;
-        case GGUF_TYPE_INT8: case GGUF_TYPE_INT16: case GGUF_TYPE_INT32: case GGUF_TYPE_INT64:
-            gguf_writer_set_i32(w, key, (int32_t)v->i64);
-            break;
-        case GGUF_TYPE_FLOAT32: case GGUF_TYPE_FLOAT64:
-            gguf_writer_set_f32(w, key, (float)v->f64);
-            break;
-        case GGUF_TYPE_BOOL:
-            gguf_writer_set_bool(w, key, v->b);
-            break;
-        case GGUF_TYPE_STRING: {
-            char *s = gb_malloc(v->str.len + 1);
-            memcpy(s, v->str.data, v->str.len);
-            s[v->str.len] = 0;
-            gguf_writer_set_string(w, key, s);
-            free(s);
-            break;
-        }
-        case GGUF_TYPE_ARRAY:
-            if (v->elem_type == GGUF_TYPE_STRING) {
-                const char **strs = gb_malloc((v->count ? v->count : 1) * sizeof(char *));
-                size_t *lens = gb_malloc((v->count ? v->count : 1) * sizeof(size_t));
-                for (uint64_t j = 0; j < v->count; j++) {
-                    strs[j] = v->strs[j].data;
-                    lens[j] = v->strs[j].len;
-                }
-                gguf_writer_set_array_strings(w, key, strs, lens, v->count);
-                free(strs);
-                free(lens);
-            } else if (v->elem_type == GGUF_TYPE_FLOAT32 || v->elem_type == GGUF_TYPE_FLOAT64) {
-                float *a = gb_malloc((v->count ? v->count : 1) * sizeof(float));
-                for (uint64_t j = 0; j < v->count; j++) a[j] = (float)gguf_array_float(v, j);
-                gguf_writer_set_array_f32(w, key, a, v->count);
-                free(a);
-            } else {
-                int32_t *a = gb_malloc((v->count ? v->count : 1) * sizeof(int32_t));
-                for (uint64_t j = 0; j < v->count; j++) a[j] = (int32_t)gguf_array_int(v, j);
-                gguf_writer_set_array_i32(w, key, a, v->count);
-                free(a);
-            }
-            break;
-        default:
-            break;
-        }
-        free(key);
-    }
-}
-
 static void format_duration(char *out, size_t n, double sec) {
     long s = sec < 0 ? 0 : (long)(sec + 0.5);
     if (s >= 3600)
@@ -1326,7 +1263,7 @@ int cli_train(int argc, char **argv) {
     train_model_view(&view, &m);
     model_add_to_writer(w, &view, out_type);
     train_view_free(&view);
-    copy_tokenizer_keys(w, &vocab_file);
+    tokenizer_add_to_writer(w, tok);
     if (gguf_writer_write(w, a.out, err) != 0) {
         fprintf(stderr, "glassbox train: %s\n", err);
         gguf_writer_free(w);
