@@ -47,12 +47,19 @@ void rmsnorm_backward(float *dinp, float *dweight, const float *dout, const floa
         dot /= C;
         for (int i = 0; i < C; i++) dx[i] += r * (dy[i] * weight[i] - x[i] * r * dot);
     }
-    /* the weight's gradient sums over rows: one channel per thread, rows in order (deterministic) */
+    /* the weight's gradient sums over rows: blocks of channels per thread, rows in order within each
+     * (deterministic whatever the thread count), the inner loop over contiguous channels */
+    int n_blocks = (C + 63) / 64;
 #pragma omp parallel for schedule(static)
-    for (int i = 0; i < C; i++) {
-        float s = 0.0f;
-        for (int n = 0; n < N; n++) s += dout[(size_t)n * C + i] * inp[(size_t)n * C + i] * rstd[n];
-        dweight[i] += s;
+    for (int blk = 0; blk < n_blocks; blk++) {
+        int i0 = blk * 64, i1 = i0 + 64 < C ? i0 + 64 : C;
+        float s[64] = {0};
+        for (int n = 0; n < N; n++) {
+            const float *dy = dout + (size_t)n * C, *x = inp + (size_t)n * C;
+            float r = rstd[n];
+            for (int i = i0; i < i1; i++) s[i - i0] += dy[i] * x[i] * r;
+        }
+        for (int i = i0; i < i1; i++) dweight[i] += s[i - i0];
     }
 }
 
@@ -87,11 +94,19 @@ void matmul_backward(float *dinp, float *dweight, const float *dout, const float
         if (r1 > r0)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, C, OC, 1.0f,
                         dout + (size_t)r0 * OC, OC, weight, C, 1.0f, dinp + (size_t)r0 * C, C);
-        /* dweight (OC, C) += dout^T (OC, N) . inp (N, C), output rows split */
-        slab(OC, &r0, &r1);
-        if (r1 > r0)
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r1 - r0, C, N, 1.0f, dout + r0, OC,
-                        inp, C, 1.0f, dweight + (size_t)r0 * C, C);
+        /* dweight (OC, C) += dout^T (OC, N) . inp (N, C), split over its rows or its columns: each
+         * thread packs the whole of the other operand, so split the side that keeps that smaller */
+        if (OC >= C) {
+            slab(OC, &r0, &r1);
+            if (r1 > r0)
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r1 - r0, C, N, 1.0f, dout + r0, OC,
+                            inp, C, 1.0f, dweight + (size_t)r0 * C, C);
+        } else {
+            slab(C, &r0, &r1);
+            if (r1 > r0)
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, r1 - r0, N, 1.0f, dout, OC,
+                            inp + r0, C, 1.0f, dweight + r0, C);
+        }
     }
 }
 
@@ -559,13 +574,18 @@ void train_backward(TrainModel *m, const int32_t *inputs) {
         rmsnorm_backward(a->dres, g->attn_norm + (size_t)l * C, a->dln, resid,
                          p->attn_norm + (size_t)l * C, ln1_rstd, BT, C);
     }
-    /* embedding: rows in order, so repeated ids sum deterministically; channels in parallel */
+    /* embedding: rows in order, so repeated ids sum deterministically; blocks of channels in parallel */
+    int n_blocks = (C + 31) / 32;
 #pragma omp parallel for schedule(static)
-    for (int i = 0; i < C; i++)
+    for (int blk = 0; blk < n_blocks; blk++) {
+        int i0 = blk * 32, i1 = i0 + 32 < C ? i0 + 32 : C;
         for (int n = 0; n < BT; n++) {
             int id = inputs[n] >= 0 && inputs[n] < V ? inputs[n] : 0;
-            g->token_embd[(size_t)id * C + i] += a->dres[(size_t)n * C + i];
+            float *dst = g->token_embd + (size_t)id * C;
+            const float *src = a->dres + (size_t)n * C;
+            for (int i = i0; i < i1; i++) dst[i] += src[i];
         }
+    }
 }
 
 float train_clip_grad(TrainModel *m, float max_norm) {
