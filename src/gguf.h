@@ -100,7 +100,8 @@ bool gguf_get_bool(const GGUFFile *f, const char *key, bool *out);
 bool gguf_get_string(const GGUFFile *f, const char *key, GGUFString *out);
 /* Returns the array value for key, or NULL when absent or not an array. */
 const GGUFValue *gguf_get_array(const GGUFFile *f, const char *key);
-/* Element i of a numeric array, converted. */
+/* Element i of a numeric (or bool) array, converted: 0 when i is out of range; gguf_array_int saturates a
+ * u64 above INT64_MAX and truncates floats toward zero. */
 int64_t gguf_array_int(const GGUFValue *arr, uint64_t i);
 double gguf_array_float(const GGUFValue *arr, uint64_t i);
 /* True when s equals the C string c. */
@@ -135,15 +136,28 @@ void gguf_writer_set_u64(GGUFWriter *w, const char *key, uint64_t v);
 void gguf_writer_set_f32(GGUFWriter *w, const char *key, float v);
 void gguf_writer_set_bool(GGUFWriter *w, const char *key, bool v);
 void gguf_writer_set_string(GGUFWriter *w, const char *key, const char *v);
+/* The remaining scalar types, and a string of any bytes (len bytes, NULs allowed). */
+void gguf_writer_set_u8(GGUFWriter *w, const char *key, uint8_t v);
+void gguf_writer_set_i8(GGUFWriter *w, const char *key, int8_t v);
+void gguf_writer_set_u16(GGUFWriter *w, const char *key, uint16_t v);
+void gguf_writer_set_i16(GGUFWriter *w, const char *key, int16_t v);
+void gguf_writer_set_i64(GGUFWriter *w, const char *key, int64_t v);
+void gguf_writer_set_f64(GGUFWriter *w, const char *key, double v);
+void gguf_writer_set_string_n(GGUFWriter *w, const char *key, const char *v, size_t len);
 /* Arrays. Strings are (pointer, length) pairs so tokens may hold any bytes. */
 void gguf_writer_set_array_strings(GGUFWriter *w, const char *key, const char *const *strs,
                                    const size_t *lens, uint64_t n);
 void gguf_writer_set_array_i32(GGUFWriter *w, const char *key, const int32_t *v, uint64_t n);
 void gguf_writer_set_array_f32(GGUFWriter *w, const char *key, const float *v, uint64_t n);
+/* An array of any fixed-size element type (integers, floats, bool): elems holds n values of the C type
+ * matching elem_type (uint8_t ... double, bool), in host layout. Setting a key again replaces it. */
+void gguf_writer_set_array(GGUFWriter *w, const char *key, uint32_t elem_type, const void *elems, uint64_t n);
 /* Adds a tensor with dims ne[0..n_dims) (ne[0] contiguous), converting data from float32 to type. */
 void gguf_writer_add_tensor(GGUFWriter *w, const char *name, uint32_t type, uint32_t n_dims,
                             const uint64_t *ne, const float *data);
-/* Writes the file (temporary file, then rename). 0 or -1 with err. */
+/* Writes the file (temporary file, then rename). 0 or -1 with err. Misuse of the setters above (empty key,
+ * bad tensor name/type/dims, duplicate tensor) is recorded and reported here and by
+ * gguf_writer_to_memory. */
 int gguf_writer_write(GGUFWriter *w, const char *path, char *err);
 /* Serialises into a malloc'ed buffer (for tests that corrupt files in memory). */
 int gguf_writer_to_memory(GGUFWriter *w, uint8_t **data, size_t *size, char *err);

@@ -1,0 +1,400 @@
+/* Sampler: temperature, top-k, top-p, entropies and the seeded generator, checked against
+ * distributions built by hand and against direct formulas. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+
+#include <cmocka.h>
+
+#include "sampler.h"
+
+static double sum_probs(const float *p, int n) {
+    double s = 0.0;
+    for (int i = 0; i < n; i++) s += p[i];
+    return s;
+}
+
+static int count_nonzero(const float *p, int n) {
+    int c = 0;
+    for (int i = 0; i < n; i++) c += p[i] > 0.0f;
+    return c;
+}
+
+/* Logits whose softmax at T = 1 is exactly probs (up to rounding). */
+static void logits_from_probs(float *logits, const double *probs, int n) {
+    for (int i = 0; i < n; i++) logits[i] = (float)log(probs[i]);
+}
+
+/* A fixed, irregular set of logits (no ties) of size n. */
+static void irregular_logits(float *logits, int n) {
+    for (int i = 0; i < n; i++) logits[i] = (float)(3.0 * sin(i * 1.7) + 0.01 * i);
+}
+
+static void test_generator_is_the_documented_one(void **state) {
+    (void)state;
+    Sampler s;
+    sampler_init(&s, 1.0f, 0, 1.0f, 0);
+    // splitmix64's first output for seed 0 (its published test value).
+    assert_true(s.rng == 0xE220A8397B1DCDAFull);
+    // Three xorshift64* draws from that state, top 24 bits, computed independently in Python.
+    const uint32_t expect[3] = {8109236, 14581732, 11781688};
+    for (int i = 0; i < 3; i++) assert_true(sampler_uniform(&s) == (float)expect[i] / 16777216.0f);
+}
+
+static void test_uniform_range_and_mean(void **state) {
+    (void)state;
+    Sampler s;
+    sampler_init(&s, 1.0f, 0, 1.0f, 7);
+    double sum = 0.0;
+    const int n = 100000;
+    for (int i = 0; i < n; i++) {
+        float u = sampler_uniform(&s);
+        assert_true(u >= 0.0f && u < 1.0f);
+        sum += u;
+    }
+    assert_true(fabs(sum / n - 0.5) < 0.01);
+}
+
+static void test_softmax_matches_formula(void **state) {
+    (void)state;
+    enum { N = 50 };
+    float logits[N];
+    irregular_logits(logits, N);
+    const float temps[] = {0.3f, 1.0f, 2.5f};
+    for (int t = 0; t < 3; t++) {
+        Sampler s;
+        sampler_init(&s, temps[t], 0, 1.0f, 1);
+        Distribution d;
+        distribution_init(&d, N);
+        distribution_compute(&d, logits, &s);
+        double z = 0.0, z1 = 0.0;
+        for (int i = 0; i < N; i++) {
+            z += exp(logits[i] / temps[t]);
+            z1 += exp(logits[i]);
+        }
+        for (int i = 0; i < N; i++) {
+            assert_true(fabs(d.probs[i] - exp(logits[i] / temps[t]) / z) < 1e-6);
+            assert_true(fabs(d.probs_t1[i] - exp(logits[i]) / z1) < 1e-6);
+            assert_true(d.logits[i] == logits[i]);
+        }
+        assert_int_equal(d.n_kept, N);
+        distribution_free(&d);
+    }
+}
+
+static void test_large_logits_are_stable(void **state) {
+    (void)state;
+    float logits[3] = {1000.0f, 999.0f, -1000.0f};
+    Sampler s;
+    sampler_init(&s, 1.0f, 0, 1.0f, 1);
+    Distribution d;
+    distribution_init(&d, 3);
+    distribution_compute(&d, logits, &s);
+    double e = exp(-1.0);
+    assert_true(fabs(d.probs[0] - 1.0 / (1.0 + e)) < 1e-6);
+    assert_true(fabs(d.probs[1] - e / (1.0 + e)) < 1e-6);
+    assert_true(d.probs[2] == 0.0f);
+    assert_true(isfinite(d.entropy));
+    distribution_free(&d);
+}
+
+static void test_order_descending_ties_lower_id(void **state) {
+    (void)state;
+    float logits[6] = {1.0f, 3.0f, 2.0f, 3.0f, -1.0f, 2.0f};
+    const int32_t expect[6] = {1, 3, 2, 5, 0, 4};
+    Sampler s;
+    sampler_init(&s, 1.0f, 0, 1.0f, 1);
+    Distribution d;
+    distribution_init(&d, 6);
+    distribution_compute(&d, logits, &s);
+    for (int i = 0; i < 6; i++) assert_int_equal(d.order[i], expect[i]);
+    distribution_free(&d);
+}
+
+static void test_temperature_zero_is_argmax(void **state) {
+    (void)state;
+    enum { N = 100 };
+    float logits[N];
+    irregular_logits(logits, N);
+    int argmax = 0;
+    for (int i = 1; i < N; i++)
+        if (logits[i] > logits[argmax]) argmax = i;
+    Sampler s;
+    sampler_init(&s, 0.0f, 0, 1.0f, 123);
+    Distribution d;
+    distribution_init(&d, N);
+    distribution_compute(&d, logits, &s);
+    assert_int_equal(d.n_kept, 1);
+    for (int i = 0; i < N; i++) assert_true(d.probs[i] == (i == argmax ? 1.0f : 0.0f));
+    assert_true(d.entropy == 0.0f);
+    assert_true(fabs(sum_probs(d.probs_t1, N) - 1.0) < 1e-5); // T = 1 view still full
+    for (int k = 0; k < 50; k++) assert_int_equal(sampler_sample(&s, &d), argmax);
+
+    // A tiny temperature approaches the same thing.
+    Sampler cold;
+    sampler_init(&cold, 1e-3f, 0, 1.0f, 5);
+    distribution_compute(&d, logits, &cold);
+    assert_true(d.probs[argmax] > 0.999f);
+    for (int k = 0; k < 50; k++) assert_int_equal(sampler_sample(&cold, &d), argmax);
+
+    // Ties at the top: the lower id wins.
+    float tied[4] = {0.5f, 2.0f, 1.0f, 2.0f};
+    Distribution t;
+    distribution_init(&t, 4);
+    distribution_compute(&t, tied, &s);
+    assert_true(t.probs[1] == 1.0f && t.probs[3] == 0.0f);
+    assert_int_equal(sampler_sample(&s, &t), 1);
+    distribution_free(&t);
+    distribution_free(&d);
+}
+
+static void test_probs_sum_to_one(void **state) {
+    (void)state;
+    enum { N = 4096 };
+    float *logits = malloc(N * sizeof *logits);
+    irregular_logits(logits, N);
+    const float temps[] = {0.0f, 0.1f, 0.8f, 1.0f, 2.0f, 10.0f};
+    const int ks[] = {0, 1, 40, N};
+    const float ps[] = {1.0f, 0.95f, 0.5f, 0.0f};
+    Distribution d;
+    distribution_init(&d, N);
+    for (int a = 0; a < 6; a++)
+        for (int b = 0; b < 4; b++)
+            for (int c = 0; c < 4; c++) {
+                Sampler s;
+                sampler_init(&s, temps[a], ks[b], ps[c], 1);
+                distribution_compute(&d, logits, &s);
+                assert_true(fabs(sum_probs(d.probs, N) - 1.0) < 1e-4);
+                assert_true(fabs(sum_probs(d.probs_t1, N) - 1.0) < 1e-4);
+                assert_true(d.n_kept >= 1 && d.n_kept <= N);
+                assert_true(count_nonzero(d.probs, N) <= d.n_kept);
+                // Everything outside the kept prefix is zero.
+                for (int r = d.n_kept; r < N; r++) assert_true(d.probs[d.order[r]] == 0.0f);
+            }
+    distribution_free(&d);
+    free(logits);
+}
+
+static void test_top_k_keeps_exactly_k(void **state) {
+    (void)state;
+    enum { N = 300 };
+    float logits[N];
+    irregular_logits(logits, N);
+    Distribution d;
+    distribution_init(&d, N);
+    const int ks[] = {1, 2, 7, 50, 299};
+    for (int i = 0; i < 5; i++) {
+        Sampler s;
+        sampler_init(&s, 1.0f, ks[i], 1.0f, 1);
+        distribution_compute(&d, logits, &s);
+        assert_int_equal(d.n_kept, ks[i]);
+        assert_int_equal(count_nonzero(d.probs, N), ks[i]);
+        // The kept ones are the k largest logits: each kept logit ≥ each dropped one.
+        float min_kept = INFINITY, max_dropped = -INFINITY;
+        for (int t = 0; t < N; t++) {
+            if (d.probs[t] > 0.0f) min_kept = fminf(min_kept, logits[t]);
+            else max_dropped = fmaxf(max_dropped, logits[t]);
+        }
+        assert_true(min_kept > max_dropped);
+        // Renormalised: ratios between kept tokens are unchanged.
+        int a = d.order[0], b = d.order[ks[i] - 1];
+        assert_true(fabs(d.probs[a] / d.probs[b] - exp(logits[a] - logits[b])) < 1e-3 * exp(logits[a] - logits[b]));
+    }
+    const int all[] = {0, N, N + 1000};
+    for (int i = 0; i < 3; i++) {
+        Sampler s;
+        sampler_init(&s, 1.0f, all[i], 1.0f, 1);
+        distribution_compute(&d, logits, &s);
+        assert_int_equal(d.n_kept, N);
+        assert_int_equal(count_nonzero(d.probs, N), N);
+    }
+    distribution_free(&d);
+}
+
+static void test_top_p_cut(void **state) {
+    (void)state;
+    // Given out of order so the sort matters: token 2 = .5, 0 = .3, 3 = .15, 1 = .05.
+    const double probs[4] = {0.3, 0.05, 0.5, 0.15};
+    float logits[4];
+    logits_from_probs(logits, probs, 4);
+    struct {
+        float p;
+        int keep;
+    } cases[] = {{0.8f, 2}, {0.81f, 3}, {0.5f, 1}, {0.49f, 1}, {0.51f, 2}, {0.95f, 3}, {0.96f, 4},
+                 {0.999f, 4}, {0.0f, 1}, {1.0f, 4}};
+    Distribution d;
+    distribution_init(&d, 4);
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        Sampler s;
+        sampler_init(&s, 1.0f, 0, cases[i].p, 1);
+        distribution_compute(&d, logits, &s);
+        assert_int_equal(d.n_kept, cases[i].keep);
+        assert_int_equal(count_nonzero(d.probs, 4), cases[i].keep);
+        double mass = 0.0;
+        const int ranked[4] = {2, 0, 3, 1};
+        for (int r = 0; r < cases[i].keep; r++) mass += probs[ranked[r]];
+        for (int r = 0; r < cases[i].keep; r++)
+            assert_true(fabs(d.probs[ranked[r]] - probs[ranked[r]] / mass) < 1e-6);
+    }
+    // top-k first, then top-p over the renormalised top-k: k = 2 leaves {.625, .375}; p = .6 keeps 1.
+    Sampler s;
+    sampler_init(&s, 1.0f, 2, 0.6f, 1);
+    distribution_compute(&d, logits, &s);
+    assert_int_equal(d.n_kept, 1);
+    assert_true(d.probs[2] == 1.0f);
+    sampler_init(&s, 1.0f, 2, 0.7f, 1);
+    distribution_compute(&d, logits, &s);
+    assert_int_equal(d.n_kept, 2);
+    assert_true(fabs(d.probs[2] - 0.625) < 1e-6 && fabs(d.probs[0] - 0.375) < 1e-6);
+    distribution_free(&d);
+}
+
+static void test_entropy(void **state) {
+    (void)state;
+    const int sizes[] = {1, 2, 8, 1000};
+    for (int i = 0; i < 4; i++) {
+        int n = sizes[i];
+        float *logits = calloc((size_t)n, sizeof *logits);
+        for (int j = 0; j < n; j++) logits[j] = 0.25f; // uniform
+        Sampler s;
+        sampler_init(&s, 0.7f, 0, 1.0f, 1);
+        Distribution d;
+        distribution_init(&d, n);
+        distribution_compute(&d, logits, &s);
+        assert_true(fabs(d.entropy - log2(n)) < 1e-4);
+        assert_true(fabs(d.entropy_t1 - log2(n)) < 1e-4);
+        distribution_free(&d);
+        free(logits);
+    }
+    // A hand-made distribution: H(.5, .25, .25) = 1.5 bits; top-k 2 leaves (2/3, 1/3).
+    const double probs[3] = {0.5, 0.25, 0.25};
+    float logits[3];
+    logits_from_probs(logits, probs, 3);
+    Sampler s;
+    sampler_init(&s, 1.0f, 0, 1.0f, 1);
+    Distribution d;
+    distribution_init(&d, 3);
+    distribution_compute(&d, logits, &s);
+    assert_true(fabs(d.entropy - 1.5) < 1e-5);
+    sampler_init(&s, 1.0f, 2, 1.0f, 1);
+    distribution_compute(&d, logits, &s);
+    double h = -(2.0 / 3) * log2(2.0 / 3) - (1.0 / 3) * log2(1.0 / 3);
+    assert_true(fabs(d.entropy - h) < 1e-5);
+    assert_true(fabs(d.entropy_t1 - 1.5) < 1e-5); // the T = 1 view is never cut
+    distribution_free(&d);
+}
+
+static void test_temperature_flattens(void **state) {
+    (void)state;
+    enum { N = 64 };
+    float logits[N];
+    irregular_logits(logits, N);
+    const float temps[] = {0.25f, 0.5f, 1.0f, 2.0f, 4.0f};
+    Distribution d;
+    distribution_init(&d, N);
+    float prev = -1.0f, top_prev = 2.0f;
+    for (int i = 0; i < 5; i++) {
+        Sampler s;
+        sampler_init(&s, temps[i], 0, 1.0f, 1);
+        distribution_compute(&d, logits, &s);
+        assert_true(d.entropy > prev);
+        assert_true(d.probs[d.order[0]] < top_prev);
+        assert_true(d.entropy < log2(N));
+        prev = d.entropy;
+        top_prev = d.probs[d.order[0]];
+        if (temps[i] == 1.0f) assert_true(fabs(d.entropy - d.entropy_t1) < 1e-5);
+    }
+    distribution_free(&d);
+}
+
+static void draw_sequence(int32_t *out, int n, uint64_t seed, const float *logits, int vocab) {
+    Sampler s;
+    sampler_init(&s, 1.0f, 0, 1.0f, seed);
+    Distribution d;
+    distribution_init(&d, vocab);
+    distribution_compute(&d, logits, &s);
+    for (int i = 0; i < n; i++) out[i] = sampler_sample(&s, &d);
+    distribution_free(&d);
+}
+
+static void test_seeds_repeat_and_differ(void **state) {
+    (void)state;
+    enum { N = 32, DRAWS = 64 };
+    float logits[N];
+    for (int i = 0; i < N; i++) logits[i] = 0.0f; // uniform: every draw is informative
+    int32_t a[DRAWS], b[DRAWS], c[DRAWS];
+    draw_sequence(a, DRAWS, 42, logits, N);
+    draw_sequence(b, DRAWS, 42, logits, N);
+    draw_sequence(c, DRAWS, 43, logits, N);
+    int same_ab = 0, same_ac = 0;
+    for (int i = 0; i < DRAWS; i++) {
+        same_ab += a[i] == b[i];
+        same_ac += a[i] == c[i];
+    }
+    assert_int_equal(same_ab, DRAWS);
+    assert_true(same_ac < DRAWS / 2); // chance agreement is 1/32 per draw
+
+    // Reseeding restarts the stream.
+    Sampler s;
+    sampler_init(&s, 1.0f, 0, 1.0f, 9);
+    float u0 = sampler_uniform(&s);
+    sampler_uniform(&s);
+    sampler_reseed(&s, 9);
+    assert_true(sampler_uniform(&s) == u0);
+}
+
+static void test_empirical_frequencies(void **state) {
+    (void)state;
+    const double probs[5] = {0.05, 0.4, 0.1, 0.3, 0.15};
+    float logits[5];
+    logits_from_probs(logits, probs, 5);
+    Sampler s;
+    sampler_init(&s, 1.0f, 0, 1.0f, 2024);
+    Distribution d;
+    distribution_init(&d, 5);
+    distribution_compute(&d, logits, &s);
+    int counts[5] = {0};
+    const int draws = 100000;
+    for (int i = 0; i < draws; i++) {
+        int32_t t = sampler_sample(&s, &d);
+        assert_true(t >= 0 && t < 5);
+        counts[t]++;
+    }
+    // Standard deviation of a frequency is at most sqrt(.25 / 1e5) = .0016; allow about 5 of them.
+    for (int i = 0; i < 5; i++) assert_true(fabs((double)counts[i] / draws - probs[i]) < 0.008);
+
+    // With top-k 2 the draws only ever hit the two most likely tokens, in ratio .4 : .3.
+    sampler_init(&s, 1.0f, 2, 1.0f, 2025);
+    distribution_compute(&d, logits, &s);
+    int c1 = 0, c3 = 0;
+    for (int i = 0; i < draws; i++) {
+        int32_t t = sampler_sample(&s, &d);
+        assert_true(t == 1 || t == 3);
+        c1 += t == 1;
+        c3 += t == 3;
+    }
+    assert_true(fabs((double)c1 / draws - 4.0 / 7.0) < 0.008);
+    distribution_free(&d);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_generator_is_the_documented_one),
+        cmocka_unit_test(test_uniform_range_and_mean),
+        cmocka_unit_test(test_softmax_matches_formula),
+        cmocka_unit_test(test_large_logits_are_stable),
+        cmocka_unit_test(test_order_descending_ties_lower_id),
+        cmocka_unit_test(test_temperature_zero_is_argmax),
+        cmocka_unit_test(test_probs_sum_to_one),
+        cmocka_unit_test(test_top_k_keeps_exactly_k),
+        cmocka_unit_test(test_top_p_cut),
+        cmocka_unit_test(test_entropy),
+        cmocka_unit_test(test_temperature_flattens),
+        cmocka_unit_test(test_seeds_repeat_and_differ),
+        cmocka_unit_test(test_empirical_frequencies),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
