@@ -29,6 +29,7 @@ static void session_setup(Session *s) {
     int seq = seq_of(s), vocab = vocab_of(s);
     s->tokens = gb_calloc((size_t)seq, sizeof(SessionToken));
     s->steps = gb_calloc((size_t)seq, sizeof(SessionStep));
+    s->written_at = gb_calloc((size_t)seq, sizeof(uint64_t));
     distribution_init(&s->next, vocab);
     s->scratch = gb_calloc((size_t)vocab, sizeof(float));
     text_reserve(s, 256);
@@ -59,6 +60,8 @@ static void session_release_model(Session *s) {
     }
     free(s->steps);
     free(s->tokens);
+    free(s->written_at);
+    s->written_at = NULL;
     if (s->next.probs) distribution_free(&s->next);
     free(s->scratch);
     free(s->embd_norms);
@@ -167,8 +170,21 @@ int session_set_prompt(Session *s, const char *text, size_t len, char *err) {
     free(spans);
     s->n_tokens = s->n_prompt = total;
     sampler_reseed(&s->sampler, s->sampler.seed);
+    s->version++;
+    for (int p = 0; p < total; p++) s->written_at[p] = s->version;
     float *logits = NULL;
-    for (int p = 0; p < total; p++) logits = model_forward(&s->model, s->tokens[p].id, p);
+    if (total > 0) {
+        int32_t *ids = gb_malloc(sizeof(int32_t) * (size_t)total);
+        for (int p = 0; p < total; p++) ids[p] = s->tokens[p].id;
+        logits = model_forward_prompt(&s->model, ids, total, 0);
+        free(ids);
+        if (!logits) {
+            gb_seterr(err, "prompt: a token id is outside the model's vocabulary of %d", vocab_of(s));
+            s->n_tokens = s->n_prompt = 0;
+            s->has_next = 0;
+            return -1;
+        }
+    }
     s->has_next = total > 0;
     if (logits) distribution_compute(&s->next, logits, &s->sampler);
     s->selected = -1;
@@ -204,6 +220,7 @@ static int advance(Session *s, int32_t id, int picked, uint64_t rng_before, char
     s->next = tmp;
     s->n_tokens++;
     float *logits = model_forward(&s->model, id, pos);
+    s->written_at[pos] = ++s->version;
     distribution_compute(&s->next, logits, &s->sampler);
     return 0;
 }

@@ -48,6 +48,8 @@ typedef struct {
 
     int selected;    /* token index the views focus on; -1: follow the last token */
     int layer, head; /* attention view choice */
+    uint64_t version;     /* bumped whenever a position is (re)computed */
+    uint64_t *written_at; /* (seq_len) version at which each position's probes were last written */
     int32_t neigh_token; /* token the neighbours view shows; -1: the selected token's */
 
     float *embd_norms; /* (vocab) L2 norms of the embedding rows, computed on first use */
