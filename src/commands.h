@@ -29,7 +29,7 @@ typedef enum {
     X(BACK, "back", ARG_OPT_INT, 1, 1e6, "back [N]", "back 2", "undo N generated tokens (default 1)")\
     X(PICK, "pick", ARG_TOKEN, 0, 0, "pick TOKEN", "pick \" return\"",                              \
       "append a token of your choice: \"text\" or #id")                                                \
-    X(TEMP, "temp", ARG_NUMBER, 0, 100, "temp T", "temp 0.7", "temperature (0 = always the top token)")\
+    X(TEMP, "temp", ARG_NUMBER, 0, 1e5, "temp T", "temp 0.7", "temperature (0 = always the top token)")\
     X(TOPK, "topk", ARG_INT, 0, 1e9, "topk K", "topk 40", "keep only the K likeliest tokens (0 = off)")\
     X(TOPP, "topp", ARG_NUMBER, 0, 1, "topp P", "topp 0.9",                                          \
       "keep the likeliest tokens up to total probability P (1 = off)")                                 \

@@ -317,7 +317,7 @@ void screen_draw(Canvas *c, Session *s, UiState *ui) {
     ui->cursor_x = ui->cursor_y = -1;
     if (c->w < SCREEN_MIN_W || c->h < SCREEN_MIN_H) {
         char msg[128];
-        snprintf(msg, sizeof msg, "enlarge the terminal (need %dx%d, have %dx%d)", SCREEN_MIN_W, SCREEN_MIN_H, c->w, c->h);
+        snprintf(msg, sizeof msg, "enlarge the terminal (need %d\u00d7%d, have %d\u00d7%d)", SCREEN_MIN_W, SCREEN_MIN_H, c->w, c->h);
         int mw = text_width(msg, (int)strlen(msg));
         int x = (c->w - mw) / 2;
         canvas_put_text(c, x < 0 ? 0 : x, c->h / 2, c->w, msg, ui_style(ui, 0, 0, ATTR_BOLD));

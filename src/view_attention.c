@@ -72,17 +72,22 @@ void attn_pyramid_sync(AttnPyramid *p, const Session *s) {
         for (int k = 1; k < p->n_levels; k++)
             for (int i = 0; i < side_at(n, k); i++) build_row(p, s, k, i);
     } else {
-        /* level-0 rows rewritten since the last sync, and the last row when the text got shorter */
-        for (int r = 0; r < n; r++) {
-            int dirty = s->written_at[r] > p->synced || (n < old_n && r == n - 1);
-            if (!dirty) continue;
-            for (int k = 1; k < p->n_levels; k++) {
-                int i = r >> k;
-                /* rows of one block are consecutive: build each block row once */
-                if (r > 0 && ((r - 1) >> k) == i && (s->written_at[r - 1] > p->synced)) continue;
+        /* level-0 rows rewritten since the last sync, and the last row when the text got shorter; then
+         * level by level the block rows above them (each once: the dirty rows are in order) */
+        int *dirty = gb_malloc(sizeof(int) * (size_t)(n + 1));
+        int nd = 0;
+        for (int r = 0; r < n; r++)
+            if (s->written_at[r] > p->synced || (n < old_n && r == n - 1)) dirty[nd++] = r;
+        for (int k = 1; k < p->n_levels; k++) {
+            int last = -1;
+            for (int d = 0; d < nd; d++) {
+                int i = dirty[d] >> k;
+                if (i == last) continue;
                 build_row(p, s, k, i);
+                last = i;
             }
         }
+        free(dirty);
     }
     p->synced = s->version;
 }
@@ -166,9 +171,8 @@ void ViewAttention_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
     int zk = ui->attn_zoom, z = 1 << zk;
     char line[256], label[96];
     token_label(s, sel, label, sizeof label);
-    snprintf(line, sizeof line, "layer %d/%d head %d/%d \u00b7 query \u2193 key \u2192 \u00b7 %s%s",
-             s->layer, cf->n_layers, s->head, cf->n_heads, zk ? "" : "1 cell = 1 token",
-             "");
+    snprintf(line, sizeof line, "layer %d/%d head %d/%d \u00b7 query \u2193 key \u2192 \u00b7 rows scaled to their max \u00b7 %s",
+             s->layer, cf->n_layers, s->head, cf->n_heads, zk ? "" : "1 cell = 1 token");
     if (zk) snprintf(line + strlen(line), sizeof line - strlen(line), "1 cell = %d\u00d7%d tokens (%s)", z, z,
                      ui->attn_mean ? "mean" : "max");
     canvas_put_text(c, r.x, r.y, r.w, line, ui_style(ui, COLOR_IDX(250), 0, ATTR_BOLD));
@@ -207,14 +211,17 @@ void ViewAttention_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
     int col0 = qb + 1 - cols > 0 ? qb + 1 - cols : 0;
     int last_row = row0 + rows < nb ? row0 + rows : nb;
     int last_col = col0 + cols < nb ? col0 + cols : nb;
-    /* scale by the largest visible value, so the brightest cell is the strongest weight on screen */
-    float vmax = 0;
-    for (int i = row0; i < last_row; i++)
-        for (int j = col0; j < last_col && j <= i; j++) {
+    /* each query row is scaled by its own largest weight (over all its keys, on screen or not), so the
+     * darkest cell of a row is the key it attends to most */
+    float *row_max = gb_calloc((size_t)(last_row - row0 + 1), sizeof(float));
+    for (int i = row0; i < last_row; i++) {
+        float m = 0;
+        for (int j = 0; j <= i; j++) {
             float v = attn_pyramid_get(&ui->pyr, s, zk, i, j, ui->attn_mean);
-            if (v > vmax) vmax = v;
+            if (v > m) m = v;
         }
-    if (!(vmax > 0)) vmax = 1;
+        row_max[i - row0] = m > 0 ? m : 1;
+    }
     int hx = area.x + lw, hy = area.y + chh;
     /* column labels: the key token (first of its block), written downwards */
     for (int j = col0; j < last_col; j++) {
@@ -246,7 +253,7 @@ void ViewAttention_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
                 canvas_put_text(c, x, y, 1, c->ascii ? " " : "\u00b7", dim);
                 continue;
             }
-            float v = attn_pyramid_get(&ui->pyr, s, zk, i, j, ui->attn_mean) / vmax;
+            float v = attn_pyramid_get(&ui->pyr, s, zk, i, j, ui->attn_mean) / row_max[i - row0];
             if (ui->colours == COLOURS_NONE) {
                 const char *g = ui_shade(c, v);
                 for (int k = 0; k < cw; k++) canvas_put_text(c, x + k, y, 1, g, ui_style(ui, 0, 0, 0));
@@ -257,7 +264,6 @@ void ViewAttention_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
             for (int k = 0; k < cw; k++) screen_set_hit(ui, x + k, y, j * z);
         }
     }
-    if (!grid_right && r.h >= gh + 8) {
-        /* no room at the side: nothing more (the grid shows in the wider layouts) */
-    }
+    free(row_max);
+    (void)gh;
 }

@@ -43,7 +43,7 @@ void ViewProbs_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
     canvas_put_text(c, r.x, r.y + 1, r.w, line, text);
 
     int labw = r.w >= 70 ? 16 : 12;
-    int barw = (r.w - 5 - labw - 2 * 8 - 4) / 2;
+    int barw = (r.w - 5 - labw - 2 * 8 - 4 - 10) / 2; /* 10 columns for the sampled mark */
     if (barw < 4) barw = 4;
     int xT = r.x + 5 + labw, xT1 = xT + barw + 8 + 2;
     snprintf(line, sizeof line, "T %.2f", d->temperature);
