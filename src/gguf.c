@@ -1,6 +1,6 @@
 /* GGUF reader and writer. The reader maps the file and checks every count, length, dimension and
- * offset against the file size before it uses it; the writer lays files out the way ggml's own reader
- * insists on, so they load in llama.cpp. Layout: ../shared/notes/gguf-llama.md. */
+ * offset against the file size before it uses it; the writer lays files out the way ggml's own
+ * reader insists on, so they load in llama.cpp. Layout: ../shared/notes/gguf-llama.md. */
 #include "gguf.h"
 
 #include "util.h"
@@ -24,7 +24,8 @@
 #define GGUF_MAX_DIMS 4
 /* The fewest bytes one key/value can take: key length, a 1-byte key, value type, a 1-byte value. */
 #define GGUF_MIN_KV_BYTES (8 + 1 + 4 + 1)
-/* The fewest bytes one tensor info can take: name length, 1-byte name, n_dims, one ne, type, offset. */
+/* The fewest bytes one tensor info can take: name length, 1-byte name, n_dims, one ne, type,
+ * offset. */
 #define GGUF_MIN_TENSOR_INFO_BYTES (8 + 1 + 4 + 8 + 4 + 8)
 #define Q8_0_BLOCK 32       /* weights per Q8_0 block */
 #define Q8_0_BLOCK_BYTES 34 /* f16 scale + 32 int8 */
@@ -33,13 +34,17 @@
 /* ---------------------------------------------------------------------------------------------- */
 /* Little-endian access (unaligned, independent of the host's byte order). */
 
-static uint16_t rd_u16(const uint8_t *p) { return (uint16_t)(p[0] | (p[1] << 8)); }
+static uint16_t rd_u16(const uint8_t *p) {
+    return (uint16_t)(p[0] | (p[1] << 8));
+}
 
 static uint32_t rd_u32(const uint8_t *p) {
     return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
-static uint64_t rd_u64(const uint8_t *p) { return (uint64_t)rd_u32(p) | (uint64_t)rd_u32(p + 4) << 32; }
+static uint64_t rd_u64(const uint8_t *p) {
+    return (uint64_t)rd_u32(p) | (uint64_t)rd_u32(p + 4) << 32;
+}
 
 static float bits_to_f32(uint32_t u) {
     float f;
@@ -66,10 +71,11 @@ float gb_f16_to_f32(uint16_t h) {
     uint32_t sign = (uint32_t)(h & 0x8000) << 16;
     uint32_t exp = (h >> 10) & 0x1f;
     uint32_t mant = h & 0x3ff;
-    if (exp == 0x1f) return bits_to_f32(sign | 0x7f800000u | mant << 13); /* inf, nan (payload kept) */
+    if (exp == 0x1f)
+        return bits_to_f32(sign | 0x7f800000u | mant << 13); /* inf, nan (payload kept) */
     if (exp != 0) return bits_to_f32(sign | (exp - 15 + 127) << 23 | mant << 13);
     if (mant == 0) return bits_to_f32(sign); /* signed zero */
-    /* Subnormal: mant * 2^-24. Shift the leading one up to the implicit bit, lowering the exponent. */
+    /* Subnormal (mant * 2^-24): move the leading one up to the implicit bit. */
     int e = -14;
     while (!(mant & 0x400)) {
         mant <<= 1;
@@ -98,8 +104,8 @@ uint16_t gb_f32_to_f16(float f) {
     int e = (int)exp - 127;
     if (e > 15) return (uint16_t)(sign | 0x7c00); /* too large: inf */
     if (e >= -14) {
-        /* Normal half. Rounding may carry into the exponent, and from 65504 up into inf: both are the
-         * correctly rounded encodings, so the carry is left to happen. */
+        /* Normal half. Rounding may carry into the exponent, and from 65504 up into inf: both are
+         * the correctly rounded encodings, so the carry is left to happen. */
         uint32_t h = ((uint32_t)(e + 15) << 10) + shift_round_even(mant, 13);
         return (uint16_t)(sign | h);
     }
@@ -110,7 +116,9 @@ uint16_t gb_f32_to_f16(float f) {
     return (uint16_t)(sign | shift_round_even(mant | 0x800000, shift));
 }
 
-float gb_bf16_to_f32(uint16_t h) { return bits_to_f32((uint32_t)h << 16); }
+float gb_bf16_to_f32(uint16_t h) {
+    return bits_to_f32((uint32_t)h << 16);
+}
 
 uint16_t gb_f32_to_bf16(float f) {
     uint32_t x = f32_to_bits(f);
@@ -125,43 +133,51 @@ uint16_t gb_f32_to_bf16(float f) {
 /* Every ggml type id with a name, so that unsupported types are named in messages. */
 static const char *ggml_known_type_name(uint32_t type) {
     static const char *const names[] = {
-        [0] = "F32",      [1] = "F16",      [2] = "Q4_0",     [3] = "Q4_1",    [6] = "Q5_0",
-        [7] = "Q5_1",     [8] = "Q8_0",     [9] = "Q8_1",     [10] = "Q2_K",   [11] = "Q3_K",
-        [12] = "Q4_K",    [13] = "Q5_K",    [14] = "Q6_K",    [15] = "Q8_K",   [16] = "IQ2_XXS",
-        [17] = "IQ2_XS",  [18] = "IQ3_XXS", [19] = "IQ1_S",   [20] = "IQ4_NL", [21] = "IQ3_S",
-        [22] = "IQ2_S",   [23] = "IQ4_XS",  [24] = "I8",      [25] = "I16",    [26] = "I32",
-        [27] = "I64",     [28] = "F64",     [29] = "IQ1_M",   [30] = "BF16",   [34] = "TQ1_0",
-        [35] = "TQ2_0",   [39] = "MXFP4",
+        [0] = "F32",     [1] = "F16",      [2] = "Q4_0",   [3] = "Q4_1",    [6] = "Q5_0",
+        [7] = "Q5_1",    [8] = "Q8_0",     [9] = "Q8_1",   [10] = "Q2_K",   [11] = "Q3_K",
+        [12] = "Q4_K",   [13] = "Q5_K",    [14] = "Q6_K",  [15] = "Q8_K",   [16] = "IQ2_XXS",
+        [17] = "IQ2_XS", [18] = "IQ3_XXS", [19] = "IQ1_S", [20] = "IQ4_NL", [21] = "IQ3_S",
+        [22] = "IQ2_S",  [23] = "IQ4_XS",  [24] = "I8",    [25] = "I16",    [26] = "I32",
+        [27] = "I64",    [28] = "F64",     [29] = "IQ1_M", [30] = "BF16",   [34] = "TQ1_0",
+        [35] = "TQ2_0",  [39] = "MXFP4",
     };
     return type < sizeof names / sizeof names[0] ? names[type] : NULL;
 }
 
 const char *ggml_type_name(uint32_t type) {
     switch (type) {
-    case GGML_TYPE_F32: return "F32";
-    case GGML_TYPE_F16: return "F16";
-    case GGML_TYPE_BF16: return "BF16";
-    case GGML_TYPE_Q8_0: return "Q8_0";
-    default: return NULL;
+    case GGML_TYPE_F32:
+        return "F32";
+    case GGML_TYPE_F16:
+        return "F16";
+    case GGML_TYPE_BF16:
+        return "BF16";
+    case GGML_TYPE_Q8_0:
+        return "Q8_0";
+    default:
+        return NULL;
     }
 }
 
 uint64_t ggml_type_nbytes(uint32_t type, uint64_t n) {
     uint64_t out;
     switch (type) {
-    case GGML_TYPE_F32: return gb_mul_overflow(n, 4, &out) ? 0 : out;
+    case GGML_TYPE_F32:
+        return gb_mul_overflow(n, 4, &out) ? 0 : out;
     case GGML_TYPE_F16:
-    case GGML_TYPE_BF16: return gb_mul_overflow(n, 2, &out) ? 0 : out;
+    case GGML_TYPE_BF16:
+        return gb_mul_overflow(n, 2, &out) ? 0 : out;
     case GGML_TYPE_Q8_0:
         if (n % Q8_0_BLOCK) return 0;
         return gb_mul_overflow(n / Q8_0_BLOCK, Q8_0_BLOCK_BYTES, &out) ? 0 : out;
-    default: return 0;
+    default:
+        return 0;
     }
 }
 
 static const char *value_type_name(uint32_t t) {
-    static const char *const names[] = {"u8",     "i8",    "u16", "i16", "u32", "i32", "f32",
-                                        "bool",   "string", "array", "u64", "i64", "f64"};
+    static const char *const names[] = {"u8",   "i8",     "u16",   "i16", "u32", "i32", "f32",
+                                        "bool", "string", "array", "u64", "i64", "f64"};
     return t < sizeof names / sizeof names[0] ? names[t] : "unknown";
 }
 
@@ -170,42 +186,72 @@ static uint64_t value_type_size(uint32_t t) {
     switch (t) {
     case GGUF_TYPE_UINT8:
     case GGUF_TYPE_INT8:
-    case GGUF_TYPE_BOOL: return 1;
+    case GGUF_TYPE_BOOL:
+        return 1;
     case GGUF_TYPE_UINT16:
-    case GGUF_TYPE_INT16: return 2;
+    case GGUF_TYPE_INT16:
+        return 2;
     case GGUF_TYPE_UINT32:
     case GGUF_TYPE_INT32:
-    case GGUF_TYPE_FLOAT32: return 4;
+    case GGUF_TYPE_FLOAT32:
+        return 4;
     case GGUF_TYPE_UINT64:
     case GGUF_TYPE_INT64:
-    case GGUF_TYPE_FLOAT64: return 8;
-    default: return 0;
+    case GGUF_TYPE_FLOAT64:
+        return 8;
+    default:
+        return 0;
     }
 }
 
 static bool is_unsigned_type(uint32_t t) {
-    return t == GGUF_TYPE_UINT8 || t == GGUF_TYPE_UINT16 || t == GGUF_TYPE_UINT32 || t == GGUF_TYPE_UINT64;
+    return t == GGUF_TYPE_UINT8 || t == GGUF_TYPE_UINT16 || t == GGUF_TYPE_UINT32 ||
+           t == GGUF_TYPE_UINT64;
 }
 
 static bool is_signed_type(uint32_t t) {
-    return t == GGUF_TYPE_INT8 || t == GGUF_TYPE_INT16 || t == GGUF_TYPE_INT32 || t == GGUF_TYPE_INT64;
+    return t == GGUF_TYPE_INT8 || t == GGUF_TYPE_INT16 || t == GGUF_TYPE_INT32 ||
+           t == GGUF_TYPE_INT64;
 }
 
 /* Decodes one fixed-size value at p into the widened fields of v (v->type already set). */
 static void decode_scalar(GGUFValue *v, uint32_t type, const uint8_t *p) {
     switch (type) {
-    case GGUF_TYPE_UINT8: v->u64 = p[0]; break;
-    case GGUF_TYPE_INT8: v->i64 = (int8_t)p[0]; break;
-    case GGUF_TYPE_UINT16: v->u64 = rd_u16(p); break;
-    case GGUF_TYPE_INT16: v->i64 = (int16_t)rd_u16(p); break;
-    case GGUF_TYPE_UINT32: v->u64 = rd_u32(p); break;
-    case GGUF_TYPE_INT32: v->i64 = (int32_t)rd_u32(p); break;
-    case GGUF_TYPE_FLOAT32: v->f64 = bits_to_f32(rd_u32(p)); break;
-    case GGUF_TYPE_BOOL: v->b = p[0] != 0; break;
-    case GGUF_TYPE_UINT64: v->u64 = rd_u64(p); break;
-    case GGUF_TYPE_INT64: v->i64 = (int64_t)rd_u64(p); break;
-    case GGUF_TYPE_FLOAT64: v->f64 = bits_to_f64(rd_u64(p)); break;
-    default: break;
+    case GGUF_TYPE_UINT8:
+        v->u64 = p[0];
+        break;
+    case GGUF_TYPE_INT8:
+        v->i64 = (int8_t)p[0];
+        break;
+    case GGUF_TYPE_UINT16:
+        v->u64 = rd_u16(p);
+        break;
+    case GGUF_TYPE_INT16:
+        v->i64 = (int16_t)rd_u16(p);
+        break;
+    case GGUF_TYPE_UINT32:
+        v->u64 = rd_u32(p);
+        break;
+    case GGUF_TYPE_INT32:
+        v->i64 = (int32_t)rd_u32(p);
+        break;
+    case GGUF_TYPE_FLOAT32:
+        v->f64 = bits_to_f32(rd_u32(p));
+        break;
+    case GGUF_TYPE_BOOL:
+        v->b = p[0] != 0;
+        break;
+    case GGUF_TYPE_UINT64:
+        v->u64 = rd_u64(p);
+        break;
+    case GGUF_TYPE_INT64:
+        v->i64 = (int64_t)rd_u64(p);
+        break;
+    case GGUF_TYPE_FLOAT64:
+        v->f64 = bits_to_f64(rd_u64(p));
+        break;
+    default:
+        break;
     }
 }
 
@@ -250,8 +296,8 @@ static void printable(char *out, size_t cap, const uint8_t *s, uint64_t len) {
 
 static int need(Parser *p, uint64_t n, const char *ctx, const char *what) {
     if (n <= p->size - p->pos) return 0;
-    return fail(p, p->pos, "%s%s%s runs past the end of the file (size %" PRIu64 ")", ctx, *ctx ? ": " : "",
-                what, p->size);
+    return fail(p, p->pos, "%s%s%s runs past the end of the file (size %" PRIu64 ")", ctx,
+                *ctx ? ": " : "", what, p->size);
 }
 
 static int read_u32(Parser *p, uint32_t *out, const char *ctx, const char *what) {
@@ -275,8 +321,9 @@ static int read_string(Parser *p, GGUFString *s, const char *ctx, const char *wh
     snprintf(field, sizeof field, "%s length", what);
     if (read_u64(p, &len, ctx, field)) return -1;
     if (len > p->size - p->pos)
-        return fail(p, at, "%s: %s length %" PRIu64 " runs past the end of the file (size %" PRIu64 ")", ctx,
-                    what, len, p->size);
+        return fail(p, at,
+                    "%s: %s length %" PRIu64 " runs past the end of the file (size %" PRIu64 ")",
+                    ctx, what, len, p->size);
     s->data = (const char *)p->base + p->pos;
     s->len = len;
     p->pos += len;
@@ -291,15 +338,16 @@ static int read_array(Parser *p, GGUFValue *v, const char *ctx) {
     if (v->elem_type == GGUF_TYPE_ARRAY)
         return fail(p, at, "%s: arrays of arrays are not supported by GGUF readers", ctx);
     if (v->elem_type > GGUF_TYPE_FLOAT64)
-        return fail(p, at, "%s: unknown array element type %" PRIu32 " (valid types are 0 to 12)", ctx,
-                    v->elem_type);
+        return fail(p, at, "%s: unknown array element type %" PRIu32 " (valid types are 0 to 12)",
+                    ctx, v->elem_type);
     at = p->pos;
     if (read_u64(p, &v->count, ctx, "array count")) return -1;
     uint64_t left = p->size - p->pos;
     if (v->elem_type == GGUF_TYPE_STRING) {
         if (v->count > left / 8)
             return fail(p, at,
-                        "%s: array of %" PRIu64 " strings runs past the end of the file (size %" PRIu64
+                        "%s: array of %" PRIu64
+                        " strings runs past the end of the file (size %" PRIu64
                         "): each string needs at least 8 bytes",
                         ctx, v->count, p->size);
         v->strs = gb_calloc(v->count, sizeof *v->strs);
@@ -313,14 +361,15 @@ static int read_array(Parser *p, GGUFValue *v, const char *ctx) {
     uint64_t esize = value_type_size(v->elem_type);
     if (v->count > left / esize)
         return fail(p, at,
-                    "%s: array of %" PRIu64 " %s values runs past the end of the file (size %" PRIu64 ")", ctx,
-                    v->count, value_type_name(v->elem_type), p->size);
+                    "%s: array of %" PRIu64
+                    " %s values runs past the end of the file (size %" PRIu64 ")",
+                    ctx, v->count, value_type_name(v->elem_type), p->size);
     v->elems = p->base + p->pos;
     if (v->elem_type == GGUF_TYPE_BOOL)
         for (uint64_t i = 0; i < v->count; i++)
             if (v->elems[i] > 1)
-                return fail(p, p->pos + i, "%s: bool element %" PRIu64 " is %u (must be 0 or 1)", ctx, i,
-                            v->elems[i]);
+                return fail(p, p->pos + i, "%s: bool element %" PRIu64 " is %u (must be 0 or 1)",
+                            ctx, i, v->elems[i]);
     p->pos += v->count * esize;
     return 0;
 }
@@ -362,17 +411,21 @@ static int64_t first_duplicate(NamedItem *items, uint64_t n) {
     qsort(items, n, sizeof *items, compare_named);
     int64_t best = -1;
     for (uint64_t i = 1; i < n; i++)
-        if (items[i].len == items[i - 1].len && memcmp(items[i].data, items[i - 1].data, items[i].len) == 0 &&
+        if (items[i].len == items[i - 1].len &&
+            memcmp(items[i].data, items[i - 1].data, items[i].len) == 0 &&
             (best < 0 || items[i].at < items[best].at))
             best = (int64_t)i;
     return best;
 }
 
-static int check_alignment_kv(Parser *p, const GGUFValue *v, uint64_t at, const char *ctx, uint32_t *alignment) {
+static int check_alignment_kv(Parser *p, const GGUFValue *v, uint64_t at, const char *ctx,
+                              uint32_t *alignment) {
     if (v->type != GGUF_TYPE_UINT32)
-        return fail(p, at, "%s: general.alignment has type %s, but must be u32", ctx, value_type_name(v->type));
+        return fail(p, at, "%s: general.alignment has type %s, but must be u32", ctx,
+                    value_type_name(v->type));
     if (v->u64 == 0 || (v->u64 & (v->u64 - 1)) != 0)
-        return fail(p, at, "%s: general.alignment is %" PRIu64 ", but must be a power of two", ctx, v->u64);
+        return fail(p, at, "%s: general.alignment is %" PRIu64 ", but must be a power of two", ctx,
+                    v->u64);
     *alignment = (uint32_t)v->u64;
     return 0;
 }
@@ -380,7 +433,8 @@ static int check_alignment_kv(Parser *p, const GGUFValue *v, uint64_t at, const 
 static int parse_kvs(Parser *p, GGUFFile *f) {
     if (f->n_kv > (p->size - p->pos) / GGUF_MIN_KV_BYTES)
         return fail(p, 16,
-                    "key/value count %" PRIu64 " cannot fit before the end of the file (size %" PRIu64
+                    "key/value count %" PRIu64
+                    " cannot fit before the end of the file (size %" PRIu64
                     "): each needs at least %d bytes",
                     f->n_kv, p->size, GGUF_MIN_KV_BYTES);
     f->kv = gb_calloc(f->n_kv, sizeof *f->kv);
@@ -397,7 +451,8 @@ static int parse_kvs(Parser *p, GGUFFile *f) {
         at = p->pos;
         if (read_u32(p, &type, ctx, "value type")) return -1;
         if (type > GGUF_TYPE_FLOAT64)
-            return fail(p, at, "%s: unknown value type %" PRIu32 " (valid types are 0 to 12)", ctx, type);
+            return fail(p, at, "%s: unknown value type %" PRIu32 " (valid types are 0 to 12)", ctx,
+                        type);
         at = p->pos;
         if (read_value(p, &kv->value, type, ctx)) return -1;
         if (gguf_string_eq(kv->key, "general.alignment") &&
@@ -426,7 +481,8 @@ typedef struct {
 } TensorInfoPos;
 
 /* One tensor info: name, n_dims, ne[n_dims], type, offset. */
-static int parse_tensor_info(Parser *p, GGUFFile *f, GGUFTensor *t, uint64_t i, TensorInfoPos *pos) {
+static int parse_tensor_info(Parser *p, GGUFFile *f, GGUFTensor *t, uint64_t i,
+                             TensorInfoPos *pos) {
     char ctx[128];
     snprintf(ctx, sizeof ctx, "tensor %" PRIu64, i);
     GGUFString name;
@@ -435,8 +491,8 @@ static int parse_tensor_info(Parser *p, GGUFFile *f, GGUFTensor *t, uint64_t i, 
     if (read_string(p, &name, ctx, "name")) return -1;
     if (name.len == 0) return fail(p, at, "%s: name is empty", ctx);
     if (name.len > GGUF_MAX_NAME)
-        return fail(p, at, "%s: name is %" PRIu64 " bytes long, more than the %d that ggml allows", ctx, name.len,
-                    GGUF_MAX_NAME);
+        return fail(p, at, "%s: name is %" PRIu64 " bytes long, more than the %d that ggml allows",
+                    ctx, name.len, GGUF_MAX_NAME);
     if (memchr(name.data, 0, name.len)) return fail(p, at, "%s: name contains a NUL byte", ctx);
     memcpy(t->name, name.data, name.len);
     t->name[name.len] = 0;
@@ -447,7 +503,8 @@ static int parse_tensor_info(Parser *p, GGUFFile *f, GGUFTensor *t, uint64_t i, 
     at = p->pos;
     if (read_u32(p, &t->n_dims, ctx, "dimension count")) return -1;
     if (t->n_dims < 1 || t->n_dims > GGUF_MAX_DIMS)
-        return fail(p, at, "%s has %" PRIu32 " dimensions (must be 1 to %d)", ctx, t->n_dims, GGUF_MAX_DIMS);
+        return fail(p, at, "%s has %" PRIu32 " dimensions (must be 1 to %d)", ctx, t->n_dims,
+                    GGUF_MAX_DIMS);
     t->n_elems = 1;
     for (uint32_t d = 0; d < GGUF_MAX_DIMS; d++) {
         t->ne[d] = 1;
@@ -456,9 +513,13 @@ static int parse_tensor_info(Parser *p, GGUFFile *f, GGUFTensor *t, uint64_t i, 
         char what[32];
         snprintf(what, sizeof what, "dimension %" PRIu32, d);
         if (read_u64(p, &t->ne[d], ctx, what)) return -1;
-        if (t->ne[d] == 0) return fail(p, at, "%s: dimension %" PRIu32 " is 0 (empty tensors are not supported)", ctx, d);
+        if (t->ne[d] == 0)
+            return fail(p, at, "%s: dimension %" PRIu32 " is 0 (empty tensors are not supported)",
+                        ctx, d);
         if (t->ne[d] > (uint64_t)INT64_MAX || gb_mul_overflow(t->n_elems, t->ne[d], &t->n_elems))
-            return fail(p, at, "%s: dimension %" PRIu32 " is %" PRIu64 ", which makes the element count overflow",
+            return fail(p, at,
+                        "%s: dimension %" PRIu32 " is %" PRIu64
+                        ", which makes the element count overflow",
                         ctx, d, t->ne[d]);
     }
 
@@ -467,23 +528,29 @@ static int parse_tensor_info(Parser *p, GGUFFile *f, GGUFTensor *t, uint64_t i, 
     if (!ggml_type_name(t->type)) {
         const char *known = ggml_known_type_name(t->type);
         if (known)
-            return fail(p, at, "%s has type %s (%" PRIu32 "), which glassbox does not support (supported: %s)", ctx,
-                        known, t->type, SUPPORTED_TYPES);
-        return fail(p, at, "%s has unknown type %" PRIu32 " (supported: %s)", ctx, t->type, SUPPORTED_TYPES);
+            return fail(p, at,
+                        "%s has type %s (%" PRIu32
+                        "), which glassbox does not support (supported: %s)",
+                        ctx, known, t->type, SUPPORTED_TYPES);
+        return fail(p, at, "%s has unknown type %" PRIu32 " (supported: %s)", ctx, t->type,
+                    SUPPORTED_TYPES);
     }
     if (t->type == GGML_TYPE_Q8_0 && t->ne[0] % Q8_0_BLOCK)
-        return fail(p, at, "%s has type Q8_0, which needs dimension 0 to be a multiple of %d, but it is %" PRIu64,
-                    ctx, Q8_0_BLOCK, t->ne[0]);
+        return fail(
+            p, at,
+            "%s has type Q8_0, which needs dimension 0 to be a multiple of %d, but it is %" PRIu64,
+            ctx, Q8_0_BLOCK, t->ne[0]);
     t->n_bytes = ggml_type_nbytes(t->type, t->n_elems);
     if (t->n_bytes == 0)
-        return fail(p, at, "%s: %" PRIu64 " elements of type %s overflow a 64-bit byte count", ctx, t->n_elems,
-                    ggml_type_name(t->type));
+        return fail(p, at, "%s: %" PRIu64 " elements of type %s overflow a 64-bit byte count", ctx,
+                    t->n_elems, ggml_type_name(t->type));
 
     at = p->pos;
     if (read_u64(p, &t->offset, ctx, "data offset")) return -1;
     if (t->offset % f->alignment)
-        return fail(p, at, "%s: data offset %" PRIu64 " is not a multiple of the alignment %" PRIu32, ctx, t->offset,
-                    f->alignment);
+        return fail(p, at,
+                    "%s: data offset %" PRIu64 " is not a multiple of the alignment %" PRIu32, ctx,
+                    t->offset, f->alignment);
     pos->offset_at = at;
     return 0;
 }
@@ -503,25 +570,27 @@ static int check_tensor_data(Parser *p, GGUFFile *f, const TensorInfoPos *pos) {
     for (uint64_t i = 0; i < f->n_tensors; i++) {
         GGUFTensor *t = &f->tensors[i];
         uint64_t start, end;
-        if (gb_add_overflow(f->data_offset, t->offset, &start) || gb_add_overflow(start, t->n_bytes, &end) ||
-            end > p->size)
+        if (gb_add_overflow(f->data_offset, t->offset, &start) ||
+            gb_add_overflow(start, t->n_bytes, &end) || end > p->size)
             return fail(p, pos[i].offset_at,
-                        "tensor '%s': data at offset %" PRIu64 " (%" PRIu64 " bytes, data section at byte %" PRIu64
+                        "tensor '%s': data at offset %" PRIu64 " (%" PRIu64
+                        " bytes, data section at byte %" PRIu64
                         ") runs past the end of the file (size %" PRIu64 ")",
                         t->name, t->offset, t->n_bytes, f->data_offset, p->size);
         t->data = p->base + start;
     }
     /* Sort by offset (ties by index), then each must end before the next begins. */
     OffsetItem *order = gb_calloc(f->n_tensors, sizeof *order);
-    for (uint64_t i = 0; i < f->n_tensors; i++) order[i] = (OffsetItem){f->tensors[i].offset, i};
+    for (uint64_t i = 0; i < f->n_tensors; i++)
+        order[i] = (OffsetItem){f->tensors[i].offset, i};
     int rc = 0;
     qsort(order, f->n_tensors, sizeof *order, compare_offsets);
     for (uint64_t k = 1; k < f->n_tensors && rc == 0; k++) {
         const GGUFTensor *a = &f->tensors[order[k - 1].index], *b = &f->tensors[order[k].index];
         if (a->offset + a->n_bytes > b->offset) /* no overflow: both lie inside the file */
             rc = fail(p, pos[order[k].index].offset_at,
-                      "tensor '%s' (data offset %" PRIu64 ") overlaps tensor '%s' (data offset %" PRIu64 ", %" PRIu64
-                      " bytes)",
+                      "tensor '%s' (data offset %" PRIu64
+                      ") overlaps tensor '%s' (data offset %" PRIu64 ", %" PRIu64 " bytes)",
                       b->name, b->offset, a->name, a->offset, a->n_bytes);
     }
     free(order);
@@ -537,7 +606,8 @@ static int parse_tensors(Parser *p, GGUFFile *f) {
     f->tensors = gb_calloc(f->n_tensors, sizeof *f->tensors);
     TensorInfoPos *pos = gb_calloc(f->n_tensors, sizeof *pos); /* (n_tensors) */
     int rc = 0;
-    for (uint64_t i = 0; i < f->n_tensors && rc == 0; i++) rc = parse_tensor_info(p, f, &f->tensors[i], i, &pos[i]);
+    for (uint64_t i = 0; i < f->n_tensors && rc == 0; i++)
+        rc = parse_tensor_info(p, f, &f->tensors[i], i, &pos[i]);
     if (rc == 0) {
         NamedItem *names = gb_calloc(f->n_tensors, sizeof *names);
         for (uint64_t i = 0; i < f->n_tensors; i++)
@@ -546,8 +616,9 @@ static int parse_tensors(Parser *p, GGUFFile *f) {
         if (dup >= 0) {
             char shown[80];
             printable(shown, sizeof shown, (const uint8_t *)names[dup].data, names[dup].len);
-            rc = fail(p, names[dup].at, "tensor name '%s' appears twice (first at byte %" PRIu64 ")", shown,
-                      names[dup - 1].at);
+            rc =
+                fail(p, names[dup].at, "tensor name '%s' appears twice (first at byte %" PRIu64 ")",
+                     shown, names[dup - 1].at);
         }
         free(names);
     }
@@ -568,24 +639,29 @@ static int parse_header(Parser *p, GGUFFile *f) {
     if (memcmp(p->base, GGUF_MAGIC, 4) != 0) {
         char magic[40];
         printable(magic, sizeof magic, p->base, 4);
-        return fail(p, 0, "not a GGUF file: it starts with '%s' instead of the magic 'GGUF'", magic);
+        return fail(p, 0, "not a GGUF file: it starts with '%s' instead of the magic 'GGUF'",
+                    magic);
     }
     p->pos = 4;
     if (read_u32(p, &f->version, "", "version")) return -1;
     if (f->version == 1)
-        return fail(p, 4, "GGUF version 1 is obsolete and not supported (glassbox reads versions 2 and 3)");
+        return fail(
+            p, 4, "GGUF version 1 is obsolete and not supported (glassbox reads versions 2 and 3)");
     if (f->version != 2 && f->version != 3) {
         uint32_t swapped = __builtin_bswap32(f->version);
         if (swapped >= 1 && swapped <= 3)
             return fail(p, 4,
                         "version reads as %" PRIu32 " (byte-swapped %" PRIu32
-                        "): this is a big-endian GGUF file, which glassbox does not read (little-endian only)",
+                        "): this is a big-endian GGUF file, which glassbox does not read "
+                        "(little-endian only)",
                         f->version, swapped);
-        return fail(p, 4, "GGUF version %" PRIu32 " is not supported (glassbox reads versions 2 and 3)", f->version);
+        return fail(p, 4,
+                    "GGUF version %" PRIu32 " is not supported (glassbox reads versions 2 and 3)",
+                    f->version);
     }
     if (read_u64(p, &f->n_tensors, "", "tensor count")) return -1;
     if (read_u64(p, &f->n_kv, "", "key/value count")) return -1;
-    /* A first bound on the tensor count, before the key/values are read (checked again after them). */
+    /* A first bound on the tensor count before the key/values are read (checked again after). */
     if (f->n_tensors > (p->size - p->pos) / GGUF_MIN_TENSOR_INFO_BYTES)
         return fail(p, 8,
                     "tensor count %" PRIu64 " cannot fit before the end of the file (size %" PRIu64
@@ -594,7 +670,8 @@ static int parse_header(Parser *p, GGUFFile *f) {
     return 0;
 }
 
-static int parse_file(GGUFFile *f, const void *data, size_t size, int mapped, const char *name, char *err) {
+static int parse_file(GGUFFile *f, const void *data, size_t size, int mapped, const char *name,
+                      char *err) {
     f->path = gb_strdup(name);
     f->base = data;
     f->size = size;
@@ -649,7 +726,8 @@ int gguf_open_memory(GGUFFile *f, const void *data, size_t size, const char *nam
 void gguf_close(GGUFFile *f) {
     if (!f) return;
     if (f->kv)
-        for (uint64_t i = 0; i < f->n_kv; i++) free(f->kv[i].value.strs);
+        for (uint64_t i = 0; i < f->n_kv; i++)
+            free(f->kv[i].value.strs);
     free(f->kv);
     free(f->tensors);
     if (f->mapped && f->base) munmap((void *)f->base, f->size);
@@ -692,7 +770,8 @@ bool gguf_get_int(const GGUFFile *f, const char *key, int64_t *out) {
 
 bool gguf_get_float(const GGUFFile *f, const char *key, double *out) {
     const GGUFKeyValue *kv = gguf_find_kv(f, key);
-    if (!kv || (kv->value.type != GGUF_TYPE_FLOAT32 && kv->value.type != GGUF_TYPE_FLOAT64)) return false;
+    if (!kv || (kv->value.type != GGUF_TYPE_FLOAT32 && kv->value.type != GGUF_TYPE_FLOAT64))
+        return false;
     *out = kv->value.f64;
     return true;
 }
@@ -762,22 +841,27 @@ void gguf_tensor_to_f32(float *out, const GGUFTensor *t) {
     const uint8_t *src = t->data;
     switch (t->type) {
     case GGML_TYPE_F32:
-        for (uint64_t i = 0; i < t->n_elems; i++) out[i] = bits_to_f32(rd_u32(src + 4 * i));
+        for (uint64_t i = 0; i < t->n_elems; i++)
+            out[i] = bits_to_f32(rd_u32(src + 4 * i));
         break;
     case GGML_TYPE_F16:
-        for (uint64_t i = 0; i < t->n_elems; i++) out[i] = gb_f16_to_f32(rd_u16(src + 2 * i));
+        for (uint64_t i = 0; i < t->n_elems; i++)
+            out[i] = gb_f16_to_f32(rd_u16(src + 2 * i));
         break;
     case GGML_TYPE_BF16:
-        for (uint64_t i = 0; i < t->n_elems; i++) out[i] = gb_bf16_to_f32(rd_u16(src + 2 * i));
+        for (uint64_t i = 0; i < t->n_elems; i++)
+            out[i] = gb_bf16_to_f32(rd_u16(src + 2 * i));
         break;
     case GGML_TYPE_Q8_0:
         for (uint64_t b = 0; b < t->n_elems / Q8_0_BLOCK; b++) {
             const uint8_t *block = src + b * Q8_0_BLOCK_BYTES;
             float d = gb_f16_to_f32(rd_u16(block));
-            for (int j = 0; j < Q8_0_BLOCK; j++) out[b * Q8_0_BLOCK + j] = d * (float)(int8_t)block[2 + j];
+            for (int j = 0; j < Q8_0_BLOCK; j++)
+                out[b * Q8_0_BLOCK + j] = d * (float)(int8_t)block[2 + j];
         }
         break;
-    default: break;
+    default:
+        break;
     }
 }
 
@@ -792,7 +876,8 @@ typedef struct {
 static void buf_put(ByteBuf *b, const void *p, size_t n) {
     if (b->len + n > b->cap) {
         size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n) cap *= 2;
+        while (cap < b->len + n)
+            cap *= 2;
         b->data = gb_realloc(b->data, cap);
         b->cap = cap;
     }
@@ -800,7 +885,9 @@ static void buf_put(ByteBuf *b, const void *p, size_t n) {
     b->len += n;
 }
 
-static void buf_u8(ByteBuf *b, uint8_t v) { buf_put(b, &v, 1); }
+static void buf_u8(ByteBuf *b, uint8_t v) {
+    buf_put(b, &v, 1);
+}
 
 static void buf_u16(ByteBuf *b, uint16_t v) {
     uint8_t le[2] = {(uint8_t)v, (uint8_t)(v >> 8)};
@@ -854,7 +941,8 @@ struct GGUFWriter {
     char error[GB_ERRLEN]; /* the first misuse, reported when writing */
 };
 
-static void writer_misuse(GGUFWriter *w, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void writer_misuse(GGUFWriter *w, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void writer_misuse(GGUFWriter *w, const char *fmt, ...) {
     if (w->error[0]) return;
     va_list ap;
@@ -897,12 +985,15 @@ void gguf_writer_free(GGUFWriter *w) {
         free(w->kv[i].value.data);
     }
     free(w->kv);
-    for (size_t i = 0; i < w->n_tensors; i++) free(w->tensors[i].data);
+    for (size_t i = 0; i < w->n_tensors; i++)
+        free(w->tensors[i].data);
     free(w->tensors);
     free(w);
 }
 
-void gguf_writer_set_u8(GGUFWriter *w, const char *key, uint8_t v) { buf_u8(writer_slot(w, key, GGUF_TYPE_UINT8), v); }
+void gguf_writer_set_u8(GGUFWriter *w, const char *key, uint8_t v) {
+    buf_u8(writer_slot(w, key, GGUF_TYPE_UINT8), v);
+}
 void gguf_writer_set_i8(GGUFWriter *w, const char *key, int8_t v) {
     buf_u8(writer_slot(w, key, GGUF_TYPE_INT8), (uint8_t)v);
 }
@@ -950,20 +1041,22 @@ void gguf_writer_set_string_n(GGUFWriter *w, const char *key, const char *v, siz
     buf_string(writer_slot(w, key, GGUF_TYPE_STRING), v, len);
 }
 
-void gguf_writer_set_array_strings(GGUFWriter *w, const char *key, const char *const *strs, const size_t *lens,
-                                   uint64_t n) {
+void gguf_writer_set_array_strings(GGUFWriter *w, const char *key, const char *const *strs,
+                                   const size_t *lens, uint64_t n) {
     ByteBuf *b = writer_slot(w, key, GGUF_TYPE_ARRAY);
     buf_u32(b, GGUF_TYPE_STRING);
     buf_u64(b, n);
-    for (uint64_t i = 0; i < n; i++) buf_string(b, strs[i], lens ? lens[i] : strlen(strs[i]));
+    for (uint64_t i = 0; i < n; i++)
+        buf_string(b, strs[i], lens ? lens[i] : strlen(strs[i]));
 }
 
-void gguf_writer_set_array(GGUFWriter *w, const char *key, uint32_t elem_type, const void *elems, uint64_t n) {
+void gguf_writer_set_array(GGUFWriter *w, const char *key, uint32_t elem_type, const void *elems,
+                           uint64_t n) {
     uint64_t esize = value_type_size(elem_type);
     ByteBuf *b = writer_slot(w, key, GGUF_TYPE_ARRAY);
     if (esize == 0) {
-        writer_misuse(w, "gguf writer: key '%s': array elements of type %s need their own setter", key,
-                      value_type_name(elem_type));
+        writer_misuse(w, "gguf writer: key '%s': array elements of type %s need their own setter",
+                      key, value_type_name(elem_type));
         return;
     }
     buf_u32(b, elem_type);
@@ -974,10 +1067,18 @@ void gguf_writer_set_array(GGUFWriter *w, const char *key, uint32_t elem_type, c
         uint32_t u32;
         uint64_t u64;
         switch (esize) {
-        case 1: buf_u8(b, elem_type == GGUF_TYPE_BOOL ? (*(const bool *)p ? 1 : 0) : p[0]); break;
-        case 2: memcpy(&u16, p, 2), buf_u16(b, u16); break;
-        case 4: memcpy(&u32, p, 4), buf_u32(b, u32); break;
-        default: memcpy(&u64, p, 8), buf_u64(b, u64); break;
+        case 1:
+            buf_u8(b, elem_type == GGUF_TYPE_BOOL ? (*(const bool *)p ? 1 : 0) : p[0]);
+            break;
+        case 2:
+            memcpy(&u16, p, 2), buf_u16(b, u16);
+            break;
+        case 4:
+            memcpy(&u32, p, 4), buf_u32(b, u32);
+            break;
+        default:
+            memcpy(&u64, p, 8), buf_u64(b, u64);
+            break;
         }
     }
 }
@@ -990,12 +1091,13 @@ void gguf_writer_set_array_f32(GGUFWriter *w, const char *key, const float *v, u
     gguf_writer_set_array(w, key, GGUF_TYPE_FLOAT32, v, n);
 }
 
-/* Quantises n floats (n a multiple of 32) to Q8_0 blocks: per block d = max|x| / 127, q = round(x / d),
- * d stored as f16 — ggml's reference quantiser. */
+/* Quantises n floats (n a multiple of 32) to Q8_0 blocks: per block d = max|x| / 127, q = round(x /
+ * d), d stored as f16 — ggml's reference quantiser. */
 static void quantize_q8_0(uint8_t *out, const float *x, uint64_t n) {
     for (uint64_t b = 0; b < n / Q8_0_BLOCK; b++, x += Q8_0_BLOCK, out += Q8_0_BLOCK_BYTES) {
         float amax = 0;
-        for (int j = 0; j < Q8_0_BLOCK; j++) amax = fmaxf(amax, fabsf(x[j]));
+        for (int j = 0; j < Q8_0_BLOCK; j++)
+            amax = fmaxf(amax, fabsf(x[j]));
         float d = amax / 127.0f;
         float inv = d != 0 ? 1.0f / d : 0.0f;
         uint16_t dh = gb_f32_to_f16(d);
@@ -1003,17 +1105,21 @@ static void quantize_q8_0(uint8_t *out, const float *x, uint64_t n) {
         out[1] = (uint8_t)(dh >> 8);
         for (int j = 0; j < Q8_0_BLOCK; j++) {
             float q = roundf(x[j] * inv);
-            q = q > 127 ? 127 : q < -127 ? -127 : q == q ? q : 0; /* |q| <= 127 already; nan (from inf) -> 0 */
+            q = q > 127    ? 127
+                : q < -127 ? -127
+                : q == q   ? q
+                           : 0; /* |q| <= 127 already; nan (from inf) -> 0 */
             out[2 + j] = (uint8_t)(int8_t)q;
         }
     }
 }
 
-void gguf_writer_add_tensor(GGUFWriter *w, const char *name, uint32_t type, uint32_t n_dims, const uint64_t *ne,
-                            const float *data) {
+void gguf_writer_add_tensor(GGUFWriter *w, const char *name, uint32_t type, uint32_t n_dims,
+                            const uint64_t *ne, const float *data) {
     size_t name_len = strlen(name);
     if (name_len == 0 || name_len > GGUF_MAX_NAME) {
-        writer_misuse(w, "gguf writer: tensor name '%s' must be 1 to %d bytes", name, GGUF_MAX_NAME);
+        writer_misuse(w, "gguf writer: tensor name '%s' must be 1 to %d bytes", name,
+                      GGUF_MAX_NAME);
         return;
     }
     for (size_t i = 0; i < w->n_tensors; i++)
@@ -1026,7 +1132,8 @@ void gguf_writer_add_tensor(GGUFWriter *w, const char *name, uint32_t type, uint
         return;
     }
     if (n_dims < 1 || n_dims > GGUF_MAX_DIMS) {
-        writer_misuse(w, "gguf writer: tensor '%s': %" PRIu32 " dimensions (must be 1 to 4)", name, n_dims);
+        writer_misuse(w, "gguf writer: tensor '%s': %" PRIu32 " dimensions (must be 1 to 4)", name,
+                      n_dims);
         return;
     }
     WriterTensor t = {.n_dims = n_dims, .type = type};
@@ -1053,7 +1160,8 @@ void gguf_writer_add_tensor(GGUFWriter *w, const char *name, uint32_t type, uint
         uint8_t *o = t.data;
         if (type == GGML_TYPE_F32) {
             uint32_t u = f32_to_bits(data[i]);
-            for (int k = 0; k < 4; k++) o[4 * i + k] = (uint8_t)(u >> (8 * k));
+            for (int k = 0; k < 4; k++)
+                o[4 * i + k] = (uint8_t)(u >> (8 * k));
         } else {
             uint16_t h = type == GGML_TYPE_F16 ? gb_f32_to_f16(data[i]) : gb_f32_to_bf16(data[i]);
             o[2 * i] = (uint8_t)h;
@@ -1068,7 +1176,9 @@ void gguf_writer_add_tensor(GGUFWriter *w, const char *name, uint32_t type, uint
     w->tensors[w->n_tensors++] = t;
 }
 
-static uint64_t align_up(uint64_t n, uint64_t alignment) { return (n + alignment - 1) / alignment * alignment; }
+static uint64_t align_up(uint64_t n, uint64_t alignment) {
+    return (n + alignment - 1) / alignment * alignment;
+}
 
 int gguf_writer_to_memory(GGUFWriter *w, uint8_t **data, size_t *size, char *err) {
     if (w->error[0]) {
@@ -1089,7 +1199,8 @@ int gguf_writer_to_memory(GGUFWriter *w, uint8_t **data, size_t *size, char *err
         const WriterTensor *t = &w->tensors[i];
         buf_string(&b, t->name, strlen(t->name));
         buf_u32(&b, t->n_dims);
-        for (uint32_t d = 0; d < t->n_dims; d++) buf_u64(&b, t->ne[d]);
+        for (uint32_t d = 0; d < t->n_dims; d++)
+            buf_u64(&b, t->ne[d]);
         buf_u32(&b, t->type);
         buf_u64(&b, offset);
         offset += align_up(t->n_bytes, w->alignment);

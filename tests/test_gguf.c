@@ -1,17 +1,17 @@
-/* GGUF reader and writer: conversions against known bit patterns, writer -> reader round trips of every
- * value and tensor type, and corrupt files (made here by patching the writer's output) that must each
- * give a clear one-line error and never a crash or a read past the buffer. */
+/* GGUF reader and writer: conversions against known bit patterns, writer -> reader round trips of
+ * every value and tensor type, and corrupt files (made here by patching the writer's output) that
+ * must each give a clear one-line error and never a crash or a read past the buffer. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <cmocka.h>
-
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include <cmocka.h>
 
 #include "gguf.h"
 #include "util.h"
@@ -33,22 +33,26 @@ static uint8_t *exact_copy(const uint8_t *data, size_t size) {
 }
 
 static void put_u32(uint8_t *p, uint32_t v) {
-    for (int k = 0; k < 4; k++) p[k] = (uint8_t)(v >> (8 * k));
+    for (int k = 0; k < 4; k++)
+        p[k] = (uint8_t)(v >> (8 * k));
 }
 
 static void put_u64(uint8_t *p, uint64_t v) {
-    for (int k = 0; k < 8; k++) p[k] = (uint8_t)(v >> (8 * k));
+    for (int k = 0; k < 8; k++)
+        p[k] = (uint8_t)(v >> (8 * k));
 }
 
 static uint32_t get_u32(const uint8_t *p) {
     uint32_t v = 0;
-    for (int k = 0; k < 4; k++) v |= (uint32_t)p[k] << (8 * k);
+    for (int k = 0; k < 4; k++)
+        v |= (uint32_t)p[k] << (8 * k);
     return v;
 }
 
 static uint64_t get_u64(const uint8_t *p) {
     uint64_t v = 0;
-    for (int k = 0; k < 8; k++) v |= (uint64_t)p[k] << (8 * k);
+    for (int k = 0; k < 8; k++)
+        v |= (uint64_t)p[k] << (8 * k);
     return v;
 }
 
@@ -98,18 +102,21 @@ static void test_f16_known_bits(void **state) {
     assert_true(signbit(gb_f16_to_f32(0x8000)));
 
     /* Round to nearest, ties to even. */
-    assert_int_equal(gb_f32_to_f16(1.0f + ldexpf(1, -11)), 0x3C00);                   /* tie -> even */
-    assert_int_equal(gb_f32_to_f16(1.0f + 3 * ldexpf(1, -11)), 0x3C02);               /* tie -> even */
-    assert_int_equal(gb_f32_to_f16(1.0f + ldexpf(1, -11) + ldexpf(1, -20)), 0x3C01);  /* above tie */
+    assert_int_equal(gb_f32_to_f16(1.0f + ldexpf(1, -11)), 0x3C00);     /* tie -> even */
+    assert_int_equal(gb_f32_to_f16(1.0f + 3 * ldexpf(1, -11)), 0x3C02); /* tie -> even */
+    assert_int_equal(gb_f32_to_f16(1.0f + ldexpf(1, -11) + ldexpf(1, -20)), 0x3C01); /* above tie */
     assert_int_equal(gb_f32_to_f16(65519.0f), 0x7BFF);
-    assert_int_equal(gb_f32_to_f16(65520.0f), 0x7C00); /* tie between 65504 and 2^16 -> even = inf */
+    assert_int_equal(gb_f32_to_f16(65520.0f),
+                     0x7C00); /* tie between 65504 and 2^16 -> even = inf */
     assert_int_equal(gb_f32_to_f16(1e10f), 0x7C00);
-    assert_int_equal(gb_f32_to_f16(ldexpf(1, -25)), 0x0000);       /* half the smallest subnormal: tie -> 0 */
-    assert_int_equal(gb_f32_to_f16(ldexpf(3, -26)), 0x0001);       /* 0.75 of it: up */
-    assert_int_equal(gb_f32_to_f16(ldexpf(3, -25)), 0x0002);       /* 1.5 units: tie -> even 2 */
+    assert_int_equal(gb_f32_to_f16(ldexpf(1, -25)),
+                     0x0000); /* half the smallest subnormal: tie -> 0 */
+    assert_int_equal(gb_f32_to_f16(ldexpf(3, -26)), 0x0001); /* 0.75 of it: up */
+    assert_int_equal(gb_f32_to_f16(ldexpf(3, -25)), 0x0002); /* 1.5 units: tie -> even 2 */
     assert_int_equal(gb_f32_to_f16(ldexpf(1, -30)), 0x0000);
-    assert_int_equal(gb_f32_to_f16(ldexpf(2047, -25)), 0x0400);    /* 1023.5 units: tie -> 1024 = normal */
-    assert_int_equal(gb_f32_to_f16(1e-45f), 0x0000);               /* a float32 subnormal */
+    assert_int_equal(gb_f32_to_f16(ldexpf(2047, -25)),
+                     0x0400);                        /* 1023.5 units: tie -> 1024 = normal */
+    assert_int_equal(gb_f32_to_f16(1e-45f), 0x0000); /* a float32 subnormal */
 }
 
 /* Every half decodes to the value its definition gives, and encodes back to itself. */
@@ -122,7 +129,8 @@ static void test_f16_all_patterns(void **state) {
             assert_true(isnan(got));
             continue;
         }
-        if ((double)got != want) fail_msg("f16 0x%04x: got %.10g, want %.10g", h, (double)got, want);
+        if ((double)got != want)
+            fail_msg("f16 0x%04x: got %.10g, want %.10g", h, (double)got, want);
         assert_int_equal(gb_f32_to_f16(got), h);
     }
 }
@@ -232,7 +240,7 @@ static void test_roundtrip_values(void **state) {
     /* The header and first key/value, byte by byte as the GGUF spec lays them out. */
     assert_memory_equal(data, "GGUF", 4);
     assert_int_equal(get_u32(data + 4), 3);
-    assert_int_equal(get_u64(data + 8), 0);  /* tensors */
+    assert_int_equal(get_u64(data + 8), 0);   /* tensors */
     assert_int_equal(get_u64(data + 16), 29); /* key/values, general.alignment included */
     assert_int_equal(get_u64(data + 24), 17);
     assert_memory_equal(data + 32, "general.alignment", 17);
@@ -266,7 +274,8 @@ static void test_roundtrip_values(void **state) {
     assert_true(gguf_get_bool(&f, "t.true", &b) && b);
     assert_true(gguf_get_bool(&f, "t.false", &b) && !b);
     assert_true(gguf_get_string(&f, "t.utf8", &s) && gguf_string_eq(s, "h\xc3\xa9llo \x01"));
-    assert_true(gguf_get_string(&f, "t.bytes", &s) && s.len == 4 && memcmp(s.data, "a\0b\xff", 4) == 0);
+    assert_true(gguf_get_string(&f, "t.bytes", &s) && s.len == 4 &&
+                memcmp(s.data, "a\0b\xff", 4) == 0);
     assert_true(gguf_get_string(&f, "t.empty", &s) && s.len == 0);
     assert_true(gguf_get_int(&f, "t.replaced", &i) && i == 2);
     /* Wrong types and absent keys are refused. */
@@ -282,11 +291,13 @@ static void test_roundtrip_values(void **state) {
     assert_non_null(a);
     assert_int_equal(a->elem_type, GGUF_TYPE_INT32);
     assert_int_equal(a->count, 4);
-    for (int k = 0; k < 4; k++) assert_true(gguf_array_int(a, (uint64_t)k) == ints[k]);
+    for (int k = 0; k < 4; k++)
+        assert_true(gguf_array_int(a, (uint64_t)k) == ints[k]);
     assert_true(gguf_array_float(a, 0) == -1.0);
     a = gguf_get_array(&f, "a.f32");
     assert_int_equal(a->elem_type, GGUF_TYPE_FLOAT32);
-    for (int k = 0; k < 3; k++) assert_true(gguf_array_float(a, (uint64_t)k) == floats[k]);
+    for (int k = 0; k < 3; k++)
+        assert_true(gguf_array_float(a, (uint64_t)k) == floats[k]);
     a = gguf_get_array(&f, "a.str");
     assert_int_equal(a->elem_type, GGUF_TYPE_STRING);
     assert_int_equal(a->count, 4);
@@ -299,13 +310,15 @@ static void test_roundtrip_values(void **state) {
     a = gguf_get_array(&f, "a.u64");
     assert_true(gguf_array_int(a, 0) == 0 && gguf_array_int(a, 1) == INT64_MAX); /* saturates */
     a = gguf_get_array(&f, "a.i64");
-    for (int k = 0; k < 3; k++) assert_true(gguf_array_int(a, (uint64_t)k) == i64s[k]);
+    for (int k = 0; k < 3; k++)
+        assert_true(gguf_array_int(a, (uint64_t)k) == i64s[k]);
     a = gguf_get_array(&f, "a.i16");
     assert_true(gguf_array_int(a, 0) == -32768 && gguf_array_int(a, 1) == 32767);
     a = gguf_get_array(&f, "a.f64");
     assert_true(gguf_array_float(a, 0) == 1.0 / 3 && gguf_array_float(a, 1) == -2.5e-300);
     a = gguf_get_array(&f, "a.bool");
-    assert_true(gguf_array_int(a, 0) == 1 && gguf_array_int(a, 1) == 0 && gguf_array_int(a, 2) == 1);
+    assert_true(gguf_array_int(a, 0) == 1 && gguf_array_int(a, 1) == 0 &&
+                gguf_array_int(a, 2) == 1);
     a = gguf_get_array(&f, "a.none");
     assert_int_equal(a->count, 0);
     assert_true(gguf_array_int(a, 0) == 0); /* out of range */
@@ -316,26 +329,33 @@ static void test_roundtrip_values(void **state) {
 
 /* The small model used by the round-trip and corruption tests. Its last tensor is 32 bytes, a whole
  * number of alignment units, so the file has no trailing padding and every truncation cuts data. */
-#define N_F32 15   /* {5, 3} */
-#define N_F16 16   /* {8, 2} */
-#define N_BF16 16  /* {16} */
-#define N_Q8 128   /* {64, 2}: 4 blocks */
-#define N_TAIL 8   /* {8} */
+#define N_F32 15  /* {5, 3} */
+#define N_F16 16  /* {8, 2} */
+#define N_BF16 16 /* {16} */
+#define N_Q8 128  /* {64, 2}: 4 blocks */
+#define N_TAIL 8  /* {8} */
 typedef struct {
     float f32[N_F32], f16[N_F16], bf16[N_BF16], q8[N_Q8], tail[N_TAIL];
 } ModelValues;
 
 static void model_values(ModelValues *v) {
     uint64_t rng = 1234;
-    for (int i = 0; i < N_F32; i++) v->f32[i] = rand_float(&rng, -3.0f, 3.0f);
+    for (int i = 0; i < N_F32; i++)
+        v->f32[i] = rand_float(&rng, -3.0f, 3.0f);
     /* values exactly representable in half precision */
-    const float f16s[N_F16] = {1.0f, -2.0f, 65504.0f, -65504.0f, 5.960464477539063e-8f, 0.0f, 0.5f, -0.375f,
-                               1000.5f, 3.140625f, ldexpf(1, -14), ldexpf(1023, -24), 100.0f, -7.25f, 2048.0f, 0.1015625f};
+    const float f16s[N_F16] = {
+        1.0f,   -2.0f,   65504.0f, -65504.0f, 5.960464477539063e-8f, 0.0f,
+        0.5f,   -0.375f, 1000.5f,  3.140625f, ldexpf(1, -14),        ldexpf(1023, -24),
+        100.0f, -7.25f,  2048.0f,  0.1015625f};
     memcpy(v->f16, f16s, sizeof f16s);
-    for (int i = 0; i < N_BF16; i++) v->bf16[i] = i < 8 ? ldexpf((float)(i + 1) * 3, i - 4) : rand_float(&rng, -50, 50);
-    for (int i = 0; i < N_Q8; i++) v->q8[i] = rand_float(&rng, -1.0f, 1.0f) * (i < 32 ? 0.01f : 4.0f);
-    for (int i = 64; i < 96; i++) v->q8[i] = 0.0f; /* an all-zero block: d = 0 */
-    for (int i = 0; i < N_TAIL; i++) v->tail[i] = (float)i - 3.5f;
+    for (int i = 0; i < N_BF16; i++)
+        v->bf16[i] = i < 8 ? ldexpf((float)(i + 1) * 3, i - 4) : rand_float(&rng, -50, 50);
+    for (int i = 0; i < N_Q8; i++)
+        v->q8[i] = rand_float(&rng, -1.0f, 1.0f) * (i < 32 ? 0.01f : 4.0f);
+    for (int i = 64; i < 96; i++)
+        v->q8[i] = 0.0f; /* an all-zero block: d = 0 */
+    for (int i = 0; i < N_TAIL; i++)
+        v->tail[i] = (float)i - 3.5f;
 }
 
 static GGUFWriter *small_model(const ModelValues *v) {
@@ -398,15 +418,18 @@ static void check_small_model(const GGUFFile *f, const ModelValues *v) {
     t = gguf_find_tensor(f, "w.f16");
     assert_int_equal(t->type, GGML_TYPE_F16);
     gguf_tensor_to_f32(out, t);
-    for (int i = 0; i < N_F16; i++) assert_true(out[i] == v->f16[i]); /* representable: exact */
+    for (int i = 0; i < N_F16; i++)
+        assert_true(out[i] == v->f16[i]); /* representable: exact */
     assert_int_equal(((const uint8_t *)t->data)[0] | ((const uint8_t *)t->data)[1] << 8, 0x3C00);
 
     t = gguf_find_tensor(f, "w.bf16");
     assert_int_equal(t->type, GGML_TYPE_BF16);
     gguf_tensor_to_f32(out, t);
     for (int i = 0; i < N_BF16; i++) {
-        if (i < 8) assert_true(out[i] == v->bf16[i]); /* 1.5-bit mantissas: exact */
-        else assert_true(fabsf(out[i] - v->bf16[i]) <= fabsf(v->bf16[i]) * ldexpf(1, -8));
+        if (i < 8)
+            assert_true(out[i] == v->bf16[i]); /* 1.5-bit mantissas: exact */
+        else
+            assert_true(fabsf(out[i] - v->bf16[i]) <= fabsf(v->bf16[i]) * ldexpf(1, -8));
     }
 
     t = gguf_find_tensor(f, "w.q8");
@@ -414,17 +437,20 @@ static void check_small_model(const GGUFFile *f, const ModelValues *v) {
     gguf_tensor_to_f32(out, t);
     for (int b = 0; b < N_Q8 / 32; b++) {
         float amax = 0;
-        for (int j = 0; j < 32; j++) amax = fmaxf(amax, fabsf(v->q8[b * 32 + j]));
-        double d = amax / 127.0;                                   /* the exact scale */
+        for (int j = 0; j < 32; j++)
+            amax = fmaxf(amax, fabsf(v->q8[b * 32 + j]));
+        double d = amax / 127.0;                                          /* the exact scale */
         double d16 = gb_f16_to_f32(gb_f32_to_f16((float)(amax / 127.0))); /* as stored */
-        /* Rounding q costs at most d/2; storing d in half precision moves each weight by |q|·|d - d16|. */
+        /* Rounding q costs at most d/2; storing d in half precision moves each weight by |q|·|d -
+         * d16|. */
         double bound = d / 2 + 127 * fabs(d - d16) + 1e-7 * amax;
         for (int j = 0; j < 32; j++) {
             double e = fabs(out[b * 32 + j] - v->q8[b * 32 + j]);
             if (e > bound) fail_msg("q8 block %d elem %d: error %g > %g", b, j, e, bound);
         }
         if (amax == 0)
-            for (int j = 0; j < 32; j++) assert_true(out[b * 32 + j] == 0.0f);
+            for (int j = 0; j < 32; j++)
+                assert_true(out[b * 32 + j] == 0.0f);
     }
     t = gguf_find_tensor(f, "w.tail");
     gguf_tensor_to_f32(out, t);
@@ -483,11 +509,13 @@ static void test_writer_misuse(void **state) {
         GGUFWriter *w = gguf_writer_new();
         gguf_writer_add_tensor(w, "ok", GGML_TYPE_F32, 1, (uint64_t[]){1}, x);
         if (k == 0) gguf_writer_add_tensor(w, "q", GGML_TYPE_Q8_0, 1, (uint64_t[]){33}, x);
-        if (k == 1) gguf_writer_add_tensor(w, "d", GGML_TYPE_F32, 5, (uint64_t[]){1, 1, 1, 1, 1}, x);
+        if (k == 1)
+            gguf_writer_add_tensor(w, "d", GGML_TYPE_F32, 5, (uint64_t[]){1, 1, 1, 1, 1}, x);
         if (k == 2) gguf_writer_add_tensor(w, "ok", GGML_TYPE_F32, 1, (uint64_t[]){1}, x);
         if (k == 3)
-            gguf_writer_add_tensor(w, "0123456789012345678901234567890123456789012345678901234567890123",
-                                   GGML_TYPE_F32, 1, (uint64_t[]){1}, x);
+            gguf_writer_add_tensor(
+                w, "0123456789012345678901234567890123456789012345678901234567890123",
+                GGML_TYPE_F32, 1, (uint64_t[]){1}, x);
         uint8_t *data = NULL;
         size_t size;
         char err[GB_ERRLEN] = "";
@@ -499,19 +527,21 @@ static void test_writer_misuse(void **state) {
 
 /* ---- corrupt files ---- */
 
-/* Opens a copy of data (exactly sized) that must fail, with a message naming the file, a byte offset and
- * the word `want`. Returns the byte offset the message names. */
+/* Opens a copy of data (exactly sized) that must fail, with a message naming the file, a byte
+ * offset and the word `want`. Returns the byte offset the message names. */
 static uint64_t expect_error(const uint8_t *data, size_t size, const char *want) {
     uint8_t *copy = exact_copy(data, size);
     GGUFFile f;
     char err[GB_ERRLEN] = "";
     int rc = gguf_open_memory(&f, copy, size, "bad.gguf", err);
-    if (rc != -1) fail_msg("corrupt file (%zu bytes) accepted; wanted an error about '%s'", size, want);
+    if (rc != -1)
+        fail_msg("corrupt file (%zu bytes) accepted; wanted an error about '%s'", size, want);
     assert_null(f.kv);
     assert_null(f.tensors);
     gguf_close(&f);
     free(copy);
-    if (strncmp(err, "bad.gguf: byte ", 15) != 0) fail_msg("message lacks 'bad.gguf: byte ': %s", err);
+    if (strncmp(err, "bad.gguf: byte ", 15) != 0)
+        fail_msg("message lacks 'bad.gguf: byte ': %s", err);
     if (!strstr(err, want)) fail_msg("message lacks '%s': %s", want, err);
     if (strchr(err, '\n')) fail_msg("message is not one line: %s", err);
     return strtoull(err + 15, NULL, 10);
@@ -528,7 +558,8 @@ static void test_truncated_everywhere(void **state) {
         uint8_t *copy = exact_copy(data, len);
         GGUFFile f;
         char err[GB_ERRLEN] = "";
-        if (gguf_open_memory(&f, copy, len, "cut.gguf", err) != -1) fail_msg("truncated to %zu bytes: accepted", len);
+        if (gguf_open_memory(&f, copy, len, "cut.gguf", err) != -1)
+            fail_msg("truncated to %zu bytes: accepted", len);
         free(copy);
         if (strncmp(err, "cut.gguf: byte ", 15) != 0 || !strstr(err, "end of the file"))
             fail_msg("truncated to %zu bytes: unclear message: %s", len, err);
@@ -620,7 +651,9 @@ static Patchable patchable(void) {
     return p;
 }
 
-static void restore(Patchable *p) { memcpy(p->bad, p->good, p->size); }
+static void restore(Patchable *p) {
+    memcpy(p->bad, p->good, p->size);
+}
 
 static void patch_free(Patchable *p) {
     free(p->good);
@@ -635,8 +668,9 @@ static void test_bad_values(void **state) {
 
     KVFields arch = kv_fields(p.good, n, "general.architecture");
     put_u64(b + arch.value_at, 1ull << 63); /* string length 2^63 */
-    assert_int_equal(expect_error(b, n, "string length 9223372036854775808 runs past the end of the file"),
-                     arch.value_at);
+    assert_int_equal(
+        expect_error(b, n, "string length 9223372036854775808 runs past the end of the file"),
+        arch.value_at);
     put_u64(b + arch.value_at, UINT64_MAX);
     assert_int_equal(expect_error(b, n, "runs past the end"), arch.value_at);
     restore(&p);
@@ -650,7 +684,8 @@ static void test_bad_values(void **state) {
     put_u64(b + toks.value_at + 4, 1ull << 62); /* array count */
     assert_int_equal(expect_error(b, n, "array of 4611686018427387904 strings"), toks.value_at + 4);
     put_u64(b + toks.value_at + 4, 4); /* one more string than there is */
-    expect_error(b, n, "runs past the end of the file"); /* the reader runs on into the next key/value */
+    expect_error(b, n,
+                 "runs past the end of the file"); /* the reader runs on into the next key/value */
     restore(&p);
     put_u32(b + toks.value_at, GGUF_TYPE_ARRAY); /* array of arrays */
     assert_int_equal(expect_error(b, n, "arrays of arrays"), toks.value_at);
@@ -724,8 +759,9 @@ static void test_bad_tensors(void **state) {
     restore(&p);
 
     put_u32(b + f32.type_at, 12);
-    assert_int_equal(expect_error(b, n, "tensor 'w.f32' has type Q4_K (12), which glassbox does not support"),
-                     f32.type_at);
+    assert_int_equal(
+        expect_error(b, n, "tensor 'w.f32' has type Q4_K (12), which glassbox does not support"),
+        f32.type_at);
     put_u32(b + f32.type_at, 2);
     expect_error(b, n, "Q4_0 (2)");
     put_u32(b + f32.type_at, 28);
@@ -752,9 +788,11 @@ static void test_bad_tensors(void **state) {
     restore(&p);
 
     put_u64(b + bf16.offset_at, 64); /* on top of w.f16 */
-    assert_int_equal(expect_error(b, n, "tensor 'w.bf16' (data offset 64) overlaps tensor 'w.f16'"), bf16.offset_at);
+    assert_int_equal(expect_error(b, n, "tensor 'w.bf16' (data offset 64) overlaps tensor 'w.f16'"),
+                     bf16.offset_at);
     restore(&p);
-    put_u64(b + q8.offset_at, 0); /* on top of w.f32, which comes first in the file but later by offset */
+    put_u64(b + q8.offset_at,
+            0); /* on top of w.f32, which comes first in the file but later by offset */
     expect_error(b, n, "overlaps");
     restore(&p);
     put_u64(b + f32.offset_at, 96); /* w.f32's 60 bytes from 96 run into w.q8 at 128 */
@@ -796,10 +834,12 @@ static void test_byte_flips(void **state) {
             if (gguf_open_memory(&f, p.bad, p.size, "flip.gguf", err) == 0) {
                 /* whatever was accepted is consistent: tensors lie inside the file */
                 for (uint64_t t = 0; t < f.n_tensors; t++)
-                    assert_true((const uint8_t *)f.tensors[t].data + f.tensors[t].n_bytes <= f.base + f.size);
+                    assert_true((const uint8_t *)f.tensors[t].data + f.tensors[t].n_bytes <=
+                                f.base + f.size);
                 opened++;
             } else {
-                if (strncmp(err, "flip.gguf: byte ", 16) != 0) fail_msg("byte %zu = 0x%02x: %s", i, values[v], err);
+                if (strncmp(err, "flip.gguf: byte ", 16) != 0)
+                    fail_msg("byte %zu = 0x%02x: %s", i, values[v], err);
                 failed++;
             }
             gguf_close(&f);
@@ -823,13 +863,13 @@ static void test_close_zeroed(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_f16_known_bits),  cmocka_unit_test(test_f16_all_patterns),
-        cmocka_unit_test(test_f16_nearest),     cmocka_unit_test(test_bf16),
-        cmocka_unit_test(test_roundtrip_values), cmocka_unit_test(test_roundtrip_tensors),
-        cmocka_unit_test(test_roundtrip_file),  cmocka_unit_test(test_writer_misuse),
+        cmocka_unit_test(test_f16_known_bits),       cmocka_unit_test(test_f16_all_patterns),
+        cmocka_unit_test(test_f16_nearest),          cmocka_unit_test(test_bf16),
+        cmocka_unit_test(test_roundtrip_values),     cmocka_unit_test(test_roundtrip_tensors),
+        cmocka_unit_test(test_roundtrip_file),       cmocka_unit_test(test_writer_misuse),
         cmocka_unit_test(test_truncated_everywhere), cmocka_unit_test(test_bad_header),
-        cmocka_unit_test(test_bad_values),      cmocka_unit_test(test_bad_tensors),
-        cmocka_unit_test(test_byte_flips),      cmocka_unit_test(test_close_zeroed),
+        cmocka_unit_test(test_bad_values),           cmocka_unit_test(test_bad_tensors),
+        cmocka_unit_test(test_byte_flips),           cmocka_unit_test(test_close_zeroed),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

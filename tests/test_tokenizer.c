@@ -1,6 +1,7 @@
 /* Tokenizer: pre-tokenization splits worked out by hand from the regexes, BPE splits with small
  * hand-made vocabularies (GGUF merges and tiktoken ranks), ids of the shipped OpenAI vocabularies
- * that are public knowledge, bad files, and byte-exact round trips over the Python standard library.
+ * that are public knowledge, bad files, and byte-exact round trips over the Python standard library
+ * (with a vocabulary bpe_train makes from some of its files, and with o200k).
  * GLASSBOX_TEST_QUICK=1 (and any ASan build) encodes only every 10th standard-library file. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -13,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "bpe_train.h"
 #include "gguf.h"
 #include "tokenizer.h"
 #include "util.h"
@@ -660,22 +662,38 @@ static void test_stdlib_round_trip(void **state) {
 #ifdef __SANITIZE_ADDRESS__
     step = 10; /* sanitizer builds: a sample */
 #endif
-    Tokenizer *t = open_named("o200k_base");
-    size_t total = 0, n_files = 0;
     char err[GB_ERRLEN];
+    /* A vocabulary trained on every 100th file (cl100k pattern), and o200k. */
+    size_t n_train = 0;
+    char *train_text[64];
+    size_t train_len[64];
+    for (size_t i = 0; i < files.n && n_train < 64; i += 100)
+        if (gb_read_file(files.paths[i], &train_text[n_train], &train_len[n_train], err) == 0) n_train++;
+    Tokenizer *tok[2];
+    tok[0] = bpe_train((const char *const *)train_text, train_len, n_train, 3000, PRETOK_CL100K, err);
+    assert_non_null(tok[0]);
+    assert_int_equal(tokenizer_vocab_size(tok[0]), 3000);
+    for (size_t i = 0; i < n_train; i++) free(train_text[i]);
+    tok[1] = open_named("o200k_base");
+    size_t total = 0, n_files = 0, n_tokens[2] = {0, 0};
     for (size_t i = 0; i < files.n; i += step) {
         char *text;
         size_t len;
         if (gb_read_file(files.paths[i], &text, &len, err)) continue; /* unreadable: not our business */
-        int n;
-        free(encode_checked(t, text, len, &n));
+        for (int k = 0; k < 2; k++) {
+            int n;
+            free(encode_checked(tok[k], text, len, &n));
+            n_tokens[k] += (size_t)n;
+        }
         total += len;
         n_files++;
         free(text);
     }
-    fprintf(stderr, "round trip: %zu files, %zu bytes\n", n_files, total);
+    fprintf(stderr, "round trip: %zu files, %zu bytes, %zu tokens (trained, 3000), %zu tokens (o200k)\n", n_files,
+            total, n_tokens[0], n_tokens[1]);
     assert_true(n_files > 0);
-    tokenizer_free(t);
+    tokenizer_free(tok[0]);
+    tokenizer_free(tok[1]);
     free_paths(&files);
 }
 
