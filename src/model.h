@@ -57,6 +57,8 @@ typedef struct {
     float *logits;      /* (vocab_size) */
     float *key_cache;   /* (n_layers, seq_len, n_kv_heads * head_dim) */
     float *value_cache; /* (n_layers, seq_len, n_kv_heads * head_dim) */
+    float *rope_cos;    /* (rope_dim / 2) rotation of each pair at the current position */
+    float *rope_sin;    /* (rope_dim / 2) */
 } RunState;
 
 /* What the views read. Captured during the forward pass: computing position p writes row p. */
@@ -89,6 +91,12 @@ void model_free(Model *m);
  * (so stepping back is just calling again with a smaller pos). Returns the logits (vocab_size) for the
  * token after it. Writes the probes' row pos when probes are enabled. pos < config.seq_len. */
 float *model_forward(Model *m, int32_t token, int pos);
+
+/* Runs positions start_pos .. start_pos+n-1 for tokens[0..n) in one pass (matrix-matrix products over
+ * the prompt), filling the KV cache and the probes exactly as n calls of model_forward would. Returns
+ * the logits after the last token. Both return NULL (and compute nothing) when a token id or position
+ * is out of range. */
+float *model_forward_prompt(Model *m, const int32_t *tokens, int n, int start_pos);
 
 /* Adds general.architecture, llama.* keys and the tensors (converted to type) to a writer. The caller
  * adds the tokenizer keys. Q and K rows are stored in the order adjacent-pair RoPE expects. */

@@ -1,0 +1,508 @@
+/* The llama forward pass, written to be read beside the attention view.
+ *
+ * One call to model_forward pushes one token through the network at one position:
+ *
+ *   x = token_embd[token]                                  the residual stream, (dim)
+ *   for each layer:
+ *       xb  = rmsnorm(x) * attn_norm
+ *       q, k, v = Wq xb, Wk xb, Wv xb                      q (n_heads*hd), k and v (n_kv_heads*hd)
+ *       rotate q and k by the position (RoPE, adjacent pairs)
+ *       store k, v in the cache at pos
+ *       per head: scores = q . k[0..pos] / sqrt(hd), softmax, weighted sum of v[0..pos]
+ *       x  += Wo (concatenated head outputs)
+ *       xb  = rmsnorm(x) * ffn_norm
+ *       x  += Wdown (silu(Wgate xb) * (Wup xb))             SwiGLU feed-forward
+ *   logits = Wout (rmsnorm(x) * output_norm)
+ *
+ * Matrices are stored row-major as (rows = outputs, cols = inputs), exactly as a GGUF tensor with
+ * ne = {inputs, outputs} lies in the file, so y = W x reads each row contiguously. */
+#include "model.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* Below this many multiply-adds a matrix-vector product runs on one thread: starting the OpenMP team
+ * costs a few microseconds, more than a small product takes. Measured on the development machine
+ * (see the report in tests/test_model.c's bench and `glassbox bench`). */
+#define MATMUL_PARALLEL_MIN (1 << 16)
+/* The same for attention over all heads at one position (n_heads * positions * head_dim). */
+#define ATTENTION_PARALLEL_MIN (1 << 15)
+
+/* ------------------------------------------------------------------------------------------------
+ * The building blocks */
+
+/* out = x / sqrt(mean(x^2) + eps) * weight. out may be x. */
+static void rmsnorm(float *out, const float *x, const float *weight, int n, float eps) {
+    float sum_sq = 0.0f;
+    for (int i = 0; i < n; i++) sum_sq += x[i] * x[i];
+    float scale = 1.0f / sqrtf(sum_sq / (float)n + eps);
+    for (int i = 0; i < n; i++) out[i] = x[i] * scale * weight[i];
+}
+
+/* In place: x = exp(x - max) / sum, so the largest score becomes exp(0) and nothing overflows. */
+static void softmax(float *x, int n) {
+    float max = x[0];
+    for (int i = 1; i < n; i++)
+        if (x[i] > max) max = x[i];
+    float sum = 0.0f;
+    for (int i = 0; i < n; i++) {
+        x[i] = expf(x[i] - max);
+        sum += x[i];
+    }
+    for (int i = 0; i < n; i++) x[i] /= sum;
+}
+
+/* Dot product of two rows of n floats. Eight running sums instead of one let the compiler use vector
+ * registers (a single sum forces every addition to wait for the previous one). */
+static float dot(const float *a, const float *b, int n) {
+    float acc[8] = {0};
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++) acc[j] += a[i + j] * b[i + j];
+    float sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for (; i < n; i++) sum += a[i] * b[i];
+    return sum;
+}
+
+/* out (d) = W (d, n) . x (n): one dot product per output row; rows are split across threads when
+ * the product is large enough to be worth it. */
+static void matmul(float *out, const float *x, const float *w, int n, int d) {
+#pragma omp parallel for schedule(static) if ((long)n * d >= MATMUL_PARALLEL_MIN)
+    for (int i = 0; i < d; i++) out[i] = dot(w + (size_t)i * n, x, n);
+}
+
+/* The rotation angles of one position: pair i of each head turns by pos * base^(-2i/rope_dim).
+ * cos_out, sin_out: (rope_dim / 2). Computed in double once per position and shared by every
+ * layer and head. */
+static void rope_angles(float *cos_out, float *sin_out, int pos, int rope_dim, float base) {
+    for (int i = 0; i < rope_dim / 2; i++) {
+        double freq = pow((double)base, -2.0 * i / (double)rope_dim);
+        double angle = (double)pos * freq;
+        cos_out[i] = (float)cos(angle);
+        sin_out[i] = (float)sin(angle);
+    }
+}
+
+/* Rotary position embedding on vec (n_heads, head_dim): within each head, the first rope_dim values
+ * are taken as ADJACENT pairs (v[2i], v[2i+1]) and each pair is rotated by its angle. (Hugging Face
+ * code rotates (v[i], v[i + hd/2]) instead; llama GGUF files expect adjacent pairs.) The values past
+ * rope_dim are left as they are. */
+static void rope(float *vec, int n_heads, int head_dim, int rope_dim, const float *cos_a,
+                 const float *sin_a) {
+    for (int h = 0; h < n_heads; h++) {
+        float *head = vec + (size_t)h * head_dim;
+        for (int i = 0; i < rope_dim / 2; i++) {
+            float x0 = head[2 * i], x1 = head[2 * i + 1];
+            head[2 * i] = x0 * cos_a[i] - x1 * sin_a[i];
+            head[2 * i + 1] = x0 * sin_a[i] + x1 * cos_a[i];
+        }
+    }
+}
+
+static float silu(float x) { return x / (1.0f + expf(-x)); }
+
+/* ------------------------------------------------------------------------------------------------
+ * Attention of one query position over the cache */
+
+/* For every head: scores of q against keys 0..pos, softmax, weighted sum of values.
+ *   out:     (n_heads * head_dim) the heads' outputs side by side
+ *   att:     (n_heads, seq_len) scratch; row h holds head h's probabilities on return
+ *   q:       (n_heads * head_dim) the rotated query
+ *   k_layer, v_layer: (seq_len, kv_dim) this layer's cache, rows 0..pos filled
+ *   probe:   (n_heads, seq_len, seq_len) this layer's probe, or NULL; row pos of each head is written */
+static void attention(float *out, float *att, const float *q, const float *k_layer,
+                      const float *v_layer, float *probe, const Config *c, int pos) {
+    int hd = c->head_dim;
+    int kv_dim = c->n_kv_heads * hd;
+    int group = c->n_heads / c->n_kv_heads; /* query heads that share one kv head */
+    float scale = 1.0f / sqrtf((float)hd);
+    long work = (long)c->n_heads * (pos + 1) * hd;
+#pragma omp parallel for schedule(static) if (work >= ATTENTION_PARALLEL_MIN)
+    for (int h = 0; h < c->n_heads; h++) {
+        const float *q_h = q + (size_t)h * hd;       /* (head_dim) */
+        int kv_off = (h / group) * hd;                /* this head's slice of a cache row */
+        float *att_h = att + (size_t)h * c->seq_len; /* (pos + 1) used */
+        for (int t = 0; t <= pos; t++) att_h[t] = dot(q_h, k_layer + (size_t)t * kv_dim + kv_off, hd) * scale;
+        softmax(att_h, pos + 1);
+        float *out_h = out + (size_t)h * hd; /* (head_dim) */
+        memset(out_h, 0, (size_t)hd * sizeof(float));
+        for (int t = 0; t <= pos; t++) {
+            const float *v_t = v_layer + (size_t)t * kv_dim + kv_off;
+            for (int i = 0; i < hd; i++) out_h[i] += att_h[t] * v_t[i];
+        }
+        if (probe) {
+            float *row = probe + ((size_t)h * c->seq_len + pos) * c->seq_len; /* (seq_len) */
+            memcpy(row, att_h, (size_t)(pos + 1) * sizeof(float));
+            memset(row + pos + 1, 0, (size_t)(c->seq_len - pos - 1) * sizeof(float));
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * One position */
+
+float *model_forward(Model *m, int32_t token, int pos) {
+    const Config *c = &m->config;
+    const Weights *w = &m->weights;
+    RunState *s = &m->state;
+    if (token < 0 || token >= c->vocab_size || pos < 0 || pos >= c->seq_len) return NULL;
+    int dim = c->dim;
+    int q_dim = c->n_heads * c->head_dim;
+    int kv_dim = c->n_kv_heads * c->head_dim;
+    int hidden = c->hidden_dim;
+
+    memcpy(s->x, w->token_embd + (size_t)token * dim, (size_t)dim * sizeof(float));
+    rope_angles(s->rope_cos, s->rope_sin, pos, c->rope_dim, c->rope_base);
+
+    for (int l = 0; l < c->n_layers; l++) {
+        const LayerWeights *lw = &w->layers[l];
+        float *k_layer = s->key_cache + (size_t)l * c->seq_len * kv_dim;   /* (seq_len, kv_dim) */
+        float *v_layer = s->value_cache + (size_t)l * c->seq_len * kv_dim; /* (seq_len, kv_dim) */
+        float *k = k_layer + (size_t)pos * kv_dim;                          /* (kv_dim) */
+        float *v = v_layer + (size_t)pos * kv_dim;                          /* (kv_dim) */
+
+        /* attention block: q, k, v of this position; k and v go straight into the cache */
+        rmsnorm(s->xb, s->x, lw->attn_norm, dim, c->norm_eps);
+        matmul(s->q, s->xb, lw->wq, dim, q_dim);
+        matmul(k, s->xb, lw->wk, dim, kv_dim);
+        matmul(v, s->xb, lw->wv, dim, kv_dim);
+        rope(s->q, c->n_heads, c->head_dim, c->rope_dim, s->rope_cos, s->rope_sin);
+        rope(k, c->n_kv_heads, c->head_dim, c->rope_dim, s->rope_cos, s->rope_sin);
+
+        float *probe = m->probes.enabled
+                           ? m->probes.attn + (size_t)l * c->n_heads * c->seq_len * c->seq_len
+                           : NULL;
+        attention(s->att_out, s->att, s->q, k_layer, v_layer, probe, c, pos);
+        matmul(s->xb2, s->att_out, lw->wo, q_dim, dim);
+        for (int i = 0; i < dim; i++) s->x[i] += s->xb2[i];
+
+        /* feed-forward block: SwiGLU */
+        rmsnorm(s->xb, s->x, lw->ffn_norm, dim, c->norm_eps);
+        matmul(s->hb, s->xb, lw->w_gate, dim, hidden);
+        matmul(s->hb2, s->xb, lw->w_up, dim, hidden);
+        for (int i = 0; i < hidden; i++) s->hb[i] = silu(s->hb[i]) * s->hb2[i];
+        matmul(s->xb2, s->hb, lw->w_down, hidden, dim);
+        for (int i = 0; i < dim; i++) s->x[i] += s->xb2[i];
+
+        if (m->probes.enabled)
+            memcpy(m->probes.residual + ((size_t)l * c->seq_len + pos) * dim, s->x,
+                   (size_t)dim * sizeof(float));
+    }
+
+    rmsnorm(s->xb, s->x, w->output_norm, dim, c->norm_eps);
+    matmul(s->logits, s->xb, w->output, dim, c->vocab_size);
+    return s->logits;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * A whole prompt at once: the same computation, but every projection of the n positions is one
+ * matrix-matrix product (X . W^T with X (n, in)), which reuses each weight n times while it is in
+ * cache. Attention still goes position by position, since position i sees only keys 0..i. */
+
+/* Y (n, d) = X (n, k) . W (d, k)^T */
+static void matmul_rows(float *y, const float *x, const float *w, int n, int k, int d) {
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, d, k, 1.0f, x, k, w, k, 0.0f, y, d);
+}
+
+float *model_forward_prompt(Model *m, const int32_t *tokens, int n, int start_pos) {
+    const Config *c = &m->config;
+    const Weights *w = &m->weights;
+    RunState *s = &m->state;
+    if (n <= 0 || start_pos < 0 || start_pos > c->seq_len - n) return NULL;
+    for (int i = 0; i < n; i++)
+        if (tokens[i] < 0 || tokens[i] >= c->vocab_size) return NULL;
+    /* Below a few positions the matrix-matrix set-up does not pay: step one at a time. */
+    if (n < 4) {
+        float *logits = NULL;
+        for (int i = 0; i < n; i++) logits = model_forward(m, tokens[i], start_pos + i);
+        return logits;
+    }
+    int dim = c->dim;
+    int q_dim = c->n_heads * c->head_dim;
+    int kv_dim = c->n_kv_heads * c->head_dim;
+    int hidden = c->hidden_dim;
+    int half = c->rope_dim / 2;
+
+    float *x = gb_malloc((size_t)n * dim * sizeof(float));      /* (n, dim) residual streams */
+    float *xb = gb_malloc((size_t)n * dim * sizeof(float));     /* (n, dim) normed inputs */
+    float *xb2 = gb_malloc((size_t)n * dim * sizeof(float));    /* (n, dim) sub-block outputs */
+    float *q = gb_malloc((size_t)n * q_dim * sizeof(float));    /* (n, q_dim) queries */
+    float *ao = gb_malloc((size_t)n * q_dim * sizeof(float));   /* (n, q_dim) attention outputs */
+    float *hb = gb_malloc((size_t)n * hidden * sizeof(float));  /* (n, hidden) gate */
+    float *hb2 = gb_malloc((size_t)n * hidden * sizeof(float)); /* (n, hidden) up */
+    float *cos_a = gb_malloc((size_t)n * (half + 1) * sizeof(float)); /* (n, rope_dim/2) */
+    float *sin_a = gb_malloc((size_t)n * (half + 1) * sizeof(float)); /* (n, rope_dim/2) */
+
+    for (int i = 0; i < n; i++) {
+        memcpy(x + (size_t)i * dim, w->token_embd + (size_t)tokens[i] * dim, (size_t)dim * sizeof(float));
+        rope_angles(cos_a + (size_t)i * half, sin_a + (size_t)i * half, start_pos + i, c->rope_dim,
+                    c->rope_base);
+    }
+
+    for (int l = 0; l < c->n_layers; l++) {
+        const LayerWeights *lw = &w->layers[l];
+        float *k_layer = s->key_cache + (size_t)l * c->seq_len * kv_dim;   /* (seq_len, kv_dim) */
+        float *v_layer = s->value_cache + (size_t)l * c->seq_len * kv_dim; /* (seq_len, kv_dim) */
+        float *k = k_layer + (size_t)start_pos * kv_dim;                    /* (n, kv_dim) */
+        float *v = v_layer + (size_t)start_pos * kv_dim;                    /* (n, kv_dim) */
+
+        for (int i = 0; i < n; i++)
+            rmsnorm(xb + (size_t)i * dim, x + (size_t)i * dim, lw->attn_norm, dim, c->norm_eps);
+        matmul_rows(q, xb, lw->wq, n, dim, q_dim);
+        matmul_rows(k, xb, lw->wk, n, dim, kv_dim);
+        matmul_rows(v, xb, lw->wv, n, dim, kv_dim);
+        for (int i = 0; i < n; i++) {
+            const float *ca = cos_a + (size_t)i * half, *sa = sin_a + (size_t)i * half;
+            rope(q + (size_t)i * q_dim, c->n_heads, c->head_dim, c->rope_dim, ca, sa);
+            rope(k + (size_t)i * kv_dim, c->n_kv_heads, c->head_dim, c->rope_dim, ca, sa);
+        }
+        float *probe = m->probes.enabled
+                           ? m->probes.attn + (size_t)l * c->n_heads * c->seq_len * c->seq_len
+                           : NULL;
+        for (int i = 0; i < n; i++)
+            attention(ao + (size_t)i * q_dim, s->att, q + (size_t)i * q_dim, k_layer, v_layer, probe,
+                      c, start_pos + i);
+        matmul_rows(xb2, ao, lw->wo, n, q_dim, dim);
+        for (size_t i = 0; i < (size_t)n * dim; i++) x[i] += xb2[i];
+
+        for (int i = 0; i < n; i++)
+            rmsnorm(xb + (size_t)i * dim, x + (size_t)i * dim, lw->ffn_norm, dim, c->norm_eps);
+        matmul_rows(hb, xb, lw->w_gate, n, dim, hidden);
+        matmul_rows(hb2, xb, lw->w_up, n, dim, hidden);
+        for (size_t i = 0; i < (size_t)n * hidden; i++) hb[i] = silu(hb[i]) * hb2[i];
+        matmul_rows(xb2, hb, lw->w_down, n, hidden, dim);
+        for (size_t i = 0; i < (size_t)n * dim; i++) x[i] += xb2[i];
+
+        if (m->probes.enabled)
+            memcpy(m->probes.residual + ((size_t)l * c->seq_len + start_pos) * dim, x,
+                   (size_t)n * dim * sizeof(float));
+    }
+
+    /* Only the last position's logits are asked for. Its residual is left in the run state, as a
+     * step would leave it. */
+    memcpy(s->x, x + (size_t)(n - 1) * dim, (size_t)dim * sizeof(float));
+    rmsnorm(s->xb, s->x, w->output_norm, dim, c->norm_eps);
+    matmul(s->logits, s->xb, w->output, dim, c->vocab_size);
+
+    free(x);
+    free(xb);
+    free(xb2);
+    free(q);
+    free(ao);
+    free(hb);
+    free(hb2);
+    free(cos_a);
+    free(sin_a);
+    return s->logits;
+}
+
+const float *model_embedding(const Model *m, int32_t id) {
+    if (id < 0 || id >= m->config.vocab_size) return NULL;
+    return m->weights.token_embd + (size_t)id * m->config.dim;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Building and freeing */
+
+/* Checks the sizes of a configuration; fills head_dim and the defaults the caller left at 0. */
+static int check_config(Config *c, const char *what, char *err) {
+    if (c->n_kv_heads == 0) c->n_kv_heads = c->n_heads;
+    if (c->dim <= 0 || c->hidden_dim <= 0 || c->n_layers <= 0 || c->n_heads <= 0 || c->n_kv_heads <= 0 ||
+        c->vocab_size <= 0 || c->seq_len <= 0) {
+        gb_seterr(err, "%s: sizes must be positive (dim %d, ffn %d, layers %d, heads %d, kv heads %d, "
+                       "vocab %d, seq_len %d)",
+                  what, c->dim, c->hidden_dim, c->n_layers, c->n_heads, c->n_kv_heads, c->vocab_size,
+                  c->seq_len);
+        return -1;
+    }
+    /* Bounds that keep every size product far from overflow and the allocations sane. */
+    if (c->dim > (1 << 16) || c->hidden_dim > (1 << 18) || c->n_layers > 1024 || c->vocab_size > (1 << 22) ||
+        c->seq_len > (1 << 20)) {
+        gb_seterr(err, "%s: sizes too large for glassbox (dim %d, ffn %d, layers %d, vocab %d, seq_len %d)",
+                  what, c->dim, c->hidden_dim, c->n_layers, c->vocab_size, c->seq_len);
+        return -1;
+    }
+    if (c->dim % c->n_heads != 0) {
+        gb_seterr(err, "%s: embedding length %d is not a multiple of the head count %d", what, c->dim,
+                  c->n_heads);
+        return -1;
+    }
+    if (c->n_heads % c->n_kv_heads != 0) {
+        gb_seterr(err, "%s: head count %d is not a multiple of the key/value head count %d", what,
+                  c->n_heads, c->n_kv_heads);
+        return -1;
+    }
+    c->head_dim = c->dim / c->n_heads;
+    if (c->rope_dim == 0) c->rope_dim = c->head_dim;
+    if (c->rope_dim < 0 || c->rope_dim % 2 != 0 || c->rope_dim > c->head_dim) {
+        gb_seterr(err, "%s: rope dimension %d must be even and at most the head size %d", what, c->rope_dim,
+                  c->head_dim);
+        return -1;
+    }
+    if (c->rope_base == 0.0f) c->rope_base = 10000.0f;
+    if (c->norm_eps == 0.0f) c->norm_eps = 1e-5f;
+    if (!(c->rope_base > 0.0f) || !isfinite(c->rope_base) || !(c->norm_eps > 0.0f) || !isfinite(c->norm_eps)) {
+        gb_seterr(err, "%s: rope base %g and norm epsilon %g must be positive", what, c->rope_base,
+                  c->norm_eps);
+        return -1;
+    }
+    if (c->context_length <= 0) c->context_length = c->seq_len;
+    return 0;
+}
+
+/* Run state and probes for config c (all zero: a fresh cache). Returns -1 when the probes would not
+ * fit in memory sizes we can express. */
+static int alloc_state(Model *m, const char *what, char *err) {
+    const Config *c = &m->config;
+    RunState *s = &m->state;
+    size_t dim = (size_t)c->dim, q_dim = (size_t)c->n_heads * c->head_dim;
+    size_t kv_dim = (size_t)c->n_kv_heads * c->head_dim, seq = (size_t)c->seq_len;
+    uint64_t probe_n;
+    if (gb_mul_overflow((uint64_t)c->n_layers * c->n_heads, (uint64_t)seq * seq, &probe_n) ||
+        probe_n > ((uint64_t)1 << 34)) {
+        gb_seterr(err, "%s: attention probes for %d layers x %d heads x %zu^2 positions are too large; "
+                       "cap the context length",
+                  what, c->n_layers, c->n_heads, seq);
+        return -1;
+    }
+    s->x = gb_calloc(dim, sizeof(float));
+    s->xb = gb_calloc(dim, sizeof(float));
+    s->xb2 = gb_calloc(dim, sizeof(float));
+    s->q = gb_calloc(q_dim, sizeof(float));
+    s->att_out = gb_calloc(q_dim, sizeof(float));
+    s->hb = gb_calloc((size_t)c->hidden_dim, sizeof(float));
+    s->hb2 = gb_calloc((size_t)c->hidden_dim, sizeof(float));
+    s->att = gb_calloc((size_t)c->n_heads * seq, sizeof(float));
+    s->logits = gb_calloc((size_t)c->vocab_size, sizeof(float));
+    s->key_cache = gb_calloc((size_t)c->n_layers * seq * kv_dim, sizeof(float));
+    s->value_cache = gb_calloc((size_t)c->n_layers * seq * kv_dim, sizeof(float));
+    s->rope_cos = gb_calloc((size_t)c->rope_dim / 2 + 1, sizeof(float));
+    s->rope_sin = gb_calloc((size_t)c->rope_dim / 2 + 1, sizeof(float));
+    /* calloc of a large block maps zero pages lazily: rows never computed cost no memory */
+    m->probes.attn = gb_calloc((size_t)probe_n, sizeof(float));
+    m->probes.residual = gb_calloc((size_t)c->n_layers * seq * dim, sizeof(float));
+    m->probes.enabled = 1;
+    return 0;
+}
+
+void model_free(Model *m) {
+    if (!m) return;
+    RunState *s = &m->state;
+    free(s->x);
+    free(s->xb);
+    free(s->xb2);
+    free(s->q);
+    free(s->att_out);
+    free(s->hb);
+    free(s->hb2);
+    free(s->att);
+    free(s->logits);
+    free(s->key_cache);
+    free(s->value_cache);
+    free(s->rope_cos);
+    free(s->rope_sin);
+    free(m->probes.attn);
+    free(m->probes.residual);
+    free(m->weights.layers);
+    free(m->owned);
+    memset(m, 0, sizeof(*m));
+}
+
+/* Number of floats in each weight, from a config. */
+typedef struct {
+    size_t embd, norm, wq, wkv, wo, ffn;
+} WeightSizes;
+
+static WeightSizes weight_sizes(const Config *c) {
+    WeightSizes z;
+    size_t q_dim = (size_t)c->n_heads * c->head_dim, kv_dim = (size_t)c->n_kv_heads * c->head_dim;
+    z.embd = (size_t)c->vocab_size * c->dim;
+    z.norm = (size_t)c->dim;
+    z.wq = q_dim * c->dim;
+    z.wkv = kv_dim * c->dim;
+    z.wo = (size_t)c->dim * q_dim;
+    z.ffn = (size_t)c->hidden_dim * c->dim;
+    return z;
+}
+
+/* A small deterministic generator (xorshift64*), local to one call: no global state. */
+static uint64_t next_u64(uint64_t *state) {
+    uint64_t x = *state;
+    x ^= x >> 12;
+    x ^= x << 25;
+    x ^= x >> 27;
+    *state = x;
+    return x * 0x2545F4914F6CDD1DULL;
+}
+
+/* Approximately normal(0, 1): the sum of 12 uniforms minus 6 (mean 0, variance 1). */
+static float next_normal(uint64_t *state) {
+    double sum = 0.0;
+    for (int i = 0; i < 12; i++) sum += (double)(next_u64(state) >> 11) * (1.0 / 9007199254740992.0);
+    return (float)(sum - 6.0);
+}
+
+static void fill_normal(float *w, size_t n, float std, uint64_t *state) {
+    for (size_t i = 0; i < n; i++) w[i] = std * next_normal(state);
+}
+
+static void fill_ones(float *w, size_t n) {
+    for (size_t i = 0; i < n; i++) w[i] = 1.0f;
+}
+
+int model_init_random(Model *m, const Config *config, uint64_t seed, char *err) {
+    memset(m, 0, sizeof(*m));
+    m->config = *config;
+    Config *c = &m->config;
+    if (check_config(c, "random model", err) < 0) return -1;
+    if (alloc_state(m, "random model", err) < 0) {
+        model_free(m);
+        return -1;
+    }
+    WeightSizes z = weight_sizes(c);
+    size_t per_layer = 2 * z.norm + z.wq + 2 * z.wkv + z.wo + 3 * z.ffn;
+    size_t total = z.embd + (size_t)c->n_layers * per_layer + z.norm;
+    m->owned = gb_malloc(total * sizeof(float));
+    m->weights.layers = gb_calloc((size_t)c->n_layers, sizeof(LayerWeights));
+
+    uint64_t state = seed * 0x9E3779B97F4A7C15ULL + 0x1234567ULL;
+    if (state == 0) state = 1; /* xorshift must not start at zero */
+    float std = 0.02f;
+    float *p = m->owned;
+    Weights *w = &m->weights;
+    w->token_embd = p, p += z.embd;
+    fill_normal(w->token_embd, z.embd, std, &state);
+    for (int l = 0; l < c->n_layers; l++) {
+        LayerWeights *lw = &w->layers[l];
+        lw->attn_norm = p, p += z.norm;
+        lw->wq = p, p += z.wq;
+        lw->wk = p, p += z.wkv;
+        lw->wv = p, p += z.wkv;
+        lw->wo = p, p += z.wo;
+        lw->ffn_norm = p, p += z.norm;
+        lw->w_gate = p, p += z.ffn;
+        lw->w_up = p, p += z.ffn;
+        lw->w_down = p, p += z.ffn;
+        fill_ones(lw->attn_norm, z.norm);
+        fill_ones(lw->ffn_norm, z.norm);
+        fill_normal(lw->wq, z.wq, std, &state);
+        fill_normal(lw->wk, z.wkv, std, &state);
+        fill_normal(lw->wv, z.wkv, std, &state);
+        fill_normal(lw->wo, z.wo, std, &state);
+        fill_normal(lw->w_gate, z.ffn, std, &state);
+        fill_normal(lw->w_up, z.ffn, std, &state);
+        fill_normal(lw->w_down, z.ffn, std, &state);
+    }
+    w->output_norm = p, p += z.norm;
+    fill_ones(w->output_norm, z.norm);
+    w->output = w->token_embd;
+    w->tied = 1;
+    snprintf(m->name, sizeof(m->name), "random-%llu", (unsigned long long)seed);
+    return 0;
+}
+
