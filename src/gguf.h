@@ -40,15 +40,15 @@ typedef struct {
 typedef struct {
     uint32_t type; /* GGUFValueType */
     union {
-        uint64_t u64;  /* any unsigned integer type, widened */
-        int64_t i64;   /* any signed integer type, widened */
-        double f64;    /* FLOAT32 or FLOAT64, widened */
+        uint64_t u64; /* any unsigned integer type, widened */
+        int64_t i64;  /* any signed integer type, widened */
+        double f64;   /* FLOAT32 or FLOAT64, widened */
         bool b;
         GGUFString str;
     };
     /* ARRAY only: element type, count, and the elements. Numeric elements lie packed at `elems`
-     * (little-endian, unaligned: read them with gguf_array_int / gguf_array_float); string elements are
-     * indexed in `strs` (allocated by the reader). */
+     * (little-endian, unaligned: read them with gguf_array_int / gguf_array_float); string elements
+     * are indexed in `strs` (allocated by the reader). */
     uint32_t elem_type;
     uint64_t count;
     const uint8_t *elems;
@@ -61,23 +61,23 @@ typedef struct {
 } GGUFKeyValue;
 
 typedef struct {
-    char name[64];     /* NUL-terminated copy (ggml limits names to 63 bytes) */
-    uint32_t n_dims;   /* 1..4 */
-    uint64_t ne[4];    /* ne[0] is the contiguous dimension; unused dims are 1 */
-    uint32_t type;     /* GGMLType */
-    uint64_t offset;   /* relative to the data section */
-    uint64_t n_elems;  /* product of ne */
-    uint64_t n_bytes;  /* size of the data in the file */
-    const void *data;  /* into the map; checked to lie inside the file */
+    char name[64];    /* NUL-terminated copy (ggml limits names to 63 bytes) */
+    uint32_t n_dims;  /* 1..4 */
+    uint64_t ne[4];   /* ne[0] is the contiguous dimension; unused dims are 1 */
+    uint32_t type;    /* GGMLType */
+    uint64_t offset;  /* relative to the data section */
+    uint64_t n_elems; /* product of ne */
+    uint64_t n_bytes; /* size of the data in the file */
+    const void *data; /* into the map; checked to lie inside the file */
 } GGUFTensor;
 
 typedef struct {
     char *path;          /* owned copy, for messages */
     const uint8_t *base; /* the whole file (mapped, or a caller's buffer for gguf_open_memory) */
     size_t size;
-    int mapped;          /* base must be munmap'ed */
-    uint32_t version;    /* 2 or 3 */
-    uint32_t alignment;  /* general.alignment, default 32 */
+    int mapped;         /* base must be munmap'ed */
+    uint32_t version;   /* 2 or 3 */
+    uint32_t alignment; /* general.alignment, default 32 */
     uint64_t n_kv;
     GGUFKeyValue *kv;
     uint64_t n_tensors;
@@ -87,7 +87,7 @@ typedef struct {
 
 /* Opens and validates a file. On failure returns -1 and err reads "PATH: byte N: what is wrong". */
 int gguf_open(GGUFFile *f, const char *path, char *err);
-/* The same over a buffer the caller keeps alive (for tests and fuzzing); name is used in messages. */
+/* The same over a buffer the caller keeps alive (tests, fuzzing); name is used in messages. */
 int gguf_open_memory(GGUFFile *f, const void *data, size_t size, const char *name, char *err);
 void gguf_close(GGUFFile *f);
 
@@ -100,7 +100,8 @@ bool gguf_get_bool(const GGUFFile *f, const char *key, bool *out);
 bool gguf_get_string(const GGUFFile *f, const char *key, GGUFString *out);
 /* Returns the array value for key, or NULL when absent or not an array. */
 const GGUFValue *gguf_get_array(const GGUFFile *f, const char *key);
-/* Element i of a numeric array, converted. */
+/* Element i of a numeric (or bool) array, converted: 0 when i is out of range; gguf_array_int
+ * saturates a u64 above INT64_MAX and truncates floats toward zero. */
 int64_t gguf_array_int(const GGUFValue *arr, uint64_t i);
 double gguf_array_float(const GGUFValue *arr, uint64_t i);
 /* True when s equals the C string c. */
@@ -122,9 +123,9 @@ uint16_t gb_f32_to_bf16(float f);
 
 /* ---- writer ----
  * Collects key/values and tensors, then writes a GGUF v3 file atomically. Tensor data is converted
- * from float32 into the requested type at add time (so the caller's buffer may be freed). Tensors are
- * laid out in the order added, each offset the running sum of the aligned sizes before it (as ggml
- * requires). */
+ * from float32 into the requested type at add time (so the caller's buffer may be freed). Tensors
+ * are laid out in the order added, each offset the running sum of the aligned sizes before it (as
+ * ggml requires). */
 typedef struct GGUFWriter GGUFWriter;
 
 GGUFWriter *gguf_writer_new(void);
@@ -135,15 +136,30 @@ void gguf_writer_set_u64(GGUFWriter *w, const char *key, uint64_t v);
 void gguf_writer_set_f32(GGUFWriter *w, const char *key, float v);
 void gguf_writer_set_bool(GGUFWriter *w, const char *key, bool v);
 void gguf_writer_set_string(GGUFWriter *w, const char *key, const char *v);
+/* The remaining scalar types, and a string of any bytes (len bytes, NULs allowed). */
+void gguf_writer_set_u8(GGUFWriter *w, const char *key, uint8_t v);
+void gguf_writer_set_i8(GGUFWriter *w, const char *key, int8_t v);
+void gguf_writer_set_u16(GGUFWriter *w, const char *key, uint16_t v);
+void gguf_writer_set_i16(GGUFWriter *w, const char *key, int16_t v);
+void gguf_writer_set_i64(GGUFWriter *w, const char *key, int64_t v);
+void gguf_writer_set_f64(GGUFWriter *w, const char *key, double v);
+void gguf_writer_set_string_n(GGUFWriter *w, const char *key, const char *v, size_t len);
 /* Arrays. Strings are (pointer, length) pairs so tokens may hold any bytes. */
 void gguf_writer_set_array_strings(GGUFWriter *w, const char *key, const char *const *strs,
                                    const size_t *lens, uint64_t n);
 void gguf_writer_set_array_i32(GGUFWriter *w, const char *key, const int32_t *v, uint64_t n);
 void gguf_writer_set_array_f32(GGUFWriter *w, const char *key, const float *v, uint64_t n);
-/* Adds a tensor with dims ne[0..n_dims) (ne[0] contiguous), converting data from float32 to type. */
+/* An array of any fixed-size element type (integers, floats, bool): elems holds n values of the C
+ * type matching elem_type (uint8_t ... double, bool), in host layout. Setting a key again replaces
+ * it. */
+void gguf_writer_set_array(GGUFWriter *w, const char *key, uint32_t elem_type, const void *elems,
+                           uint64_t n);
+/* Adds a tensor with dims ne[0..n_dims) (ne[0] contiguous), converting float32 data to type. */
 void gguf_writer_add_tensor(GGUFWriter *w, const char *name, uint32_t type, uint32_t n_dims,
                             const uint64_t *ne, const float *data);
-/* Writes the file (temporary file, then rename). 0 or -1 with err. */
+/* Writes the file (temporary file, then rename). 0 or -1 with err. Misuse of the setters above
+ * (empty key, bad tensor name/type/dims, duplicate tensor) is recorded and reported here and by
+ * gguf_writer_to_memory. */
 int gguf_writer_write(GGUFWriter *w, const char *path, char *err);
 /* Serialises into a malloc'ed buffer (for tests that corrupt files in memory). */
 int gguf_writer_to_memory(GGUFWriter *w, uint8_t **data, size_t *size, char *err);

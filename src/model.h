@@ -1,7 +1,7 @@
 /* A llama-architecture decoder exactly as llama.cpp reads one from GGUF: token embedding, RMSNorm,
- * rotary position embedding over adjacent pairs, grouped-query attention, SwiGLU feed-forward, final
- * norm, output head (tied to the embedding when output.weight is absent). A KV cache makes each step
- * cost one position, and probes capture what the views show during that same pass. */
+ * rotary position embedding over adjacent pairs, grouped-query attention, SwiGLU feed-forward,
+ * final norm, output head (tied to the embedding when output.weight is absent). A KV cache makes
+ * each step cost one position, and probes capture what the views show during that same pass. */
 #ifndef GB_MODEL_H
 #define GB_MODEL_H
 
@@ -10,14 +10,14 @@
 #include "gguf.h"
 
 typedef struct {
-    int dim;            /* llama.embedding_length */
-    int hidden_dim;     /* llama.feed_forward_length */
-    int n_layers;       /* llama.block_count */
-    int n_heads;        /* llama.attention.head_count */
-    int n_kv_heads;     /* llama.attention.head_count_kv (default n_heads) */
-    int head_dim;       /* dim / n_heads */
-    int rope_dim;       /* llama.rope.dimension_count (default head_dim); rotates the first rope_dim */
-    int vocab_size;     /* rows of token_embd */
+    int dim;        /* llama.embedding_length */
+    int hidden_dim; /* llama.feed_forward_length */
+    int n_layers;   /* llama.block_count */
+    int n_heads;    /* llama.attention.head_count */
+    int n_kv_heads; /* llama.attention.head_count_kv (default n_heads) */
+    int head_dim;   /* dim / n_heads */
+    int rope_dim;   /* llama.rope.dimension_count (default head_dim); rotates the first rope_dim */
+    int vocab_size; /* rows of token_embd */
     int context_length; /* llama.context_length */
     int seq_len;        /* positions the run state holds: min(context_length, the cap asked for) */
     float rope_base;    /* llama.rope.freq_base (default 10000) */
@@ -64,8 +64,9 @@ typedef struct {
 /* What the views read. Captured during the forward pass: computing position p writes row p. */
 typedef struct {
     int enabled;
-    float *attn;     /* (n_layers, n_heads, seq_len, seq_len): [l][h][query][key], keys > query are 0 */
-    float *residual; /* (n_layers, seq_len, dim): the residual stream after each layer (logit lens) */
+    float *attn; /* (n_layers, n_heads, seq_len, seq_len): [l][h][query][key], keys > query are 0 */
+    float
+        *residual; /* (n_layers, seq_len, dim): the residual stream after each layer (logit lens) */
 } Probes;
 
 typedef struct {
@@ -82,24 +83,25 @@ typedef struct {
 /* Loads a llama GGUF. max_seq caps the positions held (0: the file's context length). Probes are
  * allocated and on. Returns 0, or -1 with err naming the file and what is wrong. */
 int model_load(Model *m, const char *path, int max_seq, char *err);
-/* A model with random weights for config c (vocab_size, seq_len and sizes must be set), for tests and
- * for `glassbox init-model`. Deterministic in seed. */
+/* A model with random weights for config c (vocab_size, seq_len and sizes must be set), for tests
+ * and for `glassbox init-model`. Deterministic in seed. */
 int model_init_random(Model *m, const Config *c, uint64_t seed, char *err);
 void model_free(Model *m);
 
 /* Runs one position: token at position pos, attending to positions 0..pos-1 already in the KV cache
- * (so stepping back is just calling again with a smaller pos). Returns the logits (vocab_size) for the
- * token after it. Writes the probes' row pos when probes are enabled. pos < config.seq_len. */
+ * (so stepping back is just calling again with a smaller pos). Returns the logits (vocab_size) for
+ * the token after it. Writes the probes' row pos when probes are enabled. pos < config.seq_len. */
 float *model_forward(Model *m, int32_t token, int pos);
 
-/* Runs positions start_pos .. start_pos+n-1 for tokens[0..n) in one pass (matrix-matrix products over
- * the prompt), filling the KV cache and the probes exactly as n calls of model_forward would. Returns
- * the logits after the last token. Both return NULL (and compute nothing) when a token id or position
- * is out of range. */
+/* Runs positions start_pos .. start_pos+n-1 for tokens[0..n) in one pass (matrix-matrix products
+ * over the prompt), filling the KV cache and the probes exactly as n calls of model_forward would.
+ * Returns the logits after the last token. Both return NULL (and compute nothing) when a token id
+ * or position is out of range. */
 float *model_forward_prompt(Model *m, const int32_t *tokens, int n, int start_pos);
 
-/* Adds general.architecture, llama.* keys and the tensors (converted to type) to a writer. The caller
- * adds the tokenizer keys. Q and K rows are stored in the order adjacent-pair RoPE expects. */
+/* Adds general.architecture, llama.* keys and the tensors (converted to type) to a writer. The
+ * caller adds the tokenizer keys. Q and K rows are stored in the order adjacent-pair RoPE expects.
+ */
 void model_add_to_writer(GGUFWriter *w, const Model *m, uint32_t type);
 
 /* Row of the token embedding for id (dim floats). */

@@ -58,4 +58,42 @@ const char *bpe_byte_to_unicode(uint8_t b);
  * invalid UTF-8 as <0xNN>. Writes into out (size outsz), returns out. */
 char *token_display(const char *bytes, size_t len, char *out, size_t outsz);
 
+/* True for a special (control) token such as <|endoftext|>: decodable, never produced from text. */
+int tokenizer_is_special(const Tokenizer *t, int32_t id);
+/* Number of merge rules (GGUF-style tokenizers; 0 for a tiktoken rank file). */
+size_t tokenizer_n_merges(const Tokenizer *t);
+
+/* Builds a byte-level BPE tokenizer from raw token bytes (not the byte-to-unicode form).
+ * special[i] (may be NULL: none) marks tokens never produced from text. merges holds n_merges pairs
+ * of ids (left, right) in rank order; each must merge into the token whose bytes are the
+ * concatenation. name prefixes error messages. bos/eos may be -1. */
+Tokenizer *tokenizer_from_merges(const char *name, int n_tokens, const char *const *bytes,
+                                 const size_t *lens, const uint8_t *special, const int32_t *merges,
+                                 size_t n_merges, int pattern, int32_t bos, int32_t eos, char *err);
+
+/* Writes tokenizer.ggml.{model,pre,tokens,token_type,merges,bos_token_id,eos_token_id}: tokens and
+ * merges in GPT-2's byte-to-unicode form, merges in rank order (derived from the ranks for a tiktoken
+ * vocabulary), special tokens as their text with token_type 3 (control). */
+void tokenizer_add_to_writer(GGUFWriter *w, const Tokenizer *t);
+
+/* Chunks of at most n bytes are merged by a simple scan, longer ones by the heap engine (both give
+ * the same tokens; exposed so tests can compare them). Default 16; 0 forces the heap. */
+void tokenizer_set_small_chunk_limit(Tokenizer *t, int n);
+
+/* ---- pre-tokenization ----
+ * Splits text into chunks with the pattern's regex. Invalid UTF-8 never reaches the regex: the text
+ * is cut into maximal valid runs, and each run of invalid bytes becomes one chunk of its own. The
+ * chunks cover the text exactly, in order. */
+typedef struct Pretokenizer Pretokenizer;
+Pretokenizer *pretok_new(int pattern, char *err);
+void pretok_free(Pretokenizer *p);
+/* Calls fn(ctx, start, end) for each chunk [start, end); fn returning nonzero stops (returns -1). */
+typedef int (*PretokChunkFn)(void *ctx, size_t start, size_t end);
+int pretok_each(const Pretokenizer *p, const char *text, size_t len, PretokChunkFn fn, void *ctx,
+                char *err);
+/* One-shot split: *ends (malloc'ed) receives the end offset of each chunk; returns the count or -1. */
+long pretokenize(int pattern, const char *text, size_t len, size_t **ends, char *err);
+/* The regex of a pattern, as given to PCRE2. */
+const char *pretok_pattern_regex(int pattern);
+
 #endif

@@ -1,0 +1,1301 @@
+/* Byte-level BPE tokenizer: vocabularies from GGUF (GPT-2 byte-to-unicode tokens and merges) or from
+ * tiktoken rank files, PCRE2 pre-tokenization, and one merge engine for both merge rules.
+ *
+ * A token is a byte string. Merging a chunk starts from its single bytes and repeatedly joins the
+ * adjacent pair of lowest rank (leftmost on ties):
+ *   - merges rule (GGUF): the pair (a, b) must be a merge rule; its rank is the rule's index;
+ *   - rank rule (tiktoken): the concatenation must be a token; its rank is that token's id.
+ * Long chunks use a min-heap over adjacent pairs and a doubly-linked list of parts, O(n log n). */
+#include "tokenizer.h"
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+enum { TOK_MISSING = 0, TOK_NORMAL = 1, TOK_SPECIAL = 2 };
+
+/* ---- hashing ---- */
+
+static uint64_t mix64(uint64_t x) {
+    x ^= x >> 30;
+    x *= 0xbf58476d1ce4e5b9ULL;
+    x ^= x >> 27;
+    x *= 0x94d049bb133111ebULL;
+    x ^= x >> 31;
+    return x;
+}
+
+static uint64_t hash_bytes(const uint8_t *p, size_t n) {
+    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
+    while (n >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = mix64(h ^ w);
+        p += 8;
+        n -= 8;
+    }
+    uint64_t w = 0;
+    memcpy(&w, p, n);
+    return mix64(h ^ w ^ ((uint64_t)n << 56));
+}
+
+static uint32_t table_size_for(size_t n) {
+    uint32_t cap = 16;
+    while (cap < 2 * n + 1) cap *= 2;
+    return cap;
+}
+
+/* Open-addressing set of token ids keyed by the tokens' bytes (which live in the tokenizer). */
+typedef struct {
+    int32_t *slots; /* (cap) token id or -1 */
+    uint32_t mask;
+} BytesMap;
+
+/* Merge rules: (left id, right id) -> rank and resulting id. */
+typedef struct {
+    uint64_t *keys;  /* (cap) left << 32 | right, or UINT64_MAX when empty */
+    int32_t *rank;   /* (cap) */
+    int32_t *result; /* (cap) */
+    uint32_t mask;
+} PairMap;
+
+struct Pretokenizer {
+    int pattern;
+    pcre2_code *code;
+};
+
+struct Tokenizer {
+    int n_vocab;
+    uint8_t *blob;      /* all token bytes, concatenated */
+    size_t *tok_off;    /* (n_vocab) offset into blob */
+    uint32_t *tok_len;  /* (n_vocab) */
+    uint8_t *tok_kind;  /* (n_vocab) TOK_* */
+    int32_t byte_token[256]; /* id of each single-byte token, or -1 */
+    uint32_t max_len;   /* longest normal token */
+    BytesMap normal;    /* bytes -> id of normal tokens */
+    BytesMap special;   /* bytes -> id of special tokens */
+    int rank_rule;      /* 1: tiktoken rank rule, 0: merges rule */
+    int whole_chunk;    /* a chunk that is itself a token becomes that token (tiktoken, llama-bpe) */
+    PairMap pairs;      /* merges rule only */
+    size_t n_merges;
+    int32_t *merge_list; /* (n_merges, 2) merges rule only, for the writer */
+    int pattern;
+    Pretokenizer *pre;
+    int32_t bos, eos;
+    int small_limit;
+};
+
+static const uint8_t *tok_bytes(const Tokenizer *t, int32_t id) { return t->blob + t->tok_off[id]; }
+
+static int32_t bytes_map_find(const Tokenizer *t, const BytesMap *m, const uint8_t *s, size_t n) {
+    if (!m->slots) return -1;
+    uint32_t i = (uint32_t)hash_bytes(s, n) & m->mask;
+    for (;;) {
+        int32_t id = m->slots[i];
+        if (id < 0) return -1;
+        if (t->tok_len[id] == n && memcmp(tok_bytes(t, id), s, n) == 0) return id;
+        i = (i + 1) & m->mask;
+    }
+}
+
+/* Inserts id; returns the id already holding the same bytes, or -1 when inserted. */
+static int32_t bytes_map_insert(const Tokenizer *t, BytesMap *m, int32_t id) {
+    const uint8_t *s = tok_bytes(t, id);
+    size_t n = t->tok_len[id];
+    uint32_t i = (uint32_t)hash_bytes(s, n) & m->mask;
+    for (;;) {
+        int32_t other = m->slots[i];
+        if (other < 0) {
+            m->slots[i] = id;
+            return -1;
+        }
+        if (t->tok_len[other] == n && memcmp(tok_bytes(t, other), s, n) == 0) return other;
+        i = (i + 1) & m->mask;
+    }
+}
+
+static void bytes_map_init(BytesMap *m, size_t n) {
+    uint32_t cap = table_size_for(n);
+    m->slots = gb_malloc(cap * sizeof(int32_t));
+    memset(m->slots, 0xff, cap * sizeof(int32_t));
+    m->mask = cap - 1;
+}
+
+static uint64_t pair_key(int32_t a, int32_t b) { return (uint64_t)(uint32_t)a << 32 | (uint32_t)b; }
+
+static int pair_map_find(const PairMap *m, int32_t a, int32_t b, int32_t *result) {
+    if (!m->keys) return -1;
+    uint64_t k = pair_key(a, b);
+    uint32_t i = (uint32_t)mix64(k) & m->mask;
+    for (;;) {
+        if (m->keys[i] == k) {
+            *result = m->result[i];
+            return m->rank[i];
+        }
+        if (m->keys[i] == UINT64_MAX) return -1;
+        i = (i + 1) & m->mask;
+    }
+}
+
+/* Adds a rule unless the pair already has one (the earlier, lower rank wins). */
+static void pair_map_insert(PairMap *m, int32_t a, int32_t b, int32_t rank, int32_t result) {
+    uint64_t k = pair_key(a, b);
+    uint32_t i = (uint32_t)mix64(k) & m->mask;
+    while (m->keys[i] != UINT64_MAX) {
+        if (m->keys[i] == k) return;
+        i = (i + 1) & m->mask;
+    }
+    m->keys[i] = k;
+    m->rank[i] = rank;
+    m->result[i] = result;
+}
+
+/* ---- GPT-2 byte-to-unicode ---- */
+
+static const char B2U[256][3] = {
+    "\xc4\x80", "\xc4\x81", "\xc4\x82", "\xc4\x83", "\xc4\x84", "\xc4\x85", "\xc4\x86", "\xc4\x87",
+    "\xc4\x88", "\xc4\x89", "\xc4\x8a", "\xc4\x8b", "\xc4\x8c", "\xc4\x8d", "\xc4\x8e", "\xc4\x8f",
+    "\xc4\x90", "\xc4\x91", "\xc4\x92", "\xc4\x93", "\xc4\x94", "\xc4\x95", "\xc4\x96", "\xc4\x97",
+    "\xc4\x98", "\xc4\x99", "\xc4\x9a", "\xc4\x9b", "\xc4\x9c", "\xc4\x9d", "\xc4\x9e", "\xc4\x9f",
+    "\xc4\xa0", "!", "\x22", "#", "$", "%", "&", "'",
+    "(", ")", "*", "+", ",", "-", ".", "/",
+    "0", "1", "2", "3", "4", "5", "6", "7",
+    "8", "9", ":", ";", "<", "=", ">", "\x3f",
+    "@", "A", "B", "C", "D", "E", "F", "G",
+    "H", "I", "J", "K", "L", "M", "N", "O",
+    "P", "Q", "R", "S", "T", "U", "V", "W",
+    "X", "Y", "Z", "[", "\x5c", "]", "^", "_",
+    "`", "a", "b", "c", "d", "e", "f", "g",
+    "h", "i", "j", "k", "l", "m", "n", "o",
+    "p", "q", "r", "s", "t", "u", "v", "w",
+    "x", "y", "z", "{", "|", "}", "~", "\xc4\xa1",
+    "\xc4\xa2", "\xc4\xa3", "\xc4\xa4", "\xc4\xa5", "\xc4\xa6", "\xc4\xa7", "\xc4\xa8", "\xc4\xa9",
+    "\xc4\xaa", "\xc4\xab", "\xc4\xac", "\xc4\xad", "\xc4\xae", "\xc4\xaf", "\xc4\xb0", "\xc4\xb1",
+    "\xc4\xb2", "\xc4\xb3", "\xc4\xb4", "\xc4\xb5", "\xc4\xb6", "\xc4\xb7", "\xc4\xb8", "\xc4\xb9",
+    "\xc4\xba", "\xc4\xbb", "\xc4\xbc", "\xc4\xbd", "\xc4\xbe", "\xc4\xbf", "\xc5\x80", "\xc5\x81",
+    "\xc5\x82", "\xc2\xa1", "\xc2\xa2", "\xc2\xa3", "\xc2\xa4", "\xc2\xa5", "\xc2\xa6", "\xc2\xa7",
+    "\xc2\xa8", "\xc2\xa9", "\xc2\xaa", "\xc2\xab", "\xc2\xac", "\xc5\x83", "\xc2\xae", "\xc2\xaf",
+    "\xc2\xb0", "\xc2\xb1", "\xc2\xb2", "\xc2\xb3", "\xc2\xb4", "\xc2\xb5", "\xc2\xb6", "\xc2\xb7",
+    "\xc2\xb8", "\xc2\xb9", "\xc2\xba", "\xc2\xbb", "\xc2\xbc", "\xc2\xbd", "\xc2\xbe", "\xc2\xbf",
+    "\xc3\x80", "\xc3\x81", "\xc3\x82", "\xc3\x83", "\xc3\x84", "\xc3\x85", "\xc3\x86", "\xc3\x87",
+    "\xc3\x88", "\xc3\x89", "\xc3\x8a", "\xc3\x8b", "\xc3\x8c", "\xc3\x8d", "\xc3\x8e", "\xc3\x8f",
+    "\xc3\x90", "\xc3\x91", "\xc3\x92", "\xc3\x93", "\xc3\x94", "\xc3\x95", "\xc3\x96", "\xc3\x97",
+    "\xc3\x98", "\xc3\x99", "\xc3\x9a", "\xc3\x9b", "\xc3\x9c", "\xc3\x9d", "\xc3\x9e", "\xc3\x9f",
+    "\xc3\xa0", "\xc3\xa1", "\xc3\xa2", "\xc3\xa3", "\xc3\xa4", "\xc3\xa5", "\xc3\xa6", "\xc3\xa7",
+    "\xc3\xa8", "\xc3\xa9", "\xc3\xaa", "\xc3\xab", "\xc3\xac", "\xc3\xad", "\xc3\xae", "\xc3\xaf",
+    "\xc3\xb0", "\xc3\xb1", "\xc3\xb2", "\xc3\xb3", "\xc3\xb4", "\xc3\xb5", "\xc3\xb6", "\xc3\xb7",
+    "\xc3\xb8", "\xc3\xb9", "\xc3\xba", "\xc3\xbb", "\xc3\xbc", "\xc3\xbd", "\xc3\xbe", "\xc3\xbf",
+};
+
+const char *bpe_byte_to_unicode(uint8_t b) { return B2U[b]; }
+
+/* Inverse of the mapping on code points: the byte, or -1 for a code point outside it. */
+static int unicode_to_byte(uint32_t cp) {
+    if ((cp >= 33 && cp <= 126) || (cp >= 161 && cp <= 172) || (cp >= 174 && cp <= 255)) return (int)cp;
+    if (cp < 256 || cp > 323) return -1;
+    uint32_t n = cp - 256;
+    if (n <= 32) return (int)n;
+    if (n <= 66) return (int)(n - 33 + 127);
+    return 173;
+}
+
+/* Length of the valid UTF-8 character at s (n bytes available), or 0 when invalid (overlong forms,
+ * surrogates and code points above U+10FFFF are invalid, as for PCRE2). */
+static int utf8_char_len(const uint8_t *s, size_t n) {
+    uint8_t c = s[0];
+    if (c < 0x80) return 1;
+    if (c < 0xC2) return 0;
+    if (c < 0xE0) return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c < 0xF0) {
+        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80) return 0;
+        if (c == 0xE0 && s[1] < 0xA0) return 0;
+        if (c == 0xED && s[1] >= 0xA0) return 0;
+        return 3;
+    }
+    if (c < 0xF5) {
+        if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80) return 0;
+        if (c == 0xF0 && s[1] < 0x90) return 0;
+        if (c == 0xF4 && s[1] >= 0x90) return 0;
+        return 4;
+    }
+    return 0;
+}
+
+static uint32_t utf8_decode(const uint8_t *s, int k) {
+    if (k == 1) return s[0];
+    if (k == 2) return (uint32_t)(s[0] & 0x1F) << 6 | (s[1] & 0x3F);
+    if (k == 3) return (uint32_t)(s[0] & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
+    return (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3F) << 12 | (uint32_t)(s[2] & 0x3F) << 6 |
+           (s[3] & 0x3F);
+}
+
+/* Decodes byte-to-unicode text into raw bytes (out holds at least n bytes). Returns the byte count,
+ * or -1 when the text is not in that form. */
+static long b2u_decode(const uint8_t *s, size_t n, uint8_t *out) {
+    size_t i = 0, o = 0;
+    while (i < n) {
+        int k = utf8_char_len(s + i, n - i);
+        if (k == 0) return -1;
+        int b = unicode_to_byte(utf8_decode(s + i, k));
+        if (b < 0) return -1;
+        out[o++] = (uint8_t)b;
+        i += (size_t)k;
+    }
+    return (long)o;
+}
+
+/* ---- patterns and pre-tokenization ---- */
+
+/* Unicode White_Space, the meaning of \s in tiktoken's regex engine. PCRE2's \s under UCP lacks
+ * U+0085, so the patterns spell the class out. */
+#define WS "\\t-\\r \\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}"
+#define S_ "[" WS "]"
+#define NOT_S "[^" WS "]"
+#define CONTRACTIONS "'s|'t|'re|'ve|'m|'ll|'d"
+#define UPPERISH "[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]"
+#define LOWERISH "[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]"
+
+static const char *const PATTERNS[3] = {
+    /* GPT-2 / r50k_base */
+    CONTRACTIONS "| ?\\p{L}+| ?\\p{N}+| ?[^" WS "\\p{L}\\p{N}]+|" S_ "+(?!" NOT_S ")|" S_ "+",
+    /* cl100k_base / llama-3 */
+    "(?i:" CONTRACTIONS ")|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^" WS "\\p{L}\\p{N}]+[\\r\\n]*|" S_
+    "*[\\r\\n]+|" S_ "+(?!" NOT_S ")|" S_ "+",
+    /* o200k_base */
+    "[^\\r\\n\\p{L}\\p{N}]?" UPPERISH "*" LOWERISH "+(?i:" CONTRACTIONS ")?"
+    "|[^\\r\\n\\p{L}\\p{N}]?" UPPERISH "+" LOWERISH "*(?i:" CONTRACTIONS ")?"
+    "|\\p{N}{1,3}| ?[^" WS "\\p{L}\\p{N}]+[\\r\\n/]*|" S_ "*[\\r\\n]+|" S_ "+(?!" NOT_S ")|" S_ "+",
+};
+
+const char *pretok_pattern_regex(int pattern) {
+    return pattern >= 0 && pattern <= 2 ? PATTERNS[pattern] : NULL;
+}
+
+const char *pretok_pattern_name(int pattern) {
+    switch (pattern) {
+    case PRETOK_GPT2: return "gpt2";
+    case PRETOK_CL100K: return "cl100k";
+    case PRETOK_O200K: return "o200k";
+    default: return "?";
+    }
+}
+
+int pretok_pattern_from_name(const char *name) {
+    static const struct {
+        const char *name;
+        int pattern;
+    } names[] = {
+        {"gpt2", PRETOK_GPT2},        {"gpt-2", PRETOK_GPT2},         {"r50k", PRETOK_GPT2},
+        {"r50k_base", PRETOK_GPT2},   {"cl100k", PRETOK_CL100K},      {"cl100k_base", PRETOK_CL100K},
+        {"llama-bpe", PRETOK_CL100K}, {"llama3", PRETOK_CL100K},      {"o200k", PRETOK_O200K},
+        {"o200k_base", PRETOK_O200K}, {"gpt-4o", PRETOK_O200K},
+    };
+    if (!name) return -1;
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(name, names[i].name) == 0) return names[i].pattern;
+    return -1;
+}
+
+Pretokenizer *pretok_new(int pattern, char *err) {
+    const char *re = pretok_pattern_regex(pattern);
+    if (!re) {
+        gb_seterr(err, "unknown pre-tokenizer pattern %d", pattern);
+        return NULL;
+    }
+    int code;
+    PCRE2_SIZE at;
+    pcre2_code *c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP, &code, &at, NULL);
+    if (!c) {
+        PCRE2_UCHAR msg[256];
+        pcre2_get_error_message(code, msg, sizeof msg);
+        gb_seterr(err, "pre-tokenizer %s: regex error at %zu: %s", pretok_pattern_name(pattern), (size_t)at,
+                  (const char *)msg);
+        return NULL;
+    }
+    pcre2_jit_compile(c, PCRE2_JIT_COMPLETE); /* without JIT (unsupported platform) matching still works */
+    Pretokenizer *p = gb_calloc(1, sizeof *p);
+    p->pattern = pattern;
+    p->code = c;
+    return p;
+}
+
+void pretok_free(Pretokenizer *p) {
+    if (!p) return;
+    pcre2_code_free(p->code);
+    free(p);
+}
+
+/* Runs the regex over one valid UTF-8 run [base, base + n) of text. */
+static int split_valid_run(const Pretokenizer *p, pcre2_match_data *md, const char *text, size_t base,
+                           size_t n, PretokChunkFn fn, void *ctx, char *err) {
+    PCRE2_SPTR subj = (PCRE2_SPTR)(text + base);
+    size_t off = 0;
+    while (off < n) {
+        int rc = pcre2_match(p->code, subj, n, off, PCRE2_NO_UTF_CHECK, md, NULL);
+        size_t s, e;
+        if (rc == PCRE2_ERROR_NOMATCH) {
+            s = e = n; /* cannot happen with these patterns; keep the rest as one chunk */
+        } else if (rc < 0) {
+            PCRE2_UCHAR msg[256];
+            pcre2_get_error_message(rc, msg, sizeof msg);
+            gb_seterr(err, "pre-tokenizer: byte %zu: %s", base + off, (const char *)msg);
+            return -1;
+        } else {
+            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+            s = ov[0];
+            e = ov[1];
+        }
+        if (s > off && fn(ctx, base + off, base + s)) return -1;
+        if (e == s && s < n) e = s + (size_t)utf8_char_len(subj + s, n - s); /* never empty */
+        if (e > s && fn(ctx, base + s, base + e)) return -1;
+        off = e;
+    }
+    return 0;
+}
+
+int pretok_each(const Pretokenizer *p, const char *text, size_t len, PretokChunkFn fn, void *ctx, char *err) {
+    const uint8_t *u = (const uint8_t *)text;
+    pcre2_match_data *md = pcre2_match_data_create_from_pattern(p->code, NULL);
+    if (!md) {
+        gb_seterr(err, "pre-tokenizer: out of memory");
+        return -1;
+    }
+    int rc = 0;
+    size_t i = 0;
+    while (i < len && rc == 0) {
+        size_t j = i;
+        while (j < len) {
+            if (u[j] < 0x80) {
+                j++;
+                continue;
+            }
+            int k = utf8_char_len(u + j, len - j);
+            if (k == 0) break;
+            j += (size_t)k;
+        }
+        if (j > i) rc = split_valid_run(p, md, text, i, j - i, fn, ctx, err);
+        if (rc || j == len) break;
+        size_t k = j; /* a run of bytes that start no valid character */
+        while (k < len && utf8_char_len(u + k, len - k) == 0) k++;
+        if (fn(ctx, j, k)) rc = -1;
+        i = k;
+    }
+    pcre2_match_data_free(md);
+    return rc;
+}
+
+typedef struct {
+    size_t *ends;
+    size_t n, cap;
+} EndList;
+
+static int collect_end(void *ctx, size_t start, size_t end) {
+    (void)start;
+    EndList *l = ctx;
+    if (l->n == l->cap) l->ends = gb_realloc(l->ends, (l->cap = l->cap ? 2 * l->cap : 64) * sizeof(size_t));
+    l->ends[l->n++] = end;
+    return 0;
+}
+
+long pretokenize(int pattern, const char *text, size_t len, size_t **ends, char *err) {
+    *ends = NULL;
+    Pretokenizer *p = pretok_new(pattern, err);
+    if (!p) return -1;
+    EndList l = {0};
+    int rc = pretok_each(p, text, len, collect_end, &l, err);
+    pretok_free(p);
+    if (rc) {
+        free(l.ends);
+        return -1;
+    }
+    *ends = l.ends;
+    return (long)l.n;
+}
+
+/* ---- the merge engine ---- */
+
+typedef struct {
+    int32_t rank;
+    int32_t left, right; /* part indices */
+    int32_t lid, rid;    /* their ids when the entry was made (stale entries are skipped) */
+    int32_t result;      /* id of the merged token */
+} HeapEntry;
+
+/* Scratch buffers reused across the chunks of one encode call. */
+typedef struct {
+    int32_t *ids;     /* (cap) token id of each part; -1 once merged away */
+    uint32_t *starts; /* (cap + 1) byte offset of each part in the chunk */
+    int32_t *prev, *next; /* (cap) linked list of live parts (heap engine) */
+    int32_t *ranks;   /* (cap) rank of the pair starting at each part (scan engine) */
+    int32_t *results; /* (cap) id that pair merges into (scan engine) */
+    HeapEntry *heap;  /* (heap_cap) */
+    size_t cap, heap_n, heap_cap;
+} Work;
+
+static void work_reserve(Work *w, size_t n) {
+    if (n <= w->cap) return;
+    size_t cap = w->cap ? w->cap : 64;
+    while (cap < n) cap *= 2;
+    w->ids = gb_realloc(w->ids, cap * sizeof(int32_t));
+    w->starts = gb_realloc(w->starts, (cap + 1) * sizeof(uint32_t));
+    w->prev = gb_realloc(w->prev, cap * sizeof(int32_t));
+    w->next = gb_realloc(w->next, cap * sizeof(int32_t));
+    w->ranks = gb_realloc(w->ranks, cap * sizeof(int32_t));
+    w->results = gb_realloc(w->results, cap * sizeof(int32_t));
+    w->cap = cap;
+}
+
+static void work_free(Work *w) {
+    free(w->ids);
+    free(w->starts);
+    free(w->prev);
+    free(w->next);
+    free(w->ranks);
+    free(w->results);
+    free(w->heap);
+}
+
+/* Rank of joining the part with id a covering chunk[s, m) to the part with id b covering chunk[m, e);
+ * -1 when they do not merge (or only at rank >= max_rank). */
+static int32_t pair_rank(const Tokenizer *t, const uint8_t *chunk, size_t s, size_t e, int32_t a, int32_t b,
+                         int32_t max_rank, int32_t *result) {
+    int32_t r;
+    if (t->rank_rule) {
+        if (e - s > t->max_len) return -1;
+        r = bytes_map_find(t, &t->normal, chunk + s, e - s);
+        *result = r;
+    } else {
+        r = pair_map_find(&t->pairs, a, b, result);
+    }
+    return r >= max_rank ? -1 : r;
+}
+
+static int heap_less(const HeapEntry *x, const HeapEntry *y) {
+    return x->rank < y->rank || (x->rank == y->rank && x->left < y->left);
+}
+
+static void heap_push(Work *w, HeapEntry e) {
+    if (w->heap_n == w->heap_cap) {
+        w->heap_cap = w->heap_cap ? 2 * w->heap_cap : 256;
+        w->heap = gb_realloc(w->heap, w->heap_cap * sizeof(HeapEntry));
+    }
+    size_t i = w->heap_n++;
+    while (i > 0) {
+        size_t up = (i - 1) / 2;
+        if (!heap_less(&e, &w->heap[up])) break;
+        w->heap[i] = w->heap[up];
+        i = up;
+    }
+    w->heap[i] = e;
+}
+
+static HeapEntry heap_pop(Work *w) {
+    HeapEntry top = w->heap[0], last = w->heap[--w->heap_n];
+    size_t i = 0, n = w->heap_n;
+    for (;;) {
+        size_t c = 2 * i + 1;
+        if (c >= n) break;
+        if (c + 1 < n && heap_less(&w->heap[c + 1], &w->heap[c])) c++;
+        if (!heap_less(&w->heap[c], &last)) break;
+        w->heap[i] = w->heap[c];
+        i = c;
+    }
+    if (n > 0) w->heap[i] = last;
+    return top;
+}
+
+static void heap_offer(const Tokenizer *t, Work *w, const uint8_t *chunk, size_t len, int32_t l,
+                       int32_t max_rank) {
+    if (l < 0) return;
+    int32_t r = w->next[l];
+    if (r < 0) return;
+    size_t end = w->next[r] < 0 ? len : w->starts[w->next[r]];
+    int32_t result;
+    int32_t rank = pair_rank(t, chunk, w->starts[l], end, w->ids[l], w->ids[r], max_rank, &result);
+    if (rank >= 0) heap_push(w, (HeapEntry){rank, l, r, w->ids[l], w->ids[r], result});
+}
+
+/* Heap engine over parts 0..n-1 (ids and starts filled). Leaves the live parts linked from part 0. */
+static void merge_heap(const Tokenizer *t, Work *w, const uint8_t *chunk, size_t n, int32_t max_rank) {
+    w->heap_n = 0;
+    for (size_t i = 0; i < n; i++) {
+        w->prev[i] = (int32_t)i - 1;
+        w->next[i] = i + 1 < n ? (int32_t)i + 1 : -1;
+    }
+    for (size_t i = 0; i + 1 < n; i++) heap_offer(t, w, chunk, n, (int32_t)i, max_rank);
+    while (w->heap_n > 0) {
+        HeapEntry e = heap_pop(w);
+        int32_t l = e.left, r = e.right;
+        if (w->ids[l] != e.lid || w->next[l] != r || w->ids[r] != e.rid) continue; /* stale */
+        w->ids[l] = e.result;
+        w->ids[r] = -1;
+        w->next[l] = w->next[r];
+        if (w->next[r] >= 0) w->prev[w->next[r]] = l;
+        heap_offer(t, w, chunk, n, w->prev[l], max_rank);
+        heap_offer(t, w, chunk, n, l, max_rank);
+    }
+}
+
+/* Scan engine for short chunks: parts kept packed in ids/starts[0..*n). */
+static void merge_scan(const Tokenizer *t, Work *w, const uint8_t *chunk, size_t *np, int32_t max_rank) {
+    size_t n = *np;
+    w->starts[n] = (uint32_t)n;
+    for (size_t i = 0; i + 1 < n; i++)
+        w->ranks[i] = pair_rank(t, chunk, w->starts[i], w->starts[i + 2], w->ids[i], w->ids[i + 1], max_rank,
+                                &w->results[i]);
+    while (n > 1) {
+        size_t best = 0;
+        int32_t best_rank = -1;
+        for (size_t i = 0; i + 1 < n; i++)
+            if (w->ranks[i] >= 0 && (best_rank < 0 || w->ranks[i] < best_rank)) {
+                best_rank = w->ranks[i];
+                best = i;
+            }
+        if (best_rank < 0) break;
+        w->ids[best] = w->results[best];
+        /* drop part best + 1, shifting the parts (and the pairs) after it down by one */
+        memmove(&w->ids[best + 1], &w->ids[best + 2], (n - best - 2) * sizeof(int32_t));
+        if (n >= best + 3) {
+            memmove(&w->ranks[best + 1], &w->ranks[best + 2], (n - best - 3) * sizeof(int32_t));
+            memmove(&w->results[best + 1], &w->results[best + 2], (n - best - 3) * sizeof(int32_t));
+        }
+        memmove(&w->starts[best + 1], &w->starts[best + 2], (n - best - 1) * sizeof(uint32_t));
+        n--;
+        if (best > 0)
+            w->ranks[best - 1] = pair_rank(t, chunk, w->starts[best - 1], w->starts[best + 1], w->ids[best - 1],
+                                           w->ids[best], max_rank, &w->results[best - 1]);
+        if (best + 1 < n)
+            w->ranks[best] = pair_rank(t, chunk, w->starts[best], w->starts[best + 2], w->ids[best],
+                                       w->ids[best + 1], max_rank, &w->results[best]);
+    }
+    *np = n;
+}
+
+typedef struct {
+    TokenSpan *v;
+    size_t n, cap;
+} SpanList;
+
+static void span_push(SpanList *l, int32_t id, size_t start, size_t end) {
+    if (l->n == l->cap) l->v = gb_realloc(l->v, (l->cap = l->cap ? 2 * l->cap : 64) * sizeof(TokenSpan));
+    l->v[l->n++] = (TokenSpan){id, (uint32_t)start, (uint32_t)end};
+}
+
+/* Encodes one chunk at text offset base into out. whole: a chunk that is a token is taken whole. */
+static int encode_chunk(const Tokenizer *t, Work *w, const uint8_t *chunk, size_t n, size_t base, int whole,
+                        int32_t max_rank, SpanList *out, char *err) {
+    if (n == 0) return 0;
+    if (whole) {
+        int32_t id = n <= t->max_len ? bytes_map_find(t, &t->normal, chunk, n) : -1;
+        if (id >= 0 && id < max_rank) {
+            span_push(out, id, base, base + n);
+            return 0;
+        }
+    }
+    work_reserve(w, n);
+    for (size_t i = 0; i < n; i++) {
+        int32_t id = t->byte_token[chunk[i]];
+        if (id < 0) {
+            gb_seterr(err, "byte 0x%02X at offset %zu has no token in the vocabulary", chunk[i], base + i);
+            return -1;
+        }
+        w->ids[i] = id;
+        w->starts[i] = (uint32_t)i;
+    }
+    if (n <= (size_t)t->small_limit) {
+        merge_scan(t, w, chunk, &n, max_rank);
+        for (size_t i = 0; i < n; i++) span_push(out, w->ids[i], base + w->starts[i], base + w->starts[i + 1]);
+    } else {
+        merge_heap(t, w, chunk, n, max_rank);
+        for (int32_t i = 0; i >= 0; i = w->next[i]) {
+            size_t end = w->next[i] < 0 ? n : w->starts[w->next[i]];
+            span_push(out, w->ids[i], base + w->starts[i], base + end);
+        }
+    }
+    return 0;
+}
+
+typedef struct {
+    const Tokenizer *t;
+    const uint8_t *text;
+    Work work;
+    SpanList spans;
+    char *err;
+} EncodeCtx;
+
+static int encode_chunk_cb(void *ctx, size_t start, size_t end) {
+    EncodeCtx *c = ctx;
+    return encode_chunk(c->t, &c->work, c->text + start, end - start, start, c->t->whole_chunk, INT32_MAX,
+                        &c->spans, c->err);
+}
+
+int tokenizer_encode(const Tokenizer *t, const char *text, size_t len, TokenSpan **out, char *err) {
+    *out = NULL;
+    if (len > INT32_MAX) {
+        gb_seterr(err, "text of %zu bytes is too long to encode (limit 2 GiB)", len);
+        return -1;
+    }
+    EncodeCtx c = {.t = t, .text = (const uint8_t *)text, .err = err};
+    c.spans.cap = len / 3 + 16;
+    c.spans.v = gb_malloc(c.spans.cap * sizeof(TokenSpan));
+    int rc = pretok_each(t->pre, text, len, encode_chunk_cb, &c, err);
+    work_free(&c.work);
+    if (rc) {
+        free(c.spans.v);
+        return -1;
+    }
+    *out = c.spans.v;
+    return (int)c.spans.n;
+}
+
+long tokenizer_decode(const Tokenizer *t, const int32_t *ids, size_t n, char **out) {
+    *out = NULL;
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (ids[i] < 0 || ids[i] >= t->n_vocab || t->tok_kind[ids[i]] == TOK_MISSING) return -1;
+        total += t->tok_len[ids[i]];
+    }
+    char *buf = gb_malloc(total + 1);
+    size_t o = 0;
+    for (size_t i = 0; i < n; i++) {
+        memcpy(buf + o, tok_bytes(t, ids[i]), t->tok_len[ids[i]]);
+        o += t->tok_len[ids[i]];
+    }
+    buf[o] = 0;
+    *out = buf;
+    return (long)o;
+}
+
+/* ---- queries ---- */
+
+int tokenizer_vocab_size(const Tokenizer *t) { return t->n_vocab; }
+
+const char *tokenizer_token_bytes(const Tokenizer *t, int32_t id, size_t *len) {
+    if (id < 0 || id >= t->n_vocab) return NULL;
+    if (len) *len = t->tok_len[id];
+    return (const char *)tok_bytes(t, id);
+}
+
+int32_t tokenizer_find(const Tokenizer *t, const char *s, size_t len) {
+    int32_t id = bytes_map_find(t, &t->normal, (const uint8_t *)s, len);
+    return id >= 0 ? id : bytes_map_find(t, &t->special, (const uint8_t *)s, len);
+}
+
+int32_t tokenizer_bos(const Tokenizer *t) { return t->bos; }
+int32_t tokenizer_eos(const Tokenizer *t) { return t->eos; }
+int tokenizer_pattern(const Tokenizer *t) { return t->pattern; }
+int tokenizer_is_special(const Tokenizer *t, int32_t id) {
+    return id >= 0 && id < t->n_vocab && t->tok_kind[id] == TOK_SPECIAL;
+}
+size_t tokenizer_n_merges(const Tokenizer *t) { return t->n_merges; }
+void tokenizer_set_small_chunk_limit(Tokenizer *t, int n) { t->small_limit = n < 0 ? 0 : n; }
+
+void tokenizer_free(Tokenizer *t) {
+    if (!t) return;
+    free(t->blob);
+    free(t->tok_off);
+    free(t->tok_len);
+    free(t->tok_kind);
+    free(t->normal.slots);
+    free(t->special.slots);
+    free(t->pairs.keys);
+    free(t->pairs.rank);
+    free(t->pairs.result);
+    free(t->merge_list);
+    pretok_free(t->pre);
+    free(t);
+}
+
+/* ---- building ---- */
+
+/* A vocabulary under construction: token bytes appended in id order. */
+typedef struct {
+    Tokenizer *t;
+    size_t blob_len, blob_cap;
+} VocabBuilder;
+
+static Tokenizer *vocab_begin(VocabBuilder *vb, int n_vocab) {
+    Tokenizer *t = gb_calloc(1, sizeof *t);
+    t->n_vocab = n_vocab;
+    t->tok_off = gb_calloc((size_t)n_vocab, sizeof(size_t));
+    t->tok_len = gb_calloc((size_t)n_vocab, sizeof(uint32_t));
+    t->tok_kind = gb_calloc((size_t)n_vocab, 1);
+    t->bos = t->eos = -1;
+    t->small_limit = 16;
+    vb->t = t;
+    vb->blob_len = 0;
+    vb->blob_cap = 1024;
+    t->blob = gb_malloc(vb->blob_cap);
+    return t;
+}
+
+static void vocab_set(VocabBuilder *vb, int32_t id, const uint8_t *bytes, size_t len, int kind) {
+    Tokenizer *t = vb->t;
+    if (vb->blob_len + len > vb->blob_cap) {
+        while (vb->blob_len + len > vb->blob_cap) vb->blob_cap *= 2;
+        t->blob = gb_realloc(t->blob, vb->blob_cap);
+    }
+    memcpy(t->blob + vb->blob_len, bytes, len);
+    t->tok_off[id] = vb->blob_len;
+    t->tok_len[id] = (uint32_t)len;
+    t->tok_kind[id] = (uint8_t)kind;
+    vb->blob_len += len;
+}
+
+/* Builds the maps and the pre-tokenizer once every token is set. Returns 0, or -1 with err naming a
+ * duplicate token. */
+static int vocab_finish(Tokenizer *t, const char *name, int pattern, char *err) {
+    size_t n_normal = 0, n_special = 0;
+    for (int i = 0; i < t->n_vocab; i++) {
+        n_normal += t->tok_kind[i] == TOK_NORMAL;
+        n_special += t->tok_kind[i] == TOK_SPECIAL;
+    }
+    bytes_map_init(&t->normal, n_normal);
+    bytes_map_init(&t->special, n_special);
+    for (int i = 0; i < 256; i++) t->byte_token[i] = -1;
+    for (int32_t i = 0; i < t->n_vocab; i++) {
+        if (t->tok_kind[i] == TOK_MISSING) continue;
+        if (t->tok_len[i] == 0) {
+            gb_seterr(err, "%s: token %d is empty", name, i);
+            return -1;
+        }
+        BytesMap *m = t->tok_kind[i] == TOK_NORMAL ? &t->normal : &t->special;
+        int32_t other = bytes_map_insert(t, m, i);
+        if (other >= 0) {
+            char shown[96];
+            token_display((const char *)tok_bytes(t, i), t->tok_len[i], shown, sizeof shown);
+            gb_seterr(err, "%s: tokens %d and %d are the same (\"%s\")", name, other, i, shown);
+            return -1;
+        }
+        if (t->tok_kind[i] == TOK_NORMAL) {
+            if (t->tok_len[i] == 1) t->byte_token[tok_bytes(t, i)[0]] = i;
+            if (t->tok_len[i] > t->max_len) t->max_len = t->tok_len[i];
+        }
+    }
+    t->pattern = pattern;
+    t->pre = pretok_new(pattern, err);
+    return t->pre ? 0 : -1;
+}
+
+static int check_bos_eos(Tokenizer *t, const char *name, int64_t bos, int64_t eos, char *err) {
+    if (bos >= t->n_vocab || eos >= t->n_vocab || (bos >= 0 && t->tok_kind[bos] == TOK_MISSING) ||
+        (eos >= 0 && t->tok_kind[eos] == TOK_MISSING)) {
+        gb_seterr(err, "%s: bos/eos token id %lld/%lld is not in the vocabulary of %d", name, (long long)bos,
+                  (long long)eos, t->n_vocab);
+        return -1;
+    }
+    t->bos = bos < 0 ? -1 : (int32_t)bos;
+    t->eos = eos < 0 ? -1 : (int32_t)eos;
+    return 0;
+}
+
+static void merges_begin(Tokenizer *t, size_t n_merges) {
+    uint32_t cap = table_size_for(n_merges);
+    t->pairs.keys = gb_malloc(cap * sizeof(uint64_t));
+    memset(t->pairs.keys, 0xff, cap * sizeof(uint64_t));
+    t->pairs.rank = gb_malloc(cap * sizeof(int32_t));
+    t->pairs.result = gb_malloc(cap * sizeof(int32_t));
+    t->pairs.mask = cap - 1;
+    t->merge_list = gb_malloc((n_merges ? n_merges : 1) * 2 * sizeof(int32_t));
+    t->n_merges = 0;
+}
+
+/* Adds merge rule number n_merges: a + b. Returns 0, or -1 when the result is not a token. */
+static int merges_add(Tokenizer *t, const char *name, int32_t a, int32_t b, char *err) {
+    size_t la = t->tok_len[a], lb = t->tok_len[b];
+    uint8_t stack[256];
+    uint8_t *cat = la + lb <= sizeof stack ? stack : gb_malloc(la + lb);
+    memcpy(cat, tok_bytes(t, a), la);
+    memcpy(cat + la, tok_bytes(t, b), lb);
+    int32_t result = bytes_map_find(t, &t->normal, cat, la + lb);
+    if (result < 0) {
+        char shown[96];
+        token_display((const char *)cat, la + lb, shown, sizeof shown);
+        gb_seterr(err, "%s: merge %zu: the result \"%s\" is not in the vocabulary", name, t->n_merges, shown);
+    }
+    if (cat != stack) free(cat);
+    if (result < 0) return -1;
+    pair_map_insert(&t->pairs, a, b, (int32_t)t->n_merges, result);
+    t->merge_list[2 * t->n_merges] = a;
+    t->merge_list[2 * t->n_merges + 1] = b;
+    t->n_merges++;
+    return 0;
+}
+
+Tokenizer *tokenizer_from_merges(const char *name, int n_tokens, const char *const *bytes, const size_t *lens,
+                                 const uint8_t *special, const int32_t *merges, size_t n_merges, int pattern,
+                                 int32_t bos, int32_t eos, char *err) {
+    if (n_tokens <= 0) {
+        gb_seterr(err, "%s: empty vocabulary", name);
+        return NULL;
+    }
+    VocabBuilder vb;
+    Tokenizer *t = vocab_begin(&vb, n_tokens);
+    for (int i = 0; i < n_tokens; i++)
+        vocab_set(&vb, i, (const uint8_t *)bytes[i], lens[i], special && special[i] ? TOK_SPECIAL : TOK_NORMAL);
+    if (vocab_finish(t, name, pattern, err) || check_bos_eos(t, name, bos, eos, err)) goto fail;
+    t->whole_chunk = pattern == PRETOK_CL100K; /* as tokenizer_from_gguf will do for this file */
+    merges_begin(t, n_merges);
+    for (size_t m = 0; m < n_merges; m++) {
+        int32_t a = merges[2 * m], b = merges[2 * m + 1];
+        if (a < 0 || a >= n_tokens || b < 0 || b >= n_tokens || t->tok_kind[a] != TOK_NORMAL ||
+            t->tok_kind[b] != TOK_NORMAL) {
+            gb_seterr(err, "%s: merge %zu: ids %d %d are not both normal tokens", name, m, a, b);
+            goto fail;
+        }
+        if (merges_add(t, name, a, b, err)) goto fail;
+    }
+    return t;
+fail:
+    tokenizer_free(t);
+    return NULL;
+}
+
+/* ---- GGUF ---- */
+
+static int pre_from_gguf_name(GGUFString s) {
+    static const struct {
+        const char *name;
+        int pattern;
+    } names[] = {{"gpt-2", PRETOK_GPT2},      {"gpt2", PRETOK_GPT2},      {"default", PRETOK_GPT2},
+                 {"llama-bpe", PRETOK_CL100K}, {"llama3", PRETOK_CL100K}, {"llama-v3", PRETOK_CL100K},
+                 {"cl100k", PRETOK_CL100K},    {"gpt-4o", PRETOK_O200K},  {"o200k", PRETOK_O200K}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (gguf_string_eq(s, names[i].name)) return names[i].pattern;
+    return -1;
+}
+
+/* Copies at most 60 bytes of a GGUF string, printable, for a message. */
+static void show_gguf_string(GGUFString s, char *out, size_t outsz) {
+    token_display(s.data, s.len > 60 ? 60 : (size_t)s.len, out, outsz);
+}
+
+Tokenizer *tokenizer_from_gguf(const GGUFFile *f, char *err) {
+    const char *name = f->path ? f->path : "GGUF";
+    GGUFString model, pre;
+    char shown[128];
+    if (!gguf_get_string(f, "tokenizer.ggml.model", &model)) {
+        gb_seterr(err, "%s: no tokenizer (tokenizer.ggml.model is missing)", name);
+        return NULL;
+    }
+    if (!gguf_string_eq(model, "gpt2")) {
+        show_gguf_string(model, shown, sizeof shown);
+        gb_seterr(err, "%s: tokenizer model \"%s\" is not supported (only \"gpt2\", byte-level BPE)", name, shown);
+        return NULL;
+    }
+    int pattern = PRETOK_GPT2;
+    if (gguf_get_string(f, "tokenizer.ggml.pre", &pre)) {
+        pattern = pre_from_gguf_name(pre);
+        if (pattern < 0) {
+            show_gguf_string(pre, shown, sizeof shown);
+            gb_seterr(err, "%s: unknown pre-tokenizer tokenizer.ggml.pre = \"%s\"", name, shown);
+            return NULL;
+        }
+    }
+    const GGUFValue *tokens = gguf_get_array(f, "tokenizer.ggml.tokens");
+    if (!tokens || tokens->elem_type != GGUF_TYPE_STRING || tokens->count == 0 || tokens->count > INT32_MAX / 2) {
+        gb_seterr(err, "%s: tokenizer.ggml.tokens is missing, empty or not an array of strings", name);
+        return NULL;
+    }
+    const GGUFValue *types = gguf_get_array(f, "tokenizer.ggml.token_type");
+    if (types && (types->count != tokens->count ||
+                  (types->elem_type != GGUF_TYPE_INT32 && types->elem_type != GGUF_TYPE_UINT32 &&
+                   types->elem_type != GGUF_TYPE_INT8 && types->elem_type != GGUF_TYPE_UINT8))) {
+        gb_seterr(err, "%s: tokenizer.ggml.token_type has %llu integer entries, expected %llu", name,
+                  (unsigned long long)types->count, (unsigned long long)tokens->count);
+        return NULL;
+    }
+    const GGUFValue *merges = gguf_get_array(f, "tokenizer.ggml.merges");
+    if (merges && merges->elem_type != GGUF_TYPE_STRING) {
+        gb_seterr(err, "%s: tokenizer.ggml.merges is not an array of strings", name);
+        return NULL;
+    }
+    int n = (int)tokens->count;
+    VocabBuilder vb;
+    Tokenizer *t = vocab_begin(&vb, n);
+    size_t scratch_cap = 256;
+    uint8_t *scratch = gb_malloc(scratch_cap);
+    for (int i = 0; i < n; i++) {
+        GGUFString s = tokens->strs[i];
+        if (s.len == 0) {
+            gb_seterr(err, "%s: tokenizer.ggml.tokens: token %d is empty", name, i);
+            goto fail;
+        }
+        if (s.len > UINT32_MAX) {
+            gb_seterr(err, "%s: tokenizer.ggml.tokens: token %d is too long", name, i);
+            goto fail;
+        }
+        int64_t type = types ? gguf_array_int(types, (uint64_t)i) : 1;
+        if (s.len > scratch_cap) scratch = gb_realloc(scratch, scratch_cap = (size_t)s.len);
+        long nb = (type == 1 || type == 6) ? b2u_decode((const uint8_t *)s.data, (size_t)s.len, scratch) : -1;
+        if (nb > 0)
+            vocab_set(&vb, i, scratch, (size_t)nb, TOK_NORMAL);
+        else
+            vocab_set(&vb, i, (const uint8_t *)s.data, (size_t)s.len, TOK_SPECIAL);
+    }
+    char where[512];
+    snprintf(where, sizeof where, "%s: tokenizer.ggml.tokens", name);
+    if (vocab_finish(t, where, pattern, err)) goto fail;
+    int64_t bos = -1, eos = -1;
+    gguf_get_int(f, "tokenizer.ggml.bos_token_id", &bos);
+    gguf_get_int(f, "tokenizer.ggml.eos_token_id", &eos);
+    if (check_bos_eos(t, name, bos, eos, err)) goto fail;
+    t->whole_chunk = pattern == PRETOK_CL100K; /* llama.cpp's "ignore_merges" for llama-bpe */
+    size_t n_merges = merges ? (size_t)merges->count : 0;
+    merges_begin(t, n_merges);
+    snprintf(where, sizeof where, "%s: tokenizer.ggml.merges", name);
+    for (size_t m = 0; m < n_merges; m++) {
+        GGUFString s = merges->strs[m];
+        const char *sp = s.len ? memchr(s.data, ' ', (size_t)s.len) : NULL;
+        if (s.len > scratch_cap) scratch = gb_realloc(scratch, scratch_cap = (size_t)s.len);
+        int32_t ids[2] = {-1, -1};
+        if (sp) {
+            size_t la = (size_t)(sp - s.data), lb = (size_t)s.len - la - 1;
+            long na = b2u_decode((const uint8_t *)s.data, la, scratch);
+            ids[0] = na > 0 ? bytes_map_find(t, &t->normal, scratch, (size_t)na) : -1;
+            long nb = b2u_decode((const uint8_t *)sp + 1, lb, scratch);
+            ids[1] = nb > 0 ? bytes_map_find(t, &t->normal, scratch, (size_t)nb) : -1;
+        }
+        if (ids[0] < 0 || ids[1] < 0) {
+            show_gguf_string(s, shown, sizeof shown);
+            gb_seterr(err, "%s: merge %zu \"%s\": %s", where, m, shown,
+                      !sp ? "not two tokens separated by a space" : "its parts are not both tokens");
+            goto fail;
+        }
+        if (merges_add(t, where, ids[0], ids[1], err)) goto fail;
+    }
+    free(scratch);
+    return t;
+fail:
+    free(scratch);
+    tokenizer_free(t);
+    return NULL;
+}
+
+/* ---- tiktoken ---- */
+
+static int base64_value(uint8_t c) {
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+}
+
+/* Decodes standard base64 (with '=' padding) into out; returns the length or -1. */
+static long base64_decode(const uint8_t *s, size_t n, uint8_t *out) {
+    if (n == 0 || n % 4) return -1;
+    size_t o = 0;
+    for (size_t i = 0; i < n; i += 4) {
+        int v[4], pad = 0;
+        for (int k = 0; k < 4; k++) {
+            if (s[i + k] == '=' && i + 4 == n && k >= 2) {
+                v[k] = 0;
+                pad++;
+            } else {
+                if (pad) return -1;
+                v[k] = base64_value(s[i + k]);
+                if (v[k] < 0) return -1;
+            }
+        }
+        uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+        out[o++] = (uint8_t)(w >> 16);
+        if (pad < 2) out[o++] = (uint8_t)(w >> 8);
+        if (pad < 1) out[o++] = (uint8_t)w;
+    }
+    return (long)o;
+}
+
+static const char *base_name(const char *path) {
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+/* The family a rank file belongs to, from its name: its pattern and <|endoftext|> id (-1: unknown). */
+static int family_from_name(const char *path, int32_t *eot) {
+    const char *b = base_name(path);
+    if (strstr(b, "r50k") || strstr(b, "p50k") || strstr(b, "gpt2")) {
+        *eot = 50256;
+        return PRETOK_GPT2;
+    }
+    if (strstr(b, "cl100k")) {
+        *eot = 100257;
+        return PRETOK_CL100K;
+    }
+    if (strstr(b, "o200k")) {
+        *eot = 199999;
+        return PRETOK_O200K;
+    }
+    *eot = -1;
+    return -1;
+}
+
+Tokenizer *tokenizer_from_tiktoken(const char *path, int pattern, char *err) {
+    int32_t eot;
+    int family = family_from_name(path, &eot);
+    if (pattern < 0) pattern = family;
+    if (pattern < 0 || pattern > 2) {
+        gb_seterr(err, "%s: cannot tell the split pattern from the file name (expected r50k, cl100k or o200k in it)",
+                  path);
+        return NULL;
+    }
+    char *data;
+    size_t len;
+    if (gb_read_file(path, &data, &len, err)) return NULL;
+    const char *fname = base_name(path);
+    /* First pass: ranks and the largest one. */
+    size_t n_lines = 0;
+    for (size_t i = 0; i < len; i++) n_lines += data[i] == '\n';
+    n_lines++;
+    int32_t *rank_of_line = gb_malloc(n_lines * sizeof(int32_t));
+    size_t *tok_start = gb_malloc(n_lines * sizeof(size_t));
+    size_t *tok_len = gb_malloc(n_lines * sizeof(size_t));
+    size_t n_entries = 0, line = 0;
+    int64_t max_rank = -1;
+    Tokenizer *t = NULL;
+    for (size_t i = 0; i < len;) {
+        size_t e = i;
+        while (e < len && data[e] != '\n') e++;
+        line++;
+        size_t end = e;
+        if (end > i && data[end - 1] == '\r') end--;
+        if (end > i) {
+            const char *sp = memchr(data + i, ' ', end - i);
+            if (!sp) {
+                gb_seterr(err, "%s:%zu: expected \"BASE64 RANK\"", fname, line);
+                goto fail;
+            }
+            const char *r = sp + 1;
+            int64_t rank = 0;
+            if (r == data + end) rank = -1;
+            for (; r < data + end && rank >= 0; r++) {
+                if (*r < '0' || *r > '9' || rank > INT32_MAX / 16) rank = -1;
+                else rank = rank * 10 + (*r - '0');
+            }
+            if (rank < 0 || rank >= INT32_MAX / 2) {
+                gb_seterr(err, "%s:%zu: bad rank", fname, line);
+                goto fail;
+            }
+            rank_of_line[n_entries] = (int32_t)rank;
+            tok_start[n_entries] = i;
+            tok_len[n_entries] = (size_t)(sp - (data + i));
+            n_entries++;
+            if (rank > max_rank) max_rank = rank;
+        }
+        i = e + 1;
+    }
+    if (n_entries == 0) {
+        gb_seterr(err, "%s: no tokens", fname);
+        goto fail;
+    }
+    if (eot < 0) eot = (int32_t)max_rank + 1;
+    int n_vocab = (int)(max_rank + 1 > eot + 1 ? max_rank + 1 : eot + 1);
+    VocabBuilder vb;
+    t = vocab_begin(&vb, n_vocab);
+    uint8_t *buf = gb_malloc(len / 4 * 3 + 4);
+    line = 0;
+    size_t entry = 0;
+    for (size_t i = 0; i < len;) {
+        size_t e = i;
+        while (e < len && data[e] != '\n') e++;
+        line++;
+        size_t end = e;
+        if (end > i && data[end - 1] == '\r') end--;
+        if (end > i) {
+            long nb = base64_decode((const uint8_t *)data + tok_start[entry], tok_len[entry], buf);
+            int32_t rank = rank_of_line[entry++];
+            if (nb <= 0) {
+                gb_seterr(err, "%s:%zu: bad base64", fname, line);
+                free(buf);
+                goto fail;
+            }
+            if (t->tok_kind[rank] != TOK_MISSING || rank == eot) {
+                gb_seterr(err, rank == eot ? "%s:%zu: rank %d is the id of <|endoftext|>" : "%s:%zu: rank %d appears twice",
+                          fname, line, rank);
+                free(buf);
+                goto fail;
+            }
+            vocab_set(&vb, rank, buf, (size_t)nb, TOK_NORMAL);
+        }
+        i = e + 1;
+    }
+    free(buf);
+    vocab_set(&vb, eot, (const uint8_t *)"<|endoftext|>", 13, TOK_SPECIAL);
+    if (vocab_finish(t, fname, pattern, err)) goto fail;
+    t->rank_rule = 1;
+    t->whole_chunk = 1;
+    t->bos = t->eos = eot;
+    free(rank_of_line);
+    free(tok_start);
+    free(tok_len);
+    free(data);
+    return t;
+fail:
+    tokenizer_free(t);
+    free(rank_of_line);
+    free(tok_start);
+    free(tok_len);
+    free(data);
+    return NULL;
+}
+
+Tokenizer *tokenizer_open_named(const char *name_or_path, char *err) {
+    static const char *const shipped[] = {"r50k_base", "cl100k_base", "o200k_base"};
+    const char *name = strcmp(name_or_path, "gpt2") == 0 ? "r50k_base" : name_or_path;
+    for (size_t i = 0; i < sizeof shipped / sizeof shipped[0]; i++) {
+        if (strcmp(name, shipped[i]) == 0) {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/tokenizers/%s.tiktoken", gb_assets_dir(), name);
+            return tokenizer_from_tiktoken(path, -1, err);
+        }
+    }
+    size_t n = strlen(name);
+    if (n > 5 && strcmp(name + n - 5, ".gguf") == 0) {
+        GGUFFile f;
+        if (gguf_open(&f, name, err)) return NULL;
+        Tokenizer *t = tokenizer_from_gguf(&f, err);
+        gguf_close(&f);
+        return t;
+    }
+    return tokenizer_from_tiktoken(name, -1, err);
+}
+
+/* ---- GGUF writer ---- */
+
+static const char *gguf_pre_name(int pattern) {
+    return pattern == PRETOK_CL100K ? "llama-bpe" : pattern == PRETOK_O200K ? "gpt-4o" : "gpt-2";
+}
+
+/* Merge rules of a rank-rule vocabulary: token r (length >= 2) is the merge of the two parts that the
+ * rank rule leaves when only ranks below r may merge (tokens it cannot reach get no rule). */
+static int32_t *derive_merges(const Tokenizer *t, size_t *n_out) {
+    int32_t *m = gb_malloc(2 * (size_t)t->n_vocab * sizeof(int32_t));
+    size_t n = 0;
+    Work w = {0};
+    SpanList parts = {0};
+    for (int32_t id = 0; id < t->n_vocab; id++) {
+        if (t->tok_kind[id] != TOK_NORMAL || t->tok_len[id] < 2) continue;
+        parts.n = 0;
+        if (encode_chunk(t, &w, tok_bytes(t, id), t->tok_len[id], 0, 0, id, &parts, NULL) == 0 && parts.n == 2) {
+            m[2 * n] = parts.v[0].id;
+            m[2 * n + 1] = parts.v[1].id;
+            n++;
+        }
+    }
+    work_free(&w);
+    free(parts.v);
+    *n_out = n;
+    return m;
+}
+
+/* Appends the byte-to-unicode form of bytes to out (at least 2 * len bytes free); returns the length. */
+static size_t b2u_encode(const uint8_t *bytes, size_t len, char *out) {
+    size_t o = 0;
+    for (size_t i = 0; i < len; i++) {
+        const char *u = B2U[bytes[i]];
+        size_t k = strlen(u);
+        memcpy(out + o, u, k);
+        o += k;
+    }
+    return o;
+}
+
+void tokenizer_add_to_writer(GGUFWriter *w, const Tokenizer *t) {
+    size_t n = (size_t)t->n_vocab;
+    char **strs = gb_malloc(n * sizeof(char *));
+    size_t *lens = gb_malloc(n * sizeof(size_t));
+    int32_t *types = gb_malloc(n * sizeof(int32_t));
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *b = tok_bytes(t, (int32_t)i);
+        size_t len = t->tok_len[i];
+        if (t->tok_kind[i] == TOK_NORMAL) {
+            strs[i] = gb_malloc(2 * len + 1);
+            lens[i] = b2u_encode(b, len, strs[i]);
+            types[i] = 1;
+        } else if (t->tok_kind[i] == TOK_SPECIAL) {
+            strs[i] = gb_malloc(len + 1);
+            memcpy(strs[i], b, len);
+            lens[i] = len;
+            types[i] = 3;
+        } else { /* an id no token uses: a placeholder, as llama.cpp's converter writes */
+            strs[i] = gb_malloc(32);
+            lens[i] = (size_t)snprintf(strs[i], 32, "[PAD%zu]", i);
+            types[i] = 5;
+        }
+    }
+    size_t n_merges = t->n_merges;
+    int32_t *derived = NULL;
+    const int32_t *ml = t->merge_list;
+    if (t->rank_rule) ml = derived = derive_merges(t, &n_merges);
+    char **mstrs = gb_malloc((n_merges ? n_merges : 1) * sizeof(char *));
+    size_t *mlens = gb_malloc((n_merges ? n_merges : 1) * sizeof(size_t));
+    for (size_t m = 0; m < n_merges; m++) {
+        int32_t a = ml[2 * m], b = ml[2 * m + 1];
+        mstrs[m] = gb_malloc(2 * (t->tok_len[a] + t->tok_len[b]) + 2);
+        size_t o = b2u_encode(tok_bytes(t, a), t->tok_len[a], mstrs[m]);
+        mstrs[m][o++] = ' ';
+        o += b2u_encode(tok_bytes(t, b), t->tok_len[b], mstrs[m] + o);
+        mlens[m] = o;
+    }
+    gguf_writer_set_string(w, "tokenizer.ggml.model", "gpt2");
+    gguf_writer_set_string(w, "tokenizer.ggml.pre", gguf_pre_name(t->pattern));
+    gguf_writer_set_array_strings(w, "tokenizer.ggml.tokens", (const char *const *)strs, lens, n);
+    gguf_writer_set_array_i32(w, "tokenizer.ggml.token_type", types, n);
+    gguf_writer_set_array_strings(w, "tokenizer.ggml.merges", (const char *const *)mstrs, mlens, n_merges);
+    if (t->bos >= 0) gguf_writer_set_u32(w, "tokenizer.ggml.bos_token_id", (uint32_t)t->bos);
+    if (t->eos >= 0) gguf_writer_set_u32(w, "tokenizer.ggml.eos_token_id", (uint32_t)t->eos);
+    for (size_t i = 0; i < n; i++) free(strs[i]);
+    for (size_t m = 0; m < n_merges; m++) free(mstrs[m]);
+    free(strs);
+    free(lens);
+    free(types);
+    free(mstrs);
+    free(mlens);
+    free(derived);
+}
+
+/* ---- display ---- */
+
+char *token_display(const char *bytes, size_t len, char *out, size_t outsz) {
+    if (outsz == 0) return out;
+    const uint8_t *s = (const uint8_t *)bytes;
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        char piece[8];
+        size_t pn;
+        int k = utf8_char_len(s + i, len - i);
+        uint32_t cp = k ? utf8_decode(s + i, k) : 0;
+        if (k == 0 || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
+            const char *name = NULL;
+            if (k == 1 && cp == '\t') name = "\xe2\x86\x92";      /* → */
+            else if (k == 1 && cp == '\n') name = "\xe2\x8f\x8e"; /* ⏎ */
+            else if (k == 1 && cp == '\r') name = "\xe2\x90\x8d"; /* ␍ */
+            if (name) {
+                pn = strlen(name);
+                memcpy(piece, name, pn);
+                i += 1;
+            } else { /* each byte shown in hex: invalid UTF-8, or a control character */
+                pn = (size_t)snprintf(piece, sizeof piece, "<0x%02X>", s[i]);
+                i += 1;
+            }
+        } else if (cp == ' ') {
+            memcpy(piece, "\xc2\xb7", 2); /* · */
+            pn = 2;
+            i += 1;
+        } else {
+            memcpy(piece, s + i, (size_t)k);
+            pn = (size_t)k;
+            i += (size_t)k;
+        }
+        if (o + pn + 1 > outsz) break;
+        memcpy(out + o, piece, pn);
+        o += pn;
+    }
+    out[o] = 0;
+    return out;
+}
