@@ -20,7 +20,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "bpe_train.h"
 #include "cli.h"
 #include "gguf.h"
 #include "model.h"
@@ -275,11 +277,9 @@ static int encode_prompt(const char *cmd, const Tokenizer *tok, const char *text
     return GB_EXIT_OK;
 }
 
-/* Feeds ids[0..n) at positions 0..n-1 and returns the logits after the last one. */
+/* Feeds ids[0..n) at positions 0..n-1 in one pass and returns the logits after the last one. */
 static float *run_prompt(Model *m, const int32_t *ids, int n) {
-    float *logits = NULL;
-    for (int i = 0; i < n; i++) logits = model_forward(m, ids[i], i);
-    return logits;
+    return model_forward_prompt(m, ids, n, 0);
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -613,7 +613,7 @@ static int cmd_generate(int argc, char **argv) {
     int n_ids = 0;
     if ((r = open_tokenizer("generate", model_path, &L)) != 0) goto done_text;
     if ((r = encode_prompt("generate", L.tok, prompt, prompt_len, &ids, &n_ids)) != 0) goto done;
-    if ((r = load_weights("generate", model_path, 0, &L)) != 0) goto done;
+    if ((r = load_weights("generate", model_path, n_ids + steps, &L)) != 0) goto done;
     Model *m = &L.model;
     int seq_len = m->config.seq_len;
     if (n_ids > seq_len) {
@@ -736,7 +736,7 @@ static int cmd_probs(int argc, char **argv) {
     int n_ids = 0;
     if ((r = open_tokenizer("probs", model_path, &L)) != 0) goto done_text;
     if ((r = encode_prompt("probs", L.tok, prompt, prompt_len, &ids, &n_ids)) != 0) goto done;
-    if ((r = load_weights("probs", model_path, 0, &L)) != 0) goto done;
+    if ((r = load_weights("probs", model_path, n_ids, &L)) != 0) goto done;
     Model *m = &L.model;
     if (n_ids > m->config.seq_len) {
         fprintf(stderr, "glassbox: probs: the prompt is %d tokens but the model's context holds %d\n",
@@ -976,6 +976,18 @@ static double time_forward(Model *m, const int32_t *ids, int from, int to, doubl
     return t / calls;
 }
 
+/* Seconds for one whole-prompt pass over ids[0..n), repeated until at least min_secs have passed. */
+static double time_prefill(Model *m, const int32_t *ids, int n, double min_secs) {
+    int calls = 0;
+    double t0 = gb_now(), t;
+    do {
+        model_forward_prompt(m, ids, n, 0);
+        calls++;
+        t = gb_now() - t0;
+    } while (t < min_secs);
+    return t / calls;
+}
+
 static int cmd_bench(int argc, char **argv) {
     const char *model_path = cli_default_model();
     OptSpec opts[] = {{"--model", "-m", OPT_STRING, &model_path, 0, 0}};
@@ -1033,14 +1045,16 @@ static int cmd_bench(int argc, char **argv) {
     }
     for (int probes = 1; probes >= 0; probes--) {
         m->probes.enabled = probes;
-        double prefill = time_forward(m, ids, 0, ctx, 0.3) * ctx;
+        double prefill = time_prefill(m, ids, ctx, 0.3);
+        double prefill_steps = time_forward(m, ids, 0, ctx, 0.3) * ctx;
         // Decoding at a full context: the last 16 positions of the window, again and again.
         int from = ctx > 16 ? ctx - 16 : 0;
         double per_token = time_forward(m, ids, from, ctx, 0.5);
-        printf("probes %-3s: prefill %d tokens %.2f ms (%.0f tokens/s); forward at %d tokens of "
-               "context %.3f ms/token = %.0f tokens/s\n",
-               probes ? "on" : "off", ctx, prefill * 1e3, ctx / prefill, ctx, per_token * 1e3,
-               1.0 / per_token);
+        printf("probes %-3s: prefill of %d tokens %.2f ms in one pass (%.0f tokens/s), %.2f ms token by "
+               "token\n",
+               probes ? "on" : "off", ctx, prefill * 1e3, ctx / prefill, prefill_steps * 1e3);
+        printf("probes %-3s: forward at %d tokens of context %.3f ms/token = %.0f tokens/s\n",
+               probes ? "on" : "off", ctx, per_token * 1e3, 1.0 / per_token);
     }
     m->probes.enabled = 0;
 
@@ -1084,6 +1098,162 @@ static int cmd_bench(int argc, char **argv) {
 }
 
 /* ------------------------------------------------------------------------------------------------
+ * glassbox init-model --random: the model the build ships until a trained one replaces it. */
+
+/* Reads every file matching the patterns (in glob's sorted order, so the result is reproducible).
+ * texts/lens are malloc'ed arrays of n malloc'ed texts. */
+static int read_corpus(const char *const *patterns, int n_patterns, char ***texts, size_t **lens,
+                       size_t *n, char *err) {
+    *texts = NULL;
+    *lens = NULL;
+    *n = 0;
+    for (int p = 0; p < n_patterns; p++) {
+        glob_t g;
+        int gr = glob(patterns[p], 0, NULL, &g);
+        if (gr == GLOB_NOMATCH) continue;
+        if (gr != 0) {
+            gb_seterr(err, "%s: cannot list the files", patterns[p]);
+            return -1;
+        }
+        *texts = gb_realloc(*texts, (*n + g.gl_pathc) * sizeof(char *));
+        *lens = gb_realloc(*lens, (*n + g.gl_pathc) * sizeof(size_t));
+        for (size_t i = 0; i < g.gl_pathc; i++) {
+            if (gb_read_file(g.gl_pathv[i], &(*texts)[*n], &(*lens)[*n], err) != 0) {
+                globfree(&g);
+                return -1;
+            }
+            (*n)++;
+        }
+        globfree(&g);
+    }
+    return 0;
+}
+
+static int cmd_init_model(int argc, char **argv) {
+    bool random_weights = false;
+    const char *out_path = NULL, *pattern_name = "gpt2", *type_name = "f32";
+    Config c;
+    memset(&c, 0, sizeof c);
+    c.dim = 64, c.n_layers = 2, c.n_heads = 4, c.n_kv_heads = 2, c.hidden_dim = 172;
+    c.context_length = 256, c.vocab_size = 512, c.rope_base = 10000.0f, c.norm_eps = 1e-5f;
+    uint64_t seed = DEFAULT_SEED;
+    OptSpec opts[] = {{"--random", NULL, OPT_FLAG, &random_weights, 0, 0},
+                      {"--output", "-o", OPT_STRING, &out_path, 0, 0},
+                      {"--dim", NULL, OPT_INT, &c.dim, 2, 65536},
+                      {"--layers", NULL, OPT_INT, &c.n_layers, 1, 1024},
+                      {"--heads", NULL, OPT_INT, &c.n_heads, 1, 1024},
+                      {"--kv-heads", NULL, OPT_INT, &c.n_kv_heads, 1, 1024},
+                      {"--ffn", NULL, OPT_INT, &c.hidden_dim, 1, 1 << 20},
+                      {"--ctx", NULL, OPT_INT, &c.context_length, 1, 1 << 20},
+                      {"--vocab", NULL, OPT_INT, &c.vocab_size, 257, 1 << 20},
+                      {"--seed", NULL, OPT_U64, &seed, 0, 0},
+                      {"--pattern", NULL, OPT_STRING, &pattern_name, 0, 0},
+                      {"--type", NULL, OPT_STRING, &type_name, 0, 0}};
+    CommandSpec cs = {
+        "init-model",
+        "usage: glassbox init-model --random [--dim 64] [--layers 2] [--heads 4] [--kv-heads 2]\n"
+        "                           [--ffn 172] [--ctx 256] [--vocab 512] [--seed 42]\n"
+        "                           [--pattern gpt2] [--type f32] -o FILE\n"
+        "Makes a llama model with random weights (normal, std 0.02; norms 1) and a byte-level BPE\n"
+        "vocabulary of --vocab tokens (the last one <|endoftext|>, used as BOS and EOS) trained on\n"
+        "glassbox's own sources (ASSETS/../src/*.c and *.h), and writes it as GGUF. The build uses it\n"
+        "as the default model until a trained one is shipped. The same options give the same file.\n"
+        "  --pattern P  pre-tokenizer split pattern: gpt2, cl100k or o200k (default gpt2)\n"
+        "  --type T     tensor type: f32, f16, bf16 or q8_0 (default f32)\n",
+        opts, 12, 0, 0, ""};
+    char *pos[1];
+    int n_pos, r = parse_or_exit(&cs, argc, argv, pos, &n_pos);
+    if (r >= 0) return r;
+    if (!random_weights) {
+        fprintf(stderr, "glassbox: init-model: only --random is supported (`glassbox train` trains one)\n");
+        return GB_EXIT_USAGE;
+    }
+    if (!out_path) {
+        fprintf(stderr, "glassbox: init-model: -o FILE is required\n");
+        return GB_EXIT_USAGE;
+    }
+    int pattern = pretok_pattern_from_name(pattern_name);
+    if (pattern < 0) {
+        fprintf(stderr, "glassbox: init-model: --pattern: expected gpt2, cl100k or o200k, got '%s'\n",
+                pattern_name);
+        return GB_EXIT_USAGE;
+    }
+    uint32_t type;
+    if (strcmp(type_name, "f32") == 0) type = GGML_TYPE_F32;
+    else if (strcmp(type_name, "f16") == 0) type = GGML_TYPE_F16;
+    else if (strcmp(type_name, "bf16") == 0) type = GGML_TYPE_BF16;
+    else if (strcmp(type_name, "q8_0") == 0) type = GGML_TYPE_Q8_0;
+    else {
+        fprintf(stderr, "glassbox: init-model: --type: expected f32, f16, bf16 or q8_0, got '%s'\n",
+                type_name);
+        return GB_EXIT_USAGE;
+    }
+
+    char err[GB_ERRLEN];
+    char pat_c[4096], pat_h[4096];
+    snprintf(pat_c, sizeof pat_c, "%s/../src/*.c", gb_assets_dir());
+    snprintf(pat_h, sizeof pat_h, "%s/../src/*.h", gb_assets_dir());
+    const char *patterns[] = {pat_c, pat_h};
+    char **texts;
+    size_t *lens, n_texts, total = 0;
+    Tokenizer *tok = NULL;
+    Model m;
+    bool has_model = false;
+    r = GB_EXIT_USAGE;
+    if (read_corpus(patterns, 2, &texts, &lens, &n_texts, err) != 0) {
+        fprintf(stderr, "glassbox: init-model: %s\n", err);
+        goto done;
+    }
+    if (n_texts == 0) {
+        fprintf(stderr, "glassbox: init-model: no sources found at %s or %s\n", pat_c, pat_h);
+        goto done;
+    }
+    for (size_t i = 0; i < n_texts; i++) total += lens[i];
+    double t0 = gb_now();
+    tok = bpe_train((const char *const *)texts, lens, n_texts, c.vocab_size, pattern, err);
+    if (!tok) {
+        fprintf(stderr, "glassbox: init-model: %s\n", err);
+        goto done;
+    }
+    double t_bpe = gb_now() - t0;
+    c.vocab_size = tokenizer_vocab_size(tok);
+    c.head_dim = c.n_heads > 0 ? c.dim / c.n_heads : 0;
+    c.rope_dim = c.head_dim;
+    c.seq_len = c.context_length;
+    if (model_init_random(&m, &c, seed, err) != 0) {
+        fprintf(stderr, "glassbox: init-model: %s\n", err);
+        goto done;
+    }
+    has_model = true;
+    snprintf(m.name, sizeof m.name, "glassbox-random-%dd%dl-v%d", c.dim, c.n_layers, c.vocab_size);
+    GGUFWriter *w = gguf_writer_new();
+    model_add_to_writer(w, &m, type);
+    tokenizer_add_to_writer(w, tok);
+    gguf_writer_set_string(w, "general.description",
+                           "random weights (glassbox init-model); BPE vocabulary trained on glassbox's sources");
+    int wr = gguf_writer_write(w, out_path, err);
+    gguf_writer_free(w);
+    if (wr != 0) {
+        fprintf(stderr, "glassbox: init-model: %s\n", err);
+        r = GB_EXIT_FAIL;
+        goto done;
+    }
+    fprintf(stderr,
+            "glassbox: init-model: wrote %s: %s, %d tokens (BPE on %zu files, %zu bytes, %.1f s), dim %d, "
+            "%d layers, %d/%d heads, ffn %d, context %d\n",
+            out_path, m.name, c.vocab_size, n_texts, total, t_bpe, c.dim, c.n_layers, c.n_heads,
+            c.n_kv_heads, c.hidden_dim, c.context_length);
+    r = GB_EXIT_OK;
+done:
+    if (has_model) model_free(&m);
+    if (tok) tokenizer_free(tok);
+    for (size_t i = 0; i < n_texts; i++) free(texts[i]);
+    free(texts);
+    free(lens);
+    return r;
+}
+
+/* ------------------------------------------------------------------------------------------------
  * Dispatch */
 
 typedef struct {
@@ -1093,12 +1263,15 @@ typedef struct {
 } Command;
 
 static const Command commands[] = {
+    {"tui", cli_tui, "the interactive view (the default; see glassbox tui --help)"},
     {"info", cmd_info, "metadata, tensors and configuration of a GGUF model"},
     {"tokenize", cmd_tokenize, "tokens of a text, with ids and byte spans"},
     {"generate", cmd_generate, "continue a prompt, sampling with a temperature"},
     {"probs", cmd_probs, "the next-token distribution after a prompt"},
     {"eval", cmd_eval, "cross-entropy of the model on a file (bits per byte and per token)"},
     {"bench", cmd_bench, "speed figures"},
+    {"init-model", cmd_init_model, "make a model with random weights and a BPE vocabulary"},
+    {"train-tokenizer", cli_train_tokenizer, "train a byte-level BPE vocabulary"},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
@@ -1107,7 +1280,8 @@ static void print_main_usage(FILE *f) {
                "glassbox opens up a small llama-style language model: tokens, attention, embeddings\n"
                "and the next-token distribution.\n\nsubcommands:\n");
     for (int i = 0; i < N_COMMANDS; i++) fprintf(f, "  %-16s %s\n", commands[i].name, commands[i].summary);
-    fprintf(f, "\nWith no subcommand, glassbox continues \"%s\" on the default model.\n"
+    fprintf(f, "\nWith no subcommand (or only the TUI's options), glassbox opens the interactive view, as\n"
+               "`glassbox tui` does; when not on a terminal it continues \"%s\" on the default model.\n"
                "`glassbox SUBCOMMAND --help` lists a subcommand's options. --model FILE works everywhere\n"
                "and defaults to $GLASSBOX_MODEL, else %s. TEXT or FILE `-` reads standard\n"
                "input. Options may come before or after the arguments; `--` ends them.\n"
@@ -1116,7 +1290,12 @@ static void print_main_usage(FILE *f) {
 }
 
 int main(int argc, char **argv) {
+    // No subcommand: the TUI on a terminal; piped, a short generation so scripts see some output.
     if (argc < 2) {
+        if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+            char *args[] = {"glassbox", NULL};
+            return cli_tui(1, args);
+        }
         char *args[] = {"generate", DEFAULT_PROMPT, NULL};
         return cmd_generate(2, args);
     }
@@ -1138,9 +1317,8 @@ int main(int argc, char **argv) {
     }
     for (int i = 0; i < N_COMMANDS; i++)
         if (strcmp(commands[i].name, name) == 0) return commands[i].run(argc - 1, argv + 1);
-    if (name[0] == '-')
-        fprintf(stderr, "glassbox: unknown option '%s' (see glassbox --help)\n", name);
-    else
-        fprintf(stderr, "glassbox: unknown subcommand '%s' (see glassbox --help)\n", name);
+    // Options without a subcommand belong to the TUI (--model, --prompt, --big), which checks them.
+    if (name[0] == '-') return cli_tui(argc, argv);
+    fprintf(stderr, "glassbox: unknown subcommand '%s' (see glassbox --help)\n", name);
     return GB_EXIT_USAGE;
 }
