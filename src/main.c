@@ -1272,6 +1272,7 @@ static const Command commands[] = {
     {"bench", cmd_bench, "speed figures"},
     {"init-model", cmd_init_model, "make a model with random weights and a BPE vocabulary"},
     {"train-tokenizer", cli_train_tokenizer, "train a byte-level BPE vocabulary"},
+    {"lesson", cli_lesson, "check lesson scripts (glassbox lesson check FILE...)"},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
@@ -1283,8 +1284,9 @@ static void print_main_usage(FILE *f) {
     fprintf(f, "\nWith no subcommand (or only the TUI's options), glassbox opens the interactive view, as\n"
                "`glassbox tui` does; when not on a terminal it continues \"%s\" on the default model.\n"
                "`glassbox SUBCOMMAND --help` lists a subcommand's options. --model FILE works everywhere\n"
-               "and defaults to $GLASSBOX_MODEL, else %s. TEXT or FILE `-` reads standard\n"
-               "input. Options may come before or after the arguments; `--` ends them.\n"
+               "and defaults to $GLASSBOX_MODEL, else\n  %s\n"
+               "TEXT or FILE `-` reads standard input. Options may come before or after the arguments;\n"
+               "`--` ends them.\n"
                "Exit status: 0 success, 1 a runtime failure, 2 bad input (file, option, text).\n",
             DEFAULT_PROMPT, cli_default_model());
 }
