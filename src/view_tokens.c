@@ -170,7 +170,10 @@ void ViewTokens_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
         text = (Rect){r.x, r.y + 2, r.w - lw - 2, r.h - 2};
         list = (Rect){r.x + r.w - lw, r.y + 2, lw, r.h - 2};
     } else {
+        /* the text takes the lines it needs (at most 3/5), the list the rest */
         int th = (r.h - 2) * 3 / 5;
+        TextLayout lay = walk_text(c, (Rect){r.x, r.y + 2, r.w, th}, s, ui, NULL, 0, 0, 0);
+        if (lay.lines + 1 < th) th = lay.lines + 1 > 2 ? lay.lines + 1 : 2;
         text = (Rect){r.x, r.y + 2, r.w, th};
         list = (Rect){r.x, r.y + 3 + th, r.w, r.h - 3 - th};
     }
