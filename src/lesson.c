@@ -1,6 +1,7 @@
 #include "lesson.h"
 
 #include <ctype.h>
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -1084,4 +1085,121 @@ int lesson_check(const char *path, Session *s, const char *base_model, char *err
     }
     lesson_free(&l);
     return rc;
+}
+
+/* ---- the player ---- */
+
+/* Computes the current step's expected answer right after its scene. */
+static void player_prepare(LessonPlayer *p, Session *s) {
+    if (p->has_answer) lesson_answer_free(&p->answer);
+    p->has_answer = 0;
+    p->answer_error[0] = 0;
+    p->answered = p->right = p->tries = p->show_hint = p->scroll = 0;
+    p->input[0] = p->feedback[0] = 0;
+    if (!p->lesson.steps[p->step].has_question) return;
+    if (lesson_compute_answer(&p->lesson, p->step, s, &p->answer, p->answer_error) == 0) p->has_answer = 1;
+}
+
+int lesson_player_goto(LessonPlayer *p, int step, Session *s, Progress *prog, LessonScene *scene, char *err) {
+    if (step < 0) step = 0;
+    if (step >= p->lesson.n_steps) step = p->lesson.n_steps - 1;
+    if (lesson_goto(&p->lesson, step, s, p->base_model, scene, err) != 0) return -1;
+    p->step = step;
+    player_prepare(p, s);
+    if (prog) {
+        progress_set_step(prog, p->lesson.name, step, p->lesson.n_steps);
+        const ProgressAnswer *pa = progress_answer(progress_lesson(prog, p->lesson.name, 0), step);
+        if (pa && p->has_answer) { /* show what they answered last time */
+            snprintf(p->input, sizeof p->input, "%s", pa->text);
+            p->answered = 1;
+            p->right = lesson_check_answer(&p->lesson.steps[step].q, &p->answer, pa->text, NULL, 0) == 1;
+            lesson_feedback(&p->lesson.steps[step].q, &p->answer, p->right, p->feedback, sizeof p->feedback);
+        }
+    }
+    return 0;
+}
+
+int lesson_player_open(LessonPlayer *p, const char *path, Session *s, Progress *prog, LessonScene *scene, char *err) {
+    memset(p, 0, sizeof *p);
+    if (lesson_load(&p->lesson, path, err) != 0) return -1;
+    snprintf(p->base_model, sizeof p->base_model, "%s", s->model_path);
+    int step = 0;
+    const ProgressLesson *pl = prog ? progress_lesson(prog, p->lesson.name, 0) : NULL;
+    if (pl && pl->step < p->lesson.n_steps) step = pl->step;
+    if (lesson_player_goto(p, step, s, prog, scene, err) != 0) {
+        lesson_player_close(p);
+        return -1;
+    }
+    return 0;
+}
+
+int lesson_player_answer(LessonPlayer *p, const char *input, Progress *prog) {
+    if (p->lesson.n_steps == 0) return -1;
+    const LessonStep *st = &p->lesson.steps[p->step];
+    if (!st->has_question) {
+        snprintf(p->feedback, sizeof p->feedback, "This step asks nothing: press n for the next one.");
+        p->answered = 0;
+        return -1;
+    }
+    if (!p->has_answer) {
+        snprintf(p->feedback, sizeof p->feedback, "This question cannot be checked here: %.900s", p->answer_error);
+        return -1;
+    }
+    char msg[200];
+    int r = lesson_check_answer(&st->q, &p->answer, input, msg, sizeof msg);
+    if (r < 0) {
+        snprintf(p->feedback, sizeof p->feedback, "%s", msg);
+        return -1;
+    }
+    snprintf(p->input, sizeof p->input, "%s", input);
+    p->answered = 1;
+    p->right = r;
+    p->tries++;
+    if (!r && st->q.hint) p->show_hint = 1;
+    lesson_feedback(&st->q, &p->answer, r, p->feedback, sizeof p->feedback);
+    if (prog) progress_set_answer(prog, p->lesson.name, p->step, r, input);
+    return r;
+}
+
+void lesson_player_close(LessonPlayer *p) {
+    if (p->has_answer) lesson_answer_free(&p->answer);
+    lesson_free(&p->lesson);
+    memset(p, 0, sizeof *p);
+}
+
+char *lesson_dir(char *out, size_t outsz) {
+    const char *e = getenv("GLASSBOX_LESSONS");
+    if (e && *e) snprintf(out, outsz, "%s", e);
+    else snprintf(out, outsz, "%s/../lessons", gb_assets_dir());
+    return out;
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+int lesson_list(const char *dir, char ***paths, char *err) {
+    *paths = NULL;
+    DIR *d = opendir(dir);
+    if (!d) {
+        gb_seterr(err, "%s: cannot open the lessons directory: %s", dir, strerror(errno));
+        return -1;
+    }
+    int n = 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < 1000) {
+        size_t len = strlen(e->d_name);
+        if (len < 8 || e->d_name[0] == '.' || strcmp(e->d_name + len - 7, ".lesson") != 0) continue;
+        *paths = gb_realloc(*paths, sizeof(char *) * (size_t)(n + 1));
+        size_t pl = strlen(dir) + len + 2;
+        (*paths)[n] = gb_malloc(pl);
+        snprintf((*paths)[n], pl, "%s/%s", dir, e->d_name);
+        n++;
+    }
+    closedir(d);
+    if (n > 1) qsort(*paths, (size_t)n, sizeof(char *), cmp_str);
+    return n;
+}
+
+void lesson_list_free(char **paths, int n) {
+    for (int i = 0; i < n; i++) free(paths[i]);
+    free(paths);
 }

@@ -12,7 +12,9 @@
 #include <stddef.h>
 
 #include "commands.h"
+#include "progress.h"
 #include "session.h"
+#include "util.h"
 
 #define LESSON_MAX_BYTES (256 * 1024) /* a lesson file */
 #define LESSON_MAX_LINE 1000          /* bytes in one line */
@@ -131,6 +133,43 @@ int lesson_check_answer(const LessonQuestion *q, const LessonAnswer *a, const ch
 char *lesson_feedback(const LessonQuestion *q, const LessonAnswer *a, int right, char *out, size_t outsz);
 /* The letter of choice i: 'a' + i. */
 char lesson_choice_letter(int i);
+
+/* ---- the player: a lesson being taken, its current step and the student's answer ---- */
+
+typedef struct {
+    Lesson lesson;
+    int step;
+    int has_answer;       /* answer holds the current step's expected answer */
+    LessonAnswer answer;
+    char answer_error[GB_ERRLEN]; /* why the answer could not be computed */
+    int answered;         /* the student answered this step (right or wrong) */
+    int right;            /* their latest answer was right */
+    int tries;            /* answers given at this step */
+    char input[256];      /* their latest answer */
+    char feedback[1024];  /* what the player said about it */
+    int show_hint;
+    int scroll;           /* first line of the pane shown */
+    char base_model[1024];/* the model the lesson started on: each replay starts from it */
+} LessonPlayer;
+
+/* Loads a lesson and goes to the step saved in prog (when given), else the first. The scene is played
+ * on s. Returns 0, or -1 with err (player then empty). */
+int lesson_player_open(LessonPlayer *p, const char *path, Session *s, Progress *prog, LessonScene *scene,
+                       char *err);
+/* Goes to a step (clamped to the lesson) and records it in prog. */
+int lesson_player_goto(LessonPlayer *p, int step, Session *s, Progress *prog, LessonScene *scene, char *err);
+/* Checks an answer to the current step's question: 1 right, 0 wrong, -1 not understood or nothing to
+ * answer (feedback says why). Recorded in prog. */
+int lesson_player_answer(LessonPlayer *p, const char *input, Progress *prog);
+void lesson_player_close(LessonPlayer *p);
+
+/* The directory of the shipped course: $GLASSBOX_LESSONS, else the assets directory's sibling
+ * `lessons`. Writes into out and returns it. */
+char *lesson_dir(char *out, size_t outsz);
+/* The lesson files (*.lesson) of a directory, sorted by name. Returns the count (paths malloc'ed, free
+ * with lesson_list_free), or -1 with err. */
+int lesson_list(const char *dir, char ***paths, char *err);
+void lesson_list_free(char **paths, int n);
 
 /* Parses and checks a lesson as `glassbox lesson check` does: every step's scene replayed on s, every
  * computable question evaluated. Returns 0, or -1 with err. */

@@ -79,6 +79,17 @@ static float dot(const float *a, const float *b, int n) {
     return sum;
 }
 
+/* y (n) += a * x (n). restrict promises y and x do not overlap, and the blocks of 8 let the
+ * compiler work on several values at once, as in dot. */
+static void axpy(float *restrict y, float a, const float *restrict x, int n) {
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++)
+            y[i + j] += a * x[i + j];
+    for (; i < n; i++)
+        y[i] += a * x[i];
+}
+
 /* out (d) = W (d, n) . x (n): one dot product per output row; rows are split across threads when
  * the product is large enough to be worth it. */
 static void matmul(float *out, const float *x, const float *w, int n, int d) {
@@ -128,15 +139,16 @@ static float silu(float x) {
  *   q:       (n_heads * head_dim) the rotated query
  *   k_layer, v_layer: (seq_len, kv_dim) this layer's cache, rows 0..pos filled
  *   probe:   (n_heads, seq_len, seq_len) this layer's probe, or NULL; row pos of each head is
- * written */
+ *            written
+ *   threads: whether heads may be split across OpenMP threads (when the work is large enough) */
 static void attention(float *out, float *att, const float *q, const float *k_layer,
-                      const float *v_layer, float *probe, const Config *c, int pos) {
+                      const float *v_layer, float *probe, const Config *c, int pos, int threads) {
     int hd = c->head_dim;
     int kv_dim = c->n_kv_heads * hd;
     int group = c->n_heads / c->n_kv_heads; /* query heads that share one kv head */
     float scale = 1.0f / sqrtf((float)hd);
     long work = (long)c->n_heads * (pos + 1) * hd;
-#pragma omp parallel for schedule(static) if (work >= ATTENTION_PARALLEL_MIN)
+#pragma omp parallel for schedule(static) if (threads && work >= ATTENTION_PARALLEL_MIN)
     for (int h = 0; h < c->n_heads; h++) {
         const float *q_h = q + (size_t)h * hd;       /* (head_dim) */
         int kv_off = (h / group) * hd;               /* this head's slice of a cache row */
@@ -148,8 +160,7 @@ static void attention(float *out, float *att, const float *q, const float *k_lay
         memset(out_h, 0, (size_t)hd * sizeof(float));
         for (int t = 0; t <= pos; t++) {
             const float *v_t = v_layer + (size_t)t * kv_dim + kv_off;
-            for (int i = 0; i < hd; i++)
-                out_h[i] += att_h[t] * v_t[i];
+            axpy(out_h, att_h[t], v_t, hd);
         }
         if (probe) {
             float *row = probe + ((size_t)h * c->seq_len + pos) * c->seq_len; /* (seq_len) */
@@ -193,7 +204,7 @@ float *model_forward(Model *m, int32_t token, int pos) {
         float *probe = m->probes.enabled
                            ? m->probes.attn + (size_t)l * c->n_heads * c->seq_len * c->seq_len
                            : NULL;
-        attention(s->att_out, s->att, s->q, k_layer, v_layer, probe, c, pos);
+        attention(s->att_out, s->att, s->q, k_layer, v_layer, probe, c, pos, 1);
         matmul(s->xb2, s->att_out, lw->wo, q_dim, dim);
         for (int i = 0; i < dim; i++)
             s->x[i] += s->xb2[i];
@@ -222,6 +233,10 @@ float *model_forward(Model *m, int32_t token, int pos) {
  * A whole prompt at once: the same computation, but every projection of the n positions is one
  * matrix-matrix product (X . W^T with X (n, in)), which reuses each weight n times while it is in
  * cache. Attention still goes position by position, since position i sees only keys 0..i. */
+
+#ifndef PROMPT_ATTENTION_THREADS
+#define PROMPT_ATTENTION_THREADS 0
+#endif
 
 /* Y (n, d) = X (n, k) . W (d, k)^T */
 static void matmul_rows(float *y, const float *x, const float *w, int n, int k, int d) {
@@ -285,9 +300,11 @@ float *model_forward_prompt(Model *m, const int32_t *tokens, int n, int start_po
         float *probe = m->probes.enabled
                            ? m->probes.attn + (size_t)l * c->n_heads * c->seq_len * c->seq_len
                            : NULL;
+        /* One thread here: OpenBLAS runs its own threads in the products, and OpenMP workers
+         * spin-waiting after a parallel region would take their cores (measured: slower). */
         for (int i = 0; i < n; i++)
             attention(ao + (size_t)i * q_dim, s->att, q + (size_t)i * q_dim, k_layer, v_layer,
-                      probe, c, start_pos + i);
+                      probe, c, start_pos + i, PROMPT_ATTENTION_THREADS);
         matmul_rows(xb2, ao, lw->wo, n, q_dim, dim);
         for (size_t i = 0; i < (size_t)n * dim; i++)
             x[i] += xb2[i];

@@ -16,6 +16,7 @@
 
 #include "lesson.h"
 #include "progress.h"
+#include "view_lesson.h"
 #include "util.h"
 
 #define SEED 11
@@ -608,6 +609,95 @@ static void test_progress_corrupt(void **state) {
     progress_free(&p);
 }
 
+/* ---- the player and the pane ---- */
+
+static void test_player_and_view(void **state) {
+    Fixture *f = *state;
+    char path[400], err[GB_ERRLEN], ppath[400], note[GB_ERRLEN];
+    snprintf(path, sizeof path, "%s/player.lesson", f->dir);
+    write_text(path, "title: Player test\n"
+                     "step: One\nA model reads *tokens*, not `letters`, and this sentence is long enough to wrap twice "
+                     "in a narrow pane.\n| def f(x):\n> prompt \"ab\"\n"
+                     "? Pick one\nanswer: choice b\nchoice: first\nchoice: second\nhint: Not the first.\n"
+                     "right: Yes, {answer}.\nwrong: No, it is {answer}.\n"
+                     "step: Two\nThe end.\n");
+    snprintf(ppath, sizeof ppath, "%s/player-progress", f->dir);
+    Progress prog;
+    assert_int_equal(progress_load(&prog, ppath, note, err), 0);
+    LessonPlayer lp;
+    LessonScene sc;
+    assert_int_equal(lesson_player_open(&lp, path, &f->s, &prog, &sc, err), 0);
+    assert_int_equal(lp.step, 0);
+    assert_true(lp.has_answer);
+    assert_string_equal(f->s.text, "ab");
+    assert_int_equal(lesson_player_answer(&lp, "a", &prog), 0);
+    assert_true(lp.show_hint);
+    assert_string_equal(lp.feedback, "No, it is b) second.");
+
+    Canvas c;
+    canvas_init(&c, 40, 30);
+    UiState ui;
+    ui_init(&ui);
+    ViewLesson_draw(&c, (Rect){0, 0, 40, 30}, &lp, &ui);
+    int x, y;
+    assert_true(canvas_find(&c, "Player test", &x, &y));
+    assert_int_equal(y, 0);
+    assert_true(canvas_find(&c, "step 1/2", &x, &y));
+    assert_true(canvas_find(&c, "A model reads tokens, not letters,", &x, &y)); /* markup gone */
+    assert_false(canvas_find(&c, "`", &x, &y));
+    assert_true(canvas_find(&c, "? Pick one", &x, &y));
+    assert_true(canvas_find(&c, "b) second", &x, &y));
+    assert_true(canvas_find(&c, "hint: Not the first.", &x, &y));
+    if (getenv("DUMP"))
+        for (int r = 0; r < c.h; r++) {
+            char *row = canvas_row_text(&c, r);
+            fprintf(stderr, "|%s\n", row);
+            free(row);
+        }
+    assert_true(canvas_find(&c, "No, it is b) second.", &x, &y));
+    assert_true(canvas_find(&c, "\u25b8 prompt \"ab\"", &x, &y));
+
+    assert_int_equal(lesson_player_answer(&lp, "b", &prog), 1);
+    assert_string_equal(lp.feedback, "Yes, b) second.");
+    assert_int_equal(lesson_player_goto(&lp, 1, &f->s, &prog, &sc, err), 0);
+    assert_int_equal(lesson_player_goto(&lp, 5, &f->s, &prog, &sc, err), 0); /* clamped */
+    assert_int_equal(lp.step, 1);
+    assert_int_equal(progress_save(&prog, err), 0);
+    lesson_player_close(&lp);
+    progress_free(&prog);
+
+    /* reopening resumes at the saved step, with the saved answer shown on step 1 */
+    assert_int_equal(progress_load(&prog, ppath, note, err), 0);
+    assert_int_equal(lesson_player_open(&lp, path, &f->s, &prog, &sc, err), 0);
+    assert_int_equal(lp.step, 1);
+    assert_int_equal(lesson_player_goto(&lp, 0, &f->s, &prog, &sc, err), 0);
+    assert_true(lp.answered && lp.right);
+    assert_string_equal(lp.input, "b");
+    lesson_player_close(&lp);
+
+    /* the course menu shows the progress */
+    char *paths[2] = {path, ppath};
+    char *titles[2] = {"Player test", NULL};
+    canvas_clear(&c, (Style){0});
+    ViewCourse_draw(&c, (Rect){0, 0, 40, 10}, paths, titles, 2, 0, &prog, &ui);
+    assert_true(canvas_find(&c, " 1  Player test", &x, &y));
+    assert_true(canvas_find(&c, "step 1/2", &x, &y));
+    assert_true(canvas_find(&c, "not started", &x, &y));
+    progress_free(&prog);
+    ui_free(&ui);
+    canvas_free(&c);
+}
+
+static void test_wrap(void **state) {
+    (void)state;
+    assert_int_equal(lesson_wrap_count("aaa bbb ccc", 7), 2);
+    assert_int_equal(lesson_wrap_count("aaa bbb ccc", 11), 1);
+    assert_int_equal(lesson_wrap_count("`aaa` *bbb*", 7), 1); /* markers take no room */
+    assert_int_equal(lesson_wrap_count("abcdefghij", 4), 3);  /* a long word is cut */
+    assert_int_equal(lesson_wrap_count("\xc3\xa9\xc3\xa9\xc3\xa9 x", 3), 2); /* columns, not bytes */
+    assert_int_equal(lesson_wrap_count("", 10), 0);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_example),
@@ -622,6 +712,8 @@ int main(void) {
         cmocka_unit_test(test_check_file),
         cmocka_unit_test(test_progress_round_trip),
         cmocka_unit_test(test_progress_corrupt),
+        cmocka_unit_test(test_player_and_view),
+        cmocka_unit_test(test_wrap),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

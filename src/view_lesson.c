@@ -1,0 +1,279 @@
+#include "view_lesson.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+enum { SPAN_PLAIN = 0, SPAN_CODE = 1, SPAN_EMPH = 2 };
+
+/* Removes the markup of `code` and *emphasis*, leaving one style per byte. A marker with no partner
+ * later in the text is kept as a plain character; inside code everything is literal. Returns the
+ * length written to out (which holds at least strlen(text) + 1 bytes). */
+static int strip_markup(const char *text, char *out, unsigned char *style) {
+    int n = 0, code = 0, emph = 0;
+    for (const char *s = text; *s; s++) {
+        if (*s == '`' && (code || strchr(s + 1, '`'))) {
+            code = !code;
+            continue;
+        }
+        if (!code && *s == '*' && (emph || (s[1] && s[1] != ' ' && strchr(s + 1, '*')))) {
+            emph = !emph;
+            continue;
+        }
+        out[n] = *s;
+        style[n] = code ? SPAN_CODE : emph ? SPAN_EMPH : SPAN_PLAIN;
+        n++;
+    }
+    out[n] = 0;
+    return n;
+}
+
+/* Where lines are drawn: rows before `skip` and after the rectangle are only counted. */
+typedef struct {
+    Canvas *c;
+    Rect r;
+    int row, skip, draw;
+    Style st[3]; /* plain, code, emphasis */
+} Pen;
+
+static int pen_y(const Pen *p) { return p->draw && p->row >= p->skip && p->row - p->skip < p->r.h ? p->r.y + p->row - p->skip : -1; }
+
+static void pen_line(Pen *p, int indent, const char *t, const unsigned char *sty, int a, int b) {
+    int y = pen_y(p);
+    if (y >= 0) {
+        int x = p->r.x + indent, right = p->r.x + p->r.w;
+        while (a < b && x < right) {
+            int e = a;
+            while (e < b && sty[e] == sty[a]) e++;
+            x += canvas_put_textn(p->c, x, y, right - x, t + a, e - a, p->st[sty[a]]);
+            a = e;
+        }
+    }
+    p->row++;
+}
+
+static void pen_blank(Pen *p) { p->row++; }
+
+/* Bytes of the first code point at s (1 for an invalid byte). */
+static int one_char(const char *s, int n) {
+    int32_t cp;
+    return utf8_decode(s, n, &cp);
+}
+
+/* Word-wraps t (styles sty) into lines of at most w columns starting at indent. */
+static int wrap(Pen *p, int indent, const char *t, const unsigned char *sty, int n) {
+    int w = p->r.w - indent, lines = 0, i = 0;
+    if (w < 1) w = 1;
+    while (i < n) {
+        while (i < n && t[i] == ' ') i++;
+        if (i >= n) break;
+        int ls = i, le = i, used = 0, j = i;
+        while (j < n) {
+            int ws = j;
+            while (j < n && t[j] != ' ') j++;
+            int ww = text_width(t + ws, j - ws), gap = le > ls ? text_width(t + le, ws - le) : 0;
+            if (used + gap + ww <= w) {
+                used += gap + ww;
+                le = j;
+                while (j < n && t[j] == ' ') j++;
+                continue;
+            }
+            if (le == ls) { /* a word longer than the line: cut it */
+                int fit = text_fit(t + ws, j - ws, w);
+                le = ws + (fit > 0 ? fit : one_char(t + ws, j - ws));
+            }
+            break;
+        }
+        if (p) pen_line(p, indent, t, sty, ls, le);
+        lines++;
+        i = le;
+    }
+    return lines;
+}
+
+/* Wraps marked-up text. */
+static void para(Pen *p, int indent, const char *text, Style plain) {
+    size_t n = strlen(text);
+    char *t = gb_malloc(n + 1);
+    unsigned char *sty = gb_malloc(n + 1);
+    int len = strip_markup(text, t, sty);
+    Style keep = p->st[0];
+    p->st[0] = plain;
+    wrap(p, indent, t, sty, len);
+    p->st[0] = keep;
+    free(t);
+    free(sty);
+}
+
+/* Wraps text with a prefix (e.g. "a) ") drawn on the first line, the rest indented under the text. */
+static void prefixed(Pen *p, const char *prefix, const char *text, Style plain, Style pre) {
+    int pw = text_width(prefix, (int)strlen(prefix));
+    int y = pen_y(p);
+    if (y >= 0) canvas_put_text(p->c, p->r.x, y, p->r.w, prefix, pre);
+    int before = p->row;
+    para(p, pw, text, plain);
+    if (p->row == before) p->row++;
+}
+
+int lesson_wrap_count(const char *text, int w) {
+    size_t n = strlen(text);
+    char *t = gb_malloc(n + 1);
+    unsigned char *sty = gb_malloc(n + 1);
+    int len = strip_markup(text, t, sty);
+    Pen counter = {.c = NULL, .r = {0, 0, w, 1 << 30}, .draw = 0}; /* counts, draws nothing */
+    int lines = wrap(&counter, 0, t, sty, len);
+    free(t);
+    free(sty);
+    return lines;
+}
+
+/* Everything below the header; draw = 0 only counts the rows. */
+static int body(Pen *pen, LessonPlayer *lp, UiState *ui) {
+    const LessonStep *st = &lp->lesson.steps[lp->step];
+    Style plain = pen->st[0];
+    if (st->title[0]) {
+        para(pen, 0, st->title, ui_style(ui, COLOR_IDX(75), 0, ATTR_BOLD));
+        pen_blank(pen);
+    }
+    for (int i = 0; i < st->n_blocks; i++) {
+        const LessonBlock *b = &st->blocks[i];
+        if (b->verbatim) {
+            int y = pen_y(pen);
+            if (y >= 0) canvas_put_text(pen->c, pen->r.x + 2, y, pen->r.w - 2, b->text, pen->st[SPAN_CODE]);
+            pen->row++;
+            if (i + 1 < st->n_blocks && !st->blocks[i + 1].verbatim) pen_blank(pen);
+        } else {
+            para(pen, 0, b->text, plain);
+            if (i + 1 < st->n_blocks) pen_blank(pen);
+        }
+    }
+    if (st->n_cmds) {
+        pen_blank(pen);
+        Style dim = ui_style(ui, COLOR_IDX(109), 0, 0);
+        for (int i = 0; i < st->n_cmds; i++) {
+            int y = pen_y(pen);
+            if (y >= 0) {
+                canvas_put_text(pen->c, pen->r.x, y, 2, "\u25b8", dim);
+                canvas_put_text(pen->c, pen->r.x + 2, y, pen->r.w - 2, st->cmds[i].source, dim);
+            }
+            pen->row++;
+        }
+    }
+    if (!st->has_question) return pen->row;
+    const LessonQuestion *q = &st->q;
+    pen_blank(pen);
+    Style qs = ui_style(ui, COLOR_IDX(221), 0, ATTR_BOLD);
+    prefixed(pen, "? ", q->text, qs, qs);
+    for (int i = 0; i < q->n_choices; i++) {
+        char pre[8];
+        snprintf(pre, sizeof pre, "  %c) ", lesson_choice_letter(i));
+        /* a choice is shown as written: its spaces and newlines made visible */
+        char shown[300];
+        token_display(q->choices[i].text, q->choices[i].len, shown, sizeof shown);
+        int chosen = lp->answered && lp->has_answer && lp->answer.right[i];
+        Style cs = chosen && lp->answered ? ui_style(ui, COLOR_IDX(114), 0, 0) : plain;
+        prefixed(pen, pre, shown, cs, ui_style(ui, COLOR_IDX(221), 0, 0));
+    }
+    if (lp->show_hint && q->hint) {
+        pen_blank(pen);
+        prefixed(pen, "hint: ", q->hint, ui_style(ui, COLOR_IDX(180), 0, 0), ui_style(ui, COLOR_IDX(180), 0, ATTR_BOLD));
+    }
+    if (lp->feedback[0]) {
+        pen_blank(pen);
+        if (lp->answered) {
+            char you[300];
+            snprintf(you, sizeof you, "you answered: %s", lp->input);
+            para(pen, 0, you, ui_style(ui, COLOR_IDX(250), 0, ATTR_DIM));
+            Style fs = lp->right ? ui_style(ui, COLOR_IDX(114), 0, ATTR_BOLD) : ui_style(ui, COLOR_IDX(203), 0, ATTR_BOLD);
+            prefixed(pen, lp->right ? "\u2713 " : "\u2717 ", lp->feedback, lp->right ? ui_style(ui, COLOR_IDX(114), 0, 0)
+                                                                                     : ui_style(ui, COLOR_IDX(210), 0, 0), fs);
+        } else {
+            para(pen, 0, lp->feedback, ui_style(ui, COLOR_IDX(180), 0, 0));
+        }
+    }
+    return pen->row;
+}
+
+void ViewLesson_draw(Canvas *c, Rect r, LessonPlayer *lp, UiState *ui) {
+    if (r.w <= 4 || r.h <= 2) return;
+    if (lp->lesson.n_steps == 0) {
+        canvas_put_text(c, r.x, r.y, r.w, "(no lesson open)", ui_style(ui, 0, 0, ATTR_DIM));
+        return;
+    }
+    Style head = ui_style(ui, COLOR_IDX(255), 0, ATTR_BOLD), dim = ui_style(ui, COLOR_IDX(244), 0, 0);
+    char right[40];
+    snprintf(right, sizeof right, "step %d/%d", lp->step + 1, lp->lesson.n_steps);
+    int rw = text_width(right, (int)strlen(right));
+    canvas_put_text(c, r.x, r.y, r.w - rw - 1, lp->lesson.title, head);
+    canvas_put_text(c, r.x + r.w - rw, r.y, rw, right, dim);
+
+    Pen pen = {.c = c, .r = {r.x, r.y + 2, r.w, r.h - 3}, .draw = 0};
+    pen.st[SPAN_PLAIN] = ui_style(ui, COLOR_IDX(252), 0, 0);
+    pen.st[SPAN_CODE] = ui_style(ui, COLOR_IDX(117), COLOR_IDX(236), 0);
+    pen.st[SPAN_EMPH] = ui_style(ui, COLOR_IDX(255), 0, ATTR_BOLD | ATTR_UNDERLINE);
+    int total = body(&pen, lp, ui);
+    int max_scroll = total - pen.r.h;
+    if (lp->scroll > max_scroll) lp->scroll = max_scroll;
+    if (lp->scroll < 0) lp->scroll = 0;
+    pen.row = 0;
+    pen.skip = lp->scroll;
+    pen.draw = 1;
+    body(&pen, lp, ui);
+
+    /* the last row: what to do now */
+    const LessonStep *st = &lp->lesson.steps[lp->step];
+    const char *todo;
+    if (st->has_question && !lp->answered)
+        todo = st->q.n_choices ? "type `answer` and a letter \u00b7 n skips" : "type `answer` and your answer \u00b7 n skips";
+    else if (lp->step + 1 < lp->lesson.n_steps)
+        todo = "n next step \u00b7 p previous";
+    else
+        todo = "the end of this lesson \u00b7 `lessons` for the course";
+    char more[24] = "";
+    if (max_scroll > 0) snprintf(more, sizeof more, " %s", lp->scroll < max_scroll ? "\u2193 more" : "\u2191");
+    char line[200];
+    snprintf(line, sizeof line, "%s%s", todo, more);
+    size_t n = strlen(line);
+    char *t = gb_malloc(n + 1);
+    unsigned char *sty = gb_malloc(n + 1);
+    int len = strip_markup(line, t, sty);
+    Pen foot = {.c = c, .r = {r.x, r.y + r.h - 1, r.w, 1}, .draw = 1};
+    foot.st[SPAN_PLAIN] = dim;
+    foot.st[SPAN_CODE] = ui_style(ui, COLOR_IDX(117), 0, 0);
+    foot.st[SPAN_EMPH] = dim;
+    pen_line(&foot, 0, t, sty, 0, len);
+    free(t);
+    free(sty);
+}
+
+void ViewCourse_draw(Canvas *c, Rect r, char *const *paths, char *const *titles, int n, int selected,
+                     const Progress *prog, UiState *ui) {
+    if (r.w <= 4 || r.h <= 2) return;
+    Style head = ui_style(ui, COLOR_IDX(255), 0, ATTR_BOLD), dim = ui_style(ui, COLOR_IDX(244), 0, 0);
+    canvas_put_text(c, r.x, r.y, r.w, "The course: how a language model writes code", head);
+    if (n == 0) canvas_put_text(c, r.x, r.y + 2, r.w, "(no lessons found)", dim);
+    int rows = r.h - 4, first = 0;
+    if (rows < 1) rows = 1;
+    if (selected >= rows) first = selected - rows + 1;
+    for (int i = first; i < n && i - first < rows; i++) {
+        const char *base = strrchr(paths[i], '/');
+        base = base ? base + 1 : paths[i];
+        char status[48] = "not started";
+        ProgressLesson *pl = prog ? progress_lesson((Progress *)prog, base, 0) : NULL;
+        if (pl && pl->n_steps > 0 && pl->step + 1 >= pl->n_steps) snprintf(status, sizeof status, "\u2713 done");
+        else if (pl) snprintf(status, sizeof status, "step %d/%d", pl->step + 1, pl->n_steps);
+        int y = r.y + 2 + i - first, sw = text_width(status, (int)strlen(status));
+        Style st = i == selected ? ui_style(ui, COLOR_IDX(16), COLOR_IDX(75), ATTR_BOLD | (ui->colours == COLOURS_NONE ? ATTR_REVERSE : 0))
+                                 : ui_style(ui, COLOR_IDX(252), 0, 0);
+        canvas_fill(c, (Rect){r.x, y, r.w, 1}, " ", st);
+        char line[300];
+        snprintf(line, sizeof line, "%2d  %s", i + 1, titles && titles[i] ? titles[i] : base);
+        canvas_put_text(c, r.x, y, r.w - sw - 2, line, st);
+        Style ss = st;
+        if (i != selected) ss = pl ? ui_style(ui, COLOR_IDX(114), 0, 0) : dim;
+        canvas_put_text(c, r.x + r.w - sw, y, sw, status, ss);
+    }
+    canvas_put_text(c, r.x, r.y + r.h - 1, r.w, "\u2191\u2193 choose \u00b7 \u21b5 open \u00b7 q quit", dim);
+}
