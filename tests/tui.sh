@@ -10,11 +10,15 @@ GB=${GLASSBOX:?set GLASSBOX to the glassbox binary}
 command -v tmux >/dev/null || { echo "tui.sh: tmux is not installed" >&2; exit 1; }
 
 TMP=$(mktemp -d)
-SOCK="glassbox-test-$$"
+SOCK="glassbox-test-$$-0"
+RUN=0
 export LC_ALL=C.UTF-8 INPUTRC=/dev/null XDG_STATE_HOME="$TMP/state" HOME="$TMP"
 unset NO_COLOR COLORTERM || true
 T() { tmux -L "$SOCK" -f /dev/null "$@"; }
-cleanup() { T kill-server >/dev/null 2>&1 || true; rm -rf "$TMP"; }
+cleanup() {
+    T kill-server >/dev/null 2>&1 || true
+    for _ in 1 2 3 4 5; do rm -rf "$TMP" 2>/dev/null && break; sleep 0.1; done
+}
 trap cleanup EXIT
 
 FAILS=0
@@ -59,7 +63,9 @@ start() {
     local w=$1 h=$2
     shift 2
     T kill-server >/dev/null 2>&1 || true
-    T new-session -d -s gb -x "$w" -y "$h" "env PS1='READY\$ ' TERM=tmux-256color bash --norc --noprofile"
+    RUN=$((RUN + 1))
+    SOCK="glassbox-test-$$-$RUN" # a fresh server each time: no race with the old one shutting down
+    T new-session -d -s gb -x "$w" -y "$h" "env PS1='READY\$ ' HISTFILE=/dev/null TERM=tmux-256color bash --norc --noprofile"
     T set-option -t gb status off >/dev/null
     wait_for 'READY$' 5 || { fail "the test shell did not start"; return 1; }
     T send-keys -t gb "clear; $(printf '%q ' "$GB" "${MODEL_ARGS[@]}" "$@")" Enter
