@@ -1272,6 +1272,7 @@ static const Command commands[] = {
     {"bench", cmd_bench, "speed figures"},
     {"init-model", cmd_init_model, "make a model with random weights and a BPE vocabulary"},
     {"train-tokenizer", cli_train_tokenizer, "train a byte-level BPE vocabulary"},
+    {"lesson", cli_lesson, "check lesson files: glassbox lesson check [--model FILE] LESSON..."},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
