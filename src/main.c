@@ -28,6 +28,7 @@
 #include "model.h"
 #include "sampler.h"
 #include "tokenizer.h"
+#include "tui.h"
 #include "util.h"
 
 #define GB_VERSION "0.1.0"
@@ -1091,6 +1092,17 @@ static int cmd_bench(int argc, char **argv) {
     } else {
         printf("tokenizer: no text found to encode\n");
     }
+    // The interactive view, headless (tui.c): start-up to the first frame, then steps with all four
+    // views drawn at 200x50. Last, because it may set the thread count for a small model.
+    {
+        TuiBench tb;
+        if (tui_bench(model_path, 256, 200, 50, &tb, err) == 0)
+            printf("tui: start-up %.1f ms to the first frame; step + all four views %.2f ms (max %.2f) at %d "
+                   "tokens, %dx%d\n",
+                   tb.startup_ms, tb.step_ms, tb.step_max_ms, tb.context, tb.width, tb.height);
+        else
+            printf("tui: %s\n", err);
+    }
     free(text);
     free(ids);
     loaded_free(&L);
@@ -1272,7 +1284,7 @@ static const Command commands[] = {
     {"bench", cmd_bench, "speed figures"},
     {"init-model", cmd_init_model, "make a model with random weights and a BPE vocabulary"},
     {"train-tokenizer", cli_train_tokenizer, "train a byte-level BPE vocabulary"},
-    {"lesson", cli_lesson, "check lesson files: glassbox lesson check [--model FILE] LESSON..."},
+    {"lesson", cli_lesson, "check lesson scripts (glassbox lesson check FILE...)"},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
@@ -1284,8 +1296,9 @@ static void print_main_usage(FILE *f) {
     fprintf(f, "\nWith no subcommand (or only the TUI's options), glassbox opens the interactive view, as\n"
                "`glassbox tui` does; when not on a terminal it continues \"%s\" on the default model.\n"
                "`glassbox SUBCOMMAND --help` lists a subcommand's options. --model FILE works everywhere\n"
-               "and defaults to $GLASSBOX_MODEL, else %s. TEXT or FILE `-` reads standard\n"
-               "input. Options may come before or after the arguments; `--` ends them.\n"
+               "and defaults to $GLASSBOX_MODEL, else\n  %s\n"
+               "TEXT or FILE `-` reads standard input. Options may come before or after the arguments;\n"
+               "`--` ends them.\n"
                "Exit status: 0 success, 1 a runtime failure, 2 bad input (file, option, text).\n",
             DEFAULT_PROMPT, cli_default_model());
 }

@@ -122,6 +122,7 @@ int session_load_model(Session *s, const char *path, char *err) {
     Session fresh;
     if (session_open(&fresh, path, 0, err) != 0) return -1;
     fresh.sampler = s->sampler;
+    fresh.version = s->version; /* keeps growing, so caches keyed on it see every position as new */
     char *prompt = gb_malloc(s->prompt_len + 1);
     memcpy(prompt, s->text, s->prompt_len);
     size_t plen = s->prompt_len;

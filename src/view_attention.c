@@ -185,7 +185,7 @@ void ViewAttention_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
         draw_mini_grid(c, r.x + r.w - gw, top, s, ui, sel);
     }
     /* the text strip with the selected token's attention, at the bottom when there is room */
-    int strip_h = r.h >= 22 ? 4 : 0;
+    int strip_h = r.h >= 30 ? 5 : r.h >= 16 ? 3 : 0;
     if (strip_h) {
         int sy = r.y + r.h - strip_h;
         snprintf(line, sizeof line, "attention of '%s' (#%d) over the text:", label, sel);

@@ -44,10 +44,11 @@ check "--version" run_status 0 --version
 check "--version prints glassbox 0.1.0" test "$(cat "$TMP/out")" = "glassbox 0.1.0"
 check "--help" run_status 0 --help
 check "--help lists the subcommands" sh -c "grep -q generate '$TMP/out' && grep -q tokenize '$TMP/out'"
-for sub in info tokenize generate probs eval bench; do
+for sub in info tokenize generate probs eval bench init-model lesson; do
     check "$sub --help" run_status 0 "$sub" --help
     check "$sub --help shows its usage" out_has "usage: glassbox $sub"
 done
+check "train-tokenizer --help" run_status 0 train-tokenizer --help
 check "help generate" run_status 0 help generate
 check "help generate shows its usage" out_has "--temp"
 

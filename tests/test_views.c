@@ -642,6 +642,16 @@ static void test_screen_layouts(void **state) {
     for (int i = 0; i < 4; i++) views += canvas_find(&c, titles[i], &x, &y);
     assert_int_equal(views, 1);
     assert_true(find(&c, titles[3]));
+    /* an empty prompt: every view draws without tokens */
+    set_prompt(&s, "");
+    for (int v = 0; v < VIEW_COUNT; v++) {
+        ui.view = v;
+        screen_draw(&c, &s, &ui);
+    }
+    char err[GB_ERRLEN];
+    assert_int_equal(session_step(&s, 1, err), 0);
+    assert_string_equal(err, "step: no prompt yet (type: prompt TEXT)");
+    set_prompt(&s, "the cat");
     /* too small */
     canvas_resize(&c, 60, 20);
     screen_draw(&c, &s, &ui);

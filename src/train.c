@@ -1,0 +1,1288 @@
+/* The trainer (see train.h): forward and backward passes of the llama block over flat arrays,
+ * AdamW, and `glassbox train` (tokenize once, sample windows as a pure function of (seed, step),
+ * checkpoint atomically, write GGUF). */
+#include "train.h"
+
+#include <cblas.h>
+#include <errno.h>
+#include <math.h>
+#include <omp.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "gguf.h"
+#include "tokenizer.h"
+#include "util.h"
+
+/* ---------------------------------------------------------------------------------------------- */
+/* layers */
+
+void rmsnorm_forward(float *out, float *rstd, const float *inp, const float *weight, int N, int C,
+                     float eps) {
+#pragma omp parallel for schedule(static)
+    for (int n = 0; n < N; n++) {
+        const float *x = inp + (size_t)n * C;
+        float *o = out + (size_t)n * C;
+        float ss = 0.0f;
+        for (int i = 0; i < C; i++) ss += x[i] * x[i];
+        float r = 1.0f / sqrtf(ss / C + eps);
+        for (int i = 0; i < C; i++) o[i] = x[i] * r * weight[i];
+        rstd[n] = r;
+    }
+}
+
+void rmsnorm_backward(float *dinp, float *dweight, const float *dout, const float *inp,
+                      const float *weight, const float *rstd, int N, int C) {
+    /* dx = rstd * (dxhat - xhat * mean(dxhat . xhat)), with xhat = x * rstd, dxhat = dout * w */
+#pragma omp parallel for schedule(static)
+    for (int n = 0; n < N; n++) {
+        const float *x = inp + (size_t)n * C, *dy = dout + (size_t)n * C;
+        float *dx = dinp + (size_t)n * C;
+        float r = rstd[n], dot = 0.0f;
+        for (int i = 0; i < C; i++) dot += dy[i] * weight[i] * x[i] * r;
+        dot /= C;
+        for (int i = 0; i < C; i++) dx[i] += r * (dy[i] * weight[i] - x[i] * r * dot);
+    }
+    /* the weight's gradient sums over rows: one channel per thread, rows in order (deterministic) */
+#pragma omp parallel for schedule(static)
+    for (int i = 0; i < C; i++) {
+        float s = 0.0f;
+        for (int n = 0; n < N; n++) s += dout[(size_t)n * C + i] * inp[(size_t)n * C + i] * rstd[n];
+        dweight[i] += s;
+    }
+}
+
+/* One thread pool does all the work: OpenMP threads each run a single-threaded cblas_sgemm on their
+ * own slab of the output (rows, or rows of a weight gradient), so OpenBLAS's threads never compete
+ * with OpenMP's and every sum is computed in the same order whatever the scheduling. */
+static void slab(int n, int *lo, int *hi) {
+    int nt = omp_get_num_threads(), t = omp_get_thread_num();
+    *lo = (int)((long)n * t / nt);
+    *hi = (int)((long)n * (t + 1) / nt);
+}
+
+void matmul_forward(float *out, const float *inp, const float *weight, int N, int C, int OC) {
+    /* out (N, OC) = inp (N, C) . weight (OC, C)^T, rows split across threads */
+#pragma omp parallel
+    {
+        int r0, r1;
+        slab(N, &r0, &r1);
+        if (r1 > r0)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r1 - r0, OC, C, 1.0f,
+                        inp + (size_t)r0 * C, C, weight, C, 0.0f, out + (size_t)r0 * OC, OC);
+    }
+}
+
+void matmul_backward(float *dinp, float *dweight, const float *dout, const float *inp,
+                     const float *weight, int N, int C, int OC) {
+#pragma omp parallel
+    {
+        int r0, r1;
+        /* dinp (N, C) += dout (N, OC) . weight (OC, C), rows split */
+        slab(N, &r0, &r1);
+        if (r1 > r0)
+            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, C, OC, 1.0f,
+                        dout + (size_t)r0 * OC, OC, weight, C, 1.0f, dinp + (size_t)r0 * C, C);
+        /* dweight (OC, C) += dout^T (OC, N) . inp (N, C), output rows split */
+        slab(OC, &r0, &r1);
+        if (r1 > r0)
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r1 - r0, C, N, 1.0f, dout + r0, OC,
+                        inp, C, 1.0f, dweight + (size_t)r0 * C, C);
+    }
+}
+
+void rope_tables(float *cos_out, float *sin_out, int T, int rope_dim, float base) {
+    int half = rope_dim / 2;
+    for (int t = 0; t < T; t++)
+        for (int i = 0; i < half; i++) {
+            float freq = powf(base, -(float)(2 * i) / (float)rope_dim);
+            float angle = (float)t * freq;
+            cos_out[t * half + i] = cosf(angle);
+            sin_out[t * half + i] = sinf(angle);
+        }
+}
+
+/* Rotates every head's adjacent pairs by +angle (sign 1) or -angle (sign -1): the backward pass of
+ * a rotation is the inverse rotation. */
+static void rope_apply(float *x, const float *cos_t, const float *sin_t, int B, int T, int n_heads,
+                       int head_dim, int rope_dim, float sign) {
+    int half = rope_dim / 2;
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++) {
+            float *row = x + ((size_t)b * T + t) * n_heads * head_dim;
+            const float *c = cos_t + (size_t)t * half, *s = sin_t + (size_t)t * half;
+            for (int h = 0; h < n_heads; h++) {
+                float *xh = row + h * head_dim;
+                for (int i = 0; i < half; i++) {
+                    float a = xh[2 * i], bb = xh[2 * i + 1], sn = sign * s[i];
+                    xh[2 * i] = a * c[i] - bb * sn;
+                    xh[2 * i + 1] = a * sn + bb * c[i];
+                }
+            }
+        }
+}
+
+void rope_forward(float *x, const float *cos_t, const float *sin_t, int B, int T, int n_heads,
+                  int head_dim, int rope_dim) {
+    rope_apply(x, cos_t, sin_t, B, T, n_heads, head_dim, rope_dim, 1.0f);
+}
+
+void rope_backward(float *dx, const float *cos_t, const float *sin_t, int B, int T, int n_heads,
+                   int head_dim, int rope_dim) {
+    rope_apply(dx, cos_t, sin_t, B, T, n_heads, head_dim, rope_dim, -1.0f);
+}
+
+/* Causal softmax of one (T, T) score matrix in place; entries above the diagonal become 0. */
+static void causal_softmax(float *att, int T) {
+    for (int i = 0; i < T; i++) {
+        float *row = att + (size_t)i * T;
+        float mx = row[0];
+        for (int j = 1; j <= i; j++) mx = row[j] > mx ? row[j] : mx;
+        float sum = 0.0f;
+        for (int j = 0; j <= i; j++) {
+            row[j] = expf(row[j] - mx);
+            sum += row[j];
+        }
+        float inv = 1.0f / sum;
+        for (int j = 0; j <= i; j++) row[j] *= inv;
+        for (int j = i + 1; j < T; j++) row[j] = 0.0f;
+    }
+}
+
+/* Attention runs one (sequence, kv head) pair per task: the query heads of a group share its keys and
+ * values, so their gradients accumulate within one thread. */
+void attention_forward(float *out, float *att, const float *q, const float *k, const float *v, int B,
+                       int T, int NH, int NKV, int hd) {
+    int QD = NH * hd, KD = NKV * hd, group = NH / NKV;
+    float scale = 1.0f / sqrtf((float)hd);
+#pragma omp parallel for collapse(2) schedule(static)
+    for (int b = 0; b < B; b++)
+        for (int kvh = 0; kvh < NKV; kvh++)
+            for (int h = kvh * group; h < (kvh + 1) * group; h++) {
+                const float *qh = q + (size_t)b * T * QD + h * hd;
+                const float *kh = k + (size_t)b * T * KD + kvh * hd;
+                const float *vh = v + (size_t)b * T * KD + kvh * hd;
+                float *a = att + ((size_t)b * NH + h) * T * T;
+                /* scores (T, T) = scale * q (T, hd) . k (T, hd)^T */
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hd, scale, qh, QD, kh, KD,
+                            0.0f, a, T);
+                causal_softmax(a, T);
+                /* out (T, hd) = att (T, T) . v (T, hd) */
+                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, T, 1.0f, a, T, vh, KD,
+                            0.0f, out + (size_t)b * T * QD + h * hd, QD);
+            }
+}
+
+void attention_backward(float *dq, float *dk, float *dv, float *datt_scratch, int n_slots,
+                        const float *dout, const float *att, const float *q, const float *k,
+                        const float *v, int B, int T, int NH, int NKV, int hd) {
+    int QD = NH * hd, KD = NKV * hd, group = NH / NKV;
+    float scale = 1.0f / sqrtf((float)hd);
+#pragma omp parallel num_threads(n_slots)
+    {
+        float *datt = datt_scratch + (size_t)omp_get_thread_num() * T * T;
+#pragma omp for collapse(2) schedule(static)
+        for (int b = 0; b < B; b++)
+            for (int kvh = 0; kvh < NKV; kvh++)
+                for (int h = kvh * group; h < (kvh + 1) * group; h++) {
+                    size_t qoff = (size_t)b * T * QD + h * hd, koff = (size_t)b * T * KD + kvh * hd;
+                    const float *a = att + ((size_t)b * NH + h) * T * T;
+                    /* datt (T, T) = dout (T, hd) . v (T, hd)^T */
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hd, 1.0f, dout + qoff, QD,
+                                v + koff, KD, 0.0f, datt, T);
+                    /* dv (T, hd) += att^T (T, T) . dout (T, hd) */
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hd, T, 1.0f, a, T,
+                                dout + qoff, QD, 1.0f, dv + koff, KD);
+                    /* softmax backward: dscore = att * (datt - sum_j att . datt); 0 above the diagonal */
+                    for (int i = 0; i < T; i++) {
+                        const float *p = a + (size_t)i * T;
+                        float *d = datt + (size_t)i * T;
+                        float dot = 0.0f;
+                        for (int j = 0; j <= i; j++) dot += p[j] * d[j];
+                        for (int j = 0; j <= i; j++) d[j] = p[j] * (d[j] - dot);
+                        for (int j = i + 1; j < T; j++) d[j] = 0.0f;
+                    }
+                    /* dq (T, hd) = scale * dscore (T, T) . k (T, hd) */
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, T, scale, datt, T,
+                                k + koff, KD, 0.0f, dq + qoff, QD);
+                    /* dk (T, hd) += scale * dscore^T (T, T) . q (T, hd) */
+                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hd, T, scale, datt, T,
+                                q + qoff, QD, 1.0f, dk + koff, KD);
+                }
+    }
+}
+
+void swiglu_forward(float *out, const float *gate, const float *up, size_t n) {
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) {
+        float g = gate[i];
+        out[i] = g / (1.0f + expf(-g)) * up[i];
+    }
+}
+
+void swiglu_backward(float *dgate, float *dup, const float *dout, const float *gate, const float *up,
+                     size_t n) {
+#pragma omp parallel for schedule(static)
+    for (size_t i = 0; i < n; i++) {
+        float g = gate[i], sig = 1.0f / (1.0f + expf(-g));
+        dup[i] = dout[i] * g * sig;
+        dgate[i] = dout[i] * up[i] * sig * (1.0f + g * (1.0f - sig));
+    }
+}
+
+double crossentropy_forward(float *losses, float *logits, const int32_t *targets, int N, int V,
+                            int *count) {
+#pragma omp parallel for schedule(static)
+    for (int n = 0; n < N; n++) {
+        float *row = logits + (size_t)n * V;
+        float mx = row[0];
+        for (int i = 1; i < V; i++) mx = row[i] > mx ? row[i] : mx;
+        float sum = 0.0f;
+        for (int i = 0; i < V; i++) {
+            row[i] = expf(row[i] - mx);
+            sum += row[i];
+        }
+        float inv = 1.0f / sum;
+        for (int i = 0; i < V; i++) row[i] *= inv;
+        int tgt = targets[n];
+        losses[n] = tgt >= 0 ? -logf(row[tgt] > 1e-30f ? row[tgt] : 1e-30f) : 0.0f;
+    }
+    double total = 0.0;
+    int c = 0;
+    for (int n = 0; n < N; n++)
+        if (targets[n] >= 0) {
+            total += losses[n];
+            c++;
+        }
+    *count = c;
+    return total;
+}
+
+void crossentropy_backward(float *probs, const int32_t *targets, int N, int V, float scale) {
+#pragma omp parallel for schedule(static)
+    for (int n = 0; n < N; n++) {
+        float *row = probs + (size_t)n * V;
+        int tgt = targets[n];
+        if (tgt < 0) {
+            memset(row, 0, (size_t)V * sizeof(float));
+            continue;
+        }
+        for (int i = 0; i < V; i++) row[i] *= scale;
+        row[tgt] -= scale;
+    }
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* the model */
+
+static void tensor_sizes(size_t sizes[TRAIN_N_TENSORS], const Config *c) {
+    size_t C = c->dim, L = c->n_layers, QD = (size_t)c->n_heads * c->head_dim,
+           KD = (size_t)c->n_kv_heads * c->head_dim, H = c->hidden_dim, V = c->vocab_size;
+    sizes[0] = V * C;
+    sizes[1] = L * C;
+    sizes[2] = L * QD * C;
+    sizes[3] = L * KD * C;
+    sizes[4] = L * KD * C;
+    sizes[5] = L * C * QD;
+    sizes[6] = L * C;
+    sizes[7] = L * H * C;
+    sizes[8] = L * H * C;
+    sizes[9] = L * C * H;
+    sizes[10] = C;
+}
+
+/* Points each tensor of t into memory, in order. */
+static void point_params(ParamTensors *t, float *memory, const size_t sizes[TRAIN_N_TENSORS]) {
+    float **ptrs[TRAIN_N_TENSORS] = {&t->token_embd, &t->attn_norm, &t->wq,     &t->wk,
+                                     &t->wv,         &t->wo,        &t->ffn_norm, &t->w_gate,
+                                     &t->w_up,       &t->w_down,    &t->output_norm};
+    for (int i = 0; i < TRAIN_N_TENSORS; i++) {
+        *ptrs[i] = memory;
+        memory += sizes[i];
+    }
+}
+
+/* Norm weights are vectors: no weight decay. */
+static int tensor_is_matrix(int i) { return i != 1 && i != 6 && i != 10; }
+
+static size_t act_sizes(size_t sizes[TRAIN_N_ACTS], const Config *c, int B, int T, int n_slots) {
+    size_t C = c->dim, L = c->n_layers, QD = (size_t)c->n_heads * c->head_dim,
+           KD = (size_t)c->n_kv_heads * c->head_dim, H = c->hidden_dim, V = c->vocab_size,
+           NH = c->n_heads, BT = (size_t)B * T;
+    size_t s[TRAIN_N_ACTS] = {
+        BT * C,                     /* encoded */
+        L * BT * C,     L * BT,     /* ln1, ln1_rstd */
+        L * BT * QD,    L * BT * KD, L * BT * KD, /* q k v */
+        L * B * NH * T * T,         /* att */
+        L * BT * QD,                /* atty */
+        L * BT * C,                 /* residual2 */
+        L * BT * C,     L * BT,     /* ln2, ln2_rstd */
+        L * BT * H,     L * BT * H, L * BT * H, /* gate up hact */
+        L * BT * C,                 /* residual3 */
+        BT * C,         BT,         /* lnf, lnf_rstd */
+        BT * V,         BT,         /* logits, losses */
+        BT * C,         BT * C,     BT * C, /* dres dln dtmp */
+        BT * H,         BT * H,     BT * H, /* dhact dgate dup */
+        BT * QD,        BT * QD,    BT * KD, BT * KD, /* datty dq dk dv */
+        (size_t)T * T * n_slots,    /* datt */
+    };
+    size_t total = 0;
+    for (int i = 0; i < TRAIN_N_ACTS; i++) total += (sizes[i] = s[i]);
+    return total;
+}
+
+static void point_acts(ActTensors *a, float *memory, const size_t sizes[TRAIN_N_ACTS]) {
+    float **ptrs[TRAIN_N_ACTS] = {
+        &a->encoded, &a->ln1,      &a->ln1_rstd,  &a->q,     &a->k,     &a->v,      &a->att,
+        &a->atty,    &a->residual2, &a->ln2,      &a->ln2_rstd, &a->gate, &a->up,     &a->hact,
+        &a->residual3, &a->lnf,    &a->lnf_rstd,  &a->logits, &a->losses, &a->dres,  &a->dln,
+        &a->dtmp,    &a->dhact,    &a->dgate,     &a->dup,   &a->datty, &a->dq,     &a->dk,
+        &a->dv,      &a->datt};
+    for (int i = 0; i < TRAIN_N_ACTS; i++) {
+        *ptrs[i] = memory;
+        memory += sizes[i];
+    }
+}
+
+int train_model_build(TrainModel *m, const Config *cin, int B, int T, char *err) {
+    memset(m, 0, sizeof(*m));
+    Config c = *cin;
+    if (c.dim <= 0 || c.hidden_dim <= 0 || c.n_layers <= 0 || c.n_heads <= 0 || c.vocab_size <= 0 ||
+        B <= 0 || T <= 0) {
+        gb_seterr(err, "train: sizes must be positive");
+        return -1;
+    }
+    if (c.n_kv_heads <= 0) c.n_kv_heads = c.n_heads;
+    if (c.dim % c.n_heads != 0 || c.n_heads % c.n_kv_heads != 0 || (c.dim / c.n_heads) % 2 != 0) {
+        gb_seterr(err, "train: dim %d must split into %d heads of even size, heads into %d kv heads",
+                  c.dim, c.n_heads, c.n_kv_heads);
+        return -1;
+    }
+    c.head_dim = c.dim / c.n_heads;
+    c.rope_dim = c.head_dim;
+    c.context_length = c.seq_len = T;
+    if (c.rope_base <= 0) c.rope_base = 10000.0f;
+    if (c.norm_eps <= 0) c.norm_eps = 1e-5f;
+    m->config = c;
+    m->B = B;
+    m->T = T;
+    tensor_sizes(m->tensor_sizes, &c);
+    m->n_params = 0;
+    for (int i = 0; i < TRAIN_N_TENSORS; i++) m->n_params += m->tensor_sizes[i];
+    m->params_memory = gb_calloc(m->n_params, sizeof(float));
+    m->grads_memory = gb_calloc(m->n_params, sizeof(float));
+    m->m_memory = gb_calloc(m->n_params, sizeof(float));
+    m->v_memory = gb_calloc(m->n_params, sizeof(float));
+    point_params(&m->params, m->params_memory, m->tensor_sizes);
+    point_params(&m->grads, m->grads_memory, m->tensor_sizes);
+    size_t asz[TRAIN_N_ACTS];
+    /* the trainer's own threads do all the work; OpenBLAS runs inside them, single-threaded */
+    openblas_set_num_threads(1);
+    m->n_slots = omp_get_max_threads();
+    size_t total = act_sizes(asz, &c, B, T, m->n_slots);
+    m->acts_memory = gb_calloc(total, sizeof(float));
+    point_acts(&m->acts, m->acts_memory, asz);
+    int half = c.rope_dim / 2;
+    m->rope_cos = gb_malloc((size_t)T * half * sizeof(float));
+    m->rope_sin = gb_malloc((size_t)T * half * sizeof(float));
+    rope_tables(m->rope_cos, m->rope_sin, T, c.rope_dim, c.rope_base);
+    return 0;
+}
+
+void train_model_free(TrainModel *m) {
+    free(m->params_memory);
+    free(m->grads_memory);
+    free(m->m_memory);
+    free(m->v_memory);
+    free(m->acts_memory);
+    free(m->rope_cos);
+    free(m->rope_sin);
+    memset(m, 0, sizeof(*m));
+}
+
+/* splitmix64: a small, well-mixed generator whose whole state is one integer. */
+static uint64_t rng_next(uint64_t *state) {
+    uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+    return z ^ (z >> 31);
+}
+
+static double rng_uniform(uint64_t *state) { /* in (0, 1) */
+    return ((double)(rng_next(state) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+}
+
+static float rng_normal(uint64_t *state) {
+    double u1 = rng_uniform(state), u2 = rng_uniform(state);
+    return (float)(sqrt(-2.0 * log(u1)) * cos(6.283185307179586 * u2));
+}
+
+void train_init_weights(TrainModel *m, uint64_t seed) {
+    uint64_t state = seed ^ 0x5DEECE66DULL;
+    float proj_std = 0.02f / sqrtf(2.0f * m->config.n_layers);
+    float *p = m->params_memory;
+    for (int t = 0; t < TRAIN_N_TENSORS; t++) {
+        size_t n = m->tensor_sizes[t];
+        if (!tensor_is_matrix(t)) {
+            for (size_t i = 0; i < n; i++) p[i] = 1.0f;
+        } else {
+            float std = (t == 5 || t == 9) ? proj_std : 0.02f; /* wo, w_down feed the residual */
+            for (size_t i = 0; i < n; i++) p[i] = std * rng_normal(&state);
+        }
+        p += n;
+    }
+}
+
+float train_forward(TrainModel *m, const int32_t *inputs, const int32_t *targets) {
+    const Config *c = &m->config;
+    int B = m->B, T = m->T, BT = B * T, C = c->dim, L = c->n_layers, NH = c->n_heads,
+        NKV = c->n_kv_heads, hd = c->head_dim, QD = NH * hd, KD = NKV * hd, H = c->hidden_dim,
+        V = c->vocab_size;
+    ParamTensors *p = &m->params;
+    ActTensors *a = &m->acts;
+
+    /* token embeddings; ids out of range read row 0 (callers check their data) */
+#pragma omp parallel for schedule(static)
+    for (int n = 0; n < BT; n++) {
+        int id = inputs[n] >= 0 && inputs[n] < V ? inputs[n] : 0;
+        memcpy(a->encoded + (size_t)n * C, p->token_embd + (size_t)id * C, C * sizeof(float));
+    }
+    for (int l = 0; l < L; l++) {
+        const float *resid = l == 0 ? a->encoded : a->residual3 + (size_t)(l - 1) * BT * C;
+        float *ln1 = a->ln1 + (size_t)l * BT * C, *ln1_rstd = a->ln1_rstd + (size_t)l * BT;
+        float *q = a->q + (size_t)l * BT * QD, *k = a->k + (size_t)l * BT * KD,
+              *v = a->v + (size_t)l * BT * KD;
+        float *att = a->att + (size_t)l * B * NH * T * T, *atty = a->atty + (size_t)l * BT * QD;
+        float *res2 = a->residual2 + (size_t)l * BT * C, *res3 = a->residual3 + (size_t)l * BT * C;
+        float *ln2 = a->ln2 + (size_t)l * BT * C, *ln2_rstd = a->ln2_rstd + (size_t)l * BT;
+        float *gate = a->gate + (size_t)l * BT * H, *up = a->up + (size_t)l * BT * H,
+              *hact = a->hact + (size_t)l * BT * H;
+
+        rmsnorm_forward(ln1, ln1_rstd, resid, p->attn_norm + (size_t)l * C, BT, C, c->norm_eps);
+        matmul_forward(q, ln1, p->wq + (size_t)l * QD * C, BT, C, QD);
+        matmul_forward(k, ln1, p->wk + (size_t)l * KD * C, BT, C, KD);
+        matmul_forward(v, ln1, p->wv + (size_t)l * KD * C, BT, C, KD);
+        rope_forward(q, m->rope_cos, m->rope_sin, B, T, NH, hd, c->rope_dim);
+        rope_forward(k, m->rope_cos, m->rope_sin, B, T, NKV, hd, c->rope_dim);
+        attention_forward(atty, att, q, k, v, B, T, NH, NKV, hd);
+        matmul_forward(a->dtmp, atty, p->wo + (size_t)l * C * QD, BT, QD, C);
+#pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < (size_t)BT * C; i++) res2[i] = resid[i] + a->dtmp[i];
+
+        rmsnorm_forward(ln2, ln2_rstd, res2, p->ffn_norm + (size_t)l * C, BT, C, c->norm_eps);
+        matmul_forward(gate, ln2, p->w_gate + (size_t)l * H * C, BT, C, H);
+        matmul_forward(up, ln2, p->w_up + (size_t)l * H * C, BT, C, H);
+        swiglu_forward(hact, gate, up, (size_t)BT * H);
+        matmul_forward(a->dtmp, hact, p->w_down + (size_t)l * C * H, BT, H, C);
+#pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < (size_t)BT * C; i++) res3[i] = res2[i] + a->dtmp[i];
+    }
+    rmsnorm_forward(a->lnf, a->lnf_rstd, a->residual3 + (size_t)(L - 1) * BT * C, p->output_norm, BT,
+                    C, c->norm_eps);
+    matmul_forward(a->logits, a->lnf, p->token_embd, BT, C, V);
+
+    m->targets = targets;
+    if (!targets) return 0.0f;
+    int count = 0;
+    double total = crossentropy_forward(a->losses, a->logits, targets, BT, V, &count);
+    m->n_targets = count;
+    m->mean_loss = count ? (float)(total / count) : 0.0f;
+    return m->mean_loss;
+}
+
+void train_zero_grad(TrainModel *m) { memset(m->grads_memory, 0, m->n_params * sizeof(float)); }
+
+void train_backward(TrainModel *m, const int32_t *inputs) {
+    const Config *c = &m->config;
+    int B = m->B, T = m->T, BT = B * T, C = c->dim, L = c->n_layers, NH = c->n_heads,
+        NKV = c->n_kv_heads, hd = c->head_dim, QD = NH * hd, KD = NKV * hd, H = c->hidden_dim,
+        V = c->vocab_size;
+    ParamTensors *p = &m->params, *g = &m->grads;
+    ActTensors *a = &m->acts;
+    if (!m->targets || m->n_targets == 0) return;
+
+    /* loss = mean over counted targets */
+    crossentropy_backward(a->logits, m->targets, BT, V, 1.0f / m->n_targets);
+    /* tied head: lnf (BT, C) -> logits (BT, V) through token_embd */
+    memset(a->dln, 0, (size_t)BT * C * sizeof(float));
+    matmul_backward(a->dln, g->token_embd, a->logits, a->lnf, p->token_embd, BT, C, V);
+    memset(a->dres, 0, (size_t)BT * C * sizeof(float));
+    rmsnorm_backward(a->dres, g->output_norm, a->dln, a->residual3 + (size_t)(L - 1) * BT * C,
+                     p->output_norm, a->lnf_rstd, BT, C);
+
+    for (int l = L - 1; l >= 0; l--) {
+        const float *resid = l == 0 ? a->encoded : a->residual3 + (size_t)(l - 1) * BT * C;
+        const float *ln1 = a->ln1 + (size_t)l * BT * C, *ln1_rstd = a->ln1_rstd + (size_t)l * BT;
+        const float *q = a->q + (size_t)l * BT * QD, *k = a->k + (size_t)l * BT * KD,
+                    *v = a->v + (size_t)l * BT * KD;
+        const float *att = a->att + (size_t)l * B * NH * T * T,
+                    *atty = a->atty + (size_t)l * BT * QD;
+        const float *res2 = a->residual2 + (size_t)l * BT * C;
+        const float *ln2 = a->ln2 + (size_t)l * BT * C, *ln2_rstd = a->ln2_rstd + (size_t)l * BT;
+        const float *gate = a->gate + (size_t)l * BT * H, *up = a->up + (size_t)l * BT * H,
+                    *hact = a->hact + (size_t)l * BT * H;
+
+        /* ffn: res3 = res2 + w_down . (silu(w_gate . ln2) * (w_up . ln2)); dres flows straight through */
+        memset(a->dhact, 0, (size_t)BT * H * sizeof(float));
+        matmul_backward(a->dhact, g->w_down + (size_t)l * C * H, a->dres, hact,
+                        p->w_down + (size_t)l * C * H, BT, H, C);
+        swiglu_backward(a->dgate, a->dup, a->dhact, gate, up, (size_t)BT * H);
+        memset(a->dln, 0, (size_t)BT * C * sizeof(float));
+        matmul_backward(a->dln, g->w_gate + (size_t)l * H * C, a->dgate, ln2,
+                        p->w_gate + (size_t)l * H * C, BT, C, H);
+        matmul_backward(a->dln, g->w_up + (size_t)l * H * C, a->dup, ln2, p->w_up + (size_t)l * H * C,
+                        BT, C, H);
+        rmsnorm_backward(a->dres, g->ffn_norm + (size_t)l * C, a->dln, res2,
+                         p->ffn_norm + (size_t)l * C, ln2_rstd, BT, C);
+
+        /* attention: res2 = resid + wo . attention(rope(wq . ln1), rope(wk . ln1), wv . ln1) */
+        memset(a->datty, 0, (size_t)BT * QD * sizeof(float));
+        matmul_backward(a->datty, g->wo + (size_t)l * C * QD, a->dres, atty, p->wo + (size_t)l * C * QD,
+                        BT, QD, C);
+        memset(a->dk, 0, (size_t)BT * KD * sizeof(float));
+        memset(a->dv, 0, (size_t)BT * KD * sizeof(float));
+        attention_backward(a->dq, a->dk, a->dv, a->datt, m->n_slots, a->datty, att, q, k, v, B, T, NH, NKV, hd);
+        rope_backward(a->dq, m->rope_cos, m->rope_sin, B, T, NH, hd, c->rope_dim);
+        rope_backward(a->dk, m->rope_cos, m->rope_sin, B, T, NKV, hd, c->rope_dim);
+        memset(a->dln, 0, (size_t)BT * C * sizeof(float));
+        matmul_backward(a->dln, g->wq + (size_t)l * QD * C, a->dq, ln1, p->wq + (size_t)l * QD * C, BT,
+                        C, QD);
+        matmul_backward(a->dln, g->wk + (size_t)l * KD * C, a->dk, ln1, p->wk + (size_t)l * KD * C, BT,
+                        C, KD);
+        matmul_backward(a->dln, g->wv + (size_t)l * KD * C, a->dv, ln1, p->wv + (size_t)l * KD * C, BT,
+                        C, KD);
+        rmsnorm_backward(a->dres, g->attn_norm + (size_t)l * C, a->dln, resid,
+                         p->attn_norm + (size_t)l * C, ln1_rstd, BT, C);
+    }
+    /* embedding: rows in order, so repeated ids sum deterministically; channels in parallel */
+#pragma omp parallel for schedule(static)
+    for (int i = 0; i < C; i++)
+        for (int n = 0; n < BT; n++) {
+            int id = inputs[n] >= 0 && inputs[n] < V ? inputs[n] : 0;
+            g->token_embd[(size_t)id * C + i] += a->dres[(size_t)n * C + i];
+        }
+}
+
+float train_clip_grad(TrainModel *m, float max_norm) {
+    double ss = 0.0;
+    for (size_t i = 0; i < m->n_params; i++) ss += (double)m->grads_memory[i] * m->grads_memory[i];
+    float norm = (float)sqrt(ss);
+    if (norm > max_norm) {
+        float s = max_norm / (norm + 1e-6f);
+#pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < m->n_params; i++) m->grads_memory[i] *= s;
+    }
+    return norm;
+}
+
+void train_adamw(TrainModel *m, float lr, float beta1, float beta2, float eps, float weight_decay, int t) {
+    float c1 = 1.0f - powf(beta1, (float)t), c2 = 1.0f - powf(beta2, (float)t);
+    size_t off = 0;
+    for (int k = 0; k < TRAIN_N_TENSORS; k++) {
+        size_t n = m->tensor_sizes[k];
+        float wd = tensor_is_matrix(k) ? weight_decay : 0.0f;
+        float *p = m->params_memory + off, *g = m->grads_memory + off, *mm = m->m_memory + off,
+              *vv = m->v_memory + off;
+#pragma omp parallel for schedule(static)
+        for (size_t i = 0; i < n; i++) {
+            float mi = beta1 * mm[i] + (1.0f - beta1) * g[i];
+            float vi = beta2 * vv[i] + (1.0f - beta2) * g[i] * g[i];
+            mm[i] = mi;
+            vv[i] = vi;
+            p[i] -= lr * ((mi / c1) / (sqrtf(vi / c2) + eps) + wd * p[i]);
+        }
+        off += n;
+    }
+}
+
+float train_lr(long step, long total, long warmup, float peak) {
+    if (step < warmup) return peak * (float)(step + 1) / (float)warmup;
+    float min_lr = 0.1f * peak;
+    if (total <= warmup) return peak;
+    double progress = (double)(step - warmup) / (double)(total - warmup);
+    if (progress > 1.0) progress = 1.0;
+    return min_lr + 0.5f * (peak - min_lr) * (float)(1.0 + cos(3.141592653589793 * progress));
+}
+
+void train_model_view(Model *out, const TrainModel *m) {
+    memset(out, 0, sizeof(*out));
+    out->config = m->config;
+    const Config *c = &m->config;
+    size_t C = c->dim, QD = (size_t)c->n_heads * c->head_dim, KD = (size_t)c->n_kv_heads * c->head_dim,
+           H = c->hidden_dim;
+    const ParamTensors *p = &m->params;
+    out->weights.token_embd = p->token_embd;
+    out->weights.output = p->token_embd;
+    out->weights.tied = 1;
+    out->weights.output_norm = p->output_norm;
+    out->weights.layers = gb_calloc(c->n_layers, sizeof(LayerWeights));
+    for (int l = 0; l < c->n_layers; l++) {
+        LayerWeights *lw = &out->weights.layers[l];
+        lw->attn_norm = p->attn_norm + l * C;
+        lw->wq = p->wq + l * QD * C;
+        lw->wk = p->wk + l * KD * C;
+        lw->wv = p->wv + l * KD * C;
+        lw->wo = p->wo + l * C * QD;
+        lw->ffn_norm = p->ffn_norm + l * C;
+        lw->w_gate = p->w_gate + l * H * C;
+        lw->w_up = p->w_up + l * H * C;
+        lw->w_down = p->w_down + l * C * H;
+    }
+    snprintf(out->name, sizeof(out->name), "glassbox");
+}
+
+void train_view_free(Model *view) {
+    free(view->weights.layers);
+    view->weights.layers = NULL;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* the training loop's pieces */
+
+TrainOptions train_default_options(void) {
+    TrainOptions o = {.total_steps = 0, .warmup = 200, .lr = 3e-3f, .weight_decay = 0.1f,
+                      .grad_clip = 1.0f, .seed = 1};
+    return o;
+}
+
+/* The sampling stream of one step: a pure function of (seed, step), so a resumed run sees the same
+ * windows as an uninterrupted one. */
+static uint64_t step_stream(uint64_t seed, long step) {
+    uint64_t s = seed * 0xD1B54A32D192ED03ULL ^ ((uint64_t)step + 1) * 0x9E3779B97F4A7C15ULL;
+    rng_next(&s);
+    return s;
+}
+
+void train_sample_batch(int32_t *inputs, int32_t *targets, const int32_t *tokens, size_t n_tokens,
+                        int B, int T, uint64_t seed, long step) {
+    uint64_t s = step_stream(seed, step);
+    uint64_t range = n_tokens - (uint64_t)T; /* starts 0 .. n - T - 1 keep T+1 tokens inside */
+    for (int b = 0; b < B; b++) {
+        uint64_t start = rng_next(&s) % range;
+        memcpy(inputs + (size_t)b * T, tokens + start, (size_t)T * sizeof(int32_t));
+        memcpy(targets + (size_t)b * T, tokens + start + 1, (size_t)T * sizeof(int32_t));
+    }
+}
+
+float train_step(TrainModel *m, const TrainOptions *o, const int32_t *tokens, size_t n_tokens,
+                 long step, int32_t *inputs, int32_t *targets, float *grad_norm) {
+    train_sample_batch(inputs, targets, tokens, n_tokens, m->B, m->T, o->seed, step);
+    float loss = train_forward(m, inputs, targets);
+    train_zero_grad(m);
+    train_backward(m, inputs);
+    float norm = train_clip_grad(m, o->grad_clip);
+    if (grad_norm) *grad_norm = norm;
+    float lr = train_lr(step, o->total_steps, o->warmup, o->lr);
+    train_adamw(m, lr, 0.9f, 0.95f, 1e-8f, o->weight_decay, (int)(step + 1));
+    return loss;
+}
+
+double train_evaluate(TrainModel *m, const int32_t *tokens, size_t n_tokens, int32_t skip_id,
+                      const uint32_t *token_bytes, double *bits_per_byte) {
+    int B = m->B, T = m->T;
+    int32_t *inputs = gb_malloc((size_t)B * T * sizeof(int32_t));
+    int32_t *targets = gb_malloc((size_t)B * T * sizeof(int32_t));
+    double nats = 0.0, bytes = 0.0;
+    long counted = 0;
+    size_t n_windows = n_tokens > 1 ? (n_tokens - 2) / (size_t)T + 1 : 0;
+    for (size_t w0 = 0; w0 < n_windows; w0 += (size_t)B) {
+        for (int b = 0; b < B; b++) {
+            size_t start = (w0 + b) * (size_t)T;
+            for (int t = 0; t < T; t++) {
+                size_t i = start + t;
+                int ok = w0 + b < n_windows && i + 1 < n_tokens;
+                inputs[b * T + t] = ok ? tokens[i] : 0;
+                int32_t tgt = ok ? tokens[i + 1] : -1;
+                targets[b * T + t] = tgt == skip_id ? -1 : tgt;
+            }
+        }
+        train_forward(m, inputs, targets);
+        for (int i = 0; i < B * T; i++) {
+            if (targets[i] < 0) continue;
+            nats += m->acts.losses[i];
+            if (token_bytes) bytes += token_bytes[targets[i]];
+            counted++;
+        }
+    }
+    free(inputs);
+    free(targets);
+    if (bits_per_byte) *bits_per_byte = bytes > 0 ? nats / log(2.0) / bytes : 0.0;
+    return counted ? nats / counted : 0.0;
+}
+
+uint64_t train_data_hash(const int32_t *tokens, size_t n) {
+    uint64_t h = 0xcbf29ce484222325ULL;
+    const unsigned char *p = (const unsigned char *)tokens;
+    for (size_t i = 0; i < n * sizeof(int32_t); i++) h = (h ^ p[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+/* checkpoint layout: magic, then the fields below in order (native little-endian), params, m, v,
+ * then an FNV-1a checksum of everything before it */
+#define CKPT_MAGIC "GBTRAIN1"
+typedef struct {
+    int32_t dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size, B, T;
+    float rope_base, norm_eps;
+    int64_t total_steps, warmup;
+    float lr, weight_decay, grad_clip;
+    uint32_t pad;
+    uint64_t seed;
+    int64_t step;
+    uint64_t rng_state; /* the next step's sampling stream (derived from seed and step) */
+    uint64_t data_hash;
+    uint64_t n_params;
+} CkptHeader;
+
+static uint64_t fnv_bytes(const void *data, size_t n) {
+    uint64_t h = 0xcbf29ce484222325ULL;
+    const unsigned char *p = data;
+    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ULL;
+    return h;
+}
+
+static CkptHeader ckpt_header(const TrainModel *m, const TrainOptions *o, long step, uint64_t data_hash) {
+    CkptHeader h;
+    memset(&h, 0, sizeof(h));
+    const Config *c = &m->config;
+    h.dim = c->dim, h.hidden_dim = c->hidden_dim, h.n_layers = c->n_layers, h.n_heads = c->n_heads;
+    h.n_kv_heads = c->n_kv_heads, h.vocab_size = c->vocab_size, h.B = m->B, h.T = m->T;
+    h.rope_base = c->rope_base, h.norm_eps = c->norm_eps;
+    h.total_steps = o->total_steps, h.warmup = o->warmup;
+    h.lr = o->lr, h.weight_decay = o->weight_decay, h.grad_clip = o->grad_clip;
+    h.seed = o->seed, h.step = step, h.rng_state = step_stream(o->seed, step);
+    h.data_hash = data_hash, h.n_params = m->n_params;
+    return h;
+}
+
+int train_checkpoint_save(const TrainModel *m, const TrainOptions *o, long step, uint64_t data_hash,
+                          const char *path, char *err) {
+    CkptHeader h = ckpt_header(m, o, step, data_hash);
+    size_t pbytes = m->n_params * sizeof(float);
+    size_t total = 8 + sizeof(h) + 3 * pbytes + 8;
+    unsigned char *buf = gb_malloc(total), *p = buf;
+    memcpy(p, CKPT_MAGIC, 8), p += 8;
+    memcpy(p, &h, sizeof(h)), p += sizeof(h);
+    memcpy(p, m->params_memory, pbytes), p += pbytes;
+    memcpy(p, m->m_memory, pbytes), p += pbytes;
+    memcpy(p, m->v_memory, pbytes), p += pbytes;
+    uint64_t sum = fnv_bytes(buf, (size_t)(p - buf));
+    memcpy(p, &sum, 8);
+    int rc = gb_write_file_atomic(path, buf, total, err);
+    free(buf);
+    return rc;
+}
+
+int train_checkpoint_load(TrainModel *m, const TrainOptions *o, uint64_t data_hash, long *step,
+                          const char *path, char *err) {
+    char *data;
+    size_t len;
+    if (gb_read_file(path, &data, &len, err) != 0) return -1;
+    size_t pbytes = m->n_params * sizeof(float);
+    int rc = -1;
+    CkptHeader h, want;
+    uint64_t sum;
+    if (len < 8 + sizeof(h) || memcmp(data, CKPT_MAGIC, 8) != 0) {
+        gb_seterr(err, "%s: not a glassbox training checkpoint", path);
+        goto out;
+    }
+    memcpy(&h, data + 8, sizeof(h));
+    if (len != 8 + sizeof(h) + 3 * pbytes + 8 || h.n_params != m->n_params) {
+        gb_seterr(err, "%s: %zu bytes, expected %zu for %zu parameters (a different model size?)", path,
+                  len, 8 + sizeof(h) + 3 * pbytes + 8, m->n_params);
+        goto out;
+    }
+    memcpy(&sum, data + len - 8, 8);
+    if (sum != fnv_bytes(data, len - 8)) {
+        gb_seterr(err, "%s: checksum mismatch (file damaged)", path);
+        goto out;
+    }
+    want = ckpt_header(m, o, h.step, data_hash);
+    if (h.dim != want.dim || h.hidden_dim != want.hidden_dim || h.n_layers != want.n_layers ||
+        h.n_heads != want.n_heads || h.n_kv_heads != want.n_kv_heads ||
+        h.vocab_size != want.vocab_size || h.B != want.B || h.T != want.T ||
+        h.rope_base != want.rope_base || h.norm_eps != want.norm_eps) {
+        gb_seterr(err,
+                  "%s: made for dim %d, layers %d, heads %d/%d, ffn %d, vocab %d, batch %d x %d; this run "
+                  "asks for dim %d, layers %d, heads %d/%d, ffn %d, vocab %d, batch %d x %d",
+                  path, h.dim, h.n_layers, h.n_heads, h.n_kv_heads, h.hidden_dim, h.vocab_size, h.B, h.T,
+                  want.dim, want.n_layers, want.n_heads, want.n_kv_heads, want.hidden_dim,
+                  want.vocab_size, want.B, want.T);
+        goto out;
+    }
+    if (h.total_steps != want.total_steps || h.warmup != want.warmup || h.lr != want.lr ||
+        h.weight_decay != want.weight_decay || h.grad_clip != want.grad_clip || h.seed != want.seed) {
+        gb_seterr(err,
+                  "%s: made with %lld steps, warm-up %lld, lr %g, seed %llu; this run asks for %lld steps, "
+                  "warm-up %lld, lr %g, seed %llu",
+                  path, (long long)h.total_steps, (long long)h.warmup, h.lr, (unsigned long long)h.seed,
+                  (long long)want.total_steps, (long long)want.warmup, want.lr,
+                  (unsigned long long)want.seed);
+        goto out;
+    }
+    if (h.data_hash != data_hash) {
+        gb_seterr(err, "%s: made from different training data (token hash differs)", path);
+        goto out;
+    }
+    if (h.rng_state != want.rng_state || h.step < 0) {
+        gb_seterr(err, "%s: inconsistent step/random state", path);
+        goto out;
+    }
+    const char *p = data + 8 + sizeof(h);
+    memcpy(m->params_memory, p, pbytes), p += pbytes;
+    memcpy(m->m_memory, p, pbytes), p += pbytes;
+    memcpy(m->v_memory, p, pbytes);
+    *step = (long)h.step;
+    rc = 0;
+out:
+    free(data);
+    return rc;
+}
+
+/* ---------------------------------------------------------------------------------------------- */
+/* glassbox train */
+
+
+/* The one mutable global: set by the signal handler, read between steps. */
+static volatile sig_atomic_t stop_signal = 0;
+static void on_stop_signal(int sig) { stop_signal = sig; }
+
+static void train_usage(FILE *f) {
+    fprintf(f,
+            "usage: glassbox train --tokenizer VOCAB.gguf --train FILE|@LIST --heldout FILE|@LIST -o OUT.gguf\n"
+            "  model:    --dim 192 --layers 4 --heads 6 --kv-heads 6 --ffn 512 --ctx 256\n"
+            "  budget:   --batch 16  --steps N | --tokens N (default 15000000)\n"
+            "  optimise: --lr 3e-3 --warmup 200 --seed 1\n"
+            "  run:      --eval-every 500 --log-every 10 --threads N (all cores)\n"
+            "            --checkpoint FILE (OUT.ckpt) --checkpoint-every-sec 120 --resume\n"
+            "  output:   --type f32|f16|bf16|q8_0\n"
+            "A @LIST names one file per line. Documents are separated by the tokenizer's end-of-text token.\n"
+            "SIGINT/SIGTERM finish the step, save the checkpoint and exit (130/143); --resume continues it.\n");
+}
+
+/* Expands FILE or @LIST into a list of paths (malloc'ed array of malloc'ed strings). */
+static int expand_paths(const char *arg, char ***out, int *n_out, char *err) {
+    *out = NULL;
+    *n_out = 0;
+    if (arg[0] != '@') {
+        *out = gb_malloc(sizeof(char *));
+        (*out)[0] = gb_strdup(arg);
+        *n_out = 1;
+        return 0;
+    }
+    char *data;
+    size_t len;
+    if (gb_read_file(arg + 1, &data, &len, err) != 0) return -1;
+    int n = 0, cap = 0;
+    char **paths = NULL;
+    for (char *line = data; line < data + len;) {
+        char *nl = memchr(line, '\n', (size_t)(data + len - line));
+        char *end = nl ? nl : data + len;
+        if (end > line && end[-1] == '\r') end[-1] = 0, end--;
+        *end = 0;
+        if (end > line) {
+            if (n == cap) paths = gb_realloc(paths, (size_t)(cap = cap ? 2 * cap : 256) * sizeof(char *));
+            paths[n++] = gb_strdup(line);
+        }
+        if (!nl) break;
+        line = nl + 1;
+    }
+    free(data);
+    if (n == 0) {
+        gb_seterr(err, "%s: the list names no files", arg + 1);
+        free(paths);
+        return -1;
+    }
+    *out = paths;
+    *n_out = n;
+    return 0;
+}
+
+static void free_paths(char **paths, int n) {
+    for (int i = 0; i < n; i++) free(paths[i]);
+    free(paths);
+}
+
+/* Tokenizes every file of FILE|@LIST, each followed by sep (when >= 0). */
+static int tokenize_files(const Tokenizer *tok, const char *arg, int32_t sep, int32_t **out,
+                          size_t *n_out, size_t *bytes_out, char *err) {
+    char **paths;
+    int n_paths;
+    if (expand_paths(arg, &paths, &n_paths, err) != 0) return -1;
+    size_t n = 0, cap = 1 << 20, bytes = 0;
+    int32_t *ids = gb_malloc(cap * sizeof(int32_t));
+    int rc = 0;
+    for (int i = 0; i < n_paths && rc == 0; i++) {
+        char *text;
+        size_t len;
+        TokenSpan *spans = NULL;
+        if (gb_read_file(paths[i], &text, &len, err) != 0) {
+            rc = -1;
+            break;
+        }
+        int count = tokenizer_encode(tok, text, len, &spans, err);
+        free(text);
+        if (count < 0) {
+            rc = -1;
+            break;
+        }
+        if (n + (size_t)count + 1 > cap) {
+            while (n + (size_t)count + 1 > cap) cap *= 2;
+            ids = gb_realloc(ids, cap * sizeof(int32_t));
+        }
+        for (int j = 0; j < count; j++) ids[n++] = spans[j].id;
+        if (sep >= 0) ids[n++] = sep;
+        bytes += len;
+        free(spans);
+    }
+    free_paths(paths, n_paths);
+    if (rc != 0) {
+        free(ids);
+        return -1;
+    }
+    *out = ids;
+    *n_out = n;
+    *bytes_out = bytes;
+    return 0;
+}
+
+static void format_duration(char *out, size_t n, double sec) {
+    long s = sec < 0 ? 0 : (long)(sec + 0.5);
+    if (s >= 3600)
+        snprintf(out, n, "%ldh%02ldm", s / 3600, s / 60 % 60);
+    else
+        snprintf(out, n, "%ldm%02lds", s / 60, s % 60);
+}
+
+/* Parses a positive integer option value (k/M suffixes allowed, as in 15M). */
+static int parse_long(const char *opt, const char *s, long *out) {
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end != s && (*end == 'k' || *end == 'K')) v *= 1e3, end++;
+    else if (end != s && *end == 'M') v *= 1e6, end++;
+    else if (end != s && (*end == 'G' || *end == 'B')) v *= 1e9, end++;
+    if (end == s || *end || errno || v < 0 || v > 9e15 || v != (double)(long)v) {
+        fprintf(stderr, "glassbox train: %s: '%s' is not a non-negative integer\n", opt, s);
+        return -1;
+    }
+    *out = (long)v;
+    return 0;
+}
+
+static int parse_float(const char *opt, const char *s, float *out) {
+    char *end;
+    double v = strtod(s, &end);
+    if (end == s || *end || !(v >= 0) || v > 1e30) {
+        fprintf(stderr, "glassbox train: %s: '%s' is not a non-negative number\n", opt, s);
+        return -1;
+    }
+    *out = (float)v;
+    return 0;
+}
+
+typedef struct {
+    const char *tokenizer, *train, *heldout, *out, *checkpoint, *type;
+    long dim, layers, heads, kv_heads, ffn, ctx, batch, steps, tokens, warmup, seed, eval_every,
+        log_every, ckpt_sec, threads;
+    float lr;
+    int resume;
+} TrainArgs;
+
+static int parse_train_args(TrainArgs *a, int argc, char **argv) {
+    memset(a, 0, sizeof(*a));
+    a->dim = 192, a->layers = 4, a->heads = 6, a->kv_heads = -1, a->ffn = 512, a->ctx = 256;
+    a->batch = 16, a->warmup = 200, a->seed = 1, a->eval_every = 500, a->log_every = 10;
+    a->ckpt_sec = 120, a->lr = 3e-3f, a->type = "f32";
+    struct {
+        const char *name;
+        long *v;
+    } longs[] = {{"--dim", &a->dim},         {"--layers", &a->layers},
+                 {"--heads", &a->heads},     {"--kv-heads", &a->kv_heads},
+                 {"--ffn", &a->ffn},         {"--ctx", &a->ctx},
+                 {"--batch", &a->batch},     {"--steps", &a->steps},
+                 {"--tokens", &a->tokens},   {"--warmup", &a->warmup},
+                 {"--seed", &a->seed},       {"--eval-every", &a->eval_every},
+                 {"--log-every", &a->log_every}, {"--checkpoint-every-sec", &a->ckpt_sec},
+                 {"--threads", &a->threads}};
+    struct {
+        const char *name;
+        const char **v;
+    } strs[] = {{"--tokenizer", &a->tokenizer}, {"--train", &a->train}, {"--heldout", &a->heldout},
+                {"-o", &a->out},                {"--output", &a->out},  {"--checkpoint", &a->checkpoint},
+                {"--type", &a->type}};
+    for (int i = 1; i < argc; i++) {
+        const char *arg = argv[i];
+        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+            train_usage(stdout);
+            return 1;
+        }
+        if (!strcmp(arg, "--resume")) {
+            a->resume = 1;
+            continue;
+        }
+        int done = 0;
+        if (i + 1 < argc) {
+            for (size_t k = 0; k < sizeof(longs) / sizeof(longs[0]) && !done; k++)
+                if (!strcmp(arg, longs[k].name)) {
+                    if (parse_long(arg, argv[++i], longs[k].v) != 0) return -1;
+                    done = 1;
+                }
+            for (size_t k = 0; k < sizeof(strs) / sizeof(strs[0]) && !done; k++)
+                if (!strcmp(arg, strs[k].name)) {
+                    *strs[k].v = argv[++i];
+                    done = 1;
+                }
+            if (!done && !strcmp(arg, "--lr")) {
+                if (parse_float(arg, argv[++i], &a->lr) != 0) return -1;
+                done = 1;
+            }
+        }
+        if (!done) {
+            fprintf(stderr, "glassbox train: unknown option or missing value: %s (see --help)\n", arg);
+            return -1;
+        }
+    }
+    if (!a->tokenizer || !a->train || !a->out) {
+        fprintf(stderr, "glassbox train: --tokenizer, --train and -o are required (see --help)\n");
+        return -1;
+    }
+    if (a->kv_heads < 0) a->kv_heads = a->heads;
+    if (a->dim < 2 || a->layers < 1 || a->heads < 1 || a->kv_heads < 1 || a->ffn < 1 || a->ctx < 2 ||
+        a->batch < 1 || a->dim > 65536 || a->ffn > 1 << 20 || a->layers > 1024 || a->ctx > 1 << 16 ||
+        a->batch > 1 << 16 || a->lr <= 0) {
+        fprintf(stderr, "glassbox train: model sizes, batch and lr must be positive (and sane)\n");
+        return -1;
+    }
+    if (a->dim % a->heads || a->heads % a->kv_heads || (a->dim / a->heads) % 2) {
+        fprintf(stderr,
+                "glassbox train: --dim %ld must split into --heads %ld of even size, and the heads into "
+                "--kv-heads %ld groups\n",
+                a->dim, a->heads, a->kv_heads);
+        return -1;
+    }
+    if (a->steps && a->tokens) {
+        fprintf(stderr, "glassbox train: give --steps or --tokens, not both\n");
+        return -1;
+    }
+    if (!a->steps) {
+        long tokens = a->tokens ? a->tokens : 15000000L;
+        long per_step = a->batch * a->ctx;
+        a->steps = (tokens + per_step - 1) / per_step;
+    }
+    return 0;
+}
+
+static uint32_t parse_type(const char *s) {
+    if (!strcmp(s, "f32") || !strcmp(s, "F32")) return GGML_TYPE_F32;
+    if (!strcmp(s, "f16") || !strcmp(s, "F16")) return GGML_TYPE_F16;
+    if (!strcmp(s, "bf16") || !strcmp(s, "BF16")) return GGML_TYPE_BF16;
+    if (!strcmp(s, "q8_0") || !strcmp(s, "Q8_0")) return GGML_TYPE_Q8_0;
+    return UINT32_MAX;
+}
+
+static void eval_and_print(TrainModel *m, const int32_t *tokens, size_t n, int32_t skip,
+                           const uint32_t *token_bytes, long step) {
+    if (!tokens || n <= 1) return;
+    double t0 = gb_now(), bpb = 0;
+    double nats = train_evaluate(m, tokens, n, skip, token_bytes, &bpb);
+    printf("eval  step %ld: held-out loss %.4f nats/token, %.4f bits/byte (%.1fs)\n", step, nats, bpb,
+           gb_now() - t0);
+    fflush(stdout);
+}
+
+int cli_train(int argc, char **argv) {
+    TrainArgs a;
+    int pr = parse_train_args(&a, argc, argv);
+    if (pr != 0) return pr > 0 ? GB_EXIT_OK : GB_EXIT_USAGE;
+    uint32_t out_type = parse_type(a.type);
+    if (out_type == UINT32_MAX) {
+        fprintf(stderr, "glassbox train: --type %s: expected f32, f16, bf16 or q8_0\n", a.type);
+        return GB_EXIT_USAGE;
+    }
+    int threads = a.threads > 0 ? (int)a.threads : omp_get_num_procs();
+    omp_set_num_threads(threads);
+
+
+    char err[GB_ERRLEN];
+    int status = GB_EXIT_FAIL;
+    GGUFFile vocab_file;
+    Tokenizer *tok = NULL;
+    int32_t *train_ids = NULL, *held_ids = NULL, *inputs = NULL, *targets = NULL;
+    uint32_t *token_bytes = NULL;
+    size_t n_train = 0, n_held = 0, train_bytes = 0, held_bytes = 0;
+    TrainModel m;
+    int have_model = 0, have_vocab = 0;
+    char *ckpt_path = NULL;
+
+    if (gguf_open(&vocab_file, a.tokenizer, err) != 0) {
+        fprintf(stderr, "glassbox train: %s\n", err);
+        return GB_EXIT_USAGE;
+    }
+    have_vocab = 1;
+    tok = tokenizer_from_gguf(&vocab_file, err);
+    if (!tok) {
+        fprintf(stderr, "glassbox train: %s\n", err);
+        status = GB_EXIT_USAGE;
+        goto out;
+    }
+    int V = tokenizer_vocab_size(tok);
+    int32_t eot = tokenizer_eos(tok);
+    if (eot < 0) eot = tokenizer_find(tok, "<|endoftext|>", 13);
+    token_bytes = gb_malloc((size_t)V * sizeof(uint32_t));
+    for (int i = 0; i < V; i++) {
+        size_t len = 0;
+        token_bytes[i] = tokenizer_token_bytes(tok, i, &len) && i != eot ? (uint32_t)len : 0;
+    }
+
+    double t0 = gb_now();
+    if (tokenize_files(tok, a.train, eot, &train_ids, &n_train, &train_bytes, err) != 0) {
+        fprintf(stderr, "glassbox train: %s\n", err);
+        status = GB_EXIT_USAGE;
+        goto out;
+    }
+    if (a.heldout &&
+        tokenize_files(tok, a.heldout, eot, &held_ids, &n_held, &held_bytes, err) != 0) {
+        fprintf(stderr, "glassbox train: %s\n", err);
+        status = GB_EXIT_USAGE;
+        goto out;
+    }
+    printf("data: %zu training tokens (%zu bytes, %.2f bytes/token), %zu held-out tokens; "
+           "tokenized in %.1fs\n",
+           n_train, train_bytes, n_train ? (double)train_bytes / n_train : 0.0, n_held,
+           gb_now() - t0);
+    if (n_train <= (size_t)a.ctx + 1) {
+        fprintf(stderr, "glassbox train: %s: only %zu tokens, need more than --ctx %ld\n", a.train,
+                n_train, a.ctx);
+        status = GB_EXIT_USAGE;
+        goto out;
+    }
+
+    Config cfg;
+    memset(&cfg, 0, sizeof(cfg));
+    cfg.dim = (int)a.dim, cfg.hidden_dim = (int)a.ffn, cfg.n_layers = (int)a.layers;
+    cfg.n_heads = (int)a.heads, cfg.n_kv_heads = (int)a.kv_heads, cfg.vocab_size = V;
+    cfg.rope_base = 10000.0f, cfg.norm_eps = 1e-5f;
+    if (train_model_build(&m, &cfg, (int)a.batch, (int)a.ctx, err) != 0) {
+        fprintf(stderr, "glassbox train: %s\n", err);
+        status = GB_EXIT_USAGE;
+        goto out;
+    }
+    have_model = 1;
+    TrainOptions o = train_default_options();
+    o.total_steps = a.steps, o.warmup = a.warmup, o.lr = a.lr, o.seed = (uint64_t)a.seed;
+    uint64_t data_hash = train_data_hash(train_ids, n_train);
+    if (a.checkpoint) {
+        ckpt_path = gb_strdup(a.checkpoint);
+    } else {
+        ckpt_path = gb_malloc(strlen(a.out) + 6);
+        sprintf(ckpt_path, "%s.ckpt", a.out);
+    }
+
+    long step = 0;
+    train_init_weights(&m, o.seed);
+    if (a.resume) {
+        if (access(ckpt_path, F_OK) != 0) {
+            printf("resume: no checkpoint at %s, starting from step 0\n", ckpt_path);
+        } else if (train_checkpoint_load(&m, &o, data_hash, &step, ckpt_path, err) != 0) {
+            fprintf(stderr, "glassbox train: %s\n", err);
+            status = GB_EXIT_USAGE;
+            goto out;
+        } else {
+            printf("resume: %s at step %ld of %ld\n", ckpt_path, step, o.total_steps);
+        }
+    }
+    printf("model: dim %d, %d layers, %d heads (%d kv), ffn %d, vocab %d, ctx %d: %zu parameters\n"
+           "train: %ld steps of %d x %d tokens (%.1fM tokens, %.2f epochs), lr %g, warm-up %ld, "
+           "seed %ld, %d threads\n",
+           m.config.dim, m.config.n_layers, m.config.n_heads, m.config.n_kv_heads,
+           m.config.hidden_dim, V, m.T, m.n_params, o.total_steps, m.B, m.T,
+           (double)o.total_steps * m.B * m.T / 1e6, (double)o.total_steps * m.B * m.T / n_train,
+           (double)o.lr, o.warmup, a.seed, threads);
+    fflush(stdout);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+
+    inputs = gb_malloc((size_t)m.B * m.T * sizeof(int32_t));
+    targets = gb_malloc((size_t)m.B * m.T * sizeof(int32_t));
+    double start = gb_now(), last_log = start, last_ckpt = start;
+    long first_step = step, last_log_step = step;
+    double loss_sum = 0;
+    int loss_n = 0;
+    while (step < o.total_steps && !stop_signal) {
+        float norm;
+        float loss = train_step(&m, &o, train_ids, n_train, step, inputs, targets, &norm);
+        step++;
+        loss_sum += loss, loss_n++;
+        double now = gb_now();
+        if (step % a.log_every == 0 || step == o.total_steps || step == first_step + 1) {
+            double tps = (double)(step - last_log_step) * m.B * m.T / (now - last_log);
+            double per_step = (now - start) / (double)(step - first_step);
+            char el[32], eta[32];
+            format_duration(el, sizeof(el), now - start);
+            format_duration(eta, sizeof(eta), per_step * (double)(o.total_steps - step));
+            printf("step %6ld/%ld | loss %.4f | lr %.2e | grad %.2f | %6.0f tok/s | elapsed %s | eta %s\n",
+                   step, o.total_steps, loss_sum / loss_n,
+                   (double)train_lr(step - 1, o.total_steps, o.warmup, o.lr), (double)norm, tps, el, eta);
+            fflush(stdout);
+            loss_sum = 0, loss_n = 0;
+            last_log = now, last_log_step = step;
+        }
+        if (a.eval_every > 0 && step % a.eval_every == 0 && step < o.total_steps)
+            eval_and_print(&m, held_ids, n_held, eot, token_bytes, step);
+        if (a.ckpt_sec > 0 && now - last_ckpt >= (double)a.ckpt_sec && step < o.total_steps) {
+            if (train_checkpoint_save(&m, &o, step, data_hash, ckpt_path, err) != 0)
+                fprintf(stderr, "glassbox train: warning: checkpoint not saved: %s\n", err);
+            last_ckpt = gb_now();
+        }
+    }
+    if (stop_signal) {
+        int sig = stop_signal;
+        if (train_checkpoint_save(&m, &o, step, data_hash, ckpt_path, err) != 0) {
+            fprintf(stderr, "glassbox train: %s\n", err);
+        } else {
+            printf("stopped by signal %d at step %ld; checkpoint saved to %s (continue with --resume)\n",
+                   sig, step, ckpt_path);
+        }
+        status = 128 + sig;
+        goto out;
+    }
+    eval_and_print(&m, held_ids, n_held, eot, token_bytes, step);
+
+    GGUFWriter *w = gguf_writer_new();
+    Model view;
+    train_model_view(&view, &m);
+    model_add_to_writer(w, &view, out_type);
+    train_view_free(&view);
+    tokenizer_add_to_writer(w, tok);
+    if (gguf_writer_write(w, a.out, err) != 0) {
+        fprintf(stderr, "glassbox train: %s\n", err);
+        gguf_writer_free(w);
+        goto out;
+    }
+    gguf_writer_free(w);
+    printf("wrote %s (%s, %zu parameters) in %.1f minutes\n", a.out, a.type, m.n_params,
+           (gb_now() - start) / 60.0);
+    status = GB_EXIT_OK;
+
+out:
+    free(inputs);
+    free(targets);
+    free(train_ids);
+    free(held_ids);
+    free(token_bytes);
+    free(ckpt_path);
+    if (have_model) train_model_free(&m);
+    if (tok) tokenizer_free(tok);
+    if (have_vocab) gguf_close(&vocab_file);
+    return status;
+}
