@@ -39,10 +39,20 @@ int crt_signalled(void) { return g_signalled != 0; }
 static void on_quit_signal(int sig) { g_signalled = sig; }
 
 static void on_fatal_signal(int sig) {
-    /* restore the terminal before dying, then let the default action run (core dump etc.) */
-    if (g_crt && !g_crt->ended) {
-        g_crt->ended = 1;
+    /* restore the terminal and the real standard error (passing on what was captured, such as the
+     * message of a failed allocation), then let the default action run */
+    Crt *t = g_crt;
+    if (t && !t->ended) {
+        t->ended = 1;
         endwin();
+        if (t->saved_stdout >= 0) dup2(t->saved_stdout, STDOUT_FILENO);
+        if (t->saved_stderr >= 0) dup2(t->saved_stderr, STDERR_FILENO);
+        if (t->pipe_r >= 0) {
+            char buf[1024];
+            ssize_t n;
+            while ((n = read(t->pipe_r, buf, sizeof buf)) > 0)
+                if (write(STDERR_FILENO, buf, (size_t)n) < 0) break;
+        }
     }
     signal(sig, SIG_DFL);
     raise(sig);

@@ -28,6 +28,7 @@
 #include "model.h"
 #include "sampler.h"
 #include "tokenizer.h"
+#include "tui.h"
 #include "util.h"
 
 #define GB_VERSION "0.1.0"
@@ -1090,6 +1091,17 @@ static int cmd_bench(int argc, char **argv) {
                (double)text_len * calls / t / 1e6, what, text_len, n, n > 0 ? (double)text_len / n : 0.0);
     } else {
         printf("tokenizer: no text found to encode\n");
+    }
+    // The interactive view, headless (tui.c): start-up to the first frame, then steps with all four
+    // views drawn at 200x50. Last, because it may set the thread count for a small model.
+    {
+        TuiBench tb;
+        if (tui_bench(model_path, 256, 200, 50, &tb, err) == 0)
+            printf("tui: start-up %.1f ms to the first frame; step + all four views %.2f ms (max %.2f) at %d "
+                   "tokens, %dx%d\n",
+                   tb.startup_ms, tb.step_ms, tb.step_max_ms, tb.context, tb.width, tb.height);
+        else
+            printf("tui: %s\n", err);
     }
     free(text);
     free(ids);

@@ -124,7 +124,7 @@ void ViewTokens_draw_text(Canvas *c, Rect r, Session *s, UiState *ui, const floa
 static void draw_list(Canvas *c, Rect r, Session *s, UiState *ui) {
     if (r.h < 2 || r.w < 20) return;
     Style head = ui_style(ui, COLOR_IDX(250), 0, ATTR_BOLD | ATTR_UNDERLINE);
-    canvas_put_text(c, r.x, r.y, r.w, "   #     id  len  token         p", head);
+    canvas_put_text(c, r.x, r.y, r.w, "   #     id  len  token               p (* picked)", head);
     int rows = r.h - 1, sel = session_selected(s);
     int first = sel - rows / 2;
     if (first > s->n_tokens - rows) first = s->n_tokens - rows;
@@ -144,12 +144,12 @@ static void draw_list(Canvas *c, Rect r, Session *s, UiState *ui) {
         snprintf(line, sizeof line, "%4d %6d %4u  ", t, tok->id, tok->end - tok->start);
         canvas_fill(c, (Rect){r.x, y, r.w, 1}, " ", st);
         int x = canvas_put_text(c, r.x, y, r.w, line, st);
-        int lw = r.w - x - 8;
+        int lw = r.w - x - 8 < 16 ? r.w - x - 8 : 16;
         canvas_put_text(c, r.x + x, y, lw, label, st);
         if (prob[0]) {
             Style ps = st;
             if (ui->prob_colour && t != sel) ps.fg = ui_prob_colour(ui, tok->prob);
-            canvas_put_text(c, r.x + r.w - 7, y, 7, prob, ps);
+            canvas_put_text(c, r.x + x + lw + 1, y, 7, prob, ps);
         }
         for (int k = 0; k < r.w; k++) screen_set_hit(ui, r.x + k, y, t);
     }

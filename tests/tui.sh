@@ -124,6 +124,21 @@ check "backspace steps back" "pos $((p0 + 2))/"
 T send-keys -t gb '+'
 check "+ raises the temperature" "T 0.60"
 
+# the chooser picks a token by hand; e opens the prompt for editing
+p1=$(position)
+T send-keys -t gb p
+check "p opens the chooser" "Pick the next token"
+T send-keys -t gb Down Enter
+check "enter picks: position $p1 -> $((p1 + 1))" "pos $((p1 + 1))/"
+T send-keys -t gb 1
+check "the picked token is marked in the list" "%*"
+T send-keys -t gb BSpace
+check "back again" "pos $p1/"
+T send-keys -t gb e
+check "e opens the prompt for editing" ':prompt "x"'
+T send-keys -t gb Escape
+T send-keys -t gb 2
+
 # help overlay lists keys and commands
 T send-keys -t gb '?'
 check "help overlay opens" "Help: keys and commands"
