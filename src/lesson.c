@@ -1048,6 +1048,9 @@ static void model_input(const LessonQuestion *q, const LessonAnswer *a, char *ou
     case ANSWER_NEIGHBOUR:
         snprintf(out, outsz, "%s", a->shown);
         return;
+    case ANSWER_TOP_PROB:
+        snprintf(out, outsz, "%.17g%%", a->number);
+        return;
     default:
         snprintf(out, outsz, "%.17g", a->number);
         return;
