@@ -29,14 +29,19 @@
 /* Below this many multiply-adds a matrix-vector product runs on one thread: waking the OpenMP team
  * costs a couple of microseconds, more than a small product takes. Measured, serial vs threaded:
  * on a 2-core Xeon, 128x128 1.3 vs 1.6-2.5 us, 192x192 3.1 vs 2.6 us, 256x256 6 vs 4 us; on a
- * 16-core Xeon the crossover lies between 16K (2 threads) and 37K (16 threads). 32K is near both;
- * at 192x192, 4 layers, it gives 1.6x (2 threads) to 2.3x (8 threads) the serial steps/s. */
+ * 16-core Xeon the crossover lies between 16K (2 threads) and 37K (16 threads) multiply-adds.
+ * We start at 64K, above every crossover, because each parallel region is also a risk: on a
+ * machine whose cores are busy with other programs a region can wait milliseconds for a descheduled
+ * thread (seen: 64-dim model, 0.07 ms/token serial, 0.4-1.7 ms/token threaded). Products this size
+ * gain enough to be worth it; the small shipped model never starts a thread. Whole model (dim 192,
+ * 4 layers, vocab 4096, 256 positions, quiet 16-core Xeon), steps/s with 1/2/4/8 threads: 2000,
+ * 2400-2900, 3200-3500, 2900 at 64K; 2000, 2400-3200, 3500-3700, 4400 at 32K. */
 #ifndef MATMUL_PARALLEL_MIN
-#define MATMUL_PARALLEL_MIN (1 << 15)
+#define MATMUL_PARALLEL_MIN (1 << 16)
 #endif
 /* The same for attention over all heads at one position (n_heads * positions * head_dim). */
 #ifndef ATTENTION_PARALLEL_MIN
-#define ATTENTION_PARALLEL_MIN (1 << 15)
+#define ATTENTION_PARALLEL_MIN (1 << 16)
 #endif
 
 /* ------------------------------------------------------------------------------------------------

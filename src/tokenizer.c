@@ -66,6 +66,7 @@ typedef struct {
 struct Pretokenizer {
     int pattern;
     pcre2_code *code;
+    int jit; /* compiled for PCRE2's JIT: matched with pcre2_jit_match, skipping its per-call checks */
 };
 
 struct Tokenizer {
@@ -316,10 +317,10 @@ Pretokenizer *pretok_new(int pattern, char *err) {
                   (const char *)msg);
         return NULL;
     }
-    pcre2_jit_compile(c, PCRE2_JIT_COMPLETE); /* without JIT (unsupported platform) matching still works */
     Pretokenizer *p = gb_calloc(1, sizeof *p);
     p->pattern = pattern;
     p->code = c;
+    p->jit = pcre2_jit_compile(c, PCRE2_JIT_COMPLETE) == 0; /* without JIT, matching is slower but works */
     return p;
 }
 
@@ -335,7 +336,8 @@ static int split_valid_run(const Pretokenizer *p, pcre2_match_data *md, const ch
     PCRE2_SPTR subj = (PCRE2_SPTR)(text + base);
     size_t off = 0;
     while (off < n) {
-        int rc = pcre2_match(p->code, subj, n, off, PCRE2_NO_UTF_CHECK, md, NULL);
+        int rc = p->jit ? pcre2_jit_match(p->code, subj, n, off, 0, md, NULL)
+                        : pcre2_match(p->code, subj, n, off, PCRE2_NO_UTF_CHECK, md, NULL);
         size_t s, e;
         if (rc == PCRE2_ERROR_NOMATCH) {
             s = e = n; /* cannot happen with these patterns; keep the rest as one chunk */
