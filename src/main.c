@@ -1287,6 +1287,7 @@ static const Command commands[] = {
     {"bench", cmd_bench, "speed figures"},
     {"init-model", cmd_init_model, "make a model with random weights and a BPE vocabulary"},
     {"train-tokenizer", cli_train_tokenizer, "train a byte-level BPE vocabulary"},
+    {"train", cli_train, "train a llama-style model in C"},
     {"lesson", cli_lesson, "check lesson scripts (glassbox lesson check FILE...)"},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
