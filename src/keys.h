@@ -44,6 +44,8 @@ enum {
     X(EDIT, 'e', GB_KEY_NONE, "e", "edit the prompt")                                                \
     X(PREV, GB_KEY_LEFT, GB_KEY_UP, "\u2190 \u2192", "select the previous / next token (mouse: click)")   \
     X(NEXT, GB_KEY_RIGHT, GB_KEY_DOWN, "", "")                                                       \
+    X(PAGE_UP, GB_KEY_PGUP, GB_KEY_NONE, "pgup pgdn", "select 10 tokens back / forward")               \
+    X(PAGE_DOWN, GB_KEY_PGDN, GB_KEY_NONE, "", "")                                                   \
     X(FIRST, GB_KEY_HOME, GB_KEY_NONE, "home end", "select the first token / follow the last")       \
     X(LAST, GB_KEY_END, GB_KEY_NONE, "", "")                                                         \
     X(LAYER_DOWN, '[', GB_KEY_NONE, "[ ]", "previous / next layer")                                  \

@@ -1237,7 +1237,7 @@ static int cmd_init_model(int argc, char **argv) {
         goto done;
     }
     has_model = true;
-    snprintf(m.name, sizeof m.name, "glassbox-random-%dd%dl-v%d", c.dim, c.n_layers, c.vocab_size);
+    snprintf(m.name, sizeof m.name, "glassbox-random"); // short: the TUI shows it in its status line
     GGUFWriter *w = gguf_writer_new();
     model_add_to_writer(w, &m, type);
     tokenizer_add_to_writer(w, tok);

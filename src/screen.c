@@ -43,9 +43,10 @@ void ui_message(UiState *ui, int error, const char *fmt, ...) {
 Style ui_style(const UiState *ui, uint32_t fg, uint32_t bg, int attr) {
     Style s = {fg, bg, (uint8_t)attr};
     if (ui->colours == COLOURS_NONE) s.fg = s.bg = 0;
-    if (ui->big) {
+    if (ui->big) { /* projector mode: high contrast, no faint text */
         s.attr &= (uint8_t)~ATTR_DIM;
         s.attr |= ATTR_BOLD;
+        if (COLOR_IS_IDX(s.fg) && (s.fg & 0xff) >= 232) s.fg = COLOR_IDX(231);
     }
     return s;
 }

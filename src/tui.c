@@ -23,7 +23,10 @@
 #include "session.h"
 #include "util.h"
 
-#define DEFAULT_PROMPT "Once upon a time"
+/* The same start as `glassbox generate`: the shipped model learnt Python from its standard library. */
+#define DEFAULT_PROMPT "def fibonacci(n):"
+#define DEFAULT_TEMP 0.8f
+#define DEFAULT_SEED 42
 #define HISTORY_LINES 1000
 
 typedef struct {
@@ -409,6 +412,8 @@ static void action(Tui *t, int a) {
     }
     case KA_PREV: select_by(t, -1); break;
     case KA_NEXT: select_by(t, +1); break;
+    case KA_PAGE_UP: select_by(t, -10); break;
+    case KA_PAGE_DOWN: select_by(t, +10); break;
     case KA_FIRST: session_select(s, s->n_tokens ? 0 : -1, NULL); break;
     case KA_LAST: session_select(s, -1, NULL); break;
     case KA_LAYER_DOWN: s->layer = (s->layer + c->n_layers - 1) % c->n_layers; break;
@@ -546,6 +551,8 @@ int cli_tui(int argc, char **argv) {
         return GB_EXIT_USAGE;
     }
     limit_threads(&t->s);
+    session_set_temp(&t->s, DEFAULT_TEMP, NULL);
+    session_set_seed(&t->s, DEFAULT_SEED);
     if (session_set_prompt(&t->s, prompt, strlen(prompt), err) != 0) {
         fprintf(stderr, "glassbox: %s\n", err);
         session_free(&t->s);
@@ -624,7 +631,7 @@ int tui_bench(const char *model_path, int context, int width, int height, TuiBen
     if (context > s.model.config.seq_len) context = s.model.config.seq_len;
     int target = context - steps;
     if (target < 1) target = 1;
-    const char *chunk = "Once upon a time there was a little model that counted every token it saw. ";
+    const char *chunk = "def fibonacci(n):\n    if n < 2:\n        return n\n    return fibonacci(n - 1) + fibonacci(n - 2)\n\n";
     size_t cap = 1 << 16, len = 0;
     char *text = gb_malloc(cap);
     text[0] = 0;

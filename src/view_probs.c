@@ -42,7 +42,7 @@ void ViewProbs_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
              d->entropy, d->temperature, d->entropy_t1, d->n_kept, d->vocab, k, p);
     canvas_put_text(c, r.x, r.y + 1, r.w, line, text);
 
-    int labw = r.w >= 70 ? 16 : 12;
+    int labw = ui->big ? 20 : r.w >= 70 ? 16 : 12;
     int barw = (r.w - 5 - labw - 2 * 8 - 4 - 10) / 2; /* 10 columns for the sampled mark */
     if (barw < 4) barw = 4;
     int xT = r.x + 5 + labw, xT1 = xT + barw + 8 + 2;
@@ -64,11 +64,13 @@ void ViewProbs_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
             }
     if (sampled_rank >= rows - 1 && rows > 2) rows--; /* keep a row to show where the sampled token ranks */
     int y = r.y + 4;
+    int gap = ui->big ? 2 : 1; /* projector mode: fewer rows, spaced out */
     for (int i = 0; i < d->vocab && y < r.y + 4 + rows; i++) {
         if (i == d->n_kept && i > 0) { /* the cut-off */
             snprintf(line, sizeof line, c->ascii ? "-- cut: %d kept (top-k %s, top-p %s) --" : "\u254c\u254c cut: %d kept (top-k %s, top-p %s) \u254c\u254c",
                      d->n_kept, k, p);
-            canvas_put_text(c, r.x, y++, r.w, line, ui_style(ui, COLOR_IDX(203), 0, 0));
+            canvas_put_text(c, r.x, y, r.w, line, ui_style(ui, COLOR_IDX(203), 0, 0));
+            y += gap;
             if (y >= r.y + 4 + rows) break;
         }
         int32_t id = d->order[i];
@@ -90,7 +92,7 @@ void ViewProbs_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
             int mx = xT1 + barw + 9;
             canvas_put_text(c, mx, y, r.x + r.w - mx, picked ? "\u25c0 picked" : "\u25c0 sampled", st);
         }
-        y++;
+        y += gap;
     }
     if (sampled_rank >= 0 && y <= r.y + r.h - 1 && sampled_rank >= rows) {
         session_token_label(s, sampled, label, sizeof label);

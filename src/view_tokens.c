@@ -47,6 +47,8 @@ static TextLayout walk_text(Canvas *c, Rect r, Session *s, UiState *ui, const fl
                             int draw) {
     TextLayout lay = {0, 1};
     int sel = session_selected(s);
+    int gap = ui->big ? 2 : 1;  /* projector mode: a blank line between lines of text */
+    int rows = (r.h + gap - 1) / gap; /* text lines that fit */
     int x = 0, y = 0;
     for (int t = 0; t < s->n_tokens; t++) {
         const SessionToken *tok = &s->tokens[t];
@@ -78,11 +80,11 @@ static TextLayout walk_text(Canvas *c, Rect r, Session *s, UiState *ui, const fl
             session_token_label(s, tok->id, label, sizeof label);
             int lw = text_width(label, (int)strlen(label));
             if (x + lw > r.w && x > 0) x = 0, y++;
-            if (draw && y >= first && y < first + r.h) {
+            if (draw && y >= first && y < first + rows) {
                 Style ds = st;
                 ds.attr |= ATTR_DIM;
-                canvas_put_text(c, r.x + x, r.y + y - first, r.w - x, label, ds);
-                for (int k = 0; k < lw && x + k < r.w; k++) screen_set_hit(ui, r.x + x + k, r.y + y - first, t);
+                canvas_put_text(c, r.x + x, r.y + (y - first) * gap, r.w - x, label, ds);
+                for (int k = 0; k < lw && x + k < r.w; k++) screen_set_hit(ui, r.x + x + k, r.y + (y - first) * gap, t);
             }
             x += lw;
             continue;
@@ -93,9 +95,9 @@ static TextLayout walk_text(Canvas *c, Rect r, Session *s, UiState *ui, const fl
             int used = next_glyph(c, p + i, n - i, g, &newline, &space);
             int gw = text_width(g, (int)strlen(g));
             if (x + gw > r.w && x > 0) x = 0, y++;
-            if (draw && y >= first && y < first + r.h) {
-                canvas_put_text(c, r.x + x, r.y + y - first, r.w - x, g, space ? ws : st);
-                for (int k = 0; k < gw && x + k < r.w; k++) screen_set_hit(ui, r.x + x + k, r.y + y - first, t);
+            if (draw && y >= first && y < first + rows) {
+                canvas_put_text(c, r.x + x, r.y + (y - first) * gap, r.w - x, g, space ? ws : st);
+                for (int k = 0; k < gw && x + k < r.w; k++) screen_set_hit(ui, r.x + x + k, r.y + (y - first) * gap, t);
             }
             x += gw;
             if (newline) x = 0, y++;
@@ -115,7 +117,8 @@ void ViewTokens_draw_text(Canvas *c, Rect r, Session *s, UiState *ui, const floa
     }
     TextLayout lay = walk_text(c, r, s, ui, weights, wmax, 0, 0);
     /* show the end of the text, unless the selected token would be above the window */
-    int first = lay.lines - r.h;
+    int rows = ui->big ? (r.h + 1) / 2 : r.h;
+    int first = lay.lines - rows;
     if (first < 0) first = 0;
     if (lay.line_of_selected < first) first = lay.line_of_selected;
     walk_text(c, r, s, ui, weights, wmax, first, 1);

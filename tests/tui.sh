@@ -187,6 +187,15 @@ T send-keys -t gb 'echo "status=$?"' Enter
 check "Ctrl-C exit status 130" "status=130" 5
 terminal_is_sane "after Ctrl-C"
 
+echo "== projector mode"
+start 200 50 --big --prompt "x"
+check "--big starts" "pos "
+if screen | grep -qF "─ 2 Attention ─"; then fail "--big shows one view at a time"; else pass "--big shows one view at a time"; fi
+T send-keys -t gb B
+check "B leaves projector mode: all four views" "─ 4 Next token ─"
+T send-keys -t gb q
+check "quits" "READY\$" 5
+
 echo "== NO_COLOR"
 export NO_COLOR=1
 start 100 30 --prompt "x"
