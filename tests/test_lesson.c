@@ -16,6 +16,7 @@
 
 #include "lesson.h"
 #include "progress.h"
+#include "keys.h"
 #include "view_lesson.h"
 #include "util.h"
 
@@ -688,6 +689,77 @@ static void test_player_and_view(void **state) {
     canvas_free(&c);
 }
 
+/* Lesson mode as the TUI drives it: the menu, keys, commands, the frame, and resuming after a restart. */
+static void test_lesson_ui(void **state) {
+    Fixture *f = *state;
+    char dir[400], p1[500], p2[500], st[400];
+    snprintf(dir, sizeof dir, "%s/course", f->dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    snprintf(p1, sizeof p1, "%s/01-a.lesson", dir);
+    snprintf(p2, sizeof p2, "%s/02-b.lesson", dir);
+    write_text(p1, "title: First lesson\nstep: s1\nHello.\n> prompt \"x = 1\"\n? count\nanswer: count-tokens \"x\"\n"
+                   "step: s2\n> view attention\nSecond.\nstep: s3\nThird.\n");
+    write_text(p2, "title: Second lesson\nstep: only\nOne step.\n");
+    snprintf(st, sizeof st, "%s/uistate", f->dir);
+    setenv("GLASSBOX_LESSONS", dir, 1);
+    setenv("XDG_STATE_HOME", st, 1);
+    UiState ui;
+    ui_init(&ui);
+    LessonUi lu;
+    lesson_ui_init(&lu, &ui);
+    char err[GB_ERRLEN];
+    assert_int_equal(lesson_ui_open_menu(&lu, &ui, err), 0);
+    assert_int_equal(lu.n_lessons, 2);
+    assert_string_equal(lu.titles[1], "Second lesson");
+    Canvas c;
+    canvas_init(&c, 140, 40);
+    lesson_ui_draw(&lu, &c, &f->s, &ui);
+    int x, y;
+    assert_true(canvas_find(&c, " 2  Second lesson", &x, &y));
+    assert_true(lesson_ui_key(&lu, GB_KEY_DOWN, &f->s, &ui));
+    assert_true(lesson_ui_key(&lu, GB_KEY_UP, &f->s, &ui));
+    assert_true(lesson_ui_key(&lu, GB_KEY_ENTER, &f->s, &ui));
+    assert_true(lu.active);
+    assert_false(lu.menu);
+    assert_string_equal(f->s.text, "x = 1");
+    lesson_ui_draw(&lu, &c, &f->s, &ui);
+    assert_true(canvas_find(&c, "First lesson", &x, &y));
+    assert_true(x >= 140 - 72); /* the pane is on the right */
+    assert_true(canvas_find(&c, "step 1/3", &x, &y));
+    assert_true(lesson_ui_command(&lu, "answer", "1", &f->s, &ui));
+    assert_true(lu.player.answered);
+    assert_true(lu.player.right);
+    ui.view = VIEW_TOKENS;
+    assert_true(lesson_ui_key(&lu, 'n', &f->s, &ui));
+    assert_int_equal(lu.player.step, 1);
+    assert_int_equal(ui.view, VIEW_ATTENTION); /* the scene's view */
+    assert_false(lesson_ui_key(&lu, ' ', &f->s, &ui)); /* other keys stay the TUI's */
+    assert_false(lesson_ui_command(&lu, "prompt", "x", &f->s, &ui));
+    /* a small terminal: the pane goes over the views */
+    Canvas small;
+    canvas_init(&small, 80, 24);
+    lesson_ui_draw(&lu, &small, &f->s, &ui);
+    assert_true(canvas_find(&small, "step 2/3", &x, &y));
+    canvas_free(&small);
+    lesson_ui_free(&lu); /* saves */
+
+    /* a new run resumes where the last one was, as after a crash (progress is saved at each step) */
+    lesson_ui_init(&lu, &ui);
+    assert_int_equal(lesson_ui_open_number(&lu, 1, &f->s, &ui, err), 0);
+    assert_int_equal(lu.player.step, 1);
+    assert_true(lesson_ui_command(&lu, "prev", NULL, &f->s, &ui));
+    assert_true(lu.player.answered); /* the saved answer is shown again */
+    assert_true(lesson_ui_command(&lu, "reset", NULL, &f->s, &ui));
+    assert_false(lu.player.answered);
+    assert_int_equal(lesson_ui_open_number(&lu, 3, &f->s, &ui, err), -1);
+    assert_non_null(strstr(err, "no lesson 3"));
+    lesson_ui_free(&lu);
+    ui_free(&ui);
+    canvas_free(&c);
+    unsetenv("GLASSBOX_LESSONS");
+    unsetenv("XDG_STATE_HOME");
+}
+
 static void test_wrap(void **state) {
     (void)state;
     assert_int_equal(lesson_wrap_count("aaa bbb ccc", 7), 2);
@@ -713,6 +785,7 @@ int main(void) {
         cmocka_unit_test(test_progress_round_trip),
         cmocka_unit_test(test_progress_corrupt),
         cmocka_unit_test(test_player_and_view),
+        cmocka_unit_test(test_lesson_ui),
         cmocka_unit_test(test_wrap),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
