@@ -224,6 +224,8 @@ static void draw_status(Canvas *c, Session *s, UiState *ui) {
     snprintf(buf, sizeof buf, " pos %d/%d \u2502 T %.2f top-k %s top-p %s \u2502 seed %llu \u2502 L%d H%d%s \u2502 %.60s",
              s->n_tokens, s->has_model ? s->model.config.seq_len : 0, sm->temperature, k, p,
              (unsigned long long)sm->seed, s->layer, s->head, autoplay, name);
+    if (ui->cmd_active && ui->message[0]) /* while typing: completions and hints take the line */
+        snprintf(buf, sizeof buf, " %.500s", ui->message);
     canvas_put_text(c, 0, y, c->w, buf, st);
 }
 

@@ -46,6 +46,7 @@ typedef struct {
 static Tui *g_tui;
 
 static void run_line(Tui *t, const char *line);
+static int line_command(void);
 
 /* A model this small gains nothing from threads in its matrix-vector products, and threads that spin
  * at barriers stall a busy machine badly (measured: a 4 ms step took 60-100 ms with 2 threads on a
@@ -75,6 +76,8 @@ static void rl_hook_redisplay(void) {
     t->ui.cmd_cursor = text_width(t->cmd_line, point);
 }
 
+/* Readline would print the candidates below the line; here they go to the status line instead. Whole
+ * line candidates (token arguments) show only their argument. */
 static void rl_hook_show_matches(char **matches, int num, int max_len) {
     (void)max_len;
     Tui *t = g_tui;
@@ -82,11 +85,14 @@ static void rl_hook_show_matches(char **matches, int num, int max_len) {
     size_t n = 0;
     buf[0] = 0;
     for (int i = 1; i <= num && n + 4 < sizeof buf; i++) {
-        int w = snprintf(buf + n, sizeof buf - n, "%s  ", matches[i]);
-        if (w < 0) break;
+        const char *m = matches[i];
+        const char *sp = strchr(m, ' ');
+        if (sp && line_command() >= 0 && commands_arg(line_command()) == ARG_TOKEN) m = sp + 1;
+        int w = snprintf(buf + n, sizeof buf - n, "%s  ", m);
+        if (w < 0 || (size_t)w >= sizeof buf - n) break;
         n += (size_t)w;
     }
-    ui_message(&t->ui, 0, "%s", buf);
+    ui_message(&t->ui, 0, "%d matches: %s", num, buf);
 }
 
 static void on_line(char *line) {
@@ -222,6 +228,7 @@ static void readline_setup(Tui *t) {
     if (devnull) rl_outstream = devnull;
     rl_variable_bind("bell-style", "none");
     rl_variable_bind("horizontal-scroll-mode", "on");
+    rl_variable_bind("show-all-if-ambiguous", "on");
     using_history();
     stifle_history(HISTORY_LINES);
 }

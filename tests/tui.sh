@@ -127,6 +127,9 @@ T send-keys -t gb 'att' Tab
 check "tab completes the view name" ":view attention"
 T send-keys -t gb Enter
 check "the completed command runs" "─ 2 Attention ─"
+T send-keys -t gb ':' 'layer ' Tab
+check "tab lists the layer numbers" "matches: 0  1"
+T send-keys -t gb Escape
 T send-keys -t gb ':' 'step 1'
 T send-keys -t gb Escape
 if wait_gone ":step 1" 5; then pass "escape cancels the command line"; else fail "escape cancels the command line"; fi
