@@ -1075,6 +1075,8 @@ static int family_from_name(const char *path, int32_t *eot) {
     return -1;
 }
 
+enum { MAX_TIKTOKEN_RANK = 1 << 24 };
+
 Tokenizer *tokenizer_from_tiktoken(const char *path, int pattern, char *err) {
     int32_t eot;
     int family = family_from_name(path, &eot);
@@ -1114,11 +1116,16 @@ Tokenizer *tokenizer_from_tiktoken(const char *path, int pattern, char *err) {
             int64_t rank = 0;
             if (r == data + end) rank = -1;
             for (; r < data + end && rank >= 0; r++) {
-                if (*r < '0' || *r > '9' || rank > INT32_MAX / 16) rank = -1;
-                else rank = rank * 10 + (*r - '0');
+                if (*r < '0' || *r > '9') rank = -1;
+                else if (rank < MAX_TIKTOKEN_RANK) rank = rank * 10 + (*r - '0'); /* else: stays too large */
             }
-            if (rank < 0 || rank >= INT32_MAX / 2) {
+            if (rank < 0) {
                 gb_seterr(err, "%s:%zu: bad rank", fname, line);
+                goto fail;
+            }
+            if (rank >= MAX_TIKTOKEN_RANK) { /* ranks are ids: a huge one would size a huge table */
+                gb_seterr(err, "%s:%zu: rank %.*s is too large (the limit is %d)", fname, line,
+                          (int)(data + end - (sp + 1)), sp + 1, MAX_TIKTOKEN_RANK - 1);
                 goto fail;
             }
             rank_of_line[n_entries] = (int32_t)rank;

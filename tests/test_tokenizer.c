@@ -474,6 +474,11 @@ static void test_tiktoken_errors(void **state) {
     assert_non_null(strstr(err, ":2: bad rank"));
     unlink(path);
     free(path);
+    path = write_temp("glassbox_bad5_cl100k.tiktoken", "YQ== 0\nYg== 2000000000\n");
+    assert_null(tokenizer_from_tiktoken(path, -1, err));
+    assert_non_null(strstr(err, ":2: rank 2000000000 is too large"));
+    unlink(path);
+    free(path);
     /* a name that says nothing about the pattern needs one given */
     path = write_temp("glassbox_mystery.tiktoken", "YQ== 0\n");
     assert_null(tokenizer_from_tiktoken(path, -1, err));
