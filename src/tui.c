@@ -333,6 +333,14 @@ static void step_once(Tui *t) {
     if (session_step(&t->s, 1, err) < 1) {
         ui_message(&t->ui, 1, "%s", err);
         t->ui.autoplay = 0;
+        return;
+    }
+    int32_t eos = tokenizer_eos(t->s.tok);
+    if (eos >= 0 && t->s.tokens[t->s.n_tokens - 1].id == eos) {
+        char label[64];
+        session_token_label(&t->s, eos, label, sizeof label);
+        ui_message(&t->ui, 0, "the model ended the text (%s); space goes on anyway, backspace undoes it", label);
+        t->ui.autoplay = 0;
     }
 }
 
@@ -474,7 +482,11 @@ static void handle_key(Tui *t, int key, int mx, int my, int button) {
         else if (button == 5) select_by(t, +1);
         else {
             int hit = screen_hit(ui, mx, my);
-            if (hit >= 0) {
+            if (SCREEN_HIT_IS_HEAD(hit)) { /* the layer x head grid */
+                int nh = t->s.model.config.n_heads, i = SCREEN_HIT_HEAD_INDEX(hit);
+                t->s.layer = i / nh;
+                t->s.head = i % nh;
+            } else if (hit >= 0) {
                 session_select(&t->s, hit == t->s.n_tokens - 1 ? -1 : hit, NULL);
                 t->s.neigh_token = -1;
             }
