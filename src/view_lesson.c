@@ -10,8 +10,9 @@
 enum { SPAN_PLAIN = 0, SPAN_CODE = 1, SPAN_EMPH = 2 };
 
 /* Removes the markup of `code` and *emphasis*, leaving one style per byte. A marker with no partner
- * later in the text is kept as a plain character; inside code everything is literal. Returns the
- * length written to out (which holds at least strlen(text) + 1 bytes). */
+ * later in the text is kept as a plain character; inside code everything is literal, except that a
+ * space at either end of a code span is drawn as a middle dot (` return` would otherwise look like
+ * `return`). out and style hold at least 2 * strlen(text) + 1 bytes. Returns the length written. */
 static int strip_markup(const char *text, char *out, unsigned char *style) {
     int n = 0, code = 0, emph = 0;
     for (const char *s = text; *s; s++) {
@@ -23,8 +24,14 @@ static int strip_markup(const char *text, char *out, unsigned char *style) {
             emph = !emph;
             continue;
         }
+        unsigned char st = code ? SPAN_CODE : emph ? SPAN_EMPH : SPAN_PLAIN;
+        if (code && *s == ' ' && (s[-1] == '`' || s[1] == '`')) {
+            out[n] = '\xc2', style[n++] = st;
+            out[n] = '\xb7', style[n++] = st;
+            continue;
+        }
         out[n] = *s;
-        style[n] = code ? SPAN_CODE : emph ? SPAN_EMPH : SPAN_PLAIN;
+        style[n] = st;
         n++;
     }
     out[n] = 0;
@@ -97,8 +104,8 @@ static int wrap(Pen *p, int indent, const char *t, const unsigned char *sty, int
 /* Wraps marked-up text. */
 static void para(Pen *p, int indent, const char *text, Style plain) {
     size_t n = strlen(text);
-    char *t = gb_malloc(n + 1);
-    unsigned char *sty = gb_malloc(n + 1);
+    char *t = gb_malloc(2 * n + 1);
+    unsigned char *sty = gb_malloc(2 * n + 1);
     int len = strip_markup(text, t, sty);
     Style keep = p->st[0];
     p->st[0] = plain;
@@ -120,8 +127,8 @@ static void prefixed(Pen *p, const char *prefix, const char *text, Style plain, 
 
 int lesson_wrap_count(const char *text, int w) {
     size_t n = strlen(text);
-    char *t = gb_malloc(n + 1);
-    unsigned char *sty = gb_malloc(n + 1);
+    char *t = gb_malloc(2 * n + 1);
+    unsigned char *sty = gb_malloc(2 * n + 1);
     int len = strip_markup(text, t, sty);
     Pen counter = {.c = NULL, .r = {0, 0, w, 1 << 30}, .draw = 0}; /* counts, draws nothing */
     int lines = wrap(&counter, 0, t, sty, len);
@@ -170,9 +177,8 @@ static int body(Pen *pen, LessonPlayer *lp, UiState *ui) {
     for (int i = 0; i < q->n_choices; i++) {
         char pre[8];
         snprintf(pre, sizeof pre, "  %c) ", lesson_choice_letter(i));
-        /* a choice is shown as written: its spaces and newlines made visible */
         char shown[300];
-        token_display(q->choices[i].text, q->choices[i].len, shown, sizeof shown);
+        lesson_choice_display(&q->choices[i], shown, sizeof shown);
         int chosen = lp->answered && lp->has_answer && lp->answer.right[i];
         Style cs = chosen && lp->answered ? ui_style(ui, COLOR_IDX(114), 0, 0) : plain;
         prefixed(pen, pre, shown, cs, ui_style(ui, COLOR_IDX(221), 0, 0));
@@ -227,7 +233,7 @@ void ViewLesson_draw(Canvas *c, Rect r, LessonPlayer *lp, UiState *ui) {
     const LessonStep *st = &lp->lesson.steps[lp->step];
     const char *todo;
     if (st->has_question && !lp->answered)
-        todo = st->q.n_choices ? "type `answer` and a letter \u00b7 n skips" : "type `answer` and your answer \u00b7 n skips";
+        todo = st->q.n_choices ? "type `answer` and a letter \u00b7 n skips" : "type `answer` followed by yours \u00b7 n skips";
     else if (lp->step + 1 < lp->lesson.n_steps)
         todo = "n next step \u00b7 p previous";
     else
@@ -237,8 +243,8 @@ void ViewLesson_draw(Canvas *c, Rect r, LessonPlayer *lp, UiState *ui) {
     char line[200];
     snprintf(line, sizeof line, "%s%s", todo, more);
     size_t n = strlen(line);
-    char *t = gb_malloc(n + 1);
-    unsigned char *sty = gb_malloc(n + 1);
+    char *t = gb_malloc(2 * n + 1);
+    unsigned char *sty = gb_malloc(2 * n + 1);
     int len = strip_markup(line, t, sty);
     Pen foot = {.c = c, .r = {r.x, r.y + r.h - 1, r.w, 1}, .draw = 1};
     foot.st[SPAN_PLAIN] = dim;
