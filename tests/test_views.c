@@ -234,7 +234,7 @@ static void test_commands_run(void **state) {
     assert_int_equal(s.selected, 0);
     /* errors at run time: out of range layer, a token that is not one token */
     Command c;
-    char err[GB_ERRLEN] = "";
+    char err[GB_ERRLEN] = "", line[GB_ERRLEN];
     assert_int_equal(commands_parse("layer 9", &c, err), 0);
     assert_int_equal(commands_run(&s, &c, err), CMDR_ERROR);
     assert_string_equal(err, "layer: expected 0 to 1, got 9");
@@ -245,6 +245,30 @@ static void test_commands_run(void **state) {
     command_free(&c);
     assert_int_equal(commands_parse("view probs", &c, err), 0);
     assert_int_equal(commands_run(&s, &c, err), CMDR_UI);
+    command_free(&c);
+    assert_int_equal(commands_parse("pick #99999", &c, err), 0);
+    assert_int_equal(commands_run(&s, &c, err), CMDR_ERROR);
+    snprintf(line, sizeof line, "pick: #99999 is out of range (the vocabulary has %d tokens)", s.model.config.vocab_size);
+    assert_string_equal(err, line);
+    command_free(&c);
+    /* neighbours chooses the token the neighbours view shows; tokenize replaces the prompt */
+    assert_int_equal(commands_parse("neighbours \" the\"", &c, err), 0);
+    assert_int_equal(commands_run(&s, &c, err), CMDR_UI);
+    assert_int_equal(s.neigh_token, tokenizer_find(s.tok, " the", 4));
+    command_free(&c);
+    assert_int_equal(commands_parse("tokenize a dog", &c, err), 0);
+    assert_int_equal(commands_run(&s, &c, err), CMDR_UI);
+    assert_int_equal((int)s.text_len, 5);
+    assert_int_equal(s.n_tokens, s.n_prompt);
+    command_free(&c);
+    assert_int_equal(commands_parse("model /nonexistent/x.gguf", &c, err), 0);
+    assert_int_equal(commands_run(&s, &c, err), CMDR_ERROR);
+    assert_non_null(strstr(err, "/nonexistent/x.gguf"));
+    assert_int_equal((int)s.text_len, 5); /* the session is untouched */
+    command_free(&c);
+    assert_int_equal(commands_parse("back", &c, err), 0);
+    assert_int_equal(commands_run(&s, &c, err), CMDR_ERROR);
+    assert_string_equal(err, "back: nothing to undo (only the prompt is left)");
     command_free(&c);
     session_free(&s);
 }
