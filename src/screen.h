@@ -35,6 +35,8 @@ typedef struct {
     int prob_colour;   /* tokens view: colour generated tokens by probability */
     int attn_zoom;     /* log2 of positions per heat-map cell */
     int attn_mean;     /* zoomed blocks: mean instead of max */
+    int attn_left;     /* heat-map columns scrolled left of the default (the selected query at the right) */
+    int attn_fit;      /* choose the zoom so every key fits across */
     int help;          /* help overlay open */
     int help_scroll;
     int chooser;       /* token chooser open (pick) */

@@ -435,8 +435,11 @@ static void action(Tui *t, int a) {
     case KA_LAYER_UP: s->layer = (s->layer + 1) % c->n_layers; break;
     case KA_HEAD_DOWN: s->head = (s->head + c->n_heads - 1) % c->n_heads; break;
     case KA_HEAD_UP: s->head = (s->head + 1) % c->n_heads; break;
-    case KA_ZOOM_OUT: ui->attn_zoom++; break;
-    case KA_ZOOM_IN: ui->attn_zoom = ui->attn_zoom > 0 ? ui->attn_zoom - 1 : 0; break;
+    case KA_ZOOM_OUT: ui->attn_zoom++, ui->attn_left = 0; break;
+    case KA_ZOOM_IN: ui->attn_zoom = ui->attn_zoom > 0 ? ui->attn_zoom - 1 : 0, ui->attn_left = 0; break;
+    case KA_FIT: ui->attn_fit = 1, ui->attn_left = 0; break;
+    case KA_KEYS_LEFT: ui->attn_left += 8; break;
+    case KA_KEYS_RIGHT: ui->attn_left = ui->attn_left > 8 ? ui->attn_left - 8 : 0; break;
     case KA_AGGREGATE: ui->attn_mean = !ui->attn_mean; break;
     case KA_PROBCOLOUR: ui->prob_colour = !ui->prob_colour; break;
     case KA_VIEW1: ui->view = VIEW_TOKENS; break;

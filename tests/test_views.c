@@ -596,6 +596,51 @@ static void test_wide_labels(void **state) {
     session_free(&s);
 }
 
+/* A text longer than the map is wide: by default the keys end at the selected query; scrolling left
+ * brings the first key in; "fit" zooms out until every key fits. */
+static void test_attention_scroll_and_fit(void **state) {
+    (void)state;
+    Session s;
+    open_session(&s);
+    set_prompt(&s, "zebras quickly jump over five lazy wolves; xylophones vibrate");
+    assert_true(s.n_tokens > 40);
+    UiState ui;
+    ui_plain(&ui);
+    Canvas c;
+    int w = 70, lw = 10, cw = 2; /* too narrow for the mini grid: the map has (70 - 10) / 2 = 30 columns */
+    canvas_init(&c, w, 40);
+    ViewAttention_draw(&c, (Rect){0, 0, w, 40}, &s, &ui);
+    char first[64], label[64];
+    session_token_label(&s, s.tokens[0].id, label, sizeof label);
+    int32_t cp;
+    first[utf8_encode(first, (utf8_decode(label, (int)strlen(label), &cp), cp))] = 0;
+    int cols = (w - lw) / cw, n = s.n_tokens;
+    /* default: the last column is the last key */
+    session_token_label(&s, s.tokens[n - 1].id, label, sizeof label);
+    char last[8];
+    last[utf8_encode(last, (utf8_decode(label, (int)strlen(label), &cp), cp))] = 0;
+    assert_string_equal(canvas_cell(&c, lw + (cols - 1) * cw, 1)->text, last);
+    /* scrolled all the way left: the first column is key 0 */
+    ui.attn_left = 1000;
+    canvas_clear(&c, (Style){0, 0, 0});
+    ViewAttention_draw(&c, (Rect){0, 0, w, 40}, &s, &ui);
+    assert_int_equal(ui.attn_left, n - cols); /* clamped */
+    assert_string_equal(canvas_cell(&c, lw, 1)->text, first);
+    /* fit: the smallest zoom with every key across */
+    ui.attn_left = 0;
+    ui.attn_fit = 1;
+    canvas_clear(&c, (Style){0, 0, 0});
+    ViewAttention_draw(&c, (Rect){0, 0, w, 40}, &s, &ui);
+    int z = 1 << ui.attn_zoom;
+    assert_true((n + z - 1) / z <= cols);
+    assert_true(ui.attn_zoom == 0 || (n + z / 2 - 1) / (z / 2) > cols);
+    assert_true(canvas_find(&c, "1 cell = ", NULL, NULL));
+    assert_string_equal(canvas_cell(&c, lw, 1)->text, "0"); /* zoomed columns are labelled by position */
+    canvas_free(&c);
+    ui_free(&ui);
+    session_free(&s);
+}
+
 /* The pyramid kept up to date step by step equals one built from scratch. */
 static void test_attention_pyramid_incremental(void **state) {
     (void)state;
@@ -804,6 +849,7 @@ int main(void) {
         cmocka_unit_test(test_view_probs),
         cmocka_unit_test(test_view_attention),
         cmocka_unit_test(test_wide_labels),
+        cmocka_unit_test(test_attention_scroll_and_fit),
         cmocka_unit_test(test_attention_pyramid_incremental),
         cmocka_unit_test(test_view_neighbours),
         cmocka_unit_test(test_screen_layouts),
