@@ -218,10 +218,14 @@ static void draw_status(Canvas *c, Session *s, UiState *ui) {
     if (sm->top_p < 1) snprintf(p, sizeof p, "%.2f", sm->top_p);
     else snprintf(p, sizeof p, "off");
     const char *name = s->has_model ? s->model.name : "(no model)";
+    char autoplay[48] = "";
+    if (ui->autoplay) snprintf(autoplay, sizeof autoplay, " \u2502 \u25b6 autoplay %d ms", ui->autoplay_ms);
     /* most useful first: the model's name goes last, where a narrow terminal cuts it */
     snprintf(buf, sizeof buf, " pos %d/%d \u2502 T %.2f top-k %s top-p %s \u2502 seed %llu \u2502 L%d H%d%s \u2502 %.60s",
              s->n_tokens, s->has_model ? s->model.config.seq_len : 0, sm->temperature, k, p,
-             (unsigned long long)sm->seed, s->layer, s->head, ui->autoplay ? " \u2502 \u25b6 autoplay" : "", name);
+             (unsigned long long)sm->seed, s->layer, s->head, autoplay, name);
+    if (ui->cmd_active && ui->message[0]) /* while typing: completions and hints take the line */
+        snprintf(buf, sizeof buf, " %.500s", ui->message);
     canvas_put_text(c, 0, y, c->w, buf, st);
 }
 

@@ -48,7 +48,8 @@ typedef struct {
     const char *cmd_prompt, *cmd_text; /* text is the line being edited */
     int cmd_cursor;                    /* column of the cursor inside cmd_text */
     int cursor_x, cursor_y;            /* where the terminal cursor goes; -1 hidden (set by screen_draw) */
-    /* hit map of the last frame: token index under each cell, -1 none; (h, w) */
+    /* hit map of the last frame, (h, w): a token index under each cell, -1 nothing, or
+     * SCREEN_HIT_HEAD(layer * n_heads + head) on the attention view's layer x head grid */
     int *hit;
     int hit_w, hit_h;
     AttnPyramid pyr;
@@ -62,6 +63,9 @@ void ui_message(UiState *ui, int error, const char *fmt, ...) __attribute__((for
 void screen_draw(Canvas *c, Session *s, UiState *ui);
 /* The token index at a screen cell from the last frame, or -1. */
 int screen_hit(const UiState *ui, int x, int y);
+#define SCREEN_HIT_HEAD(i) (-2 - (i))
+#define SCREEN_HIT_IS_HEAD(v) ((v) <= -2)
+#define SCREEN_HIT_HEAD_INDEX(v) (-2 - (v))
 /* Marks a cell as showing token index t (views call this). */
 void screen_set_hit(UiState *ui, int x, int y, int t);
 /* The chooser's rows: token ids of the pending distribution in order of probability. */

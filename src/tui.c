@@ -46,6 +46,7 @@ typedef struct {
 static Tui *g_tui;
 
 static void run_line(Tui *t, const char *line);
+static int line_command(void);
 
 /* A model this small gains nothing from threads in its matrix-vector products, and threads that spin
  * at barriers stall a busy machine badly (measured: a 4 ms step took 60-100 ms with 2 threads on a
@@ -75,6 +76,8 @@ static void rl_hook_redisplay(void) {
     t->ui.cmd_cursor = text_width(t->cmd_line, point);
 }
 
+/* Readline would print the candidates below the line; here they go to the status line instead. Whole
+ * line candidates (token arguments) show only their argument. */
 static void rl_hook_show_matches(char **matches, int num, int max_len) {
     (void)max_len;
     Tui *t = g_tui;
@@ -82,11 +85,14 @@ static void rl_hook_show_matches(char **matches, int num, int max_len) {
     size_t n = 0;
     buf[0] = 0;
     for (int i = 1; i <= num && n + 4 < sizeof buf; i++) {
-        int w = snprintf(buf + n, sizeof buf - n, "%s  ", matches[i]);
-        if (w < 0) break;
+        const char *m = matches[i];
+        const char *sp = strchr(m, ' ');
+        if (sp && line_command() >= 0 && commands_arg(line_command()) == ARG_TOKEN) m = sp + 1;
+        int w = snprintf(buf + n, sizeof buf - n, "%s  ", m);
+        if (w < 0 || (size_t)w >= sizeof buf - n) break;
         n += (size_t)w;
     }
-    ui_message(&t->ui, 0, "%s", buf);
+    ui_message(&t->ui, 0, "%d matches: %s", num, buf);
 }
 
 static void on_line(char *line) {
@@ -222,6 +228,7 @@ static void readline_setup(Tui *t) {
     if (devnull) rl_outstream = devnull;
     rl_variable_bind("bell-style", "none");
     rl_variable_bind("horizontal-scroll-mode", "on");
+    rl_variable_bind("show-all-if-ambiguous", "on");
     using_history();
     stifle_history(HISTORY_LINES);
 }
@@ -332,6 +339,14 @@ static void step_once(Tui *t) {
     char err[GB_ERRLEN];
     if (session_step(&t->s, 1, err) < 1) {
         ui_message(&t->ui, 1, "%s", err);
+        t->ui.autoplay = 0;
+        return;
+    }
+    int32_t eos = tokenizer_eos(t->s.tok);
+    if (eos >= 0 && t->s.tokens[t->s.n_tokens - 1].id == eos) {
+        char label[64];
+        session_token_label(&t->s, eos, label, sizeof label);
+        ui_message(&t->ui, 0, "the model ended the text (%s); space goes on anyway, backspace undoes it", label);
         t->ui.autoplay = 0;
     }
 }
@@ -474,7 +489,11 @@ static void handle_key(Tui *t, int key, int mx, int my, int button) {
         else if (button == 5) select_by(t, +1);
         else {
             int hit = screen_hit(ui, mx, my);
-            if (hit >= 0) {
+            if (SCREEN_HIT_IS_HEAD(hit)) { /* the layer x head grid */
+                int nh = t->s.model.config.n_heads, i = SCREEN_HIT_HEAD_INDEX(hit);
+                t->s.layer = i / nh;
+                t->s.head = i % nh;
+            } else if (hit >= 0) {
                 session_select(&t->s, hit == t->s.n_tokens - 1 ? -1 : hit, NULL);
                 t->s.neigh_token = -1;
             }

@@ -131,6 +131,8 @@ static void draw_mini_grid(Canvas *c, int x, int y, Session *s, UiState *ui, int
                     if (row[k] > m) m = row[k];
             int chosen = l == s->layer && h == s->head;
             int cx = x + 4 + 2 * h, cy = y + 1 + l;
+            screen_set_hit(ui, cx, cy, SCREEN_HIT_HEAD(l * cf->n_heads + h));
+            screen_set_hit(ui, cx + 1, cy, SCREEN_HIT_HEAD(l * cf->n_heads + h));
             if (ui->colours == COLOURS_NONE) {
                 const char *g = ui_shade(c, m);
                 Style st = ui_style(ui, 0, 0, chosen ? ATTR_REVERSE : 0);

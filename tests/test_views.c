@@ -36,13 +36,18 @@ static const char *CORPUS[] = {
     "the cat sat on the mat. the dog sat on the log. a cat and a dog met on the mat.\n",
     "def add(a, b):\n\treturn a + b\n\ndef sub(a, b):\n\treturn a - b\n",
     "once upon a time the little cat saw the big dog and the dog saw the cat.\n",
+    /* wide characters, often enough that whole ones become tokens */
+    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e "
+    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\n",
 };
+#define N_CORPUS (sizeof CORPUS / sizeof *CORPUS)
+#define NIHONGO "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e" /* three wide characters */
 
 static Tokenizer *train_tokenizer(void) {
-    size_t lens[3];
-    for (int i = 0; i < 3; i++) lens[i] = strlen(CORPUS[i]);
+    size_t lens[N_CORPUS];
+    for (size_t i = 0; i < N_CORPUS; i++) lens[i] = strlen(CORPUS[i]);
     char err[GB_ERRLEN];
-    Tokenizer *t = bpe_train(CORPUS, lens, 3, 300, PRETOK_GPT2, err);
+    Tokenizer *t = bpe_train(CORPUS, lens, N_CORPUS, 300, PRETOK_GPT2, err);
     if (!t) fail_msg("bpe_train: %s", err);
     return t;
 }
@@ -234,7 +239,7 @@ static void test_commands_run(void **state) {
     assert_int_equal(s.selected, 0);
     /* errors at run time: out of range layer, a token that is not one token */
     Command c;
-    char err[GB_ERRLEN] = "";
+    char err[GB_ERRLEN] = "", line[GB_ERRLEN];
     assert_int_equal(commands_parse("layer 9", &c, err), 0);
     assert_int_equal(commands_run(&s, &c, err), CMDR_ERROR);
     assert_string_equal(err, "layer: expected 0 to 1, got 9");
@@ -245,6 +250,30 @@ static void test_commands_run(void **state) {
     command_free(&c);
     assert_int_equal(commands_parse("view probs", &c, err), 0);
     assert_int_equal(commands_run(&s, &c, err), CMDR_UI);
+    command_free(&c);
+    assert_int_equal(commands_parse("pick #99999", &c, err), 0);
+    assert_int_equal(commands_run(&s, &c, err), CMDR_ERROR);
+    snprintf(line, sizeof line, "pick: #99999 is out of range (the vocabulary has %d tokens)", s.model.config.vocab_size);
+    assert_string_equal(err, line);
+    command_free(&c);
+    /* neighbours chooses the token the neighbours view shows; tokenize replaces the prompt */
+    assert_int_equal(commands_parse("neighbours \" the\"", &c, err), 0);
+    assert_int_equal(commands_run(&s, &c, err), CMDR_UI);
+    assert_int_equal(s.neigh_token, tokenizer_find(s.tok, " the", 4));
+    command_free(&c);
+    assert_int_equal(commands_parse("tokenize a dog", &c, err), 0);
+    assert_int_equal(commands_run(&s, &c, err), CMDR_UI);
+    assert_int_equal((int)s.text_len, 5);
+    assert_int_equal(s.n_tokens, s.n_prompt);
+    command_free(&c);
+    assert_int_equal(commands_parse("model /nonexistent/x.gguf", &c, err), 0);
+    assert_int_equal(commands_run(&s, &c, err), CMDR_ERROR);
+    assert_non_null(strstr(err, "/nonexistent/x.gguf"));
+    assert_int_equal((int)s.text_len, 5); /* the session is untouched */
+    command_free(&c);
+    assert_int_equal(commands_parse("back", &c, err), 0);
+    assert_int_equal(commands_run(&s, &c, err), CMDR_ERROR);
+    assert_string_equal(err, "back: nothing to undo (only the prompt is left)");
     command_free(&c);
     session_free(&s);
 }
@@ -522,6 +551,51 @@ static void test_view_attention(void **state) {
     session_free(&s);
 }
 
+/* Labels holding wide characters are cut at their true widths: never half a character, never into the
+ * next column. */
+static void test_wide_labels(void **state) {
+    (void)state;
+    Session s;
+    open_session(&s);
+    int32_t wide = tokenizer_find(s.tok, NIHONGO, 9);
+    if (wide < 0) wide = tokenizer_find(s.tok, " " NIHONGO, 10);
+    assert_true(wide >= 0); /* the corpus repeats it enough to become one token */
+    set_prompt(&s, NIHONGO NIHONGO NIHONGO " " NIHONGO " the cat");
+    UiState ui;
+    ui_plain(&ui);
+    ui.big = 0;
+    Canvas c;
+    canvas_init(&c, 110, 40);
+    ViewAttention_draw(&c, (Rect){0, 0, 110, 40}, &s, &ui);
+    int lw = 10, rows = 0, top = 1 + 5; /* the header line and five rows of column labels */
+    for (int y = top; y < top + s.n_tokens; y++) {
+        int wides = 0;
+        for (int x = 0; x < lw - 1; x++) {
+            const Cell *cell = canvas_cell(&c, x, y);
+            if (cell->width == 2) {
+                wides++;
+                assert_int_equal(canvas_cell(&c, x + 1, y)->width, 0);
+            }
+            if (cell->width == 0) assert_int_equal(canvas_cell(&c, x - 1, y)->width, 2);
+        }
+        /* the column between the labels and the map stays clear: no wide character crosses it */
+        assert_int_not_equal(canvas_cell(&c, lw - 1, y)->width, 0);
+        if (wides) rows++;
+    }
+    assert_true(rows > 0); /* some row label does hold wide characters */
+    /* the token list shows the label of the wide token in two-cell characters */
+    canvas_clear(&c, (Style){0, 0, 0});
+    ViewTokens_draw(&c, (Rect){0, 0, 110, 40}, &s, &ui);
+    int x, y;
+    assert_true(canvas_find(&c, "\xe6\x97\xa5\xe6\x9c\xac", &x, &y));
+    assert_int_equal(canvas_cell(&c, x, y)->width, 2);
+    assert_int_equal(canvas_cell(&c, x + 1, y)->width, 0);
+    assert_string_equal(canvas_cell(&c, x + 2, y)->text, "\xe6\x9c\xac");
+    canvas_free(&c);
+    ui_free(&ui);
+    session_free(&s);
+}
+
 /* The pyramid kept up to date step by step equals one built from scratch. */
 static void test_attention_pyramid_incremental(void **state) {
     (void)state;
@@ -729,6 +803,7 @@ int main(void) {
         cmocka_unit_test(test_view_tokens),
         cmocka_unit_test(test_view_probs),
         cmocka_unit_test(test_view_attention),
+        cmocka_unit_test(test_wide_labels),
         cmocka_unit_test(test_attention_pyramid_incremental),
         cmocka_unit_test(test_view_neighbours),
         cmocka_unit_test(test_screen_layouts),

@@ -91,6 +91,17 @@ check "layer x head grid" 'L\H'
 T send-keys -t gb ']' '}'
 check "] and } choose layer 1 head 1" "layer 1/"
 check "status shows layer and head" "L1 H1"
+# a click on the layer x head grid picks that head: find the row of layer 0 and the column of head 0
+grid=$(screen | grep -n 'L\\H' | head -1 | cut -d: -f1)
+col=$(screen | sed -n "${grid}p" | sed 's/L\\H.*//' | wc -m)
+if [ -n "$grid" ]; then
+    # cell of layer 0, head 0: one row down, 4 columns right of "L\H" (0-based x = col - 1 + 4)
+    printf -v click '\e[M%b%b%b' '\x20' "\\x$(printf %x $((32 + col + 4)))" "\\x$(printf %x $((32 + grid + 1)))"
+    T send-keys -t gb -l "$click"
+    check "a click on the grid picks layer 0 head 0" "L0 H0"
+else
+    fail "layer x head grid not found"
+fi
 T send-keys -t gb 3
 check "key 3 shows the neighbours view" "─ 3 Neighbours ─"
 check "neighbours of the selected token" "nearest to"
@@ -116,6 +127,9 @@ T send-keys -t gb 'att' Tab
 check "tab completes the view name" ":view attention"
 T send-keys -t gb Enter
 check "the completed command runs" "─ 2 Attention ─"
+T send-keys -t gb ':' 'layer ' Tab
+check "tab lists the layer numbers" "matches: 0  1"
+T send-keys -t gb Escape
 T send-keys -t gb ':' 'step 1'
 T send-keys -t gb Escape
 if wait_gone ":step 1" 5; then pass "escape cancels the command line"; else fail "escape cancels the command line"; fi
