@@ -726,6 +726,8 @@ static void test_lesson_ui(void **state) {
     assert_true(canvas_find(&c, "First lesson", &x, &y));
     assert_true(x >= 140 - 72); /* the pane is on the right */
     assert_true(canvas_find(&c, "step 1/3", &x, &y));
+    assert_true(lesson_ui_command(&lu, "hint", NULL, &f->s, &ui));
+    assert_false(lu.player.show_hint); /* this question has none */
     assert_true(lesson_ui_command(&lu, "answer", "1", &f->s, &ui));
     assert_true(lu.player.answered);
     assert_true(lu.player.right);
