@@ -286,9 +286,11 @@ static void draw_help(Canvas *c, UiState *ui) {
     }
 }
 
+int screen_chooser_size(const Canvas *c) { return c->h - 8 < 20 ? c->h - 8 : 20; }
+
 static void draw_chooser(Canvas *c, Session *s, UiState *ui) {
     int32_t ids[64];
-    int max_rows = c->h - 8 < 20 ? c->h - 8 : 20;
+    int max_rows = screen_chooser_size(c);
     int n = screen_chooser_rows(s, max_rows, ids);
     int w = 44;
     Rect r = {(c->w - w) / 2, 3, w, n + 4};

@@ -70,6 +70,8 @@ int screen_hit(const UiState *ui, int x, int y);
 void screen_set_hit(UiState *ui, int x, int y, int t);
 /* The chooser's rows: token ids of the pending distribution in order of probability. */
 int screen_chooser_rows(const Session *s, int max, int32_t *ids);
+/* How many rows the chooser shows on a canvas of this size (at most 20). */
+int screen_chooser_size(const Canvas *c);
 
 /* Styles and glyphs shared by the views. */
 Style ui_style(const UiState *ui, uint32_t fg, uint32_t bg, int attr);

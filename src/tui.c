@@ -374,7 +374,7 @@ static void select_by(Tui *t, int delta) {
 static void chooser_key(Tui *t, int key) {
     UiState *ui = &t->ui;
     int32_t ids[64];
-    int n = screen_chooser_rows(&t->s, 20, ids);
+    int n = screen_chooser_rows(&t->s, screen_chooser_size(&t->canvas), ids);
     if (key == GB_KEY_UP || key == 'k') ui->chooser_sel = ui->chooser_sel > 0 ? ui->chooser_sel - 1 : 0;
     else if (key == GB_KEY_DOWN || key == 'j') ui->chooser_sel = ui->chooser_sel + 1 < n ? ui->chooser_sel + 1 : ui->chooser_sel;
     else if (key == GB_KEY_ESC || key == 'q' || key == 'p') ui->chooser = 0;
@@ -605,13 +605,18 @@ int cli_tui(int argc, char **argv) {
         int mx = 0, my = 0, button = 0;
         int key = crt_read_key(t->crt, timeout, &mx, &my, &button);
         char line[512];
-        if (crt_drain_output(t->crt, line, sizeof line)) ui_message(&t->ui, 1, "%s", line);
+        int changed = key != GB_KEY_NONE;
+        if (crt_drain_output(t->crt, line, sizeof line)) {
+            ui_message(&t->ui, 1, "%s", line);
+            changed = 1;
+        }
         if (key != GB_KEY_NONE) handle_key(t, key, mx, my, button);
         if (t->ui.autoplay && gb_now() >= t->last_autoplay + t->ui.autoplay_ms / 1000.0) {
             t->last_autoplay = gb_now();
             if (!t->ui.cmd_active && !t->ui.chooser) step_once(t);
+            changed = 1;
         }
-        if (!t->quit) draw(t);
+        if (changed && !t->quit) draw(t); /* idle: nothing to redraw */
     }
     if (t->ui.cmd_active) rl_callback_handler_remove();
     crt_end(t->crt);
