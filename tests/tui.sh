@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The interactive view, driven for real inside tmux: keys in, screen captured, checked. Runs at 80x24 and
 # 200x50, switches views, steps, runs good and bad commands, completes with tab, resizes (down to a size
-# below the minimum and back), quits with q and with Ctrl-C, and checks the shell and the terminal modes
+# below the minimum and back), quits with q, Ctrl-C, SIGTERM and a crash (SIGSEGV), and checks the shell, the screen and the terminal modes
 # are back afterwards. Every wait polls the screen with a time-out, no fixed sleeps.
 # Needs: $GLASSBOX (the binary); uses $GLASSBOX_MODEL when set, else the binary's default model.
 set -euo pipefail
@@ -200,6 +200,30 @@ check "Ctrl-C quits to the shell" "READY\$" 5
 T send-keys -t gb 'echo "status=$?"' Enter
 check "Ctrl-C exit status 130" "status=130" 5
 terminal_is_sane "after Ctrl-C"
+
+echo "== SIGTERM and a fatal signal"
+# glassbox is the child of the pane's shell: signal it by its process id
+glassbox_pid() { pgrep -P "$(T list-panes -t gb -F '#{pane_pid}')" | head -1; }
+start 100 30 --prompt "x"
+T send-keys -t gb ':' 'step 2'   # leave the command line open: the exit must still restore everything
+if wait_for "pos " 10 && pid=$(glassbox_pid) && [ -n "$pid" ]; then
+    kill -TERM "$pid"
+    check "SIGTERM quits to the shell" "READY\$" 5
+    terminal_is_sane "after SIGTERM"
+else
+    fail "glassbox did not start for the SIGTERM check"
+fi
+T send-keys -t gb "clear; ulimit -c 0; $(printf '%q ' "$GB" "${MODEL_ARGS[@]}") --prompt x" Enter
+if wait_for "pos " 10 && pid=$(glassbox_pid) && [ -n "$pid" ]; then
+    kill -SEGV "$pid"
+    check "a crash (SIGSEGV) still returns to the shell" "READY\$" 5
+    # bash itself resets the tty modes after a job killed by a signal, so what shows glassbox's own
+    # clean-up is the screen: endwin left the alternate screen, so the frame is gone
+    if wait_gone "pos " 5; then pass "after SIGSEGV: the screen was restored (frame gone)"; else fail "after SIGSEGV: the frame is still on the screen"; fi
+    terminal_is_sane "after SIGSEGV"
+else
+    fail "glassbox did not start for the SIGSEGV check"
+fi
 
 echo "== projector mode"
 start 200 50 --big --prompt "x"
