@@ -233,7 +233,7 @@ void ViewLesson_draw(Canvas *c, Rect r, LessonPlayer *lp, UiState *ui) {
     const LessonStep *st = &lp->lesson.steps[lp->step];
     const char *todo;
     if (st->has_question && !lp->answered)
-        todo = st->q.n_choices ? "type `answer` and a letter \u00b7 n skips" : "type `answer` followed by yours \u00b7 n skips";
+        todo = st->q.n_choices ? "type `answer` and a letter \u00b7 `hint` \u00b7 n skips" : "type `answer` and yours \u00b7 `hint` \u00b7 n skips";
     else if (lp->step + 1 < lp->lesson.n_steps)
         todo = "n next step \u00b7 p previous";
     else
@@ -394,7 +394,7 @@ int lesson_ui_command(LessonUi *lu, const char *name, const char *arg, Session *
         return 1;
     }
     int known = strcmp(name, "next") == 0 || strcmp(name, "prev") == 0 || strcmp(name, "reset") == 0 ||
-                strcmp(name, "answer") == 0;
+                strcmp(name, "answer") == 0 || strcmp(name, "hint") == 0;
     if (!known) return 0;
     if (!lu->active) {
         ui_message(ui, 1, "%s: no lesson is open (type lessons for the course)", name);
@@ -407,6 +407,10 @@ int lesson_ui_command(LessonUi *lu, const char *name, const char *arg, Session *
     } else if (strcmp(name, "prev") == 0) {
         if (p->step == 0) ui_message(ui, 0, "this is the first step");
         else go(lu, p->step - 1, s, ui);
+    } else if (strcmp(name, "hint") == 0) {
+        const LessonStep *st = &p->lesson.steps[p->step];
+        if (st->has_question && st->q.hint) p->show_hint = 1;
+        else ui_message(ui, 0, "this step has no hint");
     } else if (strcmp(name, "reset") == 0) {
         if (lu->has_progress) progress_reset(&lu->progress, p->lesson.name);
         go(lu, 0, s, ui);

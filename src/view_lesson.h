@@ -19,7 +19,8 @@ void ViewCourse_draw(Canvas *c, Rect r, char *const *paths, char *const *titles,
 
 /* ---- the TUI's lesson mode: everything tui.c needs, behind a few calls ----
  * A lesson pane beside the views (right of them on a wide terminal, over their right part on a small
- * one), the course menu as an overlay, the commands next / prev / reset / answer, and the keys n / p
+ * one), the course menu as an overlay, the commands next / prev / reset / answer / hint / lessons, and
+ * the keys n / p
  * (next / previous step) and PgUp / PgDn (scroll the pane). Progress is saved after every change. */
 typedef struct {
     int active;          /* a lesson is open */
@@ -40,7 +41,7 @@ void lesson_ui_free(LessonUi *lu);
 int lesson_ui_open_path(LessonUi *lu, const char *path, Session *s, UiState *ui, char *err);
 int lesson_ui_open_number(LessonUi *lu, int n, Session *s, UiState *ui, char *err);
 int lesson_ui_open_menu(LessonUi *lu, UiState *ui, char *err);
-/* Handles the lesson commands by name (next, prev, reset, answer, lessons); arg is the text of
+/* Handles the lesson commands by name (next, prev, reset, answer, hint, lessons); arg is the text of
  * `answer`. Returns 1 when the name is one of them. */
 int lesson_ui_command(LessonUi *lu, const char *name, const char *arg, Session *s, UiState *ui);
 /* A key in lesson mode: returns 1 when it was used. */

@@ -726,6 +726,8 @@ static void test_lesson_ui(void **state) {
     assert_true(canvas_find(&c, "First lesson", &x, &y));
     assert_true(x >= 140 - 72); /* the pane is on the right */
     assert_true(canvas_find(&c, "step 1/3", &x, &y));
+    assert_true(lesson_ui_command(&lu, "hint", NULL, &f->s, &ui));
+    assert_false(lu.player.show_hint); /* this question has none */
     assert_true(lesson_ui_command(&lu, "answer", "1", &f->s, &ui));
     assert_true(lu.player.answered);
     assert_true(lu.player.right);
@@ -760,6 +762,32 @@ static void test_lesson_ui(void **state) {
     unsetenv("XDG_STATE_HOME");
 }
 
+/* Token answers: edge spaces and quotes do not matter; a token of blanks is named in words. */
+static void test_token_answers(void **state) {
+    (void)state;
+    LessonQuestion q = {.kind = ANSWER_TOP_TOKEN};
+    LessonAnswer a = {.kind = ANSWER_TOP_TOKEN};
+    char msg[100];
+    a.token = (LessonString){" return", 7};
+    snprintf(a.shown, sizeof a.shown, "'\xc2\xb7return'");
+    assert_int_equal(lesson_check_answer(&q, &a, "return", msg, sizeof msg), 1);
+    assert_int_equal(lesson_check_answer(&q, &a, "\" return\"", msg, sizeof msg), 1);
+    assert_int_equal(lesson_check_answer(&q, &a, "'return'", msg, sizeof msg), 1);
+    assert_int_equal(lesson_check_answer(&q, &a, "\xc2\xb7return", msg, sizeof msg), 1); /* as displayed */
+    assert_int_equal(lesson_check_answer(&q, &a, "Return", msg, sizeof msg), 0);     /* case matters in code */
+    assert_int_equal(lesson_check_answer(&q, &a, "returns", msg, sizeof msg), 0);
+    a.token = (LessonString){"\n   ", 4};
+    snprintf(a.shown, sizeof a.shown, "'\xe2\x8f\x8e\xc2\xb7\xc2\xb7\xc2\xb7'");
+    assert_int_equal(lesson_check_answer(&q, &a, "newline", msg, sizeof msg), 1);
+    assert_int_equal(lesson_check_answer(&q, &a, "\\n", msg, sizeof msg), 1);
+    assert_int_equal(lesson_check_answer(&q, &a, "\xe2\x8f\x8e", msg, sizeof msg), 1);
+    assert_int_equal(lesson_check_answer(&q, &a, "space", msg, sizeof msg), 0);
+    assert_int_equal(lesson_check_answer(&q, &a, "x", msg, sizeof msg), 0);
+    a.token = (LessonString){"    ", 4};
+    assert_int_equal(lesson_check_answer(&q, &a, "spaces", msg, sizeof msg), 1);
+    assert_int_equal(lesson_check_answer(&q, &a, "tab", msg, sizeof msg), 0);
+}
+
 static void test_wrap(void **state) {
     (void)state;
     assert_int_equal(lesson_wrap_count("aaa bbb ccc", 7), 2);
@@ -786,6 +814,7 @@ int main(void) {
         cmocka_unit_test(test_progress_corrupt),
         cmocka_unit_test(test_player_and_view),
         cmocka_unit_test(test_lesson_ui),
+        cmocka_unit_test(test_token_answers),
         cmocka_unit_test(test_wrap),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
