@@ -257,7 +257,7 @@ static void draw_command_line(Canvas *c, UiState *ui) {
 }
 
 static void draw_help(Canvas *c, UiState *ui) {
-    int w = c->w - 8 < 96 ? c->w - 8 : 96, h = c->h - 6;
+    int w = c->w - 4 < 100 ? c->w - 4 : 100, h = c->h - 6;
     Rect r = {(c->w - w) / 2, 3, w, h};
     Style bg = ui_style(ui, COLOR_IDX(252), COLOR_IDX(235), 0);
     canvas_fill(c, r, " ", bg);

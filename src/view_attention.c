@@ -139,7 +139,7 @@ static void draw_mini_grid(Canvas *c, int x, int y, Session *s, UiState *ui, int
                 canvas_put_text(c, cx, cy, 1, chosen ? "[" : g, st);
                 canvas_put_text(c, cx + 1, cy, 1, chosen ? "]" : g, st);
             } else {
-                Style st = ui_style(ui, COLOR_IDX(16), ui_heat(ui, m), ATTR_BOLD);
+                Style st = ui_style(ui, m < 0.5f ? COLOR_IDX(231) : COLOR_IDX(16), ui_heat(ui, m), ATTR_BOLD);
                 canvas_put_text(c, cx, cy, 2, chosen ? "[]" : "  ", st);
             }
         }
