@@ -263,7 +263,7 @@ static void draw_help(Canvas *c, UiState *ui) {
     canvas_fill(c, r, " ", bg);
     canvas_box(c, r, "Help: keys and commands (esc or ? closes, \u2191\u2193 scroll)", ui_style(ui, COLOR_IDX(75), COLOR_IDX(235), ATTR_BOLD));
     /* the lines of the overlay, from the two tables */
-    char lines[KA_COUNT + CMD_COUNT + 8][160];
+    char lines[KA_COUNT + CMD_COUNT + 16][160];
     int n = 0;
     snprintf(lines[n++], 160, "KEYS");
     for (int i = 0; i < KA_COUNT; i++) {
@@ -275,6 +275,12 @@ static void draw_help(Canvas *c, UiState *ui) {
     snprintf(lines[n++], 160, "COMMANDS (after : or /; tab completes)");
     for (int i = 0; i < CMD_COUNT; i++)
         snprintf(lines[n++], 160, "  %-17s %s", commands_usage(i), commands_help(i));
+    snprintf(lines[n++], 160, " ");
+    snprintf(lines[n++], 160, "LESSONS (a pane beside the views; glassbox --lesson N)");
+    snprintf(lines[n++], 160, "  %-17s %s", "lessons", "the course menu");
+    snprintf(lines[n++], 160, "  %-17s %s", "next, prev", "the next / previous step (keys n and p in a lesson)");
+    snprintf(lines[n++], 160, "  %-17s %s", "answer TEXT", "answer the step's question");
+    snprintf(lines[n++], 160, "  %-17s %s", "hint, reset", "a hint / start the lesson again");
     int rows = h - 2;
     if (ui->help_scroll > n - rows) ui->help_scroll = n - rows;
     if (ui->help_scroll < 0) ui->help_scroll = 0;

@@ -201,6 +201,21 @@ T send-keys -t gb 'echo "status=$?"' Enter
 check "Ctrl-C exit status 130" "status=130" 5
 terminal_is_sane "after Ctrl-C"
 
+echo "== lesson mode"
+start 120 35 --lesson 1
+check "--lesson 1 opens the lesson pane" "─ Lesson ─"
+check "at its first step" "step 1/"
+T send-keys -t gb n
+check "n goes to the next step" "step 2/"
+T send-keys -t gb ':' 'prev' Enter
+check ":prev goes back" "step 1/"
+T send-keys -t gb ':' 'lessons' Enter
+check ":lessons opens the course menu" "─ Lessons ─"
+T send-keys -t gb Escape
+if wait_gone "─ Lessons ─" 5; then pass "escape closes the menu"; else fail "escape closes the menu"; fi
+T send-keys -t gb q
+check "quits" "READY\$" 5
+
 echo "== SIGTERM and a fatal signal"
 # glassbox is the child of the pane's shell: signal it by its process id
 glassbox_pid() { pgrep -P "$(T list-panes -t gb -F '#{pane_pid}')" | head -1; }
