@@ -27,15 +27,21 @@
 #include "util.h"
 
 /* Below this many multiply-adds a matrix-vector product runs on one thread: waking the OpenMP team
- * costs a couple of microseconds, more than a small product takes. Measured on a 2-core Xeon
- * (serial vs 2 threads): 128x128 1.3 vs 1.6-2.5 us, 160x160 2.1 vs 1.9-2.9 us, 192x192 3.1 vs 2.6
- * us, 256x256 6 vs 4 us; the crossover is near 32K. */
+ * costs a couple of microseconds, more than a small product takes. Measured, serial vs threaded:
+ * on a 2-core Xeon, 128x128 1.3 vs 1.6-2.5 us, 192x192 3.1 vs 2.6 us, 256x256 6 vs 4 us; on a
+ * 16-core Xeon the crossover lies between 16K (2 threads) and 37K (16 threads) multiply-adds.
+ * We start at 64K, above every crossover, because each parallel region is also a risk: on a
+ * machine whose cores are busy with other programs a region can wait milliseconds for a descheduled
+ * thread (seen: 64-dim model, 0.07 ms/token serial, 0.4-1.7 ms/token threaded). Products this size
+ * gain enough to be worth it; the small shipped model never starts a thread. Whole model (dim 192,
+ * 4 layers, vocab 4096, 256 positions, quiet 16-core Xeon), steps/s with 1/2/4/8 threads: 2000,
+ * 2400-2900, 3200-3500, 2900 at 64K; 2000, 2400-3200, 3500-3700, 4400 at 32K. */
 #ifndef MATMUL_PARALLEL_MIN
-#define MATMUL_PARALLEL_MIN (1 << 15)
+#define MATMUL_PARALLEL_MIN (1 << 16)
 #endif
 /* The same for attention over all heads at one position (n_heads * positions * head_dim). */
 #ifndef ATTENTION_PARALLEL_MIN
-#define ATTENTION_PARALLEL_MIN (1 << 15)
+#define ATTENTION_PARALLEL_MIN (1 << 16)
 #endif
 
 /* ------------------------------------------------------------------------------------------------
@@ -77,6 +83,17 @@ static float dot(const float *a, const float *b, int n) {
     for (; i < n; i++)
         sum += a[i] * b[i];
     return sum;
+}
+
+/* y (n) += a * x (n). restrict promises y and x do not overlap, and the blocks of 8 let the
+ * compiler work on several values at once, as in dot. */
+static void axpy(float *restrict y, float a, const float *restrict x, int n) {
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++)
+            y[i + j] += a * x[i + j];
+    for (; i < n; i++)
+        y[i] += a * x[i];
 }
 
 /* out (d) = W (d, n) . x (n): one dot product per output row; rows are split across threads when
@@ -128,15 +145,16 @@ static float silu(float x) {
  *   q:       (n_heads * head_dim) the rotated query
  *   k_layer, v_layer: (seq_len, kv_dim) this layer's cache, rows 0..pos filled
  *   probe:   (n_heads, seq_len, seq_len) this layer's probe, or NULL; row pos of each head is
- * written */
+ *            written
+ *   threads: whether heads may be split across OpenMP threads (when the work is large enough) */
 static void attention(float *out, float *att, const float *q, const float *k_layer,
-                      const float *v_layer, float *probe, const Config *c, int pos) {
+                      const float *v_layer, float *probe, const Config *c, int pos, int threads) {
     int hd = c->head_dim;
     int kv_dim = c->n_kv_heads * hd;
     int group = c->n_heads / c->n_kv_heads; /* query heads that share one kv head */
     float scale = 1.0f / sqrtf((float)hd);
     long work = (long)c->n_heads * (pos + 1) * hd;
-#pragma omp parallel for schedule(static) if (work >= ATTENTION_PARALLEL_MIN)
+#pragma omp parallel for schedule(static) if (threads && work >= ATTENTION_PARALLEL_MIN)
     for (int h = 0; h < c->n_heads; h++) {
         const float *q_h = q + (size_t)h * hd;       /* (head_dim) */
         int kv_off = (h / group) * hd;               /* this head's slice of a cache row */
@@ -148,8 +166,7 @@ static void attention(float *out, float *att, const float *q, const float *k_lay
         memset(out_h, 0, (size_t)hd * sizeof(float));
         for (int t = 0; t <= pos; t++) {
             const float *v_t = v_layer + (size_t)t * kv_dim + kv_off;
-            for (int i = 0; i < hd; i++)
-                out_h[i] += att_h[t] * v_t[i];
+            axpy(out_h, att_h[t], v_t, hd);
         }
         if (probe) {
             float *row = probe + ((size_t)h * c->seq_len + pos) * c->seq_len; /* (seq_len) */
@@ -193,7 +210,7 @@ float *model_forward(Model *m, int32_t token, int pos) {
         float *probe = m->probes.enabled
                            ? m->probes.attn + (size_t)l * c->n_heads * c->seq_len * c->seq_len
                            : NULL;
-        attention(s->att_out, s->att, s->q, k_layer, v_layer, probe, c, pos);
+        attention(s->att_out, s->att, s->q, k_layer, v_layer, probe, c, pos, 1);
         matmul(s->xb2, s->att_out, lw->wo, q_dim, dim);
         for (int i = 0; i < dim; i++)
             s->x[i] += s->xb2[i];
@@ -222,6 +239,10 @@ float *model_forward(Model *m, int32_t token, int pos) {
  * A whole prompt at once: the same computation, but every projection of the n positions is one
  * matrix-matrix product (X . W^T with X (n, in)), which reuses each weight n times while it is in
  * cache. Attention still goes position by position, since position i sees only keys 0..i. */
+
+#ifndef PROMPT_ATTENTION_THREADS
+#define PROMPT_ATTENTION_THREADS 0
+#endif
 
 /* Y (n, d) = X (n, k) . W (d, k)^T */
 static void matmul_rows(float *y, const float *x, const float *w, int n, int k, int d) {
@@ -285,9 +306,12 @@ float *model_forward_prompt(Model *m, const int32_t *tokens, int n, int start_po
         float *probe = m->probes.enabled
                            ? m->probes.attn + (size_t)l * c->n_heads * c->seq_len * c->seq_len
                            : NULL;
+        /* One thread here: OpenBLAS runs its own threads in the products, and OpenMP workers
+         * spin-waiting after a parallel region would take their cores (measured at 256 positions,
+         * 16 threads: 6.5K tokens/s with this single-threaded, 4.3K with threaded heads). */
         for (int i = 0; i < n; i++)
             attention(ao + (size_t)i * q_dim, s->att, q + (size_t)i * q_dim, k_layer, v_layer,
-                      probe, c, start_pos + i);
+                      probe, c, start_pos + i, PROMPT_ATTENTION_THREADS);
         matmul_rows(xb2, ao, lw->wo, n, q_dim, dim);
         for (size_t i = 0; i < (size_t)n * dim; i++)
             x[i] += xb2[i];

@@ -72,30 +72,38 @@ void distribution_free(Distribution *d) {
     memset(d, 0, sizeof *d);
 }
 
-/* A sort key: NaN logits sort last (as -inf) so the comparison stays a total order. */
-typedef struct {
-    float logit;
-    int32_t id;
-} RankedLogit;
-
-static int compare_ranked(const void *a, const void *b) {
-    const RankedLogit *x = a, *y = b;
-    if (x->logit > y->logit) return -1;
-    if (x->logit < y->logit) return 1;
-    return (x->id > y->id) - (x->id < y->id);
+/* order = ids sorted by (logit descending, id ascending), NaN as -inf. A stable LSD radix sort on
+ * the logit's bits: the keys start in id order and stability keeps equal logits in id order, so the
+ * result is exactly what a comparison sort on (logit desc, id asc) gives, in linear time (a 200k
+ * vocabulary sorts in about a millisecond, where qsort takes tens). */
+static uint32_t descending_key(float logit) {
+    if (isnan(logit)) logit = -INFINITY;
+    if (logit == 0.0f) logit = 0.0f; // -0 and +0 are equal logits: one key
+    uint32_t u;
+    memcpy(&u, &logit, sizeof u);
+    // Map floats to unsigned integers in ascending order, then flip for descending.
+    u = (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+    return ~u;
 }
 
 static void sort_order(Distribution *d) {
-    int n = d->vocab;
-    RankedLogit *ranked = gb_malloc((size_t)n * sizeof *ranked); // (vocab)
-    for (int i = 0; i < n; i++) {
-        float l = d->logits[i];
-        ranked[i].logit = isnan(l) ? -INFINITY : l;
-        ranked[i].id = i;
+    size_t n = (size_t)d->vocab;
+    uint64_t *a = gb_malloc(n * sizeof *a); // (vocab) key << 32 | id
+    uint64_t *b = gb_malloc(n * sizeof *b); // (vocab) scratch
+    for (size_t i = 0; i < n; i++) a[i] = (uint64_t)descending_key(d->logits[i]) << 32 | (uint32_t)i;
+    for (int shift = 32; shift < 64; shift += 8) {
+        size_t count[257] = {0};
+        for (size_t i = 0; i < n; i++) count[((a[i] >> shift) & 0xFF) + 1]++;
+        if (count[((a[0] >> shift) & 0xFF) + 1] == n) continue; // one bucket: nothing moves
+        for (int k = 0; k < 256; k++) count[k + 1] += count[k];
+        for (size_t i = 0; i < n; i++) b[count[(a[i] >> shift) & 0xFF]++] = a[i];
+        uint64_t *t = a;
+        a = b;
+        b = t;
     }
-    qsort(ranked, (size_t)n, sizeof *ranked, compare_ranked);
-    for (int i = 0; i < n; i++) d->order[i] = ranked[i].id;
-    free(ranked);
+    for (size_t i = 0; i < n; i++) d->order[i] = (int32_t)(uint32_t)a[i];
+    free(a);
+    free(b);
 }
 
 /* out[i] = softmax(logits / temperature) over the whole vocabulary; temperature > 0. The largest

@@ -66,6 +66,7 @@ typedef struct {
 struct Pretokenizer {
     int pattern;
     pcre2_code *code;
+    int jit; /* compiled for PCRE2's JIT: matched with pcre2_jit_match, skipping its per-call checks */
 };
 
 struct Tokenizer {
@@ -316,10 +317,10 @@ Pretokenizer *pretok_new(int pattern, char *err) {
                   (const char *)msg);
         return NULL;
     }
-    pcre2_jit_compile(c, PCRE2_JIT_COMPLETE); /* without JIT (unsupported platform) matching still works */
     Pretokenizer *p = gb_calloc(1, sizeof *p);
     p->pattern = pattern;
     p->code = c;
+    p->jit = pcre2_jit_compile(c, PCRE2_JIT_COMPLETE) == 0; /* without JIT, matching is slower but works */
     return p;
 }
 
@@ -335,7 +336,8 @@ static int split_valid_run(const Pretokenizer *p, pcre2_match_data *md, const ch
     PCRE2_SPTR subj = (PCRE2_SPTR)(text + base);
     size_t off = 0;
     while (off < n) {
-        int rc = pcre2_match(p->code, subj, n, off, PCRE2_NO_UTF_CHECK, md, NULL);
+        int rc = p->jit ? pcre2_jit_match(p->code, subj, n, off, 0, md, NULL)
+                        : pcre2_match(p->code, subj, n, off, PCRE2_NO_UTF_CHECK, md, NULL);
         size_t s, e;
         if (rc == PCRE2_ERROR_NOMATCH) {
             s = e = n; /* cannot happen with these patterns; keep the rest as one chunk */
@@ -418,21 +420,14 @@ long pretokenize(int pattern, const char *text, size_t len, size_t **ends, char 
 
 /* ---- the merge engine ---- */
 
-typedef struct {
-    int32_t rank;
-    int32_t left, right; /* part indices */
-    int32_t lid, rid;    /* their ids when the entry was made (stale entries are skipped) */
-    int32_t result;      /* id of the merged token */
-} HeapEntry;
-
 /* Scratch buffers reused across the chunks of one encode call. */
 typedef struct {
     int32_t *ids;     /* (cap) token id of each part; -1 once merged away */
     uint32_t *starts; /* (cap + 1) byte offset of each part in the chunk */
     int32_t *prev, *next; /* (cap) linked list of live parts (heap engine) */
-    int32_t *ranks;   /* (cap) rank of the pair starting at each part (scan engine) */
-    int32_t *results; /* (cap) id that pair merges into (scan engine) */
-    HeapEntry *heap;  /* (heap_cap) */
+    int32_t *ranks;   /* (cap) rank of the pair starting at each part, -1 when it does not merge */
+    int32_t *results; /* (cap) id that pair merges into */
+    uint64_t *heap;   /* (heap_cap) min-heap of rank << 32 | part: the pair starting at that part */
     size_t cap, heap_n, heap_cap;
 } Work;
 
@@ -474,65 +469,110 @@ static int32_t pair_rank(const Tokenizer *t, const uint8_t *chunk, size_t s, siz
     return r >= max_rank ? -1 : r;
 }
 
-static int heap_less(const HeapEntry *x, const HeapEntry *y) {
-    return x->rank < y->rank || (x->rank == y->rank && x->left < y->left);
+/* A 4-ary min-heap (children of i are 4i+1..4i+4: one cache line, half the depth of a binary heap).
+ * The key orders by rank, then by position: equal ranks merge leftmost first. */
+static void heap_sift_down(uint64_t *h, size_t n, size_t i, uint64_t key) {
+    for (;;) {
+        size_t c = 4 * i + 1;
+        if (c >= n) break;
+        size_t best = c, end = c + 4 < n ? c + 4 : n;
+        for (size_t k = c + 1; k < end; k++)
+            if (h[k] < h[best]) best = k;
+        if (h[best] >= key) break;
+        h[i] = h[best];
+        i = best;
+    }
+    h[i] = key;
 }
 
-static void heap_push(Work *w, HeapEntry e) {
+static void heap_push(Work *w, uint64_t key) {
     if (w->heap_n == w->heap_cap) {
         w->heap_cap = w->heap_cap ? 2 * w->heap_cap : 256;
-        w->heap = gb_realloc(w->heap, w->heap_cap * sizeof(HeapEntry));
+        w->heap = gb_realloc(w->heap, w->heap_cap * sizeof(uint64_t));
     }
     size_t i = w->heap_n++;
     while (i > 0) {
-        size_t up = (i - 1) / 2;
-        if (!heap_less(&e, &w->heap[up])) break;
+        size_t up = (i - 1) / 4;
+        if (key >= w->heap[up]) break;
         w->heap[i] = w->heap[up];
         i = up;
     }
-    w->heap[i] = e;
+    w->heap[i] = key;
 }
 
-static HeapEntry heap_pop(Work *w) {
-    HeapEntry top = w->heap[0], last = w->heap[--w->heap_n];
-    size_t i = 0, n = w->heap_n;
+/* Pops the minimum. The hole left at the root walks down the smaller children to a leaf, then the
+ * last key rises from there: the last key is usually large, so this compares less than sifting it
+ * down from the root. */
+static uint64_t heap_pop(Work *w) {
+    uint64_t *h = w->heap;
+    uint64_t top = h[0], last = h[--w->heap_n];
+    size_t n = w->heap_n, i = 0;
+    if (n == 0) return top;
     for (;;) {
-        size_t c = 2 * i + 1;
+        size_t c = 4 * i + 1;
         if (c >= n) break;
-        if (c + 1 < n && heap_less(&w->heap[c + 1], &w->heap[c])) c++;
-        if (!heap_less(&w->heap[c], &last)) break;
-        w->heap[i] = w->heap[c];
-        i = c;
+        size_t best = c, end = c + 4 < n ? c + 4 : n;
+        for (size_t k = c + 1; k < end; k++)
+            if (h[k] < h[best]) best = k;
+        h[i] = h[best];
+        i = best;
     }
-    if (n > 0) w->heap[i] = last;
+    while (i > 0) {
+        size_t up = (i - 1) / 4;
+        if (last >= h[up]) break;
+        h[i] = h[up];
+        i = up;
+    }
+    h[i] = last;
     return top;
 }
 
+/* Recomputes the pair starting at part l (after l or its right neighbour changed) and queues it. */
 static void heap_offer(const Tokenizer *t, Work *w, const uint8_t *chunk, size_t len, int32_t l,
                        int32_t max_rank) {
     if (l < 0) return;
     int32_t r = w->next[l];
+    w->ranks[l] = -1;
     if (r < 0) return;
     size_t end = w->next[r] < 0 ? len : w->starts[w->next[r]];
-    int32_t result;
-    int32_t rank = pair_rank(t, chunk, w->starts[l], end, w->ids[l], w->ids[r], max_rank, &result);
-    if (rank >= 0) heap_push(w, (HeapEntry){rank, l, r, w->ids[l], w->ids[r], result});
+    int32_t rank = pair_rank(t, chunk, w->starts[l], end, w->ids[l], w->ids[r], max_rank, &w->results[l]);
+    w->ranks[l] = rank;
+    if (rank >= 0) heap_push(w, (uint64_t)(uint32_t)rank << 32 | (uint32_t)l);
 }
 
-/* Heap engine over parts 0..n-1 (ids and starts filled). Leaves the live parts linked from part 0. */
+/* Heap engine over parts 0..n-1 (ids and starts filled). Leaves the live parts linked from part 0.
+ * Entries go stale when a part changes; an entry counts only while its rank is still the rank of the
+ * pair at its part (the same rank means the same merge, so a duplicate is harmless). */
 static void merge_heap(const Tokenizer *t, Work *w, const uint8_t *chunk, size_t n, int32_t max_rank) {
-    w->heap_n = 0;
     for (size_t i = 0; i < n; i++) {
         w->prev[i] = (int32_t)i - 1;
         w->next[i] = i + 1 < n ? (int32_t)i + 1 : -1;
     }
-    for (size_t i = 0; i + 1 < n; i++) heap_offer(t, w, chunk, n, (int32_t)i, max_rank);
+    /* the first pairs, then heapified in linear time */
+    w->heap_n = 0;
+    for (size_t i = 0; i < n; i++) {
+        int32_t r = w->next[i];
+        w->ranks[i] = r < 0 ? -1
+                            : pair_rank(t, chunk, i, w->next[r] < 0 ? n : (size_t)w->next[r], w->ids[i], w->ids[r],
+                                        max_rank, &w->results[i]);
+        if (w->ranks[i] >= 0) {
+            if (w->heap_n == w->heap_cap) {
+                w->heap_cap = w->heap_cap ? 2 * w->heap_cap : 256;
+                w->heap = gb_realloc(w->heap, w->heap_cap * sizeof(uint64_t));
+            }
+            w->heap[w->heap_n++] = (uint64_t)(uint32_t)w->ranks[i] << 32 | (uint32_t)i;
+        }
+    }
+    for (size_t i = w->heap_n / 4 + 1; i-- > 0;)
+        if (i < w->heap_n) heap_sift_down(w->heap, w->heap_n, i, w->heap[i]);
     while (w->heap_n > 0) {
-        HeapEntry e = heap_pop(w);
-        int32_t l = e.left, r = e.right;
-        if (w->ids[l] != e.lid || w->next[l] != r || w->ids[r] != e.rid) continue; /* stale */
-        w->ids[l] = e.result;
+        uint64_t key = heap_pop(w);
+        int32_t l = (int32_t)(uint32_t)key, rank = (int32_t)(key >> 32);
+        if (w->ids[l] < 0 || w->ranks[l] != rank) continue; /* stale */
+        int32_t r = w->next[l];
+        w->ids[l] = w->results[l];
         w->ids[r] = -1;
+        w->ranks[r] = -1;
         w->next[l] = w->next[r];
         if (w->next[r] >= 0) w->prev[w->next[r]] = l;
         heap_offer(t, w, chunk, n, w->prev[l], max_rank);
@@ -1035,6 +1075,8 @@ static int family_from_name(const char *path, int32_t *eot) {
     return -1;
 }
 
+enum { MAX_TIKTOKEN_RANK = 1 << 24 };
+
 Tokenizer *tokenizer_from_tiktoken(const char *path, int pattern, char *err) {
     int32_t eot;
     int family = family_from_name(path, &eot);
@@ -1074,11 +1116,16 @@ Tokenizer *tokenizer_from_tiktoken(const char *path, int pattern, char *err) {
             int64_t rank = 0;
             if (r == data + end) rank = -1;
             for (; r < data + end && rank >= 0; r++) {
-                if (*r < '0' || *r > '9' || rank > INT32_MAX / 16) rank = -1;
-                else rank = rank * 10 + (*r - '0');
+                if (*r < '0' || *r > '9') rank = -1;
+                else if (rank < MAX_TIKTOKEN_RANK) rank = rank * 10 + (*r - '0'); /* else: stays too large */
             }
-            if (rank < 0 || rank >= INT32_MAX / 2) {
+            if (rank < 0) {
                 gb_seterr(err, "%s:%zu: bad rank", fname, line);
+                goto fail;
+            }
+            if (rank >= MAX_TIKTOKEN_RANK) { /* ranks are ids: a huge one would size a huge table */
+                gb_seterr(err, "%s:%zu: rank %.*s is too large (the limit is %d)", fname, line,
+                          (int)(data + end - (sp + 1)), sp + 1, MAX_TIKTOKEN_RANK - 1);
                 goto fail;
             }
             rank_of_line[n_entries] = (int32_t)rank;

@@ -40,7 +40,8 @@ int tokenizer_encode(const Tokenizer *t, const char *text, size_t len, TokenSpan
 long tokenizer_decode(const Tokenizer *t, const int32_t *ids, size_t n, char **out);
 
 int tokenizer_vocab_size(const Tokenizer *t);
-/* Raw bytes of a token (not the byte-to-unicode form); NULL for an id out of range. */
+/* Raw bytes of a token (not the byte-to-unicode form); NULL for an id out of range. An id inside the
+ * range that no token uses (cl100k's 100256, say) has no bytes: "" with *len 0 (decode rejects it). */
 const char *tokenizer_token_bytes(const Tokenizer *t, int32_t id, size_t *len);
 /* Id of the token whose bytes are exactly (s, len), or -1. */
 int32_t tokenizer_find(const Tokenizer *t, const char *s, size_t len);

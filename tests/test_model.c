@@ -663,9 +663,11 @@ static void test_write_and_load_back(void **state) {
  * arch      the general.architecture value
  * omit      a tensor left out (or NULL)
  * reshape   a tensor given 100 rows instead of its own (or NULL)
- * ffn       the feed_forward_length written in the metadata */
+ * ffn       the feed_forward_length written in the metadata
+ * heads     the head count written in the metadata (the tensors are those of 2 heads of 4)
+ * rope      llama.rope.dimension_count, or 0 to leave it out */
 static void write_test_file(const char *path, const char *arch, const char *omit,
-                            const char *reshape, int ffn) {
+                            const char *reshape, int ffn, int heads, int rope) {
     enum { DIM = 8, FF = 12, VOCAB = 10 };
     static float zeros[100 * 16];
     GGUFWriter *w = gguf_writer_new();
@@ -674,7 +676,8 @@ static void write_test_file(const char *path, const char *arch, const char *omit
     gguf_writer_set_u64(w, "llama.embedding_length", DIM);
     gguf_writer_set_u32(w, "llama.block_count", 2);
     gguf_writer_set_u32(w, "llama.feed_forward_length", (uint32_t)ffn);
-    gguf_writer_set_i32(w, "llama.attention.head_count", 2);
+    gguf_writer_set_i32(w, "llama.attention.head_count", heads);
+    if (rope) gguf_writer_set_u32(w, "llama.rope.dimension_count", (uint32_t)rope);
     gguf_writer_set_f32(w, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
     struct {
         const char *name;
@@ -726,7 +729,7 @@ static void test_load_errors(void **state) {
     snprintf(path, sizeof(path), "%s/bad.gguf", dir);
 
     /* the well-formed file loads (so each failure below is due to its one defect) */
-    write_test_file(path, "llama", NULL, NULL, 12);
+    write_test_file(path, "llama", NULL, NULL, 12, 2, 0);
     Model m;
     char err[GB_ERRLEN];
     if (model_load(&m, path, 0, err) != 0) fail_msg("%s", err);
@@ -738,17 +741,23 @@ static void test_load_errors(void **state) {
     assert_non_null(model_forward(&m, 3, 0));
     model_free(&m);
 
-    write_test_file(path, "gpt2", NULL, NULL, 12);
+    write_test_file(path, "gpt2", NULL, NULL, 12, 2, 0);
     expect_load_error(path, "architecture 'gpt2' is not supported");
-    write_test_file(path, "llama", "blk.1.attn_k.weight", NULL, 12);
+    write_test_file(path, "llama", "blk.1.attn_k.weight", NULL, 12, 2, 0);
     expect_load_error(path, "tensor 'blk.1.attn_k.weight' is missing");
-    write_test_file(path, "llama", "output_norm.weight", NULL, 12);
+    write_test_file(path, "llama", "output_norm.weight", NULL, 12, 2, 0);
     expect_load_error(path, "tensor 'output_norm.weight' is missing");
-    write_test_file(path, "llama", NULL, "blk.0.ffn_up.weight", 12);
+    write_test_file(path, "llama", NULL, "blk.0.ffn_up.weight", 12, 2, 0);
     expect_load_error(path, "tensor 'blk.0.ffn_up.weight' has shape [8, 100], expected [8, 12]");
     /* the metadata disagrees with every ffn tensor: the first one met is named */
-    write_test_file(path, "llama", NULL, NULL, 14);
+    write_test_file(path, "llama", NULL, NULL, 14, 2, 0);
     expect_load_error(path, "tensor 'blk.0.ffn_gate.weight' has shape [8, 12], expected [8, 14]");
+    write_test_file(path, "llama", NULL, NULL, 12, 3, 0);
+    expect_load_error(path, "embedding length 8 is not a multiple of the head count 3");
+    write_test_file(path, "llama", NULL, NULL, 12, 2, 3);
+    expect_load_error(path, "rope dimension 3 must be even and at most the head size 4");
+    write_test_file(path, "llama", NULL, NULL, 12, 2, 6);
+    expect_load_error(path, "rope dimension 6 must be even and at most the head size 4");
     expect_load_error("/nonexistent/model.gguf", "");
     unlink(path);
     rmdir(dir);

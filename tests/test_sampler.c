@@ -114,6 +114,52 @@ static void test_order_descending_ties_lower_id(void **state) {
     distribution_free(&d);
 }
 
+/* The reference order: a comparison sort on (logit descending, id ascending), NaN as -inf. */
+typedef struct {
+    float logit;
+    int32_t id;
+} Ranked;
+
+static int compare_reference(const void *a, const void *b) {
+    const Ranked *x = a, *y = b;
+    float lx = isnan(x->logit) ? -INFINITY : x->logit, ly = isnan(y->logit) ? -INFINITY : y->logit;
+    if (lx != ly) return lx > ly ? -1 : 1;
+    return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void test_order_matches_comparison_sort(void **state) {
+    (void)state;
+    enum { N = 20000 };
+    float *logits = malloc(N * sizeof *logits);
+    Ranked *ref = malloc(N * sizeof *ref);
+    uint64_t x = 88172645463325252ull;
+    for (int i = 0; i < N; i++) {
+        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+        int r = (int)(x % 1000);
+        // Many ties, both signs, zeros of both signs, tiny and huge values, infinities and NaN.
+        if (r < 5) logits[i] = -INFINITY;
+        else if (r < 8) logits[i] = INFINITY;
+        else if (r < 12) logits[i] = NAN;
+        else if (r < 40) logits[i] = -0.0f;
+        else if (r < 70) logits[i] = 0.0f;
+        else if (r < 100) logits[i] = 1e-30f * (float)(r - 85);
+        else if (r < 120) logits[i] = 3e37f * (float)(r - 110);
+        else logits[i] = (float)((int)(x >> 40) % 200 - 100) / 8.0f;
+        ref[i].logit = logits[i];
+        ref[i].id = i;
+    }
+    qsort(ref, N, sizeof *ref, compare_reference);
+    Sampler s;
+    sampler_init(&s, 1.0f, 0, 1.0f, 1);
+    Distribution d;
+    distribution_init(&d, N);
+    distribution_compute(&d, logits, &s);
+    for (int i = 0; i < N; i++) assert_int_equal(d.order[i], ref[i].id);
+    distribution_free(&d);
+    free(ref);
+    free(logits);
+}
+
 static void test_temperature_zero_is_argmax(void **state) {
     (void)state;
     enum { N = 100 };
@@ -387,6 +433,7 @@ int main(void) {
         cmocka_unit_test(test_softmax_matches_formula),
         cmocka_unit_test(test_large_logits_are_stable),
         cmocka_unit_test(test_order_descending_ties_lower_id),
+        cmocka_unit_test(test_order_matches_comparison_sort),
         cmocka_unit_test(test_temperature_zero_is_argmax),
         cmocka_unit_test(test_probs_sum_to_one),
         cmocka_unit_test(test_top_k_keeps_exactly_k),

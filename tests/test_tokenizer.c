@@ -474,6 +474,11 @@ static void test_tiktoken_errors(void **state) {
     assert_non_null(strstr(err, ":2: bad rank"));
     unlink(path);
     free(path);
+    path = write_temp("glassbox_bad5_cl100k.tiktoken", "YQ== 0\nYg== 2000000000\n");
+    assert_null(tokenizer_from_tiktoken(path, -1, err));
+    assert_non_null(strstr(err, ":2: rank 2000000000 is too large"));
+    unlink(path);
+    free(path);
     /* a name that says nothing about the pattern needs one given */
     path = write_temp("glassbox_mystery.tiktoken", "YQ== 0\n");
     assert_null(tokenizer_from_tiktoken(path, -1, err));
@@ -543,26 +548,51 @@ static void test_awkward_bytes_round_trip(void **state) {
     }
 }
 
+/* Random text from an alphabet that makes long words, runs of spaces and newlines, digits, UTF-8
+ * characters cut anywhere and stray bytes. */
+static void random_text(char *out, size_t n, uint64_t *x) {
+    static const char *const pieces[] = {"a", "e", "i", "n", "r", "s", "t", "l", "o", " ", " ", "  ", "\n",
+                                         "\t", "1", "23", "'s", "!", "(", "\xc3\xa9", "\xe4\xb8\xad",
+                                         "\xf0\x9f\x98\x80", "\xcc\x81", "\xff", "\x80", "\0", "A", "Z"};
+    size_t o = 0;
+    while (o < n) {
+        *x ^= *x << 13, *x ^= *x >> 7, *x ^= *x << 17;
+        const char *p = pieces[*x % (sizeof pieces / sizeof pieces[0])];
+        size_t k = *p ? strlen(p) : 1; /* "\0" is the NUL byte */
+        for (size_t i = 0; i < k && o < n; i++) out[o++] = p[i];
+    }
+}
+
 static void test_engines_agree(void **state) {
     (void)state;
-    /* The scan engine (short chunks) and the heap engine give the same tokens. */
-    Tokenizer *t = open_named("cl100k_base");
-    char text[4096];
+    /* The scan engine and the heap engine give the same tokens, under both merge rules, on every
+     * chunk length; every random text round-trips. */
+    char err[GB_ERRLEN];
     uint64_t x = 88172645463325252ULL;
-    for (size_t i = 0; i < sizeof text; i++) { /* long "words" from a small alphabet */
-        x ^= x << 13, x ^= x >> 7, x ^= x << 17;
-        text[i] = "aeinrstlo"[x % 9];
-        if (x % 97 == 0) text[i] = ' ';
+    char corpus[20000];
+    random_text(corpus, sizeof corpus, &x);
+    const char *texts[1] = {corpus};
+    size_t lens[1] = {sizeof corpus};
+    Tokenizer *tok[3] = {open_named("cl100k_base"), open_named("gpt2"),
+                         bpe_train(texts, lens, 1, 1500, PRETOK_O200K, err)};
+    assert_non_null(tok[2]);
+    for (int k = 0; k < 3; k++) {
+        for (int round = 0; round < 40; round++) {
+            char text[1500];
+            size_t len = (size_t)(x % sizeof text);
+            random_text(text, len, &x);
+            int n1, n2;
+            tokenizer_set_small_chunk_limit(tok[k], 1 << 30);
+            int32_t *a = encode_checked(tok[k], text, len, &n1);
+            tokenizer_set_small_chunk_limit(tok[k], 0);
+            int32_t *b = encode_checked(tok[k], text, len, &n2);
+            assert_int_equal(n1, n2);
+            if (n1) assert_memory_equal(a, b, (size_t)n1 * sizeof(int32_t));
+            free(a);
+            free(b);
+        }
+        tokenizer_free(tok[k]);
     }
-    int n1, n2;
-    int32_t *a = encode_checked(t, text, sizeof text, &n1);
-    tokenizer_set_small_chunk_limit(t, 0);
-    int32_t *b = encode_checked(t, text, sizeof text, &n2);
-    assert_int_equal(n1, n2);
-    assert_memory_equal(a, b, (size_t)n1 * sizeof(int32_t));
-    free(a);
-    free(b);
-    tokenizer_free(t);
 }
 
 static void test_tiktoken_to_gguf_merges(void **state) {

@@ -1,0 +1,181 @@
+/* Lessons: plain-text scripts that set scenes on a Session with the TUI's own command language and ask
+ * the student to predict what the model will show. This module parses a lesson, replays its scenes and
+ * evaluates its questions; it has no terminal code (view_lesson.c draws, tui.c drives). The format is
+ * described in lessons/README.md.
+ *
+ * Safety: a lesson can only run the commands in LESSON_ALLOWED (no quit, no future commands), the only
+ * file it may name is a GGUF model (checked at parse time, opened read-only by the model loader), and
+ * every count is bounded so that any lesson, from anywhere, opens quickly. */
+#ifndef GB_LESSON_H
+#define GB_LESSON_H
+
+#include <stddef.h>
+
+#include "commands.h"
+#include "progress.h"
+#include "session.h"
+#include "util.h"
+
+#define LESSON_MAX_BYTES (256 * 1024) /* a lesson file */
+#define LESSON_MAX_LINE 1000          /* bytes in one line */
+#define LESSON_MAX_STEPS 64
+#define LESSON_MAX_COMMANDS 32  /* scene commands in one step */
+#define LESSON_MAX_GENERATE 64  /* N of one `step N` / `back N` */
+#define LESSON_MAX_WORK 1024    /* tokens generated over the whole lesson (`resample` counts 64) */
+#define LESSON_MAX_CHOICES 6
+#define LESSON_MAX_ACCEPT 8     /* accepted spellings of a fixed text answer */
+
+/* How a question's expected answer is found. */
+typedef enum {
+    ANSWER_CHOICE,        /* `choice b`: a fixed choice */
+    ANSWER_NUMBER,        /* `number 3 [within E]`: a fixed number */
+    ANSWER_TEXT,          /* `text "a" "b"`: any of these (case and edge spaces ignored) */
+    ANSWER_FREE,          /* `any`: a reflection; any non-empty answer, the feedback discusses it */
+    ANSWER_COUNT_TOKENS,  /* `count-tokens "TEXT"`: how many tokens TEXT becomes */
+    ANSWER_TOP_TOKEN,     /* `top-token`: the likeliest next token after the scene */
+    ANSWER_TOP_PROB,      /* `top-prob [within E]`: its probability in percent (default within 10) */
+    ANSWER_TOP_KEY,       /* `top-key`: the token the selected token attends to most (layer, head) */
+    ANSWER_TOP_HEAD,      /* `top-head "TEXT"`: the head of the current layer that gives the first
+                             token covering TEXT the most weight from the selected token */
+    ANSWER_NEIGHBOUR,     /* `neighbour "TOKEN"`: the nearest token by embedding */
+    ANSWER_LIKELIEST,     /* `likeliest`: the choice whose first token is likeliest next */
+    ANSWER_FEWEST_TOKENS, /* `fewest-tokens`: the choice that becomes the fewest tokens */
+    ANSWER_MOST_TOKENS,   /* `most-tokens`: the choice that becomes the most tokens */
+} AnswerKind;
+
+typedef struct {
+    char *text; /* bytes (NUL-terminated; may hold spaces, newlines) */
+    size_t len;
+} LessonString;
+
+typedef struct {
+    int line;
+    char *source; /* the line as written after the marker, for display */
+    Command cmd;
+} LessonCommand;
+
+typedef struct {
+    int line;       /* of the `?` line */
+    char *text;     /* the question */
+    AnswerKind kind;
+    int answer_line;
+    LessonString arg;              /* count-tokens, top-head, neighbour */
+    double number, within;         /* number, top-prob */
+    int choice;                    /* ANSWER_CHOICE: index of the right choice */
+    LessonString accept[LESSON_MAX_ACCEPT];
+    int n_accept;
+    LessonString choices[LESSON_MAX_CHOICES];
+    int n_choices;
+    char *hint, *right, *wrong;    /* may be NULL; {answer} stands for the expected answer */
+} LessonQuestion;
+
+/* Narrative: paragraphs (wrapped) and verbatim lines (`| ` lines, drawn as they are). */
+typedef struct {
+    int verbatim;
+    char *text;
+} LessonBlock;
+
+typedef struct {
+    int line;
+    char *title; /* "" when the step has none */
+    LessonBlock *blocks;
+    int n_blocks;
+    LessonCommand *cmds;
+    int n_cmds;
+    int has_question;
+    LessonQuestion q;
+} LessonStep;
+
+typedef struct {
+    char *path;  /* as given */
+    char *name;  /* base name: the key in the progress file */
+    char *title;
+    LessonStep *steps;
+    int n_steps;
+} Lesson;
+
+/* Parses a lesson's text. path names it in errors ("PATH:LINE: what is wrong") and resolves a
+ * relative model path (against the lesson's directory, then the assets directory). Returns 0, or -1
+ * with err; l is then empty. */
+int lesson_parse(Lesson *l, const char *path, const char *text, size_t len, char *err);
+/* Reads and parses a file (at most LESSON_MAX_BYTES). */
+int lesson_load(Lesson *l, const char *path, char *err);
+void lesson_free(Lesson *l);
+
+/* What a replayed scene asks of the UI. */
+typedef struct {
+    int view; /* the last view a command chose (`view`, or tokenize / neighbours), -1 none */
+} LessonScene;
+
+/* Puts the session back to the start of a lesson: base_model (when not NULL and not already loaded),
+ * empty prompt, T = 1, no top-k / top-p, seed 1, layer and head 0, following the last token. */
+int lesson_reset_session(Session *s, const char *base_model, char *err);
+/* Runs one step's commands on the session. Errors: "PATH:LINE: message". */
+int lesson_run_step(const Lesson *l, int step, Session *s, LessonScene *scene, char *err);
+/* Resets, then replays steps 0..step so a step always looks the same however it was reached. */
+int lesson_goto(const Lesson *l, int step, Session *s, const char *base_model, LessonScene *scene, char *err);
+
+/* The expected answer, computed on the session as the step's scene left it. */
+typedef struct {
+    AnswerKind kind;
+    char shown[256];               /* the answer as the feedback shows it */
+    double number, within;         /* numeric answers */
+    int right[LESSON_MAX_CHOICES]; /* choice answers: which choices count as right (ties: several) */
+    LessonString token;            /* top-token, top-key, neighbour: the token's bytes */
+} LessonAnswer;
+
+int lesson_compute_answer(const Lesson *l, int step, Session *s, LessonAnswer *a, char *err);
+void lesson_answer_free(LessonAnswer *a);
+/* 1 right, 0 wrong, -1 not understood (msg says why: "answer with a letter a-c or the choice's text"). */
+int lesson_check_answer(const LessonQuestion *q, const LessonAnswer *a, const char *input, char *msg,
+                        size_t msgsz);
+/* The right or wrong feedback (or a default) with {answer} replaced. Returns out. */
+char *lesson_feedback(const LessonQuestion *q, const LessonAnswer *a, int right, char *out, size_t outsz);
+/* A choice as shown: as written, but with spaces at its edges as middle dots and control characters
+ * made visible (" return" differs from "return" only there). */
+void lesson_choice_display(const LessonString *c, char *out, size_t outsz);
+/* The letter of choice i: 'a' + i. */
+char lesson_choice_letter(int i);
+
+/* ---- the player: a lesson being taken, its current step and the student's answer ---- */
+
+typedef struct {
+    Lesson lesson;
+    int step;
+    int has_answer;       /* answer holds the current step's expected answer */
+    LessonAnswer answer;
+    char answer_error[GB_ERRLEN]; /* why the answer could not be computed */
+    int answered;         /* the student answered this step (right or wrong) */
+    int right;            /* their latest answer was right */
+    int tries;            /* answers given at this step */
+    char input[256];      /* their latest answer */
+    char feedback[1024];  /* what the player said about it */
+    int show_hint;
+    int scroll;           /* first line of the pane shown */
+    char base_model[1024];/* the model the lesson started on: each replay starts from it */
+} LessonPlayer;
+
+/* Loads a lesson and goes to the step saved in prog (when given), else the first. The scene is played
+ * on s. Returns 0, or -1 with err (player then empty). */
+int lesson_player_open(LessonPlayer *p, const char *path, Session *s, Progress *prog, LessonScene *scene,
+                       char *err);
+/* Goes to a step (clamped to the lesson) and records it in prog. */
+int lesson_player_goto(LessonPlayer *p, int step, Session *s, Progress *prog, LessonScene *scene, char *err);
+/* Checks an answer to the current step's question: 1 right, 0 wrong, -1 not understood or nothing to
+ * answer (feedback says why). Recorded in prog. */
+int lesson_player_answer(LessonPlayer *p, const char *input, Progress *prog);
+void lesson_player_close(LessonPlayer *p);
+
+/* The directory of the shipped course: $GLASSBOX_LESSONS, else the assets directory's sibling
+ * `lessons`. Writes into out and returns it. */
+char *lesson_dir(char *out, size_t outsz);
+/* The lesson files (*.lesson) of a directory, sorted by name. Returns the count (paths malloc'ed, free
+ * with lesson_list_free), or -1 with err. */
+int lesson_list(const char *dir, char ***paths, char *err);
+void lesson_list_free(char **paths, int n);
+
+/* Parses and checks a lesson as `glassbox lesson check` does: every step's scene replayed on s, every
+ * computable question evaluated. Returns 0, or -1 with err. */
+int lesson_check(const char *path, Session *s, const char *base_model, char *err);
+
+#endif

@@ -1,0 +1,1342 @@
+/* glassbox's command line: `glassbox SUBCOMMAND [OPTIONS] ARGS`. Each subcommand is a function
+ * cmd_NAME(argc, argv) with argv[0] = NAME that returns the exit status (util.h: 0 ok, 1 a runtime
+ * failure, 2 bad input). Options may come before or after the positional arguments; `--` ends the
+ * options; `-` as TEXT or FILE means standard input.
+ *
+ * Conventions shared by the subcommands that run the model:
+ * - The prompt is encoded as bytes (any bytes, invalid UTF-8 included) and the vocabulary's BOS token
+ *   is put in front of it when the model has one (glassbox's own models use <|endoftext|> as BOS, the
+ *   way GPT-2 style models separate documents).
+ * - Sampling defaults: temperature 0.8, top-k 0 (off), top-p 1 (off), seed 42.
+ * - In JSON, a token's "text" is its bytes as UTF-8 in which every byte that is not part of a valid
+ *   UTF-8 sequence is replaced by U+FFFD, and "bytes" lists the exact byte values. */
+#include <ctype.h>
+#include <errno.h>
+#include <glob.h>
+#include <math.h>
+#include <omp.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "bpe_train.h"
+#include "cli.h"
+#include "gguf.h"
+#include "model.h"
+#include "sampler.h"
+#include "tokenizer.h"
+#include "tui.h"
+#include "util.h"
+
+#define GB_VERSION "0.1.0"
+#define DEFAULT_TEMP 0.8f
+#define DEFAULT_SEED 42
+#define DEFAULT_STEPS 32
+#define DEFAULT_PROMPT "def fibonacci(n):"
+
+/* ------------------------------------------------------------------------------------------------
+ * Option parsing: each subcommand lists its options in a table; parse_args fills the destinations,
+ * collects the positional arguments and prints a one-line message for anything wrong. */
+
+typedef enum { OPT_FLAG, OPT_STRING, OPT_FLOAT, OPT_INT, OPT_U64 } OptKind;
+
+typedef struct {
+    const char *name; /* "--temp" */
+    const char *alias; /* "-o" or NULL */
+    OptKind kind;
+    void *dest;   /* bool*, const char**, float*, int*, uint64_t* */
+    double min, max; /* allowed range of numbers (inclusive) */
+} OptSpec;
+
+typedef struct {
+    const char *cmd;
+    const char *usage; /* printed by --help */
+    const OptSpec *opts;
+    int n_opts;
+    int min_pos, max_pos;
+    const char *pos_name; /* "PROMPT|-", for the missing-argument message */
+} CommandSpec;
+
+enum { PARSE_OK = 0, PARSE_HELP = 1, PARSE_ERROR = 2 };
+
+static void describe_range(char *out, size_t n, const OptSpec *o) {
+    if (o->kind == OPT_FLOAT) {
+        if (isinf(o->max)) snprintf(out, n, "a number ≥ %g", o->min);
+        else snprintf(out, n, "a number in [%g, %g]", o->min, o->max);
+    } else {
+        snprintf(out, n, "an integer in [%.0f, %.0f]", o->min, o->max);
+    }
+}
+
+static bool parse_number(const OptSpec *o, const char *s) {
+    char *end;
+    errno = 0;
+    if (o->kind == OPT_FLOAT) {
+        double v = strtod(s, &end);
+        if (end == s || *end || errno || !isfinite(v) || v < o->min || v > o->max) return false;
+        *(float *)o->dest = (float)v;
+    } else if (o->kind == OPT_INT) {
+        long v = strtol(s, &end, 10);
+        if (end == s || *end || errno || (double)v < o->min || (double)v > o->max) return false;
+        *(int *)o->dest = (int)v;
+    } else {
+        while (isspace((unsigned char)*s)) s++;
+        if (*s == '-') return false; // strtoull would wrap it around
+        unsigned long long v = strtoull(s, &end, 0);
+        if (end == s || *end || errno) return false;
+        *(uint64_t *)o->dest = v;
+    }
+    return true;
+}
+
+static int print_usage(const CommandSpec *c, FILE *f) {
+    fputs(c->usage, f);
+    return f == stdout ? GB_EXIT_OK : GB_EXIT_USAGE;
+}
+
+/* Fills pos[0..*n_pos) with the positional arguments of argv[1..argc). */
+static int parse_args(const CommandSpec *c, int argc, char **argv, char **pos, int *n_pos) {
+    *n_pos = 0;
+    bool only_positional = false;
+    for (int i = 1; i < argc; i++) {
+        char *arg = argv[i];
+        bool is_option = !only_positional && arg[0] == '-' && arg[1] != 0;
+        if (is_option && strcmp(arg, "--") == 0) {
+            only_positional = true;
+            continue;
+        }
+        if (!is_option) {
+            if (*n_pos >= c->max_pos) {
+                fprintf(stderr, "glassbox: %s: unexpected argument '%s' (see glassbox %s --help)\n",
+                        c->cmd, arg, c->cmd);
+                return PARSE_ERROR;
+            }
+            pos[(*n_pos)++] = arg;
+            continue;
+        }
+        if (strcmp(arg, "--help") == 0 || strcmp(arg, "-h") == 0) return PARSE_HELP;
+        // --name=value or --name value
+        const char *eq = strchr(arg, '=');
+        size_t name_len = eq && arg[1] == '-' ? (size_t)(eq - arg) : strlen(arg);
+        const OptSpec *o = NULL;
+        for (int k = 0; k < c->n_opts && !o; k++) {
+            const OptSpec *cand = &c->opts[k];
+            if ((strlen(cand->name) == name_len && strncmp(cand->name, arg, name_len) == 0) ||
+                (cand->alias && strcmp(cand->alias, arg) == 0))
+                o = cand;
+        }
+        if (!o) {
+            fprintf(stderr, "glassbox: %s: unknown option '%.*s' (see glassbox %s --help)\n", c->cmd,
+                    (int)name_len, arg, c->cmd);
+            return PARSE_ERROR;
+        }
+        if (o->kind == OPT_FLAG) {
+            if (eq && name_len < strlen(arg)) {
+                fprintf(stderr, "glassbox: %s: %s takes no value\n", c->cmd, o->name);
+                return PARSE_ERROR;
+            }
+            *(bool *)o->dest = true;
+            continue;
+        }
+        const char *value;
+        if (eq && name_len < strlen(arg)) value = eq + 1;
+        else if (i + 1 < argc) value = argv[++i];
+        else {
+            fprintf(stderr, "glassbox: %s: %s: missing value\n", c->cmd, o->name);
+            return PARSE_ERROR;
+        }
+        if (o->kind == OPT_STRING) {
+            if (!*value) {
+                fprintf(stderr, "glassbox: %s: %s: empty value\n", c->cmd, o->name);
+                return PARSE_ERROR;
+            }
+            *(const char **)o->dest = value;
+        } else if (!parse_number(o, value)) {
+            char range[96];
+            if (o->kind == OPT_U64) snprintf(range, sizeof range, "an integer ≥ 0");
+            else describe_range(range, sizeof range, o);
+            fprintf(stderr, "glassbox: %s: %s: expected %s, got '%s'\n", c->cmd, o->name, range, value);
+            return PARSE_ERROR;
+        }
+    }
+    if (*n_pos < c->min_pos) {
+        fprintf(stderr, "glassbox: %s: missing %s (see glassbox %s --help)\n", c->cmd, c->pos_name,
+                c->cmd);
+        return PARSE_ERROR;
+    }
+    return PARSE_OK;
+}
+
+/* Runs parse_args and turns help and errors into an exit status; -1 means carry on. */
+static int parse_or_exit(const CommandSpec *c, int argc, char **argv, char **pos, int *n_pos) {
+    int r = parse_args(c, argc, argv, pos, n_pos);
+    if (r == PARSE_HELP) return print_usage(c, stdout);
+    if (r == PARSE_ERROR) return GB_EXIT_USAGE;
+    return -1;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Input, models and tokenizers. */
+
+/* The bytes of a TEXT argument, or of standard input for "-". */
+static int read_text_arg(const char *cmd, const char *arg, char **text, size_t *len) {
+    if (strcmp(arg, "-") == 0) {
+        char err[GB_ERRLEN];
+        if (gb_read_file("-", text, len, err) != 0) {
+            fprintf(stderr, "glassbox: %s: standard input: %s\n", cmd, err);
+            return GB_EXIT_USAGE;
+        }
+        return GB_EXIT_OK;
+    }
+    *len = strlen(arg);
+    *text = gb_strdup(arg);
+    return GB_EXIT_OK;
+}
+
+static void print_open_error(const char *cmd, const char *path, const char *err) {
+    struct stat st;
+    bool missing_default = strcmp(path, cli_default_model()) == 0 && stat(path, &st) != 0;
+    fprintf(stderr, "glassbox: %s: %s%s\n", cmd, err,
+            missing_default ? " (the default model: `make` builds it, or pass --model FILE)" : "");
+}
+
+/* A model file opened for its tokenizer, and, when asked, its weights. */
+typedef struct {
+    GGUFFile file;
+    bool has_file;
+    Tokenizer *tok;
+    Model model;
+    bool has_model;
+} Loaded;
+
+static void loaded_free(Loaded *L) {
+    if (L->has_model) model_free(&L->model);
+    if (L->tok) tokenizer_free(L->tok);
+    if (L->has_file) gguf_close(&L->file);
+    memset(L, 0, sizeof *L);
+}
+
+static int open_tokenizer(const char *cmd, const char *path, Loaded *L) {
+    char err[GB_ERRLEN];
+    memset(L, 0, sizeof *L);
+    if (gguf_open(&L->file, path, err) != 0) {
+        print_open_error(cmd, path, err);
+        return GB_EXIT_USAGE;
+    }
+    L->has_file = true;
+    L->tok = tokenizer_from_gguf(&L->file, err);
+    if (!L->tok) {
+        fprintf(stderr, "glassbox: %s: %s\n", cmd, err);
+        loaded_free(L);
+        return GB_EXIT_USAGE;
+    }
+    return GB_EXIT_OK;
+}
+
+/* Loads the weights with room for max_seq positions (0: the model's context length); probes off. */
+static int load_weights(const char *cmd, const char *path, int max_seq, Loaded *L) {
+    char err[GB_ERRLEN];
+    if (model_load(&L->model, path, max_seq, err) != 0) {
+        print_open_error(cmd, path, err);
+        return GB_EXIT_USAGE;
+    }
+    L->has_model = true;
+    L->model.probes.enabled = 0;
+    if (L->model.config.vocab_size < tokenizer_vocab_size(L->tok)) {
+        fprintf(stderr, "glassbox: %s: %s: the tokenizer has %d tokens but the model only %d\n", cmd,
+                path, tokenizer_vocab_size(L->tok), L->model.config.vocab_size);
+        return GB_EXIT_USAGE;
+    }
+    return GB_EXIT_OK;
+}
+
+/* Encodes text with BOS in front when the vocabulary has one. *ids is malloc'ed. */
+static int encode_prompt(const char *cmd, const Tokenizer *tok, const char *text, size_t len,
+                         int32_t **ids, int *n) {
+    char err[GB_ERRLEN];
+    TokenSpan *spans = NULL;
+    int count = tokenizer_encode(tok, text, len, &spans, err);
+    if (count < 0) {
+        fprintf(stderr, "glassbox: %s: %s\n", cmd, err);
+        return GB_EXIT_USAGE;
+    }
+    int32_t bos = tokenizer_bos(tok);
+    int total = count + (bos >= 0);
+    *ids = gb_malloc((size_t)(total ? total : 1) * sizeof(int32_t));
+    int k = 0;
+    if (bos >= 0) (*ids)[k++] = bos;
+    for (int i = 0; i < count; i++) (*ids)[k++] = spans[i].id;
+    free(spans);
+    *n = total;
+    if (total == 0) {
+        fprintf(stderr, "glassbox: %s: the prompt is empty and the model has no BOS token to start from\n",
+                cmd);
+        free(*ids);
+        *ids = NULL;
+        return GB_EXIT_USAGE;
+    }
+    return GB_EXIT_OK;
+}
+
+/* Feeds ids[0..n) at positions 0..n-1 in one pass and returns the logits after the last one. */
+static float *run_prompt(Model *m, const int32_t *ids, int n) {
+    return model_forward_prompt(m, ids, n, 0);
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Text output: display form, JSON strings. */
+
+/* Length of the valid UTF-8 sequence at s[0..n), or 0 when it is not one (overlong forms, surrogates
+ * and code points above U+10FFFF are invalid). */
+static int utf8_valid_len(const unsigned char *s, size_t n) {
+    unsigned c = s[0];
+    int len;
+    unsigned cp, min;
+    if (c < 0x80) return 1;
+    if (c >= 0xC2 && c <= 0xDF) len = 2, cp = c & 0x1F, min = 0x80;
+    else if (c >= 0xE0 && c <= 0xEF) len = 3, cp = c & 0x0F, min = 0x800;
+    else if (c >= 0xF0 && c <= 0xF4) len = 4, cp = c & 0x07, min = 0x10000;
+    else return 0;
+    if ((size_t)len > n) return 0;
+    for (int i = 1; i < len; i++) {
+        if ((s[i] & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (s[i] & 0x3F);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    return len;
+}
+
+/* Writes bytes as a JSON string: valid UTF-8 kept, invalid bytes as U+FFFD, controls escaped. */
+static void json_string(FILE *f, const char *bytes, size_t n) {
+    const unsigned char *s = (const unsigned char *)bytes;
+    fputc('"', f);
+    for (size_t i = 0; i < n;) {
+        unsigned c = s[i];
+        int len = utf8_valid_len(s + i, n - i);
+        if (len == 0) {
+            fputs("\\ufffd", f);
+            i++;
+            continue;
+        }
+        if (len > 1) {
+            fwrite(s + i, 1, (size_t)len, f);
+        } else if (c == '"' || c == '\\') {
+            fputc('\\', f);
+            fputc((int)c, f);
+        } else if (c == '\n') fputs("\\n", f);
+        else if (c == '\t') fputs("\\t", f);
+        else if (c == '\r') fputs("\\r", f);
+        else if (c < 0x20 || c == 0x7F) fprintf(f, "\\u%04x", c);
+        else fputc((int)c, f);
+        i += (size_t)len;
+    }
+    fputc('"', f);
+}
+
+static void json_bytes(FILE *f, const char *bytes, size_t n) {
+    fputc('[', f);
+    for (size_t i = 0; i < n; i++) fprintf(f, "%s%u", i ? "," : "", (unsigned char)bytes[i]);
+    fputc(']', f);
+}
+
+/* A number as JSON (which has no infinities or NaN: those become null). */
+static void json_number(FILE *f, double v) {
+    if (isfinite(v)) fprintf(f, "%.9g", v);
+    else fputs("null", f);
+}
+
+/* The display form of a token (token_display) in a buffer owned by the caller. */
+static const char *display_token(const Tokenizer *tok, int32_t id, char *buf, size_t bufsz) {
+    size_t len = 0;
+    const char *bytes = tokenizer_token_bytes(tok, id, &len);
+    if (!bytes) {
+        snprintf(buf, bufsz, "<id %d>", (int)id);
+        return buf;
+    }
+    return token_display(bytes, len, buf, bufsz);
+}
+
+/* Terminal columns of a UTF-8 string, counting one per code point (good enough for the tables). */
+static int display_width(const char *s) {
+    int w = 0;
+    for (; *s; s++) w += ((unsigned char)*s & 0xC0) != 0x80;
+    return w;
+}
+
+static void print_padded(const char *s, int width) {
+    fputs(s, stdout);
+    for (int w = display_width(s); w < width; w++) fputc(' ', stdout);
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * glassbox info */
+
+static const char *value_type_name(uint32_t t) {
+    static const char *names[] = {"u8", "i8", "u16", "i16", "u32", "i32", "f32", "bool",
+                                  "string", "array", "u64", "i64", "f64"};
+    return t < sizeof names / sizeof names[0] ? names[t] : "?";
+}
+
+/* A string value, quoted and cut at max bytes. */
+static void print_gguf_string(GGUFString s, size_t max) {
+    size_t n = s.len < max ? (size_t)s.len : max;
+    json_string(stdout, s.data, n);
+    if (s.len > max) printf("…(%llu bytes)", (unsigned long long)s.len);
+}
+
+static void print_scalar(const GGUFValue *v) {
+    switch (v->type) {
+    case GGUF_TYPE_UINT8: case GGUF_TYPE_UINT16: case GGUF_TYPE_UINT32: case GGUF_TYPE_UINT64:
+        printf("%llu", (unsigned long long)v->u64);
+        break;
+    case GGUF_TYPE_INT8: case GGUF_TYPE_INT16: case GGUF_TYPE_INT32: case GGUF_TYPE_INT64:
+        printf("%lld", (long long)v->i64);
+        break;
+    case GGUF_TYPE_FLOAT32: case GGUF_TYPE_FLOAT64: printf("%g", v->f64); break;
+    case GGUF_TYPE_BOOL: printf("%s", v->b ? "true" : "false"); break;
+    case GGUF_TYPE_STRING: print_gguf_string(v->str, 80); break;
+    default: printf("?"); break;
+    }
+}
+
+static void print_array(const GGUFValue *v) {
+    enum { SHOWN = 8 };
+    printf("[%s × %llu] ", value_type_name(v->elem_type), (unsigned long long)v->count);
+    uint64_t n = v->count < SHOWN ? v->count : SHOWN;
+    for (uint64_t i = 0; i < n; i++) {
+        if (i) printf(", ");
+        if (v->elem_type == GGUF_TYPE_STRING) print_gguf_string(v->strs[i], 40);
+        else if (v->elem_type == GGUF_TYPE_FLOAT32 || v->elem_type == GGUF_TYPE_FLOAT64)
+            printf("%g", gguf_array_float(v, i));
+        else if (v->elem_type == GGUF_TYPE_BOOL) printf("%s", gguf_array_int(v, i) ? "true" : "false");
+        else printf("%lld", (long long)gguf_array_int(v, i));
+    }
+    if (v->count > n) printf(", … (%llu more)", (unsigned long long)(v->count - n));
+}
+
+static int cmd_info(int argc, char **argv) {
+    const char *model_path = cli_default_model();
+    OptSpec opts[] = {{"--model", "-m", OPT_STRING, &model_path, 0, 0}};
+    CommandSpec c = {"info",
+                     "usage: glassbox info [--model FILE]\n"
+                     "Prints a GGUF model's metadata (long arrays abbreviated), its tensors (name, type,\n"
+                     "shape with the contiguous dimension first, bytes) and the llama configuration read\n"
+                     "from them.\n"
+                     "  --model FILE   the model (default: $GLASSBOX_MODEL, else assets/glassbox.gguf)\n",
+                     opts, 1, 0, 0, ""};
+    char *pos[1];
+    int n_pos, r = parse_or_exit(&c, argc, argv, pos, &n_pos);
+    if (r >= 0) return r;
+
+    char err[GB_ERRLEN];
+    GGUFFile f;
+    if (gguf_open(&f, model_path, err) != 0) {
+        print_open_error("info", model_path, err);
+        return GB_EXIT_USAGE;
+    }
+    printf("file: %s (%zu bytes), GGUF v%u, alignment %u\n", f.path, f.size, f.version, f.alignment);
+    printf("\nmetadata (%llu keys):\n", (unsigned long long)f.n_kv);
+    for (uint64_t i = 0; i < f.n_kv; i++) {
+        const GGUFKeyValue *kv = &f.kv[i];
+        printf("  %.*s", (int)kv->key.len, kv->key.data);
+        printf(" (%s) = ", value_type_name(kv->value.type));
+        if (kv->value.type == GGUF_TYPE_ARRAY) print_array(&kv->value);
+        else print_scalar(&kv->value);
+        printf("\n");
+    }
+    printf("\ntensors (%llu):\n", (unsigned long long)f.n_tensors);
+    printf("  %-32s %-6s %-22s %12s\n", "name", "type", "shape", "bytes");
+    uint64_t total = 0;
+    for (uint64_t i = 0; i < f.n_tensors; i++) {
+        const GGUFTensor *t = &f.tensors[i];
+        char shape[96];
+        int off = 0;
+        for (uint32_t d = 0; d < t->n_dims; d++)
+            off += snprintf(shape + off, sizeof shape - (size_t)off, "%s%llu", d ? " × " : "",
+                            (unsigned long long)t->ne[d]);
+        const char *tn = ggml_type_name(t->type);
+        printf("  %-32s %-6s ", t->name, tn ? tn : "?");
+        print_padded(shape, 22);
+        printf(" %12llu\n", (unsigned long long)t->n_bytes);
+        total += t->n_bytes;
+    }
+    printf("  %-32s %-6s %-22s %12llu\n", "total", "", "", (unsigned long long)total);
+    gguf_close(&f);
+
+    Model m;
+    if (model_load(&m, model_path, 1, err) != 0) {
+        printf("\nconfig: not loadable as a llama model: %s\n", err);
+        return GB_EXIT_OK;
+    }
+    const Config *cf = &m.config;
+    printf("\nconfig (%s):\n", m.name);
+    printf("  dim %d, hidden_dim %d, layers %d, heads %d, kv_heads %d, head_dim %d, rope_dim %d\n",
+           cf->dim, cf->hidden_dim, cf->n_layers, cf->n_heads, cf->n_kv_heads, cf->head_dim,
+           cf->rope_dim);
+    printf("  vocab %d, context %d, rope_base %g, norm_eps %g, output head %s\n", cf->vocab_size,
+           cf->context_length, cf->rope_base, cf->norm_eps,
+           m.weights.tied ? "tied to the embedding" : "separate");
+    long long params = (long long)cf->vocab_size * cf->dim * (m.weights.tied ? 1 : 2) + cf->dim;
+    long long kv_dim = (long long)cf->n_kv_heads * cf->head_dim, q_dim = (long long)cf->n_heads * cf->head_dim;
+    params += (long long)cf->n_layers * (2LL * cf->dim + q_dim * cf->dim * 2 + kv_dim * cf->dim * 2 +
+                                         3LL * cf->hidden_dim * cf->dim);
+    printf("  parameters %lld\n", params);
+    model_free(&m);
+    return GB_EXIT_OK;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * glassbox tokenize */
+
+static int cmd_tokenize(int argc, char **argv) {
+    const char *model_path = cli_default_model(), *tok_name = NULL;
+    bool json = false;
+    OptSpec opts[] = {{"--model", "-m", OPT_STRING, &model_path, 0, 0},
+                      {"--tokenizer", "-t", OPT_STRING, &tok_name, 0, 0},
+                      {"--json", NULL, OPT_FLAG, &json, 0, 0}};
+    CommandSpec c = {
+        "tokenize",
+        "usage: glassbox tokenize [--json] [--model FILE | --tokenizer NAME|FILE.tiktoken] TEXT|-\n"
+        "Splits TEXT (or standard input, for -) into tokens, one a line: id, the token's text with\n"
+        "whitespace made visible (space ·, tab →, newline ⏎, other bytes <0xNN>), and its byte span\n"
+        "start-end of the input. A summary (token and byte counts) goes to standard error.\n"
+        "  --model FILE       use the model's vocabulary (default: the default model)\n"
+        "  --tokenizer NAME   gpt2, r50k_base, cl100k_base, o200k_base, or a .tiktoken file\n"
+        "  --json             an array of {\"id\", \"text\", \"bytes\", \"start\", \"end\"}: \"text\" is the\n"
+        "                     token's bytes as UTF-8 with invalid bytes replaced by U+FFFD, \"bytes\"\n"
+        "                     the exact byte values\n",
+        opts, 3, 1, 1, "TEXT (or - for standard input)"};
+    char *pos[1];
+    int n_pos, r = parse_or_exit(&c, argc, argv, pos, &n_pos);
+    if (r >= 0) return r;
+
+    char *text;
+    size_t len;
+    if ((r = read_text_arg("tokenize", pos[0], &text, &len)) != 0) return r;
+    Loaded L;
+    memset(&L, 0, sizeof L);
+    char err[GB_ERRLEN];
+    if (tok_name) {
+        L.tok = tokenizer_open_named(tok_name, err);
+        if (!L.tok) {
+            fprintf(stderr, "glassbox: tokenize: %s\n", err);
+            free(text);
+            return GB_EXIT_USAGE;
+        }
+    } else if ((r = open_tokenizer("tokenize", model_path, &L)) != 0) {
+        free(text);
+        return r;
+    }
+    TokenSpan *spans = NULL;
+    int n = tokenizer_encode(L.tok, text, len, &spans, err);
+    if (n < 0) {
+        fprintf(stderr, "glassbox: tokenize: %s\n", err);
+        free(text);
+        loaded_free(&L);
+        return GB_EXIT_USAGE;
+    }
+    size_t bufsz = 64;
+    char *buf = gb_malloc(bufsz);
+    if (json) printf("[");
+    for (int i = 0; i < n; i++) {
+        size_t tlen = 0;
+        const char *bytes = tokenizer_token_bytes(L.tok, spans[i].id, &tlen);
+        if (!bytes) bytes = "", tlen = 0;
+        if (json) {
+            printf("%s\n  {\"id\": %d, \"text\": ", i ? "," : "", (int)spans[i].id);
+            json_string(stdout, bytes, tlen);
+            printf(", \"bytes\": ");
+            json_bytes(stdout, bytes, tlen);
+            printf(", \"start\": %u, \"end\": %u}", spans[i].start, spans[i].end);
+        } else {
+            if (bufsz < 8 * tlen + 16) buf = gb_realloc(buf, bufsz = 8 * tlen + 16);
+            printf("%d\t%s\t%u-%u\n", (int)spans[i].id, token_display(bytes, tlen, buf, bufsz),
+                   spans[i].start, spans[i].end);
+        }
+    }
+    if (json) printf("%s]\n", n ? "\n" : "");
+    fprintf(stderr, "%d tokens, %zu bytes (%.2f bytes per token)\n", n, len, n ? (double)len / n : 0.0);
+    free(buf);
+    free(spans);
+    free(text);
+    loaded_free(&L);
+    return GB_EXIT_OK;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * glassbox generate */
+
+typedef struct {
+    float temp;
+    int top_k;
+    float top_p;
+    uint64_t seed;
+} SamplingOptions;
+
+static int cmd_generate(int argc, char **argv) {
+    const char *model_path = cli_default_model();
+    SamplingOptions so = {DEFAULT_TEMP, 0, 1.0f, DEFAULT_SEED};
+    int steps = DEFAULT_STEPS;
+    bool json = false;
+    OptSpec opts[] = {{"--model", "-m", OPT_STRING, &model_path, 0, 0},
+                      {"--temp", NULL, OPT_FLOAT, &so.temp, 0, INFINITY},
+                      {"--top-k", NULL, OPT_INT, &so.top_k, 0, 1 << 30},
+                      {"--top-p", NULL, OPT_FLOAT, &so.top_p, 0, 1},
+                      {"--seed", NULL, OPT_U64, &so.seed, 0, 0},
+                      {"--steps", "-n", OPT_INT, &steps, 0, 1000000},
+                      {"--json", NULL, OPT_FLAG, &json, 0, 0}};
+    CommandSpec c = {
+        "generate",
+        "usage: glassbox generate [--temp T] [--top-k K] [--top-p P] [--seed S] [--steps N] [--json]\n"
+        "                         [--model FILE] PROMPT|-\n"
+        "Continues PROMPT (or standard input, for -): prints the prompt, then streams up to N sampled\n"
+        "tokens, stopping early at the end-of-text token or the model's context length. The model's\n"
+        "BOS token goes in front of the prompt when it has one. The same seed gives the same text.\n"
+        "  --temp T     temperature, 0 = always the most likely token (default 0.8)\n"
+        "  --top-k K    sample among the K most likely tokens only, 0 = off (default 0)\n"
+        "  --top-p P    then among the fewest tokens whose probability adds up to P (default 1 = off)\n"
+        "  --seed S     seed of the generator (default 42)\n"
+        "  --steps N    tokens to generate (default 32)\n"
+        "  --json       print {\"prompt\", \"tokens\": [{\"id\", \"text\", \"bytes\", \"prob\", \"logprob\",\n"
+        "               \"prob_t1\"}], \"text\"}: prob is the chance the sampler gave the token (at T, after\n"
+        "               top-k/top-p), logprob its natural log, prob_t1 the model's own (T = 1, no cut)\n"
+        "  --model FILE the model (default: $GLASSBOX_MODEL, else assets/glassbox.gguf)\n",
+        opts, 7, 1, 1, "PROMPT (or - for standard input)"};
+    char *pos[1];
+    int n_pos, r = parse_or_exit(&c, argc, argv, pos, &n_pos);
+    if (r >= 0) return r;
+
+    char *prompt;
+    size_t prompt_len;
+    if ((r = read_text_arg("generate", pos[0], &prompt, &prompt_len)) != 0) return r;
+    Loaded L;
+    int32_t *ids = NULL;
+    int n_ids = 0;
+    if ((r = open_tokenizer("generate", model_path, &L)) != 0) goto done_text;
+    if ((r = encode_prompt("generate", L.tok, prompt, prompt_len, &ids, &n_ids)) != 0) goto done;
+    if ((r = load_weights("generate", model_path, n_ids + steps, &L)) != 0) goto done;
+    Model *m = &L.model;
+    int seq_len = m->config.seq_len;
+    if (n_ids > seq_len) {
+        fprintf(stderr, "glassbox: generate: the prompt is %d tokens but the model's context holds %d\n",
+                n_ids, seq_len);
+        r = GB_EXIT_USAGE;
+        goto done;
+    }
+    int vocab = m->config.vocab_size;
+    int32_t eos = tokenizer_eos(L.tok);
+    Sampler sampler;
+    sampler_init(&sampler, so.temp, so.top_k, so.top_p, so.seed);
+    Distribution d;
+    distribution_init(&d, vocab);
+    size_t out_cap = 256, out_len = 0;
+    char *out = gb_malloc(out_cap); // the generated bytes, for --json's "text"
+
+    if (json) {
+        printf("{\"prompt\": ");
+        json_string(stdout, prompt, prompt_len);
+        printf(", \"tokens\": [");
+    } else {
+        fwrite(prompt, 1, prompt_len, stdout);
+        fflush(stdout);
+    }
+    float *logits = steps > 0 ? run_prompt(m, ids, n_ids) : NULL;
+    int pos_next = n_ids, generated = 0;
+    bool stopped_at_context = false;
+    for (int step = 0; step < steps; step++) {
+        distribution_compute(&d, logits, &sampler);
+        int32_t next = sampler_sample(&sampler, &d);
+        if (next == eos) break;
+        size_t tlen = 0;
+        const char *bytes = tokenizer_token_bytes(L.tok, next, &tlen);
+        if (!bytes) bytes = "", tlen = 0;
+        if (out_len + tlen > out_cap) out = gb_realloc(out, out_cap = 2 * (out_len + tlen));
+        memcpy(out + out_len, bytes, tlen);
+        out_len += tlen;
+        generated++;
+        if (json) {
+            printf("%s\n  {\"id\": %d, \"text\": ", step ? "," : "", (int)next);
+            json_string(stdout, bytes, tlen);
+            printf(", \"bytes\": ");
+            json_bytes(stdout, bytes, tlen);
+            printf(", \"prob\": ");
+            json_number(stdout, d.probs[next]);
+            printf(", \"logprob\": ");
+            json_number(stdout, log((double)d.probs[next]));
+            printf(", \"prob_t1\": ");
+            json_number(stdout, d.probs_t1[next]);
+            printf("}");
+        } else {
+            fwrite(bytes, 1, tlen, stdout);
+            fflush(stdout);
+        }
+        if (step + 1 == steps) break;
+        if (pos_next >= seq_len) {
+            stopped_at_context = true;
+            break;
+        }
+        logits = model_forward(m, next, pos_next++);
+    }
+    if (json) {
+        printf("%s], \"text\": ", generated ? "\n" : "");
+        json_string(stdout, out, out_len);
+        printf("}\n");
+    } else {
+        printf("\n");
+    }
+    if (stopped_at_context)
+        fprintf(stderr, "glassbox: generate: stopped at the model's context length (%d tokens)\n", seq_len);
+    free(out);
+    distribution_free(&d);
+    r = fflush(stdout) == 0 ? GB_EXIT_OK : GB_EXIT_FAIL;
+done:
+    free(ids);
+    loaded_free(&L);
+done_text:
+    free(prompt);
+    return r;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * glassbox probs */
+
+static int cmd_probs(int argc, char **argv) {
+    const char *model_path = cli_default_model();
+    SamplingOptions so = {DEFAULT_TEMP, 0, 1.0f, DEFAULT_SEED};
+    int top = -1;
+    bool json = false;
+    OptSpec opts[] = {{"--model", "-m", OPT_STRING, &model_path, 0, 0},
+                      {"--temp", NULL, OPT_FLOAT, &so.temp, 0, INFINITY},
+                      {"--top", NULL, OPT_INT, &top, 0, 1 << 30},
+                      {"--top-k", NULL, OPT_INT, &so.top_k, 0, 1 << 30},
+                      {"--top-p", NULL, OPT_FLOAT, &so.top_p, 0, 1},
+                      {"--json", NULL, OPT_FLAG, &json, 0, 0}};
+    CommandSpec c = {
+        "probs",
+        "usage: glassbox probs [--temp T] [--top K] [--top-k K] [--top-p P] [--json] [--model FILE]\n"
+        "                      PROMPT|-\n"
+        "The model's distribution over the token after PROMPT (BOS in front when the model has one):\n"
+        "rank, id, token, probability at T (after top-k/top-p), probability at T = 1, logit; then\n"
+        "the entropies. Tokens are ranked by logit (ties: lower id first).\n"
+        "  --temp T     temperature (default 0.8; 0 puts everything on the most likely token)\n"
+        "  --top K      rows to show (default 20; with --json: every token)\n"
+        "  --top-k K    keep only the K most likely tokens at T (default 0 = off)\n"
+        "  --top-p P    then the fewest whose probability adds up to P (default 1 = off)\n"
+        "  --json       an array of {\"id\", \"text\", \"bytes\", \"prob\", \"prob_t1\", \"logit\"} in rank order\n"
+        "  --model FILE the model (default: $GLASSBOX_MODEL, else assets/glassbox.gguf)\n",
+        opts, 6, 1, 1, "PROMPT (or - for standard input)"};
+    char *pos[1];
+    int n_pos, r = parse_or_exit(&c, argc, argv, pos, &n_pos);
+    if (r >= 0) return r;
+
+    char *prompt;
+    size_t prompt_len;
+    if ((r = read_text_arg("probs", pos[0], &prompt, &prompt_len)) != 0) return r;
+    Loaded L;
+    int32_t *ids = NULL;
+    int n_ids = 0;
+    if ((r = open_tokenizer("probs", model_path, &L)) != 0) goto done_text;
+    if ((r = encode_prompt("probs", L.tok, prompt, prompt_len, &ids, &n_ids)) != 0) goto done;
+    if ((r = load_weights("probs", model_path, n_ids, &L)) != 0) goto done;
+    Model *m = &L.model;
+    if (n_ids > m->config.seq_len) {
+        fprintf(stderr, "glassbox: probs: the prompt is %d tokens but the model's context holds %d\n",
+                n_ids, m->config.seq_len);
+        r = GB_EXIT_USAGE;
+        goto done;
+    }
+    int vocab = m->config.vocab_size;
+    Sampler sampler;
+    sampler_init(&sampler, so.temp, so.top_k, so.top_p, so.seed);
+    Distribution d;
+    distribution_init(&d, vocab);
+    distribution_compute(&d, run_prompt(m, ids, n_ids), &sampler);
+    int rows = top < 0 ? (json ? vocab : 20) : (top < vocab ? top : vocab);
+    char buf[1024];
+    if (json) {
+        printf("[");
+        for (int k = 0; k < rows; k++) {
+            int32_t id = d.order[k];
+            size_t tlen = 0;
+            const char *bytes = tokenizer_token_bytes(L.tok, id, &tlen);
+            if (!bytes) bytes = "", tlen = 0;
+            printf("%s\n  {\"id\": %d, \"text\": ", k ? "," : "", (int)id);
+            json_string(stdout, bytes, tlen);
+            printf(", \"bytes\": ");
+            json_bytes(stdout, bytes, tlen);
+            printf(", \"prob\": ");
+            json_number(stdout, d.probs[id]);
+            printf(", \"prob_t1\": ");
+            json_number(stdout, d.probs_t1[id]);
+            printf(", \"logit\": ");
+            json_number(stdout, d.logits[id]);
+            printf("}");
+        }
+        printf("%s]\n", rows ? "\n" : "");
+    } else {
+        char head[32];
+        snprintf(head, sizeof head, "p(T=%g)", so.temp);
+        printf("%5s %7s  %-24s %10s %10s %9s\n", "rank", "id", "token", head, "p(T=1)", "logit");
+        for (int k = 0; k < rows; k++) {
+            int32_t id = d.order[k];
+            printf("%5d %7d  ", k + 1, (int)id);
+            print_padded(display_token(L.tok, id, buf, sizeof buf), 24);
+            printf(" %10.6f %10.6f %9.4f\n", d.probs[id], d.probs_t1[id], d.logits[id]);
+        }
+        printf("entropy: %.4f bits at T=%g (%d of %d tokens kept), %.4f bits at T=1\n", d.entropy,
+               so.temp, d.n_kept, vocab, d.entropy_t1);
+    }
+    distribution_free(&d);
+    r = fflush(stdout) == 0 ? GB_EXIT_OK : GB_EXIT_FAIL;
+done:
+    free(ids);
+    loaded_free(&L);
+done_text:
+    free(prompt);
+    return r;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * glassbox eval */
+
+/* -log2 softmax(logits)[target], computed stably. */
+static double surprisal_bits(const float *logits, int vocab, int32_t target) {
+    float max = logits[0];
+    for (int i = 1; i < vocab; i++)
+        if (logits[i] > max) max = logits[i];
+    double sum = 0.0;
+    for (int i = 0; i < vocab; i++) sum += exp((double)logits[i] - max);
+    return -(((double)logits[target] - max) - log(sum)) / log(2.0);
+}
+
+static int cmd_eval(int argc, char **argv) {
+    const char *model_path = cli_default_model();
+    bool json = false;
+    OptSpec opts[] = {{"--model", "-m", OPT_STRING, &model_path, 0, 0},
+                      {"--json", NULL, OPT_FLAG, &json, 0, 0}};
+    CommandSpec c = {
+        "eval",
+        "usage: glassbox eval [--json] [--model FILE] FILE|-\n"
+        "The model's cross-entropy on FILE: the file's tokens run in non-overlapping windows of the\n"
+        "model's context, each window starting from the BOS token (so every token of the file is\n"
+        "predicted). Prints bits per byte (all predicted tokens' bits / the file's bytes), bits per\n"
+        "token, and the counts. A model without BOS starts each window with the last token of the one\n"
+        "before, so only the file's first token goes unpredicted.\n"
+        "  --json       print {\"bytes\", \"tokens\", \"predicted\", \"bits\", \"bits_per_byte\",\n"
+        "               \"bits_per_token\"}\n"
+        "  --model FILE the model (default: $GLASSBOX_MODEL, else assets/glassbox.gguf)\n",
+        opts, 2, 1, 1, "FILE"};
+    char *pos[1];
+    int n_pos, r = parse_or_exit(&c, argc, argv, pos, &n_pos);
+    if (r >= 0) return r;
+
+    char err[GB_ERRLEN], *text;
+    size_t len;
+    if (gb_read_file(pos[0], &text, &len, err) != 0) {
+        fprintf(stderr, "glassbox: eval: %s\n", err);
+        return GB_EXIT_USAGE;
+    }
+    if (len == 0) {
+        fprintf(stderr, "glassbox: eval: %s: the file is empty\n", pos[0]);
+        free(text);
+        return GB_EXIT_USAGE;
+    }
+    Loaded L;
+    TokenSpan *spans = NULL;
+    if ((r = open_tokenizer("eval", model_path, &L)) != 0) goto done_text;
+    int n = tokenizer_encode(L.tok, text, len, &spans, err);
+    if (n < 0) {
+        fprintf(stderr, "glassbox: eval: %s\n", err);
+        r = GB_EXIT_USAGE;
+        goto done;
+    }
+    if ((r = load_weights("eval", model_path, 0, &L)) != 0) goto done;
+    Model *m = &L.model;
+    int vocab = m->config.vocab_size, seq_len = m->config.seq_len;
+    int32_t bos = tokenizer_bos(L.tok);
+    if (seq_len < 2) {
+        fprintf(stderr, "glassbox: eval: %s: a context of %d cannot predict anything\n", model_path,
+                seq_len);
+        r = GB_EXIT_USAGE;
+        goto done;
+    }
+    // Each window: a first token that is only context (BOS, or the previous window's last token),
+    // then up to seq_len - 1 tokens of the file, each predicted from everything before it.
+    double bits = 0.0;
+    long predicted = 0, windows = 0;
+    int start = bos >= 0 ? 0 : 1; // index of the first file token still to predict
+    double t0 = gb_now();
+    while (start < n) {
+        int count = n - start < seq_len - 1 ? n - start : seq_len - 1;
+        int32_t first = bos >= 0 ? bos : spans[start - 1].id;
+        float *logits = model_forward(m, first, 0);
+        for (int i = 0; i < count; i++) {
+            int32_t target = spans[start + i].id;
+            bits += surprisal_bits(logits, vocab, target);
+            predicted++;
+            if (i + 1 < count) logits = model_forward(m, target, i + 1);
+        }
+        start += count;
+        windows++;
+    }
+    double secs = gb_now() - t0;
+    if (json) {
+        printf("{\"bytes\": %zu, \"tokens\": %d, \"predicted\": %ld, \"bits\": ", len, n, predicted);
+        json_number(stdout, bits);
+        printf(", \"bits_per_byte\": ");
+        json_number(stdout, bits / (double)len);
+        printf(", \"bits_per_token\": ");
+        json_number(stdout, predicted ? bits / (double)predicted : NAN);
+        printf("}\n");
+    } else {
+        printf("file: %s, %zu bytes, %d tokens (%.3f bytes per token)\n", pos[0], len, n,
+               n ? (double)len / n : 0.0);
+        printf("windows: %ld of up to %d tokens (context %d%s)\n", windows, seq_len - 1, seq_len,
+               bos >= 0 ? ", each after BOS" : "");
+        if (predicted < n) printf("predicted: %ld tokens (the first has no context: no BOS)\n", predicted);
+        printf("bits per byte: %.4f\n", bits / (double)len);
+        printf("bits per token: %.4f (perplexity %.2f)\n", predicted ? bits / predicted : NAN,
+               predicted ? exp2(bits / predicted) : NAN);
+        printf("time: %.2f s (%.0f tokens/s)\n", secs, secs > 0 ? predicted / secs : 0.0);
+    }
+    r = fflush(stdout) == 0 ? GB_EXIT_OK : GB_EXIT_FAIL;
+done:
+    free(spans);
+    loaded_free(&L);
+done_text:
+    free(text);
+    return r;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * glassbox bench: speed figures, no assertions. */
+
+/* The biggest .py of the Python standard library, for a realistic code-tokenizing figure. */
+static char *biggest_stdlib_py(void) {
+    glob_t g;
+    char *best = NULL;
+    off_t best_size = 0;
+    const char *patterns[] = {"/usr/lib/python3*/*.py", "/usr/local/lib/python3*/*.py"};
+    for (int p = 0; p < 2; p++) {
+        if (glob(patterns[p], 0, NULL, &g) != 0) continue;
+        for (size_t i = 0; i < g.gl_pathc; i++) {
+            struct stat st;
+            if (stat(g.gl_pathv[i], &st) == 0 && S_ISREG(st.st_mode) && st.st_size > best_size) {
+                free(best);
+                best = gb_strdup(g.gl_pathv[i]);
+                best_size = st.st_size;
+            }
+        }
+        globfree(&g);
+    }
+    return best;
+}
+
+/* The text for the tokenizer figure: the biggest stdlib .py, else glassbox's own sources. */
+static int bench_text(char **text, size_t *len, char *what, size_t whatsz) {
+    char err[GB_ERRLEN];
+    char *py = biggest_stdlib_py();
+    if (py && gb_read_file(py, text, len, err) == 0) {
+        snprintf(what, whatsz, "%s", py);
+        free(py);
+        return 0;
+    }
+    free(py);
+    char pattern[4096];
+    snprintf(pattern, sizeof pattern, "%s/../src/*.c", gb_assets_dir());
+    glob_t g;
+    if (glob(pattern, 0, NULL, &g) != 0) return -1;
+    size_t cap = 1 << 16, n = 0;
+    char *all = gb_malloc(cap);
+    for (size_t i = 0; i < g.gl_pathc; i++) {
+        char *data;
+        size_t dlen;
+        if (gb_read_file(g.gl_pathv[i], &data, &dlen, err) != 0) continue;
+        if (n + dlen + 1 > cap) all = gb_realloc(all, cap = 2 * (n + dlen + 1));
+        memcpy(all + n, data, dlen);
+        n += dlen;
+        free(data);
+    }
+    snprintf(what, whatsz, "glassbox's src/*.c (%zu files)", g.gl_pathc);
+    globfree(&g);
+    all[n] = 0;
+    *text = all;
+    *len = n;
+    return 0;
+}
+
+/* Seconds per forward call at positions [from, to), repeated until at least min_secs have passed. */
+static double time_forward(Model *m, const int32_t *ids, int from, int to, double min_secs) {
+    int calls = 0;
+    double t0 = gb_now(), t;
+    do {
+        for (int p = from; p < to; p++) model_forward(m, ids[p], p);
+        calls += to - from;
+        t = gb_now() - t0;
+    } while (t < min_secs);
+    return t / calls;
+}
+
+/* Seconds for one whole-prompt pass over ids[0..n), repeated until at least min_secs have passed. */
+static double time_prefill(Model *m, const int32_t *ids, int n, double min_secs) {
+    int calls = 0;
+    double t0 = gb_now(), t;
+    do {
+        model_forward_prompt(m, ids, n, 0);
+        calls++;
+        t = gb_now() - t0;
+    } while (t < min_secs);
+    return t / calls;
+}
+
+static int cmd_bench(int argc, char **argv) {
+    const char *model_path = cli_default_model();
+    OptSpec opts[] = {{"--model", "-m", OPT_STRING, &model_path, 0, 0}};
+    CommandSpec c = {"bench",
+                     "usage: glassbox bench [--model FILE]\n"
+                     "Speed figures (no pass/fail): model load time; prompt prefill of 256 tokens;\n"
+                     "forward tokens/s of one stream at 256 tokens of context, with the probes on and\n"
+                     "off; the sampler per token; tokenizer encoding MB/s on a code file.\n"
+                     "  --model FILE the model (default: $GLASSBOX_MODEL, else assets/glassbox.gguf)\n",
+                     opts, 1, 0, 0, ""};
+    char *pos[1];
+    int n_pos, r = parse_or_exit(&c, argc, argv, pos, &n_pos);
+    if (r >= 0) return r;
+
+    char err[GB_ERRLEN];
+    Loaded L;
+    if ((r = open_tokenizer("bench", model_path, &L)) != 0) return r;
+    // Load time: the median-free simple mean of a few loads (the file stays in the page cache).
+    enum { LOADS = 5 };
+    double t0 = gb_now();
+    for (int i = 0; i < LOADS; i++) {
+        Model m;
+        if (model_load(&m, model_path, 0, err) != 0) {
+            print_open_error("bench", model_path, err);
+            loaded_free(&L);
+            return GB_EXIT_USAGE;
+        }
+        model_free(&m);
+    }
+    double load_ms = (gb_now() - t0) / LOADS * 1e3;
+    if ((r = load_weights("bench", model_path, 0, &L)) != 0) {
+        loaded_free(&L);
+        return r;
+    }
+    Model *m = &L.model;
+    const Config *cf = &m->config;
+    printf("model: %s (%s): dim %d, layers %d, heads %d/%d, ffn %d, vocab %d, context %d\n", m->name,
+           model_path, cf->dim, cf->n_layers, cf->n_heads, cf->n_kv_heads, cf->hidden_dim,
+           cf->vocab_size, cf->context_length);
+    printf("threads: %d (OpenMP)\n", omp_get_max_threads());
+    printf("model load: %.2f ms\n", load_ms);
+
+    char what[4200];
+    char *text = NULL;
+    size_t text_len = 0;
+    int ctx = cf->seq_len < 256 ? cf->seq_len : 256;
+    int32_t *ids = gb_malloc((size_t)ctx * sizeof(int32_t));
+    int have_text = bench_text(&text, &text_len, what, sizeof what) == 0;
+    // Prompt tokens: real code where possible, so the figure is for text the model sees.
+    {
+        TokenSpan *spans = NULL;
+        int n = have_text ? tokenizer_encode(L.tok, text, text_len, &spans, err) : 0;
+        for (int i = 0; i < ctx; i++) ids[i] = n > 0 ? spans[i % n].id : i % cf->vocab_size;
+        free(spans);
+    }
+    for (int probes = 1; probes >= 0; probes--) {
+        m->probes.enabled = probes;
+        double prefill = time_prefill(m, ids, ctx, 0.3);
+        double prefill_steps = time_forward(m, ids, 0, ctx, 0.3) * ctx;
+        // Decoding at a full context: the last 16 positions of the window, again and again.
+        int from = ctx > 16 ? ctx - 16 : 0;
+        double per_token = time_forward(m, ids, from, ctx, 0.5);
+        printf("probes %-3s: prefill of %d tokens %.2f ms in one pass (%.0f tokens/s), %.2f ms token by "
+               "token\n",
+               probes ? "on" : "off", ctx, prefill * 1e3, ctx / prefill, prefill_steps * 1e3);
+        printf("probes %-3s: forward at %d tokens of context %.3f ms/token = %.0f tokens/s\n",
+               probes ? "on" : "off", ctx, per_token * 1e3, 1.0 / per_token);
+    }
+    m->probes.enabled = 0;
+
+    // The sampler on real logits: sort, two softmaxes, entropies, a draw.
+    {
+        Sampler s;
+        sampler_init(&s, DEFAULT_TEMP, 40, 0.95f, DEFAULT_SEED);
+        Distribution d;
+        distribution_init(&d, cf->vocab_size);
+        float *logits = model_forward(m, ids[0], 0);
+        int calls = 0;
+        double ts = gb_now(), t;
+        do {
+            distribution_compute(&d, logits, &s);
+            sampler_sample(&s, &d);
+            calls++;
+        } while ((t = gb_now() - ts) < 0.2);
+        printf("sampler: %.3f ms/token (vocab %d, top-k 40, top-p 0.95)\n", t / calls * 1e3,
+               cf->vocab_size);
+        distribution_free(&d);
+    }
+
+    if (have_text) {
+        int calls = 0, n = 0;
+        double ts = gb_now(), t;
+        do {
+            TokenSpan *spans = NULL;
+            n = tokenizer_encode(L.tok, text, text_len, &spans, err);
+            free(spans);
+            calls++;
+        } while ((t = gb_now() - ts) < 0.5 && n >= 0);
+        printf("tokenizer: %.2f MB/s encoding %s (%zu bytes, %d tokens, %.2f bytes/token)\n",
+               (double)text_len * calls / t / 1e6, what, text_len, n, n > 0 ? (double)text_len / n : 0.0);
+    } else {
+        printf("tokenizer: no text found to encode\n");
+    }
+    // The interactive view, headless (tui.c): start-up to the first frame, then steps with all four
+    // views drawn at 200x50. Last, because it may set the thread count for a small model.
+    {
+        TuiBench tb;
+        if (tui_bench(model_path, 256, 200, 50, &tb, err) == 0)
+            printf("tui: start-up %.1f ms to the first frame; step + all four views %.2f ms (max %.2f) at %d "
+                   "tokens, %dx%d\n",
+                   tb.startup_ms, tb.step_ms, tb.step_max_ms, tb.context, tb.width, tb.height);
+        else
+            printf("tui: %s\n", err);
+    }
+    free(text);
+    free(ids);
+    loaded_free(&L);
+    return GB_EXIT_OK;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * glassbox init-model --random: the model the build ships until a trained one replaces it. */
+
+/* Reads every file matching the patterns (in glob's sorted order, so the result is reproducible).
+ * texts/lens are malloc'ed arrays of n malloc'ed texts. */
+static int read_corpus(const char *const *patterns, int n_patterns, char ***texts, size_t **lens,
+                       size_t *n, char *err) {
+    *texts = NULL;
+    *lens = NULL;
+    *n = 0;
+    for (int p = 0; p < n_patterns; p++) {
+        glob_t g;
+        int gr = glob(patterns[p], 0, NULL, &g);
+        if (gr == GLOB_NOMATCH) continue;
+        if (gr != 0) {
+            gb_seterr(err, "%s: cannot list the files", patterns[p]);
+            return -1;
+        }
+        *texts = gb_realloc(*texts, (*n + g.gl_pathc) * sizeof(char *));
+        *lens = gb_realloc(*lens, (*n + g.gl_pathc) * sizeof(size_t));
+        for (size_t i = 0; i < g.gl_pathc; i++) {
+            if (gb_read_file(g.gl_pathv[i], &(*texts)[*n], &(*lens)[*n], err) != 0) {
+                globfree(&g);
+                return -1;
+            }
+            (*n)++;
+        }
+        globfree(&g);
+    }
+    return 0;
+}
+
+static int cmd_init_model(int argc, char **argv) {
+    bool random_weights = false;
+    const char *out_path = NULL, *pattern_name = "gpt2", *type_name = "f32";
+    Config c;
+    memset(&c, 0, sizeof c);
+    c.dim = 64, c.n_layers = 2, c.n_heads = 4, c.n_kv_heads = 2, c.hidden_dim = 172;
+    c.context_length = 256, c.vocab_size = 512, c.rope_base = 10000.0f, c.norm_eps = 1e-5f;
+    uint64_t seed = DEFAULT_SEED;
+    OptSpec opts[] = {{"--random", NULL, OPT_FLAG, &random_weights, 0, 0},
+                      {"--output", "-o", OPT_STRING, &out_path, 0, 0},
+                      {"--dim", NULL, OPT_INT, &c.dim, 2, 65536},
+                      {"--layers", NULL, OPT_INT, &c.n_layers, 1, 1024},
+                      {"--heads", NULL, OPT_INT, &c.n_heads, 1, 1024},
+                      {"--kv-heads", NULL, OPT_INT, &c.n_kv_heads, 1, 1024},
+                      {"--ffn", NULL, OPT_INT, &c.hidden_dim, 1, 1 << 20},
+                      {"--ctx", NULL, OPT_INT, &c.context_length, 1, 1 << 20},
+                      {"--vocab", NULL, OPT_INT, &c.vocab_size, 257, 1 << 20},
+                      {"--seed", NULL, OPT_U64, &seed, 0, 0},
+                      {"--pattern", NULL, OPT_STRING, &pattern_name, 0, 0},
+                      {"--type", NULL, OPT_STRING, &type_name, 0, 0}};
+    CommandSpec cs = {
+        "init-model",
+        "usage: glassbox init-model --random [--dim 64] [--layers 2] [--heads 4] [--kv-heads 2]\n"
+        "                           [--ffn 172] [--ctx 256] [--vocab 512] [--seed 42]\n"
+        "                           [--pattern gpt2] [--type f32] -o FILE\n"
+        "Makes a llama model with random weights (normal, std 0.02; norms 1) and a byte-level BPE\n"
+        "vocabulary of --vocab tokens (the last one <|endoftext|>, used as BOS and EOS) trained on\n"
+        "glassbox's own sources (ASSETS/../src/*.c and *.h), and writes it as GGUF. The build uses it\n"
+        "as the default model until a trained one is shipped. The same options give the same file.\n"
+        "  --pattern P  pre-tokenizer split pattern: gpt2, cl100k or o200k (default gpt2)\n"
+        "  --type T     tensor type: f32, f16, bf16 or q8_0 (default f32)\n",
+        opts, 12, 0, 0, ""};
+    char *pos[1];
+    int n_pos, r = parse_or_exit(&cs, argc, argv, pos, &n_pos);
+    if (r >= 0) return r;
+    if (!random_weights) {
+        fprintf(stderr, "glassbox: init-model: only --random is supported (`glassbox train` trains one)\n");
+        return GB_EXIT_USAGE;
+    }
+    if (!out_path) {
+        fprintf(stderr, "glassbox: init-model: -o FILE is required\n");
+        return GB_EXIT_USAGE;
+    }
+    int pattern = pretok_pattern_from_name(pattern_name);
+    if (pattern < 0) {
+        fprintf(stderr, "glassbox: init-model: --pattern: expected gpt2, cl100k or o200k, got '%s'\n",
+                pattern_name);
+        return GB_EXIT_USAGE;
+    }
+    uint32_t type;
+    if (strcmp(type_name, "f32") == 0) type = GGML_TYPE_F32;
+    else if (strcmp(type_name, "f16") == 0) type = GGML_TYPE_F16;
+    else if (strcmp(type_name, "bf16") == 0) type = GGML_TYPE_BF16;
+    else if (strcmp(type_name, "q8_0") == 0) type = GGML_TYPE_Q8_0;
+    else {
+        fprintf(stderr, "glassbox: init-model: --type: expected f32, f16, bf16 or q8_0, got '%s'\n",
+                type_name);
+        return GB_EXIT_USAGE;
+    }
+
+    char err[GB_ERRLEN];
+    char pat_c[4096], pat_h[4096];
+    snprintf(pat_c, sizeof pat_c, "%s/../src/*.c", gb_assets_dir());
+    snprintf(pat_h, sizeof pat_h, "%s/../src/*.h", gb_assets_dir());
+    const char *patterns[] = {pat_c, pat_h};
+    char **texts;
+    size_t *lens, n_texts, total = 0;
+    Tokenizer *tok = NULL;
+    Model m;
+    bool has_model = false;
+    r = GB_EXIT_USAGE;
+    if (read_corpus(patterns, 2, &texts, &lens, &n_texts, err) != 0) {
+        fprintf(stderr, "glassbox: init-model: %s\n", err);
+        goto done;
+    }
+    if (n_texts == 0) {
+        fprintf(stderr, "glassbox: init-model: no sources found at %s or %s\n", pat_c, pat_h);
+        goto done;
+    }
+    for (size_t i = 0; i < n_texts; i++) total += lens[i];
+    double t0 = gb_now();
+    tok = bpe_train((const char *const *)texts, lens, n_texts, c.vocab_size, pattern, err);
+    if (!tok) {
+        fprintf(stderr, "glassbox: init-model: %s\n", err);
+        goto done;
+    }
+    double t_bpe = gb_now() - t0;
+    c.vocab_size = tokenizer_vocab_size(tok);
+    c.head_dim = c.n_heads > 0 ? c.dim / c.n_heads : 0;
+    c.rope_dim = c.head_dim;
+    c.seq_len = c.context_length;
+    if (model_init_random(&m, &c, seed, err) != 0) {
+        fprintf(stderr, "glassbox: init-model: %s\n", err);
+        goto done;
+    }
+    has_model = true;
+    snprintf(m.name, sizeof m.name, "glassbox-random"); // short: the TUI shows it in its status line
+    GGUFWriter *w = gguf_writer_new();
+    model_add_to_writer(w, &m, type);
+    tokenizer_add_to_writer(w, tok);
+    gguf_writer_set_string(w, "general.description",
+                           "random weights (glassbox init-model); BPE vocabulary trained on glassbox's sources");
+    int wr = gguf_writer_write(w, out_path, err);
+    gguf_writer_free(w);
+    if (wr != 0) {
+        fprintf(stderr, "glassbox: init-model: %s\n", err);
+        r = GB_EXIT_FAIL;
+        goto done;
+    }
+    fprintf(stderr,
+            "glassbox: init-model: wrote %s: %s, %d tokens (BPE on %zu files, %zu bytes, %.1f s), dim %d, "
+            "%d layers, %d/%d heads, ffn %d, context %d\n",
+            out_path, m.name, c.vocab_size, n_texts, total, t_bpe, c.dim, c.n_layers, c.n_heads,
+            c.n_kv_heads, c.hidden_dim, c.context_length);
+    r = GB_EXIT_OK;
+done:
+    if (has_model) model_free(&m);
+    if (tok) tokenizer_free(tok);
+    for (size_t i = 0; i < n_texts; i++) free(texts[i]);
+    free(texts);
+    free(lens);
+    return r;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Dispatch */
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} Command;
+
+static const Command commands[] = {
+    {"tui", cli_tui, "the interactive view (the default; see glassbox tui --help)"},
+    {"info", cmd_info, "metadata, tensors and configuration of a GGUF model"},
+    {"tokenize", cmd_tokenize, "tokens of a text, with ids and byte spans"},
+    {"generate", cmd_generate, "continue a prompt, sampling with a temperature"},
+    {"probs", cmd_probs, "the next-token distribution after a prompt"},
+    {"eval", cmd_eval, "cross-entropy of the model on a file (bits per byte and per token)"},
+    {"bench", cmd_bench, "speed figures"},
+    {"init-model", cmd_init_model, "make a model with random weights and a BPE vocabulary"},
+    {"train-tokenizer", cli_train_tokenizer, "train a byte-level BPE vocabulary"},
+    {"train", cli_train, "train a llama-style model in C"},
+    {"lesson", cli_lesson, "check lesson scripts (glassbox lesson check FILE...)"},
+};
+enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
+
+static void print_main_usage(FILE *f) {
+    fprintf(f, "usage: glassbox [SUBCOMMAND] [OPTIONS] [ARGS]\n"
+               "glassbox opens up a small llama-style language model: tokens, attention, embeddings\n"
+               "and the next-token distribution.\n\nsubcommands:\n");
+    for (int i = 0; i < N_COMMANDS; i++) fprintf(f, "  %-16s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\nWith no subcommand (or only the TUI's options), glassbox opens the interactive view, as\n"
+               "`glassbox tui` does; when not on a terminal it continues \"%s\" on the default model.\n"
+               "`glassbox SUBCOMMAND --help` lists a subcommand's options. --model FILE works everywhere\n"
+               "and defaults to $GLASSBOX_MODEL, else\n  %s\n"
+               "TEXT or FILE `-` reads standard input. Options may come before or after the arguments;\n"
+               "`--` ends them.\n"
+               "Exit status: 0 success, 1 a runtime failure, 2 bad input (file, option, text).\n",
+            DEFAULT_PROMPT, cli_default_model());
+}
+
+int main(int argc, char **argv) {
+    // No subcommand: the TUI on a terminal; piped, a short generation so scripts see some output.
+    if (argc < 2) {
+        if (isatty(STDIN_FILENO) && isatty(STDOUT_FILENO)) {
+            char *args[] = {"glassbox", NULL};
+            return cli_tui(1, args);
+        }
+        char *args[] = {"generate", DEFAULT_PROMPT, NULL};
+        return cmd_generate(2, args);
+    }
+    const char *name = argv[1];
+    if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
+        if (strcmp(name, "help") == 0 && argc > 2) {
+            char *args[] = {argv[2], "--help", NULL};
+            for (int i = 0; i < N_COMMANDS; i++)
+                if (strcmp(commands[i].name, argv[2]) == 0) return commands[i].run(2, args);
+            fprintf(stderr, "glassbox: help: unknown subcommand '%s'\n", argv[2]);
+            return GB_EXIT_USAGE;
+        }
+        print_main_usage(stdout);
+        return GB_EXIT_OK;
+    }
+    if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
+        printf("glassbox " GB_VERSION "\n");
+        return GB_EXIT_OK;
+    }
+    for (int i = 0; i < N_COMMANDS; i++)
+        if (strcmp(commands[i].name, name) == 0) return commands[i].run(argc - 1, argv + 1);
+    // Options without a subcommand belong to the TUI (--model, --prompt, --big), which checks them.
+    if (name[0] == '-') return cli_tui(argc, argv);
+    fprintf(stderr, "glassbox: unknown subcommand '%s' (see glassbox --help)\n", name);
+    return GB_EXIT_USAGE;
+}

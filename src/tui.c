@@ -1,0 +1,764 @@
+/* The interactive loop: keys and the readline command line drive a Session; every change redraws the
+ * frame (screen.c) and crt.c puts it on the terminal. Readline runs through its callback interface (see
+ * shared/notes/readline-ncurses.md): keys meant for the command line are queued and handed to it one
+ * byte at a time, and it draws through a hook into the canvas's last row. */
+#include "tui.h"
+
+#include <errno.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <readline/history.h>
+#include <readline/readline.h>
+
+#include "cli.h"
+#include "commands.h"
+#include "crt.h"
+#include "keys.h"
+#include "screen.h"
+#include "session.h"
+#include "util.h"
+#include "view_lesson.h"
+
+/* The same start as `glassbox generate`: the shipped model learnt Python from its standard library. */
+#define DEFAULT_PROMPT "def fibonacci(n):"
+#define DEFAULT_TEMP 0.8f
+#define DEFAULT_SEED 42
+#define HISTORY_LINES 1000
+
+typedef struct {
+    Session s;
+    UiState ui;
+    Canvas canvas;
+    Crt *crt;
+    int quit;
+    unsigned char inq[64]; /* bytes waiting for readline */
+    int inq_len, inq_pos;
+    char cmd_line[4096];   /* copy of readline's line buffer, for drawing */
+    char history_path[1024];
+    double last_autoplay;
+    LessonUi lessons; /* lesson mode (view_lesson.c): the pane, the course menu, their commands and keys */
+} Tui;
+
+/* Readline's callbacks carry no user pointer: the running TUI, the one mutable global of the top level. */
+static Tui *g_tui;
+
+static void run_line(Tui *t, const char *line);
+static int line_command(void);
+
+/* A model this small gains nothing from threads in its matrix-vector products, and threads that spin
+ * at barriers stall a busy machine badly (measured: a 4 ms step took 60-100 ms with 2 threads on a
+ * loaded 2-core machine), so the interactive view runs such models on one thread. */
+static void limit_threads(const Session *s) {
+    const Config *c = &s->model.config;
+    if ((long)c->dim * c->hidden_dim <= (1L << 20)) omp_set_num_threads(1);
+}
+
+/* ---- readline hooks ---- */
+
+static int rl_hook_getc(FILE *f) {
+    (void)f;
+    Tui *t = g_tui;
+    if (!t || t->inq_pos >= t->inq_len) return EOF;
+    return t->inq[t->inq_pos++];
+}
+
+static int rl_hook_available(void) { return g_tui && g_tui->inq_pos < g_tui->inq_len; }
+
+static void rl_hook_redisplay(void) {
+    Tui *t = g_tui;
+    if (!t) return;
+    snprintf(t->cmd_line, sizeof t->cmd_line, "%s", rl_line_buffer ? rl_line_buffer : "");
+    int point = rl_point < (int)strlen(t->cmd_line) ? rl_point : (int)strlen(t->cmd_line);
+    t->ui.cmd_text = t->cmd_line;
+    t->ui.cmd_cursor = text_width(t->cmd_line, point);
+}
+
+/* Readline would print the candidates below the line; here they go to the status line instead. Whole
+ * line candidates (token arguments) show only their argument. */
+static void rl_hook_show_matches(char **matches, int num, int max_len) {
+    (void)max_len;
+    Tui *t = g_tui;
+    char buf[512];
+    size_t n = 0;
+    buf[0] = 0;
+    for (int i = 1; i <= num && n + 4 < sizeof buf; i++) {
+        const char *m = matches[i];
+        const char *sp = strchr(m, ' ');
+        if (sp && line_command() >= 0 && commands_arg(line_command()) == ARG_TOKEN) m = sp + 1;
+        int w = snprintf(buf + n, sizeof buf - n, "%s  ", m);
+        if (w < 0 || (size_t)w >= sizeof buf - n) break;
+        n += (size_t)w;
+    }
+    ui_message(&t->ui, 0, "%d matches: %s", num, buf);
+}
+
+static void on_line(char *line) {
+    Tui *t = g_tui;
+    rl_callback_handler_remove();
+    t->ui.cmd_active = 0;
+    if (!line) return; /* ctrl-d on an empty line: close the command line */
+    if (*line) add_history(line);
+    run_line(t, line);
+    free(line);
+}
+
+/* The commands of lesson mode, handled by view_lesson.c (lesson_ui_command) rather than commands.c. */
+static const char *const LESSON_COMMANDS[] = {"lessons", "next", "prev", "reset", "answer", "hint", NULL};
+
+/* ---- completion ---- */
+
+static char **g_candidates; /* the current completion candidates (NULL-terminated), for the generator */
+
+static char *candidate_generator(const char *text, int state) {
+    static int index;
+    if (state == 0) index = 0;
+    if (!g_candidates) return NULL;
+    size_t len = strlen(text);
+    while (g_candidates[index]) {
+        const char *c = g_candidates[index++];
+        if (strncmp(c, text, len) == 0) return gb_strdup(c);
+    }
+    return NULL;
+}
+
+static void free_candidates(void) {
+    if (!g_candidates) return;
+    for (int i = 0; g_candidates[i]; i++) free(g_candidates[i]);
+    free(g_candidates);
+    g_candidates = NULL;
+}
+
+static void add_candidate(int *n, int *cap, const char *s) {
+    if (*n + 2 > *cap) {
+        *cap = *cap ? *cap * 2 : 32;
+        g_candidates = gb_realloc(g_candidates, sizeof(char *) * (size_t)*cap);
+    }
+    g_candidates[(*n)++] = gb_strdup(s);
+    g_candidates[*n] = NULL;
+}
+
+/* The command word of the line being edited, or -1. */
+static int line_command(void) {
+    const char *p = rl_line_buffer;
+    while (*p == ' ') p++;
+    const char *w = p;
+    while (*p && *p != ' ') p++;
+    if (!*p) return -1; /* still typing the command itself */
+    return commands_lookup(w, (size_t)(p - w));
+}
+
+/* Token arguments are completed as whole lines (a quoted token holds spaces), so for them the line has
+ * no word breaks at all. */
+static char *word_break_hook(void) {
+    int cmd = line_command();
+    if (cmd >= 0 && commands_arg(cmd) == ARG_TOKEN) return "\001";
+    return " \t";
+}
+
+static char **attempt_completion(const char *text, int start, int end) {
+    (void)end;
+    Tui *t = g_tui;
+    free_candidates();
+    rl_attempted_completion_over = 1;
+    int n = 0, cap = 0;
+    int cmd = start == 0 ? -1 : line_command();
+    if (start == 0 && !strchr(rl_line_buffer, ' ')) {
+        for (int i = 0; i < commands_count(); i++) add_candidate(&n, &cap, commands_name(i));
+        for (int i = 0; LESSON_COMMANDS[i]; i++) add_candidate(&n, &cap, LESSON_COMMANDS[i]);
+    } else if (cmd < 0) {
+        if (start == 0) { /* a token command with no breaks: text is the whole line */
+            cmd = line_command();
+        }
+    }
+    if (cmd >= 0) {
+        char buf[512];
+        const Config *c = &t->s.model.config;
+        switch (commands_arg(cmd)) {
+        case ARG_VIEW:
+            for (int v = 0; v < VIEW_COUNT; v++) add_candidate(&n, &cap, view_name(v));
+            break;
+        case ARG_INT:
+            if (cmd == CMD_LAYER || cmd == CMD_HEAD) {
+                int limit = cmd == CMD_LAYER ? c->n_layers : c->n_heads;
+                for (int i = 0; i < limit; i++) {
+                    snprintf(buf, sizeof buf, "%d", i);
+                    add_candidate(&n, &cap, buf);
+                }
+            }
+            break;
+        case ARG_TOKEN:
+            if (t->s.has_next) { /* the likeliest next tokens, quoted, as whole lines */
+                for (int i = 0; i < 30 && i < t->s.next.vocab; i++) {
+                    size_t blen;
+                    const char *bytes = tokenizer_token_bytes(t->s.tok, t->s.next.order[i], &blen);
+                    if (!bytes) continue;
+                    char q[256];
+                    commands_quote(bytes, blen, q, sizeof q);
+                    snprintf(buf, sizeof buf, "%s %s", commands_name(cmd), q);
+                    add_candidate(&n, &cap, buf);
+                }
+            }
+            break;
+        case ARG_FILE:
+            rl_attempted_completion_over = 0; /* readline's file names */
+            return NULL;
+        default:
+            break;
+        }
+    }
+    if (n == 0) return NULL;
+    return rl_completion_matches(text, candidate_generator);
+}
+
+static void readline_setup(Tui *t) {
+    g_tui = t;
+    rl_readline_name = "glassbox";
+    rl_catch_signals = 0;
+    rl_catch_sigwinch = 0;
+    rl_change_environment = 0;
+    rl_prep_term_function = NULL;
+    rl_deprep_term_function = NULL;
+    rl_getc_function = rl_hook_getc;
+    rl_input_available_hook = rl_hook_available;
+    rl_redisplay_function = rl_hook_redisplay;
+    rl_completion_display_matches_hook = rl_hook_show_matches;
+    rl_attempted_completion_function = attempt_completion;
+    rl_completion_word_break_hook = word_break_hook;
+    static FILE *devnull;
+    if (!devnull) devnull = fopen("/dev/null", "w");
+    if (devnull) rl_outstream = devnull;
+    rl_variable_bind("bell-style", "none");
+    rl_variable_bind("horizontal-scroll-mode", "on");
+    rl_variable_bind("show-all-if-ambiguous", "on");
+    using_history();
+    stifle_history(HISTORY_LINES);
+}
+
+/* ---- history file ---- */
+
+static void history_location(Tui *t) {
+    const char *state = getenv("XDG_STATE_HOME");
+    char dir[900];
+    if (state && *state) snprintf(dir, sizeof dir, "%s/glassbox", state);
+    else if (getenv("HOME")) snprintf(dir, sizeof dir, "%s/.local/state/glassbox", getenv("HOME"));
+    else {
+        t->history_path[0] = 0;
+        return;
+    }
+    snprintf(t->history_path, sizeof t->history_path, "%s/history", dir);
+}
+
+static void mkdir_p(const char *path) {
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = 0;
+        mkdir(buf, 0700);
+        *p = '/';
+    }
+    mkdir(buf, 0700);
+}
+
+static void history_save(Tui *t) {
+    if (!t->history_path[0]) return;
+    char dir[1024], tmp[1100];
+    snprintf(dir, sizeof dir, "%s", t->history_path);
+    char *slash = strrchr(dir, '/');
+    if (slash) *slash = 0;
+    mkdir_p(dir);
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", t->history_path, (long)getpid());
+    if (write_history(tmp) == 0) {
+        if (rename(tmp, t->history_path) != 0) unlink(tmp);
+    } else {
+        unlink(tmp);
+    }
+}
+
+/* ---- actions ---- */
+
+static void feed_readline(Tui *t, const char *bytes, int n) {
+    if (t->inq_pos >= t->inq_len) t->inq_pos = t->inq_len = 0;
+    if (t->inq_len + n > (int)sizeof t->inq) return;
+    memcpy(t->inq + t->inq_len, bytes, (size_t)n);
+    t->inq_len += n;
+    while (t->ui.cmd_active && t->inq_pos < t->inq_len) rl_callback_read_char();
+    t->inq_pos = t->inq_len = 0;
+}
+
+static void open_command_line(Tui *t, const char *prefill) {
+    t->ui.cmd_active = 1;
+    t->ui.message[0] = 0;
+    t->cmd_line[0] = 0;
+    t->ui.cmd_text = t->cmd_line;
+    t->ui.cmd_cursor = 0;
+    t->ui.cmd_prompt = ":";
+    rl_callback_handler_install("", on_line);
+    if (prefill) {
+        rl_insert_text(prefill);
+        rl_point = rl_end;
+        rl_hook_redisplay();
+    }
+}
+
+static void cancel_command_line(Tui *t) {
+    rl_replace_line("", 1);
+    rl_point = rl_end = 0;
+    rl_callback_handler_remove();
+    t->ui.cmd_active = 0;
+    t->ui.message[0] = 0;
+}
+
+/* A lesson command (first word one of LESSON_COMMANDS): handled here, returns 1. */
+static int run_lesson_line(Tui *t, const char *line) {
+    const char *p = line;
+    while (*p == ' ' || *p == '\t') p++;
+    const char *w = p;
+    while (*p && *p != ' ' && *p != '\t') p++;
+    size_t wl = (size_t)(p - w);
+    for (int i = 0; LESSON_COMMANDS[i]; i++) {
+        if (strlen(LESSON_COMMANDS[i]) != wl || strncmp(LESSON_COMMANDS[i], w, wl) != 0) continue;
+        while (*p == ' ' || *p == '\t') p++;
+        char name[16];
+        snprintf(name, sizeof name, "%s", LESSON_COMMANDS[i]);
+        return lesson_ui_command(&t->lessons, name, p, &t->s, &t->ui);
+    }
+    return 0;
+}
+
+static void run_line(Tui *t, const char *line) {
+    Command cmd;
+    char err[GB_ERRLEN] = "";
+    if (run_lesson_line(t, line)) return;
+    int rc = commands_parse(line, &cmd, err);
+    if (rc == 1) return;
+    if (rc < 0) {
+        ui_message(&t->ui, 1, "%s", err);
+        return;
+    }
+    CommandResult r = commands_run(&t->s, &cmd, err);
+    if (r == CMDR_ERROR) {
+        ui_message(&t->ui, 1, "%s", err);
+    } else if (r == CMDR_UI) {
+        switch (cmd.id) {
+        case CMD_VIEW: t->ui.view = cmd.view; break;
+        case CMD_HELP: t->ui.help = 1; break;
+        case CMD_QUIT: t->quit = 1; break;
+        case CMD_TOKENIZE: t->ui.view = VIEW_TOKENS; break;
+        case CMD_NEIGHBOURS: t->ui.view = VIEW_NEIGHBOURS; break;
+        default: break;
+        }
+    } else {
+        ui_message(&t->ui, 0, "\u2713 %s", line);
+    }
+    command_free(&cmd);
+}
+
+static void step_once(Tui *t) {
+    char err[GB_ERRLEN];
+    if (session_step(&t->s, 1, err) < 1) {
+        ui_message(&t->ui, 1, "%s", err);
+        t->ui.autoplay = 0;
+        return;
+    }
+    int32_t eos = tokenizer_eos(t->s.tok);
+    if (eos >= 0 && t->s.tokens[t->s.n_tokens - 1].id == eos) {
+        char label[64];
+        session_token_label(&t->s, eos, label, sizeof label);
+        ui_message(&t->ui, 0, "the model ended the text (%s); space goes on anyway, backspace undoes it", label);
+        t->ui.autoplay = 0;
+    }
+}
+
+static void change_temp(Tui *t, float delta) {
+    float temp = t->s.sampler.temperature + delta;
+    temp = (float)((int)(temp * 100 + (temp >= 0 ? 0.5f : -0.5f))) / 100.0f;
+    if (temp < 0) temp = 0;
+    if (temp > 5) temp = 5;
+    char err[GB_ERRLEN];
+    if (session_set_temp(&t->s, temp, err) != 0) ui_message(&t->ui, 1, "%s", err);
+    else ui_message(&t->ui, 0, "temperature %.2f", temp);
+}
+
+static void select_by(Tui *t, int delta) {
+    int n = t->s.n_tokens;
+    if (n == 0) return;
+    int sel = session_selected(&t->s) + delta;
+    if (sel < 0) sel = 0;
+    if (sel >= n - 1) sel = -1; /* the last token: follow it as text grows */
+    session_select(&t->s, sel, NULL);
+    t->s.neigh_token = -1;
+}
+
+static void chooser_key(Tui *t, int key) {
+    UiState *ui = &t->ui;
+    int32_t ids[64];
+    int n = screen_chooser_rows(&t->s, screen_chooser_size(&t->canvas), ids);
+    if (key == GB_KEY_UP || key == 'k') ui->chooser_sel = ui->chooser_sel > 0 ? ui->chooser_sel - 1 : 0;
+    else if (key == GB_KEY_DOWN || key == 'j') ui->chooser_sel = ui->chooser_sel + 1 < n ? ui->chooser_sel + 1 : ui->chooser_sel;
+    else if (key == GB_KEY_ESC || key == 'q' || key == 'p') ui->chooser = 0;
+    else if (key == GB_KEY_ENTER || (key >= '1' && key <= '9')) {
+        int row = key == GB_KEY_ENTER ? ui->chooser_sel : key - '1';
+        if (row < n) {
+            char err[GB_ERRLEN];
+            if (session_pick(&t->s, ids[row], err) != 0) ui_message(ui, 1, "%s", err);
+        }
+        ui->chooser = 0;
+    }
+}
+
+static void action(Tui *t, int a) {
+    UiState *ui = &t->ui;
+    Session *s = &t->s;
+    char err[GB_ERRLEN];
+    const Config *c = &s->model.config;
+    switch ((KeyAction)a) {
+    case KA_STEP: step_once(t); break;
+    case KA_BACK:
+        if (session_back(s, 1) == 0) ui_message(ui, 1, "back: nothing to undo (only the prompt is left)");
+        break;
+    case KA_AUTOPLAY:
+        ui->autoplay = !ui->autoplay;
+        t->last_autoplay = gb_now();
+        break;
+    case KA_FASTER: ui->autoplay_ms = ui->autoplay_ms > 40 ? ui->autoplay_ms * 2 / 3 : 25; break;
+    case KA_SLOWER: ui->autoplay_ms = ui->autoplay_ms < 3000 ? ui->autoplay_ms * 3 / 2 : 3000; break;
+    case KA_TEMP_UP: change_temp(t, 0.1f); break;
+    case KA_TEMP_DOWN: change_temp(t, -0.1f); break;
+    case KA_RESAMPLE:
+    case KA_NEWSEED:
+        if (session_resample(s, a == KA_NEWSEED, err) != 0) ui_message(ui, 1, "%s", err);
+        else ui_message(ui, 0, "re-sampled with seed %llu", (unsigned long long)s->sampler.seed);
+        break;
+    case KA_PICK:
+        if (!s->has_next) ui_message(ui, 1, "pick: no prompt yet");
+        else ui->chooser = 1, ui->chooser_sel = 0;
+        break;
+    case KA_EDIT: {
+        size_t cap = s->prompt_len * 4 + 16;
+        char *q = gb_malloc(cap), *line = gb_malloc(cap + 16);
+        commands_quote(s->text, s->prompt_len, q, cap);
+        snprintf(line, cap + 16, "prompt %s", q);
+        open_command_line(t, line);
+        free(q);
+        free(line);
+        break;
+    }
+    case KA_PREV: select_by(t, -1); break;
+    case KA_NEXT: select_by(t, +1); break;
+    case KA_PAGE_UP: select_by(t, -10); break;
+    case KA_PAGE_DOWN: select_by(t, +10); break;
+    case KA_FIRST: session_select(s, s->n_tokens ? 0 : -1, NULL); break;
+    case KA_LAST: session_select(s, -1, NULL); break;
+    case KA_LAYER_DOWN: s->layer = (s->layer + c->n_layers - 1) % c->n_layers; break;
+    case KA_LAYER_UP: s->layer = (s->layer + 1) % c->n_layers; break;
+    case KA_HEAD_DOWN: s->head = (s->head + c->n_heads - 1) % c->n_heads; break;
+    case KA_HEAD_UP: s->head = (s->head + 1) % c->n_heads; break;
+    case KA_ZOOM_OUT: ui->attn_zoom++, ui->attn_left = 0; break;
+    case KA_ZOOM_IN: ui->attn_zoom = ui->attn_zoom > 0 ? ui->attn_zoom - 1 : 0, ui->attn_left = 0; break;
+    case KA_FIT: ui->attn_fit = 1, ui->attn_left = 0; break;
+    case KA_KEYS_LEFT: ui->attn_left += 8; break;
+    case KA_KEYS_RIGHT: ui->attn_left = ui->attn_left > 8 ? ui->attn_left - 8 : 0; break;
+    case KA_AGGREGATE: ui->attn_mean = !ui->attn_mean; break;
+    case KA_PROBCOLOUR: ui->prob_colour = !ui->prob_colour; break;
+    case KA_VIEW1: ui->view = VIEW_TOKENS; break;
+    case KA_VIEW2: ui->view = VIEW_ATTENTION; break;
+    case KA_VIEW3: ui->view = VIEW_NEIGHBOURS; break;
+    case KA_VIEW4: ui->view = VIEW_PROBS; break;
+    case KA_NEXTVIEW: ui->view = (ui->view + 1) % VIEW_COUNT; break;
+    case KA_COMMAND: open_command_line(t, NULL); break;
+    case KA_BIG: ui->big = !ui->big; break;
+    case KA_REDRAW: crt_force_redraw(t->crt); break;
+    case KA_HELP: ui->help = !ui->help, ui->help_scroll = 0; break;
+    case KA_QUIT: t->quit = 1; break;
+    case KA_COUNT: break;
+    }
+}
+
+static void command_key(Tui *t, int key) {
+    char buf[8];
+    const char *seq = NULL;
+    switch (key) {
+    case GB_KEY_ESC: cancel_command_line(t); return;
+    case GB_KEY_UP: seq = "\033[A"; break;
+    case GB_KEY_DOWN: seq = "\033[B"; break;
+    case GB_KEY_RIGHT: seq = "\033[C"; break;
+    case GB_KEY_LEFT: seq = "\033[D"; break;
+    case GB_KEY_HOME: seq = "\001"; break;
+    case GB_KEY_END: seq = "\005"; break;
+    case GB_KEY_DELETE: seq = "\033[3~"; break;
+    case GB_KEY_BACKSPACE: seq = "\177"; break;
+    case GB_KEY_ENTER: seq = "\r"; break;
+    default:
+        if (key >= 0 && key < 0x110000) {
+            int n = utf8_encode(buf, key);
+            buf[n] = 0;
+            seq = buf;
+        }
+    }
+    if (seq) feed_readline(t, seq, (int)strlen(seq));
+}
+
+static void handle_key(Tui *t, int key, int mx, int my, int button) {
+    UiState *ui = &t->ui;
+    if (key == GB_KEY_RESIZE) {
+        crt_force_redraw(t->crt);
+        return;
+    }
+    if (key == GB_KEY_MOUSE) {
+        if (ui->cmd_active || ui->help || ui->chooser) return;
+        if (button == 4) select_by(t, -1);
+        else if (button == 5) select_by(t, +1);
+        else {
+            int hit = screen_hit(ui, mx, my);
+            if (SCREEN_HIT_IS_HEAD(hit)) { /* the layer x head grid */
+                int nh = t->s.model.config.n_heads, i = SCREEN_HIT_HEAD_INDEX(hit);
+                t->s.layer = i / nh;
+                t->s.head = i % nh;
+            } else if (hit >= 0) {
+                session_select(&t->s, hit == t->s.n_tokens - 1 ? -1 : hit, NULL);
+                t->s.neigh_token = -1;
+            }
+        }
+        return;
+    }
+    if (ui->cmd_active) {
+        command_key(t, key);
+        return;
+    }
+    if (ui->chooser) {
+        chooser_key(t, key);
+        return;
+    }
+    if (ui->help) {
+        if (key == GB_KEY_UP) ui->help_scroll--;
+        else if (key == GB_KEY_DOWN) ui->help_scroll++;
+        else if (key == GB_KEY_PGUP) ui->help_scroll -= 10;
+        else if (key == GB_KEY_PGDN) ui->help_scroll += 10;
+        else if (key == 'q' || key == GB_KEY_ESC || key == '?') ui->help = 0;
+        return;
+    }
+    ui->message[0] = 0;
+    if (lesson_ui_key(&t->lessons, key, &t->s, ui)) return; /* the course menu, n / p in a lesson */
+    if (key == GB_KEY_ESC) return;
+    int a = key_action(key);
+    if (a >= 0) action(t, a);
+}
+
+static void draw(Tui *t) {
+    int w, h;
+    crt_size(t->crt, &w, &h);
+    if (w != t->canvas.w || h != t->canvas.h) canvas_resize(&t->canvas, w, h);
+    t->canvas.ascii = !crt_unicode(t->crt);
+    lesson_ui_draw(&t->lessons, &t->canvas, &t->s, &t->ui); /* screen_draw, plus the lesson pane if open */
+    crt_blit(t->crt, &t->canvas, t->ui.cursor_x, t->ui.cursor_y);
+}
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "usage: glassbox [--model FILE] [--prompt TEXT] [--big]\n"
+            "  Opens the interactive view: step through generation and watch the tokens, attention,\n"
+            "  embedding neighbours and next-token distribution. Press ? inside for every key.\n"
+            "  --model FILE   a llama GGUF model (default: $GLASSBOX_MODEL or the shipped model)\n"
+            "  --prompt TEXT  the text to start from (default: \"%s\")\n"
+            "  --big          projector mode: fewer, larger elements, high contrast\n"
+            "  --lesson N|FILE  open lesson N of the course (or a .lesson file) beside the views\n"
+            "  --lessons      open the course menu\n",
+            DEFAULT_PROMPT);
+}
+
+int cli_tui(int argc, char **argv) {
+    const char *model_path = NULL, *prompt = DEFAULT_PROMPT, *lesson = NULL;
+    int big = 0, lessons_menu = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        if (strcmp(a, "--big") == 0) big = 1;
+        else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            usage(stdout);
+            return GB_EXIT_OK;
+        } else if ((strcmp(a, "--model") == 0 || strcmp(a, "--prompt") == 0 || strcmp(a, "--lesson") == 0) &&
+                   i + 1 < argc) {
+            if (a[2] == 'm') model_path = argv[++i];
+            else if (a[2] == 'p') prompt = argv[++i];
+            else lesson = argv[++i];
+        } else if (strncmp(a, "--model=", 8) == 0) model_path = a + 8;
+        else if (strncmp(a, "--prompt=", 9) == 0) prompt = a + 9;
+        else if (strncmp(a, "--lesson=", 9) == 0) lesson = a + 9;
+        else if (strcmp(a, "--lessons") == 0) lessons_menu = 1;
+        else {
+            fprintf(stderr, "glassbox: unknown option '%s' (try --help)\n", a);
+            return GB_EXIT_USAGE;
+        }
+    }
+    if (!model_path) model_path = cli_default_model();
+    Tui *t = gb_calloc(1, sizeof *t);
+    char err[GB_ERRLEN];
+    if (session_open(&t->s, model_path, 0, err) != 0) {
+        fprintf(stderr, "glassbox: %s\n", err);
+        free(t);
+        return GB_EXIT_USAGE;
+    }
+    limit_threads(&t->s);
+    session_set_temp(&t->s, DEFAULT_TEMP, NULL);
+    session_set_seed(&t->s, DEFAULT_SEED);
+    if (session_set_prompt(&t->s, prompt, strlen(prompt), err) != 0) {
+        fprintf(stderr, "glassbox: %s\n", err);
+        session_free(&t->s);
+        free(t);
+        return GB_EXIT_USAGE;
+    }
+    ui_init(&t->ui);
+    t->ui.big = big;
+    lesson_ui_init(&t->lessons, &t->ui);
+    if (lesson || lessons_menu) {
+        char *end = NULL;
+        long num = lesson ? strtol(lesson, &end, 10) : 0;
+        int rc = !lesson ? lesson_ui_open_menu(&t->lessons, &t->ui, err)
+                 : (end && *end == 0 && num > 0) ? lesson_ui_open_number(&t->lessons, (int)num, &t->s, &t->ui, err)
+                                                  : lesson_ui_open_path(&t->lessons, lesson, &t->s, &t->ui, err);
+        if (rc != 0) {
+            fprintf(stderr, "glassbox: %s\n", err);
+            lesson_ui_free(&t->lessons);
+            ui_free(&t->ui);
+            session_free(&t->s);
+            free(t);
+            return GB_EXIT_USAGE;
+        }
+    }
+    t->crt = crt_init(err);
+    if (!t->crt) {
+        fprintf(stderr, "glassbox: %s\n", err);
+        lesson_ui_free(&t->lessons);
+        ui_free(&t->ui);
+        session_free(&t->s);
+        free(t);
+        return GB_EXIT_USAGE;
+    }
+    crt_install_signals(t->crt);
+    t->ui.colours = crt_colours(t->crt);
+    canvas_init(&t->canvas, 0, 0);
+    readline_setup(t);
+    history_location(t);
+    if (t->history_path[0]) read_history(t->history_path);
+    if (!t->ui.message[0])
+        ui_message(&t->ui, 0, "welcome: space generates a token, : types a command, ? lists every key, :lessons the course");
+
+    draw(t);
+    while (!t->quit && !crt_signalled()) {
+        int timeout = 250;
+        if (t->ui.autoplay) {
+            double due = t->last_autoplay + t->ui.autoplay_ms / 1000.0 - gb_now();
+            timeout = due > 0 ? (int)(due * 1000) + 1 : 0;
+        }
+        int mx = 0, my = 0, button = 0;
+        int key = crt_read_key(t->crt, timeout, &mx, &my, &button);
+        char line[512];
+        int changed = key != GB_KEY_NONE;
+        if (crt_drain_output(t->crt, line, sizeof line)) {
+            ui_message(&t->ui, 1, "%s", line);
+            changed = 1;
+        }
+        if (key != GB_KEY_NONE) handle_key(t, key, mx, my, button);
+        if (t->ui.autoplay && gb_now() >= t->last_autoplay + t->ui.autoplay_ms / 1000.0) {
+            t->last_autoplay = gb_now();
+            if (!t->ui.cmd_active && !t->ui.chooser) step_once(t);
+            changed = 1;
+        }
+        if (changed && !t->quit) draw(t); /* idle: nothing to redraw */
+    }
+    if (t->ui.cmd_active) rl_callback_handler_remove();
+    crt_end(t->crt);
+    history_save(t);
+    int signalled = crt_signalled();
+    crt_free(t->crt);
+    free_candidates();
+    clear_history();
+    g_tui = NULL;
+    lesson_ui_free(&t->lessons); /* saves the progress */
+    canvas_free(&t->canvas);
+    ui_free(&t->ui);
+    session_free(&t->s);
+    free(t);
+    return signalled ? 130 : GB_EXIT_OK;
+}
+
+/* ---- headless measurement ---- */
+
+int tui_bench(const char *model_path, int context, int width, int height, TuiBench *out, char *err) {
+    memset(out, 0, sizeof *out);
+    double t0 = gb_now();
+    Session s;
+    if (session_open(&s, model_path, 0, err) != 0) return -1;
+    limit_threads(&s);
+    UiState ui;
+    ui_init(&ui);
+    ui.colours = COLOURS_256;
+    Canvas c;
+    canvas_init(&c, width, height);
+    if (session_set_prompt(&s, DEFAULT_PROMPT, strlen(DEFAULT_PROMPT), err) != 0) goto fail;
+    screen_draw(&c, &s, &ui);
+    out->startup_ms = (gb_now() - t0) * 1000;
+
+    /* a prompt long enough to bring the context near `context` tokens, then steps from there */
+    int steps = 16;
+    if (context > s.model.config.seq_len) context = s.model.config.seq_len;
+    int target = context - steps;
+    if (target < 1) target = 1;
+    const char *chunk = "def fibonacci(n):\n    if n < 2:\n        return n\n    return fibonacci(n - 1) + fibonacci(n - 2)\n\n";
+    size_t cap = 1 << 16, len = 0;
+    char *text = gb_malloc(cap);
+    text[0] = 0;
+    TokenSpan *spans = NULL;
+    for (;;) {
+        int n = tokenizer_encode(s.tok, text, len, &spans, err);
+        free(spans);
+        spans = NULL;
+        if (n < 0) {
+            free(text);
+            goto fail;
+        }
+        if (n >= target || len + strlen(chunk) + 1 >= cap) break;
+        memcpy(text + len, chunk, strlen(chunk) + 1);
+        len += strlen(chunk);
+    }
+    /* trim to exactly `target` tokens */
+    TokenSpan *sp = NULL;
+    int n = tokenizer_encode(s.tok, text, len, &sp, err);
+    if (n > target) len = sp[target].start;
+    free(sp);
+    int rc = session_set_prompt(&s, text, len, err);
+    free(text);
+    if (rc != 0) goto fail;
+    screen_draw(&c, &s, &ui);
+    double total = 0, worst = 0;
+    int done = 0;
+    for (int i = 0; i < steps; i++) {
+        double a = gb_now();
+        if (session_step(&s, 1, err) < 1) break;
+        screen_draw(&c, &s, &ui);
+        double d = (gb_now() - a) * 1000;
+        total += d;
+        if (d > worst) worst = d;
+        done++;
+    }
+    out->steps = done;
+    out->step_ms = done ? total / done : 0;
+    out->step_max_ms = worst;
+    out->context = s.n_tokens;
+    out->width = width;
+    out->height = height;
+    canvas_free(&c);
+    ui_free(&ui);
+    session_free(&s);
+    return done ? 0 : -1;
+fail:
+    canvas_free(&c);
+    ui_free(&ui);
+    session_free(&s);
+    return -1;
+}

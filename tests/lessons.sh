@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The course: `glassbox lesson check` on every shipped lesson (each step replayed on the default model,
+# every computable answer evaluated), and the errors a broken or unsafe lesson gets.
+# Run by `make clitest` with $GLASSBOX set to the binary.
+set -euo pipefail
+
+G=${GLASSBOX:-build/glassbox}
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+TMP=$(mktemp -d)
+trap 'rm -rf "$TMP"' EXIT
+
+passed=0
+failed=0
+ok() { echo "ok   $1"; passed=$((passed + 1)); }
+bad() { echo "FAIL $1"; failed=$((failed + 1)); }
+
+# expect STATUS NAME ARGS...: runs glassbox, output in $TMP/out and $TMP/err.
+expect() {
+    local want=$1 name=$2 got=0
+    shift 2
+    "$G" "$@" >"$TMP/out" 2>"$TMP/err" || got=$?
+    if [ "$got" = "$want" ]; then ok "$name"; else
+        bad "$name (exit $got, wanted $want)"
+        sed 's/^/     /' "$TMP/err" | head -5
+    fi
+}
+# has NAME FILE PATTERN: the file holds a line matching the extended regex.
+has() {
+    if grep -Eq -- "$3" "$2"; then ok "$1"; else
+        bad "$1 (no line matching '$3')"
+        sed 's/^/     /' "$2" | head -5
+    fi
+}
+
+shopt -s nullglob
+lessons=("$ROOT"/lessons/*.lesson)
+if [ ${#lessons[@]} -ge 8 ]; then ok "the course has ${#lessons[@]} lessons"; else bad "the course has ${#lessons[@]} lessons, not 8"; fi
+
+expect 0 "lesson check passes on every shipped lesson" lesson check "${lessons[@]}"
+has "every lesson is reported ok" "$TMP/out" "08-plausible.lesson: ok"
+[ "$(grep -c ': ok' "$TMP/out")" = "${#lessons[@]}" ] && ok "one ok line per lesson" || bad "one ok line per lesson"
+
+# a broken lesson: exit 2, FILE:LINE: message
+printf 'title: Broken\n\nstep: one\nSome text.\n> tmep 0.5\n' >"$TMP/typo.lesson"
+expect 2 "an unknown command fails the check" lesson check "$TMP/typo.lesson"
+has "... naming the file and line" "$TMP/err" "^$TMP/typo.lesson:5: unknown command 'tmep'"
+
+printf 'title: Broken\nstep: one\n? How many tokens?\nhint: count\n' >"$TMP/noanswer.lesson"
+expect 2 "a question without an answer fails" lesson check "$TMP/noanswer.lesson"
+has "... at the question's line" "$TMP/err" "^$TMP/noanswer.lesson:3: a question without an answer"
+
+printf 'title: Unsafe\nstep: one\n> model /etc/passwd\n' >"$TMP/unsafe.lesson"
+expect 2 "a lesson naming a non-model file is refused" lesson check "$TMP/unsafe.lesson"
+has "... with the reason" "$TMP/err" "^$TMP/unsafe.lesson:3: model: a lesson may only name a .gguf model file"
+
+printf 'title: Unsafe\nstep: one\n> quit\n' >"$TMP/quit.lesson"
+expect 2 "a lesson may not quit the program" lesson check "$TMP/quit.lesson"
+has "... with the reason" "$TMP/err" "quit.lesson:3: quit: not allowed in a lesson"
+
+printf 'title: Big\nstep: one\n> prompt "x"\n> step 1000000\n' >"$TMP/huge.lesson"
+expect 2 "an absurd count is refused before anything runs" lesson check "$TMP/huge.lesson"
+has "... with the reason" "$TMP/err" "huge.lesson:4: step: .*(at most|expected)"
+
+printf 'title: Runtime\nstep: one\n> prompt "f(x)"\n? Which head?\nanswer: top-head "["\n' >"$TMP/runtime.lesson"
+expect 2 "an answer that cannot be computed fails the check" lesson check "$TMP/runtime.lesson"
+has "... at the answer's line" "$TMP/err" "^$TMP/runtime.lesson:5: top-head"
+
+printf 'title: Bytes\nstep: one\nbad \xff byte\n' >"$TMP/utf8.lesson"
+expect 2 "invalid UTF-8 is refused" lesson check "$TMP/utf8.lesson"
+has "... with its line" "$TMP/err" "utf8.lesson:3: invalid UTF-8"
+
+# several files: the good ones still pass, the status reports the bad one
+expect 2 "a bad file among good ones fails the run" lesson check "${lessons[0]}" "$TMP/typo.lesson"
+has "... and the good one is still checked" "$TMP/out" "01-tokens.lesson: ok"
+
+expect 2 "a missing file" lesson check "$TMP/missing.lesson"
+has "... is named" "$TMP/err" "missing.lesson: cannot open"
+expect 2 "no files" lesson check
+expect 2 "no action" lesson
+expect 2 "a missing model" lesson check --model "$TMP/none.gguf" "${lessons[0]}"
+expect 0 "help" lesson --help
+has "... describes check" "$TMP/out" "lesson check"
+
+echo "lessons.sh: $passed passed, $failed failed"
+[ "$failed" = 0 ]
