@@ -32,8 +32,15 @@ static inline float exp_fast(float x) {
     x = x < -60.0f ? -60.0f : x;
     float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f; /* round(x / ln2) */
     float r = (x - n * 0.693145751953125f) - n * 1.428606765330187e-06f;
-    float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 +
-                    r * (1.0f / 720 + r * (1.0f / 5040)))))));
+    /* Horner form of 1 + r + r^2/2! + ... + r^7/7! */
+    float p = 1.0f / 5040;
+    p = p * r + 1.0f / 720;
+    p = p * r + 1.0f / 120;
+    p = p * r + 1.0f / 24;
+    p = p * r + 1.0f / 6;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
     int32_t bits = ((int32_t)n + 127) << 23;
     float scale;
     memcpy(&scale, &bits, sizeof(scale));
@@ -47,9 +54,11 @@ void rmsnorm_forward(float *out, float *rstd, const float *inp, const float *wei
         const float *x = inp + (size_t)n * C;
         float *o = out + (size_t)n * C;
         float ss = 0.0f;
-        for (int i = 0; i < C; i++) ss += x[i] * x[i];
+        for (int i = 0; i < C; i++)
+            ss += x[i] * x[i];
         float r = 1.0f / sqrtf(ss / C + eps);
-        for (int i = 0; i < C; i++) o[i] = x[i] * r * weight[i];
+        for (int i = 0; i < C; i++)
+            o[i] = x[i] * r * weight[i];
         rstd[n] = r;
     }
 }
@@ -62,12 +71,14 @@ void rmsnorm_backward(float *dinp, float *dweight, const float *dout, const floa
         const float *x = inp + (size_t)n * C, *dy = dout + (size_t)n * C;
         float *dx = dinp + (size_t)n * C;
         float r = rstd[n], dot = 0.0f;
-        for (int i = 0; i < C; i++) dot += dy[i] * weight[i] * x[i] * r;
+        for (int i = 0; i < C; i++)
+            dot += dy[i] * weight[i] * x[i] * r;
         dot /= C;
-        for (int i = 0; i < C; i++) dx[i] += r * (dy[i] * weight[i] - x[i] * r * dot);
+        for (int i = 0; i < C; i++)
+            dx[i] += r * (dy[i] * weight[i] - x[i] * r * dot);
     }
-    /* the weight's gradient sums over rows: blocks of channels per thread, rows in order within each
-     * (deterministic whatever the thread count), the inner loop over contiguous channels */
+    /* the weight's gradient sums over rows: blocks of channels per thread, rows in order within
+     * each (deterministic whatever the thread count), the inner loop over contiguous channels */
     int n_blocks = (C + 63) / 64;
 #pragma omp parallel for schedule(static)
     for (int blk = 0; blk < n_blocks; blk++) {
@@ -76,9 +87,11 @@ void rmsnorm_backward(float *dinp, float *dweight, const float *dout, const floa
         for (int n = 0; n < N; n++) {
             const float *dy = dout + (size_t)n * C, *x = inp + (size_t)n * C;
             float r = rstd[n];
-            for (int i = i0; i < i1; i++) s[i - i0] += dy[i] * x[i] * r;
+            for (int i = i0; i < i1; i++)
+                s[i - i0] += dy[i] * x[i] * r;
         }
-        for (int i = i0; i < i1; i++) dweight[i] += s[i - i0];
+        for (int i = i0; i < i1; i++)
+            dweight[i] += s[i - i0];
     }
 }
 
@@ -119,8 +132,8 @@ void matmul_backward(float *dinp, float *dweight, const float *dout, const float
         if (OC >= C) {
             slab(OC, &r0, &r1);
             if (r1 > r0)
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r1 - r0, C, N, 1.0f, dout + r0, OC,
-                            inp, C, 1.0f, dweight + (size_t)r0 * C, C);
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r1 - r0, C, N, 1.0f, dout + r0,
+                            OC, inp, C, 1.0f, dweight + (size_t)r0 * C, C);
         } else {
             slab(C, &r0, &r1);
             if (r1 > r0)
@@ -179,7 +192,8 @@ static void causal_softmax(float *att, int T, int i0, int i1) {
         float *row = att + (size_t)i * T;
         float mx = row[0];
 #pragma omp simd reduction(max : mx)
-        for (int j = 1; j <= i; j++) mx = row[j] > mx ? row[j] : mx;
+        for (int j = 1; j <= i; j++)
+            mx = row[j] > mx ? row[j] : mx;
         float sum = 0.0f;
 #pragma omp simd reduction(+ : sum)
         for (int j = 0; j <= i; j++) {
@@ -187,8 +201,10 @@ static void causal_softmax(float *att, int T, int i0, int i1) {
             sum += row[j];
         }
         float inv = 1.0f / sum;
-        for (int j = 0; j <= i; j++) row[j] *= inv;
-        for (int j = i + 1; j < T; j++) row[j] = 0.0f;
+        for (int j = 0; j <= i; j++)
+            row[j] *= inv;
+        for (int j = i + 1; j < T; j++)
+            row[j] = 0.0f;
     }
 }
 
@@ -196,10 +212,10 @@ static void causal_softmax(float *att, int T, int i0, int i1) {
  * products skip most of the masked upper triangle (5/8 of the full work with 4 bands). */
 #define ATT_BLOCKS 4
 
-/* Attention runs one (sequence, kv head) pair per task: the query heads of a group share its keys and
- * values, so their gradients accumulate within one thread. */
-void attention_forward(float *out, float *att, const float *q, const float *k, const float *v, int B,
-                       int T, int NH, int NKV, int hd) {
+/* Attention runs one (sequence, kv head) pair per task: the query heads of a group share its keys
+ * and values, so their gradients accumulate within one thread. */
+void attention_forward(float *out, float *att, const float *q, const float *k, const float *v,
+                       int B, int T, int NH, int NKV, int hd) {
     int QD = NH * hd, KD = NKV * hd, group = NH / NKV, band = (T + ATT_BLOCKS - 1) / ATT_BLOCKS;
     float scale = 1.0f / sqrtf((float)hd);
 #pragma omp parallel for collapse(2) schedule(static)
@@ -244,26 +260,29 @@ void attention_backward(float *dq, float *dk, float *dv, float *datt_scratch, in
                         float *db = datt + (size_t)i0 * T;
                         const float *dob = dout + qoff + (size_t)i0 * QD;
                         /* datt (i0:i1, 0:i1) = dout (i0:i1, hd) . v (0:i1, hd)^T */
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, i1, hd, 1.0f, dob, QD,
-                                    v + koff, KD, 0.0f, db, T);
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, i1, hd, 1.0f, dob,
+                                    QD, v + koff, KD, 0.0f, db, T);
                         /* dv (0:i1, hd) += att (i0:i1, 0:i1)^T . dout (i0:i1, hd) */
-                        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, i1, hd, m, 1.0f, ab, T, dob,
-                                    QD, 1.0f, dv + koff, KD);
+                        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, i1, hd, m, 1.0f, ab, T,
+                                    dob, QD, 1.0f, dv + koff, KD);
                         /* softmax backward: dscore = att * (datt - sum_j att . datt), j <= i */
                         for (int i = i0; i < i1; i++) {
                             const float *p = a + (size_t)i * T;
                             float *d = datt + (size_t)i * T;
                             float dot = 0.0f;
-                            for (int j = 0; j <= i; j++) dot += p[j] * d[j];
-                            for (int j = 0; j <= i; j++) d[j] = p[j] * (d[j] - dot);
-                            for (int j = i + 1; j < i1; j++) d[j] = 0.0f;
+                            for (int j = 0; j <= i; j++)
+                                dot += p[j] * d[j];
+                            for (int j = 0; j <= i; j++)
+                                d[j] = p[j] * (d[j] - dot);
+                            for (int j = i + 1; j < i1; j++)
+                                d[j] = 0.0f;
                         }
                         /* dq (i0:i1, hd) = scale * dscore (i0:i1, 0:i1) . k (0:i1, hd) */
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, hd, i1, scale, db, T,
-                                    k + koff, KD, 0.0f, dq + qoff + (size_t)i0 * QD, QD);
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, hd, i1, scale, db,
+                                    T, k + koff, KD, 0.0f, dq + qoff + (size_t)i0 * QD, QD);
                         /* dk (0:i1, hd) += scale * dscore (i0:i1, 0:i1)^T . q (i0:i1, hd) */
-                        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, i1, hd, m, scale, db, T,
-                                    q + qoff + (size_t)i0 * QD, QD, 1.0f, dk + koff, KD);
+                        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, i1, hd, m, scale, db,
+                                    T, q + qoff + (size_t)i0 * QD, QD, 1.0f, dk + koff, KD);
                     }
                 }
     }
@@ -283,8 +302,8 @@ void swiglu_forward(float *out, const float *gate, const float *up, size_t n) {
     }
 }
 
-void swiglu_backward(float *dgate, float *dup, const float *dout, const float *gate, const float *up,
-                     size_t n) {
+void swiglu_backward(float *dgate, float *dup, const float *dout, const float *gate,
+                     const float *up, size_t n) {
 #pragma omp parallel for simd schedule(static)
     for (size_t i = 0; i < n; i++) {
         float g = gate[i], sig = sigmoid_fast(g);
@@ -300,7 +319,8 @@ double crossentropy_forward(float *losses, float *logits, const int32_t *targets
         float *row = logits + (size_t)n * V;
         float mx = row[0];
 #pragma omp simd reduction(max : mx)
-        for (int i = 1; i < V; i++) mx = row[i] > mx ? row[i] : mx;
+        for (int i = 1; i < V; i++)
+            mx = row[i] > mx ? row[i] : mx;
         int tgt = targets[n];
         float target_logit = tgt >= 0 ? row[tgt] : 0.0f;
         float sum = 0.0f;
@@ -311,7 +331,8 @@ double crossentropy_forward(float *losses, float *logits, const int32_t *targets
         }
         float inv = 1.0f / sum;
 #pragma omp simd
-        for (int i = 0; i < V; i++) row[i] *= inv;
+        for (int i = 0; i < V; i++)
+            row[i] *= inv;
         /* -log softmax = log(sum) - (logit - max): exact even where the probability underflows */
         losses[n] = tgt >= 0 ? logf(sum) - (target_logit - mx) : 0.0f;
     }
@@ -335,7 +356,8 @@ void crossentropy_backward(float *probs, const int32_t *targets, int N, int V, f
             memset(row, 0, (size_t)V * sizeof(float));
             continue;
         }
-        for (int i = 0; i < V; i++) row[i] *= scale;
+        for (int i = 0; i < V; i++)
+            row[i] *= scale;
         row[tgt] -= scale;
     }
 }
@@ -362,8 +384,8 @@ static void tensor_sizes(size_t sizes[TRAIN_N_TENSORS], const Config *c) {
 
 /* Points each tensor of t into memory, in order. */
 static void point_params(ParamTensors *t, float *memory, const size_t sizes[TRAIN_N_TENSORS]) {
-    float **ptrs[TRAIN_N_TENSORS] = {&t->token_embd, &t->attn_norm, &t->wq,     &t->wk,
-                                     &t->wv,         &t->wo,        &t->ffn_norm, &t->w_gate,
+    float **ptrs[TRAIN_N_TENSORS] = {&t->token_embd, &t->attn_norm, &t->wq,         &t->wk,
+                                     &t->wv,         &t->wo,        &t->ffn_norm,   &t->w_gate,
                                      &t->w_up,       &t->w_down,    &t->output_norm};
     for (int i = 0; i < TRAIN_N_TENSORS; i++) {
         *ptrs[i] = memory;
@@ -372,41 +394,59 @@ static void point_params(ParamTensors *t, float *memory, const size_t sizes[TRAI
 }
 
 /* Norm weights are vectors: no weight decay. */
-static int tensor_is_matrix(int i) { return i != 1 && i != 6 && i != 10; }
+static int tensor_is_matrix(int i) {
+    return i != 1 && i != 6 && i != 10;
+}
 
 static size_t act_sizes(size_t sizes[TRAIN_N_ACTS], const Config *c, int B, int T, int n_slots) {
     size_t C = c->dim, L = c->n_layers, QD = (size_t)c->n_heads * c->head_dim,
            KD = (size_t)c->n_kv_heads * c->head_dim, H = c->hidden_dim, V = c->vocab_size,
            NH = c->n_heads, BT = (size_t)B * T;
     size_t s[TRAIN_N_ACTS] = {
-        BT * C,                     /* encoded */
-        L * BT * C,     L * BT,     /* ln1, ln1_rstd */
-        L * BT * QD,    L * BT * KD, L * BT * KD, /* q k v */
-        L * B * NH * T * T,         /* att */
-        L * BT * QD,                /* atty */
-        L * BT * C,                 /* residual2 */
-        L * BT * C,     L * BT,     /* ln2, ln2_rstd */
-        L * BT * H,     L * BT * H, L * BT * H, /* gate up hact */
-        L * BT * C,                 /* residual3 */
-        BT * C,         BT,         /* lnf, lnf_rstd */
-        BT * V,         BT,         /* logits, losses */
-        BT * C,         BT * C,     BT * C, /* dres dln dtmp */
-        BT * H,         BT * H,     BT * H, /* dhact dgate dup */
-        BT * QD,        BT * QD,    BT * KD, BT * KD, /* datty dq dk dv */
-        (size_t)T * T * n_slots,    /* datt */
+        BT * C,                  /* encoded */
+        L * BT * C,              /* ln1 */
+        L * BT,                  /* ln1_rstd */
+        L * BT * QD,             /* q */
+        L * BT * KD,             /* k */
+        L * BT * KD,             /* v */
+        L * B * NH * T * T,      /* att */
+        L * BT * QD,             /* atty */
+        L * BT * C,              /* residual2 */
+        L * BT * C,              /* ln2 */
+        L * BT,                  /* ln2_rstd */
+        L * BT * H,              /* gate */
+        L * BT * H,              /* up */
+        L * BT * H,              /* hact */
+        L * BT * C,              /* residual3 */
+        BT * C,                  /* lnf */
+        BT,                      /* lnf_rstd */
+        BT * V,                  /* logits */
+        BT,                      /* losses */
+        BT * C,                  /* dres */
+        BT * C,                  /* dln */
+        BT * C,                  /* dtmp */
+        BT * H,                  /* dhact */
+        BT * H,                  /* dgate */
+        BT * H,                  /* dup */
+        BT * QD,                 /* datty */
+        BT * QD,                 /* dq */
+        BT * KD,                 /* dk */
+        BT * KD,                 /* dv */
+        (size_t)T * T * n_slots, /* datt */
     };
     size_t total = 0;
-    for (int i = 0; i < TRAIN_N_ACTS; i++) total += (sizes[i] = s[i]);
+    for (int i = 0; i < TRAIN_N_ACTS; i++)
+        total += (sizes[i] = s[i]);
     return total;
 }
 
 static void point_acts(ActTensors *a, float *memory, const size_t sizes[TRAIN_N_ACTS]) {
     float **ptrs[TRAIN_N_ACTS] = {
-        &a->encoded, &a->ln1,      &a->ln1_rstd,  &a->q,     &a->k,     &a->v,      &a->att,
-        &a->atty,    &a->residual2, &a->ln2,      &a->ln2_rstd, &a->gate, &a->up,     &a->hact,
-        &a->residual3, &a->lnf,    &a->lnf_rstd,  &a->logits, &a->losses, &a->dres,  &a->dln,
-        &a->dtmp,    &a->dhact,    &a->dgate,     &a->dup,   &a->datty, &a->dq,     &a->dk,
-        &a->dv,      &a->datt};
+        &a->encoded, &a->ln1,   &a->ln1_rstd,  &a->q,    &a->k,        &a->v,
+        &a->att,     &a->atty,  &a->residual2, &a->ln2,  &a->ln2_rstd, &a->gate,
+        &a->up,      &a->hact,  &a->residual3, &a->lnf,  &a->lnf_rstd, &a->logits,
+        &a->losses,  &a->dres,  &a->dln,       &a->dtmp, &a->dhact,    &a->dgate,
+        &a->dup,     &a->datty, &a->dq,        &a->dk,   &a->dv,       &a->datt};
     for (int i = 0; i < TRAIN_N_ACTS; i++) {
         *ptrs[i] = memory;
         memory += sizes[i];
@@ -423,7 +463,8 @@ int train_model_build(TrainModel *m, const Config *cin, int B, int T, char *err)
     }
     if (c.n_kv_heads <= 0) c.n_kv_heads = c.n_heads;
     if (c.dim % c.n_heads != 0 || c.n_heads % c.n_kv_heads != 0 || (c.dim / c.n_heads) % 2 != 0) {
-        gb_seterr(err, "train: dim %d must split into %d heads of even size, heads into %d kv heads",
+        gb_seterr(err,
+                  "train: dim %d must split into %d heads of even size, heads into %d kv heads",
                   c.dim, c.n_heads, c.n_kv_heads);
         return -1;
     }
@@ -437,7 +478,8 @@ int train_model_build(TrainModel *m, const Config *cin, int B, int T, char *err)
     m->T = T;
     tensor_sizes(m->tensor_sizes, &c);
     m->n_params = 0;
-    for (int i = 0; i < TRAIN_N_TENSORS; i++) m->n_params += m->tensor_sizes[i];
+    for (int i = 0; i < TRAIN_N_TENSORS; i++)
+        m->n_params += m->tensor_sizes[i];
     m->params_memory = gb_calloc(m->n_params, sizeof(float));
     m->grads_memory = gb_calloc(m->n_params, sizeof(float));
     m->m_memory = gb_calloc(m->n_params, sizeof(float));
@@ -493,10 +535,12 @@ void train_init_weights(TrainModel *m, uint64_t seed) {
     for (int t = 0; t < TRAIN_N_TENSORS; t++) {
         size_t n = m->tensor_sizes[t];
         if (!tensor_is_matrix(t)) {
-            for (size_t i = 0; i < n; i++) p[i] = 1.0f;
+            for (size_t i = 0; i < n; i++)
+                p[i] = 1.0f;
         } else {
             float std = (t == 5 || t == 9) ? proj_std : 0.02f; /* wo, w_down feed the residual */
-            for (size_t i = 0; i < n; i++) p[i] = std * rng_normal(&state);
+            for (size_t i = 0; i < n; i++)
+                p[i] = std * rng_normal(&state);
         }
         p += n;
     }
@@ -536,7 +580,8 @@ float train_forward(TrainModel *m, const int32_t *inputs, const int32_t *targets
         attention_forward(atty, att, q, k, v, B, T, NH, NKV, hd);
         matmul_forward(a->dtmp, atty, p->wo + (size_t)l * C * QD, BT, QD, C);
 #pragma omp parallel for schedule(static)
-        for (size_t i = 0; i < (size_t)BT * C; i++) res2[i] = resid[i] + a->dtmp[i];
+        for (size_t i = 0; i < (size_t)BT * C; i++)
+            res2[i] = resid[i] + a->dtmp[i];
 
         rmsnorm_forward(ln2, ln2_rstd, res2, p->ffn_norm + (size_t)l * C, BT, C, c->norm_eps);
         matmul_forward(gate, ln2, p->w_gate + (size_t)l * H * C, BT, C, H);
@@ -544,10 +589,11 @@ float train_forward(TrainModel *m, const int32_t *inputs, const int32_t *targets
         swiglu_forward(hact, gate, up, (size_t)BT * H);
         matmul_forward(a->dtmp, hact, p->w_down + (size_t)l * C * H, BT, H, C);
 #pragma omp parallel for schedule(static)
-        for (size_t i = 0; i < (size_t)BT * C; i++) res3[i] = res2[i] + a->dtmp[i];
+        for (size_t i = 0; i < (size_t)BT * C; i++)
+            res3[i] = res2[i] + a->dtmp[i];
     }
-    rmsnorm_forward(a->lnf, a->lnf_rstd, a->residual3 + (size_t)(L - 1) * BT * C, p->output_norm, BT,
-                    C, c->norm_eps);
+    rmsnorm_forward(a->lnf, a->lnf_rstd, a->residual3 + (size_t)(L - 1) * BT * C, p->output_norm,
+                    BT, C, c->norm_eps);
     matmul_forward(a->logits, a->lnf, p->token_embd, BT, C, V);
 
     m->targets = targets;
@@ -559,7 +605,9 @@ float train_forward(TrainModel *m, const int32_t *inputs, const int32_t *targets
     return m->mean_loss;
 }
 
-void train_zero_grad(TrainModel *m) { memset(m->grads_memory, 0, m->n_params * sizeof(float)); }
+void train_zero_grad(TrainModel *m) {
+    memset(m->grads_memory, 0, m->n_params * sizeof(float));
+}
 
 void train_backward(TrainModel *m, const int32_t *inputs) {
     const Config *c = &m->config;
@@ -590,35 +638,38 @@ void train_backward(TrainModel *m, const int32_t *inputs) {
         const float *gate = a->gate + (size_t)l * BT * H, *up = a->up + (size_t)l * BT * H,
                     *hact = a->hact + (size_t)l * BT * H;
 
-        /* ffn: res3 = res2 + w_down . (silu(w_gate . ln2) * (w_up . ln2)); dres flows straight through */
+        /* ffn: res3 = res2 + w_down . (silu(w_gate . ln2) * (w_up . ln2)); dres flows straight
+         * through */
         matmul_backward(a->dhact, g->w_down + (size_t)l * C * H, a->dres, hact,
                         p->w_down + (size_t)l * C * H, BT, H, C, 0);
         swiglu_backward(a->dgate, a->dup, a->dhact, gate, up, (size_t)BT * H);
         matmul_backward(a->dln, g->w_gate + (size_t)l * H * C, a->dgate, ln2,
                         p->w_gate + (size_t)l * H * C, BT, C, H, 0);
-        matmul_backward(a->dln, g->w_up + (size_t)l * H * C, a->dup, ln2, p->w_up + (size_t)l * H * C,
-                        BT, C, H, 1);
+        matmul_backward(a->dln, g->w_up + (size_t)l * H * C, a->dup, ln2,
+                        p->w_up + (size_t)l * H * C, BT, C, H, 1);
         rmsnorm_backward(a->dres, g->ffn_norm + (size_t)l * C, a->dln, res2,
                          p->ffn_norm + (size_t)l * C, ln2_rstd, BT, C);
 
         /* attention: res2 = resid + wo . attention(rope(wq . ln1), rope(wk . ln1), wv . ln1) */
-        matmul_backward(a->datty, g->wo + (size_t)l * C * QD, a->dres, atty, p->wo + (size_t)l * C * QD,
-                        BT, QD, C, 0);
+        matmul_backward(a->datty, g->wo + (size_t)l * C * QD, a->dres, atty,
+                        p->wo + (size_t)l * C * QD, BT, QD, C, 0);
         memset(a->dk, 0, (size_t)BT * KD * sizeof(float));
         memset(a->dv, 0, (size_t)BT * KD * sizeof(float));
-        attention_backward(a->dq, a->dk, a->dv, a->datt, m->n_slots, a->datty, att, q, k, v, B, T, NH, NKV, hd);
+        attention_backward(a->dq, a->dk, a->dv, a->datt, m->n_slots, a->datty, att, q, k, v, B, T,
+                           NH, NKV, hd);
         rope_backward(a->dq, m->rope_cos, m->rope_sin, B, T, NH, hd, c->rope_dim);
         rope_backward(a->dk, m->rope_cos, m->rope_sin, B, T, NKV, hd, c->rope_dim);
-        matmul_backward(a->dln, g->wq + (size_t)l * QD * C, a->dq, ln1, p->wq + (size_t)l * QD * C, BT,
-                        C, QD, 0);
-        matmul_backward(a->dln, g->wk + (size_t)l * KD * C, a->dk, ln1, p->wk + (size_t)l * KD * C, BT,
-                        C, KD, 1);
-        matmul_backward(a->dln, g->wv + (size_t)l * KD * C, a->dv, ln1, p->wv + (size_t)l * KD * C, BT,
-                        C, KD, 1);
+        matmul_backward(a->dln, g->wq + (size_t)l * QD * C, a->dq, ln1, p->wq + (size_t)l * QD * C,
+                        BT, C, QD, 0);
+        matmul_backward(a->dln, g->wk + (size_t)l * KD * C, a->dk, ln1, p->wk + (size_t)l * KD * C,
+                        BT, C, KD, 1);
+        matmul_backward(a->dln, g->wv + (size_t)l * KD * C, a->dv, ln1, p->wv + (size_t)l * KD * C,
+                        BT, C, KD, 1);
         rmsnorm_backward(a->dres, g->attn_norm + (size_t)l * C, a->dln, resid,
                          p->attn_norm + (size_t)l * C, ln1_rstd, BT, C);
     }
-    /* embedding: rows in order, so repeated ids sum deterministically; blocks of channels in parallel */
+    /* embedding: rows in order, so repeated ids sum deterministically; blocks of channels in
+     * parallel */
     int n_blocks = (C + 31) / 32;
 #pragma omp parallel for schedule(static)
     for (int blk = 0; blk < n_blocks; blk++) {
@@ -627,24 +678,28 @@ void train_backward(TrainModel *m, const int32_t *inputs) {
             int id = inputs[n] >= 0 && inputs[n] < V ? inputs[n] : 0;
             float *dst = g->token_embd + (size_t)id * C;
             const float *src = a->dres + (size_t)n * C;
-            for (int i = i0; i < i1; i++) dst[i] += src[i];
+            for (int i = i0; i < i1; i++)
+                dst[i] += src[i];
         }
     }
 }
 
 float train_clip_grad(TrainModel *m, float max_norm) {
     double ss = 0.0;
-    for (size_t i = 0; i < m->n_params; i++) ss += (double)m->grads_memory[i] * m->grads_memory[i];
+    for (size_t i = 0; i < m->n_params; i++)
+        ss += (double)m->grads_memory[i] * m->grads_memory[i];
     float norm = (float)sqrt(ss);
     if (norm > max_norm) {
         float s = max_norm / (norm + 1e-6f);
 #pragma omp parallel for schedule(static)
-        for (size_t i = 0; i < m->n_params; i++) m->grads_memory[i] *= s;
+        for (size_t i = 0; i < m->n_params; i++)
+            m->grads_memory[i] *= s;
     }
     return norm;
 }
 
-void train_adamw(TrainModel *m, float lr, float beta1, float beta2, float eps, float weight_decay, int t) {
+void train_adamw(TrainModel *m, float lr, float beta1, float beta2, float eps, float weight_decay,
+                 int t) {
     float c1 = 1.0f - powf(beta1, (float)t), c2 = 1.0f - powf(beta2, (float)t);
     size_t off = 0;
     for (int k = 0; k < TRAIN_N_TENSORS; k++) {
@@ -677,8 +732,8 @@ void train_model_view(Model *out, const TrainModel *m) {
     memset(out, 0, sizeof(*out));
     out->config = m->config;
     const Config *c = &m->config;
-    size_t C = c->dim, QD = (size_t)c->n_heads * c->head_dim, KD = (size_t)c->n_kv_heads * c->head_dim,
-           H = c->hidden_dim;
+    size_t C = c->dim, QD = (size_t)c->n_heads * c->head_dim,
+           KD = (size_t)c->n_kv_heads * c->head_dim, H = c->hidden_dim;
     const ParamTensors *p = &m->params;
     out->weights.token_embd = p->token_embd;
     out->weights.output = p->token_embd;
@@ -709,8 +764,12 @@ void train_view_free(Model *view) {
 /* the training loop's pieces */
 
 TrainOptions train_default_options(void) {
-    TrainOptions o = {.total_steps = 0, .warmup = 200, .lr = 3e-3f, .weight_decay = 0.1f,
-                      .grad_clip = 1.0f, .seed = 1};
+    TrainOptions o = {.total_steps = 0,
+                      .warmup = 200,
+                      .lr = 3e-3f,
+                      .weight_decay = 0.1f,
+                      .grad_clip = 1.0f,
+                      .seed = 1};
     return o;
 }
 
@@ -782,7 +841,8 @@ double train_evaluate(TrainModel *m, const int32_t *tokens, size_t n_tokens, int
 uint64_t train_data_hash(const int32_t *tokens, size_t n) {
     uint64_t h = 0xcbf29ce484222325ULL;
     const unsigned char *p = (const unsigned char *)tokens;
-    for (size_t i = 0; i < n * sizeof(int32_t); i++) h = (h ^ p[i]) * 0x100000001b3ULL;
+    for (size_t i = 0; i < n * sizeof(int32_t); i++)
+        h = (h ^ p[i]) * 0x100000001b3ULL;
     return h;
 }
 
@@ -805,11 +865,13 @@ typedef struct {
 static uint64_t fnv_bytes(const void *data, size_t n) {
     uint64_t h = 0xcbf29ce484222325ULL;
     const unsigned char *p = data;
-    for (size_t i = 0; i < n; i++) h = (h ^ p[i]) * 0x100000001b3ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ULL;
     return h;
 }
 
-static CkptHeader ckpt_header(const TrainModel *m, const TrainOptions *o, long step, uint64_t data_hash) {
+static CkptHeader ckpt_header(const TrainModel *m, const TrainOptions *o, long step,
+                              uint64_t data_hash) {
     CkptHeader h;
     memset(&h, 0, sizeof(h));
     const Config *c = &m->config;
@@ -856,8 +918,8 @@ int train_checkpoint_load(TrainModel *m, const TrainOptions *o, uint64_t data_ha
     }
     memcpy(&h, data + 8, sizeof(h));
     if (len != 8 + sizeof(h) + 3 * pbytes + 8 || h.n_params != m->n_params) {
-        gb_seterr(err, "%s: %zu bytes, expected %zu for %zu parameters (a different model size?)", path,
-                  len, 8 + sizeof(h) + 3 * pbytes + 8, m->n_params);
+        gb_seterr(err, "%s: %zu bytes, expected %zu for %zu parameters (a different model size?)",
+                  path, len, 8 + sizeof(h) + 3 * pbytes + 8, m->n_params);
         goto out;
     }
     memcpy(&sum, data + len - 8, 8);
@@ -871,21 +933,24 @@ int train_checkpoint_load(TrainModel *m, const TrainOptions *o, uint64_t data_ha
         h.vocab_size != want.vocab_size || h.B != want.B || h.T != want.T ||
         h.rope_base != want.rope_base || h.norm_eps != want.norm_eps) {
         gb_seterr(err,
-                  "%s: made for dim %d, layers %d, heads %d/%d, ffn %d, vocab %d, batch %d x %d; this run "
+                  "%s: made for dim %d, layers %d, heads %d/%d, ffn %d, vocab %d, batch %d x %d; "
+                  "this run "
                   "asks for dim %d, layers %d, heads %d/%d, ffn %d, vocab %d, batch %d x %d",
-                  path, h.dim, h.n_layers, h.n_heads, h.n_kv_heads, h.hidden_dim, h.vocab_size, h.B, h.T,
-                  want.dim, want.n_layers, want.n_heads, want.n_kv_heads, want.hidden_dim,
+                  path, h.dim, h.n_layers, h.n_heads, h.n_kv_heads, h.hidden_dim, h.vocab_size, h.B,
+                  h.T, want.dim, want.n_layers, want.n_heads, want.n_kv_heads, want.hidden_dim,
                   want.vocab_size, want.B, want.T);
         goto out;
     }
     if (h.total_steps != want.total_steps || h.warmup != want.warmup || h.lr != want.lr ||
-        h.weight_decay != want.weight_decay || h.grad_clip != want.grad_clip || h.seed != want.seed) {
+        h.weight_decay != want.weight_decay || h.grad_clip != want.grad_clip ||
+        h.seed != want.seed) {
         gb_seterr(err,
-                  "%s: made with %lld steps, warm-up %lld, lr %g, seed %llu; this run asks for %lld steps, "
+                  "%s: made with %lld steps, warm-up %lld, lr %g, seed %llu; this run asks for "
+                  "%lld steps, "
                   "warm-up %lld, lr %g, seed %llu",
-                  path, (long long)h.total_steps, (long long)h.warmup, h.lr, (unsigned long long)h.seed,
-                  (long long)want.total_steps, (long long)want.warmup, want.lr,
-                  (unsigned long long)want.seed);
+                  path, (long long)h.total_steps, (long long)h.warmup, h.lr,
+                  (unsigned long long)h.seed, (long long)want.total_steps, (long long)want.warmup,
+                  want.lr, (unsigned long long)want.seed);
         goto out;
     }
     if (h.data_hash != data_hash) {
@@ -910,22 +975,25 @@ out:
 /* ---------------------------------------------------------------------------------------------- */
 /* glassbox train */
 
-
 /* The one mutable global: set by the signal handler, read between steps. */
 static volatile sig_atomic_t stop_signal = 0;
-static void on_stop_signal(int sig) { stop_signal = sig; }
+static void on_stop_signal(int sig) {
+    stop_signal = sig;
+}
 
 static void train_usage(FILE *f) {
-    fprintf(f,
-            "usage: glassbox train --tokenizer VOCAB.gguf --train FILE|@LIST --heldout FILE|@LIST -o OUT.gguf\n"
-            "  model:    --dim 192 --layers 4 --heads 6 --kv-heads 6 --ffn 512 --ctx 256\n"
-            "  budget:   --batch 16  --steps N | --tokens N (default 30M)\n"
-            "  optimise: --lr 3e-3 --warmup 200 --seed 1\n"
-            "  run:      --eval-every 500 --log-every 10 --threads N (all cores)\n"
-            "            --checkpoint FILE (OUT.ckpt) --checkpoint-every-sec 120 --resume\n"
-            "  output:   --type f32|f16|bf16|q8_0\n"
-            "A @LIST names one file per line. Documents are separated by the tokenizer's end-of-text token.\n"
-            "SIGINT/SIGTERM finish the step, save the checkpoint and exit (130/143); --resume continues it.\n");
+    fprintf(f, "usage: glassbox train --tokenizer VOCAB.gguf --train FILE|@LIST --heldout "
+               "FILE|@LIST -o OUT.gguf\n"
+               "  model:    --dim 192 --layers 4 --heads 6 --kv-heads 6 --ffn 512 --ctx 256\n"
+               "  budget:   --batch 16  --steps N | --tokens N (default 30M)\n"
+               "  optimise: --lr 3e-3 --warmup 200 --seed 1\n"
+               "  run:      --eval-every 500 --log-every 10 --threads N (all cores)\n"
+               "            --checkpoint FILE (OUT.ckpt) --checkpoint-every-sec 120 --resume\n"
+               "  output:   --type f32|f16|bf16|q8_0\n"
+               "A @LIST names one file per line. Documents are separated by the tokenizer's "
+               "end-of-text token.\n"
+               "SIGINT/SIGTERM finish the step, save the checkpoint and exit (130/143); --resume "
+               "continues it.\n");
 }
 
 /* Expands FILE or @LIST into a list of paths (malloc'ed array of malloc'ed strings). */
@@ -949,7 +1017,8 @@ static int expand_paths(const char *arg, char ***out, int *n_out, char *err) {
         if (end > line && end[-1] == '\r') end[-1] = 0, end--;
         *end = 0;
         if (end > line) {
-            if (n == cap) paths = gb_realloc(paths, (size_t)(cap = cap ? 2 * cap : 256) * sizeof(char *));
+            if (n == cap)
+                paths = gb_realloc(paths, (size_t)(cap = cap ? 2 * cap : 256) * sizeof(char *));
             paths[n++] = gb_strdup(line);
         }
         if (!nl) break;
@@ -967,7 +1036,8 @@ static int expand_paths(const char *arg, char ***out, int *n_out, char *err) {
 }
 
 static void free_paths(char **paths, int n) {
-    for (int i = 0; i < n; i++) free(paths[i]);
+    for (int i = 0; i < n; i++)
+        free(paths[i]);
     free(paths);
 }
 
@@ -995,10 +1065,12 @@ static int tokenize_files(const Tokenizer *tok, const char *arg, int32_t sep, in
             break;
         }
         if (n + (size_t)count + 1 > cap) {
-            while (n + (size_t)count + 1 > cap) cap *= 2;
+            while (n + (size_t)count + 1 > cap)
+                cap *= 2;
             ids = gb_realloc(ids, cap * sizeof(int32_t));
         }
-        for (int j = 0; j < count; j++) ids[n++] = spans[j].id;
+        for (int j = 0; j < count; j++)
+            ids[n++] = spans[j].id;
         if (sep >= 0) ids[n++] = sep;
         bytes += len;
         free(spans);
@@ -1027,9 +1099,12 @@ static int parse_long(const char *opt, const char *s, long *out) {
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (end != s && (*end == 'k' || *end == 'K')) v *= 1e3, end++;
-    else if (end != s && *end == 'M') v *= 1e6, end++;
-    else if (end != s && (*end == 'G' || *end == 'B')) v *= 1e9, end++;
+    if (end != s && (*end == 'k' || *end == 'K'))
+        v *= 1e3, end++;
+    else if (end != s && *end == 'M')
+        v *= 1e6, end++;
+    else if (end != s && (*end == 'G' || *end == 'B'))
+        v *= 1e9, end++;
     if (end == s || *end || errno || v < 0 || v > 9e15 || v != (double)(long)v) {
         fprintf(stderr, "glassbox train: %s: '%s' is not a non-negative integer\n", opt, s);
         return -1;
@@ -1065,19 +1140,30 @@ static int parse_train_args(TrainArgs *a, int argc, char **argv) {
     struct {
         const char *name;
         long *v;
-    } longs[] = {{"--dim", &a->dim},         {"--layers", &a->layers},
-                 {"--heads", &a->heads},     {"--kv-heads", &a->kv_heads},
-                 {"--ffn", &a->ffn},         {"--ctx", &a->ctx},
-                 {"--batch", &a->batch},     {"--steps", &a->steps},
-                 {"--tokens", &a->tokens},   {"--warmup", &a->warmup},
-                 {"--seed", &a->seed},       {"--eval-every", &a->eval_every},
-                 {"--log-every", &a->log_every}, {"--checkpoint-every-sec", &a->ckpt_sec},
+    } longs[] = {{"--dim", &a->dim},
+                 {"--layers", &a->layers},
+                 {"--heads", &a->heads},
+                 {"--kv-heads", &a->kv_heads},
+                 {"--ffn", &a->ffn},
+                 {"--ctx", &a->ctx},
+                 {"--batch", &a->batch},
+                 {"--steps", &a->steps},
+                 {"--tokens", &a->tokens},
+                 {"--warmup", &a->warmup},
+                 {"--seed", &a->seed},
+                 {"--eval-every", &a->eval_every},
+                 {"--log-every", &a->log_every},
+                 {"--checkpoint-every-sec", &a->ckpt_sec},
                  {"--threads", &a->threads}};
     struct {
         const char *name;
         const char **v;
-    } strs[] = {{"--tokenizer", &a->tokenizer}, {"--train", &a->train}, {"--heldout", &a->heldout},
-                {"-o", &a->out},                {"--output", &a->out},  {"--checkpoint", &a->checkpoint},
+    } strs[] = {{"--tokenizer", &a->tokenizer},
+                {"--train", &a->train},
+                {"--heldout", &a->heldout},
+                {"-o", &a->out},
+                {"--output", &a->out},
+                {"--checkpoint", &a->checkpoint},
                 {"--type", &a->type}};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -1107,7 +1193,8 @@ static int parse_train_args(TrainArgs *a, int argc, char **argv) {
             }
         }
         if (!done) {
-            fprintf(stderr, "glassbox train: unknown option or missing value: %s (see --help)\n", arg);
+            fprintf(stderr, "glassbox train: unknown option or missing value: %s (see --help)\n",
+                    arg);
             return -1;
         }
     }
@@ -1116,15 +1203,16 @@ static int parse_train_args(TrainArgs *a, int argc, char **argv) {
         return -1;
     }
     if (a->kv_heads < 0) a->kv_heads = a->heads;
-    if (a->dim < 2 || a->layers < 1 || a->heads < 1 || a->kv_heads < 1 || a->ffn < 1 || a->ctx < 2 ||
-        a->batch < 1 || a->dim > 65536 || a->ffn > 1 << 20 || a->layers > 1024 || a->ctx > 1 << 16 ||
-        a->batch > 1 << 16 || a->lr <= 0) {
+    if (a->dim < 2 || a->layers < 1 || a->heads < 1 || a->kv_heads < 1 || a->ffn < 1 ||
+        a->ctx < 2 || a->batch < 1 || a->dim > 65536 || a->ffn > 1 << 20 || a->layers > 1024 ||
+        a->ctx > 1 << 16 || a->batch > 1 << 16 || a->lr <= 0) {
         fprintf(stderr, "glassbox train: model sizes, batch and lr must be positive (and sane)\n");
         return -1;
     }
     if (a->dim % a->heads || a->heads % a->kv_heads || (a->dim / a->heads) % 2) {
         fprintf(stderr,
-                "glassbox train: --dim %ld must split into --heads %ld of even size, and the heads into "
+                "glassbox train: --dim %ld must split into --heads %ld of even size, and the heads "
+                "into "
                 "--kv-heads %ld groups\n",
                 a->dim, a->heads, a->kv_heads);
         return -1;
@@ -1154,8 +1242,8 @@ static void eval_and_print(TrainModel *m, const int32_t *tokens, size_t n, int32
     if (!tokens || n <= 1) return;
     double t0 = gb_now(), bpb = 0;
     double nats = train_evaluate(m, tokens, n, skip, token_bytes, &bpb);
-    printf("eval  step %ld: held-out loss %.4f nats/token, %.4f bits/byte (%.1fs)\n", step, nats, bpb,
-           gb_now() - t0);
+    printf("eval  step %ld: held-out loss %.4f nats/token, %.4f bits/byte (%.1fs)\n", step, nats,
+           bpb, gb_now() - t0);
     fflush(stdout);
 }
 
@@ -1170,7 +1258,6 @@ int cli_train(int argc, char **argv) {
     }
     int threads = a.threads > 0 ? (int)a.threads : omp_get_num_procs();
     omp_set_num_threads(threads);
-
 
     char err[GB_ERRLEN];
     int status = GB_EXIT_FAIL;
@@ -1253,7 +1340,7 @@ int cli_train(int argc, char **argv) {
         if (access(ckpt_path, F_OK) != 0) {
             printf("resume: no checkpoint at %s, starting from step 0\n", ckpt_path);
         } else if (train_checkpoint_load(&m, &o, data_hash, &step, ckpt_path, err) != 0) {
-            fprintf(stderr, "glassbox train: %s\n", err);
+            fprintf(stderr, "glassbox train: %s (to start afresh, remove %s)\n", err, ckpt_path);
             status = GB_EXIT_USAGE;
             goto out;
         } else {
@@ -1294,9 +1381,11 @@ int cli_train(int argc, char **argv) {
             char el[32], eta[32];
             format_duration(el, sizeof(el), now - start);
             format_duration(eta, sizeof(eta), per_step * (double)(o.total_steps - step));
-            printf("step %6ld/%ld | loss %.4f | lr %.2e | grad %.2f | %6.0f tok/s | elapsed %s | eta %s\n",
+            printf("step %6ld/%ld | loss %.4f | lr %.2e | grad %.2f | %6.0f tok/s | elapsed %s | "
+                   "eta %s\n",
                    step, o.total_steps, loss_sum / loss_n,
-                   (double)train_lr(step - 1, o.total_steps, o.warmup, o.lr), (double)norm, tps, el, eta);
+                   (double)train_lr(step - 1, o.total_steps, o.warmup, o.lr), (double)norm, tps, el,
+                   eta);
             fflush(stdout);
             loss_sum = 0, loss_n = 0;
             last_log = now, last_log_step = step;
@@ -1314,7 +1403,8 @@ int cli_train(int argc, char **argv) {
         if (train_checkpoint_save(&m, &o, step, data_hash, ckpt_path, err) != 0) {
             fprintf(stderr, "glassbox train: %s\n", err);
         } else {
-            printf("stopped by signal %d at step %ld; checkpoint saved to %s (continue with --resume)\n",
+            printf("stopped by signal %d at step %ld; checkpoint saved to %s (continue with "
+                   "--resume)\n",
                    sig, step, ckpt_path);
         }
         status = 128 + sig;

@@ -1,7 +1,7 @@
-/* The trainer: a llama-architecture decoder (exactly the block src/model.c runs) trained with AdamW on
- * batches of B sequences of T tokens. Parameters, gradients, AdamW moments and activations each live in
- * one allocation, addressed through a struct of pointers; each layer is a *_forward / *_backward pair
- * over flat float arrays. Every batched matrix product is a cblas_sgemm call. */
+/* The trainer: a llama-architecture decoder (exactly the block src/model.c runs) trained with AdamW
+ * on batches of B sequences of T tokens. Parameters, gradients, AdamW moments and activations each
+ * live in one allocation, addressed through a struct of pointers; each layer is a *_forward /
+ * *_backward pair over flat float arrays. Every batched matrix product is a cblas_sgemm call. */
 #ifndef GB_TRAIN_H
 #define GB_TRAIN_H
 
@@ -77,8 +77,8 @@ typedef struct {
     float *v_memory;     /* (n_params) AdamW second moment */
     ActTensors acts;
     float *acts_memory;
-    float *rope_cos; /* (T, rope_dim / 2) */
-    float *rope_sin; /* (T, rope_dim / 2) */
+    float *rope_cos;        /* (T, rope_dim / 2) */
+    float *rope_sin;        /* (T, rope_dim / 2) */
     const int32_t *targets; /* (B, T) of the last forward pass; negative ids are ignored */
     int n_targets;          /* targets counted in the last forward pass's loss */
     float mean_loss;        /* of the last forward pass with targets */
@@ -94,18 +94,21 @@ void train_model_free(TrainModel *m);
 /* GPT-2 style initialisation: normal(0, 0.02), output projections scaled by 1/sqrt(2L), norms 1. */
 void train_init_weights(TrainModel *m, uint64_t seed);
 
-/* Forward pass over inputs (B, T). With targets (B, T) (negative: ignored) returns the mean loss over
- * counted targets and leaves probabilities in acts.logits; with targets NULL leaves logits and
+/* Forward pass over inputs (B, T). With targets (B, T) (negative: ignored) returns the mean loss
+ * over counted targets and leaves probabilities in acts.logits; with targets NULL leaves logits and
  * returns 0. */
 float train_forward(TrainModel *m, const int32_t *inputs, const int32_t *targets);
 void train_zero_grad(TrainModel *m);
-/* Accumulates the gradient of the last forward pass's mean loss into grads (inputs as given there). */
+/* Accumulates the gradient of the last forward pass's mean loss into grads (inputs as given there).
+ */
 void train_backward(TrainModel *m, const int32_t *inputs);
 /* Scales gradients so their global L2 norm is at most max_norm; returns the norm before scaling. */
 float train_clip_grad(TrainModel *m, float max_norm);
 /* One AdamW step (t counts from 1). Weight decay applies to matrices only. */
-void train_adamw(TrainModel *m, float lr, float beta1, float beta2, float eps, float weight_decay, int t);
-/* Linear warm-up over `warmup` steps, then cosine decay to 10% of peak at step `total`. step from 0. */
+void train_adamw(TrainModel *m, float lr, float beta1, float beta2, float eps, float weight_decay,
+                 int t);
+/* Linear warm-up over `warmup` steps, then cosine decay to 10% of peak at step `total`. step from
+ * 0. */
 float train_lr(long step, long total, long warmup, float peak);
 
 /* A Model (for model_add_to_writer) whose weights point into m's parameters. Free with
@@ -151,7 +154,8 @@ int train_checkpoint_load(TrainModel *m, const TrainOptions *o, uint64_t data_ha
                           const char *path, char *err);
 
 /* ---- layers, exposed for the finite-difference tests ----
- * N = B*T rows. Backward functions accumulate (+=) into every gradient they write, except where noted. */
+ * N = B*T rows. Backward functions accumulate (+=) into every gradient they write, except where
+ * noted. */
 void rmsnorm_forward(float *out, float *rstd, const float *inp, const float *weight, int N, int C,
                      float eps);
 void rmsnorm_backward(float *dinp, float *dweight, const float *dout, const float *inp,
@@ -170,8 +174,8 @@ void rope_backward(float *dx, const float *cos_t, const float *sin_t, int B, int
                    int head_dim, int rope_dim);
 /* Causal grouped-query attention. q (B, T, NH*hd), k and v (B, T, NKV*hd); out (B, T, NH*hd);
  * att (B, NH, T, T) probabilities. */
-void attention_forward(float *out, float *att, const float *q, const float *k, const float *v, int B,
-                       int T, int NH, int NKV, int hd);
+void attention_forward(float *out, float *att, const float *q, const float *k, const float *v,
+                       int B, int T, int NH, int NKV, int hd);
 /* dq is overwritten; dk and dv accumulate. datt_scratch holds n_slots * T * T floats; at most
  * n_slots threads run. */
 void attention_backward(float *dq, float *dk, float *dv, float *datt_scratch, int n_slots,
@@ -179,10 +183,10 @@ void attention_backward(float *dq, float *dk, float *dv, float *datt_scratch, in
                         const float *v, int B, int T, int NH, int NKV, int hd);
 void swiglu_forward(float *out, const float *gate, const float *up, size_t n);
 /* dgate and dup are overwritten. */
-void swiglu_backward(float *dgate, float *dup, const float *dout, const float *gate, const float *up,
-                     size_t n);
-/* In place: logits (N, V) become probabilities; losses (N) get -log p[target]. Returns the summed loss
- * and sets *count to the number of targets >= 0. */
+void swiglu_backward(float *dgate, float *dup, const float *dout, const float *gate,
+                     const float *up, size_t n);
+/* In place: logits (N, V) become probabilities; losses (N) get -log p[target]. Returns the summed
+ * loss and sets *count to the number of targets >= 0. */
 double crossentropy_forward(float *losses, float *logits, const int32_t *targets, int N, int V,
                             int *count);
 /* In place: probabilities become d(sum loss * scale)/dlogits. Ignored rows become 0. */

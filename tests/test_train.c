@@ -28,16 +28,18 @@ static float frand(void) { /* in [-1, 1) */
 }
 static float *rand_buf(size_t n, float scale) {
     float *p = gb_malloc(n * sizeof(float));
-    for (size_t i = 0; i < n; i++) p[i] = scale * frand();
+    for (size_t i = 0; i < n; i++)
+        p[i] = scale * frand();
     return p;
 }
 
-/* A layer under test: computes out from its inputs (held in ctx) and the scalar loss sum(out * r). */
+/* A layer under test: computes out from its inputs (held in ctx) and the scalar loss sum(out * r).
+ */
 typedef double (*LossFn)(void *ctx);
 
 /* Checks d loss / d x[i] for every i (or a sample) against the analytic gradient grad[i]. */
-static void check_grad(const char *what, LossFn loss, void *ctx, float *x, const float *grad, size_t n,
-                       size_t stride) {
+static void check_grad(const char *what, LossFn loss, void *ctx, float *x, const float *grad,
+                       size_t n, size_t stride) {
     const float eps = 1e-2f;
     for (size_t i = 0; i < n; i += stride) {
         float keep = x[i];
@@ -57,7 +59,8 @@ static void check_grad(const char *what, LossFn loss, void *ctx, float *x, const
 
 static double dot_r(const float *out, const float *r, size_t n) {
     double s = 0.0;
-    for (size_t i = 0; i < n; i++) s += (double)out[i] * r[i];
+    for (size_t i = 0; i < n; i++)
+        s += (double)out[i] * r[i];
     return s;
 }
 
@@ -84,7 +87,8 @@ static void test_rmsnorm_backward(void **state) {
     norm_loss(&c);
     for (int i = 0; i < TC; i++) {
         double ss = 0;
-        for (int j = 0; j < TC; j++) ss += (double)c.inp[j] * c.inp[j];
+        for (int j = 0; j < TC; j++)
+            ss += (double)c.inp[j] * c.inp[j];
         double want = c.inp[i] / sqrt(ss / TC + 1e-5) * c.w[i];
         assert_true(fabs(c.out[i] - want) < 1e-5);
     }
@@ -114,7 +118,8 @@ static void test_matmul_backward(void **state) {
     for (int n = 0; n < c.N; n++)
         for (int o = 0; o < c.OC; o++) {
             double s = 0;
-            for (int i = 0; i < c.C; i++) s += (double)c.inp[n * c.C + i] * c.w[o * c.C + i];
+            for (int i = 0; i < c.C; i++)
+                s += (double)c.inp[n * c.C + i] * c.w[o * c.C + i];
             assert_true(fabs(c.out[n * c.OC + o] - s) < 1e-4);
         }
     matmul_backward(dinp, dw, c.r, c.inp, c.w, c.N, c.C, c.OC, 1);
@@ -124,11 +129,15 @@ static void test_matmul_backward(void **state) {
         size_t n = (size_t)c.N * c.C;
         float *d2 = rand_buf(n, 5.0f), *dw2 = gb_calloc((size_t)c.OC * c.C, 4);
         matmul_backward(d2, dw2, c.r, c.inp, c.w, c.N, c.C, c.OC, 0);
-        for (size_t i = 0; i < n; i++) assert_true(fabsf(d2[i] - dinp[i]) < 1e-5f);
-        for (size_t i = 0; i < n; i++) d2[i] = 1.0f;
+        for (size_t i = 0; i < n; i++)
+            assert_true(fabsf(d2[i] - dinp[i]) < 1e-5f);
+        for (size_t i = 0; i < n; i++)
+            d2[i] = 1.0f;
         matmul_backward(d2, dw2, c.r, c.inp, c.w, c.N, c.C, c.OC, 1);
-        for (size_t i = 0; i < n; i++) assert_true(fabsf(d2[i] - 1.0f - dinp[i]) < 1e-5f);
-        for (size_t i = 0; i < (size_t)c.OC * c.C; i++) assert_true(fabsf(dw2[i] - 2 * dw[i]) < 1e-4f);
+        for (size_t i = 0; i < n; i++)
+            assert_true(fabsf(d2[i] - 1.0f - dinp[i]) < 1e-5f);
+        for (size_t i = 0; i < (size_t)c.OC * c.C; i++)
+            assert_true(fabsf(dw2[i] - 2 * dw[i]) < 1e-4f);
         free(d2), free(dw2);
     }
     check_grad("matmul dweight", mat_loss, &c, c.w, dw, (size_t)c.OC * c.C, 1);
@@ -149,11 +158,12 @@ static double rope_loss(void *p) {
 static void test_rope(void **state) {
     (void)state;
     size_t n = TB * TT * TNH * THD;
-    RopeCtx c = {rand_buf(n, 1.0f), gb_malloc(n * 4), rand_buf(n, 1.0f), gb_malloc(TT * THD / 2 * 4),
-                 gb_malloc(TT * THD / 2 * 4)};
+    RopeCtx c = {rand_buf(n, 1.0f), gb_malloc(n * 4), rand_buf(n, 1.0f),
+                 gb_malloc(TT * THD / 2 * 4), gb_malloc(TT * THD / 2 * 4)};
     rope_tables(c.cos_t, c.sin_t, TT, THD, 10000.0f);
     rope_loss(&c);
-    /* independent expectation: position 3, head 1, pair 1 rotates (x[2], x[3]) by 3 * 10000^(-2/4) */
+    /* independent expectation: position 3, head 1, pair 1 rotates (x[2], x[3]) by 3 * 10000^(-2/4)
+     */
     {
         size_t o = ((size_t)0 * TT + 3) * TNH * THD + 1 * THD;
         double ang = 3.0 * pow(10000.0, -0.5), a = c.x[o + 2], b = c.x[o + 3];
@@ -181,8 +191,8 @@ static double att_loss(void *p) {
 static void test_attention(void **state) {
     (void)state;
     size_t nq = TB * TT * TNH * THD, nk = TB * TT * TNKV * THD;
-    AttCtx c = {rand_buf(nq, 1.0f), rand_buf(nk, 1.0f), rand_buf(nk, 1.0f), rand_buf(nq, 1.0f),
-                gb_malloc(nq * 4), gb_malloc(TB * TNH * TT * TT * 4)};
+    AttCtx c = {rand_buf(nq, 1.0f), rand_buf(nk, 1.0f), rand_buf(nk, 1.0f),
+                rand_buf(nq, 1.0f), gb_malloc(nq * 4),  gb_malloc(TB * TNH * TT * TT * 4)};
     att_loss(&c);
     /* forward against a direct computation for batch 1, head 1, query 3 */
     {
@@ -191,14 +201,17 @@ static void test_attention(void **state) {
         for (int j = 0; j <= i; j++) {
             s[j] = 0;
             for (int d = 0; d < THD; d++)
-                s[j] += (double)c.q[(b * TT + i) * TNH * THD + h * THD + d] * c.k[(b * TT + j) * THD + d];
+                s[j] += (double)c.q[(b * TT + i) * TNH * THD + h * THD + d] *
+                        c.k[(b * TT + j) * THD + d];
             s[j] /= sqrt(THD);
             mx = fmax(mx, s[j]);
         }
-        for (int j = 0; j <= i; j++) sum += (s[j] = exp(s[j] - mx));
+        for (int j = 0; j <= i; j++)
+            sum += (s[j] = exp(s[j] - mx));
         for (int d = 0; d < THD; d++) {
             double y = 0;
-            for (int j = 0; j <= i; j++) y += s[j] / sum * c.v[(b * TT + j) * THD + d];
+            for (int j = 0; j <= i; j++)
+                y += s[j] / sum * c.v[(b * TT + j) * THD + d];
             assert_true(fabs(c.out[(b * TT + i) * TNH * THD + h * THD + d] - y) < 1e-5);
         }
     }
@@ -252,7 +265,8 @@ static void test_crossentropy(void **state) {
     (void)state;
     size_t n = TB * TT * TV;
     int32_t targets[TB * TT];
-    for (int i = 0; i < TB * TT; i++) targets[i] = (i * 7) % TV;
+    for (int i = 0; i < TB * TT; i++)
+        targets[i] = (i * 7) % TV;
     targets[3] = -1; /* ignored */
     CeCtx c = {rand_buf(n, 2.0f), gb_malloc(n * 4), gb_malloc(TB * TT * 4), targets};
     double total = ce_loss(&c);
@@ -262,7 +276,8 @@ static void test_crossentropy(void **state) {
     for (int r = 0; r < TB * TT; r++) {
         if (targets[r] < 0) continue;
         double se = 0;
-        for (int v = 0; v < TV; v++) se += exp(c.logits[r * TV + v]);
+        for (int v = 0; v < TV; v++)
+            se += exp(c.logits[r * TV + v]);
         want += log(se) - c.logits[r * TV + targets[r]];
     }
     assert_true(fabs(total - want) < 1e-4);
@@ -307,7 +322,8 @@ static void test_model_gradient(void **state) {
     assert_int_equal(train_model_build(&m, &cfg, TB, TT, err), 0);
     train_init_weights(&m, 7);
     /* larger weights than the 0.02 init so every path carries signal */
-    for (size_t i = 0; i < m.n_params; i++) m.params_memory[i] += 0.3f * frand();
+    for (size_t i = 0; i < m.n_params; i++)
+        m.params_memory[i] += 0.3f * frand();
     int32_t inputs[TB * TT], targets[TB * TT];
     for (int i = 0; i < TB * TT; i++) {
         inputs[i] = (i * 5 + 1) % TV;
@@ -320,12 +336,13 @@ static void test_model_gradient(void **state) {
     float *grads = gb_malloc(m.n_params * 4);
     memcpy(grads, m.grads_memory, m.n_params * 4);
     size_t off = 0;
-    static const char *names[TRAIN_N_TENSORS] = {"token_embd", "attn_norm", "wq",     "wk",
-                                                 "wv",         "wo",        "ffn_norm", "w_gate",
+    static const char *names[TRAIN_N_TENSORS] = {"token_embd", "attn_norm", "wq",         "wk",
+                                                 "wv",         "wo",        "ffn_norm",   "w_gate",
                                                  "w_up",       "w_down",    "output_norm"};
     for (int t = 0; t < TRAIN_N_TENSORS; t++) {
         size_t n = m.tensor_sizes[t];
-        check_grad(names[t], model_loss, &ctx, m.params_memory + off, grads + off, n, n > 40 ? 7 : 1);
+        check_grad(names[t], model_loss, &ctx, m.params_memory + off, grads + off, n,
+                   n > 40 ? 7 : 1);
         off += n;
     }
     free(grads);
@@ -337,7 +354,8 @@ static void test_model_gradient(void **state) {
 static int32_t *phrase_tokens(size_t n) {
     static const char phrase[] = "def add(a, b):\n    return a + b\n\n";
     int32_t *tok = gb_malloc(n * sizeof(int32_t));
-    for (size_t i = 0; i < n; i++) tok[i] = (unsigned char)phrase[i % (sizeof(phrase) - 1)] % 23;
+    for (size_t i = 0; i < n; i++)
+        tok[i] = (unsigned char)phrase[i % (sizeof(phrase) - 1)] % 23;
     return tok;
 }
 
@@ -376,7 +394,8 @@ static void test_loss_falls(void **state) {
     /* held-out: the same phrase continues the pattern, so the loss is low there too */
     double bpb = 0;
     uint32_t bytes[23];
-    for (int i = 0; i < 23; i++) bytes[i] = 1;
+    for (int i = 0; i < 23; i++)
+        bytes[i] = 1;
     double heldout = train_evaluate(&m, tok + 100, 200, -1, bytes, &bpb);
     assert_true(heldout < 0.5 * first);
     assert_true(fabs(bpb - heldout / log(2.0)) < 1e-6);
@@ -391,7 +410,8 @@ static void test_resume_is_exact(void **state) {
     Config cfg = small_config();
     size_t n = 500;
     int32_t *tok = phrase_tokens(n), inputs[64], targets[64];
-    for (size_t i = 0; i < n; i++) tok[i] = (tok[i] * 7 + (int32_t)(i % 5)) % 23; /* less regular */
+    for (size_t i = 0; i < n; i++)
+        tok[i] = (tok[i] * 7 + (int32_t)(i % 5)) % 23; /* less regular */
     uint64_t hash = train_data_hash(tok, n);
     TrainOptions o = train_default_options();
     o.total_steps = 12;
@@ -401,11 +421,13 @@ static void test_resume_is_exact(void **state) {
     TrainModel full, half;
     assert_int_equal(train_model_build(&full, &cfg, 4, 16, err), 0);
     train_init_weights(&full, o.seed);
-    for (long s = 0; s < o.total_steps; s++) train_step(&full, &o, tok, n, s, inputs, targets, NULL);
+    for (long s = 0; s < o.total_steps; s++)
+        train_step(&full, &o, tok, n, s, inputs, targets, NULL);
 
     assert_int_equal(train_model_build(&half, &cfg, 4, 16, err), 0);
     train_init_weights(&half, o.seed);
-    for (long s = 0; s < 6; s++) train_step(&half, &o, tok, n, s, inputs, targets, NULL);
+    for (long s = 0; s < 6; s++)
+        train_step(&half, &o, tok, n, s, inputs, targets, NULL);
     assert_int_equal(train_checkpoint_save(&half, &o, 6, hash, path, err), 0);
     train_model_free(&half);
 
@@ -459,14 +481,15 @@ static void build_random(TrainModel *m, int B, int T, uint64_t seed) {
     Config cfg = tiny_config();
     assert_int_equal(train_model_build(m, &cfg, B, T, err), 0);
     train_init_weights(m, seed);
-    for (size_t i = 0; i < m->n_params; i++) m->params_memory[i] += 0.2f * frand();
+    for (size_t i = 0; i < m->n_params; i++)
+        m->params_memory[i] += 0.2f * frand();
 }
 
 /* Copies the trainer's parameters into a Model's weights, tensor by tensor. */
 static void copy_into_model(Model *mm, const TrainModel *m) {
     const Config *c = &m->config;
-    size_t C = c->dim, QD = (size_t)c->n_heads * c->head_dim, KD = (size_t)c->n_kv_heads * c->head_dim,
-           H = c->hidden_dim, V = c->vocab_size;
+    size_t C = c->dim, QD = (size_t)c->n_heads * c->head_dim,
+           KD = (size_t)c->n_kv_heads * c->head_dim, H = c->hidden_dim, V = c->vocab_size;
     const ParamTensors *p = &m->params;
     Weights *w = &mm->weights;
     memcpy(w->token_embd, p->token_embd, V * C * 4);
@@ -495,7 +518,8 @@ static void assert_same_logits(Model *mm, TrainModel *m, const int32_t *inputs) 
             const float *got = m->acts.logits + ((size_t)b * m->T + t) * V;
             for (int v = 0; v < V; v++)
                 if (fabsf(want[v] - got[v]) > 1e-4f)
-                    fail_msg("b %d t %d logit %d: trainer %.6f, model.c %.6f", b, t, v, got[v], want[v]);
+                    fail_msg("b %d t %d logit %d: trainer %.6f, model.c %.6f", b, t, v, got[v],
+                             want[v]);
         }
 }
 
@@ -504,7 +528,8 @@ static void test_matches_model_forward(void **state) {
     TrainModel m;
     build_random(&m, 2, 7, 11);
     int32_t inputs[14];
-    for (int i = 0; i < 14; i++) inputs[i] = (i * 4 + 3) % TV;
+    for (int i = 0; i < 14; i++)
+        inputs[i] = (i * 4 + 3) % TV;
     train_forward(&m, inputs, NULL);
     Model mm;
     char err[GB_ERRLEN];
@@ -546,12 +571,18 @@ static void test_written_gguf_loads(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rmsnorm_backward), cmocka_unit_test(test_matmul_backward),
-        cmocka_unit_test(test_rope),             cmocka_unit_test(test_attention),
-        cmocka_unit_test(test_swiglu),           cmocka_unit_test(test_crossentropy),
-        cmocka_unit_test(test_model_gradient),   cmocka_unit_test(test_loss_falls),
-        cmocka_unit_test(test_resume_is_exact),  cmocka_unit_test(test_lr_schedule),
-        cmocka_unit_test(test_matches_model_forward), cmocka_unit_test(test_written_gguf_loads),
+        cmocka_unit_test(test_rmsnorm_backward),
+        cmocka_unit_test(test_matmul_backward),
+        cmocka_unit_test(test_rope),
+        cmocka_unit_test(test_attention),
+        cmocka_unit_test(test_swiglu),
+        cmocka_unit_test(test_crossentropy),
+        cmocka_unit_test(test_model_gradient),
+        cmocka_unit_test(test_loss_falls),
+        cmocka_unit_test(test_resume_is_exact),
+        cmocka_unit_test(test_lr_schedule),
+        cmocka_unit_test(test_matches_model_forward),
+        cmocka_unit_test(test_written_gguf_loads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
