@@ -54,6 +54,9 @@ enum {
     X(HEAD_UP, '}', GB_KEY_NONE, "", "")                                                             \
     X(ZOOM_OUT, 'z', GB_KEY_NONE, "z Z", "attention: zoom out / in (blocks of 2^n tokens)")         \
     X(ZOOM_IN, 'Z', GB_KEY_NONE, "", "")                                                             \
+    X(FIT, 'f', GB_KEY_NONE, "f", "attention: zoom so every key fits across")                       \
+    X(KEYS_LEFT, ',', GB_KEY_NONE, ", .", "attention: scroll the keys left / right")                   \
+    X(KEYS_RIGHT, '.', GB_KEY_NONE, "", "")                                                          \
     X(AGGREGATE, 'm', GB_KEY_NONE, "m", "attention: zoomed blocks show max / mean")                  \
     X(PROBCOLOUR, 'c', GB_KEY_NONE, "c", "tokens: colour generated tokens by their probability")     \
     X(VIEW1, '1', GB_KEY_F1, "1-4 F1-F4", "tokens, attention, neighbours, next-token views")          \

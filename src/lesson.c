@@ -715,6 +715,26 @@ static int count_tokens(const Session *s, const LessonString *t, int32_t *first,
     return n;
 }
 
+/* A choice as written, except that spaces at its edges and any newline or tab are made visible (a
+ * choice such as " return" differs from "return" only there). */
+void lesson_choice_display(const LessonString *c, char *out, size_t outsz) {
+    size_t a = 0, b = c->len;
+    while (a < b && c->text[a] == ' ') a++;
+    while (b > a && c->text[b - 1] == ' ') b--;
+    int plain = 1;
+    for (size_t i = a; i < b; i++)
+        if ((unsigned char)c->text[i] < 0x20 || c->text[i] == 0x7f) plain = 0;
+    if (!plain) {
+        token_display(c->text, c->len, out, outsz);
+        return;
+    }
+    size_t k = 0;
+    for (size_t i = 0; i < a && k + 3 < outsz; i++, k += 2) memcpy(out + k, "\xc2\xb7", 2);
+    for (size_t i = a; i < b && k + 1 < outsz; i++) out[k++] = c->text[i];
+    for (size_t i = b; i < c->len && k + 3 < outsz; i++, k += 2) memcpy(out + k, "\xc2\xb7", 2);
+    out[k] = 0;
+}
+
 /* Marks the choices whose score equals the best (max when want_max, else min). */
 static void mark_best(LessonAnswer *a, const LessonQuestion *q, const double *score, int want_max) {
     double best = score[0];
@@ -727,7 +747,9 @@ static void mark_best(LessonAnswer *a, const LessonQuestion *q, const double *sc
         a->right[i] = score[i] == best;
         if (!a->right[i]) continue;
         size_t used = strlen(o);
-        snprintf(o + used, left - used, "%s%c) %.60s", used ? " or " : "", lesson_choice_letter(i), q->choices[i].text);
+        char shown[100];
+        lesson_choice_display(&q->choices[i], shown, sizeof shown);
+        snprintf(o + used, left - used, "%s%c) %s", used ? " or " : "", lesson_choice_letter(i), shown);
     }
 }
 
@@ -736,7 +758,9 @@ static int compute(const LessonQuestion *q, Session *s, LessonAnswer *a, char *e
     switch (q->kind) {
     case ANSWER_CHOICE:
         a->right[q->choice] = 1;
-        snprintf(a->shown, sizeof a->shown, "%c) %.200s", lesson_choice_letter(q->choice), q->choices[q->choice].text);
+        char shown[200];
+        lesson_choice_display(&q->choices[q->choice], shown, sizeof shown);
+        snprintf(a->shown, sizeof a->shown, "%c) %s", lesson_choice_letter(q->choice), shown);
         return 0;
     case ANSWER_NUMBER:
         a->number = q->number;
@@ -770,7 +794,8 @@ static int compute(const LessonQuestion *q, Session *s, LessonAnswer *a, char *e
         }
         a->number = 100.0 * s->next.probs[id];
         a->within = q->within;
-        snprintf(a->shown, sizeof a->shown, "%.0f%%", a->number);
+        snprintf(a->shown, sizeof a->shown, a->number >= 10 ? "%.0f%%" : a->number >= 1 ? "%.1f%%" : "%.2f%%",
+                 a->number);
         return 0;
     }
     case ANSWER_TOP_KEY:

@@ -131,6 +131,9 @@ int lesson_check_answer(const LessonQuestion *q, const LessonAnswer *a, const ch
                         size_t msgsz);
 /* The right or wrong feedback (or a default) with {answer} replaced. Returns out. */
 char *lesson_feedback(const LessonQuestion *q, const LessonAnswer *a, int right, char *out, size_t outsz);
+/* A choice as shown: as written, but with spaces at its edges as middle dots and control characters
+ * made visible (" return" differs from "return" only there). */
+void lesson_choice_display(const LessonString *c, char *out, size_t outsz);
 /* The letter of choice i: 'a' + i. */
 char lesson_choice_letter(int i);
 

@@ -63,9 +63,12 @@ typedef struct {
 enum { PARSE_OK = 0, PARSE_HELP = 1, PARSE_ERROR = 2 };
 
 static void describe_range(char *out, size_t n, const OptSpec *o) {
-    const char *what = o->kind == OPT_FLOAT ? "a number" : "an integer";
-    if (isinf(o->max)) snprintf(out, n, "%s ≥ %g", what, o->min);
-    else snprintf(out, n, "%s in [%g, %g]", what, o->min, o->max);
+    if (o->kind == OPT_FLOAT) {
+        if (isinf(o->max)) snprintf(out, n, "a number ≥ %g", o->min);
+        else snprintf(out, n, "a number in [%g, %g]", o->min, o->max);
+    } else {
+        snprintf(out, n, "an integer in [%.0f, %.0f]", o->min, o->max);
+    }
 }
 
 static bool parse_number(const OptSpec *o, const char *s) {
@@ -580,7 +583,7 @@ static int cmd_generate(int argc, char **argv) {
     bool json = false;
     OptSpec opts[] = {{"--model", "-m", OPT_STRING, &model_path, 0, 0},
                       {"--temp", NULL, OPT_FLOAT, &so.temp, 0, INFINITY},
-                      {"--top-k", NULL, OPT_INT, &so.top_k, 0, INFINITY},
+                      {"--top-k", NULL, OPT_INT, &so.top_k, 0, 1 << 30},
                       {"--top-p", NULL, OPT_FLOAT, &so.top_p, 0, 1},
                       {"--seed", NULL, OPT_U64, &so.seed, 0, 0},
                       {"--steps", "-n", OPT_INT, &steps, 0, 1000000},
@@ -707,8 +710,8 @@ static int cmd_probs(int argc, char **argv) {
     bool json = false;
     OptSpec opts[] = {{"--model", "-m", OPT_STRING, &model_path, 0, 0},
                       {"--temp", NULL, OPT_FLOAT, &so.temp, 0, INFINITY},
-                      {"--top", NULL, OPT_INT, &top, 0, INFINITY},
-                      {"--top-k", NULL, OPT_INT, &so.top_k, 0, INFINITY},
+                      {"--top", NULL, OPT_INT, &top, 0, 1 << 30},
+                      {"--top-k", NULL, OPT_INT, &so.top_k, 0, 1 << 30},
                       {"--top-p", NULL, OPT_FLOAT, &so.top_p, 0, 1},
                       {"--json", NULL, OPT_FLAG, &json, 0, 0}};
     CommandSpec c = {
@@ -1284,6 +1287,7 @@ static const Command commands[] = {
     {"bench", cmd_bench, "speed figures"},
     {"init-model", cmd_init_model, "make a model with random weights and a BPE vocabulary"},
     {"train-tokenizer", cli_train_tokenizer, "train a byte-level BPE vocabulary"},
+    {"train", cli_train, "train a llama-style model in C"},
     {"lesson", cli_lesson, "check lesson scripts (glassbox lesson check FILE...)"},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };

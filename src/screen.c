@@ -218,10 +218,14 @@ static void draw_status(Canvas *c, Session *s, UiState *ui) {
     if (sm->top_p < 1) snprintf(p, sizeof p, "%.2f", sm->top_p);
     else snprintf(p, sizeof p, "off");
     const char *name = s->has_model ? s->model.name : "(no model)";
+    char autoplay[48] = "";
+    if (ui->autoplay) snprintf(autoplay, sizeof autoplay, " \u2502 \u25b6 autoplay %d ms", ui->autoplay_ms);
     /* most useful first: the model's name goes last, where a narrow terminal cuts it */
     snprintf(buf, sizeof buf, " pos %d/%d \u2502 T %.2f top-k %s top-p %s \u2502 seed %llu \u2502 L%d H%d%s \u2502 %.60s",
              s->n_tokens, s->has_model ? s->model.config.seq_len : 0, sm->temperature, k, p,
-             (unsigned long long)sm->seed, s->layer, s->head, ui->autoplay ? " \u2502 \u25b6 autoplay" : "", name);
+             (unsigned long long)sm->seed, s->layer, s->head, autoplay, name);
+    if (ui->cmd_active && ui->message[0]) /* while typing: completions and hints take the line */
+        snprintf(buf, sizeof buf, " %.500s", ui->message);
     canvas_put_text(c, 0, y, c->w, buf, st);
 }
 
@@ -253,13 +257,13 @@ static void draw_command_line(Canvas *c, UiState *ui) {
 }
 
 static void draw_help(Canvas *c, UiState *ui) {
-    int w = c->w - 8 < 96 ? c->w - 8 : 96, h = c->h - 6;
+    int w = c->w - 4 < 100 ? c->w - 4 : 100, h = c->h - 6;
     Rect r = {(c->w - w) / 2, 3, w, h};
     Style bg = ui_style(ui, COLOR_IDX(252), COLOR_IDX(235), 0);
     canvas_fill(c, r, " ", bg);
     canvas_box(c, r, "Help: keys and commands (esc or ? closes, \u2191\u2193 scroll)", ui_style(ui, COLOR_IDX(75), COLOR_IDX(235), ATTR_BOLD));
     /* the lines of the overlay, from the two tables */
-    char lines[KA_COUNT + CMD_COUNT + 8][160];
+    char lines[KA_COUNT + CMD_COUNT + 16][160];
     int n = 0;
     snprintf(lines[n++], 160, "KEYS");
     for (int i = 0; i < KA_COUNT; i++) {
@@ -271,6 +275,12 @@ static void draw_help(Canvas *c, UiState *ui) {
     snprintf(lines[n++], 160, "COMMANDS (after : or /; tab completes)");
     for (int i = 0; i < CMD_COUNT; i++)
         snprintf(lines[n++], 160, "  %-17s %s", commands_usage(i), commands_help(i));
+    snprintf(lines[n++], 160, " ");
+    snprintf(lines[n++], 160, "LESSONS (a pane beside the views; glassbox --lesson N)");
+    snprintf(lines[n++], 160, "  %-17s %s", "lessons", "the course menu");
+    snprintf(lines[n++], 160, "  %-17s %s", "next, prev", "the next / previous step (keys n and p in a lesson)");
+    snprintf(lines[n++], 160, "  %-17s %s", "answer TEXT", "answer the step's question");
+    snprintf(lines[n++], 160, "  %-17s %s", "hint, reset", "a hint / start the lesson again");
     int rows = h - 2;
     if (ui->help_scroll > n - rows) ui->help_scroll = n - rows;
     if (ui->help_scroll < 0) ui->help_scroll = 0;
@@ -282,9 +292,11 @@ static void draw_help(Canvas *c, UiState *ui) {
     }
 }
 
+int screen_chooser_size(const Canvas *c) { return c->h - 8 < 20 ? c->h - 8 : 20; }
+
 static void draw_chooser(Canvas *c, Session *s, UiState *ui) {
     int32_t ids[64];
-    int max_rows = c->h - 8 < 20 ? c->h - 8 : 20;
+    int max_rows = screen_chooser_size(c);
     int n = screen_chooser_rows(s, max_rows, ids);
     int w = 44;
     Rect r = {(c->w - w) / 2, 3, w, n + 4};

@@ -35,6 +35,8 @@ typedef struct {
     int prob_colour;   /* tokens view: colour generated tokens by probability */
     int attn_zoom;     /* log2 of positions per heat-map cell */
     int attn_mean;     /* zoomed blocks: mean instead of max */
+    int attn_left;     /* heat-map columns scrolled left of the default (the selected query at the right) */
+    int attn_fit;      /* choose the zoom so every key fits across */
     int help;          /* help overlay open */
     int help_scroll;
     int chooser;       /* token chooser open (pick) */
@@ -48,7 +50,8 @@ typedef struct {
     const char *cmd_prompt, *cmd_text; /* text is the line being edited */
     int cmd_cursor;                    /* column of the cursor inside cmd_text */
     int cursor_x, cursor_y;            /* where the terminal cursor goes; -1 hidden (set by screen_draw) */
-    /* hit map of the last frame: token index under each cell, -1 none; (h, w) */
+    /* hit map of the last frame, (h, w): a token index under each cell, -1 nothing, or
+     * SCREEN_HIT_HEAD(layer * n_heads + head) on the attention view's layer x head grid */
     int *hit;
     int hit_w, hit_h;
     AttnPyramid pyr;
@@ -62,10 +65,15 @@ void ui_message(UiState *ui, int error, const char *fmt, ...) __attribute__((for
 void screen_draw(Canvas *c, Session *s, UiState *ui);
 /* The token index at a screen cell from the last frame, or -1. */
 int screen_hit(const UiState *ui, int x, int y);
+#define SCREEN_HIT_HEAD(i) (-2 - (i))
+#define SCREEN_HIT_IS_HEAD(v) ((v) <= -2)
+#define SCREEN_HIT_HEAD_INDEX(v) (-2 - (v))
 /* Marks a cell as showing token index t (views call this). */
 void screen_set_hit(UiState *ui, int x, int y, int t);
 /* The chooser's rows: token ids of the pending distribution in order of probability. */
 int screen_chooser_rows(const Session *s, int max, int32_t *ids);
+/* How many rows the chooser shows on a canvas of this size (at most 20). */
+int screen_chooser_size(const Canvas *c);
 
 /* Styles and glyphs shared by the views. */
 Style ui_style(const UiState *ui, uint32_t fg, uint32_t bg, int attr);

@@ -21,6 +21,25 @@
 /* ---------------------------------------------------------------------------------------------- */
 /* layers */
 
+/* e^x for x <= 0, within about 2e-7 relative of expf, in plain arithmetic so that loops over it
+ * vectorize (libm's expf is a call per element; exponentials are a tenth of a training step).
+ * Range reduction x = n ln2 + r with |r| <= ln2/2, a degree-7 Taylor polynomial for e^r, and 2^n
+ * built in the exponent bits. Inputs below -60 count as -60: e^-60 (1e-26) is as good as 0 next to
+ * the 1 every softmax row and sigmoid holds, and keeps every lane far from denormal numbers. */
+#pragma GCC push_options
+#pragma GCC optimize("no-trapping-math")
+static inline float exp_fast(float x) {
+    x = x < -60.0f ? -60.0f : x;
+    float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f; /* round(x / ln2) */
+    float r = (x - n * 0.693145751953125f) - n * 1.428606765330187e-06f;
+    float p = 1.0f + r * (1.0f + r * (0.5f + r * (1.0f / 6 + r * (1.0f / 24 + r * (1.0f / 120 +
+                    r * (1.0f / 720 + r * (1.0f / 5040)))))));
+    int32_t bits = ((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof(scale));
+    return p * scale;
+}
+
 void rmsnorm_forward(float *out, float *rstd, const float *inp, const float *weight, int N, int C,
                      float eps) {
 #pragma omp parallel for schedule(static)
@@ -47,12 +66,19 @@ void rmsnorm_backward(float *dinp, float *dweight, const float *dout, const floa
         dot /= C;
         for (int i = 0; i < C; i++) dx[i] += r * (dy[i] * weight[i] - x[i] * r * dot);
     }
-    /* the weight's gradient sums over rows: one channel per thread, rows in order (deterministic) */
+    /* the weight's gradient sums over rows: blocks of channels per thread, rows in order within each
+     * (deterministic whatever the thread count), the inner loop over contiguous channels */
+    int n_blocks = (C + 63) / 64;
 #pragma omp parallel for schedule(static)
-    for (int i = 0; i < C; i++) {
-        float s = 0.0f;
-        for (int n = 0; n < N; n++) s += dout[(size_t)n * C + i] * inp[(size_t)n * C + i] * rstd[n];
-        dweight[i] += s;
+    for (int blk = 0; blk < n_blocks; blk++) {
+        int i0 = blk * 64, i1 = i0 + 64 < C ? i0 + 64 : C;
+        float s[64] = {0};
+        for (int n = 0; n < N; n++) {
+            const float *dy = dout + (size_t)n * C, *x = inp + (size_t)n * C;
+            float r = rstd[n];
+            for (int i = i0; i < i1; i++) s[i - i0] += dy[i] * x[i] * r;
+        }
+        for (int i = i0; i < i1; i++) dweight[i] += s[i - i0];
     }
 }
 
@@ -78,20 +104,29 @@ void matmul_forward(float *out, const float *inp, const float *weight, int N, in
 }
 
 void matmul_backward(float *dinp, float *dweight, const float *dout, const float *inp,
-                     const float *weight, int N, int C, int OC) {
+                     const float *weight, int N, int C, int OC, int accumulate) {
 #pragma omp parallel
     {
         int r0, r1;
-        /* dinp (N, C) += dout (N, OC) . weight (OC, C), rows split */
+        /* dinp (N, C) (+)= dout (N, OC) . weight (OC, C), rows split */
         slab(N, &r0, &r1);
         if (r1 > r0)
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, C, OC, 1.0f,
-                        dout + (size_t)r0 * OC, OC, weight, C, 1.0f, dinp + (size_t)r0 * C, C);
-        /* dweight (OC, C) += dout^T (OC, N) . inp (N, C), output rows split */
-        slab(OC, &r0, &r1);
-        if (r1 > r0)
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r1 - r0, C, N, 1.0f, dout + r0, OC,
-                        inp, C, 1.0f, dweight + (size_t)r0 * C, C);
+                        dout + (size_t)r0 * OC, OC, weight, C, accumulate ? 1.0f : 0.0f,
+                        dinp + (size_t)r0 * C, C);
+        /* dweight (OC, C) += dout^T (OC, N) . inp (N, C), split over its rows or its columns: each
+         * thread packs the whole of the other operand, so split the side that keeps that smaller */
+        if (OC >= C) {
+            slab(OC, &r0, &r1);
+            if (r1 > r0)
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r1 - r0, C, N, 1.0f, dout + r0, OC,
+                            inp, C, 1.0f, dweight + (size_t)r0 * C, C);
+        } else {
+            slab(C, &r0, &r1);
+            if (r1 > r0)
+                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, r1 - r0, N, 1.0f, dout, OC,
+                            inp + r0, C, 1.0f, dweight + r0, C);
+        }
     }
 }
 
@@ -137,15 +172,18 @@ void rope_backward(float *dx, const float *cos_t, const float *sin_t, int B, int
     rope_apply(dx, cos_t, sin_t, B, T, n_heads, head_dim, rope_dim, -1.0f);
 }
 
-/* Causal softmax of one (T, T) score matrix in place; entries above the diagonal become 0. */
-static void causal_softmax(float *att, int T) {
-    for (int i = 0; i < T; i++) {
+/* Causal softmax of rows [i0, i1) of a (T, T) score matrix in place; entries above the diagonal
+ * become 0. */
+static void causal_softmax(float *att, int T, int i0, int i1) {
+    for (int i = i0; i < i1; i++) {
         float *row = att + (size_t)i * T;
         float mx = row[0];
+#pragma omp simd reduction(max : mx)
         for (int j = 1; j <= i; j++) mx = row[j] > mx ? row[j] : mx;
         float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
         for (int j = 0; j <= i; j++) {
-            row[j] = expf(row[j] - mx);
+            row[j] = exp_fast(row[j] - mx);
             sum += row[j];
         }
         float inv = 1.0f / sum;
@@ -154,11 +192,15 @@ static void causal_softmax(float *att, int T) {
     }
 }
 
+/* Queries are taken in ATT_BLOCKS bands of rows: band [i0, i1) attends to keys [0, i1) only, so the
+ * products skip most of the masked upper triangle (5/8 of the full work with 4 bands). */
+#define ATT_BLOCKS 4
+
 /* Attention runs one (sequence, kv head) pair per task: the query heads of a group share its keys and
  * values, so their gradients accumulate within one thread. */
 void attention_forward(float *out, float *att, const float *q, const float *k, const float *v, int B,
                        int T, int NH, int NKV, int hd) {
-    int QD = NH * hd, KD = NKV * hd, group = NH / NKV;
+    int QD = NH * hd, KD = NKV * hd, group = NH / NKV, band = (T + ATT_BLOCKS - 1) / ATT_BLOCKS;
     float scale = 1.0f / sqrtf((float)hd);
 #pragma omp parallel for collapse(2) schedule(static)
     for (int b = 0; b < B; b++)
@@ -168,20 +210,24 @@ void attention_forward(float *out, float *att, const float *q, const float *k, c
                 const float *kh = k + (size_t)b * T * KD + kvh * hd;
                 const float *vh = v + (size_t)b * T * KD + kvh * hd;
                 float *a = att + ((size_t)b * NH + h) * T * T;
-                /* scores (T, T) = scale * q (T, hd) . k (T, hd)^T */
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hd, scale, qh, QD, kh, KD,
-                            0.0f, a, T);
-                causal_softmax(a, T);
-                /* out (T, hd) = att (T, T) . v (T, hd) */
-                cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, T, 1.0f, a, T, vh, KD,
-                            0.0f, out + (size_t)b * T * QD + h * hd, QD);
+                float *oh = out + (size_t)b * T * QD + h * hd;
+                for (int i0 = 0; i0 < T; i0 += band) {
+                    int i1 = i0 + band < T ? i0 + band : T;
+                    /* scores (i0:i1, 0:i1) = scale * q (i0:i1, hd) . k (0:i1, hd)^T */
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, i1 - i0, i1, hd, scale,
+                                qh + (size_t)i0 * QD, QD, kh, KD, 0.0f, a + (size_t)i0 * T, T);
+                    causal_softmax(a, T, i0, i1);
+                    /* out (i0:i1, hd) = att (i0:i1, 0:i1) . v (0:i1, hd) */
+                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, i1 - i0, hd, i1, 1.0f,
+                                a + (size_t)i0 * T, T, vh, KD, 0.0f, oh + (size_t)i0 * QD, QD);
+                }
             }
 }
 
 void attention_backward(float *dq, float *dk, float *dv, float *datt_scratch, int n_slots,
                         const float *dout, const float *att, const float *q, const float *k,
                         const float *v, int B, int T, int NH, int NKV, int hd) {
-    int QD = NH * hd, KD = NKV * hd, group = NH / NKV;
+    int QD = NH * hd, KD = NKV * hd, group = NH / NKV, band = (T + ATT_BLOCKS - 1) / ATT_BLOCKS;
     float scale = 1.0f / sqrtf((float)hd);
 #pragma omp parallel num_threads(n_slots)
     {
@@ -192,44 +238,56 @@ void attention_backward(float *dq, float *dk, float *dv, float *datt_scratch, in
                 for (int h = kvh * group; h < (kvh + 1) * group; h++) {
                     size_t qoff = (size_t)b * T * QD + h * hd, koff = (size_t)b * T * KD + kvh * hd;
                     const float *a = att + ((size_t)b * NH + h) * T * T;
-                    /* datt (T, T) = dout (T, hd) . v (T, hd)^T */
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, T, T, hd, 1.0f, dout + qoff, QD,
-                                v + koff, KD, 0.0f, datt, T);
-                    /* dv (T, hd) += att^T (T, T) . dout (T, hd) */
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hd, T, 1.0f, a, T,
-                                dout + qoff, QD, 1.0f, dv + koff, KD);
-                    /* softmax backward: dscore = att * (datt - sum_j att . datt); 0 above the diagonal */
-                    for (int i = 0; i < T; i++) {
-                        const float *p = a + (size_t)i * T;
-                        float *d = datt + (size_t)i * T;
-                        float dot = 0.0f;
-                        for (int j = 0; j <= i; j++) dot += p[j] * d[j];
-                        for (int j = 0; j <= i; j++) d[j] = p[j] * (d[j] - dot);
-                        for (int j = i + 1; j < T; j++) d[j] = 0.0f;
+                    for (int i0 = 0; i0 < T; i0 += band) {
+                        int i1 = i0 + band < T ? i0 + band : T, m = i1 - i0;
+                        const float *ab = a + (size_t)i0 * T;
+                        float *db = datt + (size_t)i0 * T;
+                        const float *dob = dout + qoff + (size_t)i0 * QD;
+                        /* datt (i0:i1, 0:i1) = dout (i0:i1, hd) . v (0:i1, hd)^T */
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, i1, hd, 1.0f, dob, QD,
+                                    v + koff, KD, 0.0f, db, T);
+                        /* dv (0:i1, hd) += att (i0:i1, 0:i1)^T . dout (i0:i1, hd) */
+                        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, i1, hd, m, 1.0f, ab, T, dob,
+                                    QD, 1.0f, dv + koff, KD);
+                        /* softmax backward: dscore = att * (datt - sum_j att . datt), j <= i */
+                        for (int i = i0; i < i1; i++) {
+                            const float *p = a + (size_t)i * T;
+                            float *d = datt + (size_t)i * T;
+                            float dot = 0.0f;
+                            for (int j = 0; j <= i; j++) dot += p[j] * d[j];
+                            for (int j = 0; j <= i; j++) d[j] = p[j] * (d[j] - dot);
+                            for (int j = i + 1; j < i1; j++) d[j] = 0.0f;
+                        }
+                        /* dq (i0:i1, hd) = scale * dscore (i0:i1, 0:i1) . k (0:i1, hd) */
+                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, hd, i1, scale, db, T,
+                                    k + koff, KD, 0.0f, dq + qoff + (size_t)i0 * QD, QD);
+                        /* dk (0:i1, hd) += scale * dscore (i0:i1, 0:i1)^T . q (i0:i1, hd) */
+                        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, i1, hd, m, scale, db, T,
+                                    q + qoff + (size_t)i0 * QD, QD, 1.0f, dk + koff, KD);
                     }
-                    /* dq (T, hd) = scale * dscore (T, T) . k (T, hd) */
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, T, hd, T, scale, datt, T,
-                                k + koff, KD, 0.0f, dq + qoff, QD);
-                    /* dk (T, hd) += scale * dscore^T (T, T) . q (T, hd) */
-                    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, T, hd, T, scale, datt, T,
-                                q + qoff, QD, 1.0f, dk + koff, KD);
                 }
     }
 }
 
+/* sigmoid(g) from e^-|g|, so the exponential's argument is never positive */
+static inline float sigmoid_fast(float g) {
+    float e = exp_fast(g < 0.0f ? g : -g);
+    return g >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
+}
+
 void swiglu_forward(float *out, const float *gate, const float *up, size_t n) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for simd schedule(static)
     for (size_t i = 0; i < n; i++) {
         float g = gate[i];
-        out[i] = g / (1.0f + expf(-g)) * up[i];
+        out[i] = g * sigmoid_fast(g) * up[i];
     }
 }
 
 void swiglu_backward(float *dgate, float *dup, const float *dout, const float *gate, const float *up,
                      size_t n) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for simd schedule(static)
     for (size_t i = 0; i < n; i++) {
-        float g = gate[i], sig = 1.0f / (1.0f + expf(-g));
+        float g = gate[i], sig = sigmoid_fast(g);
         dup[i] = dout[i] * g * sig;
         dgate[i] = dout[i] * up[i] * sig * (1.0f + g * (1.0f - sig));
     }
@@ -241,16 +299,21 @@ double crossentropy_forward(float *losses, float *logits, const int32_t *targets
     for (int n = 0; n < N; n++) {
         float *row = logits + (size_t)n * V;
         float mx = row[0];
+#pragma omp simd reduction(max : mx)
         for (int i = 1; i < V; i++) mx = row[i] > mx ? row[i] : mx;
+        int tgt = targets[n];
+        float target_logit = tgt >= 0 ? row[tgt] : 0.0f;
         float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
         for (int i = 0; i < V; i++) {
-            row[i] = expf(row[i] - mx);
+            row[i] = exp_fast(row[i] - mx);
             sum += row[i];
         }
         float inv = 1.0f / sum;
+#pragma omp simd
         for (int i = 0; i < V; i++) row[i] *= inv;
-        int tgt = targets[n];
-        losses[n] = tgt >= 0 ? -logf(row[tgt] > 1e-30f ? row[tgt] : 1e-30f) : 0.0f;
+        /* -log softmax = log(sum) - (logit - max): exact even where the probability underflows */
+        losses[n] = tgt >= 0 ? logf(sum) - (target_logit - mx) : 0.0f;
     }
     double total = 0.0;
     int c = 0;
@@ -276,6 +339,7 @@ void crossentropy_backward(float *probs, const int32_t *targets, int N, int V, f
         row[tgt] -= scale;
     }
 }
+#pragma GCC pop_options
 
 /* ---------------------------------------------------------------------------------------------- */
 /* the model */
@@ -509,8 +573,7 @@ void train_backward(TrainModel *m, const int32_t *inputs) {
     /* loss = mean over counted targets */
     crossentropy_backward(a->logits, m->targets, BT, V, 1.0f / m->n_targets);
     /* tied head: lnf (BT, C) -> logits (BT, V) through token_embd */
-    memset(a->dln, 0, (size_t)BT * C * sizeof(float));
-    matmul_backward(a->dln, g->token_embd, a->logits, a->lnf, p->token_embd, BT, C, V);
+    matmul_backward(a->dln, g->token_embd, a->logits, a->lnf, p->token_embd, BT, C, V, 0);
     memset(a->dres, 0, (size_t)BT * C * sizeof(float));
     rmsnorm_backward(a->dres, g->output_norm, a->dln, a->residual3 + (size_t)(L - 1) * BT * C,
                      p->output_norm, a->lnf_rstd, BT, C);
@@ -528,44 +591,45 @@ void train_backward(TrainModel *m, const int32_t *inputs) {
                     *hact = a->hact + (size_t)l * BT * H;
 
         /* ffn: res3 = res2 + w_down . (silu(w_gate . ln2) * (w_up . ln2)); dres flows straight through */
-        memset(a->dhact, 0, (size_t)BT * H * sizeof(float));
         matmul_backward(a->dhact, g->w_down + (size_t)l * C * H, a->dres, hact,
-                        p->w_down + (size_t)l * C * H, BT, H, C);
+                        p->w_down + (size_t)l * C * H, BT, H, C, 0);
         swiglu_backward(a->dgate, a->dup, a->dhact, gate, up, (size_t)BT * H);
-        memset(a->dln, 0, (size_t)BT * C * sizeof(float));
         matmul_backward(a->dln, g->w_gate + (size_t)l * H * C, a->dgate, ln2,
-                        p->w_gate + (size_t)l * H * C, BT, C, H);
+                        p->w_gate + (size_t)l * H * C, BT, C, H, 0);
         matmul_backward(a->dln, g->w_up + (size_t)l * H * C, a->dup, ln2, p->w_up + (size_t)l * H * C,
-                        BT, C, H);
+                        BT, C, H, 1);
         rmsnorm_backward(a->dres, g->ffn_norm + (size_t)l * C, a->dln, res2,
                          p->ffn_norm + (size_t)l * C, ln2_rstd, BT, C);
 
         /* attention: res2 = resid + wo . attention(rope(wq . ln1), rope(wk . ln1), wv . ln1) */
-        memset(a->datty, 0, (size_t)BT * QD * sizeof(float));
         matmul_backward(a->datty, g->wo + (size_t)l * C * QD, a->dres, atty, p->wo + (size_t)l * C * QD,
-                        BT, QD, C);
+                        BT, QD, C, 0);
         memset(a->dk, 0, (size_t)BT * KD * sizeof(float));
         memset(a->dv, 0, (size_t)BT * KD * sizeof(float));
         attention_backward(a->dq, a->dk, a->dv, a->datt, m->n_slots, a->datty, att, q, k, v, B, T, NH, NKV, hd);
         rope_backward(a->dq, m->rope_cos, m->rope_sin, B, T, NH, hd, c->rope_dim);
         rope_backward(a->dk, m->rope_cos, m->rope_sin, B, T, NKV, hd, c->rope_dim);
-        memset(a->dln, 0, (size_t)BT * C * sizeof(float));
         matmul_backward(a->dln, g->wq + (size_t)l * QD * C, a->dq, ln1, p->wq + (size_t)l * QD * C, BT,
-                        C, QD);
+                        C, QD, 0);
         matmul_backward(a->dln, g->wk + (size_t)l * KD * C, a->dk, ln1, p->wk + (size_t)l * KD * C, BT,
-                        C, KD);
+                        C, KD, 1);
         matmul_backward(a->dln, g->wv + (size_t)l * KD * C, a->dv, ln1, p->wv + (size_t)l * KD * C, BT,
-                        C, KD);
+                        C, KD, 1);
         rmsnorm_backward(a->dres, g->attn_norm + (size_t)l * C, a->dln, resid,
                          p->attn_norm + (size_t)l * C, ln1_rstd, BT, C);
     }
-    /* embedding: rows in order, so repeated ids sum deterministically; channels in parallel */
+    /* embedding: rows in order, so repeated ids sum deterministically; blocks of channels in parallel */
+    int n_blocks = (C + 31) / 32;
 #pragma omp parallel for schedule(static)
-    for (int i = 0; i < C; i++)
+    for (int blk = 0; blk < n_blocks; blk++) {
+        int i0 = blk * 32, i1 = i0 + 32 < C ? i0 + 32 : C;
         for (int n = 0; n < BT; n++) {
             int id = inputs[n] >= 0 && inputs[n] < V ? inputs[n] : 0;
-            g->token_embd[(size_t)id * C + i] += a->dres[(size_t)n * C + i];
+            float *dst = g->token_embd + (size_t)id * C;
+            const float *src = a->dres + (size_t)n * C;
+            for (int i = i0; i < i1; i++) dst[i] += src[i];
         }
+    }
 }
 
 float train_clip_grad(TrainModel *m, float max_norm) {
@@ -855,7 +919,7 @@ static void train_usage(FILE *f) {
     fprintf(f,
             "usage: glassbox train --tokenizer VOCAB.gguf --train FILE|@LIST --heldout FILE|@LIST -o OUT.gguf\n"
             "  model:    --dim 192 --layers 4 --heads 6 --kv-heads 6 --ffn 512 --ctx 256\n"
-            "  budget:   --batch 16  --steps N | --tokens N (default 15000000)\n"
+            "  budget:   --batch 16  --steps N | --tokens N (default 30M)\n"
             "  optimise: --lr 3e-3 --warmup 200 --seed 1\n"
             "  run:      --eval-every 500 --log-every 10 --threads N (all cores)\n"
             "            --checkpoint FILE (OUT.ckpt) --checkpoint-every-sec 120 --resume\n"
@@ -1070,7 +1134,7 @@ static int parse_train_args(TrainArgs *a, int argc, char **argv) {
         return -1;
     }
     if (!a->steps) {
-        long tokens = a->tokens ? a->tokens : 15000000L;
+        long tokens = a->tokens ? a->tokens : 30000000L;
         long per_step = a->batch * a->ctx;
         a->steps = (tokens + per_step - 1) / per_step;
     }

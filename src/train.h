@@ -158,8 +158,9 @@ void rmsnorm_backward(float *dinp, float *dweight, const float *dout, const floa
                       const float *weight, const float *rstd, int N, int C);
 /* out (N, OC) = inp (N, C) . weight (OC, C)^T */
 void matmul_forward(float *out, const float *inp, const float *weight, int N, int C, int OC);
+/* dweight accumulates; dinp accumulates when accumulate is nonzero, else is overwritten. */
 void matmul_backward(float *dinp, float *dweight, const float *dout, const float *inp,
-                     const float *weight, int N, int C, int OC);
+                     const float *weight, int N, int C, int OC, int accumulate);
 /* In place on x (B, T, n_heads * head_dim): rotates adjacent pairs of the first rope_dim values of
  * each head by pos * base^(-2i/rope_dim), tables from rope_tables. */
 void rope_tables(float *cos_out, float *sin_out, int T, int rope_dim, float base);

@@ -22,6 +22,7 @@
 #include "screen.h"
 #include "session.h"
 #include "util.h"
+#include "view_lesson.h"
 
 /* The same start as `glassbox generate`: the shipped model learnt Python from its standard library. */
 #define DEFAULT_PROMPT "def fibonacci(n):"
@@ -40,12 +41,14 @@ typedef struct {
     char cmd_line[4096];   /* copy of readline's line buffer, for drawing */
     char history_path[1024];
     double last_autoplay;
+    LessonUi lessons; /* lesson mode (view_lesson.c): the pane, the course menu, their commands and keys */
 } Tui;
 
 /* Readline's callbacks carry no user pointer: the running TUI, the one mutable global of the top level. */
 static Tui *g_tui;
 
 static void run_line(Tui *t, const char *line);
+static int line_command(void);
 
 /* A model this small gains nothing from threads in its matrix-vector products, and threads that spin
  * at barriers stall a busy machine badly (measured: a 4 ms step took 60-100 ms with 2 threads on a
@@ -75,6 +78,8 @@ static void rl_hook_redisplay(void) {
     t->ui.cmd_cursor = text_width(t->cmd_line, point);
 }
 
+/* Readline would print the candidates below the line; here they go to the status line instead. Whole
+ * line candidates (token arguments) show only their argument. */
 static void rl_hook_show_matches(char **matches, int num, int max_len) {
     (void)max_len;
     Tui *t = g_tui;
@@ -82,11 +87,14 @@ static void rl_hook_show_matches(char **matches, int num, int max_len) {
     size_t n = 0;
     buf[0] = 0;
     for (int i = 1; i <= num && n + 4 < sizeof buf; i++) {
-        int w = snprintf(buf + n, sizeof buf - n, "%s  ", matches[i]);
-        if (w < 0) break;
+        const char *m = matches[i];
+        const char *sp = strchr(m, ' ');
+        if (sp && line_command() >= 0 && commands_arg(line_command()) == ARG_TOKEN) m = sp + 1;
+        int w = snprintf(buf + n, sizeof buf - n, "%s  ", m);
+        if (w < 0 || (size_t)w >= sizeof buf - n) break;
         n += (size_t)w;
     }
-    ui_message(&t->ui, 0, "%s", buf);
+    ui_message(&t->ui, 0, "%d matches: %s", num, buf);
 }
 
 static void on_line(char *line) {
@@ -98,6 +106,9 @@ static void on_line(char *line) {
     run_line(t, line);
     free(line);
 }
+
+/* The commands of lesson mode, handled by view_lesson.c (lesson_ui_command) rather than commands.c. */
+static const char *const LESSON_COMMANDS[] = {"lessons", "next", "prev", "reset", "answer", "hint", NULL};
 
 /* ---- completion ---- */
 
@@ -158,6 +169,7 @@ static char **attempt_completion(const char *text, int start, int end) {
     int cmd = start == 0 ? -1 : line_command();
     if (start == 0 && !strchr(rl_line_buffer, ' ')) {
         for (int i = 0; i < commands_count(); i++) add_candidate(&n, &cap, commands_name(i));
+        for (int i = 0; LESSON_COMMANDS[i]; i++) add_candidate(&n, &cap, LESSON_COMMANDS[i]);
     } else if (cmd < 0) {
         if (start == 0) { /* a token command with no breaks: text is the whole line */
             cmd = line_command();
@@ -222,6 +234,7 @@ static void readline_setup(Tui *t) {
     if (devnull) rl_outstream = devnull;
     rl_variable_bind("bell-style", "none");
     rl_variable_bind("horizontal-scroll-mode", "on");
+    rl_variable_bind("show-all-if-ambiguous", "on");
     using_history();
     stifle_history(HISTORY_LINES);
 }
@@ -301,9 +314,27 @@ static void cancel_command_line(Tui *t) {
     t->ui.message[0] = 0;
 }
 
+/* A lesson command (first word one of LESSON_COMMANDS): handled here, returns 1. */
+static int run_lesson_line(Tui *t, const char *line) {
+    const char *p = line;
+    while (*p == ' ' || *p == '\t') p++;
+    const char *w = p;
+    while (*p && *p != ' ' && *p != '\t') p++;
+    size_t wl = (size_t)(p - w);
+    for (int i = 0; LESSON_COMMANDS[i]; i++) {
+        if (strlen(LESSON_COMMANDS[i]) != wl || strncmp(LESSON_COMMANDS[i], w, wl) != 0) continue;
+        while (*p == ' ' || *p == '\t') p++;
+        char name[16];
+        snprintf(name, sizeof name, "%s", LESSON_COMMANDS[i]);
+        return lesson_ui_command(&t->lessons, name, p, &t->s, &t->ui);
+    }
+    return 0;
+}
+
 static void run_line(Tui *t, const char *line) {
     Command cmd;
     char err[GB_ERRLEN] = "";
+    if (run_lesson_line(t, line)) return;
     int rc = commands_parse(line, &cmd, err);
     if (rc == 1) return;
     if (rc < 0) {
@@ -333,6 +364,14 @@ static void step_once(Tui *t) {
     if (session_step(&t->s, 1, err) < 1) {
         ui_message(&t->ui, 1, "%s", err);
         t->ui.autoplay = 0;
+        return;
+    }
+    int32_t eos = tokenizer_eos(t->s.tok);
+    if (eos >= 0 && t->s.tokens[t->s.n_tokens - 1].id == eos) {
+        char label[64];
+        session_token_label(&t->s, eos, label, sizeof label);
+        ui_message(&t->ui, 0, "the model ended the text (%s); space goes on anyway, backspace undoes it", label);
+        t->ui.autoplay = 0;
     }
 }
 
@@ -359,7 +398,7 @@ static void select_by(Tui *t, int delta) {
 static void chooser_key(Tui *t, int key) {
     UiState *ui = &t->ui;
     int32_t ids[64];
-    int n = screen_chooser_rows(&t->s, 20, ids);
+    int n = screen_chooser_rows(&t->s, screen_chooser_size(&t->canvas), ids);
     if (key == GB_KEY_UP || key == 'k') ui->chooser_sel = ui->chooser_sel > 0 ? ui->chooser_sel - 1 : 0;
     else if (key == GB_KEY_DOWN || key == 'j') ui->chooser_sel = ui->chooser_sel + 1 < n ? ui->chooser_sel + 1 : ui->chooser_sel;
     else if (key == GB_KEY_ESC || key == 'q' || key == 'p') ui->chooser = 0;
@@ -420,8 +459,11 @@ static void action(Tui *t, int a) {
     case KA_LAYER_UP: s->layer = (s->layer + 1) % c->n_layers; break;
     case KA_HEAD_DOWN: s->head = (s->head + c->n_heads - 1) % c->n_heads; break;
     case KA_HEAD_UP: s->head = (s->head + 1) % c->n_heads; break;
-    case KA_ZOOM_OUT: ui->attn_zoom++; break;
-    case KA_ZOOM_IN: ui->attn_zoom = ui->attn_zoom > 0 ? ui->attn_zoom - 1 : 0; break;
+    case KA_ZOOM_OUT: ui->attn_zoom++, ui->attn_left = 0; break;
+    case KA_ZOOM_IN: ui->attn_zoom = ui->attn_zoom > 0 ? ui->attn_zoom - 1 : 0, ui->attn_left = 0; break;
+    case KA_FIT: ui->attn_fit = 1, ui->attn_left = 0; break;
+    case KA_KEYS_LEFT: ui->attn_left += 8; break;
+    case KA_KEYS_RIGHT: ui->attn_left = ui->attn_left > 8 ? ui->attn_left - 8 : 0; break;
     case KA_AGGREGATE: ui->attn_mean = !ui->attn_mean; break;
     case KA_PROBCOLOUR: ui->prob_colour = !ui->prob_colour; break;
     case KA_VIEW1: ui->view = VIEW_TOKENS; break;
@@ -474,7 +516,11 @@ static void handle_key(Tui *t, int key, int mx, int my, int button) {
         else if (button == 5) select_by(t, +1);
         else {
             int hit = screen_hit(ui, mx, my);
-            if (hit >= 0) {
+            if (SCREEN_HIT_IS_HEAD(hit)) { /* the layer x head grid */
+                int nh = t->s.model.config.n_heads, i = SCREEN_HIT_HEAD_INDEX(hit);
+                t->s.layer = i / nh;
+                t->s.head = i % nh;
+            } else if (hit >= 0) {
                 session_select(&t->s, hit == t->s.n_tokens - 1 ? -1 : hit, NULL);
                 t->s.neigh_token = -1;
             }
@@ -498,6 +544,7 @@ static void handle_key(Tui *t, int key, int mx, int my, int button) {
         return;
     }
     ui->message[0] = 0;
+    if (lesson_ui_key(&t->lessons, key, &t->s, ui)) return; /* the course menu, n / p in a lesson */
     if (key == GB_KEY_ESC) return;
     int a = key_action(key);
     if (a >= 0) action(t, a);
@@ -508,7 +555,7 @@ static void draw(Tui *t) {
     crt_size(t->crt, &w, &h);
     if (w != t->canvas.w || h != t->canvas.h) canvas_resize(&t->canvas, w, h);
     t->canvas.ascii = !crt_unicode(t->crt);
-    screen_draw(&t->canvas, &t->s, &t->ui);
+    lesson_ui_draw(&t->lessons, &t->canvas, &t->s, &t->ui); /* screen_draw, plus the lesson pane if open */
     crt_blit(t->crt, &t->canvas, t->ui.cursor_x, t->ui.cursor_y);
 }
 
@@ -519,24 +566,30 @@ static void usage(FILE *f) {
             "  embedding neighbours and next-token distribution. Press ? inside for every key.\n"
             "  --model FILE   a llama GGUF model (default: $GLASSBOX_MODEL or the shipped model)\n"
             "  --prompt TEXT  the text to start from (default: \"%s\")\n"
-            "  --big          projector mode: fewer, larger elements, high contrast\n",
+            "  --big          projector mode: fewer, larger elements, high contrast\n"
+            "  --lesson N|FILE  open lesson N of the course (or a .lesson file) beside the views\n"
+            "  --lessons      open the course menu\n",
             DEFAULT_PROMPT);
 }
 
 int cli_tui(int argc, char **argv) {
-    const char *model_path = NULL, *prompt = DEFAULT_PROMPT;
-    int big = 0;
+    const char *model_path = NULL, *prompt = DEFAULT_PROMPT, *lesson = NULL;
+    int big = 0, lessons_menu = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--big") == 0) big = 1;
         else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return GB_EXIT_OK;
-        } else if ((strcmp(a, "--model") == 0 || strcmp(a, "--prompt") == 0) && i + 1 < argc) {
+        } else if ((strcmp(a, "--model") == 0 || strcmp(a, "--prompt") == 0 || strcmp(a, "--lesson") == 0) &&
+                   i + 1 < argc) {
             if (a[2] == 'm') model_path = argv[++i];
-            else prompt = argv[++i];
+            else if (a[2] == 'p') prompt = argv[++i];
+            else lesson = argv[++i];
         } else if (strncmp(a, "--model=", 8) == 0) model_path = a + 8;
         else if (strncmp(a, "--prompt=", 9) == 0) prompt = a + 9;
+        else if (strncmp(a, "--lesson=", 9) == 0) lesson = a + 9;
+        else if (strcmp(a, "--lessons") == 0) lessons_menu = 1;
         else {
             fprintf(stderr, "glassbox: unknown option '%s' (try --help)\n", a);
             return GB_EXIT_USAGE;
@@ -559,22 +612,41 @@ int cli_tui(int argc, char **argv) {
         free(t);
         return GB_EXIT_USAGE;
     }
+    ui_init(&t->ui);
+    t->ui.big = big;
+    lesson_ui_init(&t->lessons, &t->ui);
+    if (lesson || lessons_menu) {
+        char *end = NULL;
+        long num = lesson ? strtol(lesson, &end, 10) : 0;
+        int rc = !lesson ? lesson_ui_open_menu(&t->lessons, &t->ui, err)
+                 : (end && *end == 0 && num > 0) ? lesson_ui_open_number(&t->lessons, (int)num, &t->s, &t->ui, err)
+                                                  : lesson_ui_open_path(&t->lessons, lesson, &t->s, &t->ui, err);
+        if (rc != 0) {
+            fprintf(stderr, "glassbox: %s\n", err);
+            lesson_ui_free(&t->lessons);
+            ui_free(&t->ui);
+            session_free(&t->s);
+            free(t);
+            return GB_EXIT_USAGE;
+        }
+    }
     t->crt = crt_init(err);
     if (!t->crt) {
         fprintf(stderr, "glassbox: %s\n", err);
+        lesson_ui_free(&t->lessons);
+        ui_free(&t->ui);
         session_free(&t->s);
         free(t);
         return GB_EXIT_USAGE;
     }
     crt_install_signals(t->crt);
-    ui_init(&t->ui);
-    t->ui.big = big;
     t->ui.colours = crt_colours(t->crt);
     canvas_init(&t->canvas, 0, 0);
     readline_setup(t);
     history_location(t);
     if (t->history_path[0]) read_history(t->history_path);
-    ui_message(&t->ui, 0, "welcome: space generates a token, : types a command, ? lists every key");
+    if (!t->ui.message[0])
+        ui_message(&t->ui, 0, "welcome: space generates a token, : types a command, ? lists every key, :lessons the course");
 
     draw(t);
     while (!t->quit && !crt_signalled()) {
@@ -586,13 +658,18 @@ int cli_tui(int argc, char **argv) {
         int mx = 0, my = 0, button = 0;
         int key = crt_read_key(t->crt, timeout, &mx, &my, &button);
         char line[512];
-        if (crt_drain_output(t->crt, line, sizeof line)) ui_message(&t->ui, 1, "%s", line);
+        int changed = key != GB_KEY_NONE;
+        if (crt_drain_output(t->crt, line, sizeof line)) {
+            ui_message(&t->ui, 1, "%s", line);
+            changed = 1;
+        }
         if (key != GB_KEY_NONE) handle_key(t, key, mx, my, button);
         if (t->ui.autoplay && gb_now() >= t->last_autoplay + t->ui.autoplay_ms / 1000.0) {
             t->last_autoplay = gb_now();
             if (!t->ui.cmd_active && !t->ui.chooser) step_once(t);
+            changed = 1;
         }
-        if (!t->quit) draw(t);
+        if (changed && !t->quit) draw(t); /* idle: nothing to redraw */
     }
     if (t->ui.cmd_active) rl_callback_handler_remove();
     crt_end(t->crt);
@@ -602,6 +679,7 @@ int cli_tui(int argc, char **argv) {
     free_candidates();
     clear_history();
     g_tui = NULL;
+    lesson_ui_free(&t->lessons); /* saves the progress */
     canvas_free(&t->canvas);
     ui_free(&t->ui);
     session_free(&t->s);

@@ -131,13 +131,15 @@ static void draw_mini_grid(Canvas *c, int x, int y, Session *s, UiState *ui, int
                     if (row[k] > m) m = row[k];
             int chosen = l == s->layer && h == s->head;
             int cx = x + 4 + 2 * h, cy = y + 1 + l;
+            screen_set_hit(ui, cx, cy, SCREEN_HIT_HEAD(l * cf->n_heads + h));
+            screen_set_hit(ui, cx + 1, cy, SCREEN_HIT_HEAD(l * cf->n_heads + h));
             if (ui->colours == COLOURS_NONE) {
                 const char *g = ui_shade(c, m);
                 Style st = ui_style(ui, 0, 0, chosen ? ATTR_REVERSE : 0);
                 canvas_put_text(c, cx, cy, 1, chosen ? "[" : g, st);
                 canvas_put_text(c, cx + 1, cy, 1, chosen ? "]" : g, st);
             } else {
-                Style st = ui_style(ui, COLOR_IDX(16), ui_heat(ui, m), ATTR_BOLD);
+                Style st = ui_style(ui, m < 0.5f ? COLOR_IDX(231) : COLOR_IDX(16), ui_heat(ui, m), ATTR_BOLD);
                 canvas_put_text(c, cx, cy, 2, chosen ? "[]" : "  ", st);
             }
         }
@@ -166,15 +168,24 @@ void ViewAttention_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
     }
     attn_pyramid_sync(&ui->pyr, s);
     int maxzoom = ui->pyr.n_levels - 1;
+    if (ui->attn_fit) { /* the smallest zoom at which every key fits across the map */
+        int lw0 = ui->big ? 12 : 10, cw0 = ui->big ? 3 : 2;
+        int gw0 = 4 + 2 * (cf->n_heads < 32 ? cf->n_heads : 32);
+        int avail = (r.w - (r.w >= 60 + gw0 ? gw0 + 2 : 0) - lw0) / cw0;
+        int k = 0;
+        while (k < maxzoom && avail > 0 && ((n + (1 << k) - 1) >> k) > avail) k++;
+        ui->attn_zoom = k;
+        ui->attn_fit = 0;
+    }
     if (ui->attn_zoom > maxzoom) ui->attn_zoom = maxzoom;
     if (ui->attn_zoom < 0) ui->attn_zoom = 0;
     int zk = ui->attn_zoom, z = 1 << zk;
     char line[256], label[96];
     token_label(s, sel, label, sizeof label);
-    snprintf(line, sizeof line, "layer %d/%d head %d/%d \u00b7 query \u2193 key \u2192 \u00b7 rows scaled to their max \u00b7 %s",
-             s->layer, cf->n_layers, s->head, cf->n_heads, zk ? "" : "1 cell = 1 token");
-    if (zk) snprintf(line + strlen(line), sizeof line - strlen(line), "1 cell = %d\u00d7%d tokens (%s)", z, z,
-                     ui->attn_mean ? "mean" : "max");
+    char zoom[64] = "1 cell = 1 token";
+    if (zk) snprintf(zoom, sizeof zoom, "1 cell = %d\u00d7%d tokens (%s)", z, z, ui->attn_mean ? "mean" : "max");
+    snprintf(line, sizeof line, "layer %d/%d head %d/%d \u00b7 %s \u00b7 query \u2193 key \u2192 \u00b7 rows scaled to their max",
+             s->layer, cf->n_layers, s->head, cf->n_heads, zoom);
     canvas_put_text(c, r.x, r.y, r.w, line, ui_style(ui, COLOR_IDX(250), 0, ATTR_BOLD));
 
     /* the miniature layer x head grid, top right */
@@ -183,6 +194,11 @@ void ViewAttention_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
     int top = r.y + 1;
     if (grid_right) {
         draw_mini_grid(c, r.x + r.w - gw, top, s, ui, sel);
+        /* what the grid's shades mean: how much of this token's attention goes to its top key */
+        if (gh + 2 < r.h) {
+            canvas_put_text(c, r.x + r.w - gw, top + gh, gw, "shade: focus", dim);
+            canvas_put_text(c, r.x + r.w - gw, top + gh + 1, gw, "click: pick", dim);
+        }
     }
     /* the text strip with the selected token's attention, at the bottom when there is room */
     int strip_h = r.h >= 30 ? 5 : r.h >= 16 ? 3 : 0;
@@ -209,6 +225,9 @@ void ViewAttention_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
     int row0 = nb - rows > 0 ? nb - rows : 0;
     if (qb < row0) row0 = qb;
     int col0 = qb + 1 - cols > 0 ? qb + 1 - cols : 0;
+    if (ui->attn_left > col0) ui->attn_left = col0; /* scrolled left: earlier keys */
+    if (ui->attn_left < 0) ui->attn_left = 0;
+    col0 -= ui->attn_left;
     int last_row = row0 + rows < nb ? row0 + rows : nb;
     int last_col = col0 + cols < nb ? col0 + cols : nb;
     /* each query row is scaled by its own largest weight (over all its keys, on screen or not), so the

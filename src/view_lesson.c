@@ -4,13 +4,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "keys.h"
 #include "util.h"
 
 enum { SPAN_PLAIN = 0, SPAN_CODE = 1, SPAN_EMPH = 2 };
 
 /* Removes the markup of `code` and *emphasis*, leaving one style per byte. A marker with no partner
- * later in the text is kept as a plain character; inside code everything is literal. Returns the
- * length written to out (which holds at least strlen(text) + 1 bytes). */
+ * later in the text is kept as a plain character; inside code everything is literal, except that a
+ * space at either end of a code span is drawn as a middle dot (` return` would otherwise look like
+ * `return`). out and style hold at least 2 * strlen(text) + 1 bytes. Returns the length written. */
 static int strip_markup(const char *text, char *out, unsigned char *style) {
     int n = 0, code = 0, emph = 0;
     for (const char *s = text; *s; s++) {
@@ -22,8 +24,14 @@ static int strip_markup(const char *text, char *out, unsigned char *style) {
             emph = !emph;
             continue;
         }
+        unsigned char st = code ? SPAN_CODE : emph ? SPAN_EMPH : SPAN_PLAIN;
+        if (code && *s == ' ' && (s[-1] == '`' || s[1] == '`')) {
+            out[n] = '\xc2', style[n++] = st;
+            out[n] = '\xb7', style[n++] = st;
+            continue;
+        }
         out[n] = *s;
-        style[n] = code ? SPAN_CODE : emph ? SPAN_EMPH : SPAN_PLAIN;
+        style[n] = st;
         n++;
     }
     out[n] = 0;
@@ -96,8 +104,8 @@ static int wrap(Pen *p, int indent, const char *t, const unsigned char *sty, int
 /* Wraps marked-up text. */
 static void para(Pen *p, int indent, const char *text, Style plain) {
     size_t n = strlen(text);
-    char *t = gb_malloc(n + 1);
-    unsigned char *sty = gb_malloc(n + 1);
+    char *t = gb_malloc(2 * n + 1);
+    unsigned char *sty = gb_malloc(2 * n + 1);
     int len = strip_markup(text, t, sty);
     Style keep = p->st[0];
     p->st[0] = plain;
@@ -119,8 +127,8 @@ static void prefixed(Pen *p, const char *prefix, const char *text, Style plain, 
 
 int lesson_wrap_count(const char *text, int w) {
     size_t n = strlen(text);
-    char *t = gb_malloc(n + 1);
-    unsigned char *sty = gb_malloc(n + 1);
+    char *t = gb_malloc(2 * n + 1);
+    unsigned char *sty = gb_malloc(2 * n + 1);
     int len = strip_markup(text, t, sty);
     Pen counter = {.c = NULL, .r = {0, 0, w, 1 << 30}, .draw = 0}; /* counts, draws nothing */
     int lines = wrap(&counter, 0, t, sty, len);
@@ -169,9 +177,8 @@ static int body(Pen *pen, LessonPlayer *lp, UiState *ui) {
     for (int i = 0; i < q->n_choices; i++) {
         char pre[8];
         snprintf(pre, sizeof pre, "  %c) ", lesson_choice_letter(i));
-        /* a choice is shown as written: its spaces and newlines made visible */
         char shown[300];
-        token_display(q->choices[i].text, q->choices[i].len, shown, sizeof shown);
+        lesson_choice_display(&q->choices[i], shown, sizeof shown);
         int chosen = lp->answered && lp->has_answer && lp->answer.right[i];
         Style cs = chosen && lp->answered ? ui_style(ui, COLOR_IDX(114), 0, 0) : plain;
         prefixed(pen, pre, shown, cs, ui_style(ui, COLOR_IDX(221), 0, 0));
@@ -226,7 +233,7 @@ void ViewLesson_draw(Canvas *c, Rect r, LessonPlayer *lp, UiState *ui) {
     const LessonStep *st = &lp->lesson.steps[lp->step];
     const char *todo;
     if (st->has_question && !lp->answered)
-        todo = st->q.n_choices ? "type `answer` and a letter \u00b7 n skips" : "type `answer` and your answer \u00b7 n skips";
+        todo = st->q.n_choices ? "type `answer` and a letter \u00b7 `hint` \u00b7 n skips" : "type `answer` and yours \u00b7 `hint` \u00b7 n skips";
     else if (lp->step + 1 < lp->lesson.n_steps)
         todo = "n next step \u00b7 p previous";
     else
@@ -236,8 +243,8 @@ void ViewLesson_draw(Canvas *c, Rect r, LessonPlayer *lp, UiState *ui) {
     char line[200];
     snprintf(line, sizeof line, "%s%s", todo, more);
     size_t n = strlen(line);
-    char *t = gb_malloc(n + 1);
-    unsigned char *sty = gb_malloc(n + 1);
+    char *t = gb_malloc(2 * n + 1);
+    unsigned char *sty = gb_malloc(2 * n + 1);
     int len = strip_markup(line, t, sty);
     Pen foot = {.c = c, .r = {r.x, r.y + r.h - 1, r.w, 1}, .draw = 1};
     foot.st[SPAN_PLAIN] = dim;
@@ -275,5 +282,217 @@ void ViewCourse_draw(Canvas *c, Rect r, char *const *paths, char *const *titles,
         if (i != selected) ss = pl ? ui_style(ui, COLOR_IDX(114), 0, 0) : dim;
         canvas_put_text(c, r.x + r.w - sw, y, sw, status, ss);
     }
-    canvas_put_text(c, r.x, r.y + r.h - 1, r.w, "\u2191\u2193 choose \u00b7 \u21b5 open \u00b7 q quit", dim);
+    canvas_put_text(c, r.x, r.y + r.h - 1, r.w, "\u2191\u2193 choose \u00b7 \u21b5 open \u00b7 esc close", dim);
+}
+
+/* ---- lesson mode ---- */
+
+void lesson_ui_init(LessonUi *lu, UiState *ui) {
+    memset(lu, 0, sizeof *lu);
+    canvas_init(&lu->screen, 0, 0);
+    char path[4096], note[GB_ERRLEN] = "", err[GB_ERRLEN];
+    if (progress_default_path(path, sizeof path) && progress_load(&lu->progress, path, note, err) == 0)
+        lu->has_progress = 1;
+    if (note[0] && ui) ui_message(ui, 1, "%s", note);
+}
+
+static void free_course(LessonUi *lu) {
+    if (lu->titles)
+        for (int i = 0; i < lu->n_lessons; i++) free(lu->titles[i]);
+    free(lu->titles);
+    lesson_list_free(lu->paths, lu->n_lessons);
+    lu->paths = lu->titles = NULL;
+    lu->n_lessons = 0;
+}
+
+static void save_progress(LessonUi *lu, UiState *ui) {
+    char err[GB_ERRLEN];
+    if (lu->has_progress && progress_save(&lu->progress, err) != 0 && ui) ui_message(ui, 1, "%s", err);
+}
+
+void lesson_ui_free(LessonUi *lu) {
+    if (lu->active) save_progress(lu, NULL);
+    lesson_player_close(&lu->player);
+    if (lu->has_progress) progress_free(&lu->progress);
+    free_course(lu);
+    canvas_free(&lu->screen);
+    memset(lu, 0, sizeof *lu);
+}
+
+static int load_course(LessonUi *lu, char *err) {
+    free_course(lu);
+    char dir[4096];
+    int n = lesson_list(lesson_dir(dir, sizeof dir), &lu->paths, err);
+    if (n < 0) return -1;
+    lu->n_lessons = n;
+    lu->titles = gb_calloc((size_t)(n ? n : 1), sizeof(char *));
+    for (int i = 0; i < n; i++) {
+        Lesson l;
+        char perr[GB_ERRLEN];
+        if (lesson_load(&l, lu->paths[i], perr) == 0) {
+            lu->titles[i] = gb_strdup(l.title);
+            lesson_free(&l);
+        }
+    }
+    return 0;
+}
+
+/* After the scene changed: show the view it asked for. */
+static void apply_scene(UiState *ui, const LessonScene *sc) {
+    if (sc->view >= 0) ui->view = sc->view;
+}
+
+int lesson_ui_open_path(LessonUi *lu, const char *path, Session *s, UiState *ui, char *err) {
+    LessonPlayer fresh;
+    LessonScene sc = {-1};
+    if (lesson_player_open(&fresh, path, s, lu->has_progress ? &lu->progress : NULL, &sc, err) != 0) return -1;
+    lesson_player_close(&lu->player);
+    lu->player = fresh;
+    lu->active = 1;
+    lu->menu = 0;
+    apply_scene(ui, &sc);
+    save_progress(lu, ui);
+    return 0;
+}
+
+int lesson_ui_open_number(LessonUi *lu, int n, Session *s, UiState *ui, char *err) {
+    if (load_course(lu, err) != 0) return -1;
+    if (n < 1 || n > lu->n_lessons) {
+        char dir[4096];
+        gb_seterr(err, "--lesson: no lesson %d (the course in %s has %d)", n, lesson_dir(dir, sizeof dir), lu->n_lessons);
+        return -1;
+    }
+    return lesson_ui_open_path(lu, lu->paths[n - 1], s, ui, err);
+}
+
+int lesson_ui_open_menu(LessonUi *lu, UiState *ui, char *err) {
+    (void)ui;
+    if (load_course(lu, err) != 0) return -1;
+    lu->menu = 1;
+    lu->menu_sel = 0;
+    if (lu->active) /* start on the open lesson */
+        for (int i = 0; i < lu->n_lessons; i++)
+            if (strcmp(lu->paths[i], lu->player.lesson.path) == 0) lu->menu_sel = i;
+    return 0;
+}
+
+static void go(LessonUi *lu, int step, Session *s, UiState *ui) {
+    char err[GB_ERRLEN];
+    LessonScene sc = {-1};
+    if (lesson_player_goto(&lu->player, step, s, lu->has_progress ? &lu->progress : NULL, &sc, err) != 0) {
+        ui_message(ui, 1, "%s", err);
+        return;
+    }
+    apply_scene(ui, &sc);
+    save_progress(lu, ui);
+}
+
+int lesson_ui_command(LessonUi *lu, const char *name, const char *arg, Session *s, UiState *ui) {
+    char err[GB_ERRLEN];
+    if (strcmp(name, "lessons") == 0) {
+        if (lesson_ui_open_menu(lu, ui, err) != 0) ui_message(ui, 1, "%s", err);
+        return 1;
+    }
+    int known = strcmp(name, "next") == 0 || strcmp(name, "prev") == 0 || strcmp(name, "reset") == 0 ||
+                strcmp(name, "answer") == 0 || strcmp(name, "hint") == 0;
+    if (!known) return 0;
+    if (!lu->active) {
+        ui_message(ui, 1, "%s: no lesson is open (type lessons for the course)", name);
+        return 1;
+    }
+    LessonPlayer *p = &lu->player;
+    if (strcmp(name, "next") == 0) {
+        if (p->step + 1 >= p->lesson.n_steps) ui_message(ui, 0, "that was the last step: type lessons for the course");
+        else go(lu, p->step + 1, s, ui);
+    } else if (strcmp(name, "prev") == 0) {
+        if (p->step == 0) ui_message(ui, 0, "this is the first step");
+        else go(lu, p->step - 1, s, ui);
+    } else if (strcmp(name, "hint") == 0) {
+        const LessonStep *st = &p->lesson.steps[p->step];
+        if (st->has_question && st->q.hint) p->show_hint = 1;
+        else ui_message(ui, 0, "this step has no hint");
+    } else if (strcmp(name, "reset") == 0) {
+        if (lu->has_progress) progress_reset(&lu->progress, p->lesson.name);
+        go(lu, 0, s, ui);
+        ui_message(ui, 0, "lesson restarted: its answers are forgotten");
+    } else {
+        int r = lesson_player_answer(p, arg ? arg : "", lu->has_progress ? &lu->progress : NULL);
+        if (r < 0) ui_message(ui, 1, "%s", p->feedback);
+        else ui_message(ui, 0, "%s", r ? "\u2713 right" : "\u2717 not quite (see the lesson pane)");
+        save_progress(lu, ui);
+    }
+    return 1;
+}
+
+int lesson_ui_key(LessonUi *lu, int key, Session *s, UiState *ui) {
+    char err[GB_ERRLEN];
+    if (lu->menu) {
+        if (key == GB_KEY_UP || key == 'k') lu->menu_sel = lu->menu_sel > 0 ? lu->menu_sel - 1 : 0;
+        else if (key == GB_KEY_DOWN || key == 'j') lu->menu_sel = lu->menu_sel + 1 < lu->n_lessons ? lu->menu_sel + 1 : lu->menu_sel;
+        else if (key == GB_KEY_ESC || key == 'q') lu->menu = 0;
+        else if (key == GB_KEY_ENTER && lu->n_lessons > 0) {
+            if (lesson_ui_open_path(lu, lu->paths[lu->menu_sel], s, ui, err) != 0) ui_message(ui, 1, "%s", err);
+        } else if (key >= '1' && key <= '9' && key - '1' < lu->n_lessons) {
+            lu->menu_sel = key - '1';
+        }
+        return 1;
+    }
+    if (!lu->active) return 0;
+    LessonPlayer *p = &lu->player;
+    switch (key) {
+    case 'n': lesson_ui_command(lu, "next", NULL, s, ui); return 1;
+    case 'p': lesson_ui_command(lu, "prev", NULL, s, ui); return 1;
+    case GB_KEY_PGDN: p->scroll += 5; return 1;
+    case GB_KEY_PGUP: p->scroll = p->scroll > 5 ? p->scroll - 5 : 0; return 1;
+    default: return 0;
+    }
+}
+
+void lesson_ui_layout(int w, int h, Rect *pane, int *screen_w) {
+    (void)h;
+    if (w >= SCREEN_MIN_W + 40) { /* beside the views */
+        int pw = w * 2 / 5;
+        if (pw < 40) pw = 40;
+        if (pw > 72) pw = 72;
+        if (w - pw < SCREEN_MIN_W) pw = w - SCREEN_MIN_W;
+        *pane = (Rect){w - pw, 0, pw, h};
+        *screen_w = w - pw;
+    } else { /* over the right part of the views, above the status and command lines */
+        int pw = w / 2 < 40 ? (w < 40 ? w : 40) : w / 2;
+        *pane = (Rect){w - pw, 1, pw, h - 3 > 1 ? h - 3 : 1};
+        *screen_w = w;
+    }
+}
+
+void lesson_ui_draw(LessonUi *lu, Canvas *c, Session *s, UiState *ui) {
+    if (!lu->active) {
+        screen_draw(c, s, ui);
+    } else {
+        Rect pane;
+        int sw;
+        lesson_ui_layout(c->w, c->h, &pane, &sw);
+        if (sw < c->w) {
+            if (lu->screen.w != sw || lu->screen.h != c->h) canvas_resize(&lu->screen, sw, c->h);
+            lu->screen.ascii = c->ascii;
+            screen_draw(&lu->screen, s, ui); /* hit map and cursor: same coordinates, the pane is on the right */
+            canvas_clear(c, ui_style(ui, 0, 0, 0));
+            for (int y = 0; y < c->h; y++)
+                for (int x = 0; x < sw; x++) *canvas_cell(c, x, y) = *canvas_cell(&lu->screen, x, y);
+        } else {
+            screen_draw(c, s, ui);
+        }
+        Style frame = ui_style(ui, COLOR_IDX(75), 0, ATTR_BOLD);
+        canvas_fill(c, pane, " ", ui_style(ui, 0, 0, 0));
+        canvas_box(c, pane, "Lesson", frame);
+        ViewLesson_draw(c, (Rect){pane.x + 2, pane.y + 1, pane.w - 4, pane.h - 2}, &lu->player, ui);
+    }
+    if (lu->menu) {
+        int w = c->w - 8 < 72 ? c->w - 8 : 72, h = lu->n_lessons + 7;
+        if (h > c->h - 2) h = c->h - 2;
+        Rect r = {(c->w - w) / 2, (c->h - h) / 2, w, h};
+        canvas_fill(c, r, " ", ui_style(ui, 0, 0, 0));
+        canvas_box(c, r, "Lessons", ui_style(ui, COLOR_IDX(75), 0, ATTR_BOLD));
+        ViewCourse_draw(c, (Rect){r.x + 2, r.y + 1, r.w - 4, r.h - 2}, lu->paths, lu->titles, lu->n_lessons,
+                        lu->menu_sel, lu->has_progress ? &lu->progress : NULL, ui);
+    }
 }

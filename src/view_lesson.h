@@ -17,6 +17,42 @@ void ViewLesson_draw(Canvas *c, Rect r, LessonPlayer *p, UiState *ui);
 void ViewCourse_draw(Canvas *c, Rect r, char *const *paths, char *const *titles, int n, int selected,
                      const Progress *prog, UiState *ui);
 
+/* ---- the TUI's lesson mode: everything tui.c needs, behind a few calls ----
+ * A lesson pane beside the views (right of them on a wide terminal, over their right part on a small
+ * one), the course menu as an overlay, the commands next / prev / reset / answer / hint / lessons, and
+ * the keys n / p
+ * (next / previous step) and PgUp / PgDn (scroll the pane). Progress is saved after every change. */
+typedef struct {
+    int active;          /* a lesson is open */
+    int menu;            /* the course menu is open */
+    int menu_sel;
+    LessonPlayer player;
+    Progress progress;
+    int has_progress;
+    char **paths, **titles; /* the course, for the menu */
+    int n_lessons;
+    Canvas screen;       /* the views, drawn narrower beside the pane */
+} LessonUi;
+
+/* Loads the progress file (a note about a corrupt one goes to the status line). */
+void lesson_ui_init(LessonUi *lu, UiState *ui);
+void lesson_ui_free(LessonUi *lu);
+/* Opens a lesson file, the n-th lesson of the course (1-based), or the course menu. 0, or -1 with err. */
+int lesson_ui_open_path(LessonUi *lu, const char *path, Session *s, UiState *ui, char *err);
+int lesson_ui_open_number(LessonUi *lu, int n, Session *s, UiState *ui, char *err);
+int lesson_ui_open_menu(LessonUi *lu, UiState *ui, char *err);
+/* Handles the lesson commands by name (next, prev, reset, answer, hint, lessons); arg is the text of
+ * `answer`. Returns 1 when the name is one of them. */
+int lesson_ui_command(LessonUi *lu, const char *name, const char *arg, Session *s, UiState *ui);
+/* A key in lesson mode: returns 1 when it was used. */
+int lesson_ui_key(LessonUi *lu, int key, Session *s, UiState *ui);
+/* Draws the whole frame: screen_draw for the views (narrower when a lesson is open), the pane, the
+ * menu. */
+void lesson_ui_draw(LessonUi *lu, Canvas *c, Session *s, UiState *ui);
+/* Where the pane goes on a w x h canvas; the views get the columns left of pane->x (all of them when
+ * the pane overlays). */
+void lesson_ui_layout(int w, int h, Rect *pane, int *screen_w);
+
 /* Lines the narrative of text takes at width w (styled markers removed), for layout and tests. */
 int lesson_wrap_count(const char *text, int w);
 

@@ -41,6 +41,17 @@ void ViewProbs_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
     snprintf(line, sizeof line, "entropy %.3f bits at T %.2f \u00b7 %.3f bits at T 1 \u00b7 kept %d of %d (top-k %s, top-p %s)",
              d->entropy, d->temperature, d->entropy_t1, d->n_kept, d->vocab, k, p);
     canvas_put_text(c, r.x, r.y + 1, r.w, line, text);
+    /* live: recall what the previous step drew, so a step's outcome stays in sight */
+    if (sampled < 0 && sel >= 1 && s->tokens[sel].generated && s->steps[sel].used) {
+        const Distribution *pd = &s->steps[sel].dist;
+        int32_t id = s->tokens[sel].id;
+        int rank = 0;
+        while (rank < pd->vocab && pd->order[rank] != id) rank++;
+        session_token_label(s, id, label, sizeof label);
+        snprintf(line, sizeof line, "the step before %s '%s': rank %d, %.2f%% (\u2190 shows that distribution)",
+                 s->tokens[sel].picked ? "picked" : "drew", label, rank + 1, 100.0 * s->tokens[sel].prob);
+        canvas_put_text(c, r.x, r.y + 2, r.w, line, dim);
+    }
 
     int labw = ui->big ? 20 : r.w >= 70 ? 16 : 12;
     int barw = (r.w - 5 - labw - 2 * 8 - 4 - 10) / 2; /* 10 columns for the sampled mark */

@@ -49,6 +49,7 @@ for sub in info tokenize generate probs eval bench init-model lesson; do
     check "$sub --help shows its usage" out_has "usage: glassbox $sub"
 done
 check "train-tokenizer --help" run_status 0 train-tokenizer --help
+check "train --help" run_status 0 train --help
 check "help generate" run_status 0 help generate
 check "help generate shows its usage" out_has "--temp"
 

@@ -16,6 +16,7 @@
 
 #include "lesson.h"
 #include "progress.h"
+#include "keys.h"
 #include "view_lesson.h"
 #include "util.h"
 
@@ -688,6 +689,105 @@ static void test_player_and_view(void **state) {
     canvas_free(&c);
 }
 
+/* Lesson mode as the TUI drives it: the menu, keys, commands, the frame, and resuming after a restart. */
+static void test_lesson_ui(void **state) {
+    Fixture *f = *state;
+    char dir[400], p1[500], p2[500], st[400];
+    snprintf(dir, sizeof dir, "%s/course", f->dir);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    snprintf(p1, sizeof p1, "%s/01-a.lesson", dir);
+    snprintf(p2, sizeof p2, "%s/02-b.lesson", dir);
+    write_text(p1, "title: First lesson\nstep: s1\nHello.\n> prompt \"x = 1\"\n? count\nanswer: count-tokens \"x\"\n"
+                   "step: s2\n> view attention\nSecond.\nstep: s3\nThird.\n");
+    write_text(p2, "title: Second lesson\nstep: only\nOne step.\n");
+    snprintf(st, sizeof st, "%s/uistate", f->dir);
+    setenv("GLASSBOX_LESSONS", dir, 1);
+    setenv("XDG_STATE_HOME", st, 1);
+    UiState ui;
+    ui_init(&ui);
+    LessonUi lu;
+    lesson_ui_init(&lu, &ui);
+    char err[GB_ERRLEN];
+    assert_int_equal(lesson_ui_open_menu(&lu, &ui, err), 0);
+    assert_int_equal(lu.n_lessons, 2);
+    assert_string_equal(lu.titles[1], "Second lesson");
+    Canvas c;
+    canvas_init(&c, 140, 40);
+    lesson_ui_draw(&lu, &c, &f->s, &ui);
+    int x, y;
+    assert_true(canvas_find(&c, " 2  Second lesson", &x, &y));
+    assert_true(lesson_ui_key(&lu, GB_KEY_DOWN, &f->s, &ui));
+    assert_true(lesson_ui_key(&lu, GB_KEY_UP, &f->s, &ui));
+    assert_true(lesson_ui_key(&lu, GB_KEY_ENTER, &f->s, &ui));
+    assert_true(lu.active);
+    assert_false(lu.menu);
+    assert_string_equal(f->s.text, "x = 1");
+    lesson_ui_draw(&lu, &c, &f->s, &ui);
+    assert_true(canvas_find(&c, "First lesson", &x, &y));
+    assert_true(x >= 140 - 72); /* the pane is on the right */
+    assert_true(canvas_find(&c, "step 1/3", &x, &y));
+    assert_true(lesson_ui_command(&lu, "hint", NULL, &f->s, &ui));
+    assert_false(lu.player.show_hint); /* this question has none */
+    assert_true(lesson_ui_command(&lu, "answer", "1", &f->s, &ui));
+    assert_true(lu.player.answered);
+    assert_true(lu.player.right);
+    ui.view = VIEW_TOKENS;
+    assert_true(lesson_ui_key(&lu, 'n', &f->s, &ui));
+    assert_int_equal(lu.player.step, 1);
+    assert_int_equal(ui.view, VIEW_ATTENTION); /* the scene's view */
+    assert_false(lesson_ui_key(&lu, ' ', &f->s, &ui)); /* other keys stay the TUI's */
+    assert_false(lesson_ui_command(&lu, "prompt", "x", &f->s, &ui));
+    /* a small terminal: the pane goes over the views */
+    Canvas small;
+    canvas_init(&small, 80, 24);
+    lesson_ui_draw(&lu, &small, &f->s, &ui);
+    assert_true(canvas_find(&small, "step 2/3", &x, &y));
+    canvas_free(&small);
+    lesson_ui_free(&lu); /* saves */
+
+    /* a new run resumes where the last one was, as after a crash (progress is saved at each step) */
+    lesson_ui_init(&lu, &ui);
+    assert_int_equal(lesson_ui_open_number(&lu, 1, &f->s, &ui, err), 0);
+    assert_int_equal(lu.player.step, 1);
+    assert_true(lesson_ui_command(&lu, "prev", NULL, &f->s, &ui));
+    assert_true(lu.player.answered); /* the saved answer is shown again */
+    assert_true(lesson_ui_command(&lu, "reset", NULL, &f->s, &ui));
+    assert_false(lu.player.answered);
+    assert_int_equal(lesson_ui_open_number(&lu, 3, &f->s, &ui, err), -1);
+    assert_non_null(strstr(err, "no lesson 3"));
+    lesson_ui_free(&lu);
+    ui_free(&ui);
+    canvas_free(&c);
+    unsetenv("GLASSBOX_LESSONS");
+    unsetenv("XDG_STATE_HOME");
+}
+
+/* Token answers: edge spaces and quotes do not matter; a token of blanks is named in words. */
+static void test_token_answers(void **state) {
+    (void)state;
+    LessonQuestion q = {.kind = ANSWER_TOP_TOKEN};
+    LessonAnswer a = {.kind = ANSWER_TOP_TOKEN};
+    char msg[100];
+    a.token = (LessonString){" return", 7};
+    snprintf(a.shown, sizeof a.shown, "'\xc2\xb7return'");
+    assert_int_equal(lesson_check_answer(&q, &a, "return", msg, sizeof msg), 1);
+    assert_int_equal(lesson_check_answer(&q, &a, "\" return\"", msg, sizeof msg), 1);
+    assert_int_equal(lesson_check_answer(&q, &a, "'return'", msg, sizeof msg), 1);
+    assert_int_equal(lesson_check_answer(&q, &a, "\xc2\xb7return", msg, sizeof msg), 1); /* as displayed */
+    assert_int_equal(lesson_check_answer(&q, &a, "Return", msg, sizeof msg), 0);     /* case matters in code */
+    assert_int_equal(lesson_check_answer(&q, &a, "returns", msg, sizeof msg), 0);
+    a.token = (LessonString){"\n   ", 4};
+    snprintf(a.shown, sizeof a.shown, "'\xe2\x8f\x8e\xc2\xb7\xc2\xb7\xc2\xb7'");
+    assert_int_equal(lesson_check_answer(&q, &a, "newline", msg, sizeof msg), 1);
+    assert_int_equal(lesson_check_answer(&q, &a, "\\n", msg, sizeof msg), 1);
+    assert_int_equal(lesson_check_answer(&q, &a, "\xe2\x8f\x8e", msg, sizeof msg), 1);
+    assert_int_equal(lesson_check_answer(&q, &a, "space", msg, sizeof msg), 0);
+    assert_int_equal(lesson_check_answer(&q, &a, "x", msg, sizeof msg), 0);
+    a.token = (LessonString){"    ", 4};
+    assert_int_equal(lesson_check_answer(&q, &a, "spaces", msg, sizeof msg), 1);
+    assert_int_equal(lesson_check_answer(&q, &a, "tab", msg, sizeof msg), 0);
+}
+
 static void test_wrap(void **state) {
     (void)state;
     assert_int_equal(lesson_wrap_count("aaa bbb ccc", 7), 2);
@@ -713,6 +813,8 @@ int main(void) {
         cmocka_unit_test(test_progress_round_trip),
         cmocka_unit_test(test_progress_corrupt),
         cmocka_unit_test(test_player_and_view),
+        cmocka_unit_test(test_lesson_ui),
+        cmocka_unit_test(test_token_answers),
         cmocka_unit_test(test_wrap),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

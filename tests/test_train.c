@@ -117,8 +117,20 @@ static void test_matmul_backward(void **state) {
             for (int i = 0; i < c.C; i++) s += (double)c.inp[n * c.C + i] * c.w[o * c.C + i];
             assert_true(fabs(c.out[n * c.OC + o] - s) < 1e-4);
         }
-    matmul_backward(dinp, dw, c.r, c.inp, c.w, c.N, c.C, c.OC);
+    matmul_backward(dinp, dw, c.r, c.inp, c.w, c.N, c.C, c.OC, 1);
     check_grad("matmul dinp", mat_loss, &c, c.inp, dinp, (size_t)c.N * c.C, 1);
+    /* overwrite mode ignores what dinp held; accumulate mode adds to it */
+    {
+        size_t n = (size_t)c.N * c.C;
+        float *d2 = rand_buf(n, 5.0f), *dw2 = gb_calloc((size_t)c.OC * c.C, 4);
+        matmul_backward(d2, dw2, c.r, c.inp, c.w, c.N, c.C, c.OC, 0);
+        for (size_t i = 0; i < n; i++) assert_true(fabsf(d2[i] - dinp[i]) < 1e-5f);
+        for (size_t i = 0; i < n; i++) d2[i] = 1.0f;
+        matmul_backward(d2, dw2, c.r, c.inp, c.w, c.N, c.C, c.OC, 1);
+        for (size_t i = 0; i < n; i++) assert_true(fabsf(d2[i] - 1.0f - dinp[i]) < 1e-5f);
+        for (size_t i = 0; i < (size_t)c.OC * c.C; i++) assert_true(fabsf(dw2[i] - 2 * dw[i]) < 1e-4f);
+        free(d2), free(dw2);
+    }
     check_grad("matmul dweight", mat_loss, &c, c.w, dw, (size_t)c.OC * c.C, 1);
     free(c.inp), free(c.w), free(c.r), free(c.out), free(dinp), free(dw);
 }

@@ -36,13 +36,18 @@ static const char *CORPUS[] = {
     "the cat sat on the mat. the dog sat on the log. a cat and a dog met on the mat.\n",
     "def add(a, b):\n\treturn a + b\n\ndef sub(a, b):\n\treturn a - b\n",
     "once upon a time the little cat saw the big dog and the dog saw the cat.\n",
+    /* wide characters, often enough that whole ones become tokens */
+    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e "
+    "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e \xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e\n",
 };
+#define N_CORPUS (sizeof CORPUS / sizeof *CORPUS)
+#define NIHONGO "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e" /* three wide characters */
 
 static Tokenizer *train_tokenizer(void) {
-    size_t lens[3];
-    for (int i = 0; i < 3; i++) lens[i] = strlen(CORPUS[i]);
+    size_t lens[N_CORPUS];
+    for (size_t i = 0; i < N_CORPUS; i++) lens[i] = strlen(CORPUS[i]);
     char err[GB_ERRLEN];
-    Tokenizer *t = bpe_train(CORPUS, lens, 3, 300, PRETOK_GPT2, err);
+    Tokenizer *t = bpe_train(CORPUS, lens, N_CORPUS, 300, PRETOK_GPT2, err);
     if (!t) fail_msg("bpe_train: %s", err);
     return t;
 }
@@ -234,7 +239,7 @@ static void test_commands_run(void **state) {
     assert_int_equal(s.selected, 0);
     /* errors at run time: out of range layer, a token that is not one token */
     Command c;
-    char err[GB_ERRLEN] = "";
+    char err[GB_ERRLEN] = "", line[GB_ERRLEN];
     assert_int_equal(commands_parse("layer 9", &c, err), 0);
     assert_int_equal(commands_run(&s, &c, err), CMDR_ERROR);
     assert_string_equal(err, "layer: expected 0 to 1, got 9");
@@ -245,6 +250,30 @@ static void test_commands_run(void **state) {
     command_free(&c);
     assert_int_equal(commands_parse("view probs", &c, err), 0);
     assert_int_equal(commands_run(&s, &c, err), CMDR_UI);
+    command_free(&c);
+    assert_int_equal(commands_parse("pick #99999", &c, err), 0);
+    assert_int_equal(commands_run(&s, &c, err), CMDR_ERROR);
+    snprintf(line, sizeof line, "pick: #99999 is out of range (the vocabulary has %d tokens)", s.model.config.vocab_size);
+    assert_string_equal(err, line);
+    command_free(&c);
+    /* neighbours chooses the token the neighbours view shows; tokenize replaces the prompt */
+    assert_int_equal(commands_parse("neighbours \" the\"", &c, err), 0);
+    assert_int_equal(commands_run(&s, &c, err), CMDR_UI);
+    assert_int_equal(s.neigh_token, tokenizer_find(s.tok, " the", 4));
+    command_free(&c);
+    assert_int_equal(commands_parse("tokenize a dog", &c, err), 0);
+    assert_int_equal(commands_run(&s, &c, err), CMDR_UI);
+    assert_int_equal((int)s.text_len, 5);
+    assert_int_equal(s.n_tokens, s.n_prompt);
+    command_free(&c);
+    assert_int_equal(commands_parse("model /nonexistent/x.gguf", &c, err), 0);
+    assert_int_equal(commands_run(&s, &c, err), CMDR_ERROR);
+    assert_non_null(strstr(err, "/nonexistent/x.gguf"));
+    assert_int_equal((int)s.text_len, 5); /* the session is untouched */
+    command_free(&c);
+    assert_int_equal(commands_parse("back", &c, err), 0);
+    assert_int_equal(commands_run(&s, &c, err), CMDR_ERROR);
+    assert_string_equal(err, "back: nothing to undo (only the prompt is left)");
     command_free(&c);
     session_free(&s);
 }
@@ -522,6 +551,96 @@ static void test_view_attention(void **state) {
     session_free(&s);
 }
 
+/* Labels holding wide characters are cut at their true widths: never half a character, never into the
+ * next column. */
+static void test_wide_labels(void **state) {
+    (void)state;
+    Session s;
+    open_session(&s);
+    int32_t wide = tokenizer_find(s.tok, NIHONGO, 9);
+    if (wide < 0) wide = tokenizer_find(s.tok, " " NIHONGO, 10);
+    assert_true(wide >= 0); /* the corpus repeats it enough to become one token */
+    set_prompt(&s, NIHONGO NIHONGO NIHONGO " " NIHONGO " the cat");
+    UiState ui;
+    ui_plain(&ui);
+    ui.big = 0;
+    Canvas c;
+    canvas_init(&c, 110, 40);
+    ViewAttention_draw(&c, (Rect){0, 0, 110, 40}, &s, &ui);
+    int lw = 10, rows = 0, top = 1 + 5; /* the header line and five rows of column labels */
+    for (int y = top; y < top + s.n_tokens; y++) {
+        int wides = 0;
+        for (int x = 0; x < lw - 1; x++) {
+            const Cell *cell = canvas_cell(&c, x, y);
+            if (cell->width == 2) {
+                wides++;
+                assert_int_equal(canvas_cell(&c, x + 1, y)->width, 0);
+            }
+            if (cell->width == 0) assert_int_equal(canvas_cell(&c, x - 1, y)->width, 2);
+        }
+        /* the column between the labels and the map stays clear: no wide character crosses it */
+        assert_int_not_equal(canvas_cell(&c, lw - 1, y)->width, 0);
+        if (wides) rows++;
+    }
+    assert_true(rows > 0); /* some row label does hold wide characters */
+    /* the token list shows the label of the wide token in two-cell characters */
+    canvas_clear(&c, (Style){0, 0, 0});
+    ViewTokens_draw(&c, (Rect){0, 0, 110, 40}, &s, &ui);
+    int x, y;
+    assert_true(canvas_find(&c, "\xe6\x97\xa5\xe6\x9c\xac", &x, &y));
+    assert_int_equal(canvas_cell(&c, x, y)->width, 2);
+    assert_int_equal(canvas_cell(&c, x + 1, y)->width, 0);
+    assert_string_equal(canvas_cell(&c, x + 2, y)->text, "\xe6\x9c\xac");
+    canvas_free(&c);
+    ui_free(&ui);
+    session_free(&s);
+}
+
+/* A text longer than the map is wide: by default the keys end at the selected query; scrolling left
+ * brings the first key in; "fit" zooms out until every key fits. */
+static void test_attention_scroll_and_fit(void **state) {
+    (void)state;
+    Session s;
+    open_session(&s);
+    set_prompt(&s, "zebras quickly jump over five lazy wolves; xylophones vibrate");
+    assert_true(s.n_tokens > 40);
+    UiState ui;
+    ui_plain(&ui);
+    Canvas c;
+    int w = 70, lw = 10, cw = 2; /* too narrow for the mini grid: the map has (70 - 10) / 2 = 30 columns */
+    canvas_init(&c, w, 40);
+    ViewAttention_draw(&c, (Rect){0, 0, w, 40}, &s, &ui);
+    char first[64], label[64];
+    session_token_label(&s, s.tokens[0].id, label, sizeof label);
+    int32_t cp;
+    first[utf8_encode(first, (utf8_decode(label, (int)strlen(label), &cp), cp))] = 0;
+    int cols = (w - lw) / cw, n = s.n_tokens;
+    /* default: the last column is the last key */
+    session_token_label(&s, s.tokens[n - 1].id, label, sizeof label);
+    char last[8];
+    last[utf8_encode(last, (utf8_decode(label, (int)strlen(label), &cp), cp))] = 0;
+    assert_string_equal(canvas_cell(&c, lw + (cols - 1) * cw, 1)->text, last);
+    /* scrolled all the way left: the first column is key 0 */
+    ui.attn_left = 1000;
+    canvas_clear(&c, (Style){0, 0, 0});
+    ViewAttention_draw(&c, (Rect){0, 0, w, 40}, &s, &ui);
+    assert_int_equal(ui.attn_left, n - cols); /* clamped */
+    assert_string_equal(canvas_cell(&c, lw, 1)->text, first);
+    /* fit: the smallest zoom with every key across */
+    ui.attn_left = 0;
+    ui.attn_fit = 1;
+    canvas_clear(&c, (Style){0, 0, 0});
+    ViewAttention_draw(&c, (Rect){0, 0, w, 40}, &s, &ui);
+    int z = 1 << ui.attn_zoom;
+    assert_true((n + z - 1) / z <= cols);
+    assert_true(ui.attn_zoom == 0 || (n + z / 2 - 1) / (z / 2) > cols);
+    assert_true(canvas_find(&c, "1 cell = ", NULL, NULL));
+    assert_string_equal(canvas_cell(&c, lw, 1)->text, "0"); /* zoomed columns are labelled by position */
+    canvas_free(&c);
+    ui_free(&ui);
+    session_free(&s);
+}
+
 /* The pyramid kept up to date step by step equals one built from scratch. */
 static void test_attention_pyramid_incremental(void **state) {
     (void)state;
@@ -729,6 +848,8 @@ int main(void) {
         cmocka_unit_test(test_view_tokens),
         cmocka_unit_test(test_view_probs),
         cmocka_unit_test(test_view_attention),
+        cmocka_unit_test(test_wide_labels),
+        cmocka_unit_test(test_attention_scroll_and_fit),
         cmocka_unit_test(test_attention_pyramid_incremental),
         cmocka_unit_test(test_view_neighbours),
         cmocka_unit_test(test_screen_layouts),

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The interactive view, driven for real inside tmux: keys in, screen captured, checked. Runs at 80x24 and
 # 200x50, switches views, steps, runs good and bad commands, completes with tab, resizes (down to a size
-# below the minimum and back), quits with q and with Ctrl-C, and checks the shell and the terminal modes
+# below the minimum and back), quits with q, Ctrl-C, SIGTERM and a crash (SIGSEGV), and checks the shell, the screen and the terminal modes
 # are back afterwards. Every wait polls the screen with a time-out, no fixed sleeps.
 # Needs: $GLASSBOX (the binary); uses $GLASSBOX_MODEL when set, else the binary's default model.
 set -euo pipefail
@@ -91,6 +91,17 @@ check "layer x head grid" 'L\H'
 T send-keys -t gb ']' '}'
 check "] and } choose layer 1 head 1" "layer 1/"
 check "status shows layer and head" "L1 H1"
+# a click on the layer x head grid picks that head: find the row of layer 0 and the column of head 0
+grid=$(screen | grep -n 'L\\H' | head -1 | cut -d: -f1)
+col=$(screen | sed -n "${grid}p" | sed 's/L\\H.*//' | wc -m)
+if [ -n "$grid" ]; then
+    # cell of layer 0, head 0: one row down, 4 columns right of "L\H" (0-based x = col - 1 + 4)
+    printf -v click '\e[M%b%b%b' '\x20' "\\x$(printf %x $((32 + col + 4)))" "\\x$(printf %x $((32 + grid + 1)))"
+    T send-keys -t gb -l "$click"
+    check "a click on the grid picks layer 0 head 0" "L0 H0"
+else
+    fail "layer x head grid not found"
+fi
 T send-keys -t gb 3
 check "key 3 shows the neighbours view" "─ 3 Neighbours ─"
 check "neighbours of the selected token" "nearest to"
@@ -116,6 +127,9 @@ T send-keys -t gb 'att' Tab
 check "tab completes the view name" ":view attention"
 T send-keys -t gb Enter
 check "the completed command runs" "─ 2 Attention ─"
+T send-keys -t gb ':' 'layer ' Tab
+check "tab lists the layer numbers" "matches: 0  1"
+T send-keys -t gb Escape
 T send-keys -t gb ':' 'step 1'
 T send-keys -t gb Escape
 if wait_gone ":step 1" 5; then pass "escape cancels the command line"; else fail "escape cancels the command line"; fi
@@ -186,6 +200,45 @@ check "Ctrl-C quits to the shell" "READY\$" 5
 T send-keys -t gb 'echo "status=$?"' Enter
 check "Ctrl-C exit status 130" "status=130" 5
 terminal_is_sane "after Ctrl-C"
+
+echo "== lesson mode"
+start 120 35 --lesson 1
+check "--lesson 1 opens the lesson pane" "─ Lesson ─"
+check "at its first step" "step 1/"
+T send-keys -t gb n
+check "n goes to the next step" "step 2/"
+T send-keys -t gb ':' 'prev' Enter
+check ":prev goes back" "step 1/"
+T send-keys -t gb ':' 'lessons' Enter
+check ":lessons opens the course menu" "─ Lessons ─"
+T send-keys -t gb Escape
+if wait_gone "─ Lessons ─" 5; then pass "escape closes the menu"; else fail "escape closes the menu"; fi
+T send-keys -t gb q
+check "quits" "READY\$" 5
+
+echo "== SIGTERM and a fatal signal"
+# glassbox is the child of the pane's shell: signal it by its process id
+glassbox_pid() { pgrep -P "$(T list-panes -t gb -F '#{pane_pid}')" | head -1; }
+start 100 30 --prompt "x"
+T send-keys -t gb ':' 'step 2'   # leave the command line open: the exit must still restore everything
+if wait_for "pos " 10 && pid=$(glassbox_pid) && [ -n "$pid" ]; then
+    kill -TERM "$pid"
+    check "SIGTERM quits to the shell" "READY\$" 5
+    terminal_is_sane "after SIGTERM"
+else
+    fail "glassbox did not start for the SIGTERM check"
+fi
+T send-keys -t gb "clear; ulimit -c 0; $(printf '%q ' "$GB" "${MODEL_ARGS[@]}") --prompt x" Enter
+if wait_for "pos " 10 && pid=$(glassbox_pid) && [ -n "$pid" ]; then
+    kill -SEGV "$pid"
+    check "a crash (SIGSEGV) still returns to the shell" "READY\$" 5
+    # bash itself resets the tty modes after a job killed by a signal, so what shows glassbox's own
+    # clean-up is the screen: endwin left the alternate screen, so the frame is gone
+    if wait_gone "pos " 5; then pass "after SIGSEGV: the screen was restored (frame gone)"; else fail "after SIGSEGV: the frame is still on the screen"; fi
+    terminal_is_sane "after SIGSEGV"
+else
+    fail "glassbox did not start for the SIGSEGV check"
+fi
 
 echo "== projector mode"
 start 200 50 --big --prompt "x"
