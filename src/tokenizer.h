@@ -29,7 +29,7 @@ Tokenizer *tokenizer_from_gguf(const GGUFFile *f, char *err);
 /* From a .tiktoken rank file. pattern < 0 picks it from the file name (r50k/gpt2, cl100k, o200k). */
 Tokenizer *tokenizer_from_tiktoken(const char *path, int pattern, char *err);
 /* From a NAME the project ships (gpt2, r50k_base, cl100k_base, o200k_base: looked up in
- * assets/tokenizers/) or a path to a .tiktoken file. */
+ * assets/tokenizers/), a path to a .tiktoken file, or a path ending in .gguf (its vocabulary). */
 Tokenizer *tokenizer_open_named(const char *name_or_path, char *err);
 void tokenizer_free(Tokenizer *t);
 

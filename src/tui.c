@@ -561,7 +561,7 @@ static void draw(Tui *t) {
 
 static void usage(FILE *f) {
     fprintf(f,
-            "usage: glassbox [--model FILE] [--prompt TEXT] [--big]\n"
+            "usage: glassbox [--model FILE] [--prompt TEXT] [--big] [--lesson N|FILE | --lessons]\n"
             "  Opens the interactive view: step through generation and watch the tokens, attention,\n"
             "  embedding neighbours and next-token distribution. Press ? inside for every key.\n"
             "  --model FILE   a llama GGUF model (default: $GLASSBOX_MODEL or the shipped model)\n"
@@ -646,7 +646,7 @@ int cli_tui(int argc, char **argv) {
     history_location(t);
     if (t->history_path[0]) read_history(t->history_path);
     if (!t->ui.message[0])
-        ui_message(&t->ui, 0, "welcome: space generates a token, : types a command, ? lists every key, :lessons the course");
+        ui_message(&t->ui, 0, "welcome \u00b7 space: next token \u00b7 ':' command \u00b7 '?' every key \u00b7 :lessons the course");
 
     draw(t);
     while (!t->quit && !crt_signalled()) {

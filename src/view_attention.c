@@ -284,5 +284,4 @@ void ViewAttention_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
         }
     }
     free(row_max);
-    (void)gh;
 }

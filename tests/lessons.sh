@@ -81,5 +81,81 @@ expect 2 "a missing model" lesson check --model "$TMP/none.gguf" "${lessons[0]}"
 expect 0 "help" lesson --help
 has "... describes check" "$TMP/out" "lesson check"
 
+# ---- the player in the TUI, driven for real inside tmux: walk lesson 1 from start to end, answer a
+# question, then kill -9 mid-lesson and check that a restart resumes at the saved step. Every wait
+# polls the screen with a time-out.
+if command -v tmux >/dev/null; then
+    RUN=0
+    SOCK="glassbox-lessons-$$-$RUN"
+    T() { tmux -L "$SOCK" -f /dev/null "$@"; }
+    trap 'T kill-server >/dev/null 2>&1 || true; rm -rf "$TMP"' EXIT
+    STATE="$TMP/state"
+    screen() { T capture-pane -p -t gb 2>/dev/null || true; }
+    wait_for() { # wait_for TEXT: polls every 50 ms, up to 10 s
+        local tries=200
+        while ((tries-- > 0)); do
+            if screen | grep -qF -- "$1"; then return 0; fi
+            sleep 0.05
+        done
+        return 1
+    }
+    see() { # see NAME TEXT
+        if wait_for "$2"; then ok "$1"; else
+            bad "$1 (waited for '$2')"
+            screen | sed 's/^/     /' | head -50
+        fi
+    }
+    # start ARGS...: glassbox itself is the pane's process, so its pid is the pane's
+    start() { # each run on a fresh tmux server, so an old one shutting down cannot get in the way
+        T kill-server >/dev/null 2>&1 || true
+        RUN=$((RUN + 1))
+        SOCK="glassbox-lessons-$$-$RUN"
+        T new-session -d -s gb -x 160 -y 45 \
+            "env LC_ALL=C.UTF-8 TERM=tmux-256color XDG_STATE_HOME='$STATE' HOME='$TMP' $(printf '%q ' "$G" "$@"); sleep 60"
+    }
+    progress_step() { sed -n 's/^lesson "01-tokens.lesson" \([0-9]*\) .*/\1/p' "$STATE/glassbox/progress" 2>/dev/null; }
+
+    start --lesson 1
+    see "--lesson 1 opens lesson 1 in a pane" "Text becomes tokens"
+    see "... at its first step" "step 1/8"
+    T send-keys -t gb ":" "answer a" Enter
+    see "an answer gets feedback" "you answered: a"
+    n=$(grep -c '^step:' "${lessons[0]}")
+    for ((k = 2; k <= n; k++)); do
+        T send-keys -t gb n
+        if ! wait_for "step $k/$n"; then bad "n walks to step $k/$n"; break; fi
+    done
+    [ "$k" -gt "$n" ] && ok "n walks through all $n steps"
+    T send-keys -t gb ":" "answer my own names" Enter
+    see "the last step says so once answered" "the end of this lesson"
+    T send-keys -t gb p
+    see "p goes back a step" "step $((n - 1))/$n"
+    T send-keys -t gb p
+    see "... and again" "step $((n - 2))/$n"
+    # progress is saved at every step: kill -9 now and restart
+    for _ in $(seq 50); do [ "$(progress_step)" = "$((n - 3))" ] && break; sleep 0.05; done
+    [ "$(progress_step)" = "$((n - 3))" ] && ok "the progress file holds the current step" || bad "the progress file holds the current step (has '$(progress_step)')"
+    kill -9 "$(T list-panes -t gb -F '#{pane_pid}')" 2>/dev/null || true
+    start --lesson 1
+    see "after kill -9, the lesson resumes at the saved step" "step $((n - 2))/$n"
+    T send-keys -t gb ":" "prev" Enter
+    see "the prev command" "step $((n - 3))/$n"
+    T send-keys -t gb q
+    start --lessons
+    see "--lessons opens the course menu" "The course"
+    see "... listing the lessons with their progress" "step $((n - 3))/$n"
+    T send-keys -t gb Enter
+    see "enter opens the selected lesson where it was left" "step $((n - 3))/$n"
+    start --lesson "${lessons[1]}"
+    see "--lesson FILE opens that file" "Byte-pair encoding"
+    T kill-server >/dev/null 2>&1 || true
+else
+    echo "skip the TUI checks: tmux is not installed"
+fi
+expect 2 "--lesson with a number out of range" --lesson 99
+has "... says so" "$TMP/err" "no lesson 99"
+expect 2 "a broken lesson file is refused before the TUI starts" --lesson "$TMP/typo.lesson"
+has "... with FILE:LINE" "$TMP/err" "typo.lesson:5: unknown command"
+
 echo "lessons.sh: $passed passed, $failed failed"
 [ "$failed" = 0 ]

@@ -16,6 +16,7 @@
 
 #include "bpe_train.h"
 #include "gguf.h"
+#include "sample_text.h"
 #include "tokenizer.h"
 #include "util.h"
 
@@ -603,18 +604,17 @@ static void test_tiktoken_to_gguf_merges(void **state) {
     assert_int_equal(tokenizer_vocab_size(u), 50257);
     assert_int_equal(tokenizer_eos(u), 50256);
     assert_int_equal(tokenizer_n_merges(u), 50000); /* GPT-2 has 50,000 merges */
-    char *text;
-    size_t len;
-    char err[GB_ERRLEN];
-    assert_int_equal(gb_read_file(__FILE__, &text, &len, err), 0);
-    int n1, n2;
-    int32_t *a = encode_checked(t, text, len, &n1);
-    int32_t *b = encode_checked(u, text, len, &n2);
-    assert_int_equal(n1, n2);
-    assert_memory_equal(a, b, (size_t)n1 * sizeof(int32_t));
-    free(a);
-    free(b);
-    free(text);
+    const char *const texts[2] = {SAMPLE_TEXT, AWKWARD};
+    const size_t lens[2] = {sizeof SAMPLE_TEXT - 1, sizeof AWKWARD - 1};
+    for (int k = 0; k < 2; k++) {
+        int n1, n2;
+        int32_t *a = encode_checked(t, texts[k], lens[k], &n1);
+        int32_t *b = encode_checked(u, texts[k], lens[k], &n2);
+        assert_int_equal(n1, n2);
+        assert_memory_equal(a, b, (size_t)n1 * sizeof(int32_t));
+        free(a);
+        free(b);
+    }
     tokenizer_free(t);
     tokenizer_free(u);
 }

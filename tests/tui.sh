@@ -13,6 +13,7 @@ TMP=$(mktemp -d)
 SOCK="glassbox-test-$$-0"
 RUN=0
 export LC_ALL=C.UTF-8 INPUTRC=/dev/null XDG_STATE_HOME="$TMP/state" HOME="$TMP"
+export TMUX_TMPDIR="$TMP" # the test's tmux sockets live (and go) with its temporary directory
 unset NO_COLOR COLORTERM || true
 T() { tmux -L "$SOCK" -f /dev/null "$@"; }
 cleanup() {
