@@ -1115,8 +1115,7 @@ enum { MAX_TIKTOKEN_RANK = 1 << 24 };
 
 Tokenizer *tokenizer_from_tiktoken(const char *path, int pattern, char *err) {
     const TiktokenSpecial *specials;
-    int family = family_from_name(path, &specials);
-    if (pattern < 0) pattern = family;
+    if (pattern < 0) pattern = family_from_name(path, &specials);
     if (pattern < 0 || pattern > 2) {
         gb_seterr(err, "%s: cannot tell the split pattern from the file name (expected r50k, cl100k or o200k in it)",
                   path);
@@ -1125,6 +1124,20 @@ Tokenizer *tokenizer_from_tiktoken(const char *path, int pattern, char *err) {
     char *data;
     size_t len;
     if (gb_read_file(path, &data, &len, err)) return NULL;
+    Tokenizer *t = tokenizer_from_tiktoken_memory(path, data, len, pattern, err);
+    free(data);
+    return t;
+}
+
+Tokenizer *tokenizer_from_tiktoken_memory(const char *path, const char *data, size_t len, int pattern, char *err) {
+    const TiktokenSpecial *specials;
+    int family = family_from_name(path, &specials);
+    if (pattern < 0) pattern = family;
+    if (pattern < 0 || pattern > 2) {
+        gb_seterr(err, "%s: cannot tell the split pattern from the file name (expected r50k, cl100k or o200k in it)",
+                  path);
+        return NULL;
+    }
     const char *fname = base_name(path);
     /* First pass: ranks and the largest one. */
     size_t n_lines = 0;
@@ -1230,14 +1243,12 @@ Tokenizer *tokenizer_from_tiktoken(const char *path, int pattern, char *err) {
     free(rank_of_line);
     free(tok_start);
     free(tok_len);
-    free(data);
     return t;
 fail:
     tokenizer_free(t);
     free(rank_of_line);
     free(tok_start);
     free(tok_len);
-    free(data);
     return NULL;
 }
 

@@ -28,6 +28,10 @@ typedef struct Tokenizer Tokenizer; /* opaque; see tokenizer.c */
 Tokenizer *tokenizer_from_gguf(const GGUFFile *f, char *err);
 /* From a .tiktoken rank file. pattern < 0 picks it from the file name (r50k/gpt2, cl100k, o200k). */
 Tokenizer *tokenizer_from_tiktoken(const char *path, int pattern, char *err);
+/* The same over len bytes in memory (tests, fuzzing); path names it in messages and, when pattern < 0,
+ * tells the family as the file name would. */
+Tokenizer *tokenizer_from_tiktoken_memory(const char *path, const char *data, size_t len, int pattern,
+                                          char *err);
 /* From a NAME the project ships (gpt2, r50k_base, cl100k_base, o200k_base: looked up in
  * assets/tokenizers/), a path to a .tiktoken file, or a path ending in .gguf (its vocabulary). */
 Tokenizer *tokenizer_open_named(const char *name_or_path, char *err);
