@@ -493,14 +493,21 @@ static int cmd_info(int argc, char **argv) {
  * glassbox tokenize */
 
 static int cmd_tokenize(int argc, char **argv) {
-    const char *model_path = cli_default_model(), *tok_name = NULL;
-    bool json = false;
+    const char *model_path = cli_default_model(), *tok_name = NULL, *lab_file = NULL;
+    bool json = false, compare = false, names = false, explain = false;
     OptSpec opts[] = {{"--model", "-m", OPT_STRING, &model_path, 0, 0},
                       {"--tokenizer", "-t", OPT_STRING, &tok_name, 0, 0},
-                      {"--json", NULL, OPT_FLAG, &json, 0, 0}};
+                      {"--json", NULL, OPT_FLAG, &json, 0, 0},
+                      /* the tokenizer lab (lab_cli.c) */
+                      {"--compare", NULL, OPT_FLAG, &compare, 0, 0},
+                      {"--names", NULL, OPT_FLAG, &names, 0, 0},
+                      {"--explain", NULL, OPT_FLAG, &explain, 0, 0},
+                      {"--file", NULL, OPT_STRING, &lab_file, 0, 0}};
     CommandSpec c = {
         "tokenize",
-        "usage: glassbox tokenize [--json] [--model FILE | --tokenizer NAME|FILE.tiktoken] TEXT|-\n"
+        "usage: glassbox tokenize [--json] [--model FILE | --tokenizer NAME|FILE.tiktoken]\n"
+        "                         [--compare | --names | --explain] TEXT|-\n"
+        "       glassbox tokenize --file FILE [--json] [--model FILE | --tokenizer NAME]\n"
         "Splits TEXT (or standard input, for -) into tokens, one a line: id, the token's text with\n"
         "whitespace made visible (space ·, tab →, newline ⏎, other bytes <0xNN>), and its byte span\n"
         "start-end of the input. A summary (token and byte counts) goes to standard error.\n"
@@ -508,11 +515,46 @@ static int cmd_tokenize(int argc, char **argv) {
         "  --tokenizer NAME   gpt2, r50k_base, cl100k_base, o200k_base, or a .tiktoken file\n"
         "  --json             an array of {\"id\", \"text\", \"bytes\", \"start\", \"end\"}: \"text\" is the\n"
         "                     token's bytes as UTF-8 with invalid bytes replaced by U+FFFD, \"bytes\"\n"
-        "                     the exact byte values\n",
-        opts, 3, 1, 1, "TEXT (or - for standard input)"};
+        "                     the exact byte values\n"
+        "The tokenizer lab: the model's tokenizer (or --tokenizer's) beside GPT-2 (r50k_base),\n"
+        "cl100k_base and o200k_base:\n"
+        "  --compare          TEXT's split and token count under each\n"
+        "  --names            TEXT as an identifier (or a line of code) in snake_case, camelCase,\n"
+        "                     PascalCase, SCREAMING_SNAKE_CASE, kebab-case and two abbreviations\n"
+        "                     (first 4 letters less a final vowel: auth, tok; no vowels after the\n"
+        "                     first letter: usr, msg), fewest tokens first, with each split\n"
+        "  --explain          BPE step by step: from the bytes, one line per merge (rank, the pair,\n"
+        "                     the parts after), lowest rank first, under the one tokenizer\n"
+        "  --file FILE        a source file's tokens and bytes/token under each, and its 10 costliest\n"
+        "                     lines (with how many tokens are leading whitespace)\n",
+        opts, 7, 0, 1, "TEXT (or - for standard input)"};
     char *pos[1];
     int n_pos, r = parse_or_exit(&c, argc, argv, pos, &n_pos);
     if (r >= 0) return r;
+    if ((int)compare + (int)names + (int)explain + (lab_file != NULL) > 1) {
+        fprintf(stderr, "glassbox: tokenize: --compare, --names, --explain and --file go one at a time\n");
+        return GB_EXIT_USAGE;
+    }
+    if (lab_file) {
+        if (n_pos > 0) {
+            fprintf(stderr, "glassbox: tokenize: --file takes no TEXT (got '%s')\n", pos[0]);
+            return GB_EXIT_USAGE;
+        }
+        return cli_tokenize_lab(LAB_CLI_FILE, NULL, 0, lab_file, tok_name, model_path, json);
+    }
+    if (n_pos == 0) {
+        fprintf(stderr, "glassbox: tokenize: missing %s (see glassbox tokenize --help)\n", c.pos_name);
+        return GB_EXIT_USAGE;
+    }
+    if (compare || names || explain) {
+        char *lab_text;
+        size_t lab_len;
+        if ((r = read_text_arg("tokenize", pos[0], &lab_text, &lab_len)) != 0) return r;
+        r = cli_tokenize_lab(compare ? LAB_CLI_COMPARE : names ? LAB_CLI_NAMES : LAB_CLI_EXPLAIN, lab_text,
+                             lab_len, NULL, tok_name, model_path, json);
+        free(lab_text);
+        return r;
+    }
 
     char *text;
     size_t len;
@@ -1186,6 +1228,7 @@ static int cmd_bench(int argc, char **argv) {
     } else {
         printf("tokenizer: no text found to encode\n");
     }
+    cli_bench_lab(); /* cl100k and o200k on the text of scripts/tiktoken-bench.mjs, beside tiktoken's */
     // The interactive view, headless (tui.c): start-up to the first frame, then steps with all four
     // views drawn at 200x50. Last, because it may set the thread count for a small model.
     {
