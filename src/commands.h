@@ -47,6 +47,10 @@ typedef enum {
       "show how TEXT splits into tokens (it becomes the prompt)")                                      \
     X(MODEL, "model", ARG_FILE, 0, 0, "model FILE", "model assets/glassbox.gguf",                    \
       "load another model")                                                                            \
+    X(EXPLAIN, "explain", ARG_NONE, 0, 0, "explain", "explain",                                       \
+      "freeze this step in the probs view and show its softmax arithmetic (+/- sweep T); again: unfreeze")\
+    X(SCORE, "score", ARG_TEXT, 0, 0, "score TEXT", "score \" os.path.join\"",                       \
+      "teacher-force TEXT after the prompt: each token's probability and surprisal (bits), coloured")   \
     X(HELP, "help", ARG_NONE, 0, 0, "help", "help", "show keys and commands")                        \
     X(QUIT, "quit", ARG_NONE, 0, 0, "quit", "quit", "leave glassbox")
 

@@ -732,6 +732,25 @@ int tokenizer_is_special(const Tokenizer *t, int32_t id) {
     return id >= 0 && id < t->n_vocab && t->tok_kind[id] == TOK_SPECIAL;
 }
 size_t tokenizer_n_merges(const Tokenizer *t) { return t->n_merges; }
+int32_t tokenizer_pair_rank(const Tokenizer *t, int32_t left, int32_t right, int32_t *result) {
+    *result = -1;
+    if (left < 0 || right < 0 || left >= t->n_vocab || right >= t->n_vocab || t->tok_kind[left] != TOK_NORMAL ||
+        t->tok_kind[right] != TOK_NORMAL)
+        return -1;
+    if (!t->rank_rule) return pair_map_find(&t->pairs, left, right, result);
+    size_t la = t->tok_len[left], lb = t->tok_len[right];
+    if (la + lb > t->max_len) return -1;
+    uint8_t stack[256];
+    uint8_t *cat = la + lb <= sizeof stack ? stack : gb_malloc(la + lb);
+    memcpy(cat, tok_bytes(t, left), la);
+    memcpy(cat + la, tok_bytes(t, right), lb);
+    int32_t id = bytes_map_find(t, &t->normal, cat, la + lb);
+    if (cat != stack) free(cat);
+    *result = id;
+    return id;
+}
+
+int tokenizer_takes_whole_chunks(const Tokenizer *t) { return t->whole_chunk; }
 void tokenizer_set_small_chunk_limit(Tokenizer *t, int n) { t->small_limit = n < 0 ? 0 : n; }
 
 void tokenizer_free(Tokenizer *t) {

@@ -68,6 +68,13 @@ int tokenizer_is_special(const Tokenizer *t, int32_t id);
 /* Number of merge rules (GGUF-style tokenizers; 0 for a tiktoken rank file). */
 size_t tokenizer_n_merges(const Tokenizer *t);
 
+/* The merge of two adjacent parts, as the engine sees it: its rank (the merge rule's index, or for a
+ * tiktoken vocabulary the id of the concatenated token) and *result, the merged id; -1 when the pair
+ * does not merge (or an id is not a normal token). Lower ranks merge first, leftmost on ties. */
+int32_t tokenizer_pair_rank(const Tokenizer *t, int32_t left, int32_t right, int32_t *result);
+/* True when a chunk that is itself a token becomes that token without merging (tiktoken, llama-bpe). */
+int tokenizer_takes_whole_chunks(const Tokenizer *t);
+
 /* Builds a byte-level BPE tokenizer from raw token bytes (not the byte-to-unicode form).
  * special[i] (may be NULL: none) marks tokens never produced from text. merges holds n_merges pairs
  * of ids (left, right) in rank order; each must merge into the token whose bytes are the
