@@ -52,9 +52,12 @@ typedef enum {
       "TEXT under the model's tokenizer, GPT-2, cl100k and o200k")                                     \
     X(NAMES, "names", ARG_TEXT, 0, 0, "names IDENT", "names user_authentication_token",              \
       "naming variants of an identifier, fewest tokens first")                                         \
-    X(EXPLAIN, "explain", ARG_TEXT, 0, 0, "explain WORD", "explain tokenization",                   \
+    X(MERGES, "merges", ARG_TEXT, 0, 0, "merges WORD", "merges tokenization",                        \
       "replay BPE's merges on WORD, one per key (\u2192 \u2190)")                                      \
-    X(MERGES, "merges", ARG_TEXT, 0, 0, "merges WORD", "merges tokenization", "the same as explain")  \
+    X(EXPLAIN, "explain", ARG_NONE, 0, 0, "explain", "explain",                                       \
+      "freeze this step in the probs view and show its softmax arithmetic (+/- sweep T); again: unfreeze")\
+    X(SCORE, "score", ARG_TEXT, 0, 0, "score TEXT", "score \" os.path.join\"",                       \
+      "teacher-force TEXT after the prompt: each token's probability and surprisal (bits), coloured")   \
     X(HELP, "help", ARG_NONE, 0, 0, "help", "help", "show keys and commands")                        \
     X(QUIT, "quit", ARG_NONE, 0, 0, "quit", "quit", "leave glassbox")
 

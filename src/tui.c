@@ -19,6 +19,7 @@
 #include "commands.h"
 #include "crt.h"
 #include "keys.h"
+#include "score.h"
 #include "screen.h"
 #include "session.h"
 #include "util.h"
@@ -333,6 +334,26 @@ static int run_lesson_line(Tui *t, const char *line) {
     return 0;
 }
 
+/* ---- instructor kit: explain (freeze a step), score ---- */
+
+static void kit_explain(Tui *t) {
+    t->ui.explain = !t->ui.explain;
+    if (t->ui.explain) t->ui.view = VIEW_PROBS;
+    ui_message(&t->ui, 0, t->ui.explain ? "frozen: the probs view shows the arithmetic; +/- sweep T, :explain unfreezes"
+                                        : "unfrozen: the probs view shows the bars again");
+}
+
+static void kit_score(Tui *t) {
+    ScoreResult r;
+    score_from_session(&r, &t->s);
+    t->ui.score_colour = 1;
+    t->ui.view = VIEW_TOKENS;
+    session_select(&t->s, -1, NULL);
+    ui_message(&t->ui, 0, "scored %d tokens at T 1: %.2f bits in all, %.2f bits a token (red: surprising, green: expected)",
+               r.n, r.total_bits, r.mean_bits);
+    score_free(&r);
+}
+
 static void run_line(Tui *t, const char *line) {
     Command cmd;
     char err[GB_ERRLEN] = "";
@@ -343,6 +364,7 @@ static void run_line(Tui *t, const char *line) {
         ui_message(&t->ui, 1, "%s", err);
         return;
     }
+    if (cmd.id == CMD_PROMPT || cmd.id == CMD_TOKENIZE) t->ui.score_colour = 0; /* a new text: no old scores */
     CommandResult r = commands_run(&t->s, &cmd, err);
     if (r == CMDR_ERROR) {
         ui_message(&t->ui, 1, "%s", err);
@@ -355,13 +377,14 @@ static void run_line(Tui *t, const char *line) {
         case CMD_NEIGHBOURS: t->ui.view = VIEW_NEIGHBOURS; break;
         case CMD_COMPARE:
         case CMD_NAMES:
-        case CMD_EXPLAIN:
         case CMD_MERGES: {
             int kind = cmd.id == CMD_COMPARE ? LAB_PANEL_COMPARE : cmd.id == CMD_NAMES ? LAB_PANEL_NAMES : LAB_PANEL_EXPLAIN;
             if (lab_ui_open(&t->lab, kind, cmd.text, cmd.text_len, &t->s, err) != 0)
                 ui_message(&t->ui, 1, "%s: %s", commands_name(cmd.id), err);
             break;
         }
+        case CMD_EXPLAIN: kit_explain(t); break;
+        case CMD_SCORE: kit_score(t); break;
         default: break;
         }
     } else {

@@ -3,8 +3,9 @@
  *                   its count and its split (alternating backgrounds, whitespace made visible);
  *   names IDENT     an identifier's (or a line of code's) naming variants, fewest tokens first, with
  *                   the counts under all four and the split under one (t cycles which);
- *   explain WORD    BPE's merges replayed on WORD (also `merges WORD`): → or space applies the next
- *                   merge, ← or backspace undoes one, home / end jump, t changes the tokenizer.
+ *   merges WORD     BPE's merges replayed on WORD: → or space applies the next merge, ← or backspace
+ *                   undoes one, home / end jump, t changes the tokenizer (`explain` is the probs
+ *                   view's softmax arithmetic, kit.c).
  * Esc (or q) closes the panel. The shipped rank files are read the first time a panel needs them. */
 #ifndef GB_VIEW_LAB_H
 #define GB_VIEW_LAB_H

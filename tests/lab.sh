@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The tokenizer lab end to end: `glassbox tokenize --compare / --names / --file / --explain` against
 # plain `glassbox tokenize --tokenizer X --json` (the same counts and ids), their errors, and the TUI's
-# lab panel in tmux (the compare panel shows four rows; explain steps forward and back).
+# lab panel in tmux (the compare panel shows four rows; merges steps forward and back).
 # Run by `make clitest` with $GLASSBOX set to the binary; JSON is read with python3.
 set -euo pipefail
 
@@ -188,8 +188,8 @@ if command -v tmux >/dev/null; then
         sleep 0.05
     done
     check "tui: esc closes the panel" test "$closed" = 1
-    T send-keys -t gb ':' 'explain tokenization' Enter
-    tcheck "tui: explain opens at merge 0" "merge 0 of"
+    T send-keys -t gb ':' 'merges tokenization' Enter
+    tcheck "tui: merges opens at merge 0" "merge 0 of"
     T send-keys -t gb Right
     tcheck "tui: → applies one merge" "merge 1 of"
     tcheck "tui: the merge applied is shown" "last merge: rank"
