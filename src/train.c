@@ -1000,7 +1000,9 @@ static void train_usage(FILE *f) {
                "A @LIST names one file per line. Documents are separated by the tokenizer's "
                "end-of-text token.\n"
                "SIGINT/SIGTERM finish the step, save the checkpoint and exit (130/143); --resume "
-               "continues it.\n");
+               "continues it\n"
+               "to exactly the weights of an uninterrupted run. On a machine shared with other work, "
+               "OMP_WAIT_POLICY=passive\nkeeps the threads from stalling each other.\n");
 }
 
 /* Expands FILE or @LIST into a list of paths (malloc'ed array of malloc'ed strings). */
@@ -1400,28 +1402,34 @@ int cli_train(int argc, char **argv) {
     inputs = gb_malloc((size_t)m.B * m.T * sizeof(int32_t));
     targets = gb_malloc((size_t)m.B * m.T * sizeof(int32_t));
     double start = gb_now(), last_log = start, last_ckpt = start;
+    double window_train_sec = 0; /* time in train_step since the last log line */
+    double sec_per_step = 0;     /* moving average of wall time a step (evals included), for ETA */
     long first_step = step, last_log_step = step;
     double loss_sum = 0;
     int loss_n = 0;
     while (step < o.total_steps && !stop_signal) {
         float norm;
+        double t_step = gb_now();
         float loss = train_step(&m, &o, train_ids, n_train, step, inputs, targets, &norm);
+        double now = gb_now();
+        window_train_sec += now - t_step;
         step++;
         loss_sum += loss, loss_n++;
-        double now = gb_now();
         if (step % a.log_every == 0 || step == o.total_steps || step == first_step + 1) {
-            double tps = (double)(step - last_log_step) * m.B * m.T / (now - last_log);
-            double per_step = (now - start) / (double)(step - first_step);
+            long n = step - last_log_step;
+            double tps = (double)n * m.B * m.T / window_train_sec;
+            double wall = (now - last_log) / (double)n;
+            sec_per_step = step == first_step + 1 ? wall : 0.7 * sec_per_step + 0.3 * wall;
             char el[32], eta[32];
             format_duration(el, sizeof(el), now - start);
-            format_duration(eta, sizeof(eta), per_step * (double)(o.total_steps - step));
+            format_duration(eta, sizeof(eta), sec_per_step * (double)(o.total_steps - step));
             printf("step %6ld/%ld | loss %.4f | lr %.2e | grad %.2f | %6.0f tok/s | elapsed %s | "
                    "eta %s\n",
                    step, o.total_steps, loss_sum / loss_n,
                    (double)train_lr(step - 1, o.total_steps, o.warmup, o.lr), (double)norm, tps, el,
                    eta);
             fflush(stdout);
-            loss_sum = 0, loss_n = 0;
+            loss_sum = 0, loss_n = 0, window_train_sec = 0;
             last_log = now, last_log_step = step;
         }
         if (a.eval_every > 0 && step % a.eval_every == 0 && step < o.total_steps)
