@@ -23,6 +23,7 @@
 #include "screen.h"
 #include "session.h"
 #include "util.h"
+#include "view_lab.h"
 #include "view_lesson.h"
 
 /* The same start as `glassbox generate`: the shipped model learnt Python from its standard library. */
@@ -43,6 +44,7 @@ typedef struct {
     char history_path[1024];
     double last_autoplay;
     LessonUi lessons; /* lesson mode (view_lesson.c): the pane, the course menu, their commands and keys */
+    LabUi lab;        /* the tokenizer lab's panel (view_lab.c): compare, names, explain */
 } Tui;
 
 /* Readline's callbacks carry no user pointer: the running TUI, the one mutable global of the top level. */
@@ -373,6 +375,14 @@ static void run_line(Tui *t, const char *line) {
         case CMD_QUIT: t->quit = 1; break;
         case CMD_TOKENIZE: t->ui.view = VIEW_TOKENS; break;
         case CMD_NEIGHBOURS: t->ui.view = VIEW_NEIGHBOURS; break;
+        case CMD_COMPARE:
+        case CMD_NAMES:
+        case CMD_MERGES: {
+            int kind = cmd.id == CMD_COMPARE ? LAB_PANEL_COMPARE : cmd.id == CMD_NAMES ? LAB_PANEL_NAMES : LAB_PANEL_EXPLAIN;
+            if (lab_ui_open(&t->lab, kind, cmd.text, cmd.text_len, &t->s, err) != 0)
+                ui_message(&t->ui, 1, "%s: %s", commands_name(cmd.id), err);
+            break;
+        }
         case CMD_EXPLAIN: kit_explain(t); break;
         case CMD_SCORE: kit_score(t); break;
         default: break;
@@ -568,6 +578,7 @@ static void handle_key(Tui *t, int key, int mx, int my, int button) {
         return;
     }
     ui->message[0] = 0;
+    if (lab_ui_key(&t->lab, key, &t->s, ui)) return; /* the lab panel's keys while it is open */
     if (lesson_ui_key(&t->lessons, key, &t->s, ui)) return; /* the course menu, n / p in a lesson */
     if (key == GB_KEY_ESC) return;
     int a = key_action(key);
@@ -580,6 +591,7 @@ static void draw(Tui *t) {
     if (w != t->canvas.w || h != t->canvas.h) canvas_resize(&t->canvas, w, h);
     t->canvas.ascii = !crt_unicode(t->crt);
     lesson_ui_draw(&t->lessons, &t->canvas, &t->s, &t->ui); /* screen_draw, plus the lesson pane if open */
+    lab_ui_draw(&t->lab, &t->canvas, &t->s, &t->ui);
     crt_blit(t->crt, &t->canvas, t->ui.cursor_x, t->ui.cursor_y);
 }
 
@@ -639,6 +651,7 @@ int cli_tui(int argc, char **argv) {
     ui_init(&t->ui);
     t->ui.big = big;
     lesson_ui_init(&t->lessons, &t->ui);
+    lab_ui_init(&t->lab);
     if (lesson || lessons_menu) {
         char *end = NULL;
         long num = lesson ? strtol(lesson, &end, 10) : 0;
@@ -704,6 +717,7 @@ int cli_tui(int argc, char **argv) {
     clear_history();
     g_tui = NULL;
     lesson_ui_free(&t->lessons); /* saves the progress */
+    lab_ui_free(&t->lab);
     canvas_free(&t->canvas);
     ui_free(&t->ui);
     session_free(&t->s);
