@@ -17,7 +17,7 @@ ATESTS   := $(patsubst tests/%.c,$(B)/asan/tests/%,$(wildcard tests/test_*.c))
 AOBJS    := $(SRCS:src/%.c=$(B)/asan/obj/%.o)
 MODEL    := assets/glassbox.gguf
 
-.PHONY: all deps run check unit asan clitest bench format clean model corpus
+.PHONY: all deps run check unit asan clitest bench format clean model corpus fuzz fuzzregress
 all: $(B)/glassbox $(MODEL)
 
 deps:
@@ -74,7 +74,36 @@ asan: $(ATESTS) $(MODEL)
 clitest: all
 	@set -e; for t in tests/*.sh; do echo "== $$t"; GLASSBOX=$(CURDIR)/$(B)/glassbox bash $$t; done
 
-check: all unit asan clitest
+# Fuzzing (clang-14 libFuzzer + ASan + UBSan): `make fuzz` runs every target FUZZ_SECONDS seconds,
+# growing build/fuzz/corpus/TARGET from the seeds in tests/fuzz/corpus/TARGET; crashes land in
+# build/fuzz/crashes/. `make fuzzregress` replays the seeds and tests/fuzz/crashes/ through gcc
+# ASan+UBSan builds of the same targets (part of `make check`).
+FUZZCC       ?= clang-14
+FUZZ_SECONDS ?= 60
+FUZZ_ARGS    ?=
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_CFLAGS  := $(filter-out -Werror,$(CFLAGS)) -O1 -Wno-unknown-pragmas -Wno-pass-failed -fno-omit-frame-pointer
+FUZZ_BINS    := $(FUZZ_TARGETS:%=$(B)/fuzz/%)
+REPLAYS      := $(FUZZ_TARGETS:%=$(B)/asan/fuzz/replay_%)
+$(B)/fuzz/obj/%.o: src/%.c $(wildcard src/*.h) | deps
+	@mkdir -p $(dir $@)
+	$(FUZZCC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
+$(B)/fuzz/libglassbox.a: $(SRCS:src/%.c=$(B)/fuzz/obj/%.o)
+	ar rcs $@ $^
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(B)/fuzz/libglassbox.a $(wildcard tests/fuzz/*.h)
+	$(FUZZCC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -Isrc $< $(B)/fuzz/libglassbox.a -o $@ $(LDLIBS)
+$(B)/asan/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(B)/asan/libglassbox.a $(wildcard tests/fuzz/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(SAN) -Isrc $< tests/fuzz/replay.c $(B)/asan/libglassbox.a -o $@ $(LDLIBS)
+fuzz: $(FUZZ_BINS)
+	@set -e; for t in $(FUZZ_TARGETS); do mkdir -p $(B)/fuzz/corpus/$$t $(B)/fuzz/crashes; \
+	  echo "== $$t ($(FUZZ_SECONDS) s)"; OMP_NUM_THREADS=1 $(B)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) \
+	  -artifact_prefix=$(B)/fuzz/crashes/$$t- -print_final_stats=1 $(FUZZ_ARGS) \
+	  $(B)/fuzz/corpus/$$t tests/fuzz/corpus/$$t; done
+fuzzregress: $(REPLAYS)
+	@sh tests/fuzz/regress.sh $(B)/asan/fuzz
+
+check: all unit asan fuzzregress clitest
 	@echo "make check: all tests passed"
 
 bench: all

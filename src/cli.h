@@ -4,10 +4,20 @@
 #ifndef GB_CLI_H
 #define GB_CLI_H
 
+#include <stddef.h>
+
 int cli_train_tokenizer(int argc, char **argv); /* bpe_train.c: glassbox train-tokenizer */
 int cli_train(int argc, char **argv);           /* train.c: glassbox train */
 int cli_tui(int argc, char **argv);             /* tui.c: glassbox (no subcommand), the TUI */
 int cli_lesson(int argc, char **argv);          /* lesson.c: glassbox lesson check FILE... */
+int cli_score(int argc, char **argv);           /* kit_cli.c: glassbox score (teacher-forced) */
+
+/* lab_cli.c: `glassbox tokenize --compare|--names|--explain TEXT` and `--file FILE` (text is the TEXT,
+ * file the FILE); the own tokenizer is tok_name, else the model's. And the lab's lines of `bench`. */
+enum { LAB_CLI_COMPARE, LAB_CLI_NAMES, LAB_CLI_EXPLAIN, LAB_CLI_FILE };
+int cli_tokenize_lab(int mode, const char *text, size_t len, const char *file, const char *tok_name,
+                     const char *model_path, int json);
+void cli_bench_lab(void);
 
 /* Default model: $GLASSBOX_MODEL, else gb_assets_dir()/glassbox.gguf. */
 const char *cli_default_model(void);

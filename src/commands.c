@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "score.h"
 #include "util.h"
 
 typedef struct {
@@ -351,9 +352,16 @@ CommandResult commands_run(Session *s, const Command *c, char *err) {
         return session_set_head(s, (int)c->inum, err) == 0 ? CMDR_OK : CMDR_ERROR;
     case CMD_MODEL:
         return session_load_model(s, c->text, err) == 0 ? CMDR_OK : CMDR_ERROR;
+    case CMD_SCORE: /* the session part; the UI colours the text and reports the total */
+        return score_session(s, c->text, c->text_len, err) == 0 ? CMDR_UI : CMDR_ERROR;
+    case CMD_EXPLAIN:
     case CMD_VIEW:
     case CMD_HELP:
     case CMD_QUIT:
+        return CMDR_UI;
+    case CMD_COMPARE: /* the tokenizer lab's panels: the UI opens them */
+    case CMD_NAMES:
+    case CMD_MERGES:
         return CMDR_UI;
     case CMD_COUNT:
         break;

@@ -24,6 +24,7 @@
 
 #include "bpe_train.h"
 #include "cli.h"
+#include "explain.h"
 #include "gguf.h"
 #include "model.h"
 #include "sampler.h"
@@ -492,14 +493,21 @@ static int cmd_info(int argc, char **argv) {
  * glassbox tokenize */
 
 static int cmd_tokenize(int argc, char **argv) {
-    const char *model_path = cli_default_model(), *tok_name = NULL;
-    bool json = false;
+    const char *model_path = cli_default_model(), *tok_name = NULL, *lab_file = NULL;
+    bool json = false, compare = false, names = false, explain = false;
     OptSpec opts[] = {{"--model", "-m", OPT_STRING, &model_path, 0, 0},
                       {"--tokenizer", "-t", OPT_STRING, &tok_name, 0, 0},
-                      {"--json", NULL, OPT_FLAG, &json, 0, 0}};
+                      {"--json", NULL, OPT_FLAG, &json, 0, 0},
+                      /* the tokenizer lab (lab_cli.c) */
+                      {"--compare", NULL, OPT_FLAG, &compare, 0, 0},
+                      {"--names", NULL, OPT_FLAG, &names, 0, 0},
+                      {"--explain", NULL, OPT_FLAG, &explain, 0, 0},
+                      {"--file", NULL, OPT_STRING, &lab_file, 0, 0}};
     CommandSpec c = {
         "tokenize",
-        "usage: glassbox tokenize [--json] [--model FILE | --tokenizer NAME|FILE.tiktoken] TEXT|-\n"
+        "usage: glassbox tokenize [--json] [--model FILE | --tokenizer NAME|FILE.tiktoken]\n"
+        "                         [--compare | --names | --explain] TEXT|-\n"
+        "       glassbox tokenize --file FILE [--json] [--model FILE | --tokenizer NAME]\n"
         "Splits TEXT (or standard input, for -) into tokens, one a line: id, the token's text with\n"
         "whitespace made visible (space ·, tab →, newline ⏎, other bytes <0xNN>), and its byte span\n"
         "start-end of the input. A summary (token and byte counts) goes to standard error.\n"
@@ -507,11 +515,46 @@ static int cmd_tokenize(int argc, char **argv) {
         "  --tokenizer NAME   gpt2, r50k_base, cl100k_base, o200k_base, or a .tiktoken file\n"
         "  --json             an array of {\"id\", \"text\", \"bytes\", \"start\", \"end\"}: \"text\" is the\n"
         "                     token's bytes as UTF-8 with invalid bytes replaced by U+FFFD, \"bytes\"\n"
-        "                     the exact byte values\n",
-        opts, 3, 1, 1, "TEXT (or - for standard input)"};
+        "                     the exact byte values\n"
+        "The tokenizer lab: the model's tokenizer (or --tokenizer's) beside GPT-2 (r50k_base),\n"
+        "cl100k_base and o200k_base:\n"
+        "  --compare          TEXT's split and token count under each\n"
+        "  --names            TEXT as an identifier (or a line of code) in snake_case, camelCase,\n"
+        "                     PascalCase, SCREAMING_SNAKE_CASE, kebab-case and two abbreviations\n"
+        "                     (first 4 letters less a final vowel: auth, tok; no vowels after the\n"
+        "                     first letter: usr, msg), fewest tokens first, with each split\n"
+        "  --explain          BPE step by step: from the bytes, one line per merge (rank, the pair,\n"
+        "                     the parts after), lowest rank first, under the one tokenizer\n"
+        "  --file FILE        a source file's tokens and bytes/token under each, and its 10 costliest\n"
+        "                     lines (with how many tokens are leading whitespace)\n",
+        opts, 7, 0, 1, "TEXT (or - for standard input)"};
     char *pos[1];
     int n_pos, r = parse_or_exit(&c, argc, argv, pos, &n_pos);
     if (r >= 0) return r;
+    if ((int)compare + (int)names + (int)explain + (lab_file != NULL) > 1) {
+        fprintf(stderr, "glassbox: tokenize: --compare, --names, --explain and --file go one at a time\n");
+        return GB_EXIT_USAGE;
+    }
+    if (lab_file) {
+        if (n_pos > 0) {
+            fprintf(stderr, "glassbox: tokenize: --file takes no TEXT (got '%s')\n", pos[0]);
+            return GB_EXIT_USAGE;
+        }
+        return cli_tokenize_lab(LAB_CLI_FILE, NULL, 0, lab_file, tok_name, model_path, json);
+    }
+    if (n_pos == 0) {
+        fprintf(stderr, "glassbox: tokenize: missing %s (see glassbox tokenize --help)\n", c.pos_name);
+        return GB_EXIT_USAGE;
+    }
+    if (compare || names || explain) {
+        char *lab_text;
+        size_t lab_len;
+        if ((r = read_text_arg("tokenize", pos[0], &lab_text, &lab_len)) != 0) return r;
+        r = cli_tokenize_lab(compare ? LAB_CLI_COMPARE : names ? LAB_CLI_NAMES : LAB_CLI_EXPLAIN, lab_text,
+                             lab_len, NULL, tok_name, model_path, json);
+        free(lab_text);
+        return r;
+    }
 
     char *text;
     size_t len;
@@ -703,21 +746,99 @@ done_text:
 /* ------------------------------------------------------------------------------------------------
  * glassbox probs */
 
+/* probs --explain: the softmax arithmetic of the top rows (explain.h), as a table or JSON. Each row
+ * also carries the sampler's own probability, which the arithmetic must reproduce. */
+static void print_explained(const Tokenizer *tok, const float *logits, int vocab, const Sampler *sampler,
+                            int rows, bool json) {
+    Distribution d;
+    distribution_init(&d, vocab);
+    Explanation e;
+    explain_logits(&e, &d, logits, sampler, rows);
+    char buf[1024];
+    if (json) {
+        printf("{\"temperature\": ");
+        json_number(stdout, e.temperature);
+        printf(", \"top_k\": %d, \"top_p\": ", e.top_k);
+        json_number(stdout, e.top_p);
+        printf(", \"vocab\": %d, \"n_kept\": %d, \"max_logit\": ", e.vocab, e.n_kept);
+        json_number(stdout, e.max_logit);
+        printf(", \"max_scaled\": ");
+        json_number(stdout, e.max_scaled);
+        printf(", \"sum\": ");
+        json_number(stdout, e.sum);
+        printf(", \"kept_sum\": ");
+        json_number(stdout, e.kept_sum);
+        printf(", \"tokens\": [");
+        for (int r = 0; r < e.n_rows; r++) {
+            const ExplainRow *row = &e.rows[r];
+            size_t tlen = 0;
+            const char *bytes = tokenizer_token_bytes(tok, row->id, &tlen);
+            if (!bytes) bytes = "", tlen = 0;
+            printf("%s\n  {\"rank\": %d, \"id\": %d, \"text\": ", r ? "," : "", r + 1, (int)row->id);
+            json_string(stdout, bytes, tlen);
+            printf(", \"logit\": ");
+            json_number(stdout, row->logit);
+            printf(", \"scaled\": ");
+            json_number(stdout, row->scaled);
+            printf(", \"weight\": ");
+            json_number(stdout, row->weight);
+            printf(", \"prob\": ");
+            json_number(stdout, row->prob);
+            printf(", \"kept\": %s, \"kept_prob\": ", row->kept ? "true" : "false");
+            json_number(stdout, row->kept_prob);
+            printf(", \"sampler_prob\": ");
+            json_number(stdout, d.probs[row->id]);
+            printf("}");
+        }
+        printf("%s]}\n", e.n_rows ? "\n" : "");
+    } else if (!(e.temperature > 0)) {
+        printf("T = 0: no softmax; the sampler takes the first token of the order (largest logit, lowest id)\n");
+        printf("%5s %7s  %-24s %12s %8s\n", "rank", "id", "token", "logit", "p");
+        for (int r = 0; r < e.n_rows; r++) {
+            printf("%5d %7d  ", r + 1, (int)e.rows[r].id);
+            print_padded(display_token(tok, e.rows[r].id, buf, sizeof buf), 24);
+            printf(" %12.6f %8.6f\n", e.rows[r].logit, e.rows[r].kept_prob);
+        }
+    } else {
+        printf("T = %g, max logit %.6f, max/T %.6f; weight = exp(logit/T - max/T), p = weight / sum\n",
+               e.temperature, e.max_logit, e.max_scaled);
+        printf("%5s %7s  %-20s %12s %12s %14s %12s %12s\n", "rank", "id", "token", "logit", "logit/T",
+               "weight", "p (no cut)", "p (kept)");
+        for (int r = 0; r < e.n_rows; r++) {
+            const ExplainRow *row = &e.rows[r];
+            printf("%5d %7d  ", r + 1, (int)row->id);
+            print_padded(display_token(tok, row->id, buf, sizeof buf), 20);
+            printf(" %12.6f %12.6f %14.9g %12.9f ", row->logit, row->scaled, row->weight, row->prob);
+            if (row->kept) printf("%12.9f\n", row->kept_prob);
+            else printf("%12s\n", "cut");
+        }
+        printf("normaliser: sum of the weights over all %d tokens = %.9g\n", e.vocab, e.sum);
+        if (e.n_kept < e.vocab)
+            printf("cut (top-k %d, top-p %g): %d tokens kept, their weights sum to %.9g, the new normaliser\n",
+                   e.top_k, e.top_p, e.n_kept, e.kept_sum);
+        else
+            printf("no cut: every token kept\n");
+    }
+    explanation_free(&e);
+    distribution_free(&d);
+}
+
 static int cmd_probs(int argc, char **argv) {
     const char *model_path = cli_default_model();
     SamplingOptions so = {DEFAULT_TEMP, 0, 1.0f, DEFAULT_SEED};
     int top = -1;
-    bool json = false;
+    bool json = false, explain = false;
     OptSpec opts[] = {{"--model", "-m", OPT_STRING, &model_path, 0, 0},
                       {"--temp", NULL, OPT_FLOAT, &so.temp, 0, INFINITY},
                       {"--top", NULL, OPT_INT, &top, 0, 1 << 30},
                       {"--top-k", NULL, OPT_INT, &so.top_k, 0, 1 << 30},
                       {"--top-p", NULL, OPT_FLOAT, &so.top_p, 0, 1},
-                      {"--json", NULL, OPT_FLAG, &json, 0, 0}};
+                      {"--json", NULL, OPT_FLAG, &json, 0, 0},
+                      {"--explain", NULL, OPT_FLAG, &explain, 0, 0}};
     CommandSpec c = {
         "probs",
-        "usage: glassbox probs [--temp T] [--top K] [--top-k K] [--top-p P] [--json] [--model FILE]\n"
-        "                      PROMPT|-\n"
+        "usage: glassbox probs [--temp T] [--top K] [--top-k K] [--top-p P] [--json] [--explain]\n"
+        "                      [--model FILE] PROMPT|-\n"
         "The model's distribution over the token after PROMPT (BOS in front when the model has one):\n"
         "rank, id, token, probability at T (after top-k/top-p), probability at T = 1, logit; then\n"
         "the entropies. Tokens are ranked by logit (ties: lower id first).\n"
@@ -726,8 +847,14 @@ static int cmd_probs(int argc, char **argv) {
         "  --top-k K    keep only the K most likely tokens at T (default 0 = off)\n"
         "  --top-p P    then the fewest whose probability adds up to P (default 1 = off)\n"
         "  --json       an array of {\"id\", \"text\", \"bytes\", \"prob\", \"prob_t1\", \"logit\"} in rank order\n"
+        "  --explain    the softmax arithmetic instead: for the top rows (default 10) logit, logit/T,\n"
+        "               weight = exp(logit/T - max/T), p = weight / sum, and after top-k / top-p\n"
+        "               p = weight / (sum of the kept weights); then the normalisers. With --json an\n"
+        "               object {\"temperature\", ..., \"sum\", \"kept_sum\", \"tokens\": [{\"rank\", \"id\",\n"
+        "               \"text\", \"logit\", \"scaled\", \"weight\", \"prob\", \"kept\", \"kept_prob\",\n"
+        "               \"sampler_prob\"}]}\n"
         "  --model FILE the model (default: $GLASSBOX_MODEL, else assets/glassbox.gguf)\n",
-        opts, 6, 1, 1, "PROMPT (or - for standard input)"};
+        opts, 7, 1, 1, "PROMPT (or - for standard input)"};
     char *pos[1];
     int n_pos, r = parse_or_exit(&c, argc, argv, pos, &n_pos);
     if (r >= 0) return r;
@@ -751,6 +878,12 @@ static int cmd_probs(int argc, char **argv) {
     int vocab = m->config.vocab_size;
     Sampler sampler;
     sampler_init(&sampler, so.temp, so.top_k, so.top_p, so.seed);
+    if (explain) {
+        int rows = top < 0 ? 10 : (top < vocab ? top : vocab);
+        print_explained(L.tok, run_prompt(m, ids, n_ids), vocab, &sampler, rows, json);
+        r = fflush(stdout) == 0 ? GB_EXIT_OK : GB_EXIT_FAIL;
+        goto done;
+    }
     Distribution d;
     distribution_init(&d, vocab);
     distribution_compute(&d, run_prompt(m, ids, n_ids), &sampler);
@@ -1095,6 +1228,7 @@ static int cmd_bench(int argc, char **argv) {
     } else {
         printf("tokenizer: no text found to encode\n");
     }
+    cli_bench_lab(); /* cl100k and o200k on the text of scripts/tiktoken-bench.mjs, beside tiktoken's */
     // The interactive view, headless (tui.c): start-up to the first frame, then steps with all four
     // views drawn at 200x50. Last, because it may set the thread count for a small model.
     {
@@ -1289,6 +1423,7 @@ static const Command commands[] = {
     {"train-tokenizer", cli_train_tokenizer, "train a byte-level BPE vocabulary"},
     {"train", cli_train, "train a llama-style model in C"},
     {"lesson", cli_lesson, "check lesson scripts (glassbox lesson check FILE...)"},
+    {"score", cli_score, "teacher-forced: each continuation token's probability, rank and bits"},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 

@@ -670,10 +670,25 @@ static int usable_in_place(const GGUFTensor *t) {
     return t->type == GGML_TYPE_F32 && ((uintptr_t)t->data % sizeof(float)) == 0;
 }
 
+static int model_load_opened(Model *m, const char *path, int max_seq, char *err);
+
 int model_load(Model *m, const char *path, int max_seq, char *err) {
     memset(m, 0, sizeof(*m));
     if (gguf_open(&m->file, path, err) < 0) return -1;
     m->has_file = 1;
+    return model_load_opened(m, path, max_seq, err);
+}
+
+int model_load_memory(Model *m, const void *data, size_t size, const char *name, int max_seq,
+                      char *err) {
+    memset(m, 0, sizeof(*m));
+    if (gguf_open_memory(&m->file, data, size, name, err) < 0) return -1;
+    m->has_file = 1;
+    return model_load_opened(m, name, max_seq, err);
+}
+
+/* The rest of loading, once m->file is open. */
+static int model_load_opened(Model *m, const char *path, int max_seq, char *err) {
     const GGUFFile *f = &m->file;
     Config *c = &m->config;
     WeightSlot *slots = NULL;

@@ -5,6 +5,7 @@
 #ifndef GB_MODEL_H
 #define GB_MODEL_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "gguf.h"
@@ -83,6 +84,10 @@ typedef struct {
 /* Loads a llama GGUF. max_seq caps the positions held (0: the file's context length). Probes are
  * allocated and on. Returns 0, or -1 with err naming the file and what is wrong. */
 int model_load(Model *m, const char *path, int max_seq, char *err);
+/* The same from a GGUF image in memory that the caller keeps alive until model_free (tests, fuzzing);
+ * name is used in messages. */
+int model_load_memory(Model *m, const void *data, size_t size, const char *name, int max_seq,
+                      char *err);
 /* A model with random weights for config c (vocab_size, seq_len and sizes must be set), for tests
  * and for `glassbox init-model`. Deterministic in seed. */
 int model_init_random(Model *m, const Config *c, uint64_t seed, char *err);

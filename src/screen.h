@@ -55,6 +55,8 @@ typedef struct {
     int *hit;
     int hit_w, hit_h;
     AttnPyramid pyr;
+    int explain;       /* probs view: the shown step frozen, its softmax arithmetic as a table (kit) */
+    int score_colour;  /* tokens view: generated tokens coloured by surprisal at T = 1 (`score`, kit) */
 } UiState;
 
 void ui_init(UiState *ui);

@@ -732,6 +732,25 @@ int tokenizer_is_special(const Tokenizer *t, int32_t id) {
     return id >= 0 && id < t->n_vocab && t->tok_kind[id] == TOK_SPECIAL;
 }
 size_t tokenizer_n_merges(const Tokenizer *t) { return t->n_merges; }
+int32_t tokenizer_pair_rank(const Tokenizer *t, int32_t left, int32_t right, int32_t *result) {
+    *result = -1;
+    if (left < 0 || right < 0 || left >= t->n_vocab || right >= t->n_vocab || t->tok_kind[left] != TOK_NORMAL ||
+        t->tok_kind[right] != TOK_NORMAL)
+        return -1;
+    if (!t->rank_rule) return pair_map_find(&t->pairs, left, right, result);
+    size_t la = t->tok_len[left], lb = t->tok_len[right];
+    if (la + lb > t->max_len) return -1;
+    uint8_t stack[256];
+    uint8_t *cat = la + lb <= sizeof stack ? stack : gb_malloc(la + lb);
+    memcpy(cat, tok_bytes(t, left), la);
+    memcpy(cat + la, tok_bytes(t, right), lb);
+    int32_t id = bytes_map_find(t, &t->normal, cat, la + lb);
+    if (cat != stack) free(cat);
+    *result = id;
+    return id;
+}
+
+int tokenizer_takes_whole_chunks(const Tokenizer *t) { return t->whole_chunk; }
 void tokenizer_set_small_chunk_limit(Tokenizer *t, int n) { t->small_limit = n < 0 ? 0 : n; }
 
 void tokenizer_free(Tokenizer *t) {
@@ -1056,31 +1075,47 @@ static const char *base_name(const char *path) {
     return s ? s + 1 : path;
 }
 
-/* The family a rank file belongs to, from its name: its pattern and <|endoftext|> id (-1: unknown). */
-static int family_from_name(const char *path, int32_t *eot) {
+/* A special token of a tiktoken family, at its published id. */
+typedef struct {
+    const char *text;
+    int32_t id;
+} TiktokenSpecial;
+
+/* The specials tiktoken registers for each family (its openai_public.py), listed here because the
+ * rank files hold only the normal tokens. The ids are above every rank; the ids between them that no
+ * token uses (cl100k's 100256, 100261..100275; o200k's 200000..200017) stay empty. */
+static const TiktokenSpecial R50K_SPECIALS[] = {{"<|endoftext|>", 50256}, {NULL, -1}};
+static const TiktokenSpecial CL100K_SPECIALS[] = {{"<|endoftext|>", 100257}, {"<|fim_prefix|>", 100258},
+                                                  {"<|fim_middle|>", 100259}, {"<|fim_suffix|>", 100260},
+                                                  {"<|endofprompt|>", 100276}, {NULL, -1}};
+static const TiktokenSpecial O200K_SPECIALS[] = {{"<|endoftext|>", 199999}, {"<|endofprompt|>", 200018},
+                                                 {NULL, -1}};
+
+/* The family a rank file belongs to, from its name: its pattern and specials (NULL: unknown; then
+ * <|endoftext|> alone goes after the last rank). */
+static int family_from_name(const char *path, const TiktokenSpecial **specials) {
     const char *b = base_name(path);
     if (strstr(b, "r50k") || strstr(b, "p50k") || strstr(b, "gpt2")) {
-        *eot = 50256;
+        *specials = R50K_SPECIALS;
         return PRETOK_GPT2;
     }
     if (strstr(b, "cl100k")) {
-        *eot = 100257;
+        *specials = CL100K_SPECIALS;
         return PRETOK_CL100K;
     }
     if (strstr(b, "o200k")) {
-        *eot = 199999;
+        *specials = O200K_SPECIALS;
         return PRETOK_O200K;
     }
-    *eot = -1;
+    *specials = NULL;
     return -1;
 }
 
 enum { MAX_TIKTOKEN_RANK = 1 << 24 };
 
 Tokenizer *tokenizer_from_tiktoken(const char *path, int pattern, char *err) {
-    int32_t eot;
-    int family = family_from_name(path, &eot);
-    if (pattern < 0) pattern = family;
+    const TiktokenSpecial *specials;
+    if (pattern < 0) pattern = family_from_name(path, &specials);
     if (pattern < 0 || pattern > 2) {
         gb_seterr(err, "%s: cannot tell the split pattern from the file name (expected r50k, cl100k or o200k in it)",
                   path);
@@ -1089,6 +1124,20 @@ Tokenizer *tokenizer_from_tiktoken(const char *path, int pattern, char *err) {
     char *data;
     size_t len;
     if (gb_read_file(path, &data, &len, err)) return NULL;
+    Tokenizer *t = tokenizer_from_tiktoken_memory(path, data, len, pattern, err);
+    free(data);
+    return t;
+}
+
+Tokenizer *tokenizer_from_tiktoken_memory(const char *path, const char *data, size_t len, int pattern, char *err) {
+    const TiktokenSpecial *specials;
+    int family = family_from_name(path, &specials);
+    if (pattern < 0) pattern = family;
+    if (pattern < 0 || pattern > 2) {
+        gb_seterr(err, "%s: cannot tell the split pattern from the file name (expected r50k, cl100k or o200k in it)",
+                  path);
+        return NULL;
+    }
     const char *fname = base_name(path);
     /* First pass: ranks and the largest one. */
     size_t n_lines = 0;
@@ -1140,8 +1189,14 @@ Tokenizer *tokenizer_from_tiktoken(const char *path, int pattern, char *err) {
         gb_seterr(err, "%s: no tokens", fname);
         goto fail;
     }
-    if (eot < 0) eot = (int32_t)max_rank + 1;
-    int n_vocab = (int)(max_rank + 1 > eot + 1 ? max_rank + 1 : eot + 1);
+    /* a file of unknown family: <|endoftext|> right after its last rank */
+    TiktokenSpecial unknown_specials[2] = {{"<|endoftext|>", (int32_t)max_rank + 1}, {NULL, -1}};
+    if (!specials) specials = unknown_specials;
+    int32_t eot = specials[0].id; /* every family lists <|endoftext|> first */
+    int64_t highest = max_rank;
+    for (const TiktokenSpecial *sp = specials; sp->text; sp++)
+        if (sp->id > highest) highest = sp->id;
+    int n_vocab = (int)(highest + 1);
     VocabBuilder vb;
     t = vocab_begin(&vb, n_vocab);
     uint8_t *buf = gb_malloc(len / 4 * 3 + 4);
@@ -1161,9 +1216,16 @@ Tokenizer *tokenizer_from_tiktoken(const char *path, int pattern, char *err) {
                 free(buf);
                 goto fail;
             }
-            if (t->tok_kind[rank] != TOK_MISSING || rank == eot) {
-                gb_seterr(err, rank == eot ? "%s:%zu: rank %d is the id of <|endoftext|>" : "%s:%zu: rank %d appears twice",
-                          fname, line, rank);
+            const char *special_here = NULL;
+            for (const TiktokenSpecial *sp = specials; sp->text; sp++)
+                if (sp->id == rank) special_here = sp->text;
+            if (special_here) {
+                gb_seterr(err, "%s:%zu: rank %d is the id of %s", fname, line, rank, special_here);
+                free(buf);
+                goto fail;
+            }
+            if (t->tok_kind[rank] != TOK_MISSING) {
+                gb_seterr(err, "%s:%zu: rank %d appears twice", fname, line, rank);
                 free(buf);
                 goto fail;
             }
@@ -1172,7 +1234,8 @@ Tokenizer *tokenizer_from_tiktoken(const char *path, int pattern, char *err) {
         i = e + 1;
     }
     free(buf);
-    vocab_set(&vb, eot, (const uint8_t *)"<|endoftext|>", 13, TOK_SPECIAL);
+    for (const TiktokenSpecial *sp = specials; sp->text; sp++)
+        vocab_set(&vb, sp->id, (const uint8_t *)sp->text, strlen(sp->text), TOK_SPECIAL);
     if (vocab_finish(t, fname, pattern, err)) goto fail;
     t->rank_rule = 1;
     t->whole_chunk = 1;
@@ -1180,14 +1243,12 @@ Tokenizer *tokenizer_from_tiktoken(const char *path, int pattern, char *err) {
     free(rank_of_line);
     free(tok_start);
     free(tok_len);
-    free(data);
     return t;
 fail:
     tokenizer_free(t);
     free(rank_of_line);
     free(tok_start);
     free(tok_len);
-    free(data);
     return NULL;
 }
 

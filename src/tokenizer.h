@@ -28,6 +28,10 @@ typedef struct Tokenizer Tokenizer; /* opaque; see tokenizer.c */
 Tokenizer *tokenizer_from_gguf(const GGUFFile *f, char *err);
 /* From a .tiktoken rank file. pattern < 0 picks it from the file name (r50k/gpt2, cl100k, o200k). */
 Tokenizer *tokenizer_from_tiktoken(const char *path, int pattern, char *err);
+/* The same over len bytes in memory (tests, fuzzing); path names it in messages and, when pattern < 0,
+ * tells the family as the file name would. */
+Tokenizer *tokenizer_from_tiktoken_memory(const char *path, const char *data, size_t len, int pattern,
+                                          char *err);
 /* From a NAME the project ships (gpt2, r50k_base, cl100k_base, o200k_base: looked up in
  * assets/tokenizers/), a path to a .tiktoken file, or a path ending in .gguf (its vocabulary). */
 Tokenizer *tokenizer_open_named(const char *name_or_path, char *err);
@@ -63,6 +67,13 @@ char *token_display(const char *bytes, size_t len, char *out, size_t outsz);
 int tokenizer_is_special(const Tokenizer *t, int32_t id);
 /* Number of merge rules (GGUF-style tokenizers; 0 for a tiktoken rank file). */
 size_t tokenizer_n_merges(const Tokenizer *t);
+
+/* The merge of two adjacent parts, as the engine sees it: its rank (the merge rule's index, or for a
+ * tiktoken vocabulary the id of the concatenated token) and *result, the merged id; -1 when the pair
+ * does not merge (or an id is not a normal token). Lower ranks merge first, leftmost on ties. */
+int32_t tokenizer_pair_rank(const Tokenizer *t, int32_t left, int32_t right, int32_t *result);
+/* True when a chunk that is itself a token becomes that token without merging (tiktoken, llama-bpe). */
+int tokenizer_takes_whole_chunks(const Tokenizer *t);
 
 /* Builds a byte-level BPE tokenizer from raw token bytes (not the byte-to-unicode form).
  * special[i] (may be NULL: none) marks tokens never produced from text. merges holds n_merges pairs

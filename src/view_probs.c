@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "view_explain.h"
+
 const Distribution *ViewProbs_distribution(const Session *s, int32_t *sampled, int *picked) {
     int sel = session_selected(s);
     *sampled = -1;
@@ -17,6 +19,10 @@ const Distribution *ViewProbs_distribution(const Session *s, int32_t *sampled, i
 
 void ViewProbs_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
     if (r.w <= 0 || r.h <= 0) return;
+    if (ui->explain) { /* a frozen step: the arithmetic instead of the bars */
+        ViewExplain_draw(c, r, s, ui);
+        return;
+    }
     int32_t sampled;
     int picked;
     const Distribution *d = ViewProbs_distribution(s, &sampled, &picked);

@@ -60,8 +60,9 @@ static TextLayout walk_text(Canvas *c, Rect r, Session *s, UiState *ui, const fl
             float v = wmax > 0 ? weights[t] / wmax : 0;
             st = ui_style(ui, v > 0.55f ? COLOR_IDX(16) : COLOR_IDX(252), ui_heat(ui, v), 0);
             if (ui->colours == COLOURS_NONE) st.attr |= (v > 0.5f ? ATTR_BOLD : 0) | (v > 0.2f ? ATTR_UNDERLINE : 0);
-        } else if (ui->prob_colour && generated) {
-            st = ui_style(ui, COLOR_IDX(16), ui_prob_colour(ui, tok->prob), 0);
+        } else if ((ui->prob_colour || ui->score_colour) && generated) {
+            /* score: the model's own probability (T = 1), i.e. the surprisal a `score` reports */
+            st = ui_style(ui, COLOR_IDX(16), ui_prob_colour(ui, ui->score_colour ? tok->prob_t1 : tok->prob), 0);
         } else {
             st = ui_style(ui, generated ? COLOR_IDX(231) : COLOR_IDX(252), (t & 1) ? COLOR_IDX(60) : COLOR_IDX(238),
                           generated ? ATTR_BOLD : 0);

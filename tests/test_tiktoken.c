@@ -451,6 +451,64 @@ static void test_endoftext_ids(void **state) {
     }
 }
 
+/* Every family's special tokens at the ids tiktoken gives them (openai_public.py); the vocabulary
+ * ends at the highest of them; the unused ids between the ranks and the specials have no bytes and
+ * do not decode; a special decodes to its text but never comes out of encoding that text. */
+static void test_special_tokens(void **state) {
+    (void)state;
+    static const struct {
+        const char *enc;
+        const char *text;
+        int32_t id;
+    } want[] = {{"r50k_base", "<|endoftext|>", 50256},       {"cl100k_base", "<|endoftext|>", 100257},
+                {"cl100k_base", "<|fim_prefix|>", 100258},   {"cl100k_base", "<|fim_middle|>", 100259},
+                {"cl100k_base", "<|fim_suffix|>", 100260},   {"cl100k_base", "<|endofprompt|>", 100276},
+                {"o200k_base", "<|endoftext|>", 199999},     {"o200k_base", "<|endofprompt|>", 200018}};
+    static const struct {
+        const char *enc;
+        int vocab;          /* highest special id + 1 */
+        int32_t gap_lo, gap_hi; /* unused ids [lo, hi] */
+        int n_specials;
+    } fam[] = {{"r50k_base", 50257, -1, -2, 1}, {"cl100k_base", 100277, 100261, 100275, 5},
+               {"o200k_base", 200019, 200000, 200017, 2}};
+    char err[GB_ERRLEN];
+    for (size_t f = 0; f < sizeof fam / sizeof fam[0]; f++) {
+        Tokenizer *t = tokenizer_open_named(fam[f].enc, err);
+        if (!t) fail_msg("%s", err);
+        assert_int_equal(tokenizer_vocab_size(t), fam[f].vocab);
+        int n_special = 0;
+        for (int32_t id = 0; id < fam[f].vocab; id++) n_special += tokenizer_is_special(t, id);
+        assert_int_equal(n_special, fam[f].n_specials);
+        for (int32_t id = fam[f].gap_lo; id <= fam[f].gap_hi; id++) {
+            size_t len = 99;
+            assert_non_null(tokenizer_token_bytes(t, id, &len));
+            assert_int_equal(len, 0);
+            assert_false(tokenizer_is_special(t, id));
+            char *out = NULL;
+            assert_int_equal(tokenizer_decode(t, &id, 1, &out), -1);
+        }
+        assert_null(tokenizer_token_bytes(t, fam[f].vocab, NULL));
+        for (size_t i = 0; i < sizeof want / sizeof want[0]; i++) {
+            if (strcmp(want[i].enc, fam[f].enc) != 0) continue;
+            size_t tl = strlen(want[i].text), len = 0;
+            assert_int_equal(tokenizer_find(t, want[i].text, tl), want[i].id);
+            assert_true(tokenizer_is_special(t, want[i].id));
+            const char *b = tokenizer_token_bytes(t, want[i].id, &len);
+            assert_true(b && len == tl && memcmp(b, want[i].text, tl) == 0);
+            char *out = NULL;
+            assert_int_equal(tokenizer_decode(t, &want[i].id, 1, &out), (long)tl);
+            assert_memory_equal(out, want[i].text, tl);
+            free(out);
+            TokenSpan *spans = NULL;
+            int n = tokenizer_encode(t, want[i].text, tl, &spans, err);
+            assert_true(n > 1); /* plain text: "<", "|", ... never the special */
+            for (int k = 0; k < n; k++) assert_false(tokenizer_is_special(t, spans[k].id));
+            free(spans);
+        }
+        tokenizer_free(t);
+    }
+}
+
 /* ---- the test's SHA-256, against the FIPS 180-4 example values ---- */
 
 static void test_sha256(void **state) {
@@ -482,7 +540,8 @@ static void test_sha256(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sha256),        cmocka_unit_test(test_rank_files),
-        cmocka_unit_test(test_endoftext_ids), cmocka_unit_test(test_r50k_base),
+        cmocka_unit_test(test_endoftext_ids), cmocka_unit_test(test_special_tokens),
+        cmocka_unit_test(test_r50k_base),
         cmocka_unit_test(test_cl100k_base),   cmocka_unit_test(test_o200k_base),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
