@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <readline/history.h>
@@ -31,6 +32,7 @@
 #define DEFAULT_TEMP 0.8f
 #define DEFAULT_SEED 42
 #define HISTORY_LINES 1000
+#define HISTORY_MAX_BYTES (4 << 20) /* HISTORY_LINES lines of the longest command line, and more */
 
 typedef struct {
     Session s;
@@ -254,6 +256,44 @@ static void history_location(Tui *t) {
         return;
     }
     snprintf(t->history_path, sizeof t->history_path, "%s/history", dir);
+}
+
+/* Reads the history file, unless it is not one: something other than a regular file (a directory, a
+ * FIFO that would block the start), a file larger than any history of HISTORY_LINES lines, or one with
+ * NUL bytes (binary garbage). That is renamed to history.corrupt-YYYYMMDD-HHMMSS, reported, and the
+ * session starts with no history; the progress file is kept apart and not touched. */
+static void history_load(Tui *t) {
+    const char *path = t->history_path;
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        if (errno != ENOENT) ui_message(&t->ui, 1, "history file %s: %s", path, strerror(errno));
+        return;
+    }
+    const char *why = NULL;
+    char *data = NULL, rerr[GB_ERRLEN];
+    size_t len = 0;
+    if (!S_ISREG(st.st_mode)) why = "not a regular file";
+    else if (st.st_size > HISTORY_MAX_BYTES) why = "larger than a history file should be";
+    else if (gb_read_file(path, &data, &len, rerr) != 0) why = "cannot be read";
+    else if (memchr(data, 0, len)) why = "holds binary data";
+    free(data);
+    if (!why) {
+        read_history(path);
+        return;
+    }
+    char aside[1200], stamp[32], before[200];
+    /* a message already there (the progress file's, say) stays in front */
+    snprintf(before, sizeof before, "%.180s%s", t->ui.message, t->ui.message[0] ? " \u00b7 " : "");
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    snprintf(aside, sizeof aside, "%s.corrupt-%s", path, stamp);
+    if (rename(path, aside) == 0)
+        ui_message(&t->ui, 1, "%shistory file %s: %s; moved to %s, starting afresh", before, path, why, aside);
+    else
+        ui_message(&t->ui, 1, "%shistory file %s: %s; could not move it aside (%s)", before, path, why,
+                   strerror(errno));
 }
 
 static void mkdir_p(const char *path) {
@@ -681,7 +721,7 @@ int cli_tui(int argc, char **argv) {
     canvas_init(&t->canvas, 0, 0);
     readline_setup(t);
     history_location(t);
-    if (t->history_path[0]) read_history(t->history_path);
+    if (t->history_path[0]) history_load(t);
     if (!t->ui.message[0])
         ui_message(&t->ui, 0, "welcome \u00b7 space: next token \u00b7 ':' command \u00b7 '?' every key \u00b7 :lessons the course");
 
