@@ -951,13 +951,13 @@ int train_checkpoint_load(TrainModel *m, const TrainOptions *o, uint64_t data_ha
     if (h.total_steps != want.total_steps || h.warmup != want.warmup || h.lr != want.lr ||
         h.weight_decay != want.weight_decay || h.grad_clip != want.grad_clip ||
         h.seed != want.seed) {
-        gb_seterr(err,
-                  "%s: made with %lld steps, warm-up %lld, lr %g, seed %llu; this run asks for "
-                  "%lld steps, "
-                  "warm-up %lld, lr %g, seed %llu",
-                  path, (long long)h.total_steps, (long long)h.warmup, h.lr,
-                  (unsigned long long)h.seed, (long long)want.total_steps, (long long)want.warmup,
-                  want.lr, (unsigned long long)want.seed);
+        gb_seterr(
+            err,
+            "%s: made with --steps %lld --warmup %lld --lr %g --seed %llu; this run asks for "
+            "--steps %lld --warmup %lld --lr %g --seed %llu (continue it with the same options)",
+            path, (long long)h.total_steps, (long long)h.warmup, h.lr, (unsigned long long)h.seed,
+            (long long)want.total_steps, (long long)want.warmup, want.lr,
+            (unsigned long long)want.seed);
         goto out;
     }
     if (h.data_hash != data_hash) {
@@ -989,21 +989,23 @@ static void on_stop_signal(int sig) {
 }
 
 static void train_usage(FILE *f) {
-    fprintf(f, "usage: glassbox train --tokenizer VOCAB.gguf --train FILE|@LIST --heldout "
-               "FILE|@LIST -o OUT.gguf\n"
-               "  model:    --dim 192 --layers 4 --heads 6 --kv-heads 6 --ffn 512 --ctx 256\n"
-               "  budget:   --batch 16  --steps N | --tokens N (default 30M)\n"
-               "  optimise: --lr 3e-3 --warmup 200 --seed 1\n"
-               "  run:      --eval-every 500 --log-every 10 --threads N (all cores)\n"
-               "            --checkpoint FILE (OUT.ckpt) --checkpoint-every-sec 120 --resume\n"
-               "            --export: write the checkpoint's weights as they stand (a run in progress)\n"
-               "  output:   --type f32|f16|bf16|q8_0\n"
-               "A @LIST names one file per line. Documents are separated by the tokenizer's "
-               "end-of-text token.\n"
-               "SIGINT/SIGTERM finish the step, save the checkpoint and exit (130/143); --resume "
-               "continues it\n"
-               "to exactly the weights of an uninterrupted run. On a machine shared with other work, "
-               "OMP_WAIT_POLICY=passive\nkeeps the threads from stalling each other.\n");
+    fprintf(
+        f,
+        "usage: glassbox train --tokenizer VOCAB.gguf --train FILE|@LIST --heldout "
+        "FILE|@LIST -o OUT.gguf\n"
+        "  model:    --dim 192 --layers 4 --heads 6 --kv-heads 6 --ffn 512 --ctx 256\n"
+        "  budget:   --batch 16  --steps N | --tokens N (default 30M)\n"
+        "  optimise: --lr 3e-3 --warmup 200 --seed 1\n"
+        "  run:      --eval-every 500 --log-every 10 --threads N (all cores)\n"
+        "            --checkpoint FILE (OUT.ckpt) --checkpoint-every-sec 120 --resume\n"
+        "            --export: write the checkpoint's weights as they stand (a run in progress)\n"
+        "  output:   --type f32|f16|bf16|q8_0\n"
+        "A @LIST names one file per line. Documents are separated by the tokenizer's "
+        "end-of-text token.\n"
+        "SIGINT/SIGTERM finish the step, save the checkpoint and exit (130/143); --resume "
+        "continues it\n"
+        "to exactly the weights of an uninterrupted run. On a machine shared with other work, "
+        "OMP_WAIT_POLICY=passive\nkeeps the threads from stalling each other.\n");
 }
 
 /* Expands FILE or @LIST into a list of paths (malloc'ed array of malloc'ed strings). */
