@@ -125,3 +125,7 @@ mkdir -p "$c/fuzz_session"
 printf 'prompt "def add(a, b):\\n"\nstep 5\nselect 2\nlayer 1\nhead 1\nback 2\npick #7\nresample\ntemp 0\nstep 3\ntopk 5\ntopp 0.5\nseed 9\nresample\n' \
   >"$c/fuzz_session/scene"
 printf 'tokenize getUserName\nneighbours " the"\nselect -1\nview attention\npick "x"\nstep 64\nback 64\n' >"$c/fuzz_session/views"
+
+# lessons to play (fuzz_lesson_run): the same small ones
+mkdir -p "$c/fuzz_lesson_run"
+cp "$c"/fuzz_lesson/*.lesson "$c/fuzz_lesson_run/"
