@@ -119,3 +119,9 @@ mkdir -p "$c/fuzz_progress"
 printf 'glassbox-progress 1\nlesson "01-tokens.lesson" 2 8\nanswer "01-tokens.lesson" 0 1 "b"\nanswer "01-tokens.lesson" 1 0 "caf\\xc3\\xa9 \\"q\\" \\\\ \\n\\t"\nlesson "x y.lesson" 0 1\n' \
   >"$c/fuzz_progress/two-lessons"
 printf 'glassbox-progress 1\n' >"$c/fuzz_progress/empty"
+
+# command scripts for fuzz_session (a line each, run on the tiny model)
+mkdir -p "$c/fuzz_session"
+printf 'prompt "def add(a, b):\\n"\nstep 5\nselect 2\nlayer 1\nhead 1\nback 2\npick #7\nresample\ntemp 0\nstep 3\ntopk 5\ntopp 0.5\nseed 9\nresample\n' \
+  >"$c/fuzz_session/scene"
+printf 'tokenize getUserName\nneighbours " the"\nselect -1\nview attention\npick "x"\nstep 64\nback 64\n' >"$c/fuzz_session/views"
