@@ -51,6 +51,10 @@ typedef enum {
       "freeze this step in the probs view and show its softmax arithmetic (+/- sweep T); again: unfreeze")\
     X(SCORE, "score", ARG_TEXT, 0, 0, "score TEXT", "score \" os.path.join\"",                       \
       "teacher-force TEXT after the prompt: each token's probability and surprisal (bits), coloured")   \
+    X(EXPORT, "export", ARG_TEXT, 0, 0, "export [VIEW] FILE [FORMAT]", "export attention heat.svg",        \
+      "write a view (tokens, attention, neighbours, probs, text) as .txt .ansi .csv or .svg")          \
+    X(RECORD, "record", ARG_TEXT, 0, 0, "record FILE | record stop", "record demo.lesson",             \
+      "record every command and key as a replayable lesson script; record stop ends it")               \
     X(HELP, "help", ARG_NONE, 0, 0, "help", "help", "show keys and commands")                        \
     X(QUIT, "quit", ARG_NONE, 0, 0, "quit", "quit", "leave glassbox")
 
