@@ -203,32 +203,55 @@ int record_start(Recorder *r, const char *path, Session *s, const UiState *ui, c
     return 0;
 }
 
-int record_line(Recorder *r, const char *line, char *err) {
-    if (!r->active) return 0;
-    Command c;
-    char perr[GB_ERRLEN];
-    if (commands_parse(line, &c, perr) != 0) return 0; /* not a command of the language (lesson mode's) */
-    int skip = c.id == CMD_EXPORT || c.id == CMD_RECORD || c.id == CMD_HELP || c.id == CMD_QUIT;
-    int work = work_of(&c);
-    command_free(&c);
-    if (skip) return 0;
+/* Appends one normalised command as a step of its own, stopping the recording on failure. */
+static int record_one(Recorder *r, const char *line, int work, char *err) {
     if (script_work(r) + work > LESSON_MAX_WORK) {
         gb_seterr(err, "record: a lesson generates at most %d tokens; the recording stops here (%s)", LESSON_MAX_WORK,
                   r->path);
         record_stop(r);
         return -1;
     }
-    const char *p = line;
-    while (*p == ' ' || *p == '\t') p++;
     char title[96];
-    snprintf(title, sizeof title, "%d \u00b7 %.60s", r->n_steps, p);
+    snprintf(title, sizeof title, "%d \u00b7 %.60s", r->n_steps, line);
     for (char *t = title; *t; t++)
         if (*t == '\n' || *t == '\r') *t = ' ';
-    if (append(r, title, p, 1, err) != 0 || flush(r, err) != 0) {
+    if (append(r, title, line, 1, err) != 0 || flush(r, err) != 0) {
         record_stop(r);
         return -1;
     }
     return 0;
+}
+
+int record_line(Recorder *r, const char *line, char *err) {
+    if (!r->active) return 0;
+    Command c;
+    char perr[GB_ERRLEN];
+    if (commands_parse(line, &c, perr) != 0) return 0; /* not a command of the language (lesson mode's) */
+    int skip = c.id == CMD_EXPORT || c.id == CMD_RECORD || c.id == CMD_HELP || c.id == CMD_QUIT;
+    CommandId id = c.id;
+    long long count = c.inum;
+    command_free(&c);
+    if (skip) return 0;
+    /* lessons want the command's full name (the prompt takes unique prefixes) and its argument as typed */
+    const char *p = line;
+    while (*p == ' ' || *p == '\t') p++;
+    while (*p && *p != ' ' && *p != '\t') p++;
+    while (*p == ' ' || *p == '\t') p++;
+    char norm[LESSON_MAX_LINE * 2];
+    snprintf(norm, sizeof norm, "%s%s%s", commands_name(id), *p ? " " : "", p);
+    size_t n = strlen(norm);
+    while (n > 0 && (norm[n - 1] == ' ' || norm[n - 1] == '\t' || norm[n - 1] == '\n' || norm[n - 1] == '\r')) norm[--n] = 0;
+    if ((id == CMD_STEP || id == CMD_BACK) && count > LESSON_MAX_GENERATE) { /* a lesson's step N is at most 64 */
+        while (count > 0) {
+            long long k = count < LESSON_MAX_GENERATE ? count : LESSON_MAX_GENERATE;
+            snprintf(norm, sizeof norm, "%s %lld", commands_name(id), k);
+            if (record_one(r, norm, id == CMD_STEP ? (int)k : 0, err) != 0) return -1;
+            count -= k;
+        }
+        return 0;
+    }
+    int work = id == CMD_STEP ? (int)count : (id == CMD_RESAMPLE || id == CMD_MODEL) ? LESSON_MAX_GENERATE : 0;
+    return record_one(r, norm, work, err);
 }
 
 int record_linef(Recorder *r, char *err, const char *fmt, ...) {
@@ -266,6 +289,21 @@ CommandResult record_apply(Session *s, UiState *ui, const Command *c, char *err)
     default: break;
     }
     return res;
+}
+
+void record_scene_ui(const Lesson *l, int step, UiState *ui) {
+    int explain = 0, scored = 0, view = -1;
+    for (int i = 0; i <= step && i < l->n_steps; i++)
+        for (int k = 0; k < l->steps[i].n_cmds; k++) {
+            const Command *c = &l->steps[i].cmds[k].cmd;
+            if (c->id == CMD_PROMPT || c->id == CMD_TOKENIZE) scored = 0;
+            if (c->id == CMD_VIEW || c->id == CMD_TOKENIZE || c->id == CMD_NEIGHBOURS) view = -1; /* lesson.c's */
+            if (c->id == CMD_EXPLAIN && (explain = !explain)) view = VIEW_PROBS;
+            if (c->id == CMD_SCORE) scored = 1, view = VIEW_TOKENS;
+        }
+    ui->explain = explain;
+    ui->score_colour = scored;
+    if (view >= 0) ui->view = view;
 }
 
 int record_command(Recorder *r, const char *arg, Session *s, const UiState *ui, char *msg, size_t msgsz, char *err) {

@@ -11,6 +11,7 @@
 
 #include "commands.h"
 #include "export.h"
+#include "lesson.h"
 #include "screen.h"
 #include "session.h"
 
@@ -42,6 +43,11 @@ void record_header(const char *text, char *model, size_t modelsz, char sha[65]);
 /* Applies a command to the session and the UI state the way the TUI does (view, explain, score
  * colours...), for replay. Returns the command's result; err set on CMDR_ERROR. */
 CommandResult record_apply(Session *s, UiState *ui, const Command *c, char *err);
+
+/* The part of a lesson scene (steps 0..step, replayed from the start) that lesson.c leaves to the UI:
+ * `explain` freezes the probs view, `score` colours the text (until the next prompt), and each shows
+ * its view. Sets ui->explain, ui->score_colour and, when one of them came last, ui->view. */
+void record_scene_ui(const Lesson *l, int step, UiState *ui);
 
 /* The TUI's `record FILE` / `record stop` argument: starts or stops, msg says what happened. */
 int record_command(Recorder *r, const char *arg, Session *s, const UiState *ui, char *msg, size_t msgsz, char *err);

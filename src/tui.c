@@ -394,7 +394,13 @@ static void run_line(Tui *t, const char *line) {
     }
     if (cmd.id == CMD_PROMPT || cmd.id == CMD_TOKENIZE) t->ui.score_colour = 0; /* a new text: no old scores */
     CommandResult r = commands_run(&t->s, &cmd, err);
-    if (r != CMDR_ERROR && cmd.id != CMD_RECORD) kit_record(t, "%s", line);
+    if (r != CMDR_ERROR && cmd.id == CMD_MODEL) { /* the file as loaded, so the replay finds it anywhere */
+        char q[4200], full[2048];
+        if (!realpath(t->s.model_path, full)) snprintf(full, sizeof full, "%s", t->s.model_path);
+        kit_record(t, "model %s", commands_quote(full, strlen(full), q, sizeof q));
+    } else if (r != CMDR_ERROR && cmd.id != CMD_RECORD) {
+        kit_record(t, "%s", line);
+    }
     if (r == CMDR_ERROR) {
         ui_message(&t->ui, 1, "%s", err);
     } else if (r == CMDR_UI) {

@@ -215,6 +215,15 @@ if command -v tmux >/dev/null; then
     check "TUI replay opens the recording as a lesson" wait_screen "Recorded session"
     T send-keys -t gb n
     check "n goes to the next step" wait_screen "1 · step"
+    frozen_step() { # presses n until the explain step's table shows
+        for _ in $(seq 20); do
+            T capture-pane -p -t gb | grep -qF "frozen: the logits" && return 0
+            T send-keys -t gb n
+            sleep 0.15
+        done
+        return 1
+    }
+    check "the TUI replay reaches the frozen step and shows the arithmetic" frozen_step
     T send-keys -t gb q
     sleep 0.2
     T kill-server >/dev/null 2>&1 || true

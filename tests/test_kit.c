@@ -394,6 +394,40 @@ static void test_record_limits(void **state) {
     unlink(path);
 }
 
+/* Lessons want full command names and step counts of at most 64: the recording writes them so. */
+static void test_record_normalises(void **state) {
+    (void)state;
+    Session s;
+    open_session(&s, "the");
+    UiState ui;
+    ui_init(&ui);
+    char path[96], err[GB_ERRLEN];
+    snprintf(path, sizeof path, "/tmp/glassbox-test-kit-norm-%d.lesson", (int)getpid());
+    Recorder r;
+    assert_int_equal(record_start(&r, path, &s, &ui, err), 0);
+    assert_int_equal(record_line(&r, "  te 0.5  ", err), 0);
+    assert_int_equal(record_line(&r, "ste 100", err), 0);
+    assert_int_equal(record_line(&r, "next", err), 0); /* lesson mode's: not a command, not recorded */
+    assert_int_equal(record_line(&r, "record stop", err), 0);
+    record_stop(&r);
+    char *text;
+    size_t len;
+    assert_int_equal(gb_read_file(path, &text, &len, err), 0);
+    assert_non_null(strstr(text, "\n> temp 0.5\n"));
+    assert_non_null(strstr(text, "\n> step 64\n"));
+    assert_non_null(strstr(text, "\n> step 36\n"));
+    assert_null(strstr(text, "> next"));
+    assert_null(strstr(text, "> record"));
+    free(text);
+    Lesson l;
+    if (lesson_load(&l, path, err) != 0) fail_msg("%s", err);
+    assert_int_equal(l.n_steps, 1 + 3);
+    lesson_free(&l);
+    ui_free(&ui);
+    session_free(&s);
+    unlink(path);
+}
+
 int main(void) {
     setlocale(LC_ALL, "C.UTF-8");
     const struct CMUnitTest tests[] = {
@@ -403,6 +437,7 @@ int main(void) {
         cmocka_unit_test(test_export_csv_and_files),
         cmocka_unit_test(test_record_replays),
         cmocka_unit_test(test_record_limits),
+        cmocka_unit_test(test_record_normalises),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
