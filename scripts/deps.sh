@@ -2,7 +2,7 @@
 # Installs the Debian/Ubuntu packages glassbox needs, only those missing.
 # Called by `make deps` (and so by `make run` and `make check`).
 set -eu
-PKGS="build-essential pkg-config libncurses-dev libreadline-dev libpcre2-dev libcmocka-dev libopenblas-dev tmux python3 xz-utils valgrind clang-14 libclang-rt-14-dev libomp-14-dev"
+PKGS="build-essential pkg-config libncurses-dev libreadline-dev libpcre2-dev libcmocka-dev libopenblas-dev tmux python3 xz-utils valgrind time clang-14 libclang-rt-14-dev libomp-14-dev"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -361,6 +361,10 @@ CommandResult commands_run(Session *s, const Command *c, char *err) {
     case CMD_HELP:
     case CMD_QUIT:
         return CMDR_UI;
+    case CMD_COMPARE: /* the tokenizer lab's panels: the UI opens them */
+    case CMD_NAMES:
+    case CMD_MERGES:
+        return CMDR_UI;
     case CMD_COUNT:
         break;
     }

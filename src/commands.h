@@ -47,6 +47,13 @@ typedef enum {
       "show how TEXT splits into tokens (it becomes the prompt)")                                      \
     X(MODEL, "model", ARG_FILE, 0, 0, "model FILE", "model assets/glassbox.gguf",                    \
       "load another model")                                                                            \
+    /* the tokenizer lab (view_lab.c): panels over the views */                                      \
+    X(COMPARE, "compare", ARG_TEXT, 0, 0, "compare TEXT", "compare def get_user(self):",             \
+      "TEXT under the model's tokenizer, GPT-2, cl100k and o200k")                                     \
+    X(NAMES, "names", ARG_TEXT, 0, 0, "names IDENT", "names user_authentication_token",              \
+      "naming variants of an identifier, fewest tokens first")                                         \
+    X(MERGES, "merges", ARG_TEXT, 0, 0, "merges WORD", "merges tokenization",                        \
+      "replay BPE's merges on WORD, one per key (\u2192 \u2190)")                                      \
     X(EXPLAIN, "explain", ARG_NONE, 0, 0, "explain", "explain",                                       \
       "freeze this step in the probs view and show its softmax arithmetic (+/- sweep T); again: unfreeze")\
     X(SCORE, "score", ARG_TEXT, 0, 0, "score TEXT", "score \" os.path.join\"",                       \

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "score.h"
 #include "util.h"
 
 /* The commands a lesson may run. Anything else (quit, help, commands added later) is refused at
@@ -20,9 +21,9 @@ static int command_allowed(CommandId id) {
     switch (id) {
     case CMD_PROMPT: case CMD_STEP: case CMD_BACK: case CMD_PICK: case CMD_TEMP: case CMD_TOPK:
     case CMD_TOPP: case CMD_SEED: case CMD_RESAMPLE: case CMD_SELECT: case CMD_LAYER: case CMD_HEAD:
-    case CMD_VIEW: case CMD_NEIGHBOURS: case CMD_TOKENIZE: case CMD_MODEL:
+    case CMD_VIEW: case CMD_NEIGHBOURS: case CMD_TOKENIZE: case CMD_MODEL: case CMD_SCORE:
         return 1;
-    case CMD_EXPLAIN: case CMD_SCORE: /* the instructor kit's: they only show; recordings use them */
+    case CMD_EXPLAIN: /* the instructor kit's: it only shows; recordings use it */
         return 1;
     default:
         return 0;
@@ -266,7 +267,7 @@ static int parse_command(Parser *p, const char *s, const char *end) {
         return fail(p, "%s: %lld is more than a lesson may ask for (at most %d)", name, c.inum, LESSON_MAX_GENERATE);
     }
     if (c.id == CMD_STEP) work = (int)c.inum;
-    if (c.id == CMD_RESAMPLE || c.id == CMD_MODEL) work = LESSON_MAX_GENERATE;
+    if (c.id == CMD_RESAMPLE || c.id == CMD_MODEL || c.id == CMD_SCORE) work = LESSON_MAX_GENERATE;
     if (p->work + work > LESSON_MAX_WORK) {
         command_free(&c);
         free(line);
@@ -291,7 +292,7 @@ static const struct {
     {"any", ANSWER_FREE},              {"count-tokens", ANSWER_COUNT_TOKENS}, {"top-token", ANSWER_TOP_TOKEN},
     {"top-prob", ANSWER_TOP_PROB},     {"top-key", ANSWER_TOP_KEY},       {"top-head", ANSWER_TOP_HEAD},
     {"neighbour", ANSWER_NEIGHBOUR},   {"likeliest", ANSWER_LIKELIEST},   {"fewest-tokens", ANSWER_FEWEST_TOKENS},
-    {"most-tokens", ANSWER_MOST_TOKENS},
+    {"most-tokens", ANSWER_MOST_TOKENS},     {"most-plausible", ANSWER_MOST_PLAUSIBLE},
 };
 enum { N_ANSWER_KINDS = sizeof ANSWER_KINDS / sizeof ANSWER_KINDS[0] };
 
@@ -336,7 +337,7 @@ static int parse_answer(Parser *p, LessonQuestion *q, const char *s, const char 
         if (strlen(ANSWER_KINDS[i].name) == wl && memcmp(ANSWER_KINDS[i].name, w, wl) == 0) k = i;
     if (k < 0)
         return fail(p, "answer: unknown kind '%.*s' (choice, number, text, any, count-tokens, top-token, top-prob, "
-                    "top-key, top-head, neighbour, likeliest, fewest-tokens, most-tokens)",
+                    "top-key, top-head, neighbour, likeliest, fewest-tokens, most-tokens, most-plausible)",
                     (int)(wl > 40 ? 40 : wl), w);
     q->kind = ANSWER_KINDS[k].kind;
     const char *kname = ANSWER_KINDS[k].name;
@@ -384,7 +385,8 @@ static int finish_question(Parser *p, LessonStep *st) {
     if (!q->answer_line) rc = fail(p, "a question without an answer: line");
     else if (q->kind == ANSWER_CHOICE && q->choice >= q->n_choices)
         rc = fail(p, "answer: choice %c but the question has %d choices", 'a' + q->choice, q->n_choices);
-    else if ((q->kind == ANSWER_LIKELIEST || q->kind == ANSWER_FEWEST_TOKENS || q->kind == ANSWER_MOST_TOKENS) &&
+    else if ((q->kind == ANSWER_LIKELIEST || q->kind == ANSWER_FEWEST_TOKENS || q->kind == ANSWER_MOST_TOKENS ||
+              q->kind == ANSWER_MOST_PLAUSIBLE) &&
              q->n_choices < 2)
         rc = fail(p, "answer: this kind compares choices: give at least two choice: lines");
     p->line = save;
@@ -665,12 +667,15 @@ int lesson_run_step(const Lesson *l, int step, Session *s, LessonScene *scene, c
         if (lc->cmd.id == CMD_VIEW) scene->view = lc->cmd.view;
         else if (lc->cmd.id == CMD_TOKENIZE) scene->view = VIEW_TOKENS;
         else if (lc->cmd.id == CMD_NEIGHBOURS) scene->view = VIEW_NEIGHBOURS;
+        else if (lc->cmd.id == CMD_SCORE) scene->view = VIEW_TOKENS;
+        if (lc->cmd.id == CMD_SCORE) scene->scored = 1;
+        else if (lc->cmd.id == CMD_PROMPT || lc->cmd.id == CMD_TOKENIZE || lc->cmd.id == CMD_MODEL) scene->scored = 0;
     }
     return 0;
 }
 
 int lesson_goto(const Lesson *l, int step, Session *s, const char *base_model, LessonScene *scene, char *err) {
-    if (scene) scene->view = -1;
+    if (scene) scene->view = -1, scene->scored = 0;
     if (step < 0 || step >= l->n_steps) {
         gb_seterr(err, "%s: no step %d (the lesson has %d)", l->path, step + 1, l->n_steps);
         return -1;
@@ -882,6 +887,41 @@ static int compute(const LessonQuestion *q, Session *s, LessonAnswer *a, char *e
         mark_best(a, q, score, 1);
         return 0;
     }
+    case ANSWER_MOST_PLAUSIBLE: {
+        if (s->n_tokens < 1) {
+            gb_seterr(err, "most-plausible: the scene has no text to continue (set a prompt first)");
+            return -1;
+        }
+        /* the scene's tokens are run again from position 0 (same inputs, same cache), then each choice
+         * is fed after them; positions past the scene's are scratch */
+        int32_t *prefix = gb_malloc(sizeof(int32_t) * (size_t)s->n_tokens);
+        for (int i = 0; i < s->n_tokens; i++) prefix[i] = s->tokens[i].id;
+        for (int i = 0; i < q->n_choices; i++) {
+            TokenSpan *spans = NULL;
+            int n = tokenizer_encode(s->tok, q->choices[i].text, q->choices[i].len, &spans, err);
+            if (n <= 0) {
+                if (n == 0) gb_seterr(err, "most-plausible: choice %c is empty", lesson_choice_letter(i));
+                free(spans);
+                free(prefix);
+                return -1;
+            }
+            int32_t *ids = gb_malloc(sizeof(int32_t) * (size_t)n);
+            for (int k = 0; k < n; k++) ids[k] = spans[k].id;
+            free(spans);
+            ScoreResult r;
+            int rc = score_tokens(&r, &s->model, prefix, s->n_tokens, ids, n, err);
+            free(ids);
+            if (rc != 0) {
+                free(prefix);
+                return -1;
+            }
+            score[i] = r.total_bits;
+            score_free(&r);
+        }
+        free(prefix);
+        mark_best(a, q, score, 0);
+        return 0;
+    }
     case ANSWER_FEWEST_TOKENS:
     case ANSWER_MOST_TOKENS:
         for (int i = 0; i < q->n_choices; i++) {
@@ -990,7 +1030,8 @@ int lesson_check_answer(const LessonQuestion *q, const LessonAnswer *a, const ch
     case ANSWER_CHOICE:
     case ANSWER_LIKELIEST:
     case ANSWER_FEWEST_TOKENS:
-    case ANSWER_MOST_TOKENS: {
+    case ANSWER_MOST_TOKENS:
+    case ANSWER_MOST_PLAUSIBLE: {
         int pick = -1;
         if ((n == 1 || (n == 2 && (s[1] == ')' || s[1] == '.'))) && tolower((unsigned char)s[0]) >= 'a' &&
             tolower((unsigned char)s[0]) < 'a' + q->n_choices)
@@ -1060,6 +1101,7 @@ static void model_input(const LessonQuestion *q, const LessonAnswer *a, char *ou
     case ANSWER_LIKELIEST:
     case ANSWER_FEWEST_TOKENS:
     case ANSWER_MOST_TOKENS:
+    case ANSWER_MOST_PLAUSIBLE:
         for (int i = 0; i < q->n_choices; i++)
             if (a->right[i]) {
                 snprintf(out, outsz, "%c", lesson_choice_letter(i));

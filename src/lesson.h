@@ -3,7 +3,7 @@
  * evaluates its questions; it has no terminal code (view_lesson.c draws, tui.c drives). The format is
  * described in lessons/README.md.
  *
- * Safety: a lesson can only run the commands in LESSON_ALLOWED (no quit, no future commands), the only
+ * Safety: a lesson can only run the commands command_allowed() lists (no quit, no future commands), the only
  * file it may name is a GGUF model (checked at parse time, opened read-only by the model loader), and
  * every count is bounded so that any lesson, from anywhere, opens quickly. */
 #ifndef GB_LESSON_H
@@ -41,6 +41,8 @@ typedef enum {
     ANSWER_LIKELIEST,     /* `likeliest`: the choice whose first token is likeliest next */
     ANSWER_FEWEST_TOKENS, /* `fewest-tokens`: the choice that becomes the fewest tokens */
     ANSWER_MOST_TOKENS,   /* `most-tokens`: the choice that becomes the most tokens */
+    ANSWER_MOST_PLAUSIBLE,/* `most-plausible`: the choice the model finds likeliest as a continuation of
+                             the scene's text (every token of it, teacher-forced: fewest bits) */
 } AnswerKind;
 
 typedef struct {
@@ -104,7 +106,8 @@ void lesson_free(Lesson *l);
 
 /* What a replayed scene asks of the UI. */
 typedef struct {
-    int view; /* the last view a command chose (`view`, or tokenize / neighbours), -1 none */
+    int view;   /* the last view a command chose (`view`, or tokenize / neighbours / score), -1 none */
+    int scored; /* 1: the text ends in a `score`d continuation (colour it by surprisal), 0: not */
 } LessonScene;
 
 /* Puts the session back to the start of a lesson: base_model (when not NULL and not already loaded),

@@ -226,6 +226,11 @@ static int parse_line(Progress *p, Cursor *c) {
             free(name);
             return -1;
         }
+        /* records are looked up by a linear scan: a bound keeps a hostile file from taking minutes */
+        if (!progress_lesson(p, name, 0) && p->n_lessons >= PROGRESS_MAX_LESSONS) {
+            free(name);
+            return -1;
+        }
         progress_set_step(p, name, step, n);
         free(name);
         return 0;
@@ -235,6 +240,12 @@ static int parse_line(Progress *p, Cursor *c) {
         if (!(name = read_quoted(c)) || !*name || expect_char(c, ' ') || read_count(c, &step) ||
             expect_char(c, ' ') || read_count(c, &n) || n > 1 || expect_char(c, ' ') || !(text = read_quoted(c)) ||
             c->s != c->end || !progress_lesson(p, name, 0)) {
+            free(name);
+            free(text);
+            return -1;
+        }
+        const ProgressLesson *l = progress_lesson(p, name, 0);
+        if (!progress_answer(l, step) && l->n_answers >= PROGRESS_MAX_ANSWERS) {
             free(name);
             free(text);
             return -1;

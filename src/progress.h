@@ -13,6 +13,8 @@
 
 #define PROGRESS_MAX_BYTES (4 << 20) /* a larger file is treated as corrupt */
 #define PROGRESS_MAX_STRING 1024     /* longest lesson name or answer kept */
+#define PROGRESS_MAX_LESSONS 1024    /* lessons in a file: more is treated as corrupt */
+#define PROGRESS_MAX_ANSWERS 256     /* answers of one lesson: more is treated as corrupt */
 
 typedef struct {
     int step;

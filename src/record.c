@@ -72,7 +72,7 @@ void record_header(const char *text, char *model, size_t modelsz, char sha[65]) 
 /* Work a command adds to the lesson's budget (lesson.c: step N counts N, resample and model 64). */
 static int work_of(const Command *c) {
     if (c->id == CMD_STEP) return (int)c->inum;
-    if (c->id == CMD_RESAMPLE || c->id == CMD_MODEL) return LESSON_MAX_GENERATE;
+    if (c->id == CMD_RESAMPLE || c->id == CMD_MODEL || c->id == CMD_SCORE) return LESSON_MAX_GENERATE;
     return 0;
 }
 
@@ -203,6 +203,19 @@ int record_start(Recorder *r, const char *path, Session *s, const UiState *ui, c
     return 0;
 }
 
+/* The commands a lesson may run (lesson.c keeps the same list): the others (export, record, help,
+ * quit, the tokenizer lab's panels) only show or write something and would make the file no lesson. */
+static int recordable(CommandId id) {
+    switch (id) {
+    case CMD_PROMPT: case CMD_STEP: case CMD_BACK: case CMD_PICK: case CMD_TEMP: case CMD_TOPK:
+    case CMD_TOPP: case CMD_SEED: case CMD_RESAMPLE: case CMD_SELECT: case CMD_LAYER: case CMD_HEAD:
+    case CMD_VIEW: case CMD_NEIGHBOURS: case CMD_TOKENIZE: case CMD_MODEL: case CMD_EXPLAIN: case CMD_SCORE:
+        return 1;
+    default:
+        return 0;
+    }
+}
+
 /* Appends one normalised command as a step of its own, stopping the recording on failure. */
 static int record_one(Recorder *r, const char *line, int work, char *err) {
     if (script_work(r) + work > LESSON_MAX_WORK) {
@@ -227,7 +240,7 @@ int record_line(Recorder *r, const char *line, char *err) {
     Command c;
     char perr[GB_ERRLEN];
     if (commands_parse(line, &c, perr) != 0) return 0; /* not a command of the language (lesson mode's) */
-    int skip = c.id == CMD_EXPORT || c.id == CMD_RECORD || c.id == CMD_HELP || c.id == CMD_QUIT;
+    int skip = !recordable(c.id);
     CommandId id = c.id;
     long long count = c.inum;
     command_free(&c);
@@ -250,7 +263,9 @@ int record_line(Recorder *r, const char *line, char *err) {
         }
         return 0;
     }
-    int work = id == CMD_STEP ? (int)count : (id == CMD_RESAMPLE || id == CMD_MODEL) ? LESSON_MAX_GENERATE : 0;
+    int work = id == CMD_STEP ? (int)count
+               : (id == CMD_RESAMPLE || id == CMD_MODEL || id == CMD_SCORE) ? LESSON_MAX_GENERATE
+                                                                            : 0;
     return record_one(r, norm, work, err);
 }
 
@@ -270,7 +285,7 @@ void record_stop(Recorder *r) {
 }
 
 CommandResult record_apply(Session *s, UiState *ui, const Command *c, char *err) {
-    if (c->id == CMD_PROMPT || c->id == CMD_TOKENIZE) ui->score_colour = 0;
+    if (c->id == CMD_PROMPT || c->id == CMD_TOKENIZE || c->id == CMD_MODEL) ui->score_colour = 0;
     CommandResult res = commands_run(s, c, err);
     if (res != CMDR_UI) return res;
     switch (c->id) {
@@ -292,18 +307,15 @@ CommandResult record_apply(Session *s, UiState *ui, const Command *c, char *err)
 }
 
 void record_scene_ui(const Lesson *l, int step, UiState *ui) {
-    int explain = 0, scored = 0, view = -1;
+    int explain = 0, probs = 0;
     for (int i = 0; i <= step && i < l->n_steps; i++)
         for (int k = 0; k < l->steps[i].n_cmds; k++) {
-            const Command *c = &l->steps[i].cmds[k].cmd;
-            if (c->id == CMD_PROMPT || c->id == CMD_TOKENIZE) scored = 0;
-            if (c->id == CMD_VIEW || c->id == CMD_TOKENIZE || c->id == CMD_NEIGHBOURS) view = -1; /* lesson.c's */
-            if (c->id == CMD_EXPLAIN && (explain = !explain)) view = VIEW_PROBS;
-            if (c->id == CMD_SCORE) scored = 1, view = VIEW_TOKENS;
+            CommandId id = l->steps[i].cmds[k].cmd.id;
+            if (id == CMD_VIEW || id == CMD_TOKENIZE || id == CMD_NEIGHBOURS || id == CMD_SCORE) probs = 0; /* lesson.c's */
+            if (id == CMD_EXPLAIN && (explain = !explain)) probs = 1;
         }
     ui->explain = explain;
-    ui->score_colour = scored;
-    if (view >= 0) ui->view = view;
+    if (probs) ui->view = VIEW_PROBS;
 }
 
 int record_command(Recorder *r, const char *arg, Session *s, const UiState *ui, char *msg, size_t msgsz, char *err) {

@@ -28,7 +28,7 @@ typedef struct {
  * generator with its seed so what follows replays exactly. Returns 0, or -1 with err. */
 int record_start(Recorder *r, const char *path, Session *s, const UiState *ui, char *err);
 /* Appends one command line (already run successfully) as a step of its own. Commands that do not
- * belong in a lesson (export, record, help, quit) are skipped. Returns 0, or -1 with err (the file
+ * belong in a lesson (export, record, help, quit, the lab's panels) are skipped. Returns 0, or -1 with err (the file
  * could not be written, or the lesson limits are reached: recording stops). */
 int record_line(Recorder *r, const char *line, char *err);
 /* record_line with printf formatting. */
@@ -45,8 +45,8 @@ void record_header(const char *text, char *model, size_t modelsz, char sha[65]);
 CommandResult record_apply(Session *s, UiState *ui, const Command *c, char *err);
 
 /* The part of a lesson scene (steps 0..step, replayed from the start) that lesson.c leaves to the UI:
- * `explain` freezes the probs view, `score` colours the text (until the next prompt), and each shows
- * its view. Sets ui->explain, ui->score_colour and, when one of them came last, ui->view. */
+ * `explain` freezes the probs view. Sets ui->explain, and ui->view to probs when an explain that
+ * froze came after the last command that chose a view. */
 void record_scene_ui(const Lesson *l, int step, UiState *ui);
 
 /* The TUI's `record FILE` / `record stop` argument: starts or stops, msg says what happened. */

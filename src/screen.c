@@ -281,6 +281,10 @@ static void draw_help(Canvas *c, UiState *ui) {
     snprintf(lines[n++], 160, "  %-17s %s", "next, prev", "the next / previous step (keys n and p in a lesson)");
     snprintf(lines[n++], 160, "  %-17s %s", "answer TEXT", "answer the step's question");
     snprintf(lines[n++], 160, "  %-17s %s", "hint, reset", "a hint / start the lesson again");
+    snprintf(lines[n++], 160, " ");
+    snprintf(lines[n++], 160, "TOKENIZER LAB (compare, names, merges: a panel; esc closes it)");
+    snprintf(lines[n++], 160, "  %-17s %s", "\u2192 \u2190 home end", "merges: next / previous merge, first / last");
+    snprintf(lines[n++], 160, "  %-17s %s", "t", "names, merges: show another tokenizer");
     int rows = h - 2;
     if (ui->help_scroll > n - rows) ui->help_scroll = n - rows;
     if (ui->help_scroll < 0) ui->help_scroll = 0;

@@ -989,6 +989,7 @@ static void train_usage(FILE *f) {
                "  optimise: --lr 3e-3 --warmup 200 --seed 1\n"
                "  run:      --eval-every 500 --log-every 10 --threads N (all cores)\n"
                "            --checkpoint FILE (OUT.ckpt) --checkpoint-every-sec 120 --resume\n"
+               "            --export: write the checkpoint's weights as they stand (a run in progress)\n"
                "  output:   --type f32|f16|bf16|q8_0\n"
                "A @LIST names one file per line. Documents are separated by the tokenizer's "
                "end-of-text token.\n"
@@ -1130,6 +1131,7 @@ typedef struct {
         log_every, ckpt_sec, threads;
     float lr;
     int resume;
+    int export_only; /* --export: write the checkpoint's weights as they stand, no training */
 } TrainArgs;
 
 static int parse_train_args(TrainArgs *a, int argc, char **argv) {
@@ -1170,6 +1172,10 @@ static int parse_train_args(TrainArgs *a, int argc, char **argv) {
         if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
             train_usage(stdout);
             return 1;
+        }
+        if (!strcmp(arg, "--export")) {
+            a->export_only = a->resume = 1;
+            continue;
         }
         if (!strcmp(arg, "--resume")) {
             a->resume = 1;
@@ -1369,7 +1375,7 @@ int cli_train(int argc, char **argv) {
     long first_step = step, last_log_step = step;
     double loss_sum = 0;
     int loss_n = 0;
-    while (step < o.total_steps && !stop_signal) {
+    while (step < o.total_steps && !stop_signal && !a.export_only) {
         float norm;
         float loss = train_step(&m, &o, train_ids, n_train, step, inputs, targets, &norm);
         step++;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <readline/history.h>
@@ -26,6 +27,7 @@
 #include "screen.h"
 #include "session.h"
 #include "util.h"
+#include "view_lab.h"
 #include "view_lesson.h"
 
 /* The same start as `glassbox generate`: the shipped model learnt Python from its standard library. */
@@ -33,6 +35,7 @@
 #define DEFAULT_TEMP 0.8f
 #define DEFAULT_SEED 42
 #define HISTORY_LINES 1000
+#define HISTORY_MAX_BYTES (4 << 20) /* HISTORY_LINES lines of the longest command line, and more */
 
 typedef struct {
     Session s;
@@ -47,6 +50,7 @@ typedef struct {
     double last_autoplay;
     LessonUi lessons; /* lesson mode (view_lesson.c): the pane, the course menu, their commands and keys */
     Recorder rec;     /* `record FILE`: commands and keys written as a lesson script (record.c) */
+    LabUi lab;        /* the tokenizer lab's panel (view_lab.c): compare, names, explain */
 } Tui;
 
 /* Readline's callbacks carry no user pointer: the running TUI, the one mutable global of the top level. */
@@ -258,6 +262,44 @@ static void history_location(Tui *t) {
     snprintf(t->history_path, sizeof t->history_path, "%s/history", dir);
 }
 
+/* Reads the history file, unless it is not one: something other than a regular file (a directory, a
+ * FIFO that would block the start), a file larger than any history of HISTORY_LINES lines, or one with
+ * NUL bytes (binary garbage). That is renamed to history.corrupt-YYYYMMDD-HHMMSS, reported, and the
+ * session starts with no history; the progress file is kept apart and not touched. */
+static void history_load(Tui *t) {
+    const char *path = t->history_path;
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        if (errno != ENOENT) ui_message(&t->ui, 1, "history file %s: %s", path, strerror(errno));
+        return;
+    }
+    const char *why = NULL;
+    char *data = NULL, rerr[GB_ERRLEN];
+    size_t len = 0;
+    if (!S_ISREG(st.st_mode)) why = "not a regular file";
+    else if (st.st_size > HISTORY_MAX_BYTES) why = "larger than a history file should be";
+    else if (gb_read_file(path, &data, &len, rerr) != 0) why = "cannot be read";
+    else if (memchr(data, 0, len)) why = "holds binary data";
+    free(data);
+    if (!why) {
+        read_history(path);
+        return;
+    }
+    char aside[1200], stamp[32], before[200];
+    /* a message already there (the progress file's, say) stays in front */
+    snprintf(before, sizeof before, "%.180s%s", t->ui.message, t->ui.message[0] ? " \u00b7 " : "");
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    snprintf(aside, sizeof aside, "%s.corrupt-%s", path, stamp);
+    if (rename(path, aside) == 0)
+        ui_message(&t->ui, 1, "%shistory file %s: %s; moved to %s, starting afresh", before, path, why, aside);
+    else
+        ui_message(&t->ui, 1, "%shistory file %s: %s; could not move it aside (%s)", before, path, why,
+                   strerror(errno));
+}
+
 static void mkdir_p(const char *path) {
     char buf[1024];
     snprintf(buf, sizeof buf, "%s", path);
@@ -392,7 +434,7 @@ static void run_line(Tui *t, const char *line) {
         ui_message(&t->ui, 1, "%s", err);
         return;
     }
-    if (cmd.id == CMD_PROMPT || cmd.id == CMD_TOKENIZE) t->ui.score_colour = 0; /* a new text: no old scores */
+    if (cmd.id == CMD_PROMPT || cmd.id == CMD_TOKENIZE || cmd.id == CMD_MODEL) t->ui.score_colour = 0; /* no old scores */
     CommandResult r = commands_run(&t->s, &cmd, err);
     if (r != CMDR_ERROR && cmd.id == CMD_MODEL) { /* the file as loaded, so the replay finds it anywhere */
         char q[4200], full[2048];
@@ -410,6 +452,14 @@ static void run_line(Tui *t, const char *line) {
         case CMD_QUIT: t->quit = 1; break;
         case CMD_TOKENIZE: t->ui.view = VIEW_TOKENS; break;
         case CMD_NEIGHBOURS: t->ui.view = VIEW_NEIGHBOURS; break;
+        case CMD_COMPARE:
+        case CMD_NAMES:
+        case CMD_MERGES: {
+            int kind = cmd.id == CMD_COMPARE ? LAB_PANEL_COMPARE : cmd.id == CMD_NAMES ? LAB_PANEL_NAMES : LAB_PANEL_EXPLAIN;
+            if (lab_ui_open(&t->lab, kind, cmd.text, cmd.text_len, &t->s, err) != 0)
+                ui_message(&t->ui, 1, "%s: %s", commands_name(cmd.id), err);
+            break;
+        }
         case CMD_EXPLAIN: kit_explain(t); break;
         case CMD_SCORE: kit_score(t); break;
         case CMD_EXPORT: kit_export(t, cmd.text); break;
@@ -643,6 +693,7 @@ static void handle_key(Tui *t, int key, int mx, int my, int button) {
         return;
     }
     ui->message[0] = 0;
+    if (lab_ui_key(&t->lab, key, &t->s, ui)) return; /* the lab panel's keys while it is open */
     if (lesson_ui_key(&t->lessons, key, &t->s, ui)) return; /* the course menu, n / p in a lesson */
     if (key == GB_KEY_ESC) return;
     int a = key_action(key);
@@ -655,6 +706,7 @@ static void draw(Tui *t) {
     if (w != t->canvas.w || h != t->canvas.h) canvas_resize(&t->canvas, w, h);
     t->canvas.ascii = !crt_unicode(t->crt);
     lesson_ui_draw(&t->lessons, &t->canvas, &t->s, &t->ui); /* screen_draw, plus the lesson pane if open */
+    lab_ui_draw(&t->lab, &t->canvas, &t->s, &t->ui);
     crt_blit(t->crt, &t->canvas, t->ui.cursor_x, t->ui.cursor_y);
 }
 
@@ -717,6 +769,7 @@ int cli_tui(int argc, char **argv) {
     ui_init(&t->ui);
     t->ui.big = big;
     lesson_ui_init(&t->lessons, &t->ui);
+    lab_ui_init(&t->lab);
     if (lesson || lessons_menu) {
         char *end = NULL;
         long num = lesson ? strtol(lesson, &end, 10) : 0;
@@ -756,7 +809,7 @@ int cli_tui(int argc, char **argv) {
     canvas_init(&t->canvas, 0, 0);
     readline_setup(t);
     history_location(t);
-    if (t->history_path[0]) read_history(t->history_path);
+    if (t->history_path[0]) history_load(t);
     if (!t->ui.message[0])
         ui_message(&t->ui, 0, "welcome \u00b7 space: next token \u00b7 ':' command \u00b7 '?' every key \u00b7 :lessons the course");
 
@@ -793,6 +846,7 @@ int cli_tui(int argc, char **argv) {
     g_tui = NULL;
     lesson_ui_free(&t->lessons); /* saves the progress */
     record_stop(&t->rec);
+    lab_ui_free(&t->lab);
     canvas_free(&t->canvas);
     ui_free(&t->ui);
     session_free(&t->s);

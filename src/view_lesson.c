@@ -341,18 +341,19 @@ static int load_course(LessonUi *lu, char *err) {
 /* After the scene changed: show the view it asked for. */
 static void apply_scene(UiState *ui, const LessonScene *sc) {
     if (sc->view >= 0) ui->view = sc->view;
+    ui->score_colour = sc->scored;
 }
 
 int lesson_ui_open_path(LessonUi *lu, const char *path, Session *s, UiState *ui, char *err) {
     LessonPlayer fresh;
-    LessonScene sc = {-1};
+    LessonScene sc = {-1, 0};
     if (lesson_player_open(&fresh, path, s, lu->has_progress ? &lu->progress : NULL, &sc, err) != 0) return -1;
     lesson_player_close(&lu->player);
     lu->player = fresh;
     lu->active = 1;
     lu->menu = 0;
     apply_scene(ui, &sc);
-    record_scene_ui(&lu->player.lesson, lu->player.step, ui); /* explain, score: the kit's part of a scene */
+    record_scene_ui(&lu->player.lesson, lu->player.step, ui); /* explain: the kit's part of a scene */
     save_progress(lu, ui);
     return 0;
 }
@@ -380,13 +381,13 @@ int lesson_ui_open_menu(LessonUi *lu, UiState *ui, char *err) {
 
 static void go(LessonUi *lu, int step, Session *s, UiState *ui) {
     char err[GB_ERRLEN];
-    LessonScene sc = {-1};
+    LessonScene sc = {-1, 0};
     if (lesson_player_goto(&lu->player, step, s, lu->has_progress ? &lu->progress : NULL, &sc, err) != 0) {
         ui_message(ui, 1, "%s", err);
         return;
     }
     apply_scene(ui, &sc);
-    record_scene_ui(&lu->player.lesson, lu->player.step, ui); /* explain, score: the kit's part of a scene */
+    record_scene_ui(&lu->player.lesson, lu->player.step, ui); /* explain: the kit's part of a scene */
     save_progress(lu, ui);
 }
 

@@ -409,6 +409,8 @@ static void test_record_normalises(void **state) {
     assert_int_equal(record_line(&r, "ste 100", err), 0);
     assert_int_equal(record_line(&r, "next", err), 0); /* lesson mode's: not a command, not recorded */
     assert_int_equal(record_line(&r, "record stop", err), 0);
+    assert_int_equal(record_line(&r, "help", err), 0);
+    assert_int_equal(record_line(&r, "compare getUserName", err), 0); /* the lab's: no lesson command */
     record_stop(&r);
     char *text;
     size_t len;
@@ -418,6 +420,8 @@ static void test_record_normalises(void **state) {
     assert_non_null(strstr(text, "\n> step 36\n"));
     assert_null(strstr(text, "> next"));
     assert_null(strstr(text, "> record"));
+    assert_null(strstr(text, "> help"));
+    assert_null(strstr(text, "> compare"));
     free(text);
     Lesson l;
     if (lesson_load(&l, path, err) != 0) fail_msg("%s", err);

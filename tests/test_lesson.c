@@ -431,6 +431,60 @@ static void test_fewest_tokens_and_head(void **state) {
     lesson_free(&l);
 }
 
+/* most-plausible: the choice with the fewest bits when fed after the scene, computed here with a second
+ * copy of the model and a softmax of our own. */
+static double bits_after(Model *m, const int32_t *prefix, int np, const Tokenizer *tok, const char *text) {
+    char err[GB_ERRLEN];
+    TokenSpan *sp;
+    int n = tokenizer_encode(tok, text, strlen(text), &sp, err);
+    const float *logits = model_forward_prompt(m, prefix, np, 0);
+    double bits = 0;
+    for (int i = 0; i < n; i++) {
+        double mx = logits[0], z = 0;
+        for (int v = 1; v < m->config.vocab_size; v++)
+            if (logits[v] > mx) mx = logits[v];
+        for (int v = 0; v < m->config.vocab_size; v++) z += exp(logits[v] - mx);
+        bits += -((logits[sp[i].id] - mx) - log(z)) / log(2.0);
+        if (i + 1 < n) logits = model_forward(m, sp[i].id, np + i);
+    }
+    free(sp);
+    return bits;
+}
+
+static void test_most_plausible(void **state) {
+    Fixture *f = *state;
+    char err[GB_ERRLEN], msg[100];
+    const char *opts[3] = {" os.path.join(a, b)", " os.path.joinpath(a, b)", " 42"};
+    Lesson l = parse_ok("title: t\nstep: a\n> prompt \"import os\\nname =\"\n> score \" os.path\"\n"
+                        "? which?\nanswer: most-plausible\n"
+                        "choice: \" os.path.join(a, b)\"\nchoice: \" os.path.joinpath(a, b)\"\nchoice: \" 42\"\n");
+    assert_int_equal(lesson_goto(&l, 0, &f->s, NULL, NULL, err), 0);
+    int32_t prefix[64];
+    int np = f->s.n_tokens; /* the scene: the prompt and the scored tokens */
+    assert_true(np > 0 && np < 64);
+    assert_true(f->s.n_tokens > f->s.n_prompt); /* score appended the continuation */
+    for (int i = 0; i < np; i++) prefix[i] = f->s.tokens[i].id;
+    LessonAnswer a;
+    assert_int_equal(lesson_compute_answer(&l, 0, &f->s, &a, err), 0);
+    Model m;
+    Config c = small_config(tokenizer_vocab_size(f->s.tok));
+    assert_int_equal(model_init_random(&m, &c, SEED, err), 0);
+    double bits[3];
+    int best = 0;
+    for (int i = 0; i < 3; i++) {
+        bits[i] = bits_after(&m, prefix, np, f->s.tok, opts[i]);
+        if (bits[i] < bits[best]) best = i;
+    }
+    for (int i = 0; i < 3; i++) assert_int_equal(a.right[i], fabs(bits[i] - bits[best]) < 1e-6);
+    char letter[2] = {lesson_choice_letter(best), 0};
+    assert_int_equal(lesson_check_answer(&l.steps[0].q, &a, letter, msg, sizeof msg), 1);
+    /* the session still works from where the scene left it */
+    assert_int_equal(session_step(&f->s, 1, err), 1);
+    lesson_answer_free(&a);
+    model_free(&m);
+    lesson_free(&l);
+}
+
 static void test_fixed_questions(void **state) {
     Fixture *f = *state;
     char err[GB_ERRLEN], msg[100], fb[200];
@@ -807,6 +861,7 @@ int main(void) {
         cmocka_unit_test(test_count_tokens_question),
         cmocka_unit_test(test_top_token_and_likeliest),
         cmocka_unit_test(test_fewest_tokens_and_head),
+        cmocka_unit_test(test_most_plausible),
         cmocka_unit_test(test_fixed_questions),
         cmocka_unit_test(test_goto_replays),
         cmocka_unit_test(test_check_file),

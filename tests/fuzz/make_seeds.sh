@@ -113,3 +113,9 @@ for line in 'prompt "def add(a, b):\n"' 'prompt plain text' 'step 3' 'back' 'pic
   printf '%s' "$line" >"$c/fuzz_commands/cmd-$i"; i=$((i + 1))
 done
 du -sh "$c"/*
+
+# progress files
+mkdir -p "$c/fuzz_progress"
+printf 'glassbox-progress 1\nlesson "01-tokens.lesson" 2 8\nanswer "01-tokens.lesson" 0 1 "b"\nanswer "01-tokens.lesson" 1 0 "caf\\xc3\\xa9 \\"q\\" \\\\ \\n\\t"\nlesson "x y.lesson" 0 1\n' \
+  >"$c/fuzz_progress/two-lessons"
+printf 'glassbox-progress 1\n' >"$c/fuzz_progress/empty"
