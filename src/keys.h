@@ -65,6 +65,7 @@ enum {
     X(VIEW4, '4', GB_KEY_F4, "", "")                                                                 \
     X(NEXTVIEW, GB_KEY_TAB, GB_KEY_NONE, "tab", "next view")                                          \
     X(COMMAND, ':', '/', ": /", "type a command (tab completes, esc cancels)")                       \
+    X(COMPARE, 'C', GB_KEY_NONE, "C", "the text under the model's tokenizer, GPT-2, cl100k, o200k")  \
     X(BIG, 'B', GB_KEY_NONE, "B", "projector mode: larger, high contrast")                           \
     X(REDRAW, GB_KEY_CTRL_L, GB_KEY_NONE, "ctrl-l", "redraw the screen")                             \
     X(HELP, '?', GB_KEY_NONE, "?", "this help")                                                      \

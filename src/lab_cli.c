@@ -635,16 +635,21 @@ void cli_bench_lab(void) {
                lab_shipped_name(which[i]), len / 1e6 / best, n, best, load * 1e3);
     }
     free(text);
-    /* a pathological line: one character repeated, one chunk of 1 MB for the merge engine */
+    /* pathological lines: one character repeated over 1 MiB, a single chunk for the merge engine */
     size_t big = 1 << 20;
     char *line = gb_malloc(big);
-    memset(line, 'a', big);
+    static const char repeated[] = {'a', ' ', '.'};
     for (int i = 0; i < 2; i++) {
         const Tokenizer *t = lab_vocab(&v, which[i], err);
         if (!t) continue;
-        int n = 0;
-        double dt = best_encode(t, line, big, 1, &n);
-        printf("  glassbox %s: a line of 1 MiB of 'a' in %.1f ms (%d tokens)\n", lab_shipped_name(which[i]), dt * 1e3, n);
+        printf("  glassbox %s: a line of 1 MiB of one character:", lab_shipped_name(which[i]));
+        for (size_t k = 0; k < sizeof repeated; k++) {
+            memset(line, repeated[k], big);
+            int n = 0;
+            double dt = best_encode(t, line, big, 1, &n);
+            printf("%s '%c' %.0f ms (%d tokens)", k ? "," : "", repeated[k], dt * 1e3, n);
+        }
+        printf("\n");
     }
     free(line);
     lab_vocabs_free(&v);

@@ -429,7 +429,12 @@ typedef struct {
     int32_t *results; /* (cap) id that pair merges into */
     uint64_t *heap;   /* (heap_cap) min-heap of rank << 32 | part: the pair starting at that part */
     size_t cap, heap_n, heap_cap;
+    uint64_t *memo_keys;  /* (MEMO_SIZE) heap engine, rank rule: left << 32 | right, UINT64_MAX empty */
+    int32_t *memo_rank;   /* (MEMO_SIZE) the pair's rank, -1 when it does not merge */
+    int32_t *memo_result; /* (MEMO_SIZE) */
 } Work;
+
+enum { MEMO_BITS = 12, MEMO_SIZE = 1 << MEMO_BITS };
 
 static void work_reserve(Work *w, size_t n) {
     if (n <= w->cap) return;
@@ -452,6 +457,9 @@ static void work_free(Work *w) {
     free(w->ranks);
     free(w->results);
     free(w->heap);
+    free(w->memo_keys);
+    free(w->memo_rank);
+    free(w->memo_result);
 }
 
 /* Rank of joining the part with id a covering chunk[s, m) to the part with id b covering chunk[m, e);
@@ -465,6 +473,35 @@ static int32_t pair_rank(const Tokenizer *t, const uint8_t *chunk, size_t s, siz
         *result = r;
     } else {
         r = pair_map_find(&t->pairs, a, b, result);
+    }
+    return r >= max_rank ? -1 : r;
+}
+
+/* pair_rank for the heap engine. Under the rank rule a lookup hashes the concatenated bytes, up to
+ * max_len of them; a long chunk asks about the same few id pairs again and again (a run of one
+ * character above all: 1 MiB of spaces is a million questions about a dozen pairs), so the answers
+ * are kept in a small direct-mapped cache keyed by the two ids, which determine the bytes. */
+static int32_t heap_pair_rank(const Tokenizer *t, Work *w, const uint8_t *chunk, size_t s, size_t e, int32_t a,
+                              int32_t b, int32_t max_rank, int32_t *result) {
+    if (!t->rank_rule) return pair_rank(t, chunk, s, e, a, b, max_rank, result);
+    if (!w->memo_keys) {
+        w->memo_keys = gb_malloc(MEMO_SIZE * sizeof(uint64_t));
+        memset(w->memo_keys, 0xff, MEMO_SIZE * sizeof(uint64_t));
+        w->memo_rank = gb_malloc(MEMO_SIZE * sizeof(int32_t));
+        w->memo_result = gb_malloc(MEMO_SIZE * sizeof(int32_t));
+    }
+    uint64_t k = pair_key(a, b);
+    uint32_t i = (uint32_t)(mix64(k) >> (64 - MEMO_BITS));
+    int32_t r;
+    if (w->memo_keys[i] == k) {
+        r = w->memo_rank[i];
+        *result = w->memo_result[i];
+    } else {
+        *result = -1;
+        r = pair_rank(t, chunk, s, e, a, b, INT32_MAX, result);
+        w->memo_keys[i] = k;
+        w->memo_rank[i] = r;
+        w->memo_result[i] = *result;
     }
     return r >= max_rank ? -1 : r;
 }
@@ -535,7 +572,7 @@ static void heap_offer(const Tokenizer *t, Work *w, const uint8_t *chunk, size_t
     w->ranks[l] = -1;
     if (r < 0) return;
     size_t end = w->next[r] < 0 ? len : w->starts[w->next[r]];
-    int32_t rank = pair_rank(t, chunk, w->starts[l], end, w->ids[l], w->ids[r], max_rank, &w->results[l]);
+    int32_t rank = heap_pair_rank(t, w, chunk, w->starts[l], end, w->ids[l], w->ids[r], max_rank, &w->results[l]);
     w->ranks[l] = rank;
     if (rank >= 0) heap_push(w, (uint64_t)(uint32_t)rank << 32 | (uint32_t)l);
 }
@@ -553,7 +590,7 @@ static void merge_heap(const Tokenizer *t, Work *w, const uint8_t *chunk, size_t
     for (size_t i = 0; i < n; i++) {
         int32_t r = w->next[i];
         w->ranks[i] = r < 0 ? -1
-                            : pair_rank(t, chunk, i, w->next[r] < 0 ? n : (size_t)w->next[r], w->ids[i], w->ids[r],
+                            : heap_pair_rank(t, w, chunk, i, w->next[r] < 0 ? n : (size_t)w->next[r], w->ids[i], w->ids[r],
                                         max_rank, &w->results[i]);
         if (w->ranks[i] >= 0) {
             if (w->heap_n == w->heap_cap) {

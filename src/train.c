@@ -21,6 +21,11 @@
 /* ---------------------------------------------------------------------------------------------- */
 /* layers */
 
+/* Loops with less work than this run on one thread: a team's start and barrier cost more than they
+ * save there, and on a busy machine a descheduled team member can stall each barrier for a whole
+ * time slice (tiny models, as in the tests, would crawl). */
+#define PARALLEL_MIN_WORK (1L << 17)
+
 /* e^x for x <= 0, within about 2e-7 relative of expf, in plain arithmetic so that loops over it
  * vectorize (libm's expf is a call per element; exponentials are a tenth of a training step).
  * Range reduction x = n ln2 + r with |r| <= ln2/2, a degree-7 Taylor polynomial for e^r, and 2^n
@@ -49,7 +54,7 @@ static inline float exp_fast(float x) {
 
 void rmsnorm_forward(float *out, float *rstd, const float *inp, const float *weight, int N, int C,
                      float eps) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((long)N * C >= PARALLEL_MIN_WORK)
     for (int n = 0; n < N; n++) {
         const float *x = inp + (size_t)n * C;
         float *o = out + (size_t)n * C;
@@ -66,7 +71,7 @@ void rmsnorm_forward(float *out, float *rstd, const float *inp, const float *wei
 void rmsnorm_backward(float *dinp, float *dweight, const float *dout, const float *inp,
                       const float *weight, const float *rstd, int N, int C) {
     /* dx = rstd * (dxhat - xhat * mean(dxhat . xhat)), with xhat = x * rstd, dxhat = dout * w */
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((long)N * C >= PARALLEL_MIN_WORK)
     for (int n = 0; n < N; n++) {
         const float *x = inp + (size_t)n * C, *dy = dout + (size_t)n * C;
         float *dx = dinp + (size_t)n * C;
@@ -80,7 +85,7 @@ void rmsnorm_backward(float *dinp, float *dweight, const float *dout, const floa
     /* the weight's gradient sums over rows: blocks of channels per thread, rows in order within
      * each (deterministic whatever the thread count), the inner loop over contiguous channels */
     int n_blocks = (C + 63) / 64;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((long)N * C >= PARALLEL_MIN_WORK)
     for (int blk = 0; blk < n_blocks; blk++) {
         int i0 = blk * 64, i1 = i0 + 64 < C ? i0 + 64 : C;
         float s[64] = {0};
@@ -106,7 +111,7 @@ static void slab(int n, int *lo, int *hi) {
 
 void matmul_forward(float *out, const float *inp, const float *weight, int N, int C, int OC) {
     /* out (N, OC) = inp (N, C) . weight (OC, C)^T, rows split across threads */
-#pragma omp parallel
+#pragma omp parallel if ((long)N * C * OC >= PARALLEL_MIN_WORK)
     {
         int r0, r1;
         slab(N, &r0, &r1);
@@ -118,7 +123,7 @@ void matmul_forward(float *out, const float *inp, const float *weight, int N, in
 
 void matmul_backward(float *dinp, float *dweight, const float *dout, const float *inp,
                      const float *weight, int N, int C, int OC, int accumulate) {
-#pragma omp parallel
+#pragma omp parallel if ((long)N * C * OC >= PARALLEL_MIN_WORK)
     {
         int r0, r1;
         /* dinp (N, C) (+)= dout (N, OC) . weight (OC, C), rows split */
@@ -159,7 +164,8 @@ void rope_tables(float *cos_out, float *sin_out, int T, int rope_dim, float base
 static void rope_apply(float *x, const float *cos_t, const float *sin_t, int B, int T, int n_heads,
                        int head_dim, int rope_dim, float sign) {
     int half = rope_dim / 2;
-#pragma omp parallel for collapse(2) schedule(static)
+#pragma omp parallel for collapse(2)                                                               \
+    schedule(static) if ((long)B * T * n_heads * head_dim >= PARALLEL_MIN_WORK)
     for (int b = 0; b < B; b++)
         for (int t = 0; t < T; t++) {
             float *row = x + ((size_t)b * T + t) * n_heads * head_dim;
@@ -218,7 +224,8 @@ void attention_forward(float *out, float *att, const float *q, const float *k, c
                        int B, int T, int NH, int NKV, int hd) {
     int QD = NH * hd, KD = NKV * hd, group = NH / NKV, band = (T + ATT_BLOCKS - 1) / ATT_BLOCKS;
     float scale = 1.0f / sqrtf((float)hd);
-#pragma omp parallel for collapse(2) schedule(static)
+#pragma omp parallel for collapse(2)                                                               \
+    schedule(static) if ((long)B * NH * T * T * hd >= PARALLEL_MIN_WORK)
     for (int b = 0; b < B; b++)
         for (int kvh = 0; kvh < NKV; kvh++)
             for (int h = kvh * group; h < (kvh + 1) * group; h++) {
@@ -245,7 +252,7 @@ void attention_backward(float *dq, float *dk, float *dv, float *datt_scratch, in
                         const float *v, int B, int T, int NH, int NKV, int hd) {
     int QD = NH * hd, KD = NKV * hd, group = NH / NKV, band = (T + ATT_BLOCKS - 1) / ATT_BLOCKS;
     float scale = 1.0f / sqrtf((float)hd);
-#pragma omp parallel num_threads(n_slots)
+#pragma omp parallel num_threads(n_slots) if ((long)B * NH * T * T * hd >= PARALLEL_MIN_WORK)
     {
         float *datt = datt_scratch + (size_t)omp_get_thread_num() * T * T;
 #pragma omp for collapse(2) schedule(static)
@@ -295,7 +302,7 @@ static inline float sigmoid_fast(float g) {
 }
 
 void swiglu_forward(float *out, const float *gate, const float *up, size_t n) {
-#pragma omp parallel for simd schedule(static)
+#pragma omp parallel for simd schedule(static) if ((long)n >= PARALLEL_MIN_WORK)
     for (size_t i = 0; i < n; i++) {
         float g = gate[i];
         out[i] = g * sigmoid_fast(g) * up[i];
@@ -304,7 +311,7 @@ void swiglu_forward(float *out, const float *gate, const float *up, size_t n) {
 
 void swiglu_backward(float *dgate, float *dup, const float *dout, const float *gate,
                      const float *up, size_t n) {
-#pragma omp parallel for simd schedule(static)
+#pragma omp parallel for simd schedule(static) if ((long)n >= PARALLEL_MIN_WORK)
     for (size_t i = 0; i < n; i++) {
         float g = gate[i], sig = sigmoid_fast(g);
         dup[i] = dout[i] * g * sig;
@@ -314,7 +321,7 @@ void swiglu_backward(float *dgate, float *dup, const float *dout, const float *g
 
 double crossentropy_forward(float *losses, float *logits, const int32_t *targets, int N, int V,
                             int *count) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((long)N * V >= PARALLEL_MIN_WORK)
     for (int n = 0; n < N; n++) {
         float *row = logits + (size_t)n * V;
         float mx = row[0];
@@ -348,7 +355,7 @@ double crossentropy_forward(float *losses, float *logits, const int32_t *targets
 }
 
 void crossentropy_backward(float *probs, const int32_t *targets, int N, int V, float scale) {
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((long)N * V >= PARALLEL_MIN_WORK)
     for (int n = 0; n < N; n++) {
         float *row = probs + (size_t)n * V;
         int tgt = targets[n];
@@ -555,7 +562,7 @@ float train_forward(TrainModel *m, const int32_t *inputs, const int32_t *targets
     ActTensors *a = &m->acts;
 
     /* token embeddings; ids out of range read row 0 (callers check their data) */
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((long)BT * C >= PARALLEL_MIN_WORK)
     for (int n = 0; n < BT; n++) {
         int id = inputs[n] >= 0 && inputs[n] < V ? inputs[n] : 0;
         memcpy(a->encoded + (size_t)n * C, p->token_embd + (size_t)id * C, C * sizeof(float));
@@ -579,7 +586,7 @@ float train_forward(TrainModel *m, const int32_t *inputs, const int32_t *targets
         rope_forward(k, m->rope_cos, m->rope_sin, B, T, NKV, hd, c->rope_dim);
         attention_forward(atty, att, q, k, v, B, T, NH, NKV, hd);
         matmul_forward(a->dtmp, atty, p->wo + (size_t)l * C * QD, BT, QD, C);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((long)BT * C >= PARALLEL_MIN_WORK)
         for (size_t i = 0; i < (size_t)BT * C; i++)
             res2[i] = resid[i] + a->dtmp[i];
 
@@ -588,7 +595,7 @@ float train_forward(TrainModel *m, const int32_t *inputs, const int32_t *targets
         matmul_forward(up, ln2, p->w_up + (size_t)l * H * C, BT, C, H);
         swiglu_forward(hact, gate, up, (size_t)BT * H);
         matmul_forward(a->dtmp, hact, p->w_down + (size_t)l * C * H, BT, H, C);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((long)BT * C >= PARALLEL_MIN_WORK)
         for (size_t i = 0; i < (size_t)BT * C; i++)
             res3[i] = res2[i] + a->dtmp[i];
     }
@@ -671,7 +678,7 @@ void train_backward(TrainModel *m, const int32_t *inputs) {
     /* embedding: rows in order, so repeated ids sum deterministically; blocks of channels in
      * parallel */
     int n_blocks = (C + 31) / 32;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((long)BT * C >= PARALLEL_MIN_WORK)
     for (int blk = 0; blk < n_blocks; blk++) {
         int i0 = blk * 32, i1 = i0 + 32 < C ? i0 + 32 : C;
         for (int n = 0; n < BT; n++) {
@@ -691,7 +698,7 @@ float train_clip_grad(TrainModel *m, float max_norm) {
     float norm = (float)sqrt(ss);
     if (norm > max_norm) {
         float s = max_norm / (norm + 1e-6f);
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((long)m->n_params >= PARALLEL_MIN_WORK)
         for (size_t i = 0; i < m->n_params; i++)
             m->grads_memory[i] *= s;
     }
@@ -707,7 +714,7 @@ void train_adamw(TrainModel *m, float lr, float beta1, float beta2, float eps, f
         float wd = tensor_is_matrix(k) ? weight_decay : 0.0f;
         float *p = m->params_memory + off, *g = m->grads_memory + off, *mm = m->m_memory + off,
               *vv = m->v_memory + off;
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if ((long)n >= PARALLEL_MIN_WORK)
         for (size_t i = 0; i < n; i++) {
             float mi = beta1 * mm[i] + (1.0f - beta1) * g[i];
             float vi = beta2 * vv[i] + (1.0f - beta2) * g[i] * g[i];
@@ -944,13 +951,13 @@ int train_checkpoint_load(TrainModel *m, const TrainOptions *o, uint64_t data_ha
     if (h.total_steps != want.total_steps || h.warmup != want.warmup || h.lr != want.lr ||
         h.weight_decay != want.weight_decay || h.grad_clip != want.grad_clip ||
         h.seed != want.seed) {
-        gb_seterr(err,
-                  "%s: made with %lld steps, warm-up %lld, lr %g, seed %llu; this run asks for "
-                  "%lld steps, "
-                  "warm-up %lld, lr %g, seed %llu",
-                  path, (long long)h.total_steps, (long long)h.warmup, h.lr,
-                  (unsigned long long)h.seed, (long long)want.total_steps, (long long)want.warmup,
-                  want.lr, (unsigned long long)want.seed);
+        gb_seterr(
+            err,
+            "%s: made with --steps %lld --warmup %lld --lr %g --seed %llu; this run asks for "
+            "--steps %lld --warmup %lld --lr %g --seed %llu (continue it with the same options)",
+            path, (long long)h.total_steps, (long long)h.warmup, h.lr, (unsigned long long)h.seed,
+            (long long)want.total_steps, (long long)want.warmup, want.lr,
+            (unsigned long long)want.seed);
         goto out;
     }
     if (h.data_hash != data_hash) {
@@ -982,44 +989,56 @@ static void on_stop_signal(int sig) {
 }
 
 static void train_usage(FILE *f) {
-    fprintf(f, "usage: glassbox train --tokenizer VOCAB.gguf --train FILE|@LIST --heldout "
-               "FILE|@LIST -o OUT.gguf\n"
-               "  model:    --dim 192 --layers 4 --heads 6 --kv-heads 6 --ffn 512 --ctx 256\n"
-               "  budget:   --batch 16  --steps N | --tokens N (default 30M)\n"
-               "  optimise: --lr 3e-3 --warmup 200 --seed 1\n"
-               "  run:      --eval-every 500 --log-every 10 --threads N (all cores)\n"
-               "            --checkpoint FILE (OUT.ckpt) --checkpoint-every-sec 120 --resume\n"
-               "            --export: write the checkpoint's weights as they stand (a run in progress)\n"
-               "  output:   --type f32|f16|bf16|q8_0\n"
-               "A @LIST names one file per line. Documents are separated by the tokenizer's "
-               "end-of-text token.\n"
-               "SIGINT/SIGTERM finish the step, save the checkpoint and exit (130/143); --resume "
-               "continues it.\n");
+    fprintf(
+        f,
+        "usage: glassbox train --tokenizer VOCAB.gguf --train FILE|@LIST --heldout "
+        "FILE|@LIST -o OUT.gguf\n"
+        "  model:    --dim 192 --layers 4 --heads 6 --kv-heads 6 --ffn 512 --ctx 256\n"
+        "  budget:   --batch 16  --steps N | --tokens N (default 30M)\n"
+        "  optimise: --lr 3e-3 --warmup 200 --seed 1\n"
+        "  run:      --eval-every 500 --log-every 10 --threads N (all cores)\n"
+        "            --checkpoint FILE (OUT.ckpt) --checkpoint-every-sec 120 --resume\n"
+        "            --export: write the checkpoint's weights as they stand (a run in progress)\n"
+        "  output:   --type f32|f16|bf16|q8_0\n"
+        "A @LIST names one file per line. Documents are separated by the tokenizer's "
+        "end-of-text token.\n"
+        "SIGINT/SIGTERM finish the step, save the checkpoint and exit (130/143); --resume "
+        "continues it\n"
+        "to exactly the weights of an uninterrupted run. On a machine shared with other work, "
+        "OMP_WAIT_POLICY=passive\nkeeps the threads from stalling each other.\n");
 }
 
 /* Expands FILE or @LIST into a list of paths (malloc'ed array of malloc'ed strings). */
-static int expand_paths(const char *arg, char ***out, int *n_out, char *err) {
+static int expand_paths(const char *arg, char ***out, int **lines_out, int *n_out, char *err) {
     *out = NULL;
+    *lines_out = NULL;
     *n_out = 0;
     if (arg[0] != '@') {
         *out = gb_malloc(sizeof(char *));
         (*out)[0] = gb_strdup(arg);
+        *lines_out = gb_calloc(1, sizeof(int));
         *n_out = 1;
         return 0;
     }
     char *data;
     size_t len;
     if (gb_read_file(arg + 1, &data, &len, err) != 0) return -1;
-    int n = 0, cap = 0;
+    int n = 0, cap = 0, line_no = 0;
     char **paths = NULL;
+    int *lines = NULL;
     for (char *line = data; line < data + len;) {
+        line_no++;
         char *nl = memchr(line, '\n', (size_t)(data + len - line));
         char *end = nl ? nl : data + len;
         if (end > line && end[-1] == '\r') end[-1] = 0, end--;
         *end = 0;
         if (end > line) {
-            if (n == cap)
-                paths = gb_realloc(paths, (size_t)(cap = cap ? 2 * cap : 256) * sizeof(char *));
+            if (n == cap) {
+                cap = cap ? 2 * cap : 256;
+                paths = gb_realloc(paths, (size_t)cap * sizeof(char *));
+                lines = gb_realloc(lines, (size_t)cap * sizeof(int));
+            }
+            lines[n] = line_no;
             paths[n++] = gb_strdup(line);
         }
         if (!nl) break;
@@ -1029,9 +1048,11 @@ static int expand_paths(const char *arg, char ***out, int *n_out, char *err) {
     if (n == 0) {
         gb_seterr(err, "%s: the list names no files", arg + 1);
         free(paths);
+        free(lines);
         return -1;
     }
     *out = paths;
+    *lines_out = lines;
     *n_out = n;
     return 0;
 }
@@ -1046,8 +1067,8 @@ static void free_paths(char **paths, int n) {
 static int tokenize_files(const Tokenizer *tok, const char *arg, int32_t sep, int32_t **out,
                           size_t *n_out, size_t *bytes_out, char *err) {
     char **paths;
-    int n_paths;
-    if (expand_paths(arg, &paths, &n_paths, err) != 0) return -1;
+    int *lines, n_paths;
+    if (expand_paths(arg, &paths, &lines, &n_paths, err) != 0) return -1;
     size_t n = 0, cap = 1 << 20, bytes = 0;
     int32_t *ids = gb_malloc(cap * sizeof(int32_t));
     int rc = 0;
@@ -1056,6 +1077,11 @@ static int tokenize_files(const Tokenizer *tok, const char *arg, int32_t sep, in
         size_t len;
         TokenSpan *spans = NULL;
         if (gb_read_file(paths[i], &text, &len, err) != 0) {
+            if (arg[0] == '@') { /* name the list and line too */
+                char inner[GB_ERRLEN];
+                snprintf(inner, sizeof(inner), "%s", err);
+                gb_seterr(err, "%s:%d: %s", arg + 1, lines[i], inner);
+            }
             rc = -1;
             break;
         }
@@ -1077,6 +1103,7 @@ static int tokenize_files(const Tokenizer *tok, const char *arg, int32_t sep, in
         free(spans);
     }
     free_paths(paths, n_paths);
+    free(lines);
     if (rc != 0) {
         free(ids);
         return -1;
@@ -1262,6 +1289,17 @@ int cli_train(int argc, char **argv) {
         fprintf(stderr, "glassbox train: --type %s: expected f32, f16, bf16 or q8_0\n", a.type);
         return GB_EXIT_USAGE;
     }
+    /* fail now, not after hours of training, when the output cannot be written */
+    {
+        char *dir = gb_strdup(a.out);
+        char *slash = strrchr(dir, '/');
+        const char *d = slash ? (slash == dir ? "/" : (*slash = 0, dir)) : ".";
+        int writable = access(d, W_OK) == 0;
+        if (!writable)
+            fprintf(stderr, "glassbox train: -o %s: cannot write in folder %s\n", a.out, d);
+        free(dir);
+        if (!writable) return GB_EXIT_USAGE;
+    }
     int threads = a.threads > 0 ? (int)a.threads : omp_get_num_procs();
     omp_set_num_threads(threads);
 
@@ -1372,28 +1410,34 @@ int cli_train(int argc, char **argv) {
     inputs = gb_malloc((size_t)m.B * m.T * sizeof(int32_t));
     targets = gb_malloc((size_t)m.B * m.T * sizeof(int32_t));
     double start = gb_now(), last_log = start, last_ckpt = start;
+    double window_train_sec = 0; /* time in train_step since the last log line */
+    double sec_per_step = 0;     /* moving average of wall time a step (evals included), for ETA */
     long first_step = step, last_log_step = step;
     double loss_sum = 0;
     int loss_n = 0;
     while (step < o.total_steps && !stop_signal && !a.export_only) {
         float norm;
+        double t_step = gb_now();
         float loss = train_step(&m, &o, train_ids, n_train, step, inputs, targets, &norm);
+        double now = gb_now();
+        window_train_sec += now - t_step;
         step++;
         loss_sum += loss, loss_n++;
-        double now = gb_now();
         if (step % a.log_every == 0 || step == o.total_steps || step == first_step + 1) {
-            double tps = (double)(step - last_log_step) * m.B * m.T / (now - last_log);
-            double per_step = (now - start) / (double)(step - first_step);
+            long n = step - last_log_step;
+            double tps = (double)n * m.B * m.T / window_train_sec;
+            double wall = (now - last_log) / (double)n;
+            sec_per_step = step == first_step + 1 ? wall : 0.7 * sec_per_step + 0.3 * wall;
             char el[32], eta[32];
             format_duration(el, sizeof(el), now - start);
-            format_duration(eta, sizeof(eta), per_step * (double)(o.total_steps - step));
+            format_duration(eta, sizeof(eta), sec_per_step * (double)(o.total_steps - step));
             printf("step %6ld/%ld | loss %.4f | lr %.2e | grad %.2f | %6.0f tok/s | elapsed %s | "
                    "eta %s\n",
                    step, o.total_steps, loss_sum / loss_n,
                    (double)train_lr(step - 1, o.total_steps, o.warmup, o.lr), (double)norm, tps, el,
                    eta);
             fflush(stdout);
-            loss_sum = 0, loss_n = 0;
+            loss_sum = 0, loss_n = 0, window_train_sec = 0;
             last_log = now, last_log_step = step;
         }
         if (a.eval_every > 0 && step % a.eval_every == 0 && step < o.total_steps)

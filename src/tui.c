@@ -618,6 +618,9 @@ static void action_run(Tui *t, int a) {
     case KA_VIEW4: ui->view = VIEW_PROBS; break;
     case KA_NEXTVIEW: ui->view = (ui->view + 1) % VIEW_COUNT; break;
     case KA_COMMAND: open_command_line(t, NULL); break;
+    case KA_COMPARE: /* the tokenizer lab's compare panel on the whole text so far */
+        if (lab_ui_open(&t->lab, LAB_PANEL_COMPARE, s->text, s->text_len, s, err) != 0) ui_message(ui, 1, "compare: %s", err);
+        break;
     case KA_BIG: ui->big = !ui->big; break;
     case KA_REDRAW: crt_force_redraw(t->crt); break;
     case KA_HELP: ui->help = !ui->help, ui->help_scroll = 0; break;

@@ -202,6 +202,9 @@ if command -v tmux >/dev/null; then
     T send-keys -t gb Escape ':' 'names userId' Enter
     tcheck "tui: names shows the variants" "SCREAMING_SNAKE_CASE"
     tcheck "tui: names shows camelCase" "camelCase"
+    T send-keys -t gb Escape C
+    tcheck "tui: C compares the text so far" "Tokenizer lab: compare"
+    tcheck "tui: C shows the prompt" "tokens  def·fibonacci"
     T send-keys -t gb Escape q
     for _ in $(seq 100); do T has-session -t gb 2>/dev/null || break; sleep 0.05; done
     if T has-session -t gb 2>/dev/null && screen | grep -q "pos "; then bad "tui: q quits after the panel"; else ok "tui: q quits after the panel"; fi

@@ -144,6 +144,49 @@ static void test_matmul_backward(void **state) {
     free(c.inp), free(c.w), free(c.r), free(c.out), free(dinp), free(dw);
 }
 
+/* Sizes above the trainer's threshold for splitting work across threads, against plain loops. */
+static void test_matmul_parallel(void **state) {
+    (void)state;
+    int N = 256, C = 64, OC = 72;
+    float *inp = rand_buf((size_t)N * C, 1.0f), *w = rand_buf((size_t)OC * C, 1.0f),
+          *dout = rand_buf((size_t)N * OC, 1.0f), *out = gb_malloc((size_t)N * OC * 4),
+          *dinp = gb_malloc((size_t)N * C * 4), *dw = gb_calloc((size_t)OC * C, 4);
+    matmul_forward(out, inp, w, N, C, OC);
+    matmul_backward(dinp, dw, dout, inp, w, N, C, OC, 0);
+    for (int n = 0; n < N; n++)
+        for (int o = 0; o < OC; o++) {
+            double y = 0;
+            for (int i = 0; i < C; i++)
+                y += (double)inp[n * C + i] * w[o * C + i];
+            assert_true(fabs(out[n * OC + o] - y) < 1e-3);
+        }
+    for (int n = 0; n < N; n++)
+        for (int i = 0; i < C; i++) {
+            double d = 0;
+            for (int o = 0; o < OC; o++)
+                d += (double)dout[n * OC + o] * w[o * C + i];
+            assert_true(fabs(dinp[n * C + i] - d) < 1e-3);
+        }
+    for (int o = 0; o < OC; o++)
+        for (int i = 0; i < C; i++) {
+            double d = 0;
+            for (int n = 0; n < N; n++)
+                d += (double)dout[n * OC + o] * inp[n * C + i];
+            assert_true(fabs(dw[o * C + i] - d) < 1e-3);
+        }
+    /* the transposed shape (fewer outputs than inputs) splits the weight gradient the other way */
+    float *dw2 = gb_calloc((size_t)C * OC, 4), *dinp2 = gb_malloc((size_t)N * OC * 4);
+    matmul_backward(dinp2, dw2, inp, dout, w, N, OC, C, 0); /* dout (N, C) over inp (N, OC) */
+    for (int o = 0; o < C; o++)
+        for (int i = 0; i < OC; i++) {
+            double d = 0;
+            for (int n = 0; n < N; n++)
+                d += (double)inp[n * C + o] * dout[n * OC + i];
+            assert_true(fabs(dw2[o * OC + i] - d) < 1e-3);
+        }
+    free(inp), free(w), free(dout), free(out), free(dinp), free(dw), free(dw2), free(dinp2);
+}
+
 /* ---- rope ---- */
 typedef struct {
     float *x, *work, *r, *cos_t, *sin_t;
@@ -221,6 +264,57 @@ static void test_attention(void **state) {
     check_grad("attention dq", att_loss, &c, c.q, dq, nq, 1);
     check_grad("attention dk", att_loss, &c, c.k, dk, nk, 1);
     check_grad("attention dv", att_loss, &c, c.v, dv, nk, 1);
+    free(c.q), free(c.k), free(c.v), free(c.r), free(c.out), free(c.att);
+    free(dq), free(dk), free(dv), free(datt);
+}
+
+/* Attention large enough to run in parallel bands: forward against a direct computation, backward
+ * against finite differences on a sample of entries. */
+enum { PB = 2, PT = 64, PNH = 4, PNKV = 2, PHD = 16 };
+typedef struct {
+    float *q, *k, *v, *r, *out, *att;
+} BigAttCtx;
+static double big_att_loss(void *p) {
+    BigAttCtx *c = p;
+    attention_forward(c->out, c->att, c->q, c->k, c->v, PB, PT, PNH, PNKV, PHD);
+    return dot_r(c->out, c->r, (size_t)PB * PT * PNH * PHD);
+}
+static void test_attention_parallel(void **state) {
+    (void)state;
+    size_t nq = (size_t)PB * PT * PNH * PHD, nk = (size_t)PB * PT * PNKV * PHD;
+    BigAttCtx c = {rand_buf(nq, 1.0f), rand_buf(nk, 1.0f),
+                   rand_buf(nk, 1.0f), rand_buf(nq, 1.0f),
+                   gb_malloc(nq * 4),  gb_malloc((size_t)PB * PNH * PT * PT * 4)};
+    big_att_loss(&c);
+    for (int b = 0; b < PB; b++)
+        for (int h = 0; h < PNH; h++)
+            for (int i = 0; i < PT; i += 5) {
+                int kvh = h / (PNH / PNKV);
+                double s[PT], mx = -1e30, sum = 0;
+                for (int j = 0; j <= i; j++) {
+                    s[j] = 0;
+                    for (int d = 0; d < PHD; d++)
+                        s[j] += (double)c.q[((size_t)b * PT + i) * PNH * PHD + h * PHD + d] *
+                                c.k[((size_t)b * PT + j) * PNKV * PHD + kvh * PHD + d];
+                    s[j] /= sqrt(PHD);
+                    mx = fmax(mx, s[j]);
+                }
+                for (int j = 0; j <= i; j++)
+                    sum += (s[j] = exp(s[j] - mx));
+                for (int d = 0; d < PHD; d++) {
+                    double y = 0;
+                    for (int j = 0; j <= i; j++)
+                        y += s[j] / sum * c.v[((size_t)b * PT + j) * PNKV * PHD + kvh * PHD + d];
+                    assert_true(fabs(c.out[((size_t)b * PT + i) * PNH * PHD + h * PHD + d] - y) <
+                                1e-4);
+                }
+            }
+    float *dq = gb_calloc(nq, 4), *dk = gb_calloc(nk, 4), *dv = gb_calloc(nk, 4),
+          *datt = gb_malloc((size_t)4 * PT * PT * 4);
+    attention_backward(dq, dk, dv, datt, 4, c.r, c.att, c.q, c.k, c.v, PB, PT, PNH, PNKV, PHD);
+    check_grad("parallel attention dq", big_att_loss, &c, c.q, dq, nq, 97);
+    check_grad("parallel attention dk", big_att_loss, &c, c.k, dk, nk, 61);
+    check_grad("parallel attention dv", big_att_loss, &c, c.v, dv, nk, 53);
     free(c.q), free(c.k), free(c.v), free(c.r), free(c.out), free(c.att);
     free(dq), free(dk), free(dv), free(datt);
 }
@@ -573,8 +667,10 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rmsnorm_backward),
         cmocka_unit_test(test_matmul_backward),
+        cmocka_unit_test(test_matmul_parallel),
         cmocka_unit_test(test_rope),
         cmocka_unit_test(test_attention),
+        cmocka_unit_test(test_attention_parallel),
         cmocka_unit_test(test_swiglu),
         cmocka_unit_test(test_crossentropy),
         cmocka_unit_test(test_model_gradient),
