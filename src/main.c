@@ -1433,6 +1433,8 @@ static const Command commands[] = {
     {"train", cli_train, "train a llama-style model in C"},
     {"lesson", cli_lesson, "check lesson scripts (glassbox lesson check FILE...)"},
     {"score", cli_score, "teacher-forced: each continuation token's probability, rank and bits"},
+    {"export", cli_export, "a view as text, ANSI, CSV or SVG (for slides)"},
+    {"replay", cli_replay, "play back a session recorded in the TUI (record FILE)"},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
