@@ -355,6 +355,8 @@ CommandResult commands_run(Session *s, const Command *c, char *err) {
     case CMD_SCORE: /* the session part; the UI colours the text and reports the total */
         return score_session(s, c->text, c->text_len, err) == 0 ? CMDR_UI : CMDR_ERROR;
     case CMD_EXPLAIN:
+    case CMD_EXPORT: /* the UI knows the view and the screen's size */
+    case CMD_RECORD:
     case CMD_VIEW:
     case CMD_HELP:
     case CMD_QUIT:

@@ -54,10 +54,14 @@ typedef enum {
       "naming variants of an identifier, fewest tokens first")                                         \
     X(MERGES, "merges", ARG_TEXT, 0, 0, "merges WORD", "merges tokenization",                        \
       "replay BPE's merges on WORD, one per key (\u2192 \u2190)")                                      \
-    X(EXPLAIN, "explain", ARG_NONE, 0, 0, "explain", "explain",                                       \
-      "freeze this step in the probs view and show its softmax arithmetic (+/- sweep T); again: unfreeze")\
+    X(EXPLAIN, "explain", ARG_NONE, 0, 0, "explain", "explain",                                      \
+      "freeze this step: the probs view shows its softmax arithmetic (+/- sweep T)")                 \
     X(SCORE, "score", ARG_TEXT, 0, 0, "score TEXT", "score \" os.path.join\"",                       \
-      "teacher-force TEXT after the prompt: each token's probability and surprisal (bits), coloured")   \
+      "teacher-force TEXT after the prompt, coloured by surprisal (bits)")                           \
+    X(EXPORT, "export", ARG_TEXT, 0, 0, "export [VIEW] FILE [FORMAT]", "export attention heat.svg",  \
+      "write a view (or text) as .txt .ansi .csv .svg")                                              \
+    X(RECORD, "record", ARG_TEXT, 0, 0, "record FILE | record stop", "record demo.lesson",           \
+      "record commands and keys as a replayable lesson; record stop ends it")                        \
     X(HELP, "help", ARG_NONE, 0, 0, "help", "help", "show keys and commands")                        \
     X(QUIT, "quit", ARG_NONE, 0, 0, "quit", "quit", "leave glassbox")
 

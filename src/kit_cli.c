@@ -10,8 +10,13 @@
 
 #include "canvas.h"
 #include "cli.h"
+#include "export.h"
 #include "kit.h"
+#include "lesson.h"
+#include "record.h"
 #include "score.h"
+#include "screen.h"
+#include "session.h"
 #include "tokenizer.h"
 #include "util.h"
 
@@ -257,5 +262,308 @@ done:
     if (has_model) model_free(&m);
     free(prompt);
     free(cont);
+    return rc;
+}
+
+/* ---- glassbox export ---- */
+
+static const char EXPORT_USAGE[] =
+    "usage: glassbox export [--view NAME] [--format txt|ansi|csv|svg] [-o FILE] [--model FILE]\n"
+    "                       [--steps N] [--temp T] [--top-k K] [--top-p P] [--seed S] [--layer L]\n"
+    "                       [--head H] [--select I] [--explain] [--score TEXT] [--width W] [--height H]\n"
+    "                       PROMPT|-\n"
+    "Sets PROMPT (BOS in front when the model asks for it, as the TUI does), generates N tokens, and\n"
+    "writes one view: as plain text, ANSI-coloured text or SVG, drawn by the view itself on a W x H\n"
+    "canvas (the numbers are the ones the screen shows), or as CSV of the numbers underneath it.\n"
+    "  --view NAME    tokens, attention, neighbours, probs or text (the coloured text alone);\n"
+    "                 default tokens\n"
+    "  --format F     txt, ansi, csv or svg (default: from -o's extension, else txt)\n"
+    "  -o FILE        write FILE atomically (default: standard output)\n"
+    "  CSV columns    tokens/text: index,id,start,end,generated,picked,token,prob,prob_t1,bits_t1;\n"
+    "                 attention: the layer/head matrix, queries down, keys across, labelled i:token;\n"
+    "                 neighbours: rank,id,token,similarity (rank 0 is the token itself);\n"
+    "                 probs: rank,id,token,logit,prob,prob_t1,kept (the likeliest 200), or with\n"
+    "                 --explain the arithmetic: logit_over_t,weight,prob_no_cut,kept,prob,sum,kept_sum\n"
+    "  --steps N      tokens to generate first (default 0); --temp (0.8) --top-k --top-p --seed (42)\n"
+    "  --layer L --head H   the attention map to show (default 0 0)\n"
+    "  --select I     the token the views focus on (default: the last)\n"
+    "  --explain      probs: the frozen-step arithmetic table instead of the bars\n"
+    "  --score TEXT   teacher-force TEXT after the prompt and colour it by surprisal (tokens, text)\n"
+    "  --width W --height H  canvas size in cells (default 100 x 30)\n";
+
+int cli_export(int argc, char **argv) {
+    const char *model_path = cli_default_model(), *view_name_arg = "tokens", *format = NULL, *out = NULL;
+    const char *score_text = NULL;
+    int steps = 0, top_k = 0, layer = 0, head = 0, select = -1, explain = 0, width = 100, height = 30;
+    double temp = 0.8, top_p = 1.0;
+    unsigned long long seed = 42;
+    int only_pos = 0, n_pos = 0, missing = 0;
+    const char *pos[1];
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        char *end = NULL;
+        if (only_pos || a[0] != '-' || !a[1]) {
+            if (n_pos >= 1) {
+                fprintf(stderr, "glassbox: export: unexpected argument '%s' (see glassbox export --help)\n", a);
+                return GB_EXIT_USAGE;
+            }
+            pos[n_pos++] = a;
+            continue;
+        }
+        if (strcmp(a, "--") == 0) only_pos = 1;
+        else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(EXPORT_USAGE, stdout);
+            return GB_EXIT_OK;
+        } else if (strcmp(a, "--explain") == 0) explain = 1;
+        else if ((v = kit_option(argc, argv, &i, "--model", &missing)) || (v = kit_option(argc, argv, &i, "-m", &missing)))
+            model_path = v;
+        else if ((v = kit_option(argc, argv, &i, "--view", &missing))) view_name_arg = v;
+        else if ((v = kit_option(argc, argv, &i, "--format", &missing))) format = v;
+        else if ((v = kit_option(argc, argv, &i, "-o", &missing)) || (v = kit_option(argc, argv, &i, "--output", &missing)))
+            out = v;
+        else if ((v = kit_option(argc, argv, &i, "--score", &missing))) score_text = v;
+        else if (!missing) {
+            /* the numeric options */
+            static const char *const NUMS[] = {"--steps", "--top-k", "--layer", "--head", "--select", "--width",
+                                               "--height", "--temp", "--top-p", "--seed"};
+            int which = -1;
+            for (int k = 0; k < 10 && which < 0; k++)
+                if ((v = kit_option(argc, argv, &i, NUMS[k], &missing))) which = k;
+            if (which < 0) {
+                if (missing) {
+                    fprintf(stderr, "glassbox: export: %s: missing value\n", a);
+                    return GB_EXIT_USAGE;
+                }
+                fprintf(stderr, "glassbox: export: unknown option '%s' (see glassbox export --help)\n", a);
+                return GB_EXIT_USAGE;
+            }
+            errno = 0;
+            double num = which == 9 ? (double)strtoull(v, &end, 10) : strtod(v, &end);
+            int bad = end == v || *end || errno || !isfinite(num) || num < (which == 4 ? -1 : 0);
+            if (which < 7 && num != floor(num)) bad = 1;
+            if (which == 8 && num > 1) bad = 1;
+            if (which == 9 && v[0] == '-') bad = 1;
+            if (bad || num > 1e9) {
+                fprintf(stderr, "glassbox: export: %s: expected a %s, got '%s'\n", NUMS[which],
+                        which < 7 || which == 9 ? "non-negative integer" : which == 8 ? "number in [0, 1]" : "number ≥ 0", v);
+                return GB_EXIT_USAGE;
+            }
+            switch (which) {
+            case 0: steps = (int)num; break;
+            case 1: top_k = (int)num; break;
+            case 2: layer = (int)num; break;
+            case 3: head = (int)num; break;
+            case 4: select = (int)num; break;
+            case 5: width = (int)num; break;
+            case 6: height = (int)num; break;
+            case 7: temp = num; break;
+            case 8: top_p = num; break;
+            case 9: seed = strtoull(v, NULL, 10); break;
+            }
+        }
+        if (missing) {
+            fprintf(stderr, "glassbox: export: %s: missing value\n", a);
+            return GB_EXIT_USAGE;
+        }
+    }
+    if (n_pos < 1) {
+        fprintf(stderr, "glassbox: export: missing PROMPT (see glassbox export --help)\n");
+        return GB_EXIT_USAGE;
+    }
+    int view = export_view_lookup(view_name_arg);
+    if (view < 0) {
+        fprintf(stderr, "glassbox: export: --view: expected tokens, attention, neighbours, probs or text, got '%s'\n",
+                view_name_arg);
+        return GB_EXIT_USAGE;
+    }
+    int fmt = format ? export_format_lookup(format) : out ? export_format_from_path(out) : EXPORT_TXT;
+    if (format && fmt < 0) {
+        fprintf(stderr, "glassbox: export: --format: expected txt, ansi, csv or svg, got '%s'\n", format);
+        return GB_EXIT_USAGE;
+    }
+    if (fmt < 0) {
+        fprintf(stderr, "glassbox: export: %s: no format given and the extension is not .txt .ansi .csv .svg\n", out);
+        return GB_EXIT_USAGE;
+    }
+    char *prompt = NULL, err[GB_ERRLEN];
+    size_t prompt_len = 0;
+    if (kit_read_text("export", pos[0], &prompt, &prompt_len) != 0) return GB_EXIT_USAGE;
+    Session s;
+    if (session_open(&s, model_path, 0, err) != 0) {
+        fprintf(stderr, "glassbox: export: %s\n", err);
+        free(prompt);
+        return GB_EXIT_USAGE;
+    }
+    UiState ui;
+    ui_init(&ui);
+    int rc = GB_EXIT_USAGE;
+    session_set_seed(&s, seed);
+    if (session_set_temp(&s, (float)temp, err) != 0 || session_set_topk(&s, top_k, err) != 0 ||
+        session_set_topp(&s, (float)top_p, err) != 0 || session_set_prompt(&s, prompt, prompt_len, err) != 0 ||
+        session_set_layer(&s, layer, err) != 0 || session_set_head(&s, head, err) != 0) {
+        fprintf(stderr, "glassbox: export: %s\n", err);
+        goto done;
+    }
+    if (steps > 0 && session_step(&s, steps, err) < steps) {
+        fprintf(stderr, "glassbox: export: %s\n", err);
+        goto done;
+    }
+    if (score_text) {
+        if (score_session(&s, score_text, strlen(score_text), err) != 0) {
+            fprintf(stderr, "glassbox: export: %s\n", err);
+            goto done;
+        }
+        ui.score_colour = 1;
+    }
+    if (select >= 0 && session_select(&s, select, err) != 0) {
+        fprintf(stderr, "glassbox: export: %s\n", err);
+        goto done;
+    }
+    ui.explain = explain;
+    ui.view = view < VIEW_COUNT ? view : VIEW_TOKENS;
+    if (out) {
+        if (export_write(out, &s, &ui, view, (ExportFormat)fmt, width, height, err) != 0) {
+            fprintf(stderr, "glassbox: export: %s\n", err);
+            goto done;
+        }
+        rc = GB_EXIT_OK;
+    } else {
+        ExportBuf b = {0};
+        if (export_render(&b, &s, &ui, view, (ExportFormat)fmt, width, height, err) != 0) {
+            fprintf(stderr, "glassbox: export: %s\n", err);
+            goto done;
+        }
+        fwrite(b.data ? b.data : "", 1, b.len, stdout);
+        export_buf_free(&b);
+        rc = fflush(stdout) == 0 ? GB_EXIT_OK : GB_EXIT_FAIL;
+    }
+done:
+    ui_free(&ui);
+    session_free(&s);
+    free(prompt);
+    return rc;
+}
+
+/* ---- glassbox replay ---- */
+
+static const char REPLAY_USAGE[] =
+    "usage: glassbox replay [--headless] [--model FILE] [--width W] [--height H] FILE\n"
+    "Plays back a recording made with the TUI's `record FILE` (any lesson file plays too): the TUI\n"
+    "opens it in the lesson pane, one step a key (n next, p previous); --headless instead prints every\n"
+    "step's screen (W x H cells, default 120 x 36) as text, so two replays can be compared. The model\n"
+    "is the one the recording names (or --model FILE); when its sha256 differs from the recorded one,\n"
+    "that is said before anything plays.\n";
+
+/* Prints step i's screen as text. */
+static void print_screen(Session *s, UiState *ui, int w, int h, int step, int n_steps, const char *title) {
+    Canvas c;
+    canvas_init(&c, w, h);
+    ui->colours = COLOURS_NONE;
+    screen_draw(&c, s, ui);
+    printf("==== step %d/%d: %s\n", step + 1, n_steps, title);
+    for (int y = 0; y < c.h; y++) {
+        char *row = canvas_row_text(&c, y);
+        printf("%s\n", row);
+        free(row);
+    }
+    canvas_free(&c);
+}
+
+int cli_replay(int argc, char **argv) {
+    const char *model_path = NULL, *file = NULL;
+    int headless = 0, width = 120, height = 36, missing = 0, only_pos = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (only_pos || a[0] != '-' || !a[1]) {
+            if (file) {
+                fprintf(stderr, "glassbox: replay: unexpected argument '%s' (see glassbox replay --help)\n", a);
+                return GB_EXIT_USAGE;
+            }
+            file = a;
+        } else if (strcmp(a, "--") == 0) only_pos = 1;
+        else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(REPLAY_USAGE, stdout);
+            return GB_EXIT_OK;
+        } else if (strcmp(a, "--headless") == 0) headless = 1;
+        else if ((v = kit_option(argc, argv, &i, "--model", &missing)) || (v = kit_option(argc, argv, &i, "-m", &missing)))
+            model_path = v;
+        else if ((v = kit_option(argc, argv, &i, "--width", &missing)) ||
+                 (v = kit_option(argc, argv, &i, "--height", &missing))) {
+            char *end;
+            long n = strtol(v, &end, 10);
+            int is_w = strncmp(a, "--width", 7) == 0;
+            if (end == v || *end || n < (is_w ? SCREEN_MIN_W : SCREEN_MIN_H) || n > 1000) {
+                fprintf(stderr, "glassbox: replay: %s: expected an integer in [%d, 1000], got '%s'\n",
+                        is_w ? "--width" : "--height", is_w ? SCREEN_MIN_W : SCREEN_MIN_H, v);
+                return GB_EXIT_USAGE;
+            }
+            if (is_w) width = (int)n;
+            else height = (int)n;
+        } else {
+            if (missing) fprintf(stderr, "glassbox: replay: %s: missing value\n", a);
+            else fprintf(stderr, "glassbox: replay: unknown option '%s' (see glassbox replay --help)\n", a);
+            return GB_EXIT_USAGE;
+        }
+    }
+    if (!file) {
+        fprintf(stderr, "glassbox: replay: missing FILE (see glassbox replay --help)\n");
+        return GB_EXIT_USAGE;
+    }
+    char *text = NULL, err[GB_ERRLEN];
+    size_t len = 0;
+    if (gb_read_file(file, &text, &len, err) != 0) {
+        fprintf(stderr, "glassbox: replay: %s\n", err);
+        return GB_EXIT_USAGE;
+    }
+    char rec_model[1024], rec_sha[65], sha[65];
+    record_header(text, rec_model, sizeof rec_model, rec_sha);
+    free(text);
+    if (!model_path) model_path = rec_model[0] ? rec_model : cli_default_model();
+    if (record_file_sha256(model_path, sha, err) != 0) {
+        fprintf(stderr, "glassbox: replay: %s\n", err);
+        return GB_EXIT_USAGE;
+    }
+    if (rec_sha[0] && strcmp(sha, rec_sha) != 0)
+        fprintf(stderr,
+                "glassbox: replay: %s is not the model this was recorded on (sha256 %.12s…, recorded %.12s… on %s): "
+                "the screens may differ\n",
+                model_path, sha, rec_sha, rec_model[0] ? rec_model : "?");
+    if (!headless) { /* the TUI's lesson mode: a step a key */
+        char *args[] = {"tui", "--model", (char *)model_path, "--lesson", (char *)file, NULL};
+        return cli_tui(5, args);
+    }
+    Lesson l;
+    if (lesson_load(&l, file, err) != 0) {
+        fprintf(stderr, "glassbox: replay: %s\n", err);
+        return GB_EXIT_USAGE;
+    }
+    Session s;
+    if (session_open(&s, model_path, 0, err) != 0) {
+        fprintf(stderr, "glassbox: replay: %s\n", err);
+        lesson_free(&l);
+        return GB_EXIT_USAGE;
+    }
+    UiState ui;
+    ui_init(&ui);
+    int rc = GB_EXIT_OK;
+    if (lesson_reset_session(&s, NULL, err) != 0) {
+        fprintf(stderr, "glassbox: replay: %s\n", err);
+        rc = GB_EXIT_USAGE;
+    }
+    for (int i = 0; i < l.n_steps && rc == GB_EXIT_OK; i++) {
+        const LessonStep *st = &l.steps[i];
+        for (int k = 0; k < st->n_cmds; k++) {
+            if (record_apply(&s, &ui, &st->cmds[k].cmd, err) == CMDR_ERROR) {
+                fprintf(stderr, "glassbox: replay: %s:%d: %s\n", file, st->cmds[k].line, err);
+                rc = GB_EXIT_USAGE;
+                break;
+            }
+        }
+        if (rc == GB_EXIT_OK) print_screen(&s, &ui, width, height, i, l.n_steps, st->title);
+    }
+    ui_free(&ui);
+    session_free(&s);
+    lesson_free(&l);
+    if (rc == GB_EXIT_OK && fflush(stdout) != 0) rc = GB_EXIT_FAIL;
     return rc;
 }

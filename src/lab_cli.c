@@ -153,7 +153,7 @@ static void print_split(const Tokenizer *t, const TokenSpan *spans, int n, Shown
     }
 }
 
-static void json_split(const Tokenizer *t, const char *text, const TokenSpan *spans, int n) {
+static void json_split(const char *text, const TokenSpan *spans, int n) {
     printf("[");
     for (int i = 0; i < n; i++) {
         printf("%s{\"id\": %d, \"text\": ", i ? ", " : "", (int)spans[i].id);
@@ -161,7 +161,6 @@ static void json_split(const Tokenizer *t, const char *text, const TokenSpan *sp
         printf("}");
     }
     printf("]");
-    (void)t;
 }
 
 /* ---- --compare ---- */
@@ -189,7 +188,7 @@ static int lab_compare(LabSet *ls, const char *text, size_t len, int json) {
             printf(", \"label\": ");
             jstr(stdout, ls->label[k], strlen(ls->label[k]));
             printf(", \"count\": %d, \"tokens\": ", n);
-            json_split(ls->tok[k], text, spans, n);
+            json_split(text, spans, n);
             printf("}");
         } else {
             pad(ls->label[k], 22);
@@ -279,7 +278,7 @@ static int lab_names(LabSet *ls, const char *text, size_t len, int json) {
                 printf("%s", k ? ", " : "");
                 jstr(stdout, ls->name[k], strlen(ls->name[k]));
                 printf(": ");
-                json_split(ls->tok[k], v[s].text, spans, n < 0 ? 0 : n);
+                json_split(v[s].text, spans, n < 0 ? 0 : n);
                 free(spans);
             }
             printf("}}");

@@ -1001,21 +1001,30 @@ static int cmd_eval(int argc, char **argv) {
     double bits = 0.0;
     long predicted = 0, windows = 0;
     int start = bos >= 0 ? 0 : 1; // index of the first file token still to predict
+    // A whole window runs as one batched pass (matrix-matrix products), with the logits of every
+    // position; the views' probes are not needed here.
+    m->probes.enabled = 0;
+    int32_t *window = gb_malloc((size_t)seq_len * sizeof(int32_t));     // (seq_len)
+    float *logits = gb_malloc((size_t)seq_len * vocab * sizeof(float)); // (seq_len, vocab)
     double t0 = gb_now();
     while (start < n) {
         int count = n - start < seq_len - 1 ? n - start : seq_len - 1;
-        int32_t first = bos >= 0 ? bos : spans[start - 1].id;
-        float *logits = model_forward(m, first, 0);
+        window[0] = bos >= 0 ? bos : spans[start - 1].id;
+        for (int i = 0; i < count - 1; i++)
+            window[i + 1] = spans[start + i].id;
+        // Positions 0..count-1: the context token and the first count-1 targets; position i's
+        // logits predict target i.
+        model_forward_prompt_all(m, window, count, 0, logits);
         for (int i = 0; i < count; i++) {
-            int32_t target = spans[start + i].id;
-            bits += surprisal_bits(logits, vocab, target);
+            bits += surprisal_bits(logits + (size_t)i * vocab, vocab, spans[start + i].id);
             predicted++;
-            if (i + 1 < count) logits = model_forward(m, target, i + 1);
         }
         start += count;
         windows++;
     }
     double secs = gb_now() - t0;
+    free(window);
+    free(logits);
     if (json) {
         printf("{\"bytes\": %zu, \"tokens\": %d, \"predicted\": %ld, \"bits\": ", len, n, predicted);
         json_number(stdout, bits);
@@ -1424,6 +1433,8 @@ static const Command commands[] = {
     {"train", cli_train, "train a llama-style model in C"},
     {"lesson", cli_lesson, "check lesson scripts (glassbox lesson check FILE...)"},
     {"score", cli_score, "teacher-forced: each continuation token's probability, rank and bits"},
+    {"export", cli_export, "a view as text, ANSI, CSV or SVG (for slides)"},
+    {"replay", cli_replay, "play back a session recorded in the TUI (record FILE)"},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 

@@ -250,6 +250,11 @@ static void matmul_rows(float *y, const float *x, const float *w, int n, int k, 
 }
 
 float *model_forward_prompt(Model *m, const int32_t *tokens, int n, int start_pos) {
+    return model_forward_prompt_all(m, tokens, n, start_pos, NULL);
+}
+
+float *model_forward_prompt_all(Model *m, const int32_t *tokens, int n, int start_pos,
+                                float *all_logits) {
     const Config *c = &m->config;
     const Weights *w = &m->weights;
     RunState *s = &m->state;
@@ -259,8 +264,12 @@ float *model_forward_prompt(Model *m, const int32_t *tokens, int n, int start_po
     /* Below a few positions the matrix-matrix set-up does not pay: step one at a time. */
     if (n < 4) {
         float *logits = NULL;
-        for (int i = 0; i < n; i++)
+        for (int i = 0; i < n; i++) {
             logits = model_forward(m, tokens[i], start_pos + i);
+            if (all_logits)
+                memcpy(all_logits + (size_t)i * c->vocab_size, logits,
+                       (size_t)c->vocab_size * sizeof(float));
+        }
         return logits;
     }
     int dim = c->dim;
@@ -331,11 +340,19 @@ float *model_forward_prompt(Model *m, const int32_t *tokens, int n, int start_po
                    (size_t)n * dim * sizeof(float));
     }
 
-    /* Only the last position's logits are asked for. Its residual is left in the run state, as a
-     * step would leave it. */
+    /* The last position's residual is left in the run state, as a step would leave it. */
     memcpy(s->x, x + (size_t)(n - 1) * dim, (size_t)dim * sizeof(float));
     rmsnorm(s->xb, s->x, w->output_norm, dim, c->norm_eps);
-    matmul(s->logits, s->xb, w->output, dim, c->vocab_size);
+    if (all_logits) {
+        /* Every position's logits in one product: (n, vocab) = norm(x) (n, dim) . output^T */
+        for (int i = 0; i < n; i++)
+            rmsnorm(xb + (size_t)i * dim, x + (size_t)i * dim, w->output_norm, dim, c->norm_eps);
+        matmul_rows(all_logits, xb, w->output, n, dim, c->vocab_size);
+        memcpy(s->logits, all_logits + (size_t)(n - 1) * c->vocab_size,
+               (size_t)c->vocab_size * sizeof(float));
+    } else {
+        matmul(s->logits, s->xb, w->output, dim, c->vocab_size);
+    }
 
     free(x);
     free(xb);

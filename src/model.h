@@ -103,6 +103,10 @@ float *model_forward(Model *m, int32_t token, int pos);
  * Returns the logits after the last token. Both return NULL (and compute nothing) when a token id
  * or position is out of range. */
 float *model_forward_prompt(Model *m, const int32_t *tokens, int n, int start_pos);
+/* The same, also writing the logits after every one of the n positions into all_logits
+ * (n, vocab_size) when it is not NULL: one matrix product for the output head (for eval and score). */
+float *model_forward_prompt_all(Model *m, const int32_t *tokens, int n, int start_pos,
+                                float *all_logits);
 
 /* Adds general.architecture, llama.* keys and the tensors (converted to type) to a writer. The
  * caller adds the tokenizer keys. Q and K rows are stored in the order adjacent-pair RoPE expects.

@@ -257,11 +257,6 @@ static void draw_command_line(Canvas *c, UiState *ui) {
 }
 
 static void draw_help(Canvas *c, UiState *ui) {
-    int w = c->w - 4 < 100 ? c->w - 4 : 100, h = c->h - 6;
-    Rect r = {(c->w - w) / 2, 3, w, h};
-    Style bg = ui_style(ui, COLOR_IDX(252), COLOR_IDX(235), 0);
-    canvas_fill(c, r, " ", bg);
-    canvas_box(c, r, "Help: keys and commands (esc or ? closes, \u2191\u2193 scroll)", ui_style(ui, COLOR_IDX(75), COLOR_IDX(235), ATTR_BOLD));
     /* the lines of the overlay, from the two tables */
     char lines[KA_COUNT + CMD_COUNT + 16][160];
     int n = 0;
@@ -285,14 +280,33 @@ static void draw_help(Canvas *c, UiState *ui) {
     snprintf(lines[n++], 160, "TOKENIZER LAB (compare, names, merges: a panel; esc closes it)");
     snprintf(lines[n++], 160, "  %-17s %s", "\u2192 \u2190 home end", "merges: next / previous merge, first / last");
     snprintf(lines[n++], 160, "  %-17s %s", "t", "names, merges: show another tokenizer");
-    int rows = h - 2;
-    if (ui->help_scroll > n - rows) ui->help_scroll = n - rows;
+    int h = c->h - 6, rows = h - 2;
+    /* A wide screen puts the commands beside the keys, so the whole help shows without scrolling. */
+    int split = n;
+    if (c->w >= 164 && n > rows)
+        for (int i = 1; i < n; i++)
+            if (strncmp(lines[i], "COMMANDS", 8) == 0) {
+                split = i;
+                break;
+            }
+    int two = split < n;
+    int w = two ? (c->w - 4 < 200 ? c->w - 4 : 200) : (c->w - 4 < 100 ? c->w - 4 : 100);
+    Rect r = {(c->w - w) / 2, 3, w, h};
+    Style bg = ui_style(ui, COLOR_IDX(252), COLOR_IDX(235), 0);
+    canvas_fill(c, r, " ", bg);
+    canvas_box(c, r, "Help: keys and commands (esc or ? closes, \u2191\u2193 scroll)", ui_style(ui, COLOR_IDX(75), COLOR_IDX(235), ATTR_BOLD));
+    int colw = two ? (r.w - 6) / 2 : r.w - 4;
+    int longest = two ? (split > n - split ? split : n - split) : n;
+    if (ui->help_scroll > longest - rows) ui->help_scroll = longest - rows;
     if (ui->help_scroll < 0) ui->help_scroll = 0;
-    for (int i = 0; i < rows && i + ui->help_scroll < n; i++) {
-        const char *line = lines[i + ui->help_scroll];
-        int heading = line[0] != ' ';
-        canvas_put_text(c, r.x + 2, r.y + 1 + i, r.w - 4, line,
-                        heading ? ui_style(ui, COLOR_IDX(222), COLOR_IDX(235), ATTR_BOLD) : bg);
+    for (int col = 0; col < (two ? 2 : 1); col++) {
+        int first = col == 0 ? 0 : split, last = two && col == 0 ? split : n;
+        for (int i = 0; i < rows && first + i + ui->help_scroll < last; i++) {
+            const char *line = lines[first + i + ui->help_scroll];
+            int heading = line[0] != ' ';
+            canvas_put_text(c, r.x + 2 + col * (colw + 2), r.y + 1 + i, colw, line,
+                            heading ? ui_style(ui, COLOR_IDX(222), COLOR_IDX(235), ATTR_BOLD) : bg);
+        }
     }
 }
 

@@ -5,6 +5,7 @@
 #include "tui.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,8 @@
 #include "commands.h"
 #include "crt.h"
 #include "keys.h"
+#include "export.h"
+#include "record.h"
 #include "score.h"
 #include "screen.h"
 #include "session.h"
@@ -46,6 +49,7 @@ typedef struct {
     char history_path[1024];
     double last_autoplay;
     LessonUi lessons; /* lesson mode (view_lesson.c): the pane, the course menu, their commands and keys */
+    Recorder rec;     /* `record FILE`: commands and keys written as a lesson script (record.c) */
     LabUi lab;        /* the tokenizer lab's panel (view_lab.c): compare, names, explain */
 } Tui;
 
@@ -383,6 +387,32 @@ static void kit_explain(Tui *t) {
                                         : "unfrozen: the probs view shows the bars again");
 }
 
+/* Records a command (or a key's equivalent) when recording; a failure stops the recording, says why. */
+static void kit_record(Tui *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void kit_record(Tui *t, const char *fmt, ...) {
+    if (!t->rec.active) return;
+    char line[4096], err[GB_ERRLEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (record_line(&t->rec, line, err) != 0) ui_message(&t->ui, 1, "%s", err);
+}
+
+static void kit_export(Tui *t, const char *arg) {
+    char err[GB_ERRLEN], msg[1200];
+    int h = t->canvas.h > 2 ? t->canvas.h - 2 : 24; /* the views' share of the screen */
+    if (export_command(arg, &t->s, &t->ui, t->ui.view, t->canvas.w > 20 ? t->canvas.w : 100, h, msg, sizeof msg, err) != 0)
+        ui_message(&t->ui, 1, "%s", err);
+    else ui_message(&t->ui, 0, "%s", msg);
+}
+
+static void kit_record_command(Tui *t, const char *arg) {
+    char err[GB_ERRLEN], msg[1200];
+    if (record_command(&t->rec, arg, &t->s, &t->ui, msg, sizeof msg, err) != 0) ui_message(&t->ui, 1, "%s", err);
+    else ui_message(&t->ui, 0, "%s", msg);
+}
+
 static void kit_score(Tui *t) {
     ScoreResult r;
     score_from_session(&r, &t->s);
@@ -404,8 +434,15 @@ static void run_line(Tui *t, const char *line) {
         ui_message(&t->ui, 1, "%s", err);
         return;
     }
-    if (cmd.id == CMD_PROMPT || cmd.id == CMD_TOKENIZE) t->ui.score_colour = 0; /* a new text: no old scores */
+    if (cmd.id == CMD_PROMPT || cmd.id == CMD_TOKENIZE || cmd.id == CMD_MODEL) t->ui.score_colour = 0; /* no old scores */
     CommandResult r = commands_run(&t->s, &cmd, err);
+    if (r != CMDR_ERROR && cmd.id == CMD_MODEL) { /* the file as loaded, so the replay finds it anywhere */
+        char q[4200], full[2048];
+        if (!realpath(t->s.model_path, full)) snprintf(full, sizeof full, "%s", t->s.model_path);
+        kit_record(t, "model %s", commands_quote(full, strlen(full), q, sizeof q));
+    } else if (r != CMDR_ERROR && cmd.id != CMD_RECORD) {
+        kit_record(t, "%s", line);
+    }
     if (r == CMDR_ERROR) {
         ui_message(&t->ui, 1, "%s", err);
     } else if (r == CMDR_UI) {
@@ -425,6 +462,8 @@ static void run_line(Tui *t, const char *line) {
         }
         case CMD_EXPLAIN: kit_explain(t); break;
         case CMD_SCORE: kit_score(t); break;
+        case CMD_EXPORT: kit_export(t, cmd.text); break;
+        case CMD_RECORD: kit_record_command(t, cmd.text); break;
         default: break;
         }
     } else {
@@ -440,6 +479,7 @@ static void step_once(Tui *t) {
         t->ui.autoplay = 0;
         return;
     }
+    kit_record(t, "step");
     int32_t eos = tokenizer_eos(t->s.tok);
     if (eos >= 0 && t->s.tokens[t->s.n_tokens - 1].id == eos) {
         char label[64];
@@ -481,12 +521,44 @@ static void chooser_key(Tui *t, int key) {
         if (row < n) {
             char err[GB_ERRLEN];
             if (session_pick(&t->s, ids[row], err) != 0) ui_message(ui, 1, "%s", err);
+            else kit_record(t, "pick #%d", (int)ids[row]);
         }
         ui->chooser = 0;
     }
 }
 
+static void action_run(Tui *t, int a);
+
+/* A key's action, and when recording, the command that does the same (space is `step`, + is `temp`
+ * with the new value, the arrows `select`, ...); keys that only change the look are not recorded. */
 static void action(Tui *t, int a) {
+    Session *s = &t->s;
+    int n_before = s->n_tokens;
+    action_run(t, a);
+    switch ((KeyAction)a) {
+    case KA_BACK:
+        if (s->n_tokens < n_before) kit_record(t, "back");
+        break;
+    case KA_TEMP_UP:
+    case KA_TEMP_DOWN: kit_record(t, "temp %g", (double)s->sampler.temperature); break;
+    case KA_RESAMPLE: kit_record(t, "resample"); break;
+    case KA_NEWSEED:
+        kit_record(t, "seed %llu", (unsigned long long)s->sampler.seed);
+        kit_record(t, "resample");
+        break;
+    case KA_PREV: case KA_NEXT: case KA_PAGE_UP: case KA_PAGE_DOWN: case KA_FIRST: case KA_LAST:
+        kit_record(t, "select %d", s->selected);
+        break;
+    case KA_LAYER_DOWN: case KA_LAYER_UP: kit_record(t, "layer %d", s->layer); break;
+    case KA_HEAD_DOWN: case KA_HEAD_UP: kit_record(t, "head %d", s->head); break;
+    case KA_VIEW1: case KA_VIEW2: case KA_VIEW3: case KA_VIEW4: case KA_NEXTVIEW:
+        kit_record(t, "view %s", view_name(t->ui.view));
+        break;
+    default: break;
+    }
+}
+
+static void action_run(Tui *t, int a) {
     UiState *ui = &t->ui;
     Session *s = &t->s;
     char err[GB_ERRLEN];
@@ -597,9 +669,12 @@ static void handle_key(Tui *t, int key, int mx, int my, int button) {
                 int nh = t->s.model.config.n_heads, i = SCREEN_HIT_HEAD_INDEX(hit);
                 t->s.layer = i / nh;
                 t->s.head = i % nh;
+                kit_record(t, "layer %d", t->s.layer);
+                kit_record(t, "head %d", t->s.head);
             } else if (hit >= 0) {
                 session_select(&t->s, hit == t->s.n_tokens - 1 ? -1 : hit, NULL);
                 t->s.neigh_token = -1;
+                kit_record(t, "select %d", t->s.selected);
             }
         }
         return;
@@ -647,12 +722,13 @@ static void usage(FILE *f) {
             "  --prompt TEXT  the text to start from (default: \"%s\")\n"
             "  --big          projector mode: fewer, larger elements, high contrast\n"
             "  --lesson N|FILE  open lesson N of the course (or a .lesson file) beside the views\n"
-            "  --lessons      open the course menu\n",
+            "  --lessons      open the course menu\n"
+            "  --record FILE  record the session as a replayable lesson script (glassbox replay FILE)\n",
             DEFAULT_PROMPT);
 }
 
 int cli_tui(int argc, char **argv) {
-    const char *model_path = NULL, *prompt = DEFAULT_PROMPT, *lesson = NULL;
+    const char *model_path = NULL, *prompt = DEFAULT_PROMPT, *lesson = NULL, *record = NULL;
     int big = 0, lessons_menu = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -669,6 +745,8 @@ int cli_tui(int argc, char **argv) {
         else if (strncmp(a, "--prompt=", 9) == 0) prompt = a + 9;
         else if (strncmp(a, "--lesson=", 9) == 0) lesson = a + 9;
         else if (strcmp(a, "--lessons") == 0) lessons_menu = 1;
+        else if (strcmp(a, "--record") == 0 && i + 1 < argc) record = argv[++i];
+        else if (strncmp(a, "--record=", 9) == 0) record = a + 9;
         else {
             fprintf(stderr, "glassbox: unknown option '%s' (try --help)\n", a);
             return GB_EXIT_USAGE;
@@ -710,9 +788,19 @@ int cli_tui(int argc, char **argv) {
             return GB_EXIT_USAGE;
         }
     }
+    if (record && record_start(&t->rec, record, &t->s, &t->ui, err) != 0) {
+        fprintf(stderr, "glassbox: %s\n", err);
+        lesson_ui_free(&t->lessons);
+        ui_free(&t->ui);
+        session_free(&t->s);
+        free(t);
+        return GB_EXIT_USAGE;
+    }
+    if (record) ui_message(&t->ui, 0, "recording to %s (:record stop ends it)", record);
     t->crt = crt_init(err);
     if (!t->crt) {
         fprintf(stderr, "glassbox: %s\n", err);
+        record_stop(&t->rec);
         lesson_ui_free(&t->lessons);
         ui_free(&t->ui);
         session_free(&t->s);
@@ -760,6 +848,7 @@ int cli_tui(int argc, char **argv) {
     clear_history();
     g_tui = NULL;
     lesson_ui_free(&t->lessons); /* saves the progress */
+    record_stop(&t->rec);
     lab_ui_free(&t->lab);
     canvas_free(&t->canvas);
     ui_free(&t->ui);

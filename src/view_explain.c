@@ -55,6 +55,8 @@ void ViewExplain_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
         cx += WIDTHS[i];
     }
     int barx = cx + 1, barw = r.x + r.w - barx;
+    /* bars relative to the likeliest kept token, as the probs view scales its bars */
+    float scale = e.n_rows > 0 && e.rows[0].kept_prob > 0 ? (float)e.rows[0].kept_prob : 1.0f;
     int y = r.y + 3;
     for (int i = 0; i < e.n_rows && y < r.y + r.h - 2; i++, y += gap) {
         const ExplainRow *row = &e.rows[i];
@@ -75,7 +77,7 @@ void ViewExplain_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
         }
         if (row->kept) canvas_printf(c, cx, y, WIDTHS[4], st, "%*.5f", WIDTHS[4] - 1, row->kept_prob);
         else canvas_printf(c, cx, y, WIDTHS[4], dim, "%*s", WIDTHS[4] - 1, "cut");
-        if (barw > 2) ui_bar(c, barx, y, barw, (float)row->kept_prob, ui_style(ui, COLOR_IDX(75), 0, 0));
+        if (barw > 2) ui_bar(c, barx, y, barw, (float)row->kept_prob / scale, ui_style(ui, COLOR_IDX(75), 0, 0));
     }
     if (e.temperature > 0) {
         snprintf(line, sizeof line, "\u03a3 weights (the normaliser) over all %d tokens = %.6f", e.vocab, e.sum);

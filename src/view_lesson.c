@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "keys.h"
+#include "record.h"
 #include "util.h"
 
 enum { SPAN_PLAIN = 0, SPAN_CODE = 1, SPAN_EMPH = 2 };
@@ -352,6 +353,7 @@ int lesson_ui_open_path(LessonUi *lu, const char *path, Session *s, UiState *ui,
     lu->active = 1;
     lu->menu = 0;
     apply_scene(ui, &sc);
+    record_scene_ui(&lu->player.lesson, lu->player.step, ui); /* explain: the kit's part of a scene */
     save_progress(lu, ui);
     return 0;
 }
@@ -385,6 +387,7 @@ static void go(LessonUi *lu, int step, Session *s, UiState *ui) {
         return;
     }
     apply_scene(ui, &sc);
+    record_scene_ui(&lu->player.lesson, lu->player.step, ui); /* explain: the kit's part of a scene */
     save_progress(lu, ui);
 }
 

@@ -271,6 +271,17 @@ static void test_prompt_matches_steps(void **state) {
     float *lc = model_forward(&b, SEQ[11], 11);
     naive_forward(&a, SEQ, 12, want, NULL, NULL);
     assert_close(lc, want, 20, 1e-4, "step after prompt", 11);
+    /* every position's logits (the eval path), for the matrix-matrix path and the short one, each
+     * against a naive recompute of its prefix */
+    for (int n = 12; n >= 3; n -= 9) {
+        float *all = malloc((size_t)n * 20 * sizeof(float)); /* (n, vocab) */
+        assert_non_null(model_forward_prompt_all(&b, SEQ, n, 0, all));
+        for (int p = 0; p < n; p++) {
+            naive_forward(&a, SEQ, p + 1, want, NULL, NULL);
+            assert_close(all + (size_t)p * 20, want, 20, 1e-4, "all-positions logits", p);
+        }
+        free(all);
+    }
     /* out-of-range input computes nothing */
     int32_t bad[2] = {1, 20};
     assert_null(model_forward_prompt(&b, bad, 2, 0));
