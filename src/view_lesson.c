@@ -214,8 +214,14 @@ void ViewLesson_draw(Canvas *c, Rect r, LessonPlayer *lp, UiState *ui) {
     char right[40];
     snprintf(right, sizeof right, "step %d/%d", lp->step + 1, lp->lesson.n_steps);
     int rw = text_width(right, (int)strlen(right));
-    canvas_put_text(c, r.x, r.y, r.w - rw - 1, lp->lesson.title, head);
-    canvas_put_text(c, r.x + r.w - rw, r.y, rw, right, dim);
+    int tw = text_width(lp->lesson.title, (int)strlen(lp->lesson.title));
+    if (tw + 1 + rw <= r.w) { /* side by side, else the step count goes on the (empty) second row */
+        canvas_put_text(c, r.x, r.y, r.w - rw - 1, lp->lesson.title, head);
+        canvas_put_text(c, r.x + r.w - rw, r.y, rw, right, dim);
+    } else {
+        canvas_put_text(c, r.x, r.y, r.w, lp->lesson.title, head);
+        canvas_put_text(c, r.x + r.w - rw, r.y + 1, rw, right, dim);
+    }
 
     Pen pen = {.c = c, .r = {r.x, r.y + 2, r.w, r.h - 3}, .draw = 0};
     pen.st[SPAN_PLAIN] = ui_style(ui, COLOR_IDX(252), 0, 0);
@@ -234,7 +240,7 @@ void ViewLesson_draw(Canvas *c, Rect r, LessonPlayer *lp, UiState *ui) {
     const LessonStep *st = &lp->lesson.steps[lp->step];
     const char *todo;
     if (st->has_question && !lp->answered)
-        todo = st->q.n_choices ? "type `answer` and a letter \u00b7 `hint` \u00b7 n skips" : "type `answer` and yours \u00b7 `hint` \u00b7 n skips";
+        todo = st->q.n_choices ? "`:answer b` \u00b7 `:hint` \u00b7 n skip" : "`:answer ...` \u00b7 `:hint` \u00b7 n skip";
     else if (lp->step + 1 < lp->lesson.n_steps)
         todo = "n next step \u00b7 p previous";
     else
