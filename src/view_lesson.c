@@ -283,7 +283,9 @@ void ViewCourse_draw(Canvas *c, Rect r, char *const *paths, char *const *titles,
                                  : ui_style(ui, COLOR_IDX(252), 0, 0);
         canvas_fill(c, (Rect){r.x, y, r.w, 1}, " ", st);
         char line[300];
-        snprintf(line, sizeof line, "%2d  %s", i + 1, titles && titles[i] ? titles[i] : base);
+        const char *title = titles && titles[i] ? titles[i] : base;
+        if (title[0] >= '0' && title[0] <= '9') snprintf(line, sizeof line, " %s", title); /* numbered already */
+        else snprintf(line, sizeof line, "%2d  %s", i + 1, title);
         canvas_put_text(c, r.x, y, r.w - sw - 2, line, st);
         Style ss = st;
         if (i != selected) ss = pl ? ui_style(ui, COLOR_IDX(114), 0, 0) : dim;
