@@ -1,6 +1,5 @@
 /* `glassbox lesson check`: kept apart from lesson.c so that linking the lesson core (tests, the TUI)
  * does not pull in the command line's defaults. */
-#include <omp.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -55,10 +54,7 @@ int cli_lesson(int argc, char **argv) {
         fprintf(stderr, "glassbox: %s\n", err);
         return GB_EXIT_USAGE;
     }
-    /* A small model's matrix products are over before a team of threads gets going, and on a shared
-     * machine spinning threads only slow each other down (as the TUI does, one thread for these). */
-    const Config *c = &s.model.config;
-    if ((long)c->dim * c->hidden_dim <= (1L << 20)) omp_set_num_threads(1);
+    model_limit_threads(&s.model);
     int bad = 0;
     for (int i = first; i < argc; i++) {
         if (strcmp(argv[i], "--model") == 0) {

@@ -246,6 +246,7 @@ static int load_weights(const char *cmd, const char *path, int max_seq, Loaded *
     }
     L->has_model = true;
     L->model.probes.enabled = 0;
+    model_limit_threads(&L->model);
     if (L->model.config.vocab_size < tokenizer_vocab_size(L->tok)) {
         fprintf(stderr, "glassbox: %s: %s: the tokenizer has %d tokens but the model only %d\n", cmd,
                 path, tokenizer_vocab_size(L->tok), L->model.config.vocab_size);

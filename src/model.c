@@ -20,6 +20,7 @@
 
 #include <cblas.h>
 #include <math.h>
+#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -364,6 +365,11 @@ float *model_forward_prompt_all(Model *m, const int32_t *tokens, int n, int star
     free(cos_a);
     free(sin_a);
     return s->logits;
+}
+
+void model_limit_threads(const Model *m) {
+    const Config *c = &m->config;
+    if ((long)c->dim * c->hidden_dim <= (1L << 20)) omp_set_num_threads(1);
 }
 
 const float *model_embedding(const Model *m, int32_t id) {

@@ -6,7 +6,6 @@
 
 #include <errno.h>
 #include <stdarg.h>
-#include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,13 +58,6 @@ static Tui *g_tui;
 static void run_line(Tui *t, const char *line);
 static int line_command(void);
 
-/* A model this small gains nothing from threads in its matrix-vector products, and threads that spin
- * at barriers stall a busy machine badly (measured: a 4 ms step took 60-100 ms with 2 threads on a
- * loaded 2-core machine), so the interactive view runs such models on one thread. */
-static void limit_threads(const Session *s) {
-    const Config *c = &s->model.config;
-    if ((long)c->dim * c->hidden_dim <= (1L << 20)) omp_set_num_threads(1);
-}
 
 /* ---- readline hooks ---- */
 
@@ -760,7 +752,7 @@ int cli_tui(int argc, char **argv) {
         free(t);
         return GB_EXIT_USAGE;
     }
-    limit_threads(&t->s);
+    model_limit_threads(&t->s.model);
     session_set_temp(&t->s, DEFAULT_TEMP, NULL);
     session_set_seed(&t->s, DEFAULT_SEED);
     if (session_set_prompt(&t->s, prompt, strlen(prompt), err) != 0) {
@@ -864,7 +856,7 @@ int tui_bench(const char *model_path, int context, int width, int height, TuiBen
     double t0 = gb_now();
     Session s;
     if (session_open(&s, model_path, 0, err) != 0) return -1;
-    limit_threads(&s);
+    model_limit_threads(&s.model);
     UiState ui;
     ui_init(&ui);
     ui.colours = COLOURS_256;
