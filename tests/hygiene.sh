@@ -81,9 +81,9 @@ terminal_is_sane "while stopped"
 T send-keys -t gb "clear; fg" Enter
 check "fg redraws the view" "pos " 5
 steps_on "after fg"
-T send-keys -t gb ':' 'step 2' Enter
 p=$(position)
-check "after fg: a command works (:step 2)" "pos $p/"
+T send-keys -t gb ':' 'step 2' Enter
+check "after fg: a command works (:step 2: $p -> $((p + 2)))" "pos $((p + 2))/"
 T send-keys -t gb C-z
 check "a second Ctrl-Z" "READY\$" 5
 T send-keys -t gb "clear; fg" Enter
