@@ -10,3 +10,13 @@ if command -v node >/dev/null 2>&1 && [ -d scripts/node_modules/tiktoken ]; then
 else
   echo "tiktoken reference: skipped (needs node and 'npm ci --prefix scripts')"
 fi
+# Training throughput of the shipped configuration (the defaults of `glassbox train`): a few steps on
+# the training corpus, with the shipped model's vocabulary.
+[ -f corpus/train.list ] || sh scripts/corpus.sh corpus >/dev/null
+out=$(mktemp -d)
+OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive} ./build/glassbox train --tokenizer assets/glassbox.gguf \
+  --train @corpus/train.list --heldout @corpus/heldout.list -o "$out/bench.gguf" --steps 12 \
+  --warmup 2 --log-every 4 --eval-every 0 --checkpoint-every-sec 0 --checkpoint "$out/bench.ckpt" |
+  awk '/tok\/s/ { line = $0 } END { split(line, f, "|"); gsub(/^ +| +$/, "", f[5]);
+       print "train (dim 192, 4 layers, batch 16 x 256): " f[5] " over the last steps" }'
+rm -rf "$out"
