@@ -1484,6 +1484,8 @@ int main(int argc, char **argv) {
         if (strcmp(commands[i].name, name) == 0) return commands[i].run(argc - 1, argv + 1);
     // Options without a subcommand belong to the TUI (--model, --prompt, --big), which checks them.
     if (name[0] == '-') return cli_tui(argc, argv);
+    size_t name_len = strlen(name); // `glassbox FILE.lesson` opens the lesson in the TUI
+    if (name_len > 7 && strcmp(name + name_len - 7, ".lesson") == 0) return cli_tui(argc, argv);
     fprintf(stderr, "glassbox: unknown subcommand '%s' (see glassbox --help)\n", name);
     return GB_EXIT_USAGE;
 }

@@ -713,7 +713,8 @@ static void usage(FILE *f) {
             "  --model FILE   a llama GGUF model (default: $GLASSBOX_MODEL or the shipped model)\n"
             "  --prompt TEXT  the text to start from (default: \"%s\")\n"
             "  --big          projector mode: fewer, larger elements, high contrast\n"
-            "  --lesson N|FILE  open lesson N of the course (or a .lesson file) beside the views\n"
+            "  --lesson N|FILE  open lesson N of the course (or a .lesson file) beside the views;\n"
+            "                 `glassbox FILE.lesson` does the same, and plain `glassbox` opens the menu\n"
             "  --lessons      open the course menu\n"
             "  --record FILE  record the session as a replayable lesson script (glassbox replay FILE)\n",
             DEFAULT_PROMPT);
@@ -739,6 +740,7 @@ int cli_tui(int argc, char **argv) {
         else if (strcmp(a, "--lessons") == 0) lessons_menu = 1;
         else if (strcmp(a, "--record") == 0 && i + 1 < argc) record = argv[++i];
         else if (strncmp(a, "--record=", 9) == 0) record = a + 9;
+        else if (a[0] != '-' && strlen(a) > 7 && strcmp(a + strlen(a) - 7, ".lesson") == 0) lesson = a; /* FILE.lesson */
         else {
             fprintf(stderr, "glassbox: unknown option '%s' (try --help)\n", a);
             return GB_EXIT_USAGE;
@@ -765,6 +767,7 @@ int cli_tui(int argc, char **argv) {
     t->ui.big = big;
     lesson_ui_init(&t->lessons, &t->ui);
     lab_ui_init(&t->lab);
+    if (argc == 1) lessons_menu = 1; /* plain `glassbox`: start from the course menu (esc closes it) */
     if (lesson || lessons_menu) {
         char *end = NULL;
         long num = lesson ? strtol(lesson, &end, 10) : 0;

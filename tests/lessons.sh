@@ -148,6 +148,13 @@ if command -v tmux >/dev/null; then
     see "enter opens the selected lesson where it was left" "step $((n - 3))/$n"
     start --lesson "${lessons[1]}"
     see "--lesson FILE opens that file" "Byte-pair encoding"
+    start "${lessons[2]}"
+    see "glassbox FILE.lesson opens that file" "Numbers, spaces"
+    start
+    see "plain glassbox opens the course menu" "The course"
+    T send-keys -t gb Escape
+    for _ in $(seq 100); do screen | grep -qF "The course" || break; sleep 0.05; done
+    if screen | grep -qF "The course"; then bad "esc closes the menu"; else ok "esc closes the menu"; fi
     T kill-server >/dev/null 2>&1 || true
 else
     echo "skip the TUI checks: tmux is not installed"
@@ -155,6 +162,8 @@ fi
 expect 2 "--lesson with a number out of range" --lesson 99
 has "... says so" "$TMP/err" "no lesson 99"
 expect 2 "a broken lesson file is refused before the TUI starts" --lesson "$TMP/typo.lesson"
+has "... with FILE:LINE" "$TMP/err" "typo.lesson:5: unknown command"
+expect 2 "... also as glassbox FILE.lesson" "$TMP/typo.lesson"
 has "... with FILE:LINE" "$TMP/err" "typo.lesson:5: unknown command"
 
 echo "lessons.sh: $passed passed, $failed failed"
