@@ -87,6 +87,7 @@ struct Tokenizer {
     int pattern;
     Pretokenizer *pre;
     int32_t bos, eos;
+    int no_bos_in_front; /* tokenizer.ggml.add_bos_token = false */
     int small_limit;
 };
 
@@ -763,6 +764,7 @@ int32_t tokenizer_find(const Tokenizer *t, const char *s, size_t len) {
 }
 
 int32_t tokenizer_bos(const Tokenizer *t) { return t->bos; }
+int32_t tokenizer_prompt_bos(const Tokenizer *t) { return t->no_bos_in_front ? -1 : t->bos; }
 int32_t tokenizer_eos(const Tokenizer *t) { return t->eos; }
 int tokenizer_pattern(const Tokenizer *t) { return t->pattern; }
 int tokenizer_is_special(const Tokenizer *t, int32_t id) {
@@ -1040,6 +1042,8 @@ Tokenizer *tokenizer_from_gguf(const GGUFFile *f, char *err) {
     gguf_get_int(f, "tokenizer.ggml.bos_token_id", &bos);
     gguf_get_int(f, "tokenizer.ggml.eos_token_id", &eos);
     if (check_bos_eos(t, name, bos, eos, err)) goto fail;
+    bool add_bos = true;
+    t->no_bos_in_front = gguf_get_bool(f, "tokenizer.ggml.add_bos_token", &add_bos) && !add_bos;
     t->whole_chunk = pattern == PRETOK_CL100K; /* llama.cpp's "ignore_merges" for llama-bpe */
     size_t n_merges = merges ? (size_t)merges->count : 0;
     merges_begin(t, n_merges);
