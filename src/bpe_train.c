@@ -14,7 +14,6 @@
 #include "cli.h"
 #include "util.h"
 
-
 /* ---- distinct chunks ---- */
 
 typedef struct {
