@@ -14,29 +14,6 @@
 #include "cli.h"
 #include "util.h"
 
-static uint64_t mix64(uint64_t x) {
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
-
-static uint64_t hash_bytes(const uint8_t *p, size_t n) {
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = mix64(h ^ w);
-        p += 8;
-        n -= 8;
-    }
-    uint64_t w = 0;
-    memcpy(&w, p, n);
-    return mix64(h ^ w ^ ((uint64_t)n << 56));
-}
-
 /* ---- distinct chunks ---- */
 
 typedef struct {
@@ -60,7 +37,7 @@ static void word_table_grow(WordTable *wt) {
     uint32_t *slots = gb_calloc(cap, sizeof(uint32_t));
     for (size_t i = 0; i < wt->n_words; i++) {
         const Word *w = &wt->words[i];
-        uint32_t h = (uint32_t)hash_bytes(wt->bytes + w->off, w->len) & (cap - 1);
+        uint32_t h = (uint32_t)gb_hash_bytes(wt->bytes + w->off, w->len) & (cap - 1);
         while (slots[h]) h = (h + 1) & (cap - 1);
         slots[h] = (uint32_t)i + 1;
     }
@@ -70,7 +47,7 @@ static void word_table_grow(WordTable *wt) {
 }
 
 static void word_table_add(WordTable *wt, const uint8_t *s, size_t n) {
-    uint32_t h = (uint32_t)hash_bytes(s, n) & wt->mask;
+    uint32_t h = (uint32_t)gb_hash_bytes(s, n) & wt->mask;
     for (;;) {
         uint32_t k = wt->slots[h];
         if (!k) break;
@@ -123,7 +100,7 @@ typedef struct {
     uint32_t mask;
 } PairTable;
 
-static uint32_t pair_hash(int32_t a, int32_t b) { return (uint32_t)mix64((uint64_t)(uint32_t)a << 32 | (uint32_t)b); }
+static uint32_t pair_hash(int32_t a, int32_t b) { return (uint32_t)gb_mix64((uint64_t)(uint32_t)a << 32 | (uint32_t)b); }
 
 static void pair_table_grow(PairTable *pt) {
     uint32_t cap = pt->slots ? (pt->mask + 1) * 2 : 1 << 16;

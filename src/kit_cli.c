@@ -181,7 +181,7 @@ int cli_score(int argc, char **argv) {
         fprintf(stderr, "glassbox: score: %s\n", err);
         goto done;
     }
-    int32_t bos = tokenizer_bos(tok);
+    int32_t bos = tokenizer_prompt_bos(tok);
     int n_prefix = np + (bos >= 0);
     prefix = gb_malloc((size_t)(n_prefix + 1) * sizeof *prefix);
     int k = 0;
@@ -272,7 +272,7 @@ static const char EXPORT_USAGE[] =
     "                       [--steps N] [--temp T] [--top-k K] [--top-p P] [--seed S] [--layer L]\n"
     "                       [--head H] [--select I] [--explain] [--score TEXT] [--width W] [--height H]\n"
     "                       PROMPT|-\n"
-    "Sets PROMPT (BOS in front when the model asks for it, as the TUI does), generates N tokens, and\n"
+    "Sets PROMPT (BOS in front when the vocabulary has one, as everywhere), generates N tokens, and\n"
     "writes one view: as plain text, ANSI-coloured text or SVG, drawn by the view itself on a W x H\n"
     "canvas (the numbers are the ones the screen shows), or as CSV of the numbers underneath it.\n"
     "  --view NAME    tokens, attention, neighbours, probs or text (the coloured text alone);\n"

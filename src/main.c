@@ -265,7 +265,7 @@ static int encode_prompt(const char *cmd, const Tokenizer *tok, const char *text
         fprintf(stderr, "glassbox: %s: %s\n", cmd, err);
         return GB_EXIT_USAGE;
     }
-    int32_t bos = tokenizer_bos(tok);
+    int32_t bos = tokenizer_prompt_bos(tok);
     int total = count + (bos >= 0);
     *ids = gb_malloc((size_t)(total ? total : 1) * sizeof(int32_t));
     int k = 0;
@@ -990,7 +990,7 @@ static int cmd_eval(int argc, char **argv) {
     if ((r = load_weights("eval", model_path, 0, &L)) != 0) goto done;
     Model *m = &L.model;
     int vocab = m->config.vocab_size, seq_len = m->config.seq_len;
-    int32_t bos = tokenizer_bos(L.tok);
+    int32_t bos = tokenizer_prompt_bos(L.tok);
     if (seq_len < 2) {
         fprintf(stderr, "glassbox: eval: %s: a context of %d cannot predict anything\n", model_path,
                 seq_len);

@@ -109,9 +109,7 @@ int session_open(Session *s, const char *model_path, int max_seq, char *err) {
         s->has_model = 0;
         return -1;
     }
-    bool add_bos = false;
-    s->add_bos = gguf_get_bool(&s->model.file, "tokenizer.ggml.add_bos_token", &add_bos) && add_bos &&
-                 tokenizer_bos(s->tok) >= 0;
+    s->add_bos = tokenizer_prompt_bos(s->tok) >= 0;
     snprintf(s->model_path, sizeof s->model_path, "%s", model_path);
     sampler_init(&s->sampler, 1.0f, 0, 1.0f, 1);
     session_setup(s);
@@ -165,7 +163,7 @@ int session_set_prompt(Session *s, const char *text, size_t len, char *err) {
     append_bytes(s, text, len);
     s->prompt_len = len;
     int k = 0;
-    if (s->add_bos) s->tokens[k++] = (SessionToken){.id = tokenizer_bos(s->tok)};
+    if (s->add_bos) s->tokens[k++] = (SessionToken){.id = tokenizer_prompt_bos(s->tok)};
     for (int i = 0; i < n; i++)
         s->tokens[k++] = (SessionToken){.id = spans[i].id, .start = spans[i].start, .end = spans[i].end};
     free(spans);

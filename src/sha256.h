@@ -1,10 +1,8 @@
-/* SHA-256 (FIPS 180-4), a copy of tests/sha256.h for the program (the same include guard, so a file
- * that sees both gets one): recordings name the model file they were made on by its hash.
- * Originally for the tests: to tell whether a file on this machine is the one an
- * expectation was recorded from. Header-only; sha256_hex(out, data, len) is all most callers need.
- */
-#ifndef GB_TEST_SHA256_H
-#define GB_TEST_SHA256_H
+/* SHA-256 (FIPS 180-4), header-only: recordings name the model file they were made on by its hash,
+ * and the tests tell whether a file on this machine is the one an expectation was recorded from.
+ * sha256_hex(out, data, len) is all most callers need. */
+#ifndef GB_SHA256_H
+#define GB_SHA256_H
 
 #include <stddef.h>
 #include <stdint.h>

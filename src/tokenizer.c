@@ -18,30 +18,7 @@
 
 enum { TOK_MISSING = 0, TOK_NORMAL = 1, TOK_SPECIAL = 2 };
 
-/* ---- hashing ---- */
-
-static uint64_t mix64(uint64_t x) {
-    x ^= x >> 30;
-    x *= 0xbf58476d1ce4e5b9ULL;
-    x ^= x >> 27;
-    x *= 0x94d049bb133111ebULL;
-    x ^= x >> 31;
-    return x;
-}
-
-static uint64_t hash_bytes(const uint8_t *p, size_t n) {
-    uint64_t h = 0x9e3779b97f4a7c15ULL ^ n;
-    while (n >= 8) {
-        uint64_t w;
-        memcpy(&w, p, 8);
-        h = mix64(h ^ w);
-        p += 8;
-        n -= 8;
-    }
-    uint64_t w = 0;
-    memcpy(&w, p, n);
-    return mix64(h ^ w ^ ((uint64_t)n << 56));
-}
+/* ---- hashing: gb_mix64 / gb_hash_bytes from util.h ---- */
 
 static uint32_t table_size_for(size_t n) {
     uint32_t cap = 16;
@@ -87,6 +64,7 @@ struct Tokenizer {
     int pattern;
     Pretokenizer *pre;
     int32_t bos, eos;
+    int no_bos_in_front; /* tokenizer.ggml.add_bos_token = false */
     int small_limit;
 };
 
@@ -94,7 +72,7 @@ static const uint8_t *tok_bytes(const Tokenizer *t, int32_t id) { return t->blob
 
 static int32_t bytes_map_find(const Tokenizer *t, const BytesMap *m, const uint8_t *s, size_t n) {
     if (!m->slots) return -1;
-    uint32_t i = (uint32_t)hash_bytes(s, n) & m->mask;
+    uint32_t i = (uint32_t)gb_hash_bytes(s, n) & m->mask;
     for (;;) {
         int32_t id = m->slots[i];
         if (id < 0) return -1;
@@ -107,7 +85,7 @@ static int32_t bytes_map_find(const Tokenizer *t, const BytesMap *m, const uint8
 static int32_t bytes_map_insert(const Tokenizer *t, BytesMap *m, int32_t id) {
     const uint8_t *s = tok_bytes(t, id);
     size_t n = t->tok_len[id];
-    uint32_t i = (uint32_t)hash_bytes(s, n) & m->mask;
+    uint32_t i = (uint32_t)gb_hash_bytes(s, n) & m->mask;
     for (;;) {
         int32_t other = m->slots[i];
         if (other < 0) {
@@ -131,7 +109,7 @@ static uint64_t pair_key(int32_t a, int32_t b) { return (uint64_t)(uint32_t)a <<
 static int pair_map_find(const PairMap *m, int32_t a, int32_t b, int32_t *result) {
     if (!m->keys) return -1;
     uint64_t k = pair_key(a, b);
-    uint32_t i = (uint32_t)mix64(k) & m->mask;
+    uint32_t i = (uint32_t)gb_mix64(k) & m->mask;
     for (;;) {
         if (m->keys[i] == k) {
             *result = m->result[i];
@@ -145,7 +123,7 @@ static int pair_map_find(const PairMap *m, int32_t a, int32_t b, int32_t *result
 /* Adds a rule unless the pair already has one (the earlier, lower rank wins). */
 static void pair_map_insert(PairMap *m, int32_t a, int32_t b, int32_t rank, int32_t result) {
     uint64_t k = pair_key(a, b);
-    uint32_t i = (uint32_t)mix64(k) & m->mask;
+    uint32_t i = (uint32_t)gb_mix64(k) & m->mask;
     while (m->keys[i] != UINT64_MAX) {
         if (m->keys[i] == k) return;
         i = (i + 1) & m->mask;
@@ -491,7 +469,7 @@ static int32_t heap_pair_rank(const Tokenizer *t, Work *w, const uint8_t *chunk,
         w->memo_result = gb_malloc(MEMO_SIZE * sizeof(int32_t));
     }
     uint64_t k = pair_key(a, b);
-    uint32_t i = (uint32_t)(mix64(k) >> (64 - MEMO_BITS));
+    uint32_t i = (uint32_t)(gb_mix64(k) >> (64 - MEMO_BITS));
     int32_t r;
     if (w->memo_keys[i] == k) {
         r = w->memo_rank[i];
@@ -763,6 +741,7 @@ int32_t tokenizer_find(const Tokenizer *t, const char *s, size_t len) {
 }
 
 int32_t tokenizer_bos(const Tokenizer *t) { return t->bos; }
+int32_t tokenizer_prompt_bos(const Tokenizer *t) { return t->no_bos_in_front ? -1 : t->bos; }
 int32_t tokenizer_eos(const Tokenizer *t) { return t->eos; }
 int tokenizer_pattern(const Tokenizer *t) { return t->pattern; }
 int tokenizer_is_special(const Tokenizer *t, int32_t id) {
@@ -1040,6 +1019,8 @@ Tokenizer *tokenizer_from_gguf(const GGUFFile *f, char *err) {
     gguf_get_int(f, "tokenizer.ggml.bos_token_id", &bos);
     gguf_get_int(f, "tokenizer.ggml.eos_token_id", &eos);
     if (check_bos_eos(t, name, bos, eos, err)) goto fail;
+    bool add_bos = true;
+    t->no_bos_in_front = gguf_get_bool(f, "tokenizer.ggml.add_bos_token", &add_bos) && !add_bos;
     t->whole_chunk = pattern == PRETOK_CL100K; /* llama.cpp's "ignore_merges" for llama-bpe */
     size_t n_merges = merges ? (size_t)merges->count : 0;
     merges_begin(t, n_merges);

@@ -50,6 +50,10 @@ const char *tokenizer_token_bytes(const Tokenizer *t, int32_t id, size_t *len);
 /* Id of the token whose bytes are exactly (s, len), or -1. */
 int32_t tokenizer_find(const Tokenizer *t, const char *s, size_t len);
 int32_t tokenizer_bos(const Tokenizer *t); /* -1 when the vocabulary has none */
+/* The token every prompt starts with: BOS when the vocabulary has one, unless the file says
+ * tokenizer.ggml.add_bos_token = false; else -1. The one rule for the CLI, the TUI and eval (our
+ * models are trained on documents separated by <|endoftext|>, so it is the context they expect). */
+int32_t tokenizer_prompt_bos(const Tokenizer *t);
 int32_t tokenizer_eos(const Tokenizer *t);
 int tokenizer_pattern(const Tokenizer *t); /* PretokPattern */
 const char *pretok_pattern_name(int pattern); /* "gpt2", "cl100k", "o200k" */

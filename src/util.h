@@ -32,6 +32,11 @@ int gb_read_file(const char *path, char **data, size_t *len, char *err);
 /* Writes a file atomically: a temporary file beside it, fsync, then rename. */
 int gb_write_file_atomic(const char *path, const void *data, size_t len, char *err);
 
+/* Hashing for the tokenizer's and the BPE trainer's tables: a 64-bit finaliser (splitmix64's) and a
+ * hash of a byte string built on it. Not cryptographic. */
+uint64_t gb_mix64(uint64_t x);
+uint64_t gb_hash_bytes(const uint8_t *p, size_t n);
+
 /* Monotonic clock in seconds, for timings. */
 double gb_now(void);
 
