@@ -11,15 +11,7 @@ export GLASSBOX_MODEL=$MODEL
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-passed=0
-failed=0
-ok() { echo "ok   $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1"; failed=$((failed + 1)); }
-check() { # check NAME CONDITION-COMMAND...
-    local name=$1
-    shift
-    if "$@"; then ok "$name"; else bad "$name"; fi
-}
+. "$(dirname "$0")/lib/check.sh"
 
 # run_status EXPECTED_STATUS ARGS...: runs glassbox, keeps stdout/stderr in $TMP/out, $TMP/err,
 # and succeeds when the exit status is the expected one.

@@ -11,15 +11,7 @@ export GLASSBOX_MODEL=$MODEL
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-passed=0
-failed=0
-ok() { echo "ok   $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1"; failed=$((failed + 1)); }
-check() { # check NAME COMMAND...
-    local name=$1
-    shift
-    if "$@"; then ok "$name"; else bad "$name"; fi
-}
+. "$(dirname "$0")/lib/check.sh"
 [ -f "$MODEL" ] || { echo "FAIL the default model $MODEL is missing (run make)"; exit 1; }
 
 # ---- explain: p = weight / sum recomputed from the printed numbers equals the sampler's probability,

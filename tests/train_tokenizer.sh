@@ -8,15 +8,7 @@ G=${GLASSBOX:-build/glassbox}
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
-passed=0
-failed=0
-ok() { echo "ok   $1"; passed=$((passed + 1)); }
-bad() { echo "FAIL $1"; failed=$((failed + 1)); }
-check() { # check NAME COMMAND...
-    local name=$1
-    shift
-    if "$@"; then ok "$name"; else bad "$name"; fi
-}
+. "$(dirname "$0")/lib/check.sh"
 run_status() { # run_status EXPECTED ARGS...: keeps stdout/stderr in $TMP/out, $TMP/err
     local want=$1 got=0
     shift
