@@ -163,7 +163,7 @@ int cli_score(int argc, char **argv) {
     Model m;
     int has_model = 0;
     Tokenizer *tok = NULL;
-    TokenSpan *pspans = NULL, *cspans = NULL;
+    TokenSpan *cspans = NULL;
     int32_t *prefix = NULL, *ids = NULL;
     ScoreResult res = {0};
     if (model_load(&m, model_path, 0, err) != 0) {
@@ -176,17 +176,11 @@ int cli_score(int argc, char **argv) {
         fprintf(stderr, "glassbox: score: %s\n", err);
         goto done;
     }
-    int np = tokenizer_encode(tok, prompt, prompt_len, &pspans, err);
-    if (np < 0) {
+    int n_prefix = tokenizer_encode_prompt(tok, prompt, prompt_len, &prefix, err);
+    if (n_prefix < 0) {
         fprintf(stderr, "glassbox: score: %s\n", err);
         goto done;
     }
-    int32_t bos = tokenizer_prompt_bos(tok);
-    int n_prefix = np + (bos >= 0);
-    prefix = gb_malloc((size_t)(n_prefix + 1) * sizeof *prefix);
-    int k = 0;
-    if (bos >= 0) prefix[k++] = bos;
-    for (int i = 0; i < np; i++) prefix[k++] = pspans[i].id;
     int nc;
     if (by_ids) {
         nc = parse_ids(cont, &ids, err);
@@ -256,7 +250,6 @@ done:
     score_free(&res);
     free(ids);
     free(prefix);
-    free(pspans);
     free(cspans);
     if (tok) tokenizer_free(tok);
     if (has_model) model_free(&m);

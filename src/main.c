@@ -259,19 +259,11 @@ static int load_weights(const char *cmd, const char *path, int max_seq, Loaded *
 static int encode_prompt(const char *cmd, const Tokenizer *tok, const char *text, size_t len,
                          int32_t **ids, int *n) {
     char err[GB_ERRLEN];
-    TokenSpan *spans = NULL;
-    int count = tokenizer_encode(tok, text, len, &spans, err);
-    if (count < 0) {
+    int total = tokenizer_encode_prompt(tok, text, len, ids, err);
+    if (total < 0) {
         fprintf(stderr, "glassbox: %s: %s\n", cmd, err);
         return GB_EXIT_USAGE;
     }
-    int32_t bos = tokenizer_prompt_bos(tok);
-    int total = count + (bos >= 0);
-    *ids = gb_malloc((size_t)(total ? total : 1) * sizeof(int32_t));
-    int k = 0;
-    if (bos >= 0) (*ids)[k++] = bos;
-    for (int i = 0; i < count; i++) (*ids)[k++] = spans[i].id;
-    free(spans);
     *n = total;
     if (total == 0) {
         fprintf(stderr, "glassbox: %s: the prompt is empty and the model has no BOS token to start from\n",

@@ -742,6 +742,20 @@ int32_t tokenizer_find(const Tokenizer *t, const char *s, size_t len) {
 
 int32_t tokenizer_bos(const Tokenizer *t) { return t->bos; }
 int32_t tokenizer_prompt_bos(const Tokenizer *t) { return t->no_bos_in_front ? -1 : t->bos; }
+
+int tokenizer_encode_prompt(const Tokenizer *t, const char *text, size_t len, int32_t **ids, char *err) {
+    TokenSpan *spans = NULL;
+    int count = tokenizer_encode(t, text, len, &spans, err);
+    if (count < 0) return -1;
+    int32_t bos = tokenizer_prompt_bos(t);
+    int total = count + (bos >= 0);
+    *ids = gb_malloc((size_t)(total + 1) * sizeof(int32_t));
+    int k = 0;
+    if (bos >= 0) (*ids)[k++] = bos;
+    for (int i = 0; i < count; i++) (*ids)[k++] = spans[i].id;
+    free(spans);
+    return total;
+}
 int32_t tokenizer_eos(const Tokenizer *t) { return t->eos; }
 int tokenizer_pattern(const Tokenizer *t) { return t->pattern; }
 int tokenizer_is_special(const Tokenizer *t, int32_t id) {

@@ -54,6 +54,9 @@ int32_t tokenizer_bos(const Tokenizer *t); /* -1 when the vocabulary has none */
  * tokenizer.ggml.add_bos_token = false; else -1. The one rule for the CLI, the TUI and eval (our
  * models are trained on documents separated by <|endoftext|>, so it is the context they expect). */
 int32_t tokenizer_prompt_bos(const Tokenizer *t);
+/* Encodes a prompt as the model reads it: tokenizer_prompt_bos in front (when there is one), then the
+ * text's tokens. *ids is malloc'ed (free it); returns the count, or -1 with err set. */
+int tokenizer_encode_prompt(const Tokenizer *t, const char *text, size_t len, int32_t **ids, char *err);
 int32_t tokenizer_eos(const Tokenizer *t);
 int tokenizer_pattern(const Tokenizer *t); /* PretokPattern */
 const char *pretok_pattern_name(int pattern); /* "gpt2", "cl100k", "o200k" */
