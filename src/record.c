@@ -267,9 +267,10 @@ void record_stop(Recorder *r) {
 }
 
 CommandResult record_apply(Session *s, UiState *ui, const Command *c, char *err) {
+    if (commands_flags(c->id) & RQ_TOP) return CMDR_UI; /* a replay writes no files, opens no panels */
     App a = {.s = s, .ui = ui};
     unsigned rx = apply(&a, c, err);
-    return rx & RX_ERROR ? CMDR_ERROR : (commands_flags(c->id) & RQ_TOP) || (rx & RX_VIEW) ? CMDR_UI : CMDR_OK;
+    return rx & RX_ERROR ? CMDR_ERROR : rx & RX_VIEW ? CMDR_UI : CMDR_OK;
 }
 
 int record_command(Recorder *r, const char *arg, Session *s, const UiState *ui, char *msg, size_t msgsz, char *err) {
