@@ -344,7 +344,7 @@ char *command_format(const Command *c, char *out, size_t outsz) {
     switch (ci->kind) {
     case ARG_NONE: break;
     case ARG_OPT_INT:
-        if (c->has_arg) snprintf(arg, sizeof arg, "%lld", c->inum);
+        if (c->inum != 1) snprintf(arg, sizeof arg, "%lld", c->inum); /* the default count goes unsaid */
         break;
     case ARG_INT: snprintf(arg, sizeof arg, "%lld", c->inum); break;
     case ARG_NUMBER: snprintf(arg, sizeof arg, "%g", c->num); break;
