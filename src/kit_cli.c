@@ -18,35 +18,10 @@
 #include "screen.h"
 #include "session.h"
 #include "tokenizer.h"
+#include "json.h"
 #include "util.h"
 
 /* ---- small shared pieces ---- */
-
-/* Writes bytes as a JSON string: printable ASCII and valid-looking UTF-8 kept, controls escaped, other
- * bytes (broken UTF-8) as U+FFFD, so the output always parses. */
-void kit_json_string(FILE *f, const char *bytes, size_t n) {
-    const unsigned char *s = (const unsigned char *)bytes;
-    fputc('"', f);
-    for (size_t i = 0; i < n;) {
-        unsigned c = s[i];
-        if (c >= 0x80) {
-            int32_t cp;
-            int len = utf8_decode((const char *)s + i, (int)(n - i > 4 ? 4 : n - i), &cp);
-            if (cp < 0 || (cp >= 0xD800 && cp <= 0xDFFF)) fputs("\\ufffd", f), len = 1;
-            else fwrite(s + i, 1, (size_t)len, f);
-            i += (size_t)len;
-            continue;
-        }
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c == '\n') fputs("\\n", f);
-        else if (c == '\t') fputs("\\t", f);
-        else if (c == '\r') fputs("\\r", f);
-        else if (c < 0x20 || c == 0x7f) fprintf(f, "\\u%04x", c);
-        else fputc((int)c, f);
-        i++;
-    }
-    fputc('"', f);
-}
 
 void kit_json_number(FILE *f, double v) {
     if (isfinite(v)) fprintf(f, "%.9g", v);
@@ -207,9 +182,9 @@ int cli_score(int argc, char **argv) {
     char buf[512];
     if (json) {
         printf("{\"prompt\": ");
-        kit_json_string(stdout, prompt, prompt_len);
+        json_string(stdout, prompt, prompt_len);
         printf(", \"continuation\": ");
-        kit_json_string(stdout, cont, cont_len);
+        json_string(stdout, cont, cont_len);
         printf(", \"tokens\": [");
         for (int i = 0; i < res.n; i++) {
             const ScoredToken *t = &res.tokens[i];
@@ -217,7 +192,7 @@ int cli_score(int argc, char **argv) {
             const char *b = tokenizer_token_bytes(tok, t->id, &tl);
             if (!b) b = "", tl = 0;
             printf("%s\n  {\"id\": %d, \"text\": ", i ? "," : "", (int)t->id);
-            kit_json_string(stdout, b, tl);
+            json_string(stdout, b, tl);
             printf(", \"start\": %u, \"end\": %u, \"prob\": ", t->start, t->end);
             kit_json_number(stdout, t->prob);
             printf(", \"logprob\": ");

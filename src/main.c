@@ -30,6 +30,7 @@
 #include "sampler.h"
 #include "tokenizer.h"
 #include "tui.h"
+#include "json.h"
 #include "util.h"
 
 #define GB_VERSION "0.1.0"
@@ -282,53 +283,6 @@ static float *run_prompt(Model *m, const int32_t *ids, int n) {
 
 /* ------------------------------------------------------------------------------------------------
  * Text output: display form, JSON strings. */
-
-/* Length of the valid UTF-8 sequence at s[0..n), or 0 when it is not one (overlong forms, surrogates
- * and code points above U+10FFFF are invalid). */
-static int utf8_valid_len(const unsigned char *s, size_t n) {
-    unsigned c = s[0];
-    int len;
-    unsigned cp, min;
-    if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) len = 2, cp = c & 0x1F, min = 0x80;
-    else if (c >= 0xE0 && c <= 0xEF) len = 3, cp = c & 0x0F, min = 0x800;
-    else if (c >= 0xF0 && c <= 0xF4) len = 4, cp = c & 0x07, min = 0x10000;
-    else return 0;
-    if ((size_t)len > n) return 0;
-    for (int i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return len;
-}
-
-/* Writes bytes as a JSON string: valid UTF-8 kept, invalid bytes as U+FFFD, controls escaped. */
-static void json_string(FILE *f, const char *bytes, size_t n) {
-    const unsigned char *s = (const unsigned char *)bytes;
-    fputc('"', f);
-    for (size_t i = 0; i < n;) {
-        unsigned c = s[i];
-        int len = utf8_valid_len(s + i, n - i);
-        if (len == 0) {
-            fputs("\\ufffd", f);
-            i++;
-            continue;
-        }
-        if (len > 1) {
-            fwrite(s + i, 1, (size_t)len, f);
-        } else if (c == '"' || c == '\\') {
-            fputc('\\', f);
-            fputc((int)c, f);
-        } else if (c == '\n') fputs("\\n", f);
-        else if (c == '\t') fputs("\\t", f);
-        else if (c == '\r') fputs("\\r", f);
-        else if (c < 0x20 || c == 0x7F) fprintf(f, "\\u%04x", c);
-        else fputc((int)c, f);
-        i += (size_t)len;
-    }
-    fputc('"', f);
-}
 
 static void json_bytes(FILE *f, const char *bytes, size_t n) {
     fputc('[', f);

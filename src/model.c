@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rng.h"
 #include "util.h"
 
 /* Below this many multiply-adds a matrix-vector product runs on one thread: waking the OpenMP team
@@ -507,21 +508,11 @@ static WeightSizes weight_sizes(const Config *c) {
     return z;
 }
 
-/* A small deterministic generator (xorshift64*), local to one call: no global state. */
-static uint64_t next_u64(uint64_t *state) {
-    uint64_t x = *state;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *state = x;
-    return x * 0x2545F4914F6CDD1DULL;
-}
-
 /* Approximately normal(0, 1): the sum of 12 uniforms minus 6 (mean 0, variance 1). */
 static float next_normal(uint64_t *state) {
     double sum = 0.0;
     for (int i = 0; i < 12; i++)
-        sum += (double)(next_u64(state) >> 11) * (1.0 / 9007199254740992.0);
+        sum += (double)(rng_xorshift64star(state) >> 11) * (1.0 / 9007199254740992.0);
     return (float)(sum - 6.0);
 }
 
@@ -588,12 +579,6 @@ int model_init_random(Model *m, const Config *config, uint64_t seed, char *err) 
 
 /* ------------------------------------------------------------------------------------------------
  * Loading a GGUF file */
-
-/* The file's base name, for a model without general.name. */
-static const char *base_name(const char *path) {
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
 
 /* Reads an integer size key into *out. Absent: *out = fallback, or an error when required. */
 static int read_size_key(const GGUFFile *f, const char *key, int required, int fallback, int *out,
@@ -833,7 +818,7 @@ static int model_load_opened(Model *m, const char *path, int max_seq, char *err)
         snprintf(m->name, sizeof(m->name), "%.*s", (int)(gname.len > 127 ? 127 : gname.len),
                  gname.data);
     else
-        snprintf(m->name, sizeof(m->name), "%s", base_name(path));
+        snprintf(m->name, sizeof(m->name), "%s", gb_base_name(path));
 
     if (alloc_state(m, path, err) < 0) goto fail;
     return 0;
