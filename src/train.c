@@ -742,15 +742,10 @@ void train_model_view(Model *out, const TrainModel *m) {
     out->weights.layers = gb_calloc(c->n_layers, sizeof(LayerWeights));
     for (int l = 0; l < c->n_layers; l++) {
         LayerWeights *lw = &out->weights.layers[l];
-        lw->attn_norm = p->attn_norm + l * C;
-        lw->wq = p->wq + l * QD * C;
-        lw->wk = p->wk + l * KD * C;
-        lw->wv = p->wv + l * KD * C;
-        lw->wo = p->wo + l * C * QD;
-        lw->ffn_norm = p->ffn_norm + l * C;
-        lw->w_gate = p->w_gate + l * H * C;
-        lw->w_up = p->w_up + l * H * C;
-        lw->w_down = p->w_down + l * C * H;
+        const size_t D = C, Q = QD, K = KD; /* the names LLAMA_BLOCK_TENSORS sizes in */
+#define VIEW(field, suffix, cols, rows) lw->field = p->field + l * (cols) * (rows);
+        LLAMA_BLOCK_TENSORS(VIEW)
+#undef VIEW
     }
     snprintf(out->name, sizeof(out->name), "glassbox");
 }
