@@ -282,13 +282,8 @@ int progress_parse(Progress *p, const char *text, size_t len, char *err) {
 
 /* Renames a bad file out of the way so the next save starts afresh. */
 static void set_aside(const char *path, char *note, const char *why) {
-    char aside[4200], stamp[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-    snprintf(aside, sizeof aside, "%s.corrupt-%s", path, stamp);
-    if (rename(path, aside) == 0)
+    char aside[4200];
+    if (gb_set_aside(path, aside, sizeof aside) == 0)
         gb_seterr(note, "progress file %s: %s; moved to %s, starting afresh", path, why, aside);
     else
         gb_seterr(note, "progress file %s: %s; could not move it aside (%s), starting afresh", path, why,
