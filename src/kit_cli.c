@@ -10,6 +10,7 @@
 
 #include "canvas.h"
 #include "cli.h"
+#include "apply.h"
 #include "export.h"
 #include "kit.h"
 #include "lesson.h"
@@ -17,8 +18,8 @@
 #include "score.h"
 #include "screen.h"
 #include "session.h"
-#include "tokenizer.h"
 #include "json.h"
+#include "tokenizer.h"
 #include "util.h"
 
 /* ---- small shared pieces ---- */
@@ -365,24 +366,24 @@ int cli_export(int argc, char **argv) {
     UiState ui;
     ui_init(&ui);
     int rc = GB_EXIT_USAGE;
-    session_set_seed(&s, seed);
-    if (session_set_temp(&s, (float)temp, err) != 0 || session_set_topk(&s, top_k, err) != 0 ||
-        session_set_topp(&s, (float)top_p, err) != 0 || session_set_prompt(&s, prompt, prompt_len, err) != 0 ||
-        session_set_layer(&s, layer, err) != 0 || session_set_head(&s, head, err) != 0) {
-        fprintf(stderr, "glassbox: export: %s\n", err);
-        goto done;
-    }
-    if (steps > 0 && session_step(&s, steps, err) < steps) {
-        fprintf(stderr, "glassbox: export: %s\n", err);
-        goto done;
-    }
-    if (score_text) {
-        if (score_session(&s, score_text, strlen(score_text), err) != 0) {
+    /* the options are the TUI's requests, applied in the order a person would type them */
+    App app = {.s = &s, .ui = &ui};
+    Command c[9];
+    int n = 0;
+    c[n++] = command_make(CMD_SEED, (long long)seed);
+    c[n] = command_make(CMD_TEMP, 0), c[n++].num = temp;
+    c[n++] = command_make(CMD_TOPK, top_k);
+    c[n] = command_make(CMD_TOPP, 0), c[n++].num = top_p;
+    c[n] = command_make(CMD_PROMPT, 0), c[n].text = prompt, c[n++].text_len = prompt_len;
+    c[n++] = command_make(CMD_LAYER, layer);
+    c[n++] = command_make(CMD_HEAD, head);
+    if (steps > 0) c[n++] = command_make(CMD_STEP, steps);
+    if (score_text) c[n] = command_make(CMD_SCORE, 0), c[n].text = (char *)score_text, c[n++].text_len = strlen(score_text);
+    for (int i = 0; i < n; i++)
+        if (apply(&app, &c[i], err) & RX_ERROR) {
             fprintf(stderr, "glassbox: export: %s\n", err);
             goto done;
         }
-        ui.score_colour = 1;
-    }
     if (select >= 0 && session_select(&s, select, err) != 0) {
         fprintf(stderr, "glassbox: export: %s\n", err);
         goto done;
