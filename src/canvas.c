@@ -44,69 +44,6 @@ Cell *canvas_cell(Canvas *c, int x, int y) {
     return &c->cells[(size_t)y * c->w + x];
 }
 
-int utf8_decode(const char *s, int n, int32_t *cp) {
-    const unsigned char *u = (const unsigned char *)s;
-    if (n <= 0) {
-        *cp = -1;
-        return 0;
-    }
-    if (u[0] < 0x80) {
-        *cp = u[0];
-        return 1;
-    }
-    int len;
-    int32_t v;
-    if ((u[0] & 0xe0) == 0xc0) len = 2, v = u[0] & 0x1f;
-    else if ((u[0] & 0xf0) == 0xe0) len = 3, v = u[0] & 0x0f;
-    else if ((u[0] & 0xf8) == 0xf0) len = 4, v = u[0] & 0x07;
-    else {
-        *cp = -1;
-        return 1;
-    }
-    if (len > n) {
-        *cp = -1;
-        return 1;
-    }
-    for (int i = 1; i < len; i++) {
-        if ((u[i] & 0xc0) != 0x80) {
-            *cp = -1;
-            return 1;
-        }
-        v = (v << 6) | (u[i] & 0x3f);
-    }
-    /* overlong forms, surrogates and values past U+10FFFF are invalid */
-    static const int32_t min_for_len[5] = {0, 0, 0x80, 0x800, 0x10000};
-    if (v < min_for_len[len] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) {
-        *cp = -1;
-        return 1;
-    }
-    *cp = v;
-    return len;
-}
-
-int utf8_encode(char *out, int32_t cp) {
-    if (cp < 0x80) {
-        out[0] = (char)cp;
-        return 1;
-    }
-    if (cp < 0x800) {
-        out[0] = (char)(0xc0 | (cp >> 6));
-        out[1] = (char)(0x80 | (cp & 0x3f));
-        return 2;
-    }
-    if (cp < 0x10000) {
-        out[0] = (char)(0xe0 | (cp >> 12));
-        out[1] = (char)(0x80 | ((cp >> 6) & 0x3f));
-        out[2] = (char)(0x80 | (cp & 0x3f));
-        return 3;
-    }
-    out[0] = (char)(0xf0 | (cp >> 18));
-    out[1] = (char)(0x80 | ((cp >> 12) & 0x3f));
-    out[2] = (char)(0x80 | ((cp >> 6) & 0x3f));
-    out[3] = (char)(0x80 | (cp & 0x3f));
-    return 4;
-}
-
 /* Display width of one code point: 0 for combining marks, 2 for wide ones, -1 for controls. */
 static int cp_width(int32_t cp) {
     if (cp < 0) return -1;

@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#include "utf8.h"
+
 /* Colours: 0 is the terminal's default; COLOR_IDX(n) a 256-colour palette index; COLOR_RGB(r,g,b) a
  * 24-bit colour (crt.c maps it to the nearest palette entry when the terminal cannot show it). */
 #define COLOR_DEFAULT 0u
@@ -70,8 +72,6 @@ int text_width(const char *text, int n);
 /* Longest prefix (in bytes) of text[0..n) that fits in maxw columns. */
 int text_fit(const char *text, int n, int maxw);
 /* Decodes one UTF-8 code point from s[0..n); returns its length (1 for an invalid byte, *cp = -1). */
-int utf8_decode(const char *s, int n, int32_t *cp);
-int utf8_encode(char *out, int32_t cp); /* returns bytes written (1..4) */
 
 /* The text of row y (cells joined, continuation cells skipped, trailing spaces trimmed), for tests and
  * for dumping a frame. out is malloc'ed. */

@@ -92,13 +92,6 @@ static const char *shown(const char *s, size_t len, char *buf, size_t bufsz) {
     return buf;
 }
 
-static int hexval(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* Reads a "quoted" string starting at s[0] == '"'. On success sets out and outlen (malloc'ed) and returns
  * the bytes consumed; -1 with err. */
 static int parse_quoted(const char *name, const char *s, char **out, size_t *outlen, char *err) {
@@ -129,8 +122,8 @@ static int parse_quoted(const char *name, const char *s, char **out, size_t *out
         case '"': buf[k++] = '"'; i += 2; break;
         case '\\': buf[k++] = '\\'; i += 2; break;
         case 'x':
-            if (hexval(s[i + 2]) >= 0 && hexval(s[i + 3]) >= 0) {
-                buf[k++] = (char)(hexval(s[i + 2]) * 16 + hexval(s[i + 3]));
+            if (gb_hexval(s[i + 2]) >= 0 && gb_hexval(s[i + 3]) >= 0) {
+                buf[k++] = (char)(gb_hexval(s[i + 2]) * 16 + gb_hexval(s[i + 3]));
                 i += 4;
                 break;
             }
@@ -344,7 +337,7 @@ char *command_format(const Command *c, char *out, size_t outsz) {
     switch (ci->kind) {
     case ARG_NONE: break;
     case ARG_OPT_INT:
-        if (c->has_arg) snprintf(arg, sizeof arg, "%lld", c->inum);
+        if (c->inum != 1) snprintf(arg, sizeof arg, "%lld", c->inum); /* the default count goes unsaid */
         break;
     case ARG_INT: snprintf(arg, sizeof arg, "%lld", c->inum); break;
     case ARG_NUMBER: snprintf(arg, sizeof arg, "%g", c->num); break;

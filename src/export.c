@@ -378,13 +378,12 @@ int export_render(ExportBuf *b, Session *s, const UiState *ui, int view, ExportF
         gb_seterr(err, "export: a canvas of %d x %d cells is out of range (20..1000 x 4..1000)", w, h);
         return -1;
     }
-    /* A private copy of the UI state: its own hit map (none) and attention pyramid, so drawing here
-     * leaves the screen's caches alone; overlays and the command line are not part of a view. */
+    /* A private copy of the UI state: its own hit map (none), so drawing here leaves the screen's
+     * alone (the attention summary is the session's, prepared once for both); overlays and the command
+     * line are not part of a view. */
     UiState u = *ui;
     u.hit = NULL;
     u.hit_w = u.hit_h = 0;
-    memset(&u.pyr, 0, sizeof u.pyr);
-    u.pyr.layer = u.pyr.head = -1;
     u.help = u.chooser = u.cmd_active = 0;
     if (fmt == EXPORT_TXT) u.colours = COLOURS_NONE; /* plain text: shades and marks instead of colour */
     else if (fmt == EXPORT_SVG) u.colours = COLOURS_RGB;
@@ -408,10 +407,6 @@ int export_render(ExportBuf *b, Session *s, const UiState *ui, int view, ExportF
     else if (fmt == EXPORT_ANSI) export_canvas_ansi(b, &c);
     else export_canvas_svg(b, &c);
     canvas_free(&c);
-    for (int k = 0; k < ATTN_LEVELS; k++) {
-        free(u.pyr.max[k]);
-        free(u.pyr.sum[k]);
-    }
     return 0;
 }
 

@@ -10,6 +10,7 @@
 
 #include "canvas.h"
 #include "cli.h"
+#include "apply.h"
 #include "export.h"
 #include "kit.h"
 #include "lesson.h"
@@ -17,36 +18,11 @@
 #include "score.h"
 #include "screen.h"
 #include "session.h"
+#include "json.h"
 #include "tokenizer.h"
 #include "util.h"
 
 /* ---- small shared pieces ---- */
-
-/* Writes bytes as a JSON string: printable ASCII and valid-looking UTF-8 kept, controls escaped, other
- * bytes (broken UTF-8) as U+FFFD, so the output always parses. */
-void kit_json_string(FILE *f, const char *bytes, size_t n) {
-    const unsigned char *s = (const unsigned char *)bytes;
-    fputc('"', f);
-    for (size_t i = 0; i < n;) {
-        unsigned c = s[i];
-        if (c >= 0x80) {
-            int32_t cp;
-            int len = utf8_decode((const char *)s + i, (int)(n - i > 4 ? 4 : n - i), &cp);
-            if (cp < 0 || (cp >= 0xD800 && cp <= 0xDFFF)) fputs("\\ufffd", f), len = 1;
-            else fwrite(s + i, 1, (size_t)len, f);
-            i += (size_t)len;
-            continue;
-        }
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c == '\n') fputs("\\n", f);
-        else if (c == '\t') fputs("\\t", f);
-        else if (c == '\r') fputs("\\r", f);
-        else if (c < 0x20 || c == 0x7f) fprintf(f, "\\u%04x", c);
-        else fputc((int)c, f);
-        i++;
-    }
-    fputc('"', f);
-}
 
 void kit_json_number(FILE *f, double v) {
     if (isfinite(v)) fprintf(f, "%.9g", v);
@@ -207,9 +183,9 @@ int cli_score(int argc, char **argv) {
     char buf[512];
     if (json) {
         printf("{\"prompt\": ");
-        kit_json_string(stdout, prompt, prompt_len);
+        json_string(stdout, prompt, prompt_len);
         printf(", \"continuation\": ");
-        kit_json_string(stdout, cont, cont_len);
+        json_string(stdout, cont, cont_len);
         printf(", \"tokens\": [");
         for (int i = 0; i < res.n; i++) {
             const ScoredToken *t = &res.tokens[i];
@@ -217,7 +193,7 @@ int cli_score(int argc, char **argv) {
             const char *b = tokenizer_token_bytes(tok, t->id, &tl);
             if (!b) b = "", tl = 0;
             printf("%s\n  {\"id\": %d, \"text\": ", i ? "," : "", (int)t->id);
-            kit_json_string(stdout, b, tl);
+            json_string(stdout, b, tl);
             printf(", \"start\": %u, \"end\": %u, \"prob\": ", t->start, t->end);
             kit_json_number(stdout, t->prob);
             printf(", \"logprob\": ");
@@ -390,24 +366,24 @@ int cli_export(int argc, char **argv) {
     UiState ui;
     ui_init(&ui);
     int rc = GB_EXIT_USAGE;
-    session_set_seed(&s, seed);
-    if (session_set_temp(&s, (float)temp, err) != 0 || session_set_topk(&s, top_k, err) != 0 ||
-        session_set_topp(&s, (float)top_p, err) != 0 || session_set_prompt(&s, prompt, prompt_len, err) != 0 ||
-        session_set_layer(&s, layer, err) != 0 || session_set_head(&s, head, err) != 0) {
-        fprintf(stderr, "glassbox: export: %s\n", err);
-        goto done;
-    }
-    if (steps > 0 && session_step(&s, steps, err) < steps) {
-        fprintf(stderr, "glassbox: export: %s\n", err);
-        goto done;
-    }
-    if (score_text) {
-        if (score_session(&s, score_text, strlen(score_text), err) != 0) {
+    /* the options are the TUI's requests, applied in the order a person would type them */
+    App app = {.s = &s, .ui = &ui};
+    Command c[9];
+    int n = 0;
+    c[n++] = command_make(CMD_SEED, (long long)seed);
+    c[n] = command_make(CMD_TEMP, 0), c[n++].num = temp;
+    c[n++] = command_make(CMD_TOPK, top_k);
+    c[n] = command_make(CMD_TOPP, 0), c[n++].num = top_p;
+    c[n] = command_make(CMD_PROMPT, 0), c[n].text = prompt, c[n++].text_len = prompt_len;
+    c[n++] = command_make(CMD_LAYER, layer);
+    c[n++] = command_make(CMD_HEAD, head);
+    if (steps > 0) c[n++] = command_make(CMD_STEP, steps);
+    if (score_text) c[n] = command_make(CMD_SCORE, 0), c[n].text = (char *)score_text, c[n++].text_len = strlen(score_text);
+    for (int i = 0; i < n; i++)
+        if (apply(&app, &c[i], err) & RX_ERROR) {
             fprintf(stderr, "glassbox: export: %s\n", err);
             goto done;
         }
-        ui.score_colour = 1;
-    }
     if (select >= 0 && session_select(&s, select, err) != 0) {
         fprintf(stderr, "glassbox: export: %s\n", err);
         goto done;

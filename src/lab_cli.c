@@ -8,47 +8,11 @@
 
 #include "cli.h"
 #include "gguf.h"
+#include "json.h"
 #include "tokenlab.h"
 #include "util.h"
 
 /* ---- output helpers ---- */
-
-/* A JSON string of bytes: valid UTF-8 kept, other bytes as U+FFFD, control characters escaped. */
-static void jstr(FILE *f, const char *s, size_t n) {
-    const unsigned char *u = (const unsigned char *)s;
-    fputc('"', f);
-    for (size_t i = 0; i < n;) {
-        unsigned char c = u[i];
-        if (c >= 0x80) {
-            size_t k = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC2 ? 2 : 0;
-            int ok = k > 0 && k <= 4 && i + k <= n && c <= 0xF4;
-            for (size_t j = 1; ok && j < k; j++) ok = (u[i + j] & 0xC0) == 0x80;
-            if (ok && k == 3) { /* no overlong forms, no surrogates */
-                uint32_t cp = (uint32_t)(c & 0x0F) << 12 | (uint32_t)(u[i + 1] & 0x3F) << 6 | (u[i + 2] & 0x3F);
-                ok = cp >= 0x800 && (cp < 0xD800 || cp > 0xDFFF);
-            } else if (ok && k == 4) {
-                uint32_t cp = (uint32_t)(c & 0x07) << 18 | (uint32_t)(u[i + 1] & 0x3F) << 12;
-                ok = cp >= 0x10000 && cp <= 0x10FFFF;
-            }
-            if (ok) {
-                fwrite(u + i, 1, k, f);
-                i += k;
-            } else {
-                fputs("\\ufffd", f);
-                i++;
-            }
-            continue;
-        }
-        if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
-        else if (c == '\n') fputs("\\n", f);
-        else if (c == '\t') fputs("\\t", f);
-        else if (c == '\r') fputs("\\r", f);
-        else if (c < 0x20 || c == 0x7f) fprintf(f, "\\u%04x", c);
-        else fputc(c, f);
-        i++;
-    }
-    fputc('"', f);
-}
 
 /* The display form (token_display) of bytes, in a buffer grown as needed. */
 typedef struct {
@@ -97,25 +61,20 @@ static void labset_free(LabSet *ls) {
     lab_vocabs_free(&ls->shipped);
 }
 
-static const char *base_name(const char *path) {
-    const char *s = strrchr(path, '/');
-    return s ? s + 1 : path;
-}
-
 /* Opens the own tokenizer (tok_name, else the model's) and, when all, the shipped three. */
 static int labset_open(LabSet *ls, const char *tok_name, const char *model_path, int all) {
     memset(ls, 0, sizeof *ls);
     char err[GB_ERRLEN];
     if (tok_name) {
         ls->own = tokenizer_open_named(tok_name, err);
-        snprintf(ls->own_label, sizeof ls->own_label, "%s", base_name(tok_name));
+        snprintf(ls->own_label, sizeof ls->own_label, "%s", gb_base_name(tok_name));
     } else {
         GGUFFile f;
         if (gguf_open(&f, model_path, err) == 0) {
             ls->own = tokenizer_from_gguf(&f, err);
             gguf_close(&f);
         }
-        snprintf(ls->own_label, sizeof ls->own_label, "model (%s)", base_name(model_path));
+        snprintf(ls->own_label, sizeof ls->own_label, "model (%s)", gb_base_name(model_path));
     }
     if (!ls->own) {
         fprintf(stderr, "glassbox: tokenize: %s\n", err);
@@ -157,7 +116,7 @@ static void json_split(const char *text, const TokenSpan *spans, int n) {
     printf("[");
     for (int i = 0; i < n; i++) {
         printf("%s{\"id\": %d, \"text\": ", i ? ", " : "", (int)spans[i].id);
-        jstr(stdout, text + spans[i].start, spans[i].end - spans[i].start);
+        json_string(stdout, text + spans[i].start, spans[i].end - spans[i].start);
         printf("}");
     }
     printf("]");
@@ -170,7 +129,7 @@ static int lab_compare(LabSet *ls, const char *text, size_t len, int json) {
     int r = GB_EXIT_OK;
     if (json) {
         printf("{\"text\": ");
-        jstr(stdout, text, len);
+        json_string(stdout, text, len);
         printf(", \"bytes\": %zu, \"tokenizers\": [", len);
     } else {
         printf("%-22s %6s  %s\n", "tokenizer", "tokens", "split (space = next token, \u00b7 = a space)");
@@ -184,9 +143,9 @@ static int lab_compare(LabSet *ls, const char *text, size_t len, int json) {
         }
         if (json) {
             printf("%s\n  {\"name\": ", k ? "," : "");
-            jstr(stdout, ls->name[k], strlen(ls->name[k]));
+            json_string(stdout, ls->name[k], strlen(ls->name[k]));
             printf(", \"label\": ");
-            jstr(stdout, ls->label[k], strlen(ls->label[k]));
+            json_string(stdout, ls->label[k], strlen(ls->label[k]));
             printf(", \"count\": %d, \"tokens\": ", n);
             json_split(text, spans, n);
             printf("}");
@@ -242,16 +201,16 @@ static int lab_names(LabSet *ls, const char *text, size_t len, int json) {
     if (nw > 64) nw = 64;
     if (json) {
         printf("{\"text\": ");
-        jstr(stdout, text, len);
+        json_string(stdout, text, len);
         printf(", \"words\": [");
         for (int i = 0; i < nw; i++) {
             if (i) printf(", ");
-            jstr(stdout, text + words[i].start, words[i].end - words[i].start);
+            json_string(stdout, text + words[i].start, words[i].end - words[i].start);
         }
         printf("], \"tokenizers\": [");
         for (int k = 0; k < LAB_ROWS; k++) {
             if (k) printf(", ");
-            jstr(stdout, ls->name[k], strlen(ls->name[k]));
+            json_string(stdout, ls->name[k], strlen(ls->name[k]));
         }
         printf("], \"variants\": [");
     } else {
@@ -263,12 +222,12 @@ static int lab_names(LabSet *ls, const char *text, size_t len, int json) {
     for (int s = 0; s < STYLE_COUNT; s++) {
         if (json) {
             printf("%s\n  {\"style\": \"%s\", \"text\": ", s ? "," : "", lab_style_name(v[s].style));
-            jstr(stdout, v[s].text, v[s].len);
+            json_string(stdout, v[s].text, v[s].len);
             printf(", \"valid_python\": %s, \"total\": %d, \"counts\": {", lab_style_valid_python(v[s].style) ? "true" : "false",
                    v[s].total);
             for (int k = 0; k < LAB_ROWS; k++) {
                 printf("%s", k ? ", " : "");
-                jstr(stdout, ls->name[k], strlen(ls->name[k]));
+                json_string(stdout, ls->name[k], strlen(ls->name[k]));
                 printf(": %d", v[s].count[k]);
             }
             printf("}, \"splits\": {");
@@ -276,7 +235,7 @@ static int lab_names(LabSet *ls, const char *text, size_t len, int json) {
                 TokenSpan *spans = NULL;
                 int n = encode_or_say(ls->tok[k], v[s].text, v[s].len, &spans);
                 printf("%s", k ? ", " : "");
-                jstr(stdout, ls->name[k], strlen(ls->name[k]));
+                json_string(stdout, ls->name[k], strlen(ls->name[k]));
                 printf(": ");
                 json_split(v[s].text, spans, n < 0 ? 0 : n);
                 free(spans);
@@ -324,9 +283,9 @@ static int lab_explain(const Tokenizer *t, const char *name, const char *text, s
     for (int c = 0; c < rp.n_chunks; c++) final_tokens += lab_replay_state(&rp, c, rp.chunks[c].n_merges, ids, starts);
     if (json) {
         printf("{\"tokenizer\": ");
-        jstr(stdout, name, strlen(name));
+        json_string(stdout, name, strlen(name));
         printf(", \"text\": ");
-        jstr(stdout, text, len);
+        json_string(stdout, text, len);
         printf(", \"merges\": %d, \"count\": %d, \"chunks\": [", rp.total_merges, final_tokens);
     } else {
         printf("BPE merges of %zu bytes under %s: %d chunk%s, %d merges, %d tokens\n", len, name, rp.n_chunks,
@@ -337,7 +296,7 @@ static int lab_explain(const Tokenizer *t, const char *name, const char *text, s
         const char *cs = text + ch->start;
         if (json) {
             printf("%s\n  {\"text\": ", c ? "," : "");
-            jstr(stdout, cs, ch->end - ch->start);
+            json_string(stdout, cs, ch->end - ch->start);
             printf(", \"steps\": [");
         } else {
             printf("chunk %d: \"%s\" (%d bytes)\n", c + 1, show(&sh, cs, ch->end - ch->start), ch->n_bytes);
@@ -355,15 +314,15 @@ static int lab_explain(const Tokenizer *t, const char *name, const char *text, s
                     size_t ln = 0, rn = 0;
                     const char *lb = tokenizer_token_bytes(t, m->left, &ln);
                     const char *rb = tokenizer_token_bytes(t, m->right, &rn);
-                    jstr(stdout, lb, ln);
+                    json_string(stdout, lb, ln);
                     printf(", \"right\": ");
-                    jstr(stdout, rb, rn);
+                    json_string(stdout, rb, rn);
                     printf(", ");
                 }
                 printf("\"id\": %d, \"parts\": [", (int)m->result);
                 for (int i = 0; i < np; i++) {
                     if (i) printf(", ");
-                    jstr(stdout, cs + starts[i], starts[i + 1] - starts[i]);
+                    json_string(stdout, cs + starts[i], starts[i + 1] - starts[i]);
                 }
                 printf("]}");
                 continue;
@@ -443,18 +402,18 @@ static int lab_file(LabSet *ls, const char *path, int json) {
     Shown sh = {0};
     if (json) {
         printf("{\"file\": ");
-        jstr(stdout, path, strlen(path));
+        json_string(stdout, path, strlen(path));
         printf(", \"bytes\": %zu, \"lines\": %d, \"tokenizers\": [", len, n_lines);
         for (int k = 0; k < LAB_ROWS; k++) {
             printf("%s\n  {\"name\": ", k ? "," : "");
-            jstr(stdout, ls->name[k], strlen(ls->name[k]));
+            json_string(stdout, ls->name[k], strlen(ls->name[k]));
             printf(", \"count\": %d, \"bytes_per_token\": %.4f}", counts[k], counts[k] ? (double)len / counts[k] : 0.0);
         }
         printf("\n], \"indent_tokens\": %d, \"costliest\": [", indent_total);
         for (int i = 0; i < top; i++) {
             printf("%s\n  {\"line\": %d, \"tokens\": %d, \"indent_tokens\": %d, \"text\": ", i ? "," : "",
                    lines[i].line, lines[i].tokens, lines[i].indent_tokens);
-            jstr(stdout, text + lines[i].start, lines[i].end - lines[i].start);
+            json_string(stdout, text + lines[i].start, lines[i].end - lines[i].start);
             printf("}");
         }
         printf("\n]}\n");

@@ -45,39 +45,11 @@ static char *append_text(char *dst, const char *sep, const char *s, size_t n) {
     return r;
 }
 
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is invalid (overlong forms, surrogates
- * and code points above U+10FFFF included). */
-static int utf8_valid_len(const unsigned char *s, const unsigned char *end) {
-    unsigned c = s[0];
-    if (c < 0x80) return 1;
-    int n;
-    unsigned cp;
-    if (c >= 0xc2 && c <= 0xdf) n = 2, cp = c & 0x1f;
-    else if (c >= 0xe0 && c <= 0xef) n = 3, cp = c & 0x0f;
-    else if (c >= 0xf0 && c <= 0xf4) n = 4, cp = c & 0x07;
-    else return 0;
-    if (end - s < n) return 0;
-    for (int i = 1; i < n; i++) {
-        if ((s[i] & 0xc0) != 0x80) return 0;
-        cp = (cp << 6) | (s[i] & 0x3f);
-    }
-    if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10ffff)) || (cp >= 0xd800 && cp <= 0xdfff))
-        return 0;
-    return n;
-}
-
 /* First occurrence of needle (n > 0 bytes) in hay, or NULL. */
 static const char *find_bytes(const char *hay, size_t hn, const char *needle, size_t n) {
     for (size_t i = 0; i + n <= hn; i++)
         if (hay[i] == needle[0] && memcmp(hay + i, needle, n) == 0) return hay + i;
     return NULL;
-}
-
-static int hexval(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
 }
 
 /* Reads a "quoted" string with the command language's escapes (\n \t \r \" \\ \xNN) at *p. On success
@@ -103,9 +75,9 @@ static int read_quoted(const char **p, const char *end, LessonString *out, char 
         else if (e == 't') buf[k++] = '\t';
         else if (e == 'r') buf[k++] = '\r';
         else if (e == '"' || e == '\\') buf[k++] = e;
-        else if (e == 'x' && end - s >= 2 && hexval(s[0]) >= 0 && hexval(s[1]) >= 0 &&
-                 (hexval(s[0]) | hexval(s[1])) != 0) {
-            buf[k++] = (char)(hexval(s[0]) * 16 + hexval(s[1]));
+        else if (e == 'x' && end - s >= 2 && gb_hexval(s[0]) >= 0 && gb_hexval(s[1]) >= 0 &&
+                 (gb_hexval(s[0]) | gb_hexval(s[1])) != 0) {
+            buf[k++] = (char)(gb_hexval(s[0]) * 16 + gb_hexval(s[1]));
             s += 2;
         } else {
             free(buf);
@@ -568,7 +540,7 @@ int lesson_parse(Lesson *l, const char *path, const char *text, size_t len, char
                 rc = fail(&p, "control character 0x%02x at column %d", b, (int)(c - s) + 1);
                 break;
             }
-            int n = utf8_valid_len((const unsigned char *)c, (const unsigned char *)e);
+            int n = utf8_valid_len(c, (size_t)(e - c));
             if (n == 0) {
                 rc = fail(&p, "invalid UTF-8 (byte 0x%02x at column %d)", b, (int)(c - s) + 1);
                 break;

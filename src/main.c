@@ -30,6 +30,7 @@
 #include "sampler.h"
 #include "tokenizer.h"
 #include "tui.h"
+#include "json.h"
 #include "util.h"
 
 #define GB_VERSION "0.1.0"
@@ -275,6 +276,33 @@ static int encode_prompt(const char *cmd, const Tokenizer *tok, const char *text
     return GB_EXIT_OK;
 }
 
+/* The start of generate and probs: the prompt (text, or - for standard input) read, encoded with BOS
+ * in front, and the model loaded with room for `extra` positions after it. On failure everything is
+ * freed and the exit status returned. */
+static int load_prompt(const char *cmd, const char *model_path, const char *arg, int extra, char **prompt,
+                       size_t *prompt_len, Loaded *L, int32_t **ids, int *n_ids) {
+    int r = read_text_arg(cmd, arg, prompt, prompt_len);
+    if (r != 0) return r;
+    *ids = NULL;
+    *n_ids = 0;
+    if ((r = open_tokenizer(cmd, model_path, L)) != 0) {
+        free(*prompt);
+        return r;
+    }
+    if ((r = encode_prompt(cmd, L->tok, *prompt, *prompt_len, ids, n_ids)) == 0 &&
+        (r = load_weights(cmd, model_path, *n_ids + extra, L)) == 0 && *n_ids > L->model.config.seq_len) {
+        fprintf(stderr, "glassbox: %s: the prompt is %d tokens but the model's context holds %d\n", cmd, *n_ids,
+                L->model.config.seq_len);
+        r = GB_EXIT_USAGE;
+    }
+    if (r != 0) {
+        free(*ids);
+        loaded_free(L);
+        free(*prompt);
+    }
+    return r;
+}
+
 /* Feeds ids[0..n) at positions 0..n-1 in one pass and returns the logits after the last one. */
 static float *run_prompt(Model *m, const int32_t *ids, int n) {
     return model_forward_prompt(m, ids, n, 0);
@@ -282,53 +310,6 @@ static float *run_prompt(Model *m, const int32_t *ids, int n) {
 
 /* ------------------------------------------------------------------------------------------------
  * Text output: display form, JSON strings. */
-
-/* Length of the valid UTF-8 sequence at s[0..n), or 0 when it is not one (overlong forms, surrogates
- * and code points above U+10FFFF are invalid). */
-static int utf8_valid_len(const unsigned char *s, size_t n) {
-    unsigned c = s[0];
-    int len;
-    unsigned cp, min;
-    if (c < 0x80) return 1;
-    if (c >= 0xC2 && c <= 0xDF) len = 2, cp = c & 0x1F, min = 0x80;
-    else if (c >= 0xE0 && c <= 0xEF) len = 3, cp = c & 0x0F, min = 0x800;
-    else if (c >= 0xF0 && c <= 0xF4) len = 4, cp = c & 0x07, min = 0x10000;
-    else return 0;
-    if ((size_t)len > n) return 0;
-    for (int i = 1; i < len; i++) {
-        if ((s[i] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (s[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return len;
-}
-
-/* Writes bytes as a JSON string: valid UTF-8 kept, invalid bytes as U+FFFD, controls escaped. */
-static void json_string(FILE *f, const char *bytes, size_t n) {
-    const unsigned char *s = (const unsigned char *)bytes;
-    fputc('"', f);
-    for (size_t i = 0; i < n;) {
-        unsigned c = s[i];
-        int len = utf8_valid_len(s + i, n - i);
-        if (len == 0) {
-            fputs("\\ufffd", f);
-            i++;
-            continue;
-        }
-        if (len > 1) {
-            fwrite(s + i, 1, (size_t)len, f);
-        } else if (c == '"' || c == '\\') {
-            fputc('\\', f);
-            fputc((int)c, f);
-        } else if (c == '\n') fputs("\\n", f);
-        else if (c == '\t') fputs("\\t", f);
-        else if (c == '\r') fputs("\\r", f);
-        else if (c < 0x20 || c == 0x7F) fprintf(f, "\\u%04x", c);
-        else fputc((int)c, f);
-        i += (size_t)len;
-    }
-    fputc('"', f);
-}
 
 static void json_bytes(FILE *f, const char *bytes, size_t n) {
     fputc('[', f);
@@ -647,21 +628,13 @@ static int cmd_generate(int argc, char **argv) {
 
     char *prompt;
     size_t prompt_len;
-    if ((r = read_text_arg("generate", pos[0], &prompt, &prompt_len)) != 0) return r;
     Loaded L;
-    int32_t *ids = NULL;
-    int n_ids = 0;
-    if ((r = open_tokenizer("generate", model_path, &L)) != 0) goto done_text;
-    if ((r = encode_prompt("generate", L.tok, prompt, prompt_len, &ids, &n_ids)) != 0) goto done;
-    if ((r = load_weights("generate", model_path, n_ids + steps, &L)) != 0) goto done;
+    int32_t *ids;
+    int n_ids;
+    if ((r = load_prompt("generate", model_path, pos[0], steps, &prompt, &prompt_len, &L, &ids, &n_ids)) != 0)
+        return r;
     Model *m = &L.model;
     int seq_len = m->config.seq_len;
-    if (n_ids > seq_len) {
-        fprintf(stderr, "glassbox: generate: the prompt is %d tokens but the model's context holds %d\n",
-                n_ids, seq_len);
-        r = GB_EXIT_USAGE;
-        goto done;
-    }
     int vocab = m->config.vocab_size;
     int32_t eos = tokenizer_eos(L.tok);
     Sampler sampler;
@@ -728,10 +701,8 @@ static int cmd_generate(int argc, char **argv) {
     free(out);
     distribution_free(&d);
     r = fflush(stdout) == 0 ? GB_EXIT_OK : GB_EXIT_FAIL;
-done:
     free(ids);
     loaded_free(&L);
-done_text:
     free(prompt);
     return r;
 }
@@ -854,20 +825,11 @@ static int cmd_probs(int argc, char **argv) {
 
     char *prompt;
     size_t prompt_len;
-    if ((r = read_text_arg("probs", pos[0], &prompt, &prompt_len)) != 0) return r;
     Loaded L;
-    int32_t *ids = NULL;
-    int n_ids = 0;
-    if ((r = open_tokenizer("probs", model_path, &L)) != 0) goto done_text;
-    if ((r = encode_prompt("probs", L.tok, prompt, prompt_len, &ids, &n_ids)) != 0) goto done;
-    if ((r = load_weights("probs", model_path, n_ids, &L)) != 0) goto done;
+    int32_t *ids;
+    int n_ids;
+    if ((r = load_prompt("probs", model_path, pos[0], 0, &prompt, &prompt_len, &L, &ids, &n_ids)) != 0) return r;
     Model *m = &L.model;
-    if (n_ids > m->config.seq_len) {
-        fprintf(stderr, "glassbox: probs: the prompt is %d tokens but the model's context holds %d\n",
-                n_ids, m->config.seq_len);
-        r = GB_EXIT_USAGE;
-        goto done;
-    }
     int vocab = m->config.vocab_size;
     Sampler sampler;
     sampler_init(&sampler, so.temp, so.top_k, so.top_p, so.seed);
@@ -920,7 +882,6 @@ static int cmd_probs(int argc, char **argv) {
 done:
     free(ids);
     loaded_free(&L);
-done_text:
     free(prompt);
     return r;
 }

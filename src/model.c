@@ -25,6 +25,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rng.h"
 #include "util.h"
 
 /* Below this many multiply-adds a matrix-vector product runs on one thread: waking the OpenMP team
@@ -507,21 +508,11 @@ static WeightSizes weight_sizes(const Config *c) {
     return z;
 }
 
-/* A small deterministic generator (xorshift64*), local to one call: no global state. */
-static uint64_t next_u64(uint64_t *state) {
-    uint64_t x = *state;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *state = x;
-    return x * 0x2545F4914F6CDD1DULL;
-}
-
 /* Approximately normal(0, 1): the sum of 12 uniforms minus 6 (mean 0, variance 1). */
 static float next_normal(uint64_t *state) {
     double sum = 0.0;
     for (int i = 0; i < 12; i++)
-        sum += (double)(next_u64(state) >> 11) * (1.0 / 9007199254740992.0);
+        sum += (double)(rng_xorshift64star(state) >> 11) * (1.0 / 9007199254740992.0);
     return (float)(sum - 6.0);
 }
 
@@ -588,12 +579,6 @@ int model_init_random(Model *m, const Config *config, uint64_t seed, char *err) 
 
 /* ------------------------------------------------------------------------------------------------
  * Loading a GGUF file */
-
-/* The file's base name, for a model without general.name. */
-static const char *base_name(const char *path) {
-    const char *slash = strrchr(path, '/');
-    return slash ? slash + 1 : path;
-}
 
 /* Reads an integer size key into *out. Absent: *out = fallback, or an error when required. */
 static int read_size_key(const GGUFFile *f, const char *key, int required, int fallback, int *out,
@@ -780,24 +765,12 @@ static int model_load_opened(Model *m, const char *path, int max_seq, char *err)
     WEIGHT(w->token_embd, "token_embd.weight", dim, vocab, 2);
     for (int l = 0; l < c->n_layers; l++) {
         LayerWeights *lw = &w->layers[l];
-        snprintf(name, sizeof(name), "blk.%d.attn_norm.weight", l);
-        WEIGHT(lw->attn_norm, name, dim, 1, 1);
-        snprintf(name, sizeof(name), "blk.%d.attn_q.weight", l);
-        WEIGHT(lw->wq, name, dim, q_dim, 2);
-        snprintf(name, sizeof(name), "blk.%d.attn_k.weight", l);
-        WEIGHT(lw->wk, name, dim, kv_dim, 2);
-        snprintf(name, sizeof(name), "blk.%d.attn_v.weight", l);
-        WEIGHT(lw->wv, name, dim, kv_dim, 2);
-        snprintf(name, sizeof(name), "blk.%d.attn_output.weight", l);
-        WEIGHT(lw->wo, name, q_dim, dim, 2);
-        snprintf(name, sizeof(name), "blk.%d.ffn_norm.weight", l);
-        WEIGHT(lw->ffn_norm, name, dim, 1, 1);
-        snprintf(name, sizeof(name), "blk.%d.ffn_gate.weight", l);
-        WEIGHT(lw->w_gate, name, dim, hidden, 2);
-        snprintf(name, sizeof(name), "blk.%d.ffn_up.weight", l);
-        WEIGHT(lw->w_up, name, dim, hidden, 2);
-        snprintf(name, sizeof(name), "blk.%d.ffn_down.weight", l);
-        WEIGHT(lw->w_down, name, hidden, dim, 2);
+        const int D = dim, Q = q_dim, K = kv_dim, H = hidden;
+#define LOAD(field, suffix, cols, rows)                                                            \
+    snprintf(name, sizeof(name), "blk.%d." suffix ".weight", l);                                   \
+    WEIGHT(lw->field, name, cols, rows, (rows) == 1 ? 1 : 2);
+        LLAMA_BLOCK_TENSORS(LOAD)
+#undef LOAD
     }
     WEIGHT(w->output_norm, "output_norm.weight", dim, 1, 1);
     if (gguf_find_tensor(f, "output.weight")) {
@@ -833,7 +806,7 @@ static int model_load_opened(Model *m, const char *path, int max_seq, char *err)
         snprintf(m->name, sizeof(m->name), "%.*s", (int)(gname.len > 127 ? 127 : gname.len),
                  gname.data);
     else
-        snprintf(m->name, sizeof(m->name), "%s", base_name(path));
+        snprintf(m->name, sizeof(m->name), "%s", gb_base_name(path));
 
     if (alloc_state(m, path, err) < 0) goto fail;
     return 0;
@@ -883,24 +856,12 @@ void model_add_to_writer(GGUFWriter *gw, const Model *m, uint32_t type) {
     add_weight(gw, "token_embd.weight", type, dim, vocab, 2, w->token_embd);
     for (int l = 0; l < c->n_layers; l++) {
         const LayerWeights *lw = &w->layers[l];
-        snprintf(name, sizeof(name), "blk.%d.attn_norm.weight", l);
-        add_weight(gw, name, type, dim, 1, 1, lw->attn_norm);
-        snprintf(name, sizeof(name), "blk.%d.attn_q.weight", l);
-        add_weight(gw, name, type, dim, q_dim, 2, lw->wq);
-        snprintf(name, sizeof(name), "blk.%d.attn_k.weight", l);
-        add_weight(gw, name, type, dim, kv_dim, 2, lw->wk);
-        snprintf(name, sizeof(name), "blk.%d.attn_v.weight", l);
-        add_weight(gw, name, type, dim, kv_dim, 2, lw->wv);
-        snprintf(name, sizeof(name), "blk.%d.attn_output.weight", l);
-        add_weight(gw, name, type, q_dim, dim, 2, lw->wo);
-        snprintf(name, sizeof(name), "blk.%d.ffn_norm.weight", l);
-        add_weight(gw, name, type, dim, 1, 1, lw->ffn_norm);
-        snprintf(name, sizeof(name), "blk.%d.ffn_gate.weight", l);
-        add_weight(gw, name, type, dim, hidden, 2, lw->w_gate);
-        snprintf(name, sizeof(name), "blk.%d.ffn_up.weight", l);
-        add_weight(gw, name, type, dim, hidden, 2, lw->w_up);
-        snprintf(name, sizeof(name), "blk.%d.ffn_down.weight", l);
-        add_weight(gw, name, type, hidden, dim, 2, lw->w_down);
+        const uint64_t D = dim, Q = q_dim, K = kv_dim, H = hidden;
+#define WRITE(field, suffix, cols, rows)                                                           \
+    snprintf(name, sizeof(name), "blk.%d." suffix ".weight", l);                                   \
+    add_weight(gw, name, type, cols, rows, (rows) == 1 ? 1 : 2, lw->field);
+        LLAMA_BLOCK_TENSORS(WRITE)
+#undef WRITE
     }
     add_weight(gw, "output_norm.weight", type, dim, 1, 1, w->output_norm);
     if (!w->tied) add_weight(gw, "output.weight", type, dim, vocab, 2, w->output);

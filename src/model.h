@@ -37,6 +37,21 @@ typedef struct {
     float *w_down;    /* (dim, hidden_dim) */
 } LayerWeights;
 
+/* The tensors of one llama block, listed once for the loader, the writer and the trainer's view of
+ * its parameters: X(LayerWeights field, GGUF name between "blk.N." and ".weight", columns, rows), the
+ * sizes in D (dim), Q (n_heads * head_dim), K (n_kv_heads * head_dim) and H (hidden_dim), which each
+ * user defines; a row count of 1 is a vector. In file order. */
+#define LLAMA_BLOCK_TENSORS(X)                                                                       \
+    X(attn_norm, "attn_norm", D, 1)                                                                  \
+    X(wq, "attn_q", D, Q)                                                                            \
+    X(wk, "attn_k", D, K)                                                                            \
+    X(wv, "attn_v", D, K)                                                                            \
+    X(wo, "attn_output", Q, D)                                                                       \
+    X(ffn_norm, "ffn_norm", D, 1)                                                                    \
+    X(w_gate, "ffn_gate", D, H)                                                                      \
+    X(w_up, "ffn_up", D, H)                                                                          \
+    X(w_down, "ffn_down", H, D)
+
 /* F32 tensors point into the memory-mapped file; other types are converted into `owned`. */
 typedef struct {
     float *token_embd;    /* (vocab_size, dim) */

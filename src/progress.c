@@ -160,13 +160,6 @@ typedef struct {
     const char *s, *end;
 } Cursor;
 
-static int hexval(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 static int expect_char(Cursor *c, char ch) {
     if (c->s >= c->end || *c->s != ch) return -1;
     c->s++;
@@ -189,8 +182,8 @@ static char *read_quoted(Cursor *c) {
         if (e == 'n') ch = '\n';
         else if (e == 't') ch = '\t';
         else if (e == '"' || e == '\\') ch = e;
-        else if (e == 'x' && c->end - c->s >= 2 && hexval(c->s[0]) >= 0 && hexval(c->s[1]) >= 0) {
-            ch = (char)(hexval(c->s[0]) * 16 + hexval(c->s[1]));
+        else if (e == 'x' && c->end - c->s >= 2 && gb_hexval(c->s[0]) >= 0 && gb_hexval(c->s[1]) >= 0) {
+            ch = (char)(gb_hexval(c->s[0]) * 16 + gb_hexval(c->s[1]));
             c->s += 2;
             if (ch == 0) break;
         } else break;
@@ -289,13 +282,8 @@ int progress_parse(Progress *p, const char *text, size_t len, char *err) {
 
 /* Renames a bad file out of the way so the next save starts afresh. */
 static void set_aside(const char *path, char *note, const char *why) {
-    char aside[4200], stamp[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-    snprintf(aside, sizeof aside, "%s.corrupt-%s", path, stamp);
-    if (rename(path, aside) == 0)
+    char aside[4200];
+    if (gb_set_aside(path, aside, sizeof aside) == 0)
         gb_seterr(note, "progress file %s: %s; moved to %s, starting afresh", path, why, aside);
     else
         gb_seterr(note, "progress file %s: %s; could not move it aside (%s), starting afresh", path, why,

@@ -1,7 +1,7 @@
 /* Sampling the next token. See sampler.h.
  *
  * The generator is fixed so that a seed gives the same text on every machine and every build:
- *   state  = splitmix64(seed)            (0 is replaced by a constant: xorshift needs a non-zero state)
+ *   state  = rng_splitmix64_at(seed)            (0 is replaced by a constant: xorshift needs a non-zero state)
  *   next() = xorshift64* (shifts 12, 25, 27; multiplier 0x2545F4914F6CDD1D)
  *   uniform() = (next() >> 40) / 2^24    (the top 24 bits: exactly representable as a float in [0, 1))
  *
@@ -16,31 +16,16 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "rng.h"
 #include "util.h"
 
 /* The slack allowed when comparing a cumulative mass with top_p, so that rounding in (.5 + .3) does
  * not turn "reaches .8" into "falls short of .8" and keep one token more than asked. */
 #define TOP_P_SLACK 1e-6
 
-static uint64_t splitmix64(uint64_t x) {
-    x += 0x9E3779B97F4A7C15ull;
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return x ^ (x >> 31);
-}
-
-static uint64_t xorshift64star(uint64_t *state) {
-    uint64_t x = *state;
-    x ^= x >> 12;
-    x ^= x << 25;
-    x ^= x >> 27;
-    *state = x;
-    return x * 0x2545F4914F6CDD1Dull;
-}
-
 void sampler_reseed(Sampler *s, uint64_t seed) {
     s->seed = seed;
-    s->rng = splitmix64(seed);
+    s->rng = rng_splitmix64_at(seed);
     if (s->rng == 0) s->rng = 0x9E3779B97F4A7C15ull;
 }
 
@@ -52,7 +37,7 @@ void sampler_init(Sampler *s, float temperature, int top_k, float top_p, uint64_
 }
 
 float sampler_uniform(Sampler *s) {
-    return (float)(xorshift64star(&s->rng) >> 40) * (1.0f / 16777216.0f);
+    return (float)(rng_xorshift64star(&s->rng) >> 40) * (1.0f / 16777216.0f);
 }
 
 void distribution_init(Distribution *d, int vocab) {

@@ -13,6 +13,7 @@
 #include "view_neighbours.h"
 #include "view_probs.h"
 #include "view_tokens.h"
+#include "viewdata.h"
 
 int screen_chooser_rows(const Session *s, int max, int32_t *ids) {
     if (!s->has_next) return 0;
@@ -200,6 +201,7 @@ static void draw_chooser(Canvas *c, Session *s, UiState *ui) {
 }
 
 void screen_draw(Canvas *c, Session *s, UiState *ui) {
+    session_view_data(s, ui->explain); /* compute, then draw: the views read what this prepared */
     Style base = ui_style(ui, 0, 0, 0);
     canvas_clear(c, base);
     screen_clear_hits(ui, c->w, c->h);

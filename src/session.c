@@ -8,6 +8,7 @@
 
 #include "gguf.h"
 #include "util.h"
+#include "viewdata.h"
 
 /* The attention probes take n_layers * n_heads * seq^2 floats; keep them under this many bytes when the
  * caller leaves the context length to us. */
@@ -66,6 +67,7 @@ static void session_release_model(Session *s) {
     free(s->scratch);
     free(s->embd_norms);
     free(s->pca);
+    viewdata_free(s);
     if (s->tok) tokenizer_free(s->tok);
     if (s->has_model) model_free(&s->model);
     s->steps = NULL;

@@ -55,6 +55,7 @@ typedef struct {
     float *embd_norms; /* (vocab) L2 norms of the embedding rows, computed on first use */
     float *pca;        /* (vocab, 2) PCA projection of the embeddings, computed once per model */
     float pca_min[2], pca_max[2];
+    struct ViewData *view_data; /* what the views show, prepared from the above (viewdata.h) */
 } Session;
 
 /* Opens a model file (its tokenizer comes from the same GGUF). max_seq caps the context (0: the

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
 #include "util.h"
 
 enum { TOK_MISSING = 0, TOK_NORMAL = 1, TOK_SPECIAL = 2 };
@@ -182,29 +183,7 @@ static int unicode_to_byte(uint32_t cp) {
     return 173;
 }
 
-/* Length of the valid UTF-8 character at s (n bytes available), or 0 when invalid (overlong forms,
- * surrogates and code points above U+10FFFF are invalid, as for PCRE2). */
-static int utf8_char_len(const uint8_t *s, size_t n) {
-    uint8_t c = s[0];
-    if (c < 0x80) return 1;
-    if (c < 0xC2) return 0;
-    if (c < 0xE0) return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
-    if (c < 0xF0) {
-        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80) return 0;
-        if (c == 0xE0 && s[1] < 0xA0) return 0;
-        if (c == 0xED && s[1] >= 0xA0) return 0;
-        return 3;
-    }
-    if (c < 0xF5) {
-        if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80) return 0;
-        if (c == 0xF0 && s[1] < 0x90) return 0;
-        if (c == 0xF4 && s[1] >= 0x90) return 0;
-        return 4;
-    }
-    return 0;
-}
-
-static uint32_t utf8_decode(const uint8_t *s, int k) {
+static uint32_t code_point_of(const uint8_t *s, int k) { /* s holds a valid sequence of k bytes */
     if (k == 1) return s[0];
     if (k == 2) return (uint32_t)(s[0] & 0x1F) << 6 | (s[1] & 0x3F);
     if (k == 3) return (uint32_t)(s[0] & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
@@ -217,9 +196,9 @@ static uint32_t utf8_decode(const uint8_t *s, int k) {
 static long b2u_decode(const uint8_t *s, size_t n, uint8_t *out) {
     size_t i = 0, o = 0;
     while (i < n) {
-        int k = utf8_char_len(s + i, n - i);
+        int k = utf8_valid_len(s + i, n - i);
         if (k == 0) return -1;
-        int b = unicode_to_byte(utf8_decode(s + i, k));
+        int b = unicode_to_byte(code_point_of(s + i, k));
         if (b < 0) return -1;
         out[o++] = (uint8_t)b;
         i += (size_t)k;
@@ -330,7 +309,7 @@ static int split_valid_run(const Pretokenizer *p, pcre2_match_data *md, const ch
             e = ov[1];
         }
         if (s > off && fn(ctx, base + off, base + s)) return -1;
-        if (e == s && s < n) e = s + (size_t)utf8_char_len(subj + s, n - s); /* never empty */
+        if (e == s && s < n) e = s + (size_t)utf8_valid_len(subj + s, n - s); /* never empty */
         if (e > s && fn(ctx, base + s, base + e)) return -1;
         off = e;
     }
@@ -353,14 +332,14 @@ int pretok_each(const Pretokenizer *p, const char *text, size_t len, PretokChunk
                 j++;
                 continue;
             }
-            int k = utf8_char_len(u + j, len - j);
+            int k = utf8_valid_len(u + j, len - j);
             if (k == 0) break;
             j += (size_t)k;
         }
         if (j > i) rc = split_valid_run(p, md, text, i, j - i, fn, ctx, err);
         if (rc || j == len) break;
         size_t k = j; /* a run of bytes that start no valid character */
-        while (k < len && utf8_char_len(u + k, len - k) == 0) k++;
+        while (k < len && utf8_valid_len(u + k, len - k) == 0) k++;
         if (fn(ctx, j, k)) rc = -1;
         i = k;
     }
@@ -1102,11 +1081,6 @@ static long base64_decode(const uint8_t *s, size_t n, uint8_t *out) {
     return (long)o;
 }
 
-static const char *base_name(const char *path) {
-    const char *s = strrchr(path, '/');
-    return s ? s + 1 : path;
-}
-
 /* A special token of a tiktoken family, at its published id. */
 typedef struct {
     const char *text;
@@ -1126,7 +1100,7 @@ static const TiktokenSpecial O200K_SPECIALS[] = {{"<|endoftext|>", 199999}, {"<|
 /* The family a rank file belongs to, from its name: its pattern and specials (NULL: unknown; then
  * <|endoftext|> alone goes after the last rank). */
 static int family_from_name(const char *path, const TiktokenSpecial **specials) {
-    const char *b = base_name(path);
+    const char *b = gb_base_name(path);
     if (strstr(b, "r50k") || strstr(b, "p50k") || strstr(b, "gpt2")) {
         *specials = R50K_SPECIALS;
         return PRETOK_GPT2;
@@ -1170,7 +1144,7 @@ Tokenizer *tokenizer_from_tiktoken_memory(const char *path, const char *data, si
                   path);
         return NULL;
     }
-    const char *fname = base_name(path);
+    const char *fname = gb_base_name(path);
     /* First pass: ranks and the largest one. */
     size_t n_lines = 0;
     for (size_t i = 0; i < len; i++) n_lines += data[i] == '\n';
@@ -1408,8 +1382,8 @@ char *token_display(const char *bytes, size_t len, char *out, size_t outsz) {
     for (size_t i = 0; i < len;) {
         char piece[8];
         size_t pn;
-        int k = utf8_char_len(s + i, len - i);
-        uint32_t cp = k ? utf8_decode(s + i, k) : 0;
+        int k = utf8_valid_len(s + i, len - i);
+        uint32_t cp = k ? code_point_of(s + i, k) : 0;
         if (k == 0 || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
             const char *name = NULL;
             if (k == 1 && cp == '\t') name = "\xe2\x86\x92";      /* → */

@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "gguf.h"
 #include "tokenizer.h"
+#include "rng.h"
 #include "util.h"
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -518,16 +519,8 @@ void train_model_free(TrainModel *m) {
     memset(m, 0, sizeof(*m));
 }
 
-/* splitmix64: a small, well-mixed generator whose whole state is one integer. */
-static uint64_t rng_next(uint64_t *state) {
-    uint64_t z = (*state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
 static double rng_uniform(uint64_t *state) { /* in (0, 1) */
-    return ((double)(rng_next(state) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
+    return ((double)(rng_splitmix64(state) >> 11) + 0.5) * (1.0 / 9007199254740992.0);
 }
 
 static float rng_normal(uint64_t *state) {
@@ -749,15 +742,10 @@ void train_model_view(Model *out, const TrainModel *m) {
     out->weights.layers = gb_calloc(c->n_layers, sizeof(LayerWeights));
     for (int l = 0; l < c->n_layers; l++) {
         LayerWeights *lw = &out->weights.layers[l];
-        lw->attn_norm = p->attn_norm + l * C;
-        lw->wq = p->wq + l * QD * C;
-        lw->wk = p->wk + l * KD * C;
-        lw->wv = p->wv + l * KD * C;
-        lw->wo = p->wo + l * C * QD;
-        lw->ffn_norm = p->ffn_norm + l * C;
-        lw->w_gate = p->w_gate + l * H * C;
-        lw->w_up = p->w_up + l * H * C;
-        lw->w_down = p->w_down + l * C * H;
+        const size_t D = C, Q = QD, K = KD; /* the names LLAMA_BLOCK_TENSORS sizes in */
+#define VIEW(field, suffix, cols, rows) lw->field = p->field + l * (cols) * (rows);
+        LLAMA_BLOCK_TENSORS(VIEW)
+#undef VIEW
     }
     snprintf(out->name, sizeof(out->name), "glassbox");
 }
@@ -784,7 +772,7 @@ TrainOptions train_default_options(void) {
  * windows as an uninterrupted one. */
 static uint64_t step_stream(uint64_t seed, long step) {
     uint64_t s = seed * 0xD1B54A32D192ED03ULL ^ ((uint64_t)step + 1) * 0x9E3779B97F4A7C15ULL;
-    rng_next(&s);
+    rng_splitmix64(&s);
     return s;
 }
 
@@ -793,7 +781,7 @@ void train_sample_batch(int32_t *inputs, int32_t *targets, const int32_t *tokens
     uint64_t s = step_stream(seed, step);
     uint64_t range = n_tokens - (uint64_t)T; /* starts 0 .. n - T - 1 keep T+1 tokens inside */
     for (int b = 0; b < B; b++) {
-        uint64_t start = rng_next(&s) % range;
+        uint64_t start = rng_splitmix64(&s) % range;
         memcpy(inputs + (size_t)b * T, tokens + start, (size_t)T * sizeof(int32_t));
         memcpy(targets + (size_t)b * T, tokens + start + 1, (size_t)T * sizeof(int32_t));
     }

@@ -274,15 +274,10 @@ static void history_load(Tui *t) {
         read_history(path);
         return;
     }
-    char aside[1200], stamp[32], before[200];
+    char aside[1200], before[200];
     /* a message already there (the progress file's, say) stays in front */
     snprintf(before, sizeof before, "%.180s%s", t->ui.message, t->ui.message[0] ? " \u00b7 " : "");
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
-    snprintf(aside, sizeof aside, "%s.corrupt-%s", path, stamp);
-    if (rename(path, aside) == 0)
+    if (gb_set_aside(path, aside, sizeof aside) == 0)
         ui_message(&t->ui, 1, "%shistory file %s: %s; moved to %s, starting afresh", before, path, why, aside);
     else
         ui_message(&t->ui, 1, "%shistory file %s: %s; could not move it aside (%s)", before, path, why,
@@ -438,6 +433,65 @@ static void draw(Tui *t) {
     crt_blit(t->crt, &t->canvas, t->ui.cursor_x, t->ui.cursor_y);
 }
 
+/* Runs the terminal until q or a signal; the exit status. */
+static int tui_loop(Tui *t) {
+    crt_install_signals(t->crt);
+    t->ui.colours = crt_colours(t->crt);
+    canvas_init(&t->canvas, 0, 0);
+    readline_setup(t);
+    history_location(t);
+    if (t->history_path[0]) history_load(t);
+    if (!t->ui.message[0])
+        ui_message(&t->ui, 0, "welcome \u00b7 space: next token \u00b7 ':' command \u00b7 '?' every key \u00b7 :lessons the course");
+
+    draw(t);
+    while (!t->quit && !crt_signalled()) {
+        int timeout = 250;
+        if (t->ui.autoplay) {
+            double due = t->ui.autoplay_last + t->ui.autoplay_ms / 1000.0 - gb_now();
+            timeout = due > 0 ? (int)(due * 1000) + 1 : 0;
+        }
+        int mx = 0, my = 0, button = 0;
+        int key = crt_read_key(t->crt, timeout, &mx, &my, &button);
+        char line[512];
+        int changed = key != GB_KEY_NONE;
+        if (crt_drain_output(t->crt, line, sizeof line)) {
+            ui_message(&t->ui, 1, "%s", line);
+            changed = 1;
+        }
+        if (key != GB_KEY_NONE) handle_key(t, key, mx, my, button);
+        if (t->ui.autoplay && gb_now() >= t->ui.autoplay_last + t->ui.autoplay_ms / 1000.0) {
+            t->ui.autoplay_last = gb_now();
+            if (!t->ui.cmd_active && !t->ui.chooser) { /* the same request as space */
+                Command step = command_make(CMD_STEP, 1);
+                char err[GB_ERRLEN] = "";
+                react(t, (int)apply(&t->app, &step, err), err);
+            }
+            changed = 1;
+        }
+        if (changed && !t->quit) draw(t); /* idle: nothing to redraw */
+    }
+    if (t->ui.cmd_active) rl_callback_handler_remove();
+    crt_end(t->crt);
+    history_save(t);
+    int signalled = crt_signalled();
+    crt_free(t->crt);
+    free_candidates();
+    clear_history();
+    g_tui = NULL;
+    return signalled ? 130 : GB_EXIT_OK;
+}
+
+static void tui_free(Tui *t) {
+    lesson_ui_free(&t->lessons); /* saves the progress */
+    record_stop(&t->rec);
+    lab_ui_free(&t->lab);
+    canvas_free(&t->canvas);
+    ui_free(&t->ui);
+    session_free(&t->s);
+    free(t);
+}
+
 static void usage(FILE *f) {
     fprintf(f,
             "usage: glassbox [--model FILE] [--prompt TEXT] [--big] [--lesson N|FILE | --lessons]\n"
@@ -508,86 +562,19 @@ int cli_tui(int argc, char **argv) {
         int rc = !lesson ? lesson_ui_open_menu(&t->lessons, &t->ui, err)
                  : (end && *end == 0 && num > 0) ? lesson_ui_open_number(&t->lessons, (int)num, &t->s, &t->ui, err)
                                                   : lesson_ui_open_path(&t->lessons, lesson, &t->s, &t->ui, err);
-        if (rc != 0) {
-            fprintf(stderr, "glassbox: %s\n", err);
-            lesson_ui_free(&t->lessons);
-            ui_free(&t->ui);
-            session_free(&t->s);
-            free(t);
-            return GB_EXIT_USAGE;
-        }
+        if (rc != 0) goto fail;
     }
-    if (record && record_start(&t->rec, record, &t->s, &t->ui, err) != 0) {
-        fprintf(stderr, "glassbox: %s\n", err);
-        lesson_ui_free(&t->lessons);
-        ui_free(&t->ui);
-        session_free(&t->s);
-        free(t);
-        return GB_EXIT_USAGE;
-    }
+    if (record && record_start(&t->rec, record, &t->s, &t->ui, err) != 0) goto fail;
     if (record) ui_message(&t->ui, 0, "recording to %s (:record stop ends it)", record);
     t->crt = crt_init(err);
-    if (!t->crt) {
-        fprintf(stderr, "glassbox: %s\n", err);
-        record_stop(&t->rec);
-        lesson_ui_free(&t->lessons);
-        ui_free(&t->ui);
-        session_free(&t->s);
-        free(t);
-        return GB_EXIT_USAGE;
-    }
-    crt_install_signals(t->crt);
-    t->ui.colours = crt_colours(t->crt);
-    canvas_init(&t->canvas, 0, 0);
-    readline_setup(t);
-    history_location(t);
-    if (t->history_path[0]) history_load(t);
-    if (!t->ui.message[0])
-        ui_message(&t->ui, 0, "welcome \u00b7 space: next token \u00b7 ':' command \u00b7 '?' every key \u00b7 :lessons the course");
-
-    draw(t);
-    while (!t->quit && !crt_signalled()) {
-        int timeout = 250;
-        if (t->ui.autoplay) {
-            double due = t->ui.autoplay_last + t->ui.autoplay_ms / 1000.0 - gb_now();
-            timeout = due > 0 ? (int)(due * 1000) + 1 : 0;
-        }
-        int mx = 0, my = 0, button = 0;
-        int key = crt_read_key(t->crt, timeout, &mx, &my, &button);
-        char line[512];
-        int changed = key != GB_KEY_NONE;
-        if (crt_drain_output(t->crt, line, sizeof line)) {
-            ui_message(&t->ui, 1, "%s", line);
-            changed = 1;
-        }
-        if (key != GB_KEY_NONE) handle_key(t, key, mx, my, button);
-        if (t->ui.autoplay && gb_now() >= t->ui.autoplay_last + t->ui.autoplay_ms / 1000.0) {
-            t->ui.autoplay_last = gb_now();
-            if (!t->ui.cmd_active && !t->ui.chooser) { /* the same request as space */
-                Command step = command_make(CMD_STEP, 1);
-                char err[GB_ERRLEN] = "";
-                react(t, (int)apply(&t->app, &step, err), err);
-            }
-            changed = 1;
-        }
-        if (changed && !t->quit) draw(t); /* idle: nothing to redraw */
-    }
-    if (t->ui.cmd_active) rl_callback_handler_remove();
-    crt_end(t->crt);
-    history_save(t);
-    int signalled = crt_signalled();
-    crt_free(t->crt);
-    free_candidates();
-    clear_history();
-    g_tui = NULL;
-    lesson_ui_free(&t->lessons); /* saves the progress */
-    record_stop(&t->rec);
-    lab_ui_free(&t->lab);
-    canvas_free(&t->canvas);
-    ui_free(&t->ui);
-    session_free(&t->s);
-    free(t);
-    return signalled ? 130 : GB_EXIT_OK;
+    if (!t->crt) goto fail;
+    int rc = tui_loop(t);
+    tui_free(t);
+    return rc;
+fail:
+    fprintf(stderr, "glassbox: %s\n", err);
+    tui_free(t);
+    return GB_EXIT_USAGE;
 }
 
 /* ---- headless measurement ---- */

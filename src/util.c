@@ -121,6 +121,28 @@ int gb_write_file_atomic(const char *path, const void *data, size_t len, char *e
     return 0;
 }
 
+int gb_set_aside(const char *path, char *aside, size_t asidesz) {
+    char stamp[32];
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+    snprintf(aside, asidesz, "%s.corrupt-%s", path, stamp);
+    return rename(path, aside);
+}
+
+int gb_hexval(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+const char *gb_base_name(const char *path) {
+    const char *slash = strrchr(path, '/');
+    return slash ? slash + 1 : path;
+}
+
 uint64_t gb_mix64(uint64_t x) {
     x ^= x >> 30;
     x *= 0xbf58476d1ce4e5b9ULL;

@@ -37,6 +37,15 @@ int gb_write_file_atomic(const char *path, const void *data, size_t len, char *e
 uint64_t gb_mix64(uint64_t x);
 uint64_t gb_hash_bytes(const uint8_t *p, size_t n);
 
+/* Renames a file that cannot be used to PATH.corrupt-YYYYMMDD-HHMMSS (UTC), so the next save starts
+ * afresh; aside gets the new name. Returns 0, or -1 with errno set. */
+int gb_set_aside(const char *path, char *aside, size_t asidesz);
+
+/* The value of a hex digit, or -1. */
+int gb_hexval(char c);
+/* The last component of a path (what follows the last '/'). */
+const char *gb_base_name(const char *path);
+
 /* Monotonic clock in seconds, for timings. */
 double gb_now(void);
 

@@ -8,103 +8,6 @@
 #include "util.h"
 #include "view_tokens.h"
 
-static int side_at(int seq, int k) { return (seq + (1 << k) - 1) >> k; }
-
-static float level0(const Session *s, const AttnPyramid *p, int row, int col) {
-    const float *r = session_attention_row(s, p->layer, p->head, row);
-    return r ? r[col] : 0;
-}
-
-/* Recomputes row i of level k (k >= 1) from level k-1, for rows below the current n. */
-static void build_row(AttnPyramid *p, const Session *s, int k, int i) {
-    int side = side_at(p->seq, k), child_side = side_at(p->seq, k - 1);
-    int child_rows = side_at(p->n, k - 1); /* child rows that hold current positions */
-    float *mx = p->max[k] + (size_t)i * side, *sm = p->sum[k] + (size_t)i * side;
-    for (int j = 0; j < side; j++) {
-        float m = 0, total = 0;
-        for (int di = 0; di < 2; di++) {
-            int ci = 2 * i + di;
-            if (ci >= child_rows) break;
-            for (int dj = 0; dj < 2; dj++) {
-                int cj = 2 * j + dj;
-                if (cj >= child_side) break;
-                float vm, vs;
-                if (k == 1) {
-                    vm = vs = level0(s, p, ci, cj);
-                } else {
-                    vm = p->max[k - 1][(size_t)ci * child_side + cj];
-                    vs = p->sum[k - 1][(size_t)ci * child_side + cj];
-                }
-                if (vm > m) m = vm;
-                total += vs;
-            }
-        }
-        mx[j] = m;
-        sm[j] = total;
-    }
-}
-
-void attn_pyramid_sync(AttnPyramid *p, const Session *s) {
-    const Config *c = &s->model.config;
-    int full = p->layer != s->layer || p->head != s->head || p->seq != c->seq_len;
-    if (p->seq != c->seq_len) {
-        for (int k = 0; k < ATTN_LEVELS; k++) {
-            free(p->max[k]);
-            free(p->sum[k]);
-            p->max[k] = p->sum[k] = NULL;
-        }
-        p->seq = c->seq_len;
-        p->n_levels = 1;
-        while (p->n_levels < ATTN_LEVELS && side_at(p->seq, p->n_levels - 1) > 1) p->n_levels++;
-        for (int k = 1; k < p->n_levels; k++) {
-            size_t side = (size_t)side_at(p->seq, k);
-            p->max[k] = gb_calloc(side * side, sizeof(float));
-            p->sum[k] = gb_calloc(side * side, sizeof(float));
-        }
-    }
-    int n = s->n_tokens;
-    if (!full && n == p->n && p->synced == s->version) return;
-    int old_n = p->n;
-    p->layer = s->layer;
-    p->head = s->head;
-    p->n = n;
-    if (full) {
-        for (int k = 1; k < p->n_levels; k++)
-            for (int i = 0; i < side_at(n, k); i++) build_row(p, s, k, i);
-    } else {
-        /* level-0 rows rewritten since the last sync, and the last row when the text got shorter; then
-         * level by level the block rows above them (each once: the dirty rows are in order) */
-        int *dirty = gb_malloc(sizeof(int) * (size_t)(n + 1));
-        int nd = 0;
-        for (int r = 0; r < n; r++)
-            if (s->written_at[r] > p->synced || (n < old_n && r == n - 1)) dirty[nd++] = r;
-        for (int k = 1; k < p->n_levels; k++) {
-            int last = -1;
-            for (int d = 0; d < nd; d++) {
-                int i = dirty[d] >> k;
-                if (i == last) continue;
-                build_row(p, s, k, i);
-                last = i;
-            }
-        }
-        free(dirty);
-    }
-    p->synced = s->version;
-}
-
-float attn_pyramid_get(const AttnPyramid *p, const Session *s, int k, int row, int col, int mean) {
-    if (k == 0) return level0(s, p, row, col);
-    if (k >= p->n_levels) k = p->n_levels - 1;
-    size_t side = (size_t)side_at(p->seq, k);
-    if (!mean) return p->max[k][(size_t)row * side + col];
-    int z = 1 << k;
-    int rows = p->n - row * z, cols = p->n - col * z;
-    if (rows > z) rows = z;
-    if (cols > z) cols = z;
-    if (rows <= 0 || cols <= 0) return 0;
-    return p->sum[k][(size_t)row * side + col] / (float)(rows * cols);
-}
-
 /* Label of a token for the heat map, made printable. */
 static void token_label(const Session *s, int t, char *out, size_t outsz) {
     session_token_label(s, s->tokens[t].id, out, outsz);
@@ -166,8 +69,8 @@ void ViewAttention_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
         canvas_put_text(c, r.x, r.y, r.w, n == 0 ? "(no tokens yet)" : "(this model keeps no attention probes)", dim);
         return;
     }
-    attn_pyramid_sync(&ui->pyr, s);
-    int maxzoom = ui->pyr.n_levels - 1;
+    const AttnPyramid *pyr = &session_view_data(s, 0)->pyr; /* prepared before drawing */
+    int maxzoom = pyr->n_levels - 1;
     if (ui->attn_fit) { /* the smallest zoom at which every key fits across the map */
         int lw0 = ui->big ? 12 : 10, cw0 = ui->big ? 3 : 2;
         int gw0 = 4 + 2 * (cf->n_heads < 32 ? cf->n_heads : 32);
@@ -236,7 +139,7 @@ void ViewAttention_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
     for (int i = row0; i < last_row; i++) {
         float m = 0;
         for (int j = 0; j <= i; j++) {
-            float v = attn_pyramid_get(&ui->pyr, s, zk, i, j, ui->attn_mean);
+            float v = attn_pyramid_get(pyr, s, zk, i, j, ui->attn_mean);
             if (v > m) m = v;
         }
         row_max[i - row0] = m > 0 ? m : 1;
@@ -272,7 +175,7 @@ void ViewAttention_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
                 canvas_put_text(c, x, y, 1, c->ascii ? " " : "\u00b7", dim);
                 continue;
             }
-            float v = attn_pyramid_get(&ui->pyr, s, zk, i, j, ui->attn_mean) / row_max[i - row0];
+            float v = attn_pyramid_get(pyr, s, zk, i, j, ui->attn_mean) / row_max[i - row0];
             if (ui->colours == COLOURS_NONE) {
                 const char *g = ui_shade(c, v);
                 for (int k = 0; k < cw; k++) canvas_put_text(c, x + k, y, 1, g, ui_style(ui, 0, 0, 0));

@@ -5,6 +5,7 @@
 #include "theme.h"
 #include "viewstate.h"
 #include "session.h"
+#include "viewdata.h"
 
 /* Heat map of the chosen layer and head (queries down, keys across, both labelled), a miniature grid of
  * every layer x head, and the selected token's attention painted onto the text. Zoomed out, a cell
@@ -12,8 +13,6 @@
  * frame costs the cells on screen however long the text is. */
 void ViewAttention_draw(Canvas *c, Rect r, Session *s, UiState *ui);
 /* Brings the pyramid up to date with the session (exposed for tests and the bench). */
-void attn_pyramid_sync(AttnPyramid *p, const Session *s);
 /* Value of the block (row, col) at zoom level k: max (mean 0) or mean (mean 1). */
-float attn_pyramid_get(const AttnPyramid *p, const Session *s, int k, int row, int col, int mean);
 
 #endif

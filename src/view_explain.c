@@ -5,12 +5,13 @@
 
 #include "explain.h"
 #include "view_probs.h"
+#include "viewdata.h"
 
 void ViewExplain_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
     if (r.w <= 0 || r.h <= 0) return;
-    int32_t sampled;
-    int picked;
-    const Distribution *shown = ViewProbs_distribution(s, &sampled, &picked);
+    const ViewData *vd = session_view_data(s, 1); /* the arithmetic, prepared before drawing */
+    const Distribution *shown = vd->shown;
+    int32_t sampled = vd->shown_sampled;
     Style text = ui_style(ui, COLOR_IDX(252), 0, 0), dim = ui_style(ui, COLOR_IDX(244), 0, ATTR_DIM);
     Style head = ui_style(ui, COLOR_IDX(250), 0, ATTR_BOLD), under = ui_style(ui, COLOR_IDX(250), 0, ATTR_UNDERLINE);
     if (!shown) {
@@ -20,10 +21,7 @@ void ViewExplain_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
     int gap = ui->big ? 2 : 1;
     int rows = (r.h - 6) / gap;
     if (rows < 1) rows = 1;
-    Distribution d; /* the held logits re-shaped with today's settings: the sweep never touches them */
-    distribution_init(&d, shown->vocab);
-    Explanation e;
-    explain_logits(&e, &d, shown->logits, &s->sampler, rows);
+    const Explanation e = vd->explanation;
 
     char line[320], label[96], k[16], p[16];
     int sel = session_selected(s);
@@ -58,7 +56,7 @@ void ViewExplain_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
     /* bars relative to the likeliest kept token, as the probs view scales its bars */
     float scale = e.n_rows > 0 && e.rows[0].kept_prob > 0 ? (float)e.rows[0].kept_prob : 1.0f;
     int y = r.y + 3;
-    for (int i = 0; i < e.n_rows && y < r.y + r.h - 2; i++, y += gap) {
+    for (int i = 0; i < e.n_rows && i < rows && y < r.y + r.h - 2; i++, y += gap) {
         const ExplainRow *row = &e.rows[i];
         Style st = row->kept ? text : dim;
         if (row->id == sampled) st = ui_style(ui, COLOR_IDX(16), COLOR_IDX(220), ATTR_BOLD);
@@ -89,6 +87,4 @@ void ViewExplain_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
             snprintf(line, sizeof line, "no cut: every token kept, p kept = p");
         canvas_put_text(c, r.x, r.y + r.h - 1, r.w, line, text);
     }
-    explanation_free(&e);
-    distribution_free(&d);
 }

@@ -6,17 +6,12 @@
 #include <string.h>
 
 #include "util.h"
+#include "viewdata.h"
 
-#define MAX_NEIGHBOURS 40
+#define MAX_NEIGHBOURS VIEWDATA_NEIGHBOURS
 
 /* Braille dot bits of a 2x4 cell, by (column, row). */
 static const uint8_t BRAILLE_BIT[2][4] = {{0x01, 0x02, 0x04, 0x40}, {0x08, 0x10, 0x20, 0x80}};
-
-static int32_t focus_token(const Session *s) {
-    if (s->neigh_token >= 0) return s->neigh_token;
-    int sel = session_selected(s);
-    return sel >= 0 ? s->tokens[sel].id : -1;
-}
 
 /* Maps a PCA point to dot coordinates of a w x h cell area. */
 static void to_dots(const Session *s, const float *pt, int w, int h, int *dx, int *dy) {
@@ -75,7 +70,8 @@ static void draw_scatter(Canvas *c, Rect r, Session *s, UiState *ui, int32_t foc
 
 void ViewNeighbours_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
     if (r.w <= 0 || r.h <= 0) return;
-    int32_t focus = focus_token(s);
+    const ViewData *vd = session_view_data(s, 0); /* the focus and its neighbours, prepared before drawing */
+    int32_t focus = vd->focus;
     Style text = ui_style(ui, COLOR_IDX(252), 0, 0);
     if (focus < 0) {
         canvas_put_text(c, r.x, r.y, r.w, "(no token selected)", ui_style(ui, COLOR_IDX(244), 0, ATTR_DIM));
@@ -90,9 +86,9 @@ void ViewNeighbours_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
     int list_w = side ? (r.w * 2 / 5 < 44 ? r.w * 2 / 5 : 44) : r.w;
     int list_h = side ? r.h - 1 : (r.h - 1) / 2;
     int k = list_h < MAX_NEIGHBOURS ? list_h : MAX_NEIGHBOURS;
-    int32_t ids[MAX_NEIGHBOURS];
-    float sims[MAX_NEIGHBOURS];
-    int n = session_neighbours(s, focus, k, ids, sims);
+    int n = k < vd->n_neighbours ? k : vd->n_neighbours;
+    const int32_t *ids = vd->neighbours;
+    const float *sims = vd->similarity;
     int labw = list_w >= 36 ? 14 : 10, barw = list_w - labw - 8;
     for (int i = 0; i < n; i++) {
         int y = r.y + 1 + i;

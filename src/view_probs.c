@@ -4,17 +4,10 @@
 #include <string.h>
 
 #include "view_explain.h"
+#include "viewdata.h"
 
 const Distribution *ViewProbs_distribution(const Session *s, int32_t *sampled, int *picked) {
-    int sel = session_selected(s);
-    *sampled = -1;
-    *picked = 0;
-    if (sel >= 0 && sel + 1 < s->n_tokens && s->tokens[sel + 1].generated && s->steps[sel + 1].used) {
-        *sampled = s->tokens[sel + 1].id;
-        *picked = s->tokens[sel + 1].picked;
-        return &s->steps[sel + 1].dist;
-    }
-    return s->has_next ? &s->next : NULL;
+    return session_shown_distribution(s, sampled, picked);
 }
 
 void ViewProbs_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
@@ -23,9 +16,10 @@ void ViewProbs_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
         ViewExplain_draw(c, r, s, ui);
         return;
     }
-    int32_t sampled;
-    int picked;
-    const Distribution *d = ViewProbs_distribution(s, &sampled, &picked);
+    const ViewData *vd = session_view_data(s, 0); /* prepared before drawing */
+    int32_t sampled = vd->shown_sampled;
+    int picked = vd->shown_picked;
+    const Distribution *d = vd->shown;
     Style text = ui_style(ui, COLOR_IDX(252), 0, 0), dim = ui_style(ui, COLOR_IDX(244), 0, ATTR_DIM);
     if (!d) {
         canvas_put_text(c, r.x, r.y, r.w, "(no distribution yet: set a prompt)", dim);

@@ -14,15 +14,10 @@ void ui_init(UiState *ui) {
     ui->colours = COLOURS_256;
     ui->autoplay_ms = 300;
     ui->cursor_x = ui->cursor_y = -1;
-    ui->pyr.layer = ui->pyr.head = -1;
 }
 
 void ui_free(UiState *ui) {
     free(ui->hit);
-    for (int k = 0; k < ATTN_LEVELS; k++) {
-        free(ui->pyr.max[k]);
-        free(ui->pyr.sum[k]);
-    }
     memset(ui, 0, sizeof *ui);
 }
 

@@ -11,20 +11,6 @@
 
 typedef enum { COLOURS_NONE = 0, COLOURS_256 = 1, COLOURS_RGB = 2 } ColourMode;
 
-/* Pyramid of block maxima and sums of one head's attention matrix, so a zoomed-out heat map reads one
- * value per cell: level k holds blocks of 2^k x 2^k positions. Kept in step with the session
- * incrementally (a new token updates one row per level). */
-#define ATTN_LEVELS 16
-typedef struct {
-    int layer, head;     /* which matrix; -1: none yet */
-    int seq;             /* positions of level 0 */
-    int n;               /* rows (and keys) the pyramid covers */
-    uint64_t synced;     /* session version it reflects */
-    int n_levels;        /* levels 1..n_levels-1 are stored */
-    float *max[ATTN_LEVELS]; /* level k: (side_k, side_k), side_k = ceil(seq / 2^k) */
-    float *sum[ATTN_LEVELS];
-} AttnPyramid;
-
 typedef struct {
     int view;       /* ViewId shown large (and highlighted in the wide layout) */
     int big;        /* projector mode */
@@ -53,7 +39,6 @@ typedef struct {
      * SCREEN_HIT_HEAD(layer * n_heads + head) on the attention view's layer x head grid */
     int *hit;
     int hit_w, hit_h;
-    AttnPyramid pyr;
     int explain;       /* probs view: the shown step frozen, its softmax arithmetic as a table (kit) */
     int score_colour;  /* tokens view: generated tokens coloured by surprisal at T = 1 (`score`, kit) */
 } UiState;

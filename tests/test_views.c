@@ -29,6 +29,7 @@
 #include "view_neighbours.h"
 #include "view_probs.h"
 #include "view_tokens.h"
+#include "viewdata.h"
 
 /* ---- fixture: a random model with a trained vocabulary ---- */
 
@@ -543,7 +544,7 @@ static void test_view_attention(void **state) {
                     const float *row = session_attention_row(&s, 1, 2, a);
                     if (row[b] > m) m = row[b];
                 }
-            float got = attn_pyramid_get(&ui.pyr, &s, 1, i, j, 0);
+            float got = attn_pyramid_get(&session_view_data(&s, 0)->pyr, &s, 1, i, j, 0);
             assert_true(fabsf(got - m) < 1e-6f);
         }
     canvas_free(&c);
