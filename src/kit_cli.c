@@ -18,6 +18,8 @@
 #include "screen.h"
 #include "session.h"
 #include "tokenizer.h"
+#include "files.h"
+#include "loader.h"
 #include "util.h"
 
 /* ---- small shared pieces ---- */
@@ -57,8 +59,8 @@ void kit_json_number(FILE *f, double v) {
 int kit_read_text(const char *cmd, const char *arg, char **text, size_t *len) {
     if (strcmp(arg, "-") == 0) {
         char err[GB_ERRLEN];
-        if (gb_read_file("-", text, len, err) != 0) {
-            fprintf(stderr, "glassbox: %s: standard input: %s\n", cmd, err);
+        if (gb_read_input(GB_INPUT_PROMPT, "-", text, len, err) != 0) {
+            fprintf(stderr, "glassbox: %s: %s\n", cmd, err);
             return GB_EXIT_USAGE;
         }
         return 0;
@@ -166,16 +168,11 @@ int cli_score(int argc, char **argv) {
     TokenSpan *cspans = NULL;
     int32_t *prefix = NULL, *ids = NULL;
     ScoreResult res = {0};
-    if (model_load(&m, model_path, 0, err) != 0) {
+    if (loader_open(&m, &tok, model_path, 0, err) != 0) { /* no probes: score shows none */
         fprintf(stderr, "glassbox: score: %s\n", err);
         goto done;
     }
     has_model = 1;
-    m.probes.enabled = 0;
-    if (!(tok = tokenizer_from_gguf(&m.file, err))) {
-        fprintf(stderr, "glassbox: score: %s\n", err);
-        goto done;
-    }
     int n_prefix = tokenizer_encode_prompt(tok, prompt, prompt_len, &prefix, err);
     if (n_prefix < 0) {
         fprintf(stderr, "glassbox: score: %s\n", err);
@@ -504,7 +501,7 @@ int cli_replay(int argc, char **argv) {
     }
     char *text = NULL, err[GB_ERRLEN];
     size_t len = 0;
-    if (gb_read_file(file, &text, &len, err) != 0) {
+    if (gb_read_input(GB_INPUT_RECORDING, file, &text, &len, err) != 0) {
         fprintf(stderr, "glassbox: replay: %s\n", err);
         return GB_EXIT_USAGE;
     }

@@ -26,10 +26,12 @@
 #include "cli.h"
 #include "explain.h"
 #include "gguf.h"
+#include "loader.h"
 #include "model.h"
 #include "sampler.h"
 #include "tokenizer.h"
 #include "tui.h"
+#include "files.h"
 #include "util.h"
 
 #define GB_VERSION "0.1.0"
@@ -186,8 +188,8 @@ static int parse_or_exit(const CommandSpec *c, int argc, char **argv, char **pos
 static int read_text_arg(const char *cmd, const char *arg, char **text, size_t *len) {
     if (strcmp(arg, "-") == 0) {
         char err[GB_ERRLEN];
-        if (gb_read_file("-", text, len, err) != 0) {
-            fprintf(stderr, "glassbox: %s: standard input: %s\n", cmd, err);
+        if (gb_read_input(GB_INPUT_PROMPT, "-", text, len, err) != 0) {
+            fprintf(stderr, "glassbox: %s: %s\n", cmd, err);
             return GB_EXIT_USAGE;
         }
         return GB_EXIT_OK;
@@ -237,7 +239,8 @@ static int open_tokenizer(const char *cmd, const char *path, Loaded *L) {
     return GB_EXIT_OK;
 }
 
-/* Loads the weights with room for max_seq positions (0: the model's context length); probes off. */
+/* Loads the weights with room for max_seq positions (0: the model's context length), no probes, and
+ * checks them against the tokenizer (loader_check, as every path that opens a model). */
 static int load_weights(const char *cmd, const char *path, int max_seq, Loaded *L) {
     char err[GB_ERRLEN];
     if (model_load(&L->model, path, max_seq, err) != 0) {
@@ -245,11 +248,9 @@ static int load_weights(const char *cmd, const char *path, int max_seq, Loaded *
         return GB_EXIT_USAGE;
     }
     L->has_model = true;
-    L->model.probes.enabled = 0;
     model_limit_threads(&L->model);
-    if (L->model.config.vocab_size < tokenizer_vocab_size(L->tok)) {
-        fprintf(stderr, "glassbox: %s: %s: the tokenizer has %d tokens but the model only %d\n", cmd,
-                path, tokenizer_vocab_size(L->tok), L->model.config.vocab_size);
+    if (loader_check(&L->model, L->tok, path, err) != 0) {
+        fprintf(stderr, "glassbox: %s: %s\n", cmd, err);
         return GB_EXIT_USAGE;
     }
     return GB_EXIT_OK;
@@ -1157,7 +1158,8 @@ static int cmd_bench(int argc, char **argv) {
         model_free(&m);
     }
     double load_ms = (gb_now() - t0) / LOADS * 1e3;
-    if ((r = load_weights("bench", model_path, 0, &L)) != 0) {
+    // 256 positions are all the figures use; the probes are sized for them, not the file's context
+    if ((r = load_weights("bench", model_path, 256, &L)) != 0) {
         loaded_free(&L);
         return r;
     }
@@ -1182,7 +1184,8 @@ static int cmd_bench(int argc, char **argv) {
         for (int i = 0; i < ctx; i++) ids[i] = n > 0 ? spans[i % n].id : i % cf->vocab_size;
         free(spans);
     }
-    for (int probes = 1; probes >= 0; probes--) {
+    int can_probe = model_enable_probes(m, err) == 0;
+    for (int probes = can_probe; probes >= 0; probes--) {
         m->probes.enabled = probes;
         double prefill = time_prefill(m, ids, ctx, 0.3);
         double prefill_steps = time_forward(m, ids, 0, ctx, 0.3) * ctx;

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "files.h"
 #include "util.h"
 
 char *progress_default_path(char *out, size_t outsz) {
@@ -326,7 +327,7 @@ int progress_load(Progress *p, const char *path, char *note, char *err) {
     }
     char *data;
     size_t len;
-    if (gb_read_file(path, &data, &len, why) != 0) {
+    if (gb_read_input(GB_INPUT_PROGRESS, path, &data, &len, why) != 0) {
         set_aside(path, note, "cannot be read");
         return 0;
     }

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "files.h"
 #include "util.h"
 
 enum { TOK_MISSING = 0, TOK_NORMAL = 1, TOK_SPECIAL = 2 };
@@ -1155,7 +1156,7 @@ Tokenizer *tokenizer_from_tiktoken(const char *path, int pattern, char *err) {
     }
     char *data;
     size_t len;
-    if (gb_read_file(path, &data, &len, err)) return NULL;
+    if (gb_read_input(GB_INPUT_RANKS, path, &data, &len, err)) return NULL;
     Tokenizer *t = tokenizer_from_tiktoken_memory(path, data, len, pattern, err);
     free(data);
     return t;

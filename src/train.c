@@ -16,6 +16,7 @@
 #include "cli.h"
 #include "gguf.h"
 #include "tokenizer.h"
+#include "files.h"
 #include "util.h"
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -914,7 +915,7 @@ int train_checkpoint_load(TrainModel *m, const TrainOptions *o, uint64_t data_ha
                           const char *path, char *err) {
     char *data;
     size_t len;
-    if (gb_read_file(path, &data, &len, err) != 0) return -1;
+    if (gb_read_input(GB_INPUT_CHECKPOINT, path, &data, &len, err) != 0) return -1;
     size_t pbytes = m->n_params * sizeof(float);
     int rc = -1;
     CkptHeader h, want;
@@ -1022,7 +1023,7 @@ static int expand_paths(const char *arg, char ***out, int **lines_out, int *n_ou
     }
     char *data;
     size_t len;
-    if (gb_read_file(arg + 1, &data, &len, err) != 0) return -1;
+    if (gb_read_input(GB_INPUT_LIST, arg + 1, &data, &len, err) != 0) return -1;
     int n = 0, cap = 0, line_no = 0;
     char **paths = NULL;
     int *lines = NULL;

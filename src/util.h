@@ -25,11 +25,12 @@ char *gb_strdup(const char *s);
 int gb_add_overflow(uint64_t a, uint64_t b, uint64_t *out);
 int gb_mul_overflow(uint64_t a, uint64_t b, uint64_t *out);
 
-/* Reads a whole file ("-" is standard input). Returns 0, or -1 with err set. *data is NUL-terminated
+/* Reads a whole text input ("-" is standard input), at most gb_input_limit(GB_INPUT_TEXT) bytes
+ * (files.h: gb_read_input reads other kinds). Returns 0, or -1 with err set. *data is NUL-terminated
  * (the NUL is not counted in *len) and must be freed. */
 int gb_read_file(const char *path, char **data, size_t *len, char *err);
 
-/* Writes a file atomically: a temporary file beside it, fsync, then rename. */
+/* Writes a file as files.h's gb_write_file does: atomically when it is a regular file or new. */
 int gb_write_file_atomic(const char *path, const void *data, size_t len, char *err);
 
 /* Hashing for the tokenizer's and the BPE trainer's tables: a 64-bit finaliser (splitmix64's) and a
