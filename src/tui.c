@@ -860,7 +860,7 @@ int cli_tui(int argc, char **argv) {
     if (t->ui.cmd_active) rl_callback_handler_remove();
     crt_end(t->crt);
     history_save(t);
-    int signalled = crt_signalled();
+    int signalled = crt_signal();
     crt_free(t->crt);
     free_candidates();
     clear_history();
@@ -872,7 +872,8 @@ int cli_tui(int argc, char **argv) {
     ui_free(&t->ui);
     session_free(&t->s);
     free(t);
-    return signalled ? 130 : GB_EXIT_OK;
+    if (signalled) crt_reraise(signalled); /* the shell sees 128 + the signal, as for any other */
+    return signalled ? 128 + signalled : GB_EXIT_OK;
 }
 
 /* ---- headless measurement ---- */
