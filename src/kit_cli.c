@@ -35,6 +35,7 @@ void kit_json_string(FILE *f, const char *bytes, size_t n) {
             int32_t cp;
             int len = utf8_decode((const char *)s + i, (int)(n - i > 4 ? 4 : n - i), &cp);
             if (cp < 0 || (cp >= 0xD800 && cp <= 0xDFFF)) fputs("\\ufffd", f), len = 1;
+            else if (cp >= 0x80 && cp < 0xA0) fprintf(f, "\\u%04x", (unsigned)cp); /* C1 control */
             else fwrite(s + i, 1, (size_t)len, f);
             i += (size_t)len;
             continue;
@@ -242,7 +243,7 @@ int cli_score(int argc, char **argv) {
         printf("total %.3f bits over %d tokens, mean %.3f bits a token (%.1f bits a byte of the continuation)\n",
                res.total_bits, res.n, res.mean_bits, cont_len && !by_ids ? res.total_bits / (double)cont_len : 0.0);
     }
-    rc = fflush(stdout) == 0 ? GB_EXIT_OK : GB_EXIT_FAIL;
+    rc = gb_finish_output(stdout, "score", "standard output") == 0 ? GB_EXIT_OK : GB_EXIT_FAIL;
 done:
     score_free(&res);
     free(ids);
@@ -333,9 +334,12 @@ int cli_export(int argc, char **argv) {
             if (which < 7 && num != floor(num)) bad = 1;
             if (which == 8 && num > 1) bad = 1;
             if (which == 9 && v[0] == '-') bad = 1;
-            if (bad || num > 1e9) {
-                fprintf(stderr, "glassbox: export: %s: expected a %s, got '%s'\n", NUMS[which],
-                        which < 7 || which == 9 ? "non-negative integer" : which == 8 ? "number in [0, 1]" : "number ≥ 0", v);
+            /* sizes that allocate (a canvas of width x height, steps of the model) are bounded too */
+            static const double MAXS[] = {1e6, 1 << 30, 1e9, 1e9, 1e9, 1000, 1000, 1e9, 1, 1e19};
+            if (bad || num > MAXS[which]) {
+                fprintf(stderr, "glassbox: export: %s: expected a %s (at most %.0f), got '%s'\n", NUMS[which],
+                        which < 7 || which == 9 ? "non-negative integer" : which == 8 ? "number in [0, 1]" : "number ≥ 0",
+                        MAXS[which], v);
                 return GB_EXIT_USAGE;
             }
             switch (which) {
@@ -412,8 +416,17 @@ int cli_export(int argc, char **argv) {
     ui.explain = explain;
     ui.view = view < VIEW_COUNT ? view : VIEW_TOKENS;
     if (out) {
-        if (export_write(out, &s, &ui, view, (ExportFormat)fmt, width, height, err) != 0) {
+        /* the view renders first (bad input: 2); what fails after that is the write itself (1) */
+        ExportBuf b = {0};
+        if (export_render(&b, &s, &ui, view, (ExportFormat)fmt, width, height, err) != 0) {
             fprintf(stderr, "glassbox: export: %s\n", err);
+            goto done;
+        }
+        int wr = gb_write_file(out, b.data ? b.data : "", b.len, err);
+        export_buf_free(&b);
+        if (wr != 0) {
+            fprintf(stderr, "glassbox: export: %s\n", err);
+            rc = GB_EXIT_FAIL;
             goto done;
         }
         rc = GB_EXIT_OK;
@@ -425,7 +438,7 @@ int cli_export(int argc, char **argv) {
         }
         fwrite(b.data ? b.data : "", 1, b.len, stdout);
         export_buf_free(&b);
-        rc = fflush(stdout) == 0 ? GB_EXIT_OK : GB_EXIT_FAIL;
+        rc = gb_finish_output(stdout, "export", "standard output") == 0 ? GB_EXIT_OK : GB_EXIT_FAIL;
     }
 done:
     ui_free(&ui);

@@ -868,9 +868,8 @@ static int model_load_opened(Model *m, const char *path, int max_seq, char *err)
     slots = NULL;
 
     GGUFString gname;
-    if (gguf_get_string(f, "general.name", &gname) && gname.len > 0)
-        snprintf(m->name, sizeof(m->name), "%.*s", (int)(gname.len > 127 ? 127 : gname.len),
-                 gname.data);
+    if (gguf_get_string(f, "general.name", &gname) && gname.len > 0) /* shown everywhere: printable */
+        gb_printable(gname.data, gname.len > 127 ? 127 : (size_t)gname.len, m->name, sizeof(m->name), 0);
     else
         snprintf(m->name, sizeof(m->name), "%s", base_name(path));
 

@@ -1403,40 +1403,5 @@ void tokenizer_add_to_writer(GGUFWriter *w, const Tokenizer *t) {
 /* ---- display ---- */
 
 char *token_display(const char *bytes, size_t len, char *out, size_t outsz) {
-    if (outsz == 0) return out;
-    const uint8_t *s = (const uint8_t *)bytes;
-    size_t o = 0;
-    for (size_t i = 0; i < len;) {
-        char piece[8];
-        size_t pn;
-        int k = utf8_char_len(s + i, len - i);
-        uint32_t cp = k ? utf8_decode(s + i, k) : 0;
-        if (k == 0 || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
-            const char *name = NULL;
-            if (k == 1 && cp == '\t') name = "\xe2\x86\x92";      /* → */
-            else if (k == 1 && cp == '\n') name = "\xe2\x8f\x8e"; /* ⏎ */
-            else if (k == 1 && cp == '\r') name = "\xe2\x90\x8d"; /* ␍ */
-            if (name) {
-                pn = strlen(name);
-                memcpy(piece, name, pn);
-                i += 1;
-            } else { /* each byte shown in hex: invalid UTF-8, or a control character */
-                pn = (size_t)snprintf(piece, sizeof piece, "<0x%02X>", s[i]);
-                i += 1;
-            }
-        } else if (cp == ' ') {
-            memcpy(piece, "\xc2\xb7", 2); /* · */
-            pn = 2;
-            i += 1;
-        } else {
-            memcpy(piece, s + i, (size_t)k);
-            pn = (size_t)k;
-            i += (size_t)k;
-        }
-        if (o + pn + 1 > outsz) break;
-        memcpy(out + o, piece, pn);
-        o += pn;
-    }
-    out[o] = 0;
-    return out;
+    return gb_printable(bytes, len, out, outsz, GB_PRINT_TOKEN);
 }

@@ -13,7 +13,17 @@
 /* Exit statuses of the CLI: 0 success, 1 a runtime failure, 2 bad input (file, option, text). */
 enum { GB_EXIT_OK = 0, GB_EXIT_FAIL = 1, GB_EXIT_USAGE = 2 };
 
+/* The message is made printable (gb_printable): text from a file cannot send escape sequences. */
 void gb_seterr(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The one sanitiser of text bound for a terminal: valid UTF-8 kept, except controls (C0, DEL, C1, the
+ * bidirectional overrides), which are shown byte by byte as <0xNN>, as is invalid UTF-8. Flags:
+ * GB_PRINT_TOKEN shows space as ·, tab as →, newline as ⏎, CR as ␍ (token text); GB_PRINT_LINES keeps
+ * newline and tab (running text). Writes into out (size outsz, cut at a whole piece), returns out. */
+enum { GB_PRINT_TOKEN = 1, GB_PRINT_LINES = 2 };
+char *gb_printable(const char *bytes, size_t len, char *out, size_t outsz, int flags);
+/* Bytes at the end of bytes[0..len) that begin a UTF-8 character still missing its last bytes (0-3). */
+size_t gb_utf8_incomplete_tail(const char *bytes, size_t len);
 
 /* Allocation that aborts with a message on failure (out-of-memory is not recoverable here). */
 void *gb_malloc(size_t n);
