@@ -314,9 +314,15 @@ static int split_valid_run(const Pretokenizer *p, pcre2_match_data *md, const ch
                            size_t n, PretokChunkFn fn, void *ctx, char *err) {
     PCRE2_SPTR subj = (PCRE2_SPTR)(text + base);
     size_t off = 0;
+    /* Every alternative of these patterns backtracks at most over the run of blanks or letters it
+     * started on, and the chunk then consumes that run: the work is linear in the text, but one match
+     * may take as many steps as the run is long. PCRE2's fixed default limit (10 million) refused a
+     * 10 MB blank line; scale it with the text instead. */
+    pcre2_match_context *mc = pcre2_match_context_create(NULL);
+    if (mc) pcre2_set_match_limit(mc, (uint32_t)(n > (UINT32_MAX - 10000000u) / 64 ? UINT32_MAX : 10000000u + 64 * n));
     while (off < n) {
-        int rc = p->jit ? pcre2_jit_match(p->code, subj, n, off, 0, md, NULL)
-                        : pcre2_match(p->code, subj, n, off, PCRE2_NO_UTF_CHECK, md, NULL);
+        int rc = p->jit ? pcre2_jit_match(p->code, subj, n, off, 0, md, mc)
+                        : pcre2_match(p->code, subj, n, off, PCRE2_NO_UTF_CHECK, md, mc);
         size_t s, e;
         if (rc == PCRE2_ERROR_NOMATCH) {
             s = e = n; /* cannot happen with these patterns; keep the rest as one chunk */
@@ -324,18 +330,20 @@ static int split_valid_run(const Pretokenizer *p, pcre2_match_data *md, const ch
             PCRE2_UCHAR msg[256];
             pcre2_get_error_message(rc, msg, sizeof msg);
             gb_seterr(err, "pre-tokenizer: byte %zu: %s", base + off, (const char *)msg);
+            pcre2_match_context_free(mc);
             return -1;
         } else {
             PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
             s = ov[0];
             e = ov[1];
         }
-        if (s > off && fn(ctx, base + off, base + s)) return -1;
+        if (s > off && fn(ctx, base + off, base + s)) break;
         if (e == s && s < n) e = s + (size_t)utf8_char_len(subj + s, n - s); /* never empty */
-        if (e > s && fn(ctx, base + s, base + e)) return -1;
+        if (e > s && fn(ctx, base + s, base + e)) break;
         off = e;
     }
-    return 0;
+    pcre2_match_context_free(mc);
+    return off < n ? -1 : 0;
 }
 
 int pretok_each(const Pretokenizer *p, const char *text, size_t len, PretokChunkFn fn, void *ctx, char *err) {
