@@ -32,7 +32,9 @@ def main():
     ap.add_argument("--layers", type=int, default=1)
     ap.add_argument("--dim", type=int, default=8)
     ap.add_argument("--heads", type=int, default=2)
-    ap.add_argument("--name", default="hostile")
+    ap.add_argument("--name", default="hostile", type=lambda v: v.encode("utf-8", "surrogateescape"))
+    ap.add_argument("--extra-key", default=None, help="one more string key of this name")
+    ap.add_argument("--extra-tensor", default=None, help="one more (unused) tensor of this name")
     a = ap.parse_args()
     rows = a.rows if a.rows is not None else a.tokens
     toks = byte_tokens() + ["<|x%d|>" % i for i in range(max(0, a.tokens - 256))]
@@ -72,6 +74,10 @@ def main():
         ("tokenizer.ggml.tokens", g.T_ARRAY, (g.T_STRING, toks)),
         ("tokenizer.ggml.token_type", g.T_ARRAY, (g.T_I32, types)),
     ]
+    if a.extra_key:
+        kvs.append((a.extra_key.encode("utf-8", "surrogateescape"), g.T_STRING, "x"))
+    if a.extra_tensor:
+        T.append((a.extra_tensor.encode("utf-8", "surrogateescape"), [4], g.F32, struct.pack("<4f", 0, 0, 0, 0)))
     g.write_gguf(a.out, kvs, T)
 
 
