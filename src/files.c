@@ -101,12 +101,14 @@ int gb_read_input(GbInput kind, const char *path, char **data, size_t *len, char
         goto done;
     }
     buf = gb_malloc(cap);
-    for (;;) {
+    while (n <= k->max) { /* one byte past the limit is enough to know: /dev/zero never fills memory */
         if (n == cap - 1) {
-            if (n > k->max) break;
-            buf = gb_realloc(buf, cap *= 2);
+            cap = cap * 2 > k->max + 2 ? k->max + 2 : cap * 2;
+            buf = gb_realloc(buf, cap);
         }
-        ssize_t got = read(fd, buf + n, cap - 1 - n);
+        size_t want = cap - 1 - n;
+        if (want > k->max + 1 - n) want = k->max + 1 - n;
+        ssize_t got = read(fd, buf + n, want);
         if (got < 0 && errno == EINTR) continue;
         if (got < 0) {
             gb_seterr(err, "%s: read error: %s", shown, strerror(errno));
