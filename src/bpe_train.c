@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "files.h"
 #include "util.h"
 
 /* ---- distinct chunks ---- */
@@ -423,7 +424,7 @@ static int corpus_add_file(Corpus *c, const char *path, char *err) {
 static int corpus_add_list(Corpus *c, const char *list, char *err) {
     char *data;
     size_t len;
-    if (gb_read_file(list, &data, &len, err)) return -1;
+    if (gb_read_input(GB_INPUT_LIST, list, &data, &len, err)) return -1;
     int rc = 0;
     size_t line = 0;
     for (char *s = data; rc == 0 && s < data + len;) {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <termios.h>
 #include <unistd.h>
 #include <wchar.h>
 
@@ -25,6 +26,9 @@ struct Crt {
     int direct;        /* the terminal takes 24-bit colours as colour numbers */
     int has_colour;
     ColourMode colours;
+    int tty_fd;         /* the terminal's input side, for its modes */
+    struct termios saved_modes; /* as glassbox found them */
+    int has_saved_modes;
     char pending[1024]; /* partial captured line */
     size_t pending_len;
     char last[1024];
@@ -36,15 +40,46 @@ static Crt *g_crt;
 
 int crt_signalled(void) { return g_signalled != 0; }
 
+int crt_signal(void) { return (int)g_signalled; }
+
 static void on_quit_signal(int sig) { g_signalled = sig; }
+
+/* Every signal whose default action ends the process. The first three end the loop (crt_signalled),
+ * which saves the progress and the history on its way out; the rest end glassbox at once. */
+static const int quit_signals[] = {SIGINT, SIGTERM, SIGHUP};
+static const int fatal_signals[] = {
+    SIGQUIT, SIGILL, SIGTRAP, SIGABRT, SIGBUS, SIGFPE, SIGSEGV, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM,
+    SIGXCPU, SIGXFSZ, SIGVTALRM, SIGPROF, SIGSYS,
+#ifdef SIGSTKFLT
+    SIGSTKFLT,
+#endif
+#ifdef SIGPWR
+    SIGPWR,
+#endif
+#ifdef SIGIO
+    SIGIO,
+#endif
+};
+
+/* What ncurses turned on, turned off with async-signal-safe calls only (tcsetattr, write): mouse
+ * reporting, the hidden cursor, the alternate screen, the colours; then the saved tty modes. */
+static void restore_terminal_now(Crt *t) {
+    static const char reset[] = "\033[?1000l\033[?1002l\033[?1003l\033[?1006l\033[?1015l"
+                                "\033[0m\033[?25h\033[?1049l\r\n";
+    if (t->out) {
+        ssize_t w = write(fileno(t->out), reset, sizeof reset - 1);
+        (void)w;
+    }
+    if (t->has_saved_modes) tcsetattr(t->tty_fd, TCSAFLUSH, &t->saved_modes);
+}
 
 static void on_fatal_signal(int sig) {
     /* restore the terminal and the real standard error (passing on what was captured, such as the
-     * message of a failed allocation), then let the default action run */
+     * message of a failed allocation), then die of the same signal: the shell sees 128 + sig */
     Crt *t = g_crt;
     if (t && !t->ended) {
         t->ended = 1;
-        endwin();
+        restore_terminal_now(t);
         if (t->saved_stdout >= 0) dup2(t->saved_stdout, STDOUT_FILENO);
         if (t->saved_stderr >= 0) dup2(t->saved_stderr, STDERR_FILENO);
         if (t->pipe_r >= 0) {
@@ -54,7 +89,15 @@ static void on_fatal_signal(int sig) {
                 if (write(STDERR_FILENO, buf, (size_t)n) < 0) break;
         }
     }
+    crt_reraise(sig);
+}
+
+void crt_reraise(int sig) {
     signal(sig, SIG_DFL);
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, sig);
+    sigprocmask(SIG_UNBLOCK, &set, NULL);
     raise(sig);
 }
 
@@ -66,17 +109,16 @@ void crt_install_signals(Crt *t) {
     g_crt = t;
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_quit_signal;
     sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, NULL);
-    sigaction(SIGTERM, &sa, NULL);
-    sigaction(SIGHUP, &sa, NULL);
+    sa.sa_handler = on_quit_signal;
+    for (size_t i = 0; i < sizeof quit_signals / sizeof quit_signals[0]; i++) sigaction(quit_signals[i], &sa, NULL);
     sa.sa_handler = on_fatal_signal;
-    sigaction(SIGSEGV, &sa, NULL);
-    sigaction(SIGBUS, &sa, NULL);
-    sigaction(SIGFPE, &sa, NULL);
-    sigaction(SIGABRT, &sa, NULL);
-    sigaction(SIGILL, &sa, NULL);
+    for (size_t i = 0; i < sizeof fatal_signals / sizeof fatal_signals[0]; i++) {
+        struct sigaction old;
+        /* a signal the user's shell set to be ignored (nohup: SIGHUP; SIGPIPE) stays ignored */
+        if (sigaction(fatal_signals[i], NULL, &old) == 0 && old.sa_handler == SIG_IGN) continue;
+        sigaction(fatal_signals[i], &sa, NULL);
+    }
     atexit(at_exit_restore);
 }
 
@@ -103,6 +145,8 @@ Crt *crt_init(char *err) {
     t->out = fdopen(tty_out, "w");
     t->in = fdopen(dup(STDIN_FILENO), "r");
     t->pipe_r = -1;
+    t->tty_fd = STDIN_FILENO;
+    t->has_saved_modes = tcgetattr(t->tty_fd, &t->saved_modes) == 0;
     if (!t->out || !t->in) {
         gb_seterr(err, "cannot open the terminal: %s", strerror(errno));
         crt_free(t);

@@ -32,9 +32,15 @@ void crt_force_redraw(Crt *t);
 /* The last line printed to standard output or error since the last call ("" if none). */
 int crt_drain_output(Crt *t, char *line, size_t linesz);
 
-/* Installs handlers so SIGINT, SIGTERM and SIGHUP set a flag the loop polls (crt_signalled), and
- * fatal signals restore the terminal before the default action. */
+/* The signal policy of the TUI: SIGINT, SIGTERM and SIGHUP set a flag the loop polls (crt_signalled;
+ * crt_signal says which), so it saves and restores the terminal before crt_reraise; every other signal
+ * whose default action ends the process (SIGQUIT, SIGSEGV, SIGABRT, SIGBUS, SIGFPE, SIGILL, SIGPIPE,
+ * ...) restores the terminal at once (modes, alternate screen, mouse reporting, cursor) and is raised
+ * again, so the exit status is 128 + the signal either way. */
 void crt_install_signals(Crt *t);
 int crt_signalled(void);
+int crt_signal(void);
+/* Dies of sig with its default action (core dump and all). Returns only for a signal that does not kill. */
+void crt_reraise(int sig);
 
 #endif

@@ -3,6 +3,7 @@
  * reader insists on, so they load in llama.cpp. Layout: ../shared/notes/gguf-llama.md. */
 #include "gguf.h"
 
+#include "files.h"
 #include "util.h"
 
 #include <errno.h>
@@ -687,14 +688,11 @@ static int parse_file(GGUFFile *f, const void *data, size_t size, int mapped, co
 
 int gguf_open(GGUFFile *f, const char *path, char *err) {
     memset(f, 0, sizeof *f);
-    int fd = open(path, O_RDONLY);
-    if (fd < 0) {
-        gb_seterr(err, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
+    int fd = gb_open_regular(path, err); /* never blocks: a FIFO is refused, not waited on */
+    if (fd < 0) return -1;
     struct stat st;
-    if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        gb_seterr(err, "%s: not a regular file", path);
+    if (fstat(fd, &st) != 0) {
+        gb_seterr(err, "%s: cannot open: %s", path, strerror(errno));
         close(fd);
         return -1;
     }

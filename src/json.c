@@ -9,6 +9,7 @@ void json_string(FILE *f, const char *bytes, size_t n) {
         unsigned c = s[i];
         int len = utf8_valid_len(s + i, n - i);
         if (len == 0) fputs("\\ufffd", f), len = 1;
+        else if (len == 2 && c == 0xC2 && s[i + 1] < 0xA0) fprintf(f, "\\u%04x", s[i + 1]); /* C1 control */
         else if (len > 1) fwrite(s + i, 1, (size_t)len, f);
         else if (c == '"' || c == '\\') fprintf(f, "\\%c", c);
         else if (c == '\n') fputs("\\n", f);

@@ -20,6 +20,8 @@
 #include "session.h"
 #include "json.h"
 #include "tokenizer.h"
+#include "files.h"
+#include "loader.h"
 #include "util.h"
 
 /* ---- small shared pieces ---- */
@@ -33,8 +35,8 @@ void kit_json_number(FILE *f, double v) {
 int kit_read_text(const char *cmd, const char *arg, char **text, size_t *len) {
     if (strcmp(arg, "-") == 0) {
         char err[GB_ERRLEN];
-        if (gb_read_file("-", text, len, err) != 0) {
-            fprintf(stderr, "glassbox: %s: standard input: %s\n", cmd, err);
+        if (gb_read_input(GB_INPUT_PROMPT, "-", text, len, err) != 0) {
+            fprintf(stderr, "glassbox: %s: %s\n", cmd, err);
             return GB_EXIT_USAGE;
         }
         return 0;
@@ -142,16 +144,11 @@ int cli_score(int argc, char **argv) {
     TokenSpan *cspans = NULL;
     int32_t *prefix = NULL, *ids = NULL;
     ScoreResult res = {0};
-    if (model_load(&m, model_path, 0, err) != 0) {
+    if (loader_open(&m, &tok, model_path, 0, err) != 0) { /* no probes: score shows none */
         fprintf(stderr, "glassbox: score: %s\n", err);
         goto done;
     }
     has_model = 1;
-    m.probes.enabled = 0;
-    if (!(tok = tokenizer_from_gguf(&m.file, err))) {
-        fprintf(stderr, "glassbox: score: %s\n", err);
-        goto done;
-    }
     int n_prefix = tokenizer_encode_prompt(tok, prompt, prompt_len, &prefix, err);
     if (n_prefix < 0) {
         fprintf(stderr, "glassbox: score: %s\n", err);
@@ -221,7 +218,7 @@ int cli_score(int argc, char **argv) {
         printf("total %.3f bits over %d tokens, mean %.3f bits a token (%.1f bits a byte of the continuation)\n",
                res.total_bits, res.n, res.mean_bits, cont_len && !by_ids ? res.total_bits / (double)cont_len : 0.0);
     }
-    rc = fflush(stdout) == 0 ? GB_EXIT_OK : GB_EXIT_FAIL;
+    rc = gb_finish_output(stdout, "score", "standard output") == 0 ? GB_EXIT_OK : GB_EXIT_FAIL;
 done:
     score_free(&res);
     free(ids);
@@ -312,9 +309,12 @@ int cli_export(int argc, char **argv) {
             if (which < 7 && num != floor(num)) bad = 1;
             if (which == 8 && num > 1) bad = 1;
             if (which == 9 && v[0] == '-') bad = 1;
-            if (bad || num > 1e9) {
-                fprintf(stderr, "glassbox: export: %s: expected a %s, got '%s'\n", NUMS[which],
-                        which < 7 || which == 9 ? "non-negative integer" : which == 8 ? "number in [0, 1]" : "number ≥ 0", v);
+            /* sizes that allocate (a canvas of width x height, steps of the model) are bounded too */
+            static const double MAXS[] = {1e6, 1 << 30, 1e9, 1e9, 1e9, 1000, 1000, 1e9, 1, 1e19};
+            if (bad || num > MAXS[which]) {
+                fprintf(stderr, "glassbox: export: %s: expected a %s (at most %.0f), got '%s'\n", NUMS[which],
+                        which < 7 || which == 9 ? "non-negative integer" : which == 8 ? "number in [0, 1]" : "number ≥ 0",
+                        MAXS[which], v);
                 return GB_EXIT_USAGE;
             }
             switch (which) {
@@ -391,8 +391,17 @@ int cli_export(int argc, char **argv) {
     ui.explain = explain;
     ui.view = view < VIEW_COUNT ? view : VIEW_TOKENS;
     if (out) {
-        if (export_write(out, &s, &ui, view, (ExportFormat)fmt, width, height, err) != 0) {
+        /* the view renders first (bad input: 2); what fails after that is the write itself (1) */
+        ExportBuf b = {0};
+        if (export_render(&b, &s, &ui, view, (ExportFormat)fmt, width, height, err) != 0) {
             fprintf(stderr, "glassbox: export: %s\n", err);
+            goto done;
+        }
+        int wr = gb_write_file(out, b.data ? b.data : "", b.len, err);
+        export_buf_free(&b);
+        if (wr != 0) {
+            fprintf(stderr, "glassbox: export: %s\n", err);
+            rc = GB_EXIT_FAIL;
             goto done;
         }
         rc = GB_EXIT_OK;
@@ -404,7 +413,7 @@ int cli_export(int argc, char **argv) {
         }
         fwrite(b.data ? b.data : "", 1, b.len, stdout);
         export_buf_free(&b);
-        rc = fflush(stdout) == 0 ? GB_EXIT_OK : GB_EXIT_FAIL;
+        rc = gb_finish_output(stdout, "export", "standard output") == 0 ? GB_EXIT_OK : GB_EXIT_FAIL;
     }
 done:
     ui_free(&ui);
@@ -480,7 +489,7 @@ int cli_replay(int argc, char **argv) {
     }
     char *text = NULL, err[GB_ERRLEN];
     size_t len = 0;
-    if (gb_read_file(file, &text, &len, err) != 0) {
+    if (gb_read_input(GB_INPUT_RECORDING, file, &text, &len, err) != 0) {
         fprintf(stderr, "glassbox: replay: %s\n", err);
         return GB_EXIT_USAGE;
     }

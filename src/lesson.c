@@ -14,6 +14,7 @@
 
 #include "apply.h"
 #include "score.h"
+#include "files.h"
 #include "util.h"
 
 /* ---- small string helpers ---- */
@@ -181,7 +182,7 @@ static int resolve_model(Parser *p, Command *c) {
         if (found && !S_ISREG(st.st_mode)) return fail(p, "model: '%.200s' is not a regular file", name);
     }
     if (!found) return fail(p, "model: no such model file '%.200s'", name);
-    int fd = open(full, O_RDONLY);
+    int fd = gb_open_regular(full, NULL); /* never waits on a FIFO swapped in after the stat */
     char magic[4] = {0};
     ssize_t got = fd >= 0 ? read(fd, magic, 4) : -1;
     if (fd >= 0) close(fd);
@@ -583,7 +584,7 @@ int lesson_load(Lesson *l, const char *path, char *err) {
     }
     char *data;
     size_t len;
-    if (gb_read_file(path, &data, &len, err) != 0) return -1;
+    if (gb_read_input(GB_INPUT_LESSON, path, &data, &len, err) != 0) return -1;
     int rc = lesson_parse(l, path, data, len, err);
     free(data);
     return rc;

@@ -26,11 +26,14 @@
 #include "cli.h"
 #include "explain.h"
 #include "gguf.h"
+#include "files.h"
+#include "loader.h"
 #include "model.h"
 #include "sampler.h"
 #include "tokenizer.h"
 #include "tui.h"
 #include "json.h"
+#include "files.h"
 #include "util.h"
 
 #define GB_VERSION "0.1.0"
@@ -187,8 +190,8 @@ static int parse_or_exit(const CommandSpec *c, int argc, char **argv, char **pos
 static int read_text_arg(const char *cmd, const char *arg, char **text, size_t *len) {
     if (strcmp(arg, "-") == 0) {
         char err[GB_ERRLEN];
-        if (gb_read_file("-", text, len, err) != 0) {
-            fprintf(stderr, "glassbox: %s: standard input: %s\n", cmd, err);
+        if (gb_read_input(GB_INPUT_PROMPT, "-", text, len, err) != 0) {
+            fprintf(stderr, "glassbox: %s: %s\n", cmd, err);
             return GB_EXIT_USAGE;
         }
         return GB_EXIT_OK;
@@ -238,7 +241,8 @@ static int open_tokenizer(const char *cmd, const char *path, Loaded *L) {
     return GB_EXIT_OK;
 }
 
-/* Loads the weights with room for max_seq positions (0: the model's context length); probes off. */
+/* Loads the weights with room for max_seq positions (0: the model's context length), no probes, and
+ * checks them against the tokenizer (loader_check, as every path that opens a model). */
 static int load_weights(const char *cmd, const char *path, int max_seq, Loaded *L) {
     char err[GB_ERRLEN];
     if (model_load(&L->model, path, max_seq, err) != 0) {
@@ -246,11 +250,9 @@ static int load_weights(const char *cmd, const char *path, int max_seq, Loaded *
         return GB_EXIT_USAGE;
     }
     L->has_model = true;
-    L->model.probes.enabled = 0;
     model_limit_threads(&L->model);
-    if (L->model.config.vocab_size < tokenizer_vocab_size(L->tok)) {
-        fprintf(stderr, "glassbox: %s: %s: the tokenizer has %d tokens but the model only %d\n", cmd,
-                path, tokenizer_vocab_size(L->tok), L->model.config.vocab_size);
+    if (loader_check(&L->model, L->tok, path, err) != 0) {
+        fprintf(stderr, "glassbox: %s: %s\n", cmd, err);
         return GB_EXIT_USAGE;
     }
     return GB_EXIT_OK;
@@ -412,11 +414,14 @@ static int cmd_info(int argc, char **argv) {
         print_open_error("info", model_path, err);
         return GB_EXIT_USAGE;
     }
-    printf("file: %s (%zu bytes), GGUF v%u, alignment %u\n", f.path, f.size, f.version, f.alignment);
+    // every name below comes from the file: shown through gb_printable, never raw to the terminal
+    char shown[512];
+    printf("file: %s (%zu bytes), GGUF v%u, alignment %u\n",
+           gb_printable(f.path, strlen(f.path), shown, sizeof shown, 0), f.size, f.version, f.alignment);
     printf("\nmetadata (%llu keys):\n", (unsigned long long)f.n_kv);
     for (uint64_t i = 0; i < f.n_kv; i++) {
         const GGUFKeyValue *kv = &f.kv[i];
-        printf("  %.*s", (int)kv->key.len, kv->key.data);
+        printf("  %s", gb_printable(kv->key.data, (size_t)kv->key.len, shown, sizeof shown, 0));
         printf(" (%s) = ", value_type_name(kv->value.type));
         if (kv->value.type == GGUF_TYPE_ARRAY) print_array(&kv->value);
         else print_scalar(&kv->value);
@@ -433,7 +438,7 @@ static int cmd_info(int argc, char **argv) {
             off += snprintf(shape + off, sizeof shape - (size_t)off, "%s%llu", d ? " × " : "",
                             (unsigned long long)t->ne[d]);
         const char *tn = ggml_type_name(t->type);
-        printf("  %-32s %-6s ", t->name, tn ? tn : "?");
+        printf("  %-32s %-6s ", gb_printable(t->name, strlen(t->name), shown, sizeof shown, 0), tn ? tn : "?");
         print_padded(shape, 22);
         printf(" %12llu\n", (unsigned long long)t->n_bytes);
         total += t->n_bytes;
@@ -593,6 +598,34 @@ typedef struct {
     uint64_t seed;
 } SamplingOptions;
 
+/* Generated text on its way to standard output: raw bytes into a pipe or a file, but on a terminal
+ * made printable (gb_printable, lines kept), so a vocabulary cannot send escape sequences. A UTF-8
+ * character split across tokens is held back until its last byte arrives (or the end: last). */
+typedef struct {
+    bool tty;
+    char held[4];
+    size_t n_held;
+} TextOut;
+
+static void text_out(TextOut *o, const char *bytes, size_t n, bool last) {
+    if (!o->tty) {
+        fwrite(bytes, 1, n, stdout);
+        return;
+    }
+    size_t total = o->n_held + n;
+    char *joined = gb_malloc(total + 1);
+    memcpy(joined, o->held, o->n_held);
+    memcpy(joined + o->n_held, bytes, n);
+    size_t keep = last ? 0 : gb_utf8_incomplete_tail(joined, total);
+    size_t shown_sz = (total - keep) * 6 + 1; /* at most <0xNN> for every byte */
+    char *shown = gb_malloc(shown_sz);
+    fputs(gb_printable(joined, total - keep, shown, shown_sz, GB_PRINT_LINES), stdout);
+    memcpy(o->held, joined + total - keep, keep);
+    o->n_held = keep;
+    free(shown);
+    free(joined);
+}
+
 static int cmd_generate(int argc, char **argv) {
     const char *model_path = cli_default_model();
     SamplingOptions so = {DEFAULT_TEMP, 0, 1.0f, DEFAULT_SEED};
@@ -643,13 +676,14 @@ static int cmd_generate(int argc, char **argv) {
     distribution_init(&d, vocab);
     size_t out_cap = 256, out_len = 0;
     char *out = gb_malloc(out_cap); // the generated bytes, for --json's "text"
+    TextOut tout = {isatty(STDOUT_FILENO) != 0, {0}, 0};
 
     if (json) {
         printf("{\"prompt\": ");
         json_string(stdout, prompt, prompt_len);
         printf(", \"tokens\": [");
     } else {
-        fwrite(prompt, 1, prompt_len, stdout);
+        text_out(&tout, prompt, prompt_len, false);
         fflush(stdout);
     }
     float *logits = steps > 0 ? run_prompt(m, ids, n_ids) : NULL;
@@ -679,7 +713,7 @@ static int cmd_generate(int argc, char **argv) {
             json_number(stdout, d.probs_t1[next]);
             printf("}");
         } else {
-            fwrite(bytes, 1, tlen, stdout);
+            text_out(&tout, bytes, tlen, false);
             fflush(stdout);
         }
         if (step + 1 == steps) break;
@@ -694,13 +728,13 @@ static int cmd_generate(int argc, char **argv) {
         json_string(stdout, out, out_len);
         printf("}\n");
     } else {
-        printf("\n");
+        text_out(&tout, "\n", 1, true);
     }
     if (stopped_at_context)
         fprintf(stderr, "glassbox: generate: stopped at the model's context length (%d tokens)\n", seq_len);
     free(out);
     distribution_free(&d);
-    r = fflush(stdout) == 0 ? GB_EXIT_OK : GB_EXIT_FAIL;
+    r = gb_finish_output(stdout, "generate", "standard output") == 0 ? GB_EXIT_OK : GB_EXIT_FAIL;
     free(ids);
     loaded_free(&L);
     free(prompt);
@@ -836,7 +870,7 @@ static int cmd_probs(int argc, char **argv) {
     if (explain) {
         int rows = top < 0 ? 10 : (top < vocab ? top : vocab);
         print_explained(L.tok, run_prompt(m, ids, n_ids), vocab, &sampler, rows, json);
-        r = fflush(stdout) == 0 ? GB_EXIT_OK : GB_EXIT_FAIL;
+        r = gb_finish_output(stdout, "probs", "standard output") == 0 ? GB_EXIT_OK : GB_EXIT_FAIL;
         goto done;
     }
     Distribution d;
@@ -878,7 +912,7 @@ static int cmd_probs(int argc, char **argv) {
                so.temp, d.n_kept, vocab, d.entropy_t1);
     }
     distribution_free(&d);
-    r = fflush(stdout) == 0 ? GB_EXIT_OK : GB_EXIT_FAIL;
+    r = gb_finish_output(stdout, "probs", "standard output") == 0 ? GB_EXIT_OK : GB_EXIT_FAIL;
 done:
     free(ids);
     loaded_free(&L);
@@ -998,7 +1032,7 @@ static int cmd_eval(int argc, char **argv) {
                predicted ? exp2(bits / predicted) : NAN);
         printf("time: %.2f s (%.0f tokens/s)\n", secs, secs > 0 ? predicted / secs : 0.0);
     }
-    r = fflush(stdout) == 0 ? GB_EXIT_OK : GB_EXIT_FAIL;
+    r = gb_finish_output(stdout, "eval", "standard output") == 0 ? GB_EXIT_OK : GB_EXIT_FAIL;
 done:
     free(spans);
     loaded_free(&L);
@@ -1118,7 +1152,8 @@ static int cmd_bench(int argc, char **argv) {
         model_free(&m);
     }
     double load_ms = (gb_now() - t0) / LOADS * 1e3;
-    if ((r = load_weights("bench", model_path, 0, &L)) != 0) {
+    // 256 positions are all the figures use; the probes are sized for them, not the file's context
+    if ((r = load_weights("bench", model_path, 256, &L)) != 0) {
         loaded_free(&L);
         return r;
     }
@@ -1143,7 +1178,8 @@ static int cmd_bench(int argc, char **argv) {
         for (int i = 0; i < ctx; i++) ids[i] = n > 0 ? spans[i % n].id : i % cf->vocab_size;
         free(spans);
     }
-    for (int probes = 1; probes >= 0; probes--) {
+    int can_probe = model_enable_probes(m, err) == 0;
+    for (int probes = can_probe; probes >= 0; probes--) {
         m->probes.enabled = probes;
         double prefill = time_prefill(m, ids, ctx, 0.3);
         double prefill_steps = time_forward(m, ids, 0, ctx, 0.3) * ctx;
@@ -1407,6 +1443,13 @@ static void print_main_usage(FILE *f) {
             DEFAULT_PROMPT, cli_default_model());
 }
 
+/* Every subcommand's results end here: what is still buffered is written and checked, so output
+ * lost to a full disk or a closed pipe is a failure with a message, never a silent success. */
+static int finish_output(const char *cmd, int r) {
+    if (gb_finish_output(stdout, cmd, "standard output") != 0 && r == GB_EXIT_OK) return GB_EXIT_FAIL;
+    return r;
+}
+
 int main(int argc, char **argv) {
     // No subcommand: the TUI on a terminal; piped, a short generation so scripts see some output.
     if (argc < 2) {
@@ -1415,7 +1458,7 @@ int main(int argc, char **argv) {
             return cli_tui(1, args);
         }
         char *args[] = {"generate", DEFAULT_PROMPT, NULL};
-        return cmd_generate(2, args);
+        return finish_output("generate", cmd_generate(2, args));
     }
     const char *name = argv[1];
     if (strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0 || strcmp(name, "help") == 0) {
@@ -1434,7 +1477,7 @@ int main(int argc, char **argv) {
         return GB_EXIT_OK;
     }
     for (int i = 0; i < N_COMMANDS; i++)
-        if (strcmp(commands[i].name, name) == 0) return commands[i].run(argc - 1, argv + 1);
+        if (strcmp(commands[i].name, name) == 0) return finish_output(name, commands[i].run(argc - 1, argv + 1));
     // Options without a subcommand belong to the TUI (--model, --prompt, --big), which checks them.
     if (name[0] == '-') return cli_tui(argc, argv);
     size_t name_len = strlen(name); // `glassbox FILE.lesson` opens the lesson in the TUI

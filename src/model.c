@@ -431,20 +431,23 @@ static int check_config(Config *c, const char *what, char *err) {
     return 0;
 }
 
-/* Run state and probes for config c (all zero: a fresh cache). Returns -1 when the probes would not
- * fit in memory sizes we can express. */
+/* Largest KV cache glassbox allocates (keys and values, all layers), in floats: 8 GiB. */
+#define KV_CACHE_MAX_FLOATS ((uint64_t)1 << 31)
+
+/* Run state for config c (all zero: a fresh cache); no probes (model_enable_probes). Returns -1 when
+ * the KV cache would be larger than glassbox allocates. */
 static int alloc_state(Model *m, const char *what, char *err) {
     const Config *c = &m->config;
     RunState *s = &m->state;
     size_t dim = (size_t)c->dim, q_dim = (size_t)c->n_heads * c->head_dim;
     size_t kv_dim = (size_t)c->n_kv_heads * c->head_dim, seq = (size_t)c->seq_len;
-    uint64_t probe_n;
-    if (gb_mul_overflow((uint64_t)c->n_layers * c->n_heads, (uint64_t)seq * seq, &probe_n) ||
-        probe_n > ((uint64_t)1 << 34)) {
+    uint64_t kv_n;
+    if (gb_mul_overflow((uint64_t)c->n_layers * 2 * kv_dim, (uint64_t)seq, &kv_n) ||
+        kv_n > KV_CACHE_MAX_FLOATS) {
         gb_seterr(err,
-                  "%s: attention probes for %d layers x %d heads x %zu^2 positions are too large; "
-                  "cap the context length",
-                  what, c->n_layers, c->n_heads, seq);
+                  "%s: the key/value cache for %d layers x %zu positions x %zu would exceed 8 GiB; "
+                  "choose a shorter context (--ctx N)",
+                  what, c->n_layers, seq, kv_dim);
         return -1;
     }
     s->x = gb_calloc(dim, sizeof(float));
@@ -460,9 +463,36 @@ static int alloc_state(Model *m, const char *what, char *err) {
     s->value_cache = gb_calloc((size_t)c->n_layers * seq * kv_dim, sizeof(float));
     s->rope_cos = gb_calloc((size_t)c->rope_dim / 2 + 1, sizeof(float));
     s->rope_sin = gb_calloc((size_t)c->rope_dim / 2 + 1, sizeof(float));
+    return 0;
+}
+
+int model_probe_bytes(const Config *c, uint64_t *bytes) {
+    uint64_t seq = (uint64_t)c->seq_len, attn, resid;
+    if (gb_mul_overflow((uint64_t)c->n_layers * c->n_heads, seq * seq, &attn) ||
+        gb_mul_overflow((uint64_t)c->n_layers * seq, (uint64_t)c->dim, &resid) ||
+        gb_add_overflow(attn, resid, &attn) || gb_mul_overflow(attn, sizeof(float), bytes))
+        return -1;
+    return 0;
+}
+
+int model_enable_probes(Model *m, char *err) {
+    const Config *c = &m->config;
+    if (m->probes.attn) {
+        m->probes.enabled = 1;
+        return 0;
+    }
+    uint64_t bytes;
+    if (model_probe_bytes(c, &bytes) != 0 || bytes > MODEL_PROBES_MAX_BYTES) {
+        gb_seterr(err,
+                  "%s: attention probes for %d layers x %d heads x %d^2 positions would exceed %d MiB; "
+                  "choose a shorter context (--ctx N)",
+                  m->name, c->n_layers, c->n_heads, c->seq_len, (int)(MODEL_PROBES_MAX_BYTES >> 20));
+        return -1;
+    }
+    size_t seq = (size_t)c->seq_len;
     /* calloc of a large block maps zero pages lazily: rows never computed cost no memory */
-    m->probes.attn = gb_calloc((size_t)probe_n, sizeof(float));
-    m->probes.residual = gb_calloc((size_t)c->n_layers * seq * dim, sizeof(float));
+    m->probes.attn = gb_calloc((size_t)c->n_layers * c->n_heads * seq * seq, sizeof(float));
+    m->probes.residual = gb_calloc((size_t)c->n_layers * seq * c->dim, sizeof(float));
     m->probes.enabled = 1;
     return 0;
 }
@@ -526,6 +556,9 @@ static void fill_ones(float *w, size_t n) {
         w[i] = 1.0f;
 }
 
+/* 2^28 floats, 1 GiB: far beyond what glassbox shows, and an allocation that cannot abort the tool. */
+#define RANDOM_MODEL_MAX_PARAMS ((size_t)1 << 28)
+
 int model_init_random(Model *m, const Config *config, uint64_t seed, char *err) {
     memset(m, 0, sizeof(*m));
     m->config = *config;
@@ -538,6 +571,12 @@ int model_init_random(Model *m, const Config *config, uint64_t seed, char *err) 
     WeightSizes z = weight_sizes(c);
     size_t per_layer = 2 * z.norm + z.wq + 2 * z.wkv + z.wo + 3 * z.ffn;
     size_t total = z.embd + (size_t)c->n_layers * per_layer + z.norm;
+    if (total > RANDOM_MODEL_MAX_PARAMS) {
+        gb_seterr(err, "random model: %zu parameters, more than the %llu glassbox makes (smaller --dim, --ffn, "
+                  "--layers or --vocab)", total, (unsigned long long)RANDOM_MODEL_MAX_PARAMS);
+        model_free(m);
+        return -1;
+    }
     m->owned = gb_malloc(total * sizeof(float));
     m->weights.layers = gb_calloc((size_t)c->n_layers, sizeof(LayerWeights));
 
@@ -802,9 +841,8 @@ static int model_load_opened(Model *m, const char *path, int max_seq, char *err)
     slots = NULL;
 
     GGUFString gname;
-    if (gguf_get_string(f, "general.name", &gname) && gname.len > 0)
-        snprintf(m->name, sizeof(m->name), "%.*s", (int)(gname.len > 127 ? 127 : gname.len),
-                 gname.data);
+    if (gguf_get_string(f, "general.name", &gname) && gname.len > 0) /* shown everywhere: printable */
+        gb_printable(gname.data, gname.len > 127 ? 127 : (size_t)gname.len, m->name, sizeof(m->name), 0);
     else
         snprintf(m->name, sizeof(m->name), "%s", gb_base_name(path));
 

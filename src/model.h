@@ -96,17 +96,26 @@ typedef struct {
     char name[128]; /* general.name, else the file's base name */
 } Model;
 
-/* Loads a llama GGUF. max_seq caps the positions held (0: the file's context length). Probes are
- * allocated and on. Returns 0, or -1 with err naming the file and what is wrong. */
+/* Loads a llama GGUF. max_seq caps the positions held (0: the file's context length). No probes:
+ * model_enable_probes adds them for the commands that show them. Returns 0, or -1 with err naming the
+ * file and what is wrong. */
 int model_load(Model *m, const char *path, int max_seq, char *err);
 /* The same from a GGUF image in memory that the caller keeps alive until model_free (tests, fuzzing);
  * name is used in messages. */
 int model_load_memory(Model *m, const void *data, size_t size, const char *name, int max_seq,
                       char *err);
 /* A model with random weights for config c (vocab_size, seq_len and sizes must be set), for tests
- * and for `glassbox init-model`. Deterministic in seed. */
+ * and for `glassbox init-model`. Deterministic in seed. No probes, as model_load. */
 int model_init_random(Model *m, const Config *c, uint64_t seed, char *err);
 void model_free(Model *m);
+
+/* The views' probes take layers x heads x seq_len^2 + layers x seq_len x dim floats: at most this. */
+#define MODEL_PROBES_MAX_BYTES ((uint64_t)512 << 20)
+/* Bytes the probes of config c take (seq_len as set); -1 on overflow. */
+int model_probe_bytes(const Config *c, uint64_t *bytes);
+/* Allocates the probes for the current seq_len and turns them on. Returns 0, or -1 with err (and
+ * nothing allocated) when they would exceed MODEL_PROBES_MAX_BYTES. */
+int model_enable_probes(Model *m, char *err);
 
 /* Runs one position: token at position pos, attending to positions 0..pos-1 already in the KV cache
  * (so stepping back is just calling again with a smaller pos). Returns the logits (vocab_size) for

@@ -4,9 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <time.h>
 
+#include "files.h"
 #include "util.h"
 
 char *progress_default_path(char *out, size_t outsz) {
@@ -34,6 +38,7 @@ void progress_free(Progress *p) {
     for (int i = 0; i < p->n_lessons; i++) lesson_record_free(&p->lessons[i]);
     free(p->lessons);
     free(p->path);
+    free(p->base);
     memset(p, 0, sizeof *p);
 }
 
@@ -314,12 +319,13 @@ int progress_load(Progress *p, const char *path, char *note, char *err) {
     }
     char *data;
     size_t len;
-    if (gb_read_file(path, &data, &len, why) != 0) {
+    if (gb_read_input(GB_INPUT_PROGRESS, path, &data, &len, why) != 0) {
         set_aside(path, note, "cannot be read");
         return 0;
     }
     char perr[GB_ERRLEN];
     int rc = progress_parse(p, data, len, perr);
+    if (rc == 0) p->base = progress_format(p, &len); /* what the file said: the base of later merges */
     free(data);
     if (rc != 0) {
         char *keep = p->path;
@@ -355,15 +361,92 @@ static int make_parent_dirs(const char *path, char *err) {
     return 0;
 }
 
-int progress_save(const Progress *p, char *err) {
+/* ---- saving: a three-way merge under a lock ---- */
+
+static const ProgressLesson *find_lesson(const Progress *p, const char *name) {
+    for (int i = 0; i < p->n_lessons; i++)
+        if (strcmp(p->lessons[i].name, name) == 0) return &p->lessons[i];
+    return NULL;
+}
+
+static int steps_equal(const ProgressLesson *a, const ProgressLesson *b) {
+    if (!a || !b) return a == b;
+    return a->step == b->step && a->n_steps == b->n_steps;
+}
+
+static int answers_equal(const ProgressAnswer *a, const ProgressAnswer *b) {
+    if (!a || !b) return a == b;
+    return a->right == b->right && strcmp(a->text, b->text) == 0;
+}
+
+/* One answer of the merge: this session's when it changed it since base, else the file's now. */
+static void merge_answer(Progress *out, const char *name, int step, const ProgressLesson *m,
+                         const ProgressLesson *b, const ProgressLesson *t) {
+    const ProgressAnswer *am = progress_answer(m, step), *ab = progress_answer(b, step);
+    const ProgressAnswer *pick = answers_equal(am, ab) ? progress_answer(t, step) : am;
+    if (pick) progress_set_answer(out, name, step, pick->right, pick->text);
+}
+
+static void merge_lesson(Progress *out, const char *name, const Progress *mine, const Progress *base,
+                         const Progress *theirs) {
+    const ProgressLesson *m = find_lesson(mine, name), *b = find_lesson(base, name), *t = find_lesson(theirs, name);
+    const ProgressLesson *step_from = steps_equal(m, b) ? t : m;
+    if (step_from) progress_set_step(out, name, step_from->step, step_from->n_steps);
+    for (int i = 0; m && i < m->n_answers; i++) merge_answer(out, name, m->answers[i].step, m, b, t);
+    for (int i = 0; t && i < t->n_answers; i++)
+        if (!progress_answer(m, t->answers[i].step)) merge_answer(out, name, t->answers[i].step, m, b, t);
+}
+
+/* The file as it is now (empty when missing or unreadable: it is about to be replaced whole). */
+static void read_current(Progress *now, const char *path) {
+    memset(now, 0, sizeof *now);
+    char *data, why[GB_ERRLEN];
+    size_t len;
+    struct stat st;
+    if (stat(path, &st) != 0 || !S_ISREG(st.st_mode)) return;
+    if (gb_read_input(GB_INPUT_PROGRESS, path, &data, &len, why) != 0) return;
+    if (progress_parse(now, data, len, why) != 0) progress_free(now);
+    free(data);
+}
+
+int progress_save(Progress *p, char *err) {
     if (!p->path) {
         gb_seterr(err, "progress: no file to save to");
         return -1;
     }
     if (make_parent_dirs(p->path, err) != 0) return -1;
+    /* the lock is a file of its own: the progress file itself is replaced on every save */
+    char lock_path[4200];
+    snprintf(lock_path, sizeof lock_path, "%s.lock", p->path);
+    int lock = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (lock >= 0)
+        while (flock(lock, LOCK_EX) != 0 && errno == EINTR) {
+        }
+    Progress base, now, merged;
+    memset(&base, 0, sizeof base);
+    memset(&merged, 0, sizeof merged);
+    char perr[GB_ERRLEN];
+    if (p->base && progress_parse(&base, p->base, strlen(p->base), perr) != 0) progress_free(&base);
+    read_current(&now, p->path);
+    for (int i = 0; i < p->n_lessons; i++) merge_lesson(&merged, p->lessons[i].name, p, &base, &now);
+    for (int i = 0; i < now.n_lessons; i++)
+        if (!find_lesson(p, now.lessons[i].name)) merge_lesson(&merged, now.lessons[i].name, p, &base, &now);
     size_t len;
-    char *text = progress_format(p, &len);
-    int rc = gb_write_file_atomic(p->path, text, len, err);
-    free(text);
+    char *text = progress_format(&merged, &len);
+    int rc = gb_write_file(p->path, text, len, err);
+    if (lock >= 0) close(lock); /* releases the lock */
+    if (rc == 0) { /* this session now holds what the file holds */
+        char *path = p->path;
+        p->path = NULL;
+        progress_free(p);
+        *p = merged;
+        p->path = path;
+        p->base = text;
+    } else {
+        progress_free(&merged);
+        free(text);
+    }
+    progress_free(&base);
+    progress_free(&now);
     return rc;
 }

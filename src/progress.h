@@ -1,6 +1,9 @@
 /* A student's progress through the course: for each lesson the step they are on and the answers they
  * gave. Kept in $XDG_STATE_HOME/glassbox/progress (default ~/.local/state/glassbox/progress) as plain
  * lines, rewritten atomically. A file that cannot be read back is moved aside and reported, never fatal.
+ * Several sessions may share the file: each save merges, under a lock (flock on PATH.lock), what this
+ * session changed since it last read or wrote the file into what is there now, so neither loses what
+ * the other recorded.
  *
  * The file, one record a line (fields separated by single spaces, strings quoted with \" \\ \n \t \xNN):
  *   glassbox-progress 1
@@ -34,6 +37,7 @@ typedef struct {
     char *path; /* file it was read from and is saved to */
     ProgressLesson *lessons;
     int n_lessons;
+    char *base; /* the file's text as this session last read or wrote it (NULL: none): what changed */
 } Progress;
 
 /* $XDG_STATE_HOME/glassbox/progress, else $HOME/.local/state/glassbox/progress. Returns out, or NULL
@@ -44,8 +48,9 @@ char *progress_default_path(char *out, size_t outsz);
  * to PATH.corrupt-YYYYMMDD-HHMMSS and progress starts empty; *note (GB_ERRLEN, may be NULL) then says
  * what happened ("" otherwise). Always returns 0 with p usable, except -1 with err when path is NULL. */
 int progress_load(Progress *p, const char *path, char *note, char *err);
-/* Writes the file atomically (creating its directory). Returns 0, or -1 with err. */
-int progress_save(const Progress *p, char *err);
+/* Merges p's changes into the file as it is now and writes it atomically (creating its directory);
+ * p then holds the merged record. Returns 0, or -1 with err. */
+int progress_save(Progress *p, char *err);
 void progress_free(Progress *p);
 
 /* The record of a lesson, or NULL when there is none and create is 0. */

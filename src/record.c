@@ -11,11 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "apply.h"
 #include "lesson.h"
 #include "score.h"
 #include "sha256.h"
+#include "files.h"
 #include "util.h"
 
 #define SETUP_CHUNK 30 /* setup commands in one step (under LESSON_MAX_COMMANDS) */
@@ -29,9 +31,13 @@ static int flush(Recorder *r, char *err) {
 }
 
 int record_file_sha256(const char *path, char out[65], char *err) {
-    FILE *f = fopen(path, "rb");
+    int fd = gb_open_regular(path, err); /* a model path: a FIFO would block the read */
+    FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
     if (!f) {
-        gb_seterr(err, "%s: %s", path, strerror(errno));
+        if (fd >= 0) {
+            gb_seterr(err, "%s: %s", path, strerror(errno));
+            close(fd);
+        }
         return -1;
     }
     Sha256 h;

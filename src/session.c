@@ -7,12 +7,9 @@
 #include <string.h>
 
 #include "gguf.h"
+#include "loader.h"
 #include "util.h"
 #include "viewdata.h"
-
-/* The attention probes take n_layers * n_heads * seq^2 floats; keep them under this many bytes when the
- * caller leaves the context length to us. */
-#define PROBE_BUDGET_BYTES (512.0 * 1024 * 1024)
 
 static int vocab_of(const Session *s) { return s->model.config.vocab_size; }
 static int seq_of(const Session *s) { return s->model.config.seq_len; }
@@ -49,6 +46,8 @@ void session_init(Session *s, Model *m, Tokenizer *tok) {
     memset(m, 0, sizeof *m);
     s->has_model = 1;
     s->tok = tok;
+    char err[GB_ERRLEN];
+    if (model_enable_probes(&s->model, err) != 0) fprintf(stderr, "glassbox: %s\n", err); /* tests' models fit */
     sampler_init(&s->sampler, 1.0f, 0, 1.0f, 1);
     session_setup(s);
 }
@@ -84,33 +83,43 @@ void session_free(Session *s) {
     memset(s, 0, sizeof *s);
 }
 
-/* Context length to ask model_load for: the file's, capped so the attention probes fit the budget. */
-static int choose_max_seq(const char *path, int max_seq) {
+/* Context length to ask for: the file's, capped so the probes fit MODEL_PROBES_MAX_BYTES when the
+ * caller leaves it to us (*capped_from then says the file's length). */
+static int choose_max_seq(const char *path, int max_seq, int *capped_from) {
+    *capped_from = 0;
     if (max_seq > 0) return max_seq;
     GGUFFile f;
     char err[GB_ERRLEN];
     if (gguf_open(&f, path, err) != 0) return 0; /* model_load reports the error */
-    int64_t ctx = 0, layers = 1, heads = 1;
+    int64_t ctx = 0, layers = 1, heads = 1, dim = 1;
     gguf_get_int(&f, "llama.context_length", &ctx);
     gguf_get_int(&f, "llama.block_count", &layers);
     gguf_get_int(&f, "llama.attention.head_count", &heads);
+    gguf_get_int(&f, "llama.embedding_length", &dim);
     gguf_close(&f);
-    if (ctx <= 0 || layers <= 0 || heads <= 0) return 0;
-    double cap = sqrt(PROBE_BUDGET_BYTES / 4.0 / (double)layers / (double)heads);
+    if (ctx <= 0 || layers <= 0 || heads <= 0 || dim <= 0) return 0;
+    /* heads * S^2 + dim * S floats per layer within the budget: the positive root of the quadratic */
+    double b = (double)MODEL_PROBES_MAX_BYTES / 4.0 / (double)layers, h = (double)heads, d = (double)dim;
+    double cap = floor((-d + sqrt(d * d + 4.0 * h * b)) / (2.0 * h));
     if ((double)ctx <= cap) return 0;
+    if (cap < 1) cap = 1;
+    *capped_from = ctx > INT32_MAX ? INT32_MAX : (int)ctx;
     return (int)cap;
 }
 
 int session_open(Session *s, const char *model_path, int max_seq, char *err) {
     memset(s, 0, sizeof *s);
-    if (model_load(&s->model, model_path, choose_max_seq(model_path, max_seq), err) != 0) return -1;
+    int capped_from;
+    int seq = choose_max_seq(model_path, max_seq, &capped_from);
+    if (loader_open(&s->model, &s->tok, model_path, seq, err) != 0) return -1;
     s->has_model = 1;
-    s->tok = tokenizer_from_gguf(&s->model.file, err);
-    if (!s->tok) {
+    if (model_enable_probes(&s->model, err) != 0) {
+        tokenizer_free(s->tok);
         model_free(&s->model);
-        s->has_model = 0;
+        memset(s, 0, sizeof *s);
         return -1;
     }
+    if (capped_from > s->model.config.seq_len) s->context_capped_from = capped_from;
     s->add_bos = tokenizer_prompt_bos(s->tok) >= 0;
     snprintf(s->model_path, sizeof s->model_path, "%s", model_path);
     sampler_init(&s->sampler, 1.0f, 0, 1.0f, 1);

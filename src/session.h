@@ -33,6 +33,7 @@ typedef struct {
     int has_model;
     Tokenizer *tok; /* owned */
     char model_path[1024];
+    int context_capped_from; /* session_open capped the file's context of this many positions, else 0 */
     int add_bos; /* prepend the BOS token to the prompt (tokenizer.ggml.add_bos_token) */
     Sampler sampler;
 
@@ -58,8 +59,9 @@ typedef struct {
     struct ViewData *view_data; /* what the views show, prepared from the above (viewdata.h) */
 } Session;
 
-/* Opens a model file (its tokenizer comes from the same GGUF). max_seq caps the context (0: the
- * file's, capped so the attention probes stay within memory). Returns 0, or -1 with err. */
+/* Opens a model file (its tokenizer comes from the same GGUF, loader_open) with the probes on. max_seq
+ * caps the context (0: the file's, capped so the attention probes stay within memory; the cap is then
+ * noted in context_capped_from). Returns 0, or -1 with err. */
 int session_open(Session *s, const char *model_path, int max_seq, char *err);
 /* Takes ownership of a model and tokenizer built elsewhere (tests). */
 void session_init(Session *s, Model *m, Tokenizer *tok);

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "utf8.h"
+#include "files.h"
 #include "util.h"
 
 enum { TOK_MISSING = 0, TOK_NORMAL = 1, TOK_SPECIAL = 2 };
@@ -292,9 +293,15 @@ static int split_valid_run(const Pretokenizer *p, pcre2_match_data *md, const ch
                            size_t n, PretokChunkFn fn, void *ctx, char *err) {
     PCRE2_SPTR subj = (PCRE2_SPTR)(text + base);
     size_t off = 0;
+    /* Every alternative of these patterns backtracks at most over the run of blanks or letters it
+     * started on, and the chunk then consumes that run: the work is linear in the text, but one match
+     * may take as many steps as the run is long. PCRE2's fixed default limit (10 million) refused a
+     * 10 MB blank line; scale it with the text instead. */
+    pcre2_match_context *mc = pcre2_match_context_create(NULL);
+    if (mc) pcre2_set_match_limit(mc, (uint32_t)(n > (UINT32_MAX - 10000000u) / 64 ? UINT32_MAX : 10000000u + 64 * n));
     while (off < n) {
-        int rc = p->jit ? pcre2_jit_match(p->code, subj, n, off, 0, md, NULL)
-                        : pcre2_match(p->code, subj, n, off, PCRE2_NO_UTF_CHECK, md, NULL);
+        int rc = p->jit ? pcre2_jit_match(p->code, subj, n, off, 0, md, mc)
+                        : pcre2_match(p->code, subj, n, off, PCRE2_NO_UTF_CHECK, md, mc);
         size_t s, e;
         if (rc == PCRE2_ERROR_NOMATCH) {
             s = e = n; /* cannot happen with these patterns; keep the rest as one chunk */
@@ -302,18 +309,20 @@ static int split_valid_run(const Pretokenizer *p, pcre2_match_data *md, const ch
             PCRE2_UCHAR msg[256];
             pcre2_get_error_message(rc, msg, sizeof msg);
             gb_seterr(err, "pre-tokenizer: byte %zu: %s", base + off, (const char *)msg);
+            pcre2_match_context_free(mc);
             return -1;
         } else {
             PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
             s = ov[0];
             e = ov[1];
         }
-        if (s > off && fn(ctx, base + off, base + s)) return -1;
+        if (s > off && fn(ctx, base + off, base + s)) break;
         if (e == s && s < n) e = s + (size_t)utf8_valid_len(subj + s, n - s); /* never empty */
-        if (e > s && fn(ctx, base + s, base + e)) return -1;
+        if (e > s && fn(ctx, base + s, base + e)) break;
         off = e;
     }
-    return 0;
+    pcre2_match_context_free(mc);
+    return off < n ? -1 : 0;
 }
 
 int pretok_each(const Pretokenizer *p, const char *text, size_t len, PretokChunkFn fn, void *ctx, char *err) {
@@ -1129,7 +1138,7 @@ Tokenizer *tokenizer_from_tiktoken(const char *path, int pattern, char *err) {
     }
     char *data;
     size_t len;
-    if (gb_read_file(path, &data, &len, err)) return NULL;
+    if (gb_read_input(GB_INPUT_RANKS, path, &data, &len, err)) return NULL;
     Tokenizer *t = tokenizer_from_tiktoken_memory(path, data, len, pattern, err);
     free(data);
     return t;
@@ -1376,40 +1385,5 @@ void tokenizer_add_to_writer(GGUFWriter *w, const Tokenizer *t) {
 /* ---- display ---- */
 
 char *token_display(const char *bytes, size_t len, char *out, size_t outsz) {
-    if (outsz == 0) return out;
-    const uint8_t *s = (const uint8_t *)bytes;
-    size_t o = 0;
-    for (size_t i = 0; i < len;) {
-        char piece[8];
-        size_t pn;
-        int k = utf8_valid_len(s + i, len - i);
-        uint32_t cp = k ? code_point_of(s + i, k) : 0;
-        if (k == 0 || cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0)) {
-            const char *name = NULL;
-            if (k == 1 && cp == '\t') name = "\xe2\x86\x92";      /* → */
-            else if (k == 1 && cp == '\n') name = "\xe2\x8f\x8e"; /* ⏎ */
-            else if (k == 1 && cp == '\r') name = "\xe2\x90\x8d"; /* ␍ */
-            if (name) {
-                pn = strlen(name);
-                memcpy(piece, name, pn);
-                i += 1;
-            } else { /* each byte shown in hex: invalid UTF-8, or a control character */
-                pn = (size_t)snprintf(piece, sizeof piece, "<0x%02X>", s[i]);
-                i += 1;
-            }
-        } else if (cp == ' ') {
-            memcpy(piece, "\xc2\xb7", 2); /* · */
-            pn = 2;
-            i += 1;
-        } else {
-            memcpy(piece, s + i, (size_t)k);
-            pn = (size_t)k;
-            i += (size_t)k;
-        }
-        if (o + pn + 1 > outsz) break;
-        memcpy(out + o, piece, pn);
-        o += pn;
-    }
-    out[o] = 0;
-    return out;
+    return gb_printable(bytes, len, out, outsz, GB_PRINT_TOKEN);
 }

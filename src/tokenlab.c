@@ -331,14 +331,20 @@ int lab_line_costs(const Tokenizer *t, const char *text, size_t len, LabLineCost
         L[k] = (LabLineCost){k + 1, (uint32_t)pos, (uint32_t)e, 0, 0};
         pos = e + 1;
     }
-    int line = 0;
+    int line = 0, indent_line = -1;
+    uint32_t indent_end = 0;
     for (int i = 0; i < n; i++) {
         uint32_t last = spans[i].end - 1; /* the byte that decides the token's line */
         while (line + 1 < nl && last > L[line].end) line++; /* L[line].end is its newline's offset */
         LabLineCost *lc = &L[line];
         lc->tokens++;
-        uint32_t indent_end = lc->start;
-        while (indent_end < lc->end && (text[indent_end] == ' ' || text[indent_end] == '\t')) indent_end++;
+        /* the end of the line's leading blanks, found once per line: scanning it again for every token
+         * made a long blank line quadratic (100 KB of spaces: 4.5 s) */
+        if (indent_line != line) {
+            indent_line = line;
+            indent_end = lc->start;
+            while (indent_end < lc->end && (text[indent_end] == ' ' || text[indent_end] == '\t')) indent_end++;
+        }
         /* wholly inside the leading blanks (the newline before them may belong to the token too) */
         if (indent_end > lc->start && spans[i].end <= indent_end && last >= lc->start) lc->indent_tokens++;
     }

@@ -17,6 +17,7 @@
 #include "gguf.h"
 #include "tokenizer.h"
 #include "rng.h"
+#include "files.h"
 #include "util.h"
 
 /* ---------------------------------------------------------------------------------------------- */
@@ -902,7 +903,7 @@ int train_checkpoint_load(TrainModel *m, const TrainOptions *o, uint64_t data_ha
                           const char *path, char *err) {
     char *data;
     size_t len;
-    if (gb_read_file(path, &data, &len, err) != 0) return -1;
+    if (gb_read_input(GB_INPUT_CHECKPOINT, path, &data, &len, err) != 0) return -1;
     size_t pbytes = m->n_params * sizeof(float);
     int rc = -1;
     CkptHeader h, want;
@@ -1010,7 +1011,7 @@ static int expand_paths(const char *arg, char ***out, int **lines_out, int *n_ou
     }
     char *data;
     size_t len;
-    if (gb_read_file(arg + 1, &data, &len, err) != 0) return -1;
+    if (gb_read_input(GB_INPUT_LIST, arg + 1, &data, &len, err) != 0) return -1;
     int n = 0, cap = 0, line_no = 0;
     char **paths = NULL;
     int *lines = NULL;
@@ -1154,24 +1155,27 @@ static int parse_train_args(TrainArgs *a, int argc, char **argv) {
     a->dim = 192, a->layers = 4, a->heads = 6, a->kv_heads = -1, a->ffn = 512, a->ctx = 256;
     a->batch = 16, a->warmup = 200, a->seed = 1, a->eval_every = 500, a->log_every = 10;
     a->ckpt_sec = 120, a->lr = 3e-3f, a->type = "f32";
+    /* every number has bounds: 0 where it would divide (--log-every) or allocate nothing, and sizes
+     * whose buffers could not be allocated, are refused here with the option's name */
     struct {
         const char *name;
         long *v;
-    } longs[] = {{"--dim", &a->dim},
-                 {"--layers", &a->layers},
-                 {"--heads", &a->heads},
-                 {"--kv-heads", &a->kv_heads},
-                 {"--ffn", &a->ffn},
-                 {"--ctx", &a->ctx},
-                 {"--batch", &a->batch},
-                 {"--steps", &a->steps},
-                 {"--tokens", &a->tokens},
-                 {"--warmup", &a->warmup},
-                 {"--seed", &a->seed},
-                 {"--eval-every", &a->eval_every},
-                 {"--log-every", &a->log_every},
-                 {"--checkpoint-every-sec", &a->ckpt_sec},
-                 {"--threads", &a->threads}};
+        long min, max;
+    } longs[] = {{"--dim", &a->dim, 2, 4096},
+                 {"--layers", &a->layers, 1, 256},
+                 {"--heads", &a->heads, 1, 256},
+                 {"--kv-heads", &a->kv_heads, 1, 256},
+                 {"--ffn", &a->ffn, 1, 1 << 16},
+                 {"--ctx", &a->ctx, 2, 1 << 16},
+                 {"--batch", &a->batch, 1, 1 << 16},
+                 {"--steps", &a->steps, 0, 1000000000L},
+                 {"--tokens", &a->tokens, 0, 1000000000000L},
+                 {"--warmup", &a->warmup, 0, 1000000000L},
+                 {"--seed", &a->seed, 0, 9000000000000000L},
+                 {"--eval-every", &a->eval_every, 0, 1000000000L},
+                 {"--log-every", &a->log_every, 1, 1000000000L},
+                 {"--checkpoint-every-sec", &a->ckpt_sec, 0, 1000000000L},
+                 {"--threads", &a->threads, 0, 1024}};
     struct {
         const char *name;
         const char **v;
@@ -1201,6 +1205,11 @@ static int parse_train_args(TrainArgs *a, int argc, char **argv) {
             for (size_t k = 0; k < sizeof(longs) / sizeof(longs[0]) && !done; k++)
                 if (!strcmp(arg, longs[k].name)) {
                     if (parse_long(arg, argv[++i], longs[k].v) != 0) return -1;
+                    if (*longs[k].v < longs[k].min || *longs[k].v > longs[k].max) {
+                        fprintf(stderr, "glassbox train: %s: expected an integer in [%ld, %ld], got '%s'\n", arg,
+                                longs[k].min, longs[k].max, argv[i]);
+                        return -1;
+                    }
                     done = 1;
                 }
             for (size_t k = 0; k < sizeof(strs) / sizeof(strs[0]) && !done; k++)
@@ -1314,6 +1323,14 @@ int cli_train(int argc, char **argv) {
         goto out;
     }
     int V = tokenizer_vocab_size(tok);
+    /* the weights, their gradients and Adam's two moments: 4 copies; keep one under 2^28 floats */
+    double params = (double)V * a.dim + (double)a.layers * (4.0 * a.dim * a.dim + 3.0 * a.dim * a.ffn);
+    if (params > (double)(1 << 28)) {
+        fprintf(stderr, "glassbox train: %.0f parameters (vocabulary %d, --dim %ld, --layers %ld, --ffn %ld) is more "
+                "than glassbox trains (at most %d)\n", params, V, a.dim, a.layers, a.ffn, 1 << 28);
+        status = GB_EXIT_USAGE;
+        goto out;
+    }
     int32_t eot = tokenizer_eos(tok);
     if (eot < 0) eot = tokenizer_find(tok, "<|endoftext|>", 13);
     token_bytes = gb_malloc((size_t)V * sizeof(uint32_t));

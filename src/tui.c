@@ -26,6 +26,7 @@
 #include "score.h"
 #include "screen.h"
 #include "session.h"
+#include "files.h"
 #include "util.h"
 #include "view_lab.h"
 #include "view_lesson.h"
@@ -267,7 +268,7 @@ static void history_load(Tui *t) {
     size_t len = 0;
     if (!S_ISREG(st.st_mode)) why = "not a regular file";
     else if (st.st_size > HISTORY_MAX_BYTES) why = "larger than a history file should be";
-    else if (gb_read_file(path, &data, &len, rerr) != 0) why = "cannot be read";
+    else if (gb_read_input(GB_INPUT_HISTORY, path, &data, &len, rerr) != 0) why = "cannot be read";
     else if (memchr(data, 0, len)) why = "holds binary data";
     free(data);
     if (!why) {
@@ -298,17 +299,24 @@ static void mkdir_p(const char *path) {
 
 static void history_save(Tui *t) {
     if (!t->history_path[0]) return;
-    char dir[1024], tmp[1100];
+    char dir[1024];
     snprintf(dir, sizeof dir, "%s", t->history_path);
     char *slash = strrchr(dir, '/');
     if (slash) *slash = 0;
     mkdir_p(dir);
-    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", t->history_path, (long)getpid());
-    if (write_history(tmp) == 0) {
-        if (rename(tmp, t->history_path) != 0) unlink(tmp);
-    } else {
-        unlink(tmp);
+    /* one line an entry, as write_history writes it, through the one writer (no guessable temp name) */
+    size_t cap = 4096, len = 0;
+    char *buf = gb_malloc(cap), err[GB_ERRLEN];
+    HIST_ENTRY **h = history_list();
+    for (int i = 0; h && h[i]; i++) {
+        size_t n = strlen(h[i]->line);
+        while (len + n + 2 > cap) buf = gb_realloc(buf, cap *= 2);
+        memcpy(buf + len, h[i]->line, n);
+        len += n;
+        buf[len++] = '\n';
     }
+    if (gb_write_file(t->history_path, buf, len, err) != 0) ui_message(&t->ui, 1, "history: %s", err);
+    free(buf);
 }
 
 /* ---- actions ---- */
@@ -474,12 +482,12 @@ static int tui_loop(Tui *t) {
     if (t->ui.cmd_active) rl_callback_handler_remove();
     crt_end(t->crt);
     history_save(t);
-    int signalled = crt_signalled();
+    int signalled = crt_signal();
     crt_free(t->crt);
     free_candidates();
     clear_history();
     g_tui = NULL;
-    return signalled ? 130 : GB_EXIT_OK;
+    return signalled; /* the signal that ended the loop, or 0 */
 }
 
 static void tui_free(Tui *t) {
@@ -494,7 +502,7 @@ static void tui_free(Tui *t) {
 
 static void usage(FILE *f) {
     fprintf(f,
-            "usage: glassbox [--model FILE] [--prompt TEXT] [--big] [--lesson N|FILE | --lessons]\n"
+            "usage: glassbox [--model FILE] [--prompt TEXT] [--big] [--ctx N] [--lesson N|FILE | --lessons]\n"
             "  Opens the interactive view: step through generation and watch the tokens, attention,\n"
             "  embedding neighbours and next-token distribution. Press ? inside for every key.\n"
             "  --model FILE   a llama GGUF model (default: $GLASSBOX_MODEL or the shipped model)\n"
@@ -503,16 +511,28 @@ static void usage(FILE *f) {
             "  --lesson N|FILE  open lesson N of the course (or a .lesson file) beside the views;\n"
             "                 `glassbox FILE.lesson` does the same, and plain `glassbox` opens the menu\n"
             "  --lessons      open the course menu\n"
-            "  --record FILE  record the session as a replayable lesson script (glassbox replay FILE)\n",
+            "  --record FILE  record the session as a replayable lesson script (glassbox replay FILE)\n"
+            "  --ctx N        positions to hold (default: the model's, capped so the attention probes\n"
+            "                 fit in 512 MiB)\n",
             DEFAULT_PROMPT);
 }
 
 int cli_tui(int argc, char **argv) {
     const char *model_path = NULL, *prompt = DEFAULT_PROMPT, *lesson = NULL, *record = NULL;
-    int big = 0, lessons_menu = 0;
+    int big = 0, lessons_menu = 0, ctx = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--big") == 0) big = 1;
+        else if (strcmp(a, "--ctx") == 0 || strncmp(a, "--ctx=", 6) == 0) {
+            const char *v = a[5] == '=' ? a + 6 : i + 1 < argc ? argv[++i] : "";
+            char *end;
+            long n = strtol(v, &end, 10);
+            if (!*v || *end || n < 1 || n > (1 << 20)) {
+                fprintf(stderr, "glassbox: --ctx: expected an integer in [1, 1048576], got '%s'\n", v);
+                return GB_EXIT_USAGE;
+            }
+            ctx = (int)n;
+        }
         else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
             return GB_EXIT_OK;
@@ -536,7 +556,7 @@ int cli_tui(int argc, char **argv) {
     if (!model_path) model_path = cli_default_model();
     Tui *t = gb_calloc(1, sizeof *t);
     char err[GB_ERRLEN];
-    if (session_open(&t->s, model_path, 0, err) != 0) {
+    if (session_open(&t->s, model_path, ctx, err) != 0) {
         fprintf(stderr, "glassbox: %s\n", err);
         free(t);
         return GB_EXIT_USAGE;
@@ -552,6 +572,9 @@ int cli_tui(int argc, char **argv) {
     }
     ui_init(&t->ui);
     t->ui.big = big;
+    if (t->s.context_capped_from)
+        ui_message(&t->ui, 0, "context capped at %d of the model's %d positions so the attention probes fit in "
+                   "memory (--ctx N chooses another)", t->s.model.config.seq_len, t->s.context_capped_from);
     lesson_ui_init(&t->lessons, &t->ui);
     lab_ui_init(&t->lab);
     t->app = (App){.s = &t->s, .ui = &t->ui, .lab = &t->lab, .lessons = &t->lessons, .rec = &t->rec};
@@ -568,9 +591,10 @@ int cli_tui(int argc, char **argv) {
     if (record) ui_message(&t->ui, 0, "recording to %s (:record stop ends it)", record);
     t->crt = crt_init(err);
     if (!t->crt) goto fail;
-    int rc = tui_loop(t);
+    int signalled = tui_loop(t);
     tui_free(t);
-    return rc;
+    if (signalled) crt_reraise(signalled); /* the shell sees 128 + the signal, as for any other */
+    return signalled ? 128 + signalled : GB_EXIT_OK;
 fail:
     fprintf(stderr, "glassbox: %s\n", err);
     tui_free(t);

@@ -1,5 +1,7 @@
 #include "util.h"
 
+#include "files.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -17,8 +19,97 @@ void gb_seterr(char *err, const char *fmt, ...) {
     if (!err) return;
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err, GB_ERRLEN, fmt, ap);
+    char raw[GB_ERRLEN];
+    vsnprintf(raw, sizeof raw, fmt, ap);
     va_end(ap);
+    /* messages quote file names, keys and text from the input: no escape sequence reaches a terminal */
+    gb_printable(raw, strlen(raw), err, GB_ERRLEN, 0);
+}
+
+/* Length of the valid UTF-8 character at s (n bytes available), or 0 when invalid (overlong forms,
+ * surrogates and code points above U+10FFFF are invalid). */
+static int utf8_len(const uint8_t *s, size_t n) {
+    uint8_t c = s[0];
+    if (c < 0x80) return 1;
+    if (c < 0xC2) return 0;
+    if (c < 0xE0) return n >= 2 && (s[1] & 0xC0) == 0x80 ? 2 : 0;
+    if (c < 0xF0) {
+        if (n < 3 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80) return 0;
+        if ((c == 0xE0 && s[1] < 0xA0) || (c == 0xED && s[1] >= 0xA0)) return 0;
+        return 3;
+    }
+    if (c < 0xF5) {
+        if (n < 4 || (s[1] & 0xC0) != 0x80 || (s[2] & 0xC0) != 0x80 || (s[3] & 0xC0) != 0x80) return 0;
+        if ((c == 0xF0 && s[1] < 0x90) || (c == 0xF4 && s[1] >= 0x90)) return 0;
+        return 4;
+    }
+    return 0;
+}
+
+static uint32_t utf8_value(const uint8_t *s, int k) {
+    if (k == 1) return s[0];
+    if (k == 2) return (uint32_t)(s[0] & 0x1F) << 6 | (s[1] & 0x3F);
+    if (k == 3) return (uint32_t)(s[0] & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
+    return (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3F) << 12 | (uint32_t)(s[2] & 0x3F) << 6 |
+           (s[3] & 0x3F);
+}
+
+/* Code points a terminal acts on rather than shows: C0 and C1 controls, DEL, and the bidirectional
+ * overrides and isolates that reorder what is shown around them. */
+static int is_control(uint32_t cp) {
+    return cp < 0x20 || cp == 0x7f || (cp >= 0x80 && cp < 0xa0) || (cp >= 0x202a && cp <= 0x202e) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
+char *gb_printable(const char *bytes, size_t len, char *out, size_t outsz, int flags) {
+    if (outsz == 0) return out;
+    const uint8_t *s = (const uint8_t *)bytes;
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        char piece[32];
+        size_t pn;
+        int k = utf8_len(s + i, len - i);
+        uint32_t cp = k ? utf8_value(s + i, k) : 0;
+        const char *name = NULL;
+        if ((flags & GB_PRINT_TOKEN) && k == 1) {
+            if (cp == '\t') name = "\xe2\x86\x92";      /* → */
+            else if (cp == '\n') name = "\xe2\x8f\x8e"; /* ⏎ */
+            else if (cp == '\r') name = "\xe2\x90\x8d"; /* ␍ */
+            else if (cp == ' ') name = "\xc2\xb7";     /* · */
+        } else if ((flags & GB_PRINT_LINES) && k == 1 && (cp == '\n' || cp == '\t')) {
+            name = cp == '\n' ? "\n" : "\t";
+        }
+        if (name) {
+            pn = strlen(name);
+            memcpy(piece, name, pn);
+            i += 1;
+        } else if (k == 0 || is_control(cp)) { /* each byte in hex: invalid UTF-8 or a control */
+            size_t nb = k > 1 ? (size_t)k : 1;
+            pn = 0;
+            for (size_t j = 0; j < nb; j++) pn += (size_t)snprintf(piece + pn, sizeof piece - pn, "<0x%02X>", s[i + j]);
+            i += nb;
+        } else {
+            memcpy(piece, s + i, (size_t)k);
+            pn = (size_t)k;
+            i += (size_t)k;
+        }
+        if (o + pn + 1 > outsz) break;
+        memcpy(out + o, piece, pn);
+        o += pn;
+    }
+    out[o] = 0;
+    return out;
+}
+
+size_t gb_utf8_incomplete_tail(const char *bytes, size_t len) {
+    const uint8_t *s = (const uint8_t *)bytes;
+    for (size_t back = 1; back <= 3 && back <= len; back++) {
+        uint8_t c = s[len - back];
+        if ((c & 0xC0) == 0x80) continue; /* a continuation byte: look further back */
+        size_t need = c >= 0xF0 ? 4 : c >= 0xE0 ? 3 : c >= 0xC0 ? 2 : 1;
+        return need > back ? back : 0;
+    }
+    return 0;
 }
 
 static void oom(size_t n) {
@@ -60,65 +151,11 @@ int gb_mul_overflow(uint64_t a, uint64_t b, uint64_t *out) {
 }
 
 int gb_read_file(const char *path, char **data, size_t *len, char *err) {
-    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
-    if (!f) {
-        gb_seterr(err, "%s: cannot open: %s", path, strerror(errno));
-        return -1;
-    }
-    size_t cap = 1 << 16, n = 0;
-    char *buf = gb_malloc(cap);
-    for (;;) {
-        if (n + 1 >= cap) buf = gb_realloc(buf, cap *= 2);
-        size_t got = fread(buf + n, 1, cap - n - 1, f);
-        n += got;
-        if (got == 0) break;
-    }
-    int bad = ferror(f);
-    if (f != stdin) fclose(f);
-    if (bad) {
-        free(buf);
-        gb_seterr(err, "%s: read error", path);
-        return -1;
-    }
-    buf[n] = 0;
-    *data = buf;
-    *len = n;
-    return 0;
+    return gb_read_input(GB_INPUT_TEXT, path, data, len, err);
 }
 
 int gb_write_file_atomic(const char *path, const void *data, size_t len, char *err) {
-    size_t n = strlen(path) + 32;
-    char *tmp = gb_malloc(n);
-    snprintf(tmp, n, "%s.tmp.%ld", path, (long)getpid());
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (fd < 0) {
-        gb_seterr(err, "%s: cannot create: %s", tmp, strerror(errno));
-        free(tmp);
-        return -1;
-    }
-    const char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0 && errno == EINTR) continue;
-        if (w <= 0) {
-            gb_seterr(err, "%s: write failed: %s", tmp, strerror(errno));
-            close(fd);
-            unlink(tmp);
-            free(tmp);
-            return -1;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (fsync(fd) != 0 || close(fd) != 0 || rename(tmp, path) != 0) {
-        gb_seterr(err, "%s: cannot write: %s", path, strerror(errno));
-        unlink(tmp);
-        free(tmp);
-        return -1;
-    }
-    free(tmp);
-    return 0;
+    return gb_write_file(path, data, len, err);
 }
 
 int gb_set_aside(const char *path, char *aside, size_t asidesz) {

@@ -13,7 +13,17 @@
 /* Exit statuses of the CLI: 0 success, 1 a runtime failure, 2 bad input (file, option, text). */
 enum { GB_EXIT_OK = 0, GB_EXIT_FAIL = 1, GB_EXIT_USAGE = 2 };
 
+/* The message is made printable (gb_printable): text from a file cannot send escape sequences. */
 void gb_seterr(char *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* The one sanitiser of text bound for a terminal: valid UTF-8 kept, except controls (C0, DEL, C1, the
+ * bidirectional overrides), which are shown byte by byte as <0xNN>, as is invalid UTF-8. Flags:
+ * GB_PRINT_TOKEN shows space as ·, tab as →, newline as ⏎, CR as ␍ (token text); GB_PRINT_LINES keeps
+ * newline and tab (running text). Writes into out (size outsz, cut at a whole piece), returns out. */
+enum { GB_PRINT_TOKEN = 1, GB_PRINT_LINES = 2 };
+char *gb_printable(const char *bytes, size_t len, char *out, size_t outsz, int flags);
+/* Bytes at the end of bytes[0..len) that begin a UTF-8 character still missing its last bytes (0-3). */
+size_t gb_utf8_incomplete_tail(const char *bytes, size_t len);
 
 /* Allocation that aborts with a message on failure (out-of-memory is not recoverable here). */
 void *gb_malloc(size_t n);
@@ -25,11 +35,12 @@ char *gb_strdup(const char *s);
 int gb_add_overflow(uint64_t a, uint64_t b, uint64_t *out);
 int gb_mul_overflow(uint64_t a, uint64_t b, uint64_t *out);
 
-/* Reads a whole file ("-" is standard input). Returns 0, or -1 with err set. *data is NUL-terminated
+/* Reads a whole text input ("-" is standard input), at most gb_input_limit(GB_INPUT_TEXT) bytes
+ * (files.h: gb_read_input reads other kinds). Returns 0, or -1 with err set. *data is NUL-terminated
  * (the NUL is not counted in *len) and must be freed. */
 int gb_read_file(const char *path, char **data, size_t *len, char *err);
 
-/* Writes a file atomically: a temporary file beside it, fsync, then rename. */
+/* Writes a file as files.h's gb_write_file does: atomically when it is a regular file or new. */
 int gb_write_file_atomic(const char *path, const void *data, size_t len, char *err);
 
 /* Hashing for the tokenizer's and the BPE trainer's tables: a 64-bit finaliser (splitmix64's) and a

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "lesson.h"
@@ -577,6 +578,73 @@ static int count_entries(const char *dir, const char *prefix) {
     return n;
 }
 
+/* Two sessions on one progress file (two TUIs, one state directory): each loads it once, then records
+ * answers and saves after each one, both at the same time. Every answer either recorded must be in
+ * the file at the end: saves merge under a lock instead of writing back a stale whole copy. */
+static void record_answers(const char *path, const char *own_lesson, int parity) {
+    Progress p;
+    char note[GB_ERRLEN], err[GB_ERRLEN];
+    if (progress_load(&p, path, note, err) != 0) _exit(3);
+    for (int i = 0; i < 20; i++) {
+        char text[32];
+        snprintf(text, sizeof text, "answer %d", 2 * i + parity);
+        progress_set_answer(&p, "shared.lesson", 2 * i + parity, 1, text);
+        progress_set_answer(&p, own_lesson, i, parity, text);
+        progress_set_step(&p, own_lesson, i, 20);
+        if (progress_save(&p, err) != 0) _exit(4);
+    }
+    progress_free(&p);
+    _exit(0);
+}
+
+static void test_progress_two_sessions(void **state) {
+    (void)state;
+    char dir[] = "/tmp/glassbox-progress-XXXXXX", path[256], note[GB_ERRLEN], err[GB_ERRLEN];
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof path, "%s/progress", dir);
+    pid_t kids[2];
+    for (int k = 0; k < 2; k++) {
+        kids[k] = fork();
+        assert_true(kids[k] >= 0);
+        if (kids[k] == 0) record_answers(path, k ? "b.lesson" : "a.lesson", k);
+    }
+    for (int k = 0; k < 2; k++) {
+        int status;
+        assert_int_equal(waitpid(kids[k], &status, 0), kids[k]);
+        assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    Progress p;
+    assert_int_equal(progress_load(&p, path, note, err), 0);
+    assert_string_equal(note, "");
+    const ProgressLesson *shared = progress_lesson(&p, "shared.lesson", 0);
+    assert_non_null(shared);
+    assert_int_equal(shared->n_answers, 40);
+    for (int step = 0; step < 40; step++) {
+        const ProgressAnswer *a = progress_answer(shared, step);
+        assert_non_null(a);
+        char want[32];
+        snprintf(want, sizeof want, "answer %d", step);
+        assert_string_equal(a->text, want);
+    }
+    for (int k = 0; k < 2; k++) {
+        const ProgressLesson *own = progress_lesson(&p, k ? "b.lesson" : "a.lesson", 0);
+        assert_non_null(own);
+        assert_int_equal(own->n_answers, 20);
+        assert_int_equal(own->step, 19);
+    }
+    /* a reset in one session removes that lesson, and only what that session knew of it */
+    progress_reset(&p, "a.lesson");
+    assert_int_equal(progress_save(&p, err), 0);
+    progress_free(&p);
+    assert_int_equal(progress_load(&p, path, note, err), 0);
+    assert_null(progress_lesson(&p, "a.lesson", 0));
+    assert_non_null(progress_lesson(&p, "b.lesson", 0));
+    progress_free(&p);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_progress_round_trip(void **state) {
     Fixture *f = *state;
     char dir[400], path[500], note[GB_ERRLEN], err[GB_ERRLEN];
@@ -871,6 +939,7 @@ int main(void) {
         cmocka_unit_test(test_lesson_ui),
         cmocka_unit_test(test_token_answers),
         cmocka_unit_test(test_wrap),
+        cmocka_unit_test(test_progress_two_sessions),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

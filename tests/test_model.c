@@ -247,6 +247,8 @@ static void test_prompt_matches_steps(void **state) {
     char err[GB_ERRLEN];
     assert_int_equal(model_init_random(&a, &c, 3, err), 0);
     assert_int_equal(model_init_random(&b, &c, 3, err), 0);
+    assert_int_equal(model_enable_probes(&a, err), 0);
+    assert_int_equal(model_enable_probes(&b, err), 0);
     fill_test_weights(&a, 55);
     fill_test_weights(&b, 55);
     float *la = NULL;
@@ -302,6 +304,7 @@ static void test_probes(void **state) {
     Model m;
     char err[GB_ERRLEN];
     assert_int_equal(model_init_random(&m, &c, 11, err), 0);
+    assert_int_equal(model_enable_probes(&m, err), 0);
     fill_test_weights(&m, 9);
     assert_true(m.probes.enabled);
     int L = c.n_layers, H = c.n_heads, S = c.seq_len, D = c.dim;
@@ -401,6 +404,7 @@ static void test_hand_computed_layer(void **state) {
     Model m;
     char err[GB_ERRLEN];
     assert_int_equal(model_init_random(&m, &c, 1, err), 0);
+    assert_int_equal(model_enable_probes(&m, err), 0);
     Weights *w = &m.weights;
     LayerWeights *lw = &w->layers[0];
     memset(w->token_embd, 0, 3 * 4 * sizeof(float));

@@ -430,6 +430,46 @@ static void test_megabyte_line(void **state) {
     free(line);
 }
 
+/* ---- long blank lines: linear work (issue 14, case 9) ---- */
+
+static int count_chunk(void *ctx, size_t start, size_t end) {
+    size_t *covered = ctx;
+    *covered += end - start;
+    return 0;
+}
+
+/* 4 MiB of spaces on one line: the line costs scanned the line's indentation again for every token
+ * (100 KB took 4.5 s, so this size would take hours); and 12 MiB of blanks ran into PCRE2's fixed
+ * match limit ("match limit exceeded"). Both are linear now, so this finishes in about a second. */
+static void test_blank_megabytes(void **state) {
+    (void)state;
+    char err[GB_ERRLEN];
+    size_t n = 4u << 20;
+    char *text = malloc(12u << 20);
+    assert_non_null(text);
+    memset(text, ' ', 12u << 20);
+    Tokenizer *t = tokenizer_open_named("cl100k_base", err);
+    assert_non_null(t);
+    LabLineCost *lines;
+    int nl, nt;
+    assert_int_equal(lab_line_costs(t, text, n, &lines, &nl, &nt, err), 0);
+    assert_int_equal(nl, 1);
+    assert_true(nt > 0);
+    assert_int_equal(lines[0].tokens, nt);
+    assert_int_equal(lines[0].indent_tokens, nt); /* all of it is indentation */
+    free(lines);
+    tokenizer_free(t);
+    for (int pattern = 0; pattern < 3; pattern++) {
+        Pretokenizer *p = pretok_new(pattern, err);
+        assert_non_null(p);
+        size_t covered = 0;
+        if (pretok_each(p, text, 12u << 20, count_chunk, &covered, err) != 0) fail_msg("%s", err);
+        assert_int_equal(covered, 12u << 20);
+        pretok_free(p);
+    }
+    free(text);
+}
+
 /* ---- the shipped vocabularies load on demand ---- */
 
 static void test_lazy_vocabs(void **state) {
@@ -455,6 +495,7 @@ int main(void) {
         cmocka_unit_test(test_replay_rank_order), cmocka_unit_test(test_replay_errors),
         cmocka_unit_test(test_line_costs),
         cmocka_unit_test(test_megabyte_line), cmocka_unit_test(test_lazy_vocabs),
+        cmocka_unit_test(test_blank_megabytes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

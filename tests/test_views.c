@@ -323,6 +323,7 @@ static void test_session_resume_overwrites_cache(void **state) {
     Config c = s.model.config;
     Model m;
     assert_int_equal(model_init_random(&m, &c, 7, err), 0);
+    assert_int_equal(model_enable_probes(&m, err), 0);
     size_t n = (size_t)c.vocab_size * c.dim;
     for (size_t i = 0; i < n; i++) m.weights.token_embd[i] *= 60.0f;
     float *logits = NULL;
