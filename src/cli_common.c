@@ -1,8 +1,10 @@
-/* Shared by the subcommands and the TUI: where the default model lives. */
+/* Shared by the subcommands and the TUI: where the default model and the data live. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "lesson.h"
 #include "util.h"
 
 const char *cli_default_model(void) {
@@ -12,4 +14,19 @@ const char *cli_default_model(void) {
     static char path[4096];
     snprintf(path, sizeof path, "%s/glassbox.gguf", gb_assets_dir());
     return path;
+}
+
+/* One line of --version: a data path, where it comes from and whether it is there. */
+static void print_data_path(const char *what, const char *path, const char *env) {
+    const char *e = getenv(env);
+    int set = e && *e;
+    printf("%-8s %s (%s$%s%s)%s\n", what, path, set ? "from " : "", env, set ? "" : " overrides",
+           access(path, R_OK) == 0 ? "" : " -- not found");
+}
+
+void cli_print_data_paths(void) {
+    char lessons[4096];
+    print_data_path("assets", gb_assets_dir(), "GLASSBOX_ASSETS");
+    print_data_path("model", cli_default_model(), "GLASSBOX_MODEL");
+    print_data_path("lessons", lesson_dir(lessons, sizeof lessons), "GLASSBOX_LESSONS");
 }

@@ -111,6 +111,20 @@ static void on_line(char *line) {
 /* The commands of lesson mode, handled by view_lesson.c (lesson_ui_command) rather than commands.c. */
 static const char *const LESSON_COMMANDS[] = {"lessons", "next", "prev", "reset", "answer", "hint", NULL};
 
+/* `glassbox --list-commands` (name NULL: every command name, one a line, for the man page's test and
+ * shell completion) and `glassbox help NAME` (one command's usage). 1 when NAME is not a command. */
+int cli_tui_commands(const char *name) {
+    for (int i = 0; i < commands_count(); i++)
+        if (!name) printf("%s\n", commands_name(i));
+        else if (strcmp(name, commands_name(i)) == 0)
+            return printf(":%s\n  %s (e.g. :%s)\n", commands_usage(i), commands_help(i), commands_example(i)) < 0;
+    for (int i = 0; LESSON_COMMANDS[i]; i++)
+        if (!name) printf("%s\n", LESSON_COMMANDS[i]);
+        else if (strcmp(name, LESSON_COMMANDS[i]) == 0)
+            return printf(":%s\n  a command of the lesson pane (see ? in the TUI)\n", name) < 0;
+    return name != NULL;
+}
+
 /* ---- completion ---- */
 
 static char **g_candidates; /* the current completion candidates (NULL-terminated), for the generator */
