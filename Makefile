@@ -165,7 +165,7 @@ INSTALLED    = $(BINDIR)/glassbox $(MANDIR)/man1/glassbox.1 $(BASHCOMPDIR)/glass
 
 $(B)/install/glassbox: FORCE | deps
 	@$(MAKE) --no-print-directory B=$(B)/install ASSETS_DIR='$(PKGDATADIR)/assets' $@
-install: $(B)/install/glassbox $(MODEL)
+install: $(B)/install/glassbox
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
 	install -m 755 $(B)/install/glassbox $(DESTDIR)$(BINDIR)/glassbox
 	install -m 644 docs/glassbox.1 $(DESTDIR)$(MANDIR)/man1/glassbox.1
@@ -174,7 +174,8 @@ install: $(B)/install/glassbox $(MODEL)
 	@echo "glassbox: installed in $(DESTDIR)$(PREFIX) (data in $(DESTDIR)$(PKGDATADIR))"
 uninstall:
 	rm -f $(INSTALLED:%=$(DESTDIR)%)
-	@for d in assets/tokenizers assets lessons .; do rmdir $(DESTDIR)$(PKGDATADIR)/$$d 2>/dev/null || true; done
+	@for d in assets/tokenizers assets lessons; do rmdir $(DESTDIR)$(PKGDATADIR)/$$d 2>/dev/null || true; done
+	@rmdir $(DESTDIR)$(PKGDATADIR) 2>/dev/null || true
 
 format:
 	clang-format -i $(MAIN) $(SRCS) $(HDRS) tests/*.c
