@@ -44,4 +44,4 @@ SUDO=""
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq $missing
+$SUDO apt-get install -y -qq -o DPkg::Lock::Timeout=300 $missing
