@@ -9,7 +9,6 @@
 int cli_train_tokenizer(int argc, char **argv); /* bpe_train.c: glassbox train-tokenizer */
 int cli_train(int argc, char **argv);           /* train.c: glassbox train */
 int cli_tui(int argc, char **argv);             /* tui.c: glassbox (no subcommand), the TUI */
-int cli_tui_commands(const char *name);         /* tui.c: --list-commands (NULL), help NAME */
 int cli_lesson(int argc, char **argv);          /* lesson.c: glassbox lesson check FILE... */
 int cli_score(int argc, char **argv);           /* kit_cli.c: glassbox score (teacher-forced) */
 int cli_export(int argc, char **argv);          /* kit_cli.c: glassbox export (a view to txt/ansi/csv/svg) */
@@ -27,5 +26,7 @@ const char *cli_default_model(void);
 /* For --version: the assets directory, the default model and the lessons directory, one a line, each
  * with the variable that overrides it. */
 void cli_print_data_paths(void);
+/* --list-commands (name NULL) and `help NAME` for a TUI command: 0, or 1 when NAME is not one. */
+int cli_tui_commands(const char *name);
 
 #endif
