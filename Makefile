@@ -1,47 +1,85 @@
-# glassbox — see README.md. `make run` and `make check` are the two commands a user needs.
-PKGS     := ncursesw readline libpcre2-8 openblas
-CC       ?= cc
-OPT      ?= -O2
-CFLAGS   := -std=c11 -Wall -Wextra -Werror $(OPT) -g -fopenmp -ffp-contract=off \
-            -DGB_ASSETS_DIR='"$(CURDIR)/assets"' $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-LDLIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm -fopenmp
-TESTLIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+# glassbox — see README.md. `make run` and `make check` are the two commands a user needs;
+# `make install` (PREFIX, DESTDIR, BINDIR, DATADIR, MANDIR) puts it where every user finds it.
+
+# ---- The sources: every folder of sources is named here once; the source lists, the header
+# dependencies and the -I list all come from SRCDIRS.
+SRCDIRS  := src
+MAIN     := src/main.c
+SRCS     := $(filter-out $(MAIN),$(wildcard $(SRCDIRS:%=%/*.c)))
+HDRS     := $(wildcard $(SRCDIRS:%=%/*.h))
+
+# ---- Where the binary looks for its model and tokenizers (and, beside them, lessons/). A build in
+# the tree reads the tree's; `make install` builds again in build/install with the installed path.
+ASSETS_DIR = $(CURDIR)/assets
+
+# ---- Flags. The packages' flags are asked of pkg-config when a recipe uses them, not when make
+# reads this file: recipes run after `deps` has installed the packages, so the first build on a
+# bare machine gets their real flags. Keep every variable that uses them recursive (`=`, not `:=`).
+PKGS       := ncursesw readline libpcre2-8 openblas
+PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+CC         ?= cc
+OPT        ?= -O2
+CPPFLAGS    = $(SRCDIRS:%=-I%) -DGB_ASSETS_DIR='"$(ASSETS_DIR)"' $(PKG_CFLAGS)
+CFLAGS      = -std=c11 -Wall -Wextra -Werror $(OPT) -g -fopenmp -ffp-contract=off $(CPPFLAGS)
+LDLIBS      = $(PKG_LIBS) -lm -fopenmp
+TESTLIBS    = $(shell pkg-config --libs cmocka 2>/dev/null)
 
 B        := build
-SRCS     := $(filter-out src/main.c,$(wildcard src/*.c))
 OBJS     := $(SRCS:src/%.c=$(B)/obj/%.o)
+MAINOBJ  := $(MAIN:src/%.c=$(B)/obj/%.o)
 TESTS    := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 # Unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
 SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
 ATESTS   := $(patsubst tests/%.c,$(B)/asan/tests/%,$(wildcard tests/test_*.c))
 AOBJS    := $(SRCS:src/%.c=$(B)/asan/obj/%.o)
 MODEL    := assets/glassbox.gguf
+# The compiler and flags the objects in $(B) were built with (see the rule).
+FLAGS    := $(B)/cflags
 
-.PHONY: all deps run check unit asan clitest bench format clean model corpus fuzz fuzzregress
+.PHONY: all deps deps-check deps-fuzz deps-model run check unit asan clitest bench format clean \
+        model corpus fuzz fuzzregress install uninstall FORCE
 all: $(B)/glassbox $(MODEL)
 
+# ---- System packages, by what a goal needs (scripts/deps.sh: run, check, fuzz, model). DEPS_CMD
+# replaces the installer, e.g. `make DEPS_CMD=:` where the packages come from elsewhere.
+DEPS_CMD ?= sh scripts/deps.sh
 deps:
-	@sh scripts/deps.sh
+	@$(DEPS_CMD) run
+	@pkg-config --exists $(PKGS) || { echo "glassbox: pkg-config does not find all of: $(PKGS)" >&2; exit 1; }
+deps-check: deps
+	@$(DEPS_CMD) check
+deps-fuzz: deps
+	@$(DEPS_CMD) fuzz
+deps-model:
+	@$(DEPS_CMD) model
 
-$(B)/obj/%.o: src/%.c $(wildcard src/*.h) | deps
+# Rewritten only when the compiler or the flags change (another data path, packages that appeared),
+# so that every object, which depends on it, is rebuilt then and only then.
+$(FLAGS): FORCE | deps
+	@mkdir -p $(dir $@)
+	@printf '%s\n' '$(subst ','\'',$(CC) $(CFLAGS))' >$@.new
+	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
+
+$(B)/obj/%.o: src/%.c $(HDRS) $(FLAGS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -c $< -o $@
 $(B)/libglassbox.a: $(OBJS)
 	ar rcs $@ $^
-$(B)/glassbox: $(B)/obj/main.o $(B)/libglassbox.a
+$(B)/glassbox: $(MAINOBJ) $(B)/libglassbox.a
 	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
-$(B)/tests/%: tests/%.c $(B)/libglassbox.a $(wildcard tests/*.h)
+$(B)/tests/%: tests/%.c $(B)/libglassbox.a $(wildcard tests/*.h) | deps-check
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Isrc $< $(B)/libglassbox.a -o $@ $(TESTLIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) $< $(B)/libglassbox.a -o $@ $(TESTLIBS) $(LDLIBS)
 
-$(B)/asan/obj/%.o: src/%.c $(wildcard src/*.h) | deps
+$(B)/asan/obj/%.o: src/%.c $(HDRS) $(FLAGS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(SAN) -c $< -o $@
 $(B)/asan/libglassbox.a: $(AOBJS)
 	ar rcs $@ $^
-$(B)/asan/tests/%: tests/%.c $(B)/asan/libglassbox.a $(wildcard tests/*.h)
+$(B)/asan/tests/%: tests/%.c $(B)/asan/libglassbox.a $(wildcard tests/*.h) | deps-check
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) -Isrc $< $(B)/asan/libglassbox.a -o $@ $(TESTLIBS) $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN) $< $(B)/asan/libglassbox.a -o $@ $(TESTLIBS) $(LDLIBS)
 
 # Until the trained model is committed, the build makes a small random one so everything runs.
 $(MODEL): | $(B)/glassbox
@@ -49,7 +87,7 @@ $(MODEL): | $(B)/glassbox
 
 # The training corpus: the python3 standard library and the Python sources of permissively licensed
 # Debian packages (scripts/corpus.sh installs them); every 20th file and two whole packages held out.
-corpus:
+corpus: deps-model
 	sh scripts/corpus.sh corpus
 
 # Trains the shipped model from scratch (hours on 2 cores; pass e.g. TRAIN_ARGS="--threads 16 --tokens 30M").
@@ -71,7 +109,7 @@ unit: $(TESTS) $(MODEL)
 asan: $(ATESTS) $(MODEL)
 	@set -e; for t in $(ATESTS); do echo "== $$t (asan+ubsan)"; \
 	  ASAN_OPTIONS=detect_leaks=1 GLASSBOX_ASSETS=$(CURDIR)/assets $$t; done
-clitest: all
+clitest: all | deps-check
 	@set -e; for t in tests/*.sh; do echo "== $$t"; GLASSBOX=$(CURDIR)/$(B)/glassbox bash $$t; done
 
 # Fuzzing (clang-14 libFuzzer + ASan + UBSan): `make fuzz` runs every target FUZZ_SECONDS seconds,
@@ -82,19 +120,19 @@ FUZZCC       ?= clang-14
 FUZZ_SECONDS ?= 60
 FUZZ_ARGS    ?=
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_CFLAGS  := $(filter-out -Werror,$(CFLAGS)) -O1 -Wno-unknown-pragmas -Wno-pass-failed -fno-omit-frame-pointer
+FUZZ_CFLAGS   = $(filter-out -Werror,$(CFLAGS)) -O1 -Wno-unknown-pragmas -Wno-pass-failed -fno-omit-frame-pointer
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(B)/fuzz/%)
 REPLAYS      := $(FUZZ_TARGETS:%=$(B)/asan/fuzz/replay_%)
-$(B)/fuzz/obj/%.o: src/%.c $(wildcard src/*.h) | deps
+$(B)/fuzz/obj/%.o: src/%.c $(HDRS) $(FLAGS) | deps-fuzz
 	@mkdir -p $(dir $@)
 	$(FUZZCC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
 $(B)/fuzz/libglassbox.a: $(SRCS:src/%.c=$(B)/fuzz/obj/%.o)
 	ar rcs $@ $^
 $(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(B)/fuzz/libglassbox.a $(wildcard tests/fuzz/*.h)
-	$(FUZZCC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined -Isrc $< $(B)/fuzz/libglassbox.a -o $@ $(LDLIBS)
+	$(FUZZCC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(B)/fuzz/libglassbox.a -o $@ $(LDLIBS)
 $(B)/asan/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(B)/asan/libglassbox.a $(wildcard tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) -Isrc $< tests/fuzz/replay.c $(B)/asan/libglassbox.a -o $@ $(LDLIBS)
+	$(CC) $(CFLAGS) $(SAN) $< tests/fuzz/replay.c $(B)/asan/libglassbox.a -o $@ $(LDLIBS)
 fuzz: $(FUZZ_BINS)
 	@set -e; for t in $(FUZZ_TARGETS); do mkdir -p $(B)/fuzz/corpus/$$t $(B)/fuzz/crashes; \
 	  echo "== $$t ($(FUZZ_SECONDS) s)"; OMP_NUM_THREADS=1 $(B)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) \
@@ -106,11 +144,40 @@ fuzzregress: $(REPLAYS)
 check: all unit asan fuzzregress clitest
 	@echo "make check: all tests passed"
 
-bench: all
+bench: all deps-model
 	@sh bench/run.sh
 
+# ---- Installing, GNU style: `make install PREFIX=... DESTDIR=...`, `make uninstall` with the same.
+# The binary is built again in $(B)/install with the installed data path baked in (GLASSBOX_ASSETS,
+# GLASSBOX_MODEL and GLASSBOX_LESSONS still override it); the data keeps the tree's layout under
+# $(PKGDATADIR): assets/ (model, card, tokenizers) and lessons/ beside it.
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+DATADIR     ?= $(PREFIX)/share
+MANDIR      ?= $(DATADIR)/man
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+PKGDATADIR   = $(DATADIR)/glassbox
+PKGDATA     := $(MODEL) assets/MODEL.md $(wildcard assets/tokenizers/*) lessons/README.md \
+               $(wildcard lessons/*.lesson) LICENSE
+INSTALLED    = $(BINDIR)/glassbox $(MANDIR)/man1/glassbox.1 $(BASHCOMPDIR)/glassbox \
+               $(PKGDATA:%=$(PKGDATADIR)/%)
+
+$(B)/install/glassbox: FORCE | deps
+	@$(MAKE) --no-print-directory B=$(B)/install ASSETS_DIR='$(PKGDATADIR)/assets' $@
+install: $(B)/install/glassbox
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 755 $(B)/install/glassbox $(DESTDIR)$(BINDIR)/glassbox
+	install -m 644 docs/glassbox.1 $(DESTDIR)$(MANDIR)/man1/glassbox.1
+	install -m 644 scripts/glassbox.bash $(DESTDIR)$(BASHCOMPDIR)/glassbox
+	@set -e; for f in $(PKGDATA); do install -D -m 644 $$f $(DESTDIR)$(PKGDATADIR)/$$f; done
+	@echo "glassbox: installed in $(DESTDIR)$(PREFIX) (data in $(DESTDIR)$(PKGDATADIR))"
+uninstall:
+	rm -f $(INSTALLED:%=$(DESTDIR)%)
+	@for d in assets/tokenizers assets lessons; do rmdir $(DESTDIR)$(PKGDATADIR)/$$d 2>/dev/null || true; done
+	@rmdir $(DESTDIR)$(PKGDATADIR) 2>/dev/null || true
+
 format:
-	clang-format -i src/*.c src/*.h tests/*.c
+	clang-format -i $(MAIN) $(SRCS) $(HDRS) tests/*.c
 
 clean:
 	rm -rf $(B)

@@ -23,5 +23,10 @@ void cli_bench_lab(void);
 
 /* Default model: $GLASSBOX_MODEL, else gb_assets_dir()/glassbox.gguf. */
 const char *cli_default_model(void);
+/* For --version: the assets directory, the default model and the lessons directory, one a line, each
+ * with the variable that overrides it. */
+void cli_print_data_paths(void);
+/* --list-commands (name NULL) and `help NAME` for a TUI command: 0, or 1 when NAME is not one. */
+int cli_tui_commands(const char *name);
 
 #endif

@@ -1439,7 +1439,10 @@ static void print_main_usage(FILE *f) {
                "and defaults to $GLASSBOX_MODEL, else\n  %s\n"
                "TEXT or FILE `-` reads standard input. Options may come before or after the arguments;\n"
                "`--` ends them.\n"
-               "Exit status: 0 success, 1 a runtime failure, 2 bad input (file, option, text).\n",
+               "Exit status: 0 success, 1 a runtime failure, 2 bad input (file, option, text).\n"
+               "\n--version shows where glassbox looks for its data; --list-subcommands and --list-commands\n"
+               "list the subcommands and the TUI's commands (`glassbox help NAME` explains one).\n"
+               "The manual: man glassbox.\n",
             DEFAULT_PROMPT, cli_default_model());
 }
 
@@ -1466,7 +1469,8 @@ int main(int argc, char **argv) {
             char *args[] = {argv[2], "--help", NULL};
             for (int i = 0; i < N_COMMANDS; i++)
                 if (strcmp(commands[i].name, argv[2]) == 0) return commands[i].run(2, args);
-            fprintf(stderr, "glassbox: help: unknown subcommand '%s'\n", argv[2]);
+            if (cli_tui_commands(argv[2]) == 0) return GB_EXIT_OK; /* a TUI command */
+            fprintf(stderr, "glassbox: help: '%s' is neither a subcommand nor a TUI command\n", argv[2]);
             return GB_EXIT_USAGE;
         }
         print_main_usage(stdout);
@@ -1474,8 +1478,14 @@ int main(int argc, char **argv) {
     }
     if (strcmp(name, "--version") == 0 || strcmp(name, "-V") == 0) {
         printf("glassbox " GB_VERSION "\n");
+        cli_print_data_paths(); /* where it looks for its model, tokenizers and lessons */
         return GB_EXIT_OK;
     }
+    if (strcmp(name, "--list-subcommands") == 0) { /* for shell completion and the man page's test */
+        for (int i = 0; i < N_COMMANDS; i++) printf("%s\n", commands[i].name);
+        return GB_EXIT_OK;
+    }
+    if (strcmp(name, "--list-commands") == 0) return cli_tui_commands(NULL);
     for (int i = 0; i < N_COMMANDS; i++)
         if (strcmp(commands[i].name, name) == 0) return finish_output(name, commands[i].run(argc - 1, argv + 1));
     // Options without a subcommand belong to the TUI (--model, --prompt, --big), which checks them.

@@ -33,7 +33,7 @@ one_line_err() { [ "$(wc -l <"$TMP/err")" -eq 1 ] || { echo "     stderr is not 
 
 # ---- version, help
 check "--version" run_status 0 --version
-check "--version prints glassbox 0.1.0" test "$(cat "$TMP/out")" = "glassbox 0.1.0"
+check "--version prints glassbox 0.1.0 first" test "$(head -n 1 "$TMP/out")" = "glassbox 0.1.0"
 check "--help" run_status 0 --help
 check "--help lists the subcommands" sh -c "grep -q generate '$TMP/out' && grep -q tokenize '$TMP/out'"
 for sub in info tokenize generate probs eval bench init-model lesson; do
