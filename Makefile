@@ -17,7 +17,7 @@ ATESTS   := $(patsubst tests/%.c,$(B)/asan/tests/%,$(wildcard tests/test_*.c))
 AOBJS    := $(SRCS:src/%.c=$(B)/asan/obj/%.o)
 MODEL    := assets/glassbox.gguf
 
-.PHONY: all deps run check unit asan clitest bench format clean model corpus fuzz fuzzregress
+.PHONY: all deps run check unit asan clitest bench format clean model corpus fuzz fuzzregress crosscheck
 all: $(B)/glassbox $(MODEL)
 
 deps:
@@ -109,6 +109,14 @@ check: all unit asan fuzzregress clitest
 
 bench: all
 	@sh bench/run.sh
+
+# Optional, never part of `make check`: glassbox against llama.cpp (node-llama-cpp's prebuilt CPU
+# build, which `npm ci` fetches into tools/crosscheck/node_modules). Each script present runs.
+crosscheck: $(B)/glassbox $(MODEL)
+	@cd tools/crosscheck && npm ci --no-audit --no-fund && \
+	  for s in probs.mjs tokens.mjs; do \
+	    if [ -f $$s ]; then node $$s || exit 1; else echo "crosscheck: $$s: skipped (not in this tree)"; fi; \
+	  done
 
 format:
 	clang-format -i src/*.c src/*.h tests/*.c

@@ -1531,6 +1531,10 @@ static void print_main_usage(FILE *f) {
                "`--` ends them.\n"
                "Exit status: 0 success, 1 a runtime failure, 2 bad input (file, option, text).\n",
             DEFAULT_PROMPT, cli_default_model());
+    fprintf(f, "\nTokenizers: SentencePiece (tokenizer.ggml.model \"llama\": TinyLlama, CodeLlama, stories15M)\n"
+               "and byte-level BPE (\"gpt2\") with llama.cpp's pre-tokenizers (tokenizer.ggml.pre): gpt-2,\n"
+               "llama-bpe, smollm (SmolLM2), deepseek-coder, qwen2 (Qwen2.5-Coder), starcoder, refact,\n"
+               "stablelm2, deepseek-llm, deepseek-v3, default, falcon, bloom, viking and their aliases.\n");
 }
 
 int main(int argc, char **argv) {
