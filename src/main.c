@@ -526,7 +526,7 @@ static int tokenize_batch(const char *model_path, const char *tok_name, bool spe
             break;
         }
         TokenSpan *spans;
-        int n = tokenizer_encode_ex(L.tok, text, len, special, &spans, err);
+        int n = tokenizer_encode_ex(L.tok, text, len, special ? TOKENIZE_SPECIAL : 0, &spans, err);
         if (n < 0) {
             printf("error: %s\n", err);
         } else {
@@ -631,7 +631,7 @@ static int cmd_tokenize(int argc, char **argv) {
         return r;
     }
     TokenSpan *spans = NULL;
-    int n = tokenizer_encode_ex(L.tok, text, len, special, &spans, err);
+    int n = tokenizer_encode_ex(L.tok, text, len, special ? TOKENIZE_SPECIAL : 0, &spans, err);
     if (n < 0) {
         fprintf(stderr, "glassbox: tokenize: %s\n", err);
         free(text);

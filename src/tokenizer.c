@@ -729,8 +729,7 @@ static void partition(const Tokenizer *t, const char *text, size_t len, int pars
     *out = a;
 }
 
-int tokenizer_encode_ex(const Tokenizer *t, const char *text, size_t len, int parse_special, TokenSpan **out,
-                        char *err) {
+int tokenizer_encode_ex(const Tokenizer *t, const char *text, size_t len, int flags, TokenSpan **out, char *err) {
     *out = NULL;
     if (len > INT32_MAX) {
         gb_seterr(err, "text of %zu bytes is too long to encode (limit 2 GiB)", len);
@@ -740,8 +739,9 @@ int tokenizer_encode_ex(const Tokenizer *t, const char *text, size_t len, int pa
     c.spans.cap = len / 3 + 16;
     c.spans.v = gb_malloc(c.spans.cap * sizeof(TokenSpan));
     FragmentList frags;
-    partition(t, text, len, parse_special, &frags);
-    int rc = 0, after_special = 1; /* SentencePiece: a fragment at the start or after a special gets a space */
+    partition(t, text, len, (flags & TOKENIZE_SPECIAL) != 0, &frags);
+    /* SentencePiece: a fragment at the start or after a special token gets a space in front */
+    int rc = 0, after_special = !(flags & TOKENIZE_CONTINUATION);
     for (size_t i = 0; i < frags.n && rc == 0; i++) {
         Fragment f = frags.v[i];
         if (f.id >= 0) {

@@ -57,10 +57,12 @@ void tokenizer_free(Tokenizer *t);
  * their text occurs (llama.cpp matches them before anything else too). For SentencePiece the first
  * token's span covers the text without the space put in front. */
 int tokenizer_encode(const Tokenizer *t, const char *text, size_t len, TokenSpan **out, char *err);
-/* The same; parse_special: control and unknown tokens' texts become those tokens too (llama.cpp's
- * parse_special, node-llama-cpp's tokenize(text, true)). */
-int tokenizer_encode_ex(const Tokenizer *t, const char *text, size_t len, int parse_special, TokenSpan **out,
-                        char *err);
+/* The same with flags: TOKENIZE_SPECIAL, control and unknown tokens' texts become those tokens too
+ * (llama.cpp's parse_special, node-llama-cpp's tokenize(text, true)); TOKENIZE_CONTINUATION, the text
+ * continues other text (a continuation to score, a choice after a prompt): SentencePiece puts no space
+ * in front of it. */
+enum { TOKENIZE_SPECIAL = 1, TOKENIZE_CONTINUATION = 2 };
+int tokenizer_encode_ex(const Tokenizer *t, const char *text, size_t len, int flags, TokenSpan **out, char *err);
 /* Appends the bytes of tokens to a malloc'ed buffer; returns its length (ids out of range: -1).
  * SentencePiece: the space encoding put in front of the text (and after each special token) is taken
  * off again, so decode(encode(x)) == x. */

@@ -181,6 +181,14 @@ static void test_no_space_prefix(void **state) {
     IDS(t, "hello", 0, piece_id("hello"));
     IDS(t, " hello", 0, piece_id(SP), piece_id("hello"));
     tokenizer_free(t);
+    /* with the prefix, a continuation of other text gets none */
+    t = make_vocab(1, 1, NULL);
+    char err[GB_ERRLEN];
+    TokenSpan *sp;
+    assert_int_equal(tokenizer_encode_ex(t, "hello", 5, TOKENIZE_CONTINUATION, &sp, err), 1);
+    assert_int_equal(sp[0].id, piece_id("hello"));
+    free(sp);
+    tokenizer_free(t);
 }
 
 static void test_byte_fallback_and_unknown(void **state) {
