@@ -104,7 +104,8 @@ const char *bpe_byte_to_unicode(uint8_t b);
  * invalid UTF-8 as <0xNN>. Writes into out (size outsz), returns out. */
 char *token_display(const char *bytes, size_t len, char *out, size_t outsz);
 
-/* True for a special (control) token such as <|endoftext|>: decodable, never produced from text. */
+/* True for a special token: control (<|endoftext|>, <s>: decodable, produced from text only with
+ * TOKENIZE_SPECIAL), unknown, unused or user-defined (found in text wherever it occurs). */
 int tokenizer_is_special(const Tokenizer *t, int32_t id);
 /* SentencePiece (tokenizer.ggml.model "llama") rather than byte-level BPE. */
 int tokenizer_is_sentencepiece(const Tokenizer *t);

@@ -244,17 +244,28 @@ static char *escape(const char *text, size_t len, size_t base, int add_prefix, s
     return esc;
 }
 
+/* Bytes of the character at s: its lead byte's length, as llama.cpp's unicode_len_utf8 says, when the
+ * continuation bytes are there; else 1. llama.cpp does not check them, so a bad lead byte can swallow
+ * the start of the next character (of a U+2581 even, which then decodes to bytes, not a space); on
+ * valid UTF-8 the two cut the same. */
+static size_t char_len(const uint8_t *s, size_t n) {
+    static const uint8_t lead_len[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
+    size_t k = lead_len[s[0] >> 4];
+    if (k > n) return 1;
+    for (size_t i = 1; i < k; i++)
+        if ((s[i] & 0xC0) != 0x80) return 1;
+    return k;
+}
+
 int spm_encode(const SpmVocab *v, const char *text, size_t len, size_t base, int add_prefix, int32_t unk,
                SpmEmitFn emit, void *ctx, char *err) {
-    static const uint8_t utf8_len[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
     if (len == 0 && !add_prefix) return 0;
     size_t *at, n;
     char *esc = escape(text, len, base, add_prefix, &at, &n);
     Symbol *sym = gb_malloc(n * sizeof(Symbol));
     int32_t n_sym = 0;
-    for (size_t o = 0; o < n; n_sym++) { /* characters by their lead byte alone, as llama.cpp cuts them */
-        size_t k = utf8_len[(uint8_t)esc[o] >> 4];
-        if (k > n - o) k = n - o;
+    for (size_t o = 0; o < n; n_sym++) {
+        size_t k = char_len((const uint8_t *)esc + o, n - o);
         sym[n_sym] = (Symbol){(uint32_t)o, (uint32_t)k, n_sym - 1, o + k == n ? -1 : n_sym + 1};
         o += k;
     }

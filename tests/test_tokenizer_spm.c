@@ -199,8 +199,10 @@ static void test_byte_fallback_and_unknown(void **state) {
     size_t len;
     const char *b = tokenizer_token_bytes(t, 3 + 0xC3, &len);
     assert_true(len == 1 && (uint8_t)b[0] == 0xC3);
-    /* invalid UTF-8: a lone continuation byte is a character of its own; a lead byte takes what follows */
+    /* invalid UTF-8: a lone continuation byte is a character of its own, and so is a lead byte without
+     * its continuation bytes (it does not swallow the ▁ of the space after it) */
     IDS(t, "\x80h", 0, piece_id(SP), 3 + 0x80, piece_id("h"));
+    IDS(t, "\xe4 he", 0, piece_id(SP), 3 + 0xE4, piece_id(SP "he"));
     tokenizer_free(t);
     /* without byte tokens, a character no piece covers is one <unk> */
     t = make_vocab(0, 1, NULL);
@@ -333,10 +335,10 @@ static void test_converted_round_trip(void **state) {
     assert_true(tokenizer_is_sentencepiece(t));
     size_t bytes = 0, tokens = 0, bpe_tokens = 0;
     static const char awkward[] = "  x\n\n\t\xff\xfe caf\xc3\xa9 \xe4\xb8\xad\xf0\x9f\x99\x82 <s> </s>";
-    for (size_t i = 0; i <= files.n; i += step) {
+    for (size_t i = 0; i < files.n + step; i += step) {
         char *text;
         size_t len;
-        if (i == files.n) {
+        if (i >= files.n) { /* last, the awkward bytes */
             text = gb_strdup(awkward);
             len = sizeof awkward - 1;
         } else if (gb_read_file(files.paths[i], &text, &len, err)) {
