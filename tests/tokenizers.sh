@@ -69,5 +69,16 @@ check "unknown tokenizer model exits 2" run_status 2 generate --model "$TMP/bert
 check "... in one line" one_line_err
 check "... naming it" err_has '"bert" is not supported'
 
+# ---- under valgrind (when installed): SentencePiece and a sequence of regexes, with special tokens
+if command -v valgrind >/dev/null; then
+    check "init-model --pattern deepseek-coder" run_status 0 init-model "${small[@]}" --tokenizer-from r50k_base --pattern deepseek-coder -o "$TMP/dsc.gguf"
+    text=$(printf '<s>x = 12345;\n\n  def f(a):\treturn a  \xe4\xbd\xa0 \xff<|endoftext|>end   ')
+    for m in spm dsc; do
+        check "tokenize --special on $m under valgrind" env OMP_NUM_THREADS=1 valgrind -q --error-exitcode=99 \
+            --leak-check=full --errors-for-leak-kinds=definite "$G" tokenize --special --model "$TMP/$m.gguf" "$text" \
+            >"$TMP/out" 2>"$TMP/err"
+    done
+fi
+
 echo "tokenizers.sh: $passed passed, $failed failed"
 [ "$failed" -eq 0 ]
