@@ -38,7 +38,7 @@ MODEL    := assets/glassbox.gguf
 FLAGS    := $(B)/cflags
 
 .PHONY: all deps deps-check deps-fuzz deps-model run check unit asan clitest bench format clean \
-        model corpus fuzz fuzzregress install uninstall FORCE
+        model corpus fuzz fuzzregress install uninstall crosscheck FORCE
 all: $(B)/glassbox $(MODEL)
 
 # ---- System packages, by what a goal needs (scripts/deps.sh: run, check, fuzz, model). DEPS_CMD
@@ -175,6 +175,13 @@ uninstall:
 	rm -f $(INSTALLED:%=$(DESTDIR)%)
 	@for d in assets/tokenizers assets lessons; do rmdir $(DESTDIR)$(PKGDATADIR)/$$d 2>/dev/null || true; done
 	@rmdir $(DESTDIR)$(PKGDATADIR) 2>/dev/null || true
+# Optional, never part of `make check`: glassbox against llama.cpp (node-llama-cpp's prebuilt CPU
+# build, which `npm ci` fetches into tools/crosscheck/node_modules). Each script present runs.
+crosscheck: $(B)/glassbox $(MODEL)
+	@cd tools/crosscheck && npm ci --no-audit --no-fund && \
+	  for s in probs.mjs tokens.mjs; do \
+	    if [ -f $$s ]; then node $$s || exit 1; else echo "crosscheck: $$s: skipped (not in this tree)"; fi; \
+	  done
 
 format:
 	clang-format -i $(MAIN) $(SRCS) $(HDRS) tests/*.c

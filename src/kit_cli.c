@@ -158,7 +158,7 @@ int cli_score(int argc, char **argv) {
     if (by_ids) {
         nc = parse_ids(cont, &ids, err);
     } else {
-        nc = tokenizer_encode(tok, cont, cont_len, &cspans, err);
+        nc = tokenizer_encode_ex(tok, cont, cont_len, TOKENIZE_CONTINUATION, &cspans, err);
         if (nc >= 0) {
             ids = gb_malloc((size_t)(nc + 1) * sizeof *ids);
             for (int i = 0; i < nc; i++) ids[i] = cspans[i].id;

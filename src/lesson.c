@@ -859,7 +859,8 @@ static int compute(const LessonQuestion *q, Session *s, LessonAnswer *a, char *e
         for (int i = 0; i < s->n_tokens; i++) prefix[i] = s->tokens[i].id;
         for (int i = 0; i < q->n_choices; i++) {
             TokenSpan *spans = NULL;
-            int n = tokenizer_encode(s->tok, q->choices[i].text, q->choices[i].len, &spans, err);
+            int n = tokenizer_encode_ex(s->tok, q->choices[i].text, q->choices[i].len, TOKENIZE_CONTINUATION,
+                                        &spans, err);
             if (n <= 0) {
                 if (n == 0) gb_seterr(err, "most-plausible: choice %c is empty", lesson_choice_letter(i));
                 free(spans);

@@ -471,12 +471,71 @@ static int cmd_info(int argc, char **argv) {
 /* ------------------------------------------------------------------------------------------------
  * glassbox tokenize */
 
+static int hex_value(char c) {
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* tokenize --batch: texts in hexadecimal, one a line, on standard input; their ids, one line each. */
+static int tokenize_batch(const char *model_path, const char *tok_name, bool special) {
+    char err[GB_ERRLEN];
+    Loaded L;
+    memset(&L, 0, sizeof L);
+    int r;
+    if (tok_name) {
+        if (!(L.tok = tokenizer_open_named(tok_name, err))) {
+            fprintf(stderr, "glassbox: tokenize: %s\n", err);
+            return GB_EXIT_USAGE;
+        }
+    } else if ((r = open_tokenizer("tokenize", model_path, &L)) != 0) {
+        return r;
+    }
+    char *in;
+    size_t n_in;
+    if (gb_read_file("-", &in, &n_in, err)) {
+        fprintf(stderr, "glassbox: tokenize: %s\n", err);
+        loaded_free(&L);
+        return GB_EXIT_USAGE;
+    }
+    char *text = gb_malloc(n_in / 2 + 1);
+    r = GB_EXIT_OK;
+    for (size_t i = 0, line = 1; i < n_in && r == GB_EXIT_OK; line++) {
+        size_t e = i, len = 0;
+        while (e < n_in && in[e] != '\n') e++;
+        for (size_t k = i; k + 1 < e; k += 2) {
+            int hi = hex_value(in[k]), lo = hex_value(in[k + 1]);
+            if (hi < 0 || lo < 0) break;
+            text[len++] = (char)(hi * 16 + lo);
+        }
+        if (2 * len != e - i) {
+            fprintf(stderr, "glassbox: tokenize: standard input, line %zu: not hexadecimal\n", line);
+            r = GB_EXIT_USAGE;
+            break;
+        }
+        TokenSpan *spans;
+        int n = tokenizer_encode_ex(L.tok, text, len, special ? TOKENIZE_SPECIAL : 0, &spans, err);
+        if (n < 0) {
+            printf("error: %s\n", err);
+        } else {
+            for (int k = 0; k < n; k++) printf("%s%d", k ? " " : "", (int)spans[k].id);
+            printf("\n");
+            free(spans);
+        }
+        i = e + 1;
+    }
+    free(text);
+    free(in);
+    loaded_free(&L);
+    return r;
+}
+
 static int cmd_tokenize(int argc, char **argv) {
     const char *model_path = cli_default_model(), *tok_name = NULL, *lab_file = NULL;
-    bool json = false, compare = false, names = false, explain = false;
+    bool json = false, compare = false, names = false, explain = false, special = false, batch = false;
     OptSpec opts[] = {{"--model", "-m", OPT_STRING, &model_path, 0, 0},
                       {"--tokenizer", "-t", OPT_STRING, &tok_name, 0, 0},
                       {"--json", NULL, OPT_FLAG, &json, 0, 0},
+                      {"--special", NULL, OPT_FLAG, &special, 0, 0},
+                      {"--batch", NULL, OPT_FLAG, &batch, 0, 0},
                       /* the tokenizer lab (lab_cli.c) */
                       {"--compare", NULL, OPT_FLAG, &compare, 0, 0},
                       {"--names", NULL, OPT_FLAG, &names, 0, 0},
@@ -484,7 +543,7 @@ static int cmd_tokenize(int argc, char **argv) {
                       {"--file", NULL, OPT_STRING, &lab_file, 0, 0}};
     CommandSpec c = {
         "tokenize",
-        "usage: glassbox tokenize [--json] [--model FILE | --tokenizer NAME|FILE.tiktoken]\n"
+        "usage: glassbox tokenize [--json] [--special] [--model FILE | --tokenizer NAME|FILE.tiktoken]\n"
         "                         [--compare | --names | --explain] TEXT|-\n"
         "       glassbox tokenize --file FILE [--json] [--model FILE | --tokenizer NAME]\n"
         "Splits TEXT (or standard input, for -) into tokens, one a line: id, the token's text with\n"
@@ -495,6 +554,10 @@ static int cmd_tokenize(int argc, char **argv) {
         "  --json             an array of {\"id\", \"text\", \"bytes\", \"start\", \"end\"}: \"text\" is the\n"
         "                     token's bytes as UTF-8 with invalid bytes replaced by U+FFFD, \"bytes\"\n"
         "                     the exact byte values\n"
+        "  --special          control tokens written in TEXT (<s>, <|endoftext|>, ...) become those\n"
+        "                     tokens (user-defined ones always do)\n"
+        "  --batch            for tools (tools/crosscheck): each line of standard input is a text in\n"
+        "                     hexadecimal; each line of output its token ids, separated by spaces\n"
         "The tokenizer lab: the model's tokenizer (or --tokenizer's) beside GPT-2 (r50k_base),\n"
         "cl100k_base and o200k_base:\n"
         "  --compare          TEXT's split and token count under each\n"
@@ -506,7 +569,7 @@ static int cmd_tokenize(int argc, char **argv) {
         "                     the parts after), lowest rank first, under the one tokenizer\n"
         "  --file FILE        a source file's tokens and bytes/token under each, and its 10 costliest\n"
         "                     lines (with how many tokens are leading whitespace)\n",
-        opts, 7, 0, 1, "TEXT (or - for standard input)"};
+        opts, 9, 0, 1, "TEXT (or - for standard input)"};
     char *pos[1];
     int n_pos, r = parse_or_exit(&c, argc, argv, pos, &n_pos);
     if (r >= 0) return r;
@@ -521,6 +584,7 @@ static int cmd_tokenize(int argc, char **argv) {
         }
         return cli_tokenize_lab(LAB_CLI_FILE, NULL, 0, lab_file, tok_name, model_path, json);
     }
+    if (batch) return tokenize_batch(model_path, tok_name, special);
     if (n_pos == 0) {
         fprintf(stderr, "glassbox: tokenize: missing %s (see glassbox tokenize --help)\n", c.pos_name);
         return GB_EXIT_USAGE;
@@ -553,7 +617,7 @@ static int cmd_tokenize(int argc, char **argv) {
         return r;
     }
     TokenSpan *spans = NULL;
-    int n = tokenizer_encode(L.tok, text, len, &spans, err);
+    int n = tokenizer_encode_ex(L.tok, text, len, special ? TOKENIZE_SPECIAL : 0, &spans, err);
     if (n < 0) {
         fprintf(stderr, "glassbox: tokenize: %s\n", err);
         free(text);
@@ -1278,8 +1342,8 @@ static int read_corpus(const char *const *patterns, int n_patterns, char ***text
 }
 
 static int cmd_init_model(int argc, char **argv) {
-    bool random_weights = false;
-    const char *out_path = NULL, *pattern_name = "gpt2", *type_name = "f32";
+    bool random_weights = false, spm = false;
+    const char *out_path = NULL, *pattern_name = NULL, *type_name = "f32", *tok_from = NULL;
     Config c;
     memset(&c, 0, sizeof c);
     c.dim = 64, c.n_layers = 2, c.n_heads = 4, c.n_kv_heads = 2, c.hidden_dim = 172;
@@ -1296,19 +1360,28 @@ static int cmd_init_model(int argc, char **argv) {
                       {"--vocab", NULL, OPT_INT, &c.vocab_size, 257, 1 << 20},
                       {"--seed", NULL, OPT_U64, &seed, 0, 0},
                       {"--pattern", NULL, OPT_STRING, &pattern_name, 0, 0},
-                      {"--type", NULL, OPT_STRING, &type_name, 0, 0}};
+                      {"--type", NULL, OPT_STRING, &type_name, 0, 0},
+                      {"--tokenizer-from", NULL, OPT_STRING, &tok_from, 0, 0},
+                      {"--spm", NULL, OPT_FLAG, &spm, 0, 0}};
     CommandSpec cs = {
         "init-model",
         "usage: glassbox init-model --random [--dim 64] [--layers 2] [--heads 4] [--kv-heads 2]\n"
         "                           [--ffn 172] [--ctx 256] [--vocab 512] [--seed 42]\n"
-        "                           [--pattern gpt2] [--type f32] -o FILE\n"
+        "                           [--pattern gpt2] [--type f32] [--tokenizer-from NAME] [--spm] -o FILE\n"
         "Makes a llama model with random weights (normal, std 0.02; norms 1) and a byte-level BPE\n"
         "vocabulary of --vocab tokens (the last one <|endoftext|>, used as BOS and EOS) trained on\n"
         "glassbox's own sources (ASSETS/../src/*.c and *.h), and writes it as GGUF. The build uses it\n"
         "as the default model until a trained one is shipped. The same options give the same file.\n"
-        "  --pattern P  pre-tokenizer split pattern: gpt2, cl100k or o200k (default gpt2)\n"
-        "  --type T     tensor type: f32, f16, bf16 or q8_0 (default f32)\n",
-        opts, 12, 0, 0, ""};
+        "  --pattern P  pre-tokenizer: gpt2, cl100k, o200k or any tokenizer.ggml.pre name glassbox\n"
+        "               reads (smollm, qwen2, deepseek-coder, llama-bpe, ...; default gpt2), written\n"
+        "               to the file as given\n"
+        "  --type T     tensor type: f32, f16, bf16 or q8_0 (default f32)\n"
+        "  --tokenizer-from NAME  take the vocabulary (and --vocab) from r50k_base, cl100k_base,\n"
+        "               o200k_base, a .tiktoken file or a .gguf file instead of training one\n"
+        "  --spm        write the vocabulary as SentencePiece (tokenizer.ggml.model \"llama\": <unk>\n"
+        "               <s> </s>, 256 byte tokens, then each whole-text token, spaces as U+2581,\n"
+        "               scored by its id), as TinyLlama- or CodeLlama-style files carry it\n",
+        opts, 14, 0, 0, ""};
     char *pos[1];
     int n_pos, r = parse_or_exit(&cs, argc, argv, pos, &n_pos);
     if (r >= 0) return r;
@@ -1320,10 +1393,10 @@ static int cmd_init_model(int argc, char **argv) {
         fprintf(stderr, "glassbox: init-model: -o FILE is required\n");
         return GB_EXIT_USAGE;
     }
-    int pattern = pretok_pattern_from_name(pattern_name);
-    if (pattern < 0) {
-        fprintf(stderr, "glassbox: init-model: --pattern: expected gpt2, cl100k or o200k, got '%s'\n",
-                pattern_name);
+    int pattern = pattern_name ? pretok_pattern_from_name(pattern_name) : PRETOK_GPT2;
+    if (pattern < 0 || pattern == PRETOK_SPM) {
+        fprintf(stderr, "glassbox: init-model: --pattern: '%s' is not a pre-tokenizer glassbox knows (%s)\n",
+                pattern_name, pretok_supported_names());
         return GB_EXIT_USAGE;
     }
     uint32_t type;
@@ -1342,26 +1415,39 @@ static int cmd_init_model(int argc, char **argv) {
     snprintf(pat_c, sizeof pat_c, "%s/../src/*.c", gb_assets_dir());
     snprintf(pat_h, sizeof pat_h, "%s/../src/*.h", gb_assets_dir());
     const char *patterns[] = {pat_c, pat_h};
-    char **texts;
-    size_t *lens, n_texts, total = 0;
+    char **texts = NULL;
+    size_t *lens = NULL, n_texts = 0, total = 0;
     Tokenizer *tok = NULL;
     Model m;
     bool has_model = false;
     r = GB_EXIT_USAGE;
-    if (read_corpus(patterns, 2, &texts, &lens, &n_texts, err) != 0) {
+    double t0 = gb_now();
+    if (tok_from) {
+        if (!(tok = tokenizer_open_named(tok_from, err))) {
+            fprintf(stderr, "glassbox: init-model: %s\n", err);
+            goto done;
+        }
+    } else if (read_corpus(patterns, 2, &texts, &lens, &n_texts, err) != 0) {
         fprintf(stderr, "glassbox: init-model: %s\n", err);
         goto done;
     }
-    if (n_texts == 0) {
+    if (!tok && n_texts == 0) {
         fprintf(stderr, "glassbox: init-model: no sources found at %s or %s\n", pat_c, pat_h);
         goto done;
     }
     for (size_t i = 0; i < n_texts; i++) total += lens[i];
-    double t0 = gb_now();
-    tok = bpe_train((const char *const *)texts, lens, n_texts, c.vocab_size, pattern, err);
-    if (!tok) {
+    if (!tok) tok = bpe_train((const char *const *)texts, lens, n_texts, c.vocab_size, pattern, err);
+    if (!tok || (pattern_name && tokenizer_set_pretokenizer(tok, pattern_name, err) != 0)) {
         fprintf(stderr, "glassbox: init-model: %s\n", err);
         goto done;
+    }
+    if (spm) {
+        Tokenizer *sp = tokenizer_to_spm(tok, err);
+        tokenizer_free(tok);
+        if (!(tok = sp)) {
+            fprintf(stderr, "glassbox: init-model: %s\n", err);
+            goto done;
+        }
     }
     double t_bpe = gb_now() - t0;
     c.vocab_size = tokenizer_vocab_size(tok);
@@ -1378,7 +1464,8 @@ static int cmd_init_model(int argc, char **argv) {
     model_add_to_writer(w, &m, type);
     tokenizer_add_to_writer(w, tok);
     gguf_writer_set_string(w, "general.description",
-                           "random weights (glassbox init-model); BPE vocabulary trained on glassbox's sources");
+                           tok_from ? "random weights (glassbox init-model)"
+                                    : "random weights (glassbox init-model); BPE vocabulary trained on glassbox's sources");
     int wr = gguf_writer_write(w, out_path, err);
     gguf_writer_free(w);
     if (wr != 0) {
@@ -1444,6 +1531,10 @@ static void print_main_usage(FILE *f) {
                "list the subcommands and the TUI's commands (`glassbox help NAME` explains one).\n"
                "The manual: man glassbox.\n",
             DEFAULT_PROMPT, cli_default_model());
+    fprintf(f, "\nTokenizers: SentencePiece (tokenizer.ggml.model \"llama\": TinyLlama, CodeLlama, stories15M)\n"
+               "and byte-level BPE (\"gpt2\") with llama.cpp's pre-tokenizers (tokenizer.ggml.pre): gpt-2,\n"
+               "llama-bpe, smollm (SmolLM2), deepseek-coder, qwen2 (Qwen2.5-Coder), starcoder, refact,\n"
+               "stablelm2, deepseek-llm, deepseek-v3, default, falcon, bloom, viking and their aliases.\n");
 }
 
 /* Every subcommand's results end here: what is still buffered is written and checked, so output

@@ -75,7 +75,7 @@ int score_session(Session *s, const char *text, size_t len, char *err) {
         return -1;
     }
     TokenSpan *spans = NULL;
-    int n = tokenizer_encode(s->tok, text, len, &spans, err);
+    int n = tokenizer_encode_ex(s->tok, text, len, TOKENIZE_CONTINUATION, &spans, err);
     if (n < 0) return -1;
     if (n == 0) {
         free(spans);

@@ -16,6 +16,7 @@
 
 #include "utf8.h"
 #include "files.h"
+#include "tokenizer_spm.h"
 #include "util.h"
 
 enum { TOK_MISSING = 0, TOK_NORMAL = 1, TOK_SPECIAL = 2 };
@@ -42,10 +43,14 @@ typedef struct {
     uint32_t mask;
 } PairMap;
 
+enum { PRETOK_MAX_REGEXES = 8 };
+
+/* The regexes of a pattern, applied in sequence (see pretok.c). */
 struct Pretokenizer {
     int pattern;
-    pcre2_code *code;
-    int jit; /* compiled for PCRE2's JIT: matched with pcre2_jit_match, skipping its per-call checks */
+    int n;
+    pcre2_code *code[PRETOK_MAX_REGEXES];
+    int jit[PRETOK_MAX_REGEXES]; /* compiled for PCRE2's JIT: matched with pcre2_jit_match, skipping its per-call checks */
 };
 
 struct Tokenizer {
@@ -67,10 +72,20 @@ struct Tokenizer {
     Pretokenizer *pre;
     int32_t bos, eos;
     int no_bos_in_front; /* tokenizer.ggml.add_bos_token = false */
+    int add_eos;         /* tokenizer.ggml.add_eos_token = true: a prompt ends with EOS */
     int small_limit;
+    uint8_t *tok_type;   /* (n_vocab) GGUF token type: 1 normal, 2 unknown, 3 control, 4 user-defined, 6 byte */
+    int32_t *specials;   /* (n_specials) unknown, control and user-defined tokens, longest first */
+    int n_specials;
+    char pre_name[48];   /* tokenizer.ggml.pre as read (written back as it was); "" when none */
+    /* SentencePiece only: the pieces and their scores; tok_bytes holds what each stands for */
+    SpmVocab *spm;
+    int add_space_prefix; /* a fragment of text at the start or after a special token gets a space in front */
+    int32_t unk;
 };
 
 static const uint8_t *tok_bytes(const Tokenizer *t, int32_t id) { return t->blob + t->tok_off[id]; }
+static void build_specials(Tokenizer *t);
 
 static int32_t bytes_map_find(const Tokenizer *t, const BytesMap *m, const uint8_t *s, size_t n) {
     if (!m->slots) return -1;
@@ -207,90 +222,52 @@ static long b2u_decode(const uint8_t *s, size_t n, uint8_t *out) {
     return (long)o;
 }
 
-/* ---- patterns and pre-tokenization ---- */
-
-/* Unicode White_Space, the meaning of \s in tiktoken's regex engine. PCRE2's \s under UCP lacks
- * U+0085, so the patterns spell the class out. */
-#define WS "\\t-\\r \\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}"
-#define S_ "[" WS "]"
-#define NOT_S "[^" WS "]"
-#define CONTRACTIONS "'s|'t|'re|'ve|'m|'ll|'d"
-#define UPPERISH "[\\p{Lu}\\p{Lt}\\p{Lm}\\p{Lo}\\p{M}]"
-#define LOWERISH "[\\p{Ll}\\p{Lm}\\p{Lo}\\p{M}]"
-
-static const char *const PATTERNS[3] = {
-    /* GPT-2 / r50k_base */
-    CONTRACTIONS "| ?\\p{L}+| ?\\p{N}+| ?[^" WS "\\p{L}\\p{N}]+|" S_ "+(?!" NOT_S ")|" S_ "+",
-    /* cl100k_base / llama-3 */
-    "(?i:" CONTRACTIONS ")|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}{1,3}| ?[^" WS "\\p{L}\\p{N}]+[\\r\\n]*|" S_
-    "*[\\r\\n]+|" S_ "+(?!" NOT_S ")|" S_ "+",
-    /* o200k_base */
-    "[^\\r\\n\\p{L}\\p{N}]?" UPPERISH "*" LOWERISH "+(?i:" CONTRACTIONS ")?"
-    "|[^\\r\\n\\p{L}\\p{N}]?" UPPERISH "+" LOWERISH "*(?i:" CONTRACTIONS ")?"
-    "|\\p{N}{1,3}| ?[^" WS "\\p{L}\\p{N}]+[\\r\\n/]*|" S_ "*[\\r\\n]+|" S_ "+(?!" NOT_S ")|" S_ "+",
-};
-
-const char *pretok_pattern_regex(int pattern) {
-    return pattern >= 0 && pattern <= 2 ? PATTERNS[pattern] : NULL;
-}
-
-const char *pretok_pattern_name(int pattern) {
-    switch (pattern) {
-    case PRETOK_GPT2: return "gpt2";
-    case PRETOK_CL100K: return "cl100k";
-    case PRETOK_O200K: return "o200k";
-    default: return "?";
-    }
-}
-
-int pretok_pattern_from_name(const char *name) {
-    static const struct {
-        const char *name;
-        int pattern;
-    } names[] = {
-        {"gpt2", PRETOK_GPT2},        {"gpt-2", PRETOK_GPT2},         {"r50k", PRETOK_GPT2},
-        {"r50k_base", PRETOK_GPT2},   {"cl100k", PRETOK_CL100K},      {"cl100k_base", PRETOK_CL100K},
-        {"llama-bpe", PRETOK_CL100K}, {"llama3", PRETOK_CL100K},      {"o200k", PRETOK_O200K},
-        {"o200k_base", PRETOK_O200K}, {"gpt-4o", PRETOK_O200K},
-    };
-    if (!name) return -1;
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (strcmp(name, names[i].name) == 0) return names[i].pattern;
-    return -1;
-}
+/* ---- pre-tokenization (the patterns are in pretok.c) ---- */
 
 Pretokenizer *pretok_new(int pattern, char *err) {
-    const char *re = pretok_pattern_regex(pattern);
-    if (!re) {
+    const char *const *res;
+    int n = pretok_pattern_regexes(pattern, &res);
+    if (n < 0 || n > PRETOK_MAX_REGEXES) {
         gb_seterr(err, "unknown pre-tokenizer pattern %d", pattern);
-        return NULL;
-    }
-    int code;
-    PCRE2_SIZE at;
-    pcre2_code *c = pcre2_compile((PCRE2_SPTR)re, PCRE2_ZERO_TERMINATED, PCRE2_UTF | PCRE2_UCP, &code, &at, NULL);
-    if (!c) {
-        PCRE2_UCHAR msg[256];
-        pcre2_get_error_message(code, msg, sizeof msg);
-        gb_seterr(err, "pre-tokenizer %s: regex error at %zu: %s", pretok_pattern_name(pattern), (size_t)at,
-                  (const char *)msg);
         return NULL;
     }
     Pretokenizer *p = gb_calloc(1, sizeof *p);
     p->pattern = pattern;
-    p->code = c;
-    p->jit = pcre2_jit_compile(c, PCRE2_JIT_COMPLETE) == 0; /* without JIT, matching is slower but works */
+    for (int i = 0; i < n; i++) {
+        int code;
+        PCRE2_SIZE at;
+        /* PCRE2's JIT finds where a match can start with vector loads that may read past the subject's
+         * end (harmless, but valgrind counts it as use of uninitialised memory); the tiktoken patterns
+         * have no such start, the others (a [\r\n] or \p{N} alone) do, so they go without it. */
+        uint32_t opts = PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY;
+        if (pattern > PRETOK_O200K) opts |= PCRE2_NO_START_OPTIMIZE;
+        pcre2_code *c = pcre2_compile((PCRE2_SPTR)res[i], PCRE2_ZERO_TERMINATED, opts, &code, &at, NULL);
+        if (!c) {
+            PCRE2_UCHAR msg[256];
+            pcre2_get_error_message(code, msg, sizeof msg);
+            gb_seterr(err, "pre-tokenizer %s: regex %d: error at %zu: %s", pretok_pattern_name(pattern), i + 1,
+                      (size_t)at, (const char *)msg);
+            pretok_free(p);
+            return NULL;
+        }
+        p->code[i] = c;
+        p->jit[i] = pcre2_jit_compile(c, PCRE2_JIT_COMPLETE) == 0; /* without JIT, matching is slower but works */
+        p->n = i + 1;
+    }
     return p;
 }
 
 void pretok_free(Pretokenizer *p) {
     if (!p) return;
-    pcre2_code_free(p->code);
+    for (int i = 0; i < p->n; i++) pcre2_code_free(p->code[i]);
     free(p);
 }
 
-/* Runs the regex over one valid UTF-8 run [base, base + n) of text. */
-static int split_valid_run(const Pretokenizer *p, pcre2_match_data *md, const char *text, size_t base,
+/* Runs regex number level over one valid UTF-8 piece [base, base + n) of text, then the next regexes
+ * over each match and each gap between matches; the last level's pieces are the chunks. */
+static int split_valid_run(const Pretokenizer *p, pcre2_match_data *md, int level, const char *text, size_t base,
                            size_t n, PretokChunkFn fn, void *ctx, char *err) {
+    if (level == p->n) return n > 0 && fn(ctx, base, base + n) ? -1 : 0;
     PCRE2_SPTR subj = (PCRE2_SPTR)(text + base);
     size_t off = 0;
     /* Every alternative of these patterns backtracks at most over the run of blanks or letters it
@@ -300,11 +277,11 @@ static int split_valid_run(const Pretokenizer *p, pcre2_match_data *md, const ch
     pcre2_match_context *mc = pcre2_match_context_create(NULL);
     if (mc) pcre2_set_match_limit(mc, (uint32_t)(n > (UINT32_MAX - 10000000u) / 64 ? UINT32_MAX : 10000000u + 64 * n));
     while (off < n) {
-        int rc = p->jit ? pcre2_jit_match(p->code, subj, n, off, 0, md, mc)
-                        : pcre2_match(p->code, subj, n, off, PCRE2_NO_UTF_CHECK, md, mc);
+        int rc = p->jit[level] ? pcre2_jit_match(p->code[level], subj, n, off, 0, md, mc)
+                               : pcre2_match(p->code[level], subj, n, off, PCRE2_NO_UTF_CHECK, md, mc);
         size_t s, e;
         if (rc == PCRE2_ERROR_NOMATCH) {
-            s = e = n; /* cannot happen with these patterns; keep the rest as one chunk */
+            s = e = n; /* the rest is a gap */
         } else if (rc < 0) {
             PCRE2_UCHAR msg[256];
             pcre2_get_error_message(rc, msg, sizeof msg);
@@ -316,9 +293,9 @@ static int split_valid_run(const Pretokenizer *p, pcre2_match_data *md, const ch
             s = ov[0];
             e = ov[1];
         }
-        if (s > off && fn(ctx, base + off, base + s)) break;
+        if (s > off && split_valid_run(p, md, level + 1, text, base + off, s - off, fn, ctx, err)) break;
         if (e == s && s < n) e = s + (size_t)utf8_valid_len(subj + s, n - s); /* never empty */
-        if (e > s && fn(ctx, base + s, base + e)) break;
+        if (e > s && split_valid_run(p, md, level + 1, text, base + s, e - s, fn, ctx, err)) break;
         off = e;
     }
     pcre2_match_context_free(mc);
@@ -327,7 +304,7 @@ static int split_valid_run(const Pretokenizer *p, pcre2_match_data *md, const ch
 
 int pretok_each(const Pretokenizer *p, const char *text, size_t len, PretokChunkFn fn, void *ctx, char *err) {
     const uint8_t *u = (const uint8_t *)text;
-    pcre2_match_data *md = pcre2_match_data_create_from_pattern(p->code, NULL);
+    pcre2_match_data *md = pcre2_match_data_create(1, NULL); /* only the whole match is read */
     if (!md) {
         gb_seterr(err, "pre-tokenizer: out of memory");
         return -1;
@@ -345,7 +322,7 @@ int pretok_each(const Pretokenizer *p, const char *text, size_t len, PretokChunk
             if (k == 0) break;
             j += (size_t)k;
         }
-        if (j > i) rc = split_valid_run(p, md, text, i, j - i, fn, ctx, err);
+        if (j > i) rc = split_valid_run(p, md, 0, text, i, j - i, fn, ctx, err);
         if (rc || j == len) break;
         size_t k = j; /* a run of bytes that start no valid character */
         while (k < len && utf8_valid_len(u + k, len - k) == 0) k++;
@@ -665,6 +642,7 @@ static int encode_chunk(const Tokenizer *t, Work *w, const uint8_t *chunk, size_
 typedef struct {
     const Tokenizer *t;
     const uint8_t *text;
+    size_t frag; /* offset of the fragment pretok_each is cutting */
     Work work;
     SpanList spans;
     char *err;
@@ -672,11 +650,78 @@ typedef struct {
 
 static int encode_chunk_cb(void *ctx, size_t start, size_t end) {
     EncodeCtx *c = ctx;
+    start += c->frag;
+    end += c->frag;
     return encode_chunk(c->t, &c->work, c->text + start, end - start, start, c->t->whole_chunk, INT32_MAX,
                         &c->spans, c->err);
 }
 
-int tokenizer_encode(const Tokenizer *t, const char *text, size_t len, TokenSpan **out, char *err) {
+static int spm_emit_cb(void *ctx, int32_t id, size_t start, size_t end) {
+    span_push(&((EncodeCtx *)ctx)->spans, id, start, end);
+    return 0;
+}
+
+/* A piece of the text between special tokens (id -1), or a special token found in it. */
+typedef struct {
+    size_t start, end;
+    int32_t id;
+} Fragment;
+
+typedef struct {
+    Fragment *v;
+    size_t n, cap;
+} FragmentList;
+
+static void fragment_push(FragmentList *l, size_t start, size_t end, int32_t id) {
+    if (l->n == l->cap) l->v = gb_realloc(l->v, (l->cap = l->cap ? 2 * l->cap : 16) * sizeof(Fragment));
+    l->v[l->n++] = (Fragment){start, end, id};
+}
+
+/* The first occurrence of needle (nl >= 1 bytes) in hay, or NULL (memmem is not in C11). */
+static const char *find_bytes(const char *hay, size_t hl, const uint8_t *needle, size_t nl) {
+    for (const char *p = hay; hl >= nl;) {
+        const char *c = memchr(p, needle[0], hl - nl + 1);
+        if (!c) return NULL;
+        if (memcmp(c, needle, nl) == 0) return c;
+        hl -= (size_t)(c - p) + 1;
+        p = c + 1;
+    }
+    return NULL;
+}
+
+/* llama.cpp's special-token pass (tokenizer_st_partition): each special token in turn, longest first,
+ * cuts every piece of plain text where it occurs. User-defined tokens always count; unknown and
+ * control ones only when parse_special. */
+static void partition(const Tokenizer *t, const char *text, size_t len, int parse_special, FragmentList *out) {
+    FragmentList a = {0}, b = {0};
+    if (len > 0) fragment_push(&a, 0, len, -1);
+    for (int k = 0; k < t->n_specials; k++) {
+        int32_t id = t->specials[k];
+        if (!parse_special && t->tok_type[id] != TT_USER) continue;
+        const uint8_t *sb = tok_bytes(t, id);
+        size_t sl = t->tok_len[id];
+        b.n = 0;
+        for (size_t i = 0; i < a.n; i++) {
+            Fragment f = a.v[i];
+            while (f.id < 0 && f.end - f.start >= sl) {
+                const char *hit = find_bytes(text + f.start, f.end - f.start, sb, sl);
+                if (!hit) break;
+                size_t at = (size_t)(hit - text);
+                if (at > f.start) fragment_push(&b, f.start, at, -1);
+                fragment_push(&b, at, at + sl, id);
+                f.start = at + sl;
+            }
+            if (f.id >= 0 || f.end > f.start) fragment_push(&b, f.start, f.end, f.id);
+        }
+        FragmentList tmp = a;
+        a = b;
+        b = tmp;
+    }
+    free(b.v);
+    *out = a;
+}
+
+int tokenizer_encode_ex(const Tokenizer *t, const char *text, size_t len, int flags, TokenSpan **out, char *err) {
     *out = NULL;
     if (len > INT32_MAX) {
         gb_seterr(err, "text of %zu bytes is too long to encode (limit 2 GiB)", len);
@@ -685,7 +730,27 @@ int tokenizer_encode(const Tokenizer *t, const char *text, size_t len, TokenSpan
     EncodeCtx c = {.t = t, .text = (const uint8_t *)text, .err = err};
     c.spans.cap = len / 3 + 16;
     c.spans.v = gb_malloc(c.spans.cap * sizeof(TokenSpan));
-    int rc = pretok_each(t->pre, text, len, encode_chunk_cb, &c, err);
+    FragmentList frags;
+    partition(t, text, len, (flags & TOKENIZE_SPECIAL) != 0, &frags);
+    /* SentencePiece: a fragment at the start or after a special token gets a space in front */
+    int rc = 0, after_special = !(flags & TOKENIZE_CONTINUATION);
+    for (size_t i = 0; i < frags.n && rc == 0; i++) {
+        Fragment f = frags.v[i];
+        if (f.id >= 0) {
+            span_push(&c.spans, f.id, f.start, f.end);
+            after_special = 1;
+            continue;
+        }
+        if (t->spm) {
+            rc = spm_encode(t->spm, text + f.start, f.end - f.start, f.start, t->add_space_prefix && after_special,
+                            t->unk, spm_emit_cb, &c, err);
+        } else {
+            c.frag = f.start;
+            rc = pretok_each(t->pre, text + f.start, f.end - f.start, encode_chunk_cb, &c, err);
+        }
+        after_special = 0;
+    }
+    free(frags.v);
     work_free(&c.work);
     if (rc) {
         free(c.spans.v);
@@ -693,6 +758,18 @@ int tokenizer_encode(const Tokenizer *t, const char *text, size_t len, TokenSpan
     }
     *out = c.spans.v;
     return (int)c.spans.n;
+}
+
+int tokenizer_encode(const Tokenizer *t, const char *text, size_t len, TokenSpan **out, char *err) {
+    return tokenizer_encode_ex(t, text, len, 0, out, err);
+}
+
+/* SentencePiece puts a space in front of the text and of each fragment after a special token; decoding
+ * takes it off again, so that decode(encode(text)) is the text. */
+static int strips_space_after(const Tokenizer *t, int32_t id) {
+    if (id < 0) return 1;
+    uint8_t ty = t->tok_type[id];
+    return ty == TT_UNKNOWN || ty == TT_CONTROL || ty == TT_USER;
 }
 
 long tokenizer_decode(const Tokenizer *t, const int32_t *ids, size_t n, char **out) {
@@ -705,8 +782,15 @@ long tokenizer_decode(const Tokenizer *t, const int32_t *ids, size_t n, char **o
     char *buf = gb_malloc(total + 1);
     size_t o = 0;
     for (size_t i = 0; i < n; i++) {
-        memcpy(buf + o, tok_bytes(t, ids[i]), t->tok_len[ids[i]]);
-        o += t->tok_len[ids[i]];
+        const uint8_t *b = tok_bytes(t, ids[i]);
+        size_t len = t->tok_len[ids[i]];
+        if (t->spm && t->add_space_prefix && len > 0 && b[0] == ' ' && strips_space_after(t, i ? ids[i - 1] : -1) &&
+            !strips_space_after(t, ids[i])) {
+            b++;
+            len--;
+        }
+        memcpy(buf + o, b, len);
+        o += len;
     }
     buf[o] = 0;
     *out = buf;
@@ -723,7 +807,28 @@ const char *tokenizer_token_bytes(const Tokenizer *t, int32_t id, size_t *len) {
     return (const char *)tok_bytes(t, id);
 }
 
+/* SentencePiece: the piece spelled with U+2581 for each space, else a single byte's byte token. */
+static int32_t spm_find_bytes(const Tokenizer *t, const char *s, size_t len) {
+    char stack[256] = {0};
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) n += s[i] == ' ' ? 3 : 1;
+    char *esc = n <= sizeof stack ? stack : gb_malloc(n);
+    for (size_t i = 0, o = 0; i < len; i++) {
+        if (s[i] == ' ') {
+            memcpy(esc + o, "\xe2\x96\x81", 3);
+            o += 3;
+        } else {
+            esc[o++] = s[i];
+        }
+    }
+    int32_t id = spm_find(t->spm, esc, n);
+    if (esc != stack) free(esc);
+    if (id < 0 && len == 1) id = spm_byte_token(t->spm, (uint8_t)s[0]);
+    return id;
+}
+
 int32_t tokenizer_find(const Tokenizer *t, const char *s, size_t len) {
+    if (t->spm) return spm_find_bytes(t, s, len);
     int32_t id = bytes_map_find(t, &t->normal, (const uint8_t *)s, len);
     return id >= 0 ? id : bytes_map_find(t, &t->special, (const uint8_t *)s, len);
 }
@@ -736,11 +841,12 @@ int tokenizer_encode_prompt(const Tokenizer *t, const char *text, size_t len, in
     int count = tokenizer_encode(t, text, len, &spans, err);
     if (count < 0) return -1;
     int32_t bos = tokenizer_prompt_bos(t);
-    int total = count + (bos >= 0);
+    int total = count + (bos >= 0) + (t->add_eos != 0);
     *ids = gb_malloc((size_t)(total + 1) * sizeof(int32_t));
     int k = 0;
     if (bos >= 0) (*ids)[k++] = bos;
     for (int i = 0; i < count; i++) (*ids)[k++] = spans[i].id;
+    if (t->add_eos) (*ids)[k++] = t->eos; /* tokenizer.ggml.add_eos_token */
     free(spans);
     return total;
 }
@@ -769,6 +875,14 @@ int32_t tokenizer_pair_rank(const Tokenizer *t, int32_t left, int32_t right, int
 }
 
 int tokenizer_takes_whole_chunks(const Tokenizer *t) { return t->whole_chunk; }
+int tokenizer_is_sentencepiece(const Tokenizer *t) { return t->spm != NULL; }
+int tokenizer_adds_space_prefix(const Tokenizer *t) { return t->spm && t->add_space_prefix; }
+int tokenizer_token_type(const Tokenizer *t, int32_t id) {
+    return id >= 0 && id < t->n_vocab ? t->tok_type[id] : -1;
+}
+float tokenizer_token_score(const Tokenizer *t, int32_t id) {
+    return t->spm && id >= 0 && id < t->n_vocab ? spm_score(t->spm, id) : 0.0f;
+}
 void tokenizer_set_small_chunk_limit(Tokenizer *t, int n) { t->small_limit = n < 0 ? 0 : n; }
 
 void tokenizer_free(Tokenizer *t) {
@@ -783,6 +897,9 @@ void tokenizer_free(Tokenizer *t) {
     free(t->pairs.rank);
     free(t->pairs.result);
     free(t->merge_list);
+    free(t->tok_type);
+    free(t->specials);
+    spm_free(t->spm);
     pretok_free(t->pre);
     free(t);
 }
@@ -801,7 +918,8 @@ static Tokenizer *vocab_begin(VocabBuilder *vb, int n_vocab) {
     t->tok_off = gb_calloc((size_t)n_vocab, sizeof(size_t));
     t->tok_len = gb_calloc((size_t)n_vocab, sizeof(uint32_t));
     t->tok_kind = gb_calloc((size_t)n_vocab, 1);
-    t->bos = t->eos = -1;
+    t->tok_type = gb_calloc((size_t)n_vocab, 1);
+    t->bos = t->eos = t->unk = -1;
     t->small_limit = 16;
     vb->t = t;
     vb->blob_len = 0;
@@ -820,6 +938,7 @@ static void vocab_set(VocabBuilder *vb, int32_t id, const uint8_t *bytes, size_t
     t->tok_off[id] = vb->blob_len;
     t->tok_len[id] = (uint32_t)len;
     t->tok_kind[id] = (uint8_t)kind;
+    t->tok_type[id] = kind == TOK_NORMAL ? TT_NORMAL : kind == TOK_SPECIAL ? TT_CONTROL : TT_UNDEFINED;
     vb->blob_len += len;
 }
 
@@ -855,7 +974,31 @@ static int vocab_finish(Tokenizer *t, const char *name, int pattern, char *err) 
     }
     t->pattern = pattern;
     t->pre = pretok_new(pattern, err);
+    build_specials(t);
     return t->pre ? 0 : -1;
+}
+
+static int u64_cmp(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The tokens the special-token pass looks for in text: unknown, control and user-defined ones, longest
+ * first, as llama.cpp's cache_special_tokens. */
+static void build_specials(Tokenizer *t) {
+    free(t->specials);
+    t->specials = NULL;
+    t->n_specials = 0;
+    uint64_t *keys = gb_malloc(((size_t)t->n_vocab + 1) * sizeof(uint64_t));
+    for (int32_t i = 0; i < t->n_vocab; i++) {
+        uint8_t ty = t->tok_type[i];
+        if (t->tok_kind[i] != TOK_MISSING && t->tok_len[i] > 0 && (ty == TT_UNKNOWN || ty == TT_CONTROL || ty == TT_USER))
+            keys[t->n_specials++] = (uint64_t)(UINT32_MAX - t->tok_len[i]) << 32 | (uint32_t)i; /* longest first, then by id */
+    }
+    qsort(keys, (size_t)t->n_specials, sizeof(uint64_t), u64_cmp);
+    t->specials = gb_malloc(((size_t)t->n_specials + 1) * sizeof(int32_t));
+    for (int i = 0; i < t->n_specials; i++) t->specials[i] = (int32_t)(uint32_t)keys[i];
+    free(keys);
 }
 
 static int check_bos_eos(Tokenizer *t, const char *name, int64_t bos, int64_t eos, char *err) {
@@ -934,42 +1077,138 @@ fail:
 
 /* ---- GGUF ---- */
 
-static int pre_from_gguf_name(GGUFString s) {
-    static const struct {
-        const char *name;
-        int pattern;
-    } names[] = {{"gpt-2", PRETOK_GPT2},      {"gpt2", PRETOK_GPT2},      {"default", PRETOK_GPT2},
-                 {"llama-bpe", PRETOK_CL100K}, {"llama3", PRETOK_CL100K}, {"llama-v3", PRETOK_CL100K},
-                 {"cl100k", PRETOK_CL100K},    {"gpt-4o", PRETOK_O200K},  {"o200k", PRETOK_O200K}};
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
-        if (gguf_string_eq(s, names[i].name)) return names[i].pattern;
-    return -1;
-}
-
 /* Copies at most 60 bytes of a GGUF string, printable, for a message. */
 static void show_gguf_string(GGUFString s, char *out, size_t outsz) {
     token_display(s.data, s.len > 60 ? 60 : (size_t)s.len, out, outsz);
 }
 
+/* The keys both kinds of tokenizer share: add_bos_token, add_eos_token and the pre-tokenizer's name. */
+static void read_flags(Tokenizer *t, const GGUFFile *f, GGUFString pre) {
+    bool b = true;
+    t->no_bos_in_front = gguf_get_bool(f, "tokenizer.ggml.add_bos_token", &b) && !b;
+    b = false;
+    t->add_eos = gguf_get_bool(f, "tokenizer.ggml.add_eos_token", &b) && b && t->eos >= 0;
+    if (pre.len > 0 && pre.len < sizeof t->pre_name) {
+        memcpy(t->pre_name, pre.data, (size_t)pre.len);
+        t->pre_name[pre.len] = 0;
+    }
+}
+
+Tokenizer *tokenizer_from_spm(const char *name, int n, const char *const *texts, const size_t *lens,
+                              const float *scores, const uint8_t *types, int32_t bos, int32_t eos, int32_t unk,
+                              int add_space_prefix, char *err) {
+    if (n <= 0) {
+        gb_seterr(err, "%s: empty vocabulary", name);
+        return NULL;
+    }
+    SpmVocab *v = spm_new(name, n, texts, lens, scores, types, err);
+    if (!v) return NULL;
+    VocabBuilder vb;
+    Tokenizer *t = vocab_begin(&vb, n);
+    t->spm = v;
+    size_t max_len = 0, n_special = 0;
+    for (int i = 0; i < n; i++) max_len = lens[i] > max_len ? lens[i] : max_len;
+    char *buf = gb_malloc(max_len + 1);
+    for (int i = 0; i < n; i++) {
+        uint8_t ty = types[i] <= TT_BYTE ? types[i] : TT_UNDEFINED;
+        size_t nb = spm_piece_bytes(v, i, ty, buf);
+        int normal = ty == TT_NORMAL || ty == TT_BYTE || ty == TT_UNDEFINED;
+        vocab_set(&vb, i, (const uint8_t *)buf, nb, normal ? TOK_NORMAL : TOK_SPECIAL);
+        t->tok_type[i] = ty;
+        n_special += !normal;
+    }
+    free(buf);
+    /* Pieces are looked up by their spelling (spm_find); only the special ones by their bytes. A byte
+     * token and the piece of the same character both stand for the same bytes, so there is no map of
+     * normal tokens' bytes. */
+    bytes_map_init(&t->special, n_special);
+    for (int32_t i = 0; i < n; i++)
+        if (t->tok_kind[i] == TOK_SPECIAL) bytes_map_insert(t, &t->special, i);
+    for (int i = 0; i < 256; i++) t->byte_token[i] = -1;
+    t->pattern = PRETOK_SPM;
+    t->pre = pretok_new(PRETOK_SPM, err);
+    build_specials(t);
+    if (!t->pre || check_bos_eos(t, name, bos, eos, err)) {
+        tokenizer_free(t);
+        return NULL;
+    }
+    t->unk = unk >= 0 && unk < n ? unk : -1;
+    t->add_space_prefix = add_space_prefix;
+    return t;
+}
+
+/* tokenizer.ggml.model = "llama": pieces, scores and types; llama.cpp's defaults for the ids. */
+static Tokenizer *tokenizer_from_gguf_spm(const GGUFFile *f, char *err) {
+    const char *name = f->path ? f->path : "GGUF";
+    const GGUFValue *tokens = gguf_get_array(f, "tokenizer.ggml.tokens");
+    if (!tokens || tokens->elem_type != GGUF_TYPE_STRING || tokens->count == 0 || tokens->count > INT32_MAX / 2) {
+        gb_seterr(err, "%s: tokenizer.ggml.tokens is missing, empty or not an array of strings", name);
+        return NULL;
+    }
+    const GGUFValue *types = gguf_get_array(f, "tokenizer.ggml.token_type");
+    const GGUFValue *scores = gguf_get_array(f, "tokenizer.ggml.scores");
+    if ((types && (types->count != tokens->count || types->elem_type == GGUF_TYPE_STRING)) ||
+        (scores && (scores->count != tokens->count || scores->elem_type == GGUF_TYPE_STRING))) {
+        gb_seterr(err, "%s: tokenizer.ggml.token_type or tokenizer.ggml.scores does not have one number per token",
+                  name);
+        return NULL;
+    }
+    int n = (int)tokens->count;
+    const char **texts = gb_malloc((size_t)n * sizeof(char *));
+    size_t *lens = gb_malloc((size_t)n * sizeof(size_t));
+    float *sc = gb_malloc((size_t)n * sizeof(float));
+    uint8_t *ty = gb_malloc((size_t)n);
+    for (int i = 0; i < n; i++) {
+        texts[i] = tokens->strs[i].data;
+        lens[i] = (size_t)tokens->strs[i].len;
+        sc[i] = scores ? (float)gguf_array_float(scores, (uint64_t)i) : 0.0f;
+        int64_t k = types ? gguf_array_int(types, (uint64_t)i) : TT_NORMAL;
+        ty[i] = k >= 0 && k <= TT_BYTE ? (uint8_t)k : TT_UNDEFINED;
+    }
+    int64_t bos = 1, eos = 2, unk = 0;
+    gguf_get_int(f, "tokenizer.ggml.bos_token_id", &bos);
+    gguf_get_int(f, "tokenizer.ggml.eos_token_id", &eos);
+    gguf_get_int(f, "tokenizer.ggml.unknown_token_id", &unk);
+    if (bos >= n) bos = -1; /* llama.cpp too ignores an id outside the vocabulary */
+    if (eos >= n) eos = -1;
+    bool prefix = true;
+    gguf_get_bool(f, "tokenizer.ggml.add_space_prefix", &prefix);
+    Tokenizer *t = tokenizer_from_spm(name, n, texts, lens, sc, ty, (int32_t)bos, (int32_t)eos,
+                                      unk < n ? (int32_t)unk : -1, prefix, err);
+    if (t) read_flags(t, f, (GGUFString){NULL, 0});
+    free(texts);
+    free(lens);
+    free(sc);
+    free(ty);
+    return t;
+}
+
 Tokenizer *tokenizer_from_gguf(const GGUFFile *f, char *err) {
     const char *name = f->path ? f->path : "GGUF";
-    GGUFString model, pre;
+    GGUFString model, pre = {NULL, 0};
     char shown[128];
     if (!gguf_get_string(f, "tokenizer.ggml.model", &model)) {
         gb_seterr(err, "%s: no tokenizer (tokenizer.ggml.model is missing)", name);
         return NULL;
     }
+    if (gguf_string_eq(model, "llama")) return tokenizer_from_gguf_spm(f, err);
     if (!gguf_string_eq(model, "gpt2")) {
         show_gguf_string(model, shown, sizeof shown);
-        gb_seterr(err, "%s: tokenizer model \"%s\" is not supported (only \"gpt2\", byte-level BPE)", name, shown);
+        gb_seterr(err,
+                  "%s: tokenizer model tokenizer.ggml.model = \"%s\" is not supported (glassbox reads \"gpt2\", "
+                  "byte-level BPE, and \"llama\", SentencePiece)",
+                  name, shown);
         return NULL;
     }
-    int pattern = PRETOK_GPT2;
+    /* A file without tokenizer.ggml.pre: GPT-2's split, as glassbox's older files expect (llama.cpp
+     * would use its "default"). */
+    int pattern = PRETOK_GPT2, ignore_merges = 0;
     if (gguf_get_string(f, "tokenizer.ggml.pre", &pre)) {
-        pattern = pre_from_gguf_name(pre);
+        pattern = pretok_from_gguf_pre(pre.data, (size_t)pre.len, &ignore_merges);
         if (pattern < 0) {
             show_gguf_string(pre, shown, sizeof shown);
-            gb_seterr(err, "%s: unknown pre-tokenizer tokenizer.ggml.pre = \"%s\"", name, shown);
+            gb_seterr(err, "%s: pre-tokenizer tokenizer.ggml.pre = \"%s\" is not supported (supported: %s)", name,
+                      shown, pretok_supported_names());
             return NULL;
         }
     }
@@ -1009,10 +1248,12 @@ Tokenizer *tokenizer_from_gguf(const GGUFFile *f, char *err) {
         int64_t type = types ? gguf_array_int(types, (uint64_t)i) : 1;
         if (s.len > scratch_cap) scratch = gb_realloc(scratch, scratch_cap = (size_t)s.len);
         long nb = (type == 1 || type == 6) ? b2u_decode((const uint8_t *)s.data, (size_t)s.len, scratch) : -1;
-        if (nb > 0)
+        if (nb > 0) {
             vocab_set(&vb, i, scratch, (size_t)nb, TOK_NORMAL);
-        else
+        } else {
             vocab_set(&vb, i, (const uint8_t *)s.data, (size_t)s.len, TOK_SPECIAL);
+            if (type == TT_UNKNOWN || type == TT_USER || type == TT_UNUSED) t->tok_type[i] = (uint8_t)type;
+        }
     }
     char where[512];
     snprintf(where, sizeof where, "%s: tokenizer.ggml.tokens", name);
@@ -1021,9 +1262,8 @@ Tokenizer *tokenizer_from_gguf(const GGUFFile *f, char *err) {
     gguf_get_int(f, "tokenizer.ggml.bos_token_id", &bos);
     gguf_get_int(f, "tokenizer.ggml.eos_token_id", &eos);
     if (check_bos_eos(t, name, bos, eos, err)) goto fail;
-    bool add_bos = true;
-    t->no_bos_in_front = gguf_get_bool(f, "tokenizer.ggml.add_bos_token", &add_bos) && !add_bos;
-    t->whole_chunk = pattern == PRETOK_CL100K; /* llama.cpp's "ignore_merges" for llama-bpe */
+    read_flags(t, f, pre);
+    t->whole_chunk = ignore_merges; /* llama.cpp's "ignore_merges" (llama-bpe) */
     size_t n_merges = merges ? (size_t)merges->count : 0;
     merges_begin(t, n_merges);
     snprintf(where, sizeof where, "%s: tokenizer.ggml.merges", name);
@@ -1290,10 +1530,6 @@ Tokenizer *tokenizer_open_named(const char *name_or_path, char *err) {
 
 /* ---- GGUF writer ---- */
 
-static const char *gguf_pre_name(int pattern) {
-    return pattern == PRETOK_CL100K ? "llama-bpe" : pattern == PRETOK_O200K ? "gpt-4o" : "gpt-2";
-}
-
 /* Merge rules of a rank-rule vocabulary: token r (length >= 2) is the merge of the two parts that the
  * rank rule leaves when only ranks below r may merge (tokens it cannot reach get no rule). */
 static int32_t *derive_merges(const Tokenizer *t, size_t *n_out) {
@@ -1328,7 +1564,44 @@ static size_t b2u_encode(const uint8_t *bytes, size_t len, char *out) {
     return o;
 }
 
+/* The keys every tokenizer writes besides its vocabulary. */
+static void write_common(GGUFWriter *w, const Tokenizer *t) {
+    if (t->bos >= 0) gguf_writer_set_u32(w, "tokenizer.ggml.bos_token_id", (uint32_t)t->bos);
+    if (t->eos >= 0) gguf_writer_set_u32(w, "tokenizer.ggml.eos_token_id", (uint32_t)t->eos);
+    if (t->no_bos_in_front) gguf_writer_set_bool(w, "tokenizer.ggml.add_bos_token", false);
+    if (t->add_eos) gguf_writer_set_bool(w, "tokenizer.ggml.add_eos_token", true);
+}
+
+/* tokenizer.ggml.model "llama": the pieces as spelt, their scores and types. */
+static void write_spm(GGUFWriter *w, const Tokenizer *t) {
+    size_t n = (size_t)t->n_vocab;
+    const char **strs = gb_malloc(n * sizeof(char *));
+    size_t *lens = gb_malloc(n * sizeof(size_t));
+    float *scores = gb_malloc(n * sizeof(float));
+    int32_t *types = gb_malloc(n * sizeof(int32_t));
+    for (size_t i = 0; i < n; i++) {
+        strs[i] = spm_text(t->spm, (int32_t)i, &lens[i]);
+        scores[i] = spm_score(t->spm, (int32_t)i);
+        types[i] = t->tok_type[i];
+    }
+    gguf_writer_set_string(w, "tokenizer.ggml.model", "llama");
+    gguf_writer_set_array_strings(w, "tokenizer.ggml.tokens", strs, lens, n);
+    gguf_writer_set_array_f32(w, "tokenizer.ggml.scores", scores, n);
+    gguf_writer_set_array_i32(w, "tokenizer.ggml.token_type", types, n);
+    if (t->unk >= 0) gguf_writer_set_u32(w, "tokenizer.ggml.unknown_token_id", (uint32_t)t->unk);
+    gguf_writer_set_bool(w, "tokenizer.ggml.add_space_prefix", t->add_space_prefix != 0);
+    write_common(w, t);
+    free(strs);
+    free(lens);
+    free(scores);
+    free(types);
+}
+
 void tokenizer_add_to_writer(GGUFWriter *w, const Tokenizer *t) {
+    if (t->spm) {
+        write_spm(w, t);
+        return;
+    }
     size_t n = (size_t)t->n_vocab;
     char **strs = gb_malloc(n * sizeof(char *));
     size_t *lens = gb_malloc(n * sizeof(size_t));
@@ -1344,7 +1617,7 @@ void tokenizer_add_to_writer(GGUFWriter *w, const Tokenizer *t) {
             strs[i] = gb_malloc(len + 1);
             memcpy(strs[i], b, len);
             lens[i] = len;
-            types[i] = 3;
+            types[i] = t->tok_type[i] ? t->tok_type[i] : TT_CONTROL;
         } else { /* an id no token uses: a placeholder, as llama.cpp's converter writes */
             strs[i] = gb_malloc(32);
             lens[i] = (size_t)snprintf(strs[i], 32, "[PAD%zu]", i);
@@ -1366,12 +1639,11 @@ void tokenizer_add_to_writer(GGUFWriter *w, const Tokenizer *t) {
         mlens[m] = o;
     }
     gguf_writer_set_string(w, "tokenizer.ggml.model", "gpt2");
-    gguf_writer_set_string(w, "tokenizer.ggml.pre", gguf_pre_name(t->pattern));
+    gguf_writer_set_string(w, "tokenizer.ggml.pre", t->pre_name[0] ? t->pre_name : pretok_gguf_name(t->pattern));
     gguf_writer_set_array_strings(w, "tokenizer.ggml.tokens", (const char *const *)strs, lens, n);
     gguf_writer_set_array_i32(w, "tokenizer.ggml.token_type", types, n);
     gguf_writer_set_array_strings(w, "tokenizer.ggml.merges", (const char *const *)mstrs, mlens, n_merges);
-    if (t->bos >= 0) gguf_writer_set_u32(w, "tokenizer.ggml.bos_token_id", (uint32_t)t->bos);
-    if (t->eos >= 0) gguf_writer_set_u32(w, "tokenizer.ggml.eos_token_id", (uint32_t)t->eos);
+    write_common(w, t);
     for (size_t i = 0; i < n; i++) free(strs[i]);
     for (size_t m = 0; m < n_merges; m++) free(mstrs[m]);
     free(strs);
@@ -1386,4 +1658,107 @@ void tokenizer_add_to_writer(GGUFWriter *w, const Tokenizer *t) {
 
 char *token_display(const char *bytes, size_t len, char *out, size_t outsz) {
     return gb_printable(bytes, len, out, outsz, GB_PRINT_TOKEN);
+}
+
+/* ---- changing a vocabulary's kind (init-model --pre / --spm) ---- */
+
+int tokenizer_set_pretokenizer(Tokenizer *t, const char *name, char *err) {
+    if (t->spm) {
+        gb_seterr(err, "a SentencePiece vocabulary has no pre-tokenizer");
+        return -1;
+    }
+    int ignore_merges = 0;
+    int pattern = pretok_from_gguf_pre(name, strlen(name), &ignore_merges);
+    const char *gguf_name = name;
+    if (pattern < 0) {
+        pattern = pretok_pattern_from_name(name);
+        gguf_name = pattern >= 0 ? pretok_gguf_name(pattern) : NULL;
+        if (pattern >= 0) pretok_from_gguf_pre(gguf_name, strlen(gguf_name), &ignore_merges);
+    }
+    if (pattern < 0 || pattern == PRETOK_SPM) {
+        gb_seterr(err, "pre-tokenizer \"%s\" is not supported (supported: %s)", name, pretok_supported_names());
+        return -1;
+    }
+    Pretokenizer *p = pretok_new(pattern, err);
+    if (!p) return -1;
+    pretok_free(t->pre);
+    t->pre = p;
+    t->pattern = pattern;
+    t->whole_chunk = t->rank_rule || ignore_merges;
+    snprintf(t->pre_name, sizeof t->pre_name, "%s", gguf_name);
+    return 0;
+}
+
+/* Adds (text, len) to an open-addressing set of texts; returns 0 when it was already there. */
+static int text_set_add(const char **texts, const size_t *lens, int32_t *slots, uint32_t mask, int32_t id) {
+    uint32_t i = (uint32_t)gb_hash_bytes((const uint8_t *)texts[id], lens[id]) & mask;
+    for (;; i = (i + 1) & mask) {
+        int32_t o = slots[i];
+        if (o < 0) {
+            slots[i] = id;
+            return 1;
+        }
+        if (lens[o] == lens[id] && memcmp(texts[o], texts[id], lens[id]) == 0) return 0;
+    }
+}
+
+Tokenizer *tokenizer_to_spm(const Tokenizer *b, char *err) {
+    size_t cap = (size_t)b->n_vocab + 259;
+    const char **texts = gb_malloc(cap * sizeof(char *));
+    char **owned = gb_malloc(cap * sizeof(char *));
+    size_t *lens = gb_malloc(cap * sizeof(size_t));
+    float *scores = gb_malloc(cap * sizeof(float));
+    uint8_t *types = gb_malloc(cap);
+    uint32_t tcap = table_size_for(cap);
+    int32_t *slots = gb_malloc(tcap * sizeof(int32_t));
+    memset(slots, 0xff, tcap * sizeof(int32_t));
+    int n = 0;
+    static const char *const head[3] = {"<unk>", "<s>", "</s>"};
+    for (int i = 0; i < 259; i++) { /* llama's layout: <unk> <s> </s>, then the 256 byte tokens */
+        owned[n] = gb_malloc(8);
+        if (i < 3) snprintf(owned[n], 8, "%s", head[i]);
+        else snprintf(owned[n], 8, "<0x%02X>", i - 3);
+        texts[n] = owned[n];
+        lens[n] = strlen(owned[n]);
+        scores[n] = 0.0f;
+        types[n] = i == 0 ? TT_UNKNOWN : i < 3 ? TT_CONTROL : TT_BYTE;
+        text_set_add(texts, lens, slots, tcap - 1, n);
+        n++;
+    }
+    for (int32_t id = 0; id < b->n_vocab; id++) {
+        const uint8_t *s = tok_bytes(b, id);
+        size_t len = b->tok_len[id], ok = b->tok_kind[id] != TOK_MISSING && len > 0;
+        for (size_t i = 0; ok && i < len;) { /* pieces are text: a token of partial characters is left out */
+            int k = utf8_valid_len(s + i, len - i);
+            if (k == 0) ok = 0;
+            i += (size_t)k;
+        }
+        if (!ok) continue;
+        char *piece = gb_malloc(3 * len + 1);
+        size_t o = 0;
+        for (size_t i = 0; i < len; i++) {
+            if (s[i] == ' ' && b->tok_kind[id] == TOK_NORMAL) {
+                memcpy(piece + o, "\xe2\x96\x81", 3);
+                o += 3;
+            } else {
+                piece[o++] = (char)s[i];
+            }
+        }
+        owned[n] = piece;
+        texts[n] = piece;
+        lens[n] = o;
+        scores[n] = -(float)id; /* earlier merges score higher, as SentencePiece BPE scores them */
+        types[n] = b->tok_kind[id] == TOK_NORMAL ? TT_NORMAL : TT_CONTROL;
+        if (text_set_add(texts, lens, slots, tcap - 1, n)) n++;
+        else free(piece);
+    }
+    Tokenizer *t = tokenizer_from_spm("spm", n, texts, lens, scores, types, 1, 2, 0, 1, err);
+    for (int i = 0; i < n; i++) free(owned[i]);
+    free(owned);
+    free(texts);
+    free(lens);
+    free(scores);
+    free(types);
+    free(slots);
+    return t;
 }

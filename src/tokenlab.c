@@ -257,6 +257,10 @@ int lab_replay(const Tokenizer *t, const char *text, size_t len, LabReplay *out,
         gb_seterr(err, "text too long");
         return -1;
     }
+    if (tokenizer_is_sentencepiece(t)) { /* its merges go by the pieces' scores, not by merge rules */
+        gb_seterr(err, "the merge replay is for byte-level BPE; this tokenizer is SentencePiece");
+        return -1;
+    }
     char perr[GB_ERRLEN] = "";
     Pretokenizer *pre = pretok_new(tokenizer_pattern(t), err);
     if (!pre) return -1;
