@@ -1282,7 +1282,7 @@ static int read_corpus(const char *const *patterns, int n_patterns, char ***text
 
 static int cmd_init_model(int argc, char **argv) {
     bool random_weights = false;
-    const char *out_path = NULL, *pattern_name = "gpt2", *type_name = "f32";
+    const char *out_path = NULL, *pattern_name = "gpt2", *type_name = "f32", *arch_name = "llama";
     Config c;
     memset(&c, 0, sizeof c);
     c.dim = 64, c.n_layers = 2, c.n_heads = 4, c.n_kv_heads = 2, c.hidden_dim = 172;
@@ -1299,19 +1299,23 @@ static int cmd_init_model(int argc, char **argv) {
                       {"--vocab", NULL, OPT_INT, &c.vocab_size, 257, 1 << 20},
                       {"--seed", NULL, OPT_U64, &seed, 0, 0},
                       {"--pattern", NULL, OPT_STRING, &pattern_name, 0, 0},
-                      {"--type", NULL, OPT_STRING, &type_name, 0, 0}};
+                      {"--type", NULL, OPT_STRING, &type_name, 0, 0},
+                      {"--arch", NULL, OPT_STRING, &arch_name, 0, 0}};
     CommandSpec cs = {
         "init-model",
         "usage: glassbox init-model --random [--dim 64] [--layers 2] [--heads 4] [--kv-heads 2]\n"
         "                           [--ffn 172] [--ctx 256] [--vocab 512] [--seed 42]\n"
-        "                           [--pattern gpt2] [--type f32] -o FILE\n"
+        "                           [--pattern gpt2] [--type f32] [--arch llama] -o FILE\n"
         "Makes a llama model with random weights (normal, std 0.02; norms 1) and a byte-level BPE\n"
         "vocabulary of --vocab tokens (the last one <|endoftext|>, used as BOS and EOS) trained on\n"
         "glassbox's own sources (ASSETS/../src/*.c and *.h), and writes it as GGUF. The build uses it\n"
         "as the default model until a trained one is shipped. The same options give the same file.\n"
         "  --pattern P  pre-tokenizer split pattern: gpt2, cl100k or o200k (default gpt2)\n"
-        "  --type T     tensor type: f32, f16, bf16 or q8_0 (default f32)\n",
-        opts, 12, 0, 0, ""};
+        "  --type T     tensor type: f32, f16, bf16, q8_0, q4_0, q4_k, q5_k, q6_k or q4_k_m (Q4_K with\n"
+        "               Q6_K for attn_v, ffn_down and the head); a matrix whose rows do not fit the\n"
+        "               type's blocks falls back to q8_0, else f32 (default f32)\n"
+        "  --arch A     llama, or qwen2 (biases on q, k, v; RoPE over halves) (default llama)\n",
+        opts, 13, 0, 0, ""};
     char *pos[1];
     int n_pos, r = parse_or_exit(&cs, argc, argv, pos, &n_pos);
     if (r >= 0) return r;
@@ -1334,9 +1338,22 @@ static int cmd_init_model(int argc, char **argv) {
     else if (strcmp(type_name, "f16") == 0) type = GGML_TYPE_F16;
     else if (strcmp(type_name, "bf16") == 0) type = GGML_TYPE_BF16;
     else if (strcmp(type_name, "q8_0") == 0) type = GGML_TYPE_Q8_0;
+    else if (strcmp(type_name, "q4_0") == 0) type = GGML_TYPE_Q4_0;
+    else if (strcmp(type_name, "q4_k") == 0) type = GGML_TYPE_Q4_K;
+    else if (strcmp(type_name, "q5_k") == 0) type = GGML_TYPE_Q5_K;
+    else if (strcmp(type_name, "q6_k") == 0) type = GGML_TYPE_Q6_K;
+    else if (strcmp(type_name, "q4_k_m") == 0) type = MODEL_TYPE_Q4_K_M;
     else {
-        fprintf(stderr, "glassbox: init-model: --type: expected f32, f16, bf16 or q8_0, got '%s'\n",
+        fprintf(stderr,
+                "glassbox: init-model: --type: expected f32, f16, bf16, q8_0, q4_0, q4_k, q5_k, q6_k "
+                "or q4_k_m, got '%s'\n",
                 type_name);
+        return GB_EXIT_USAGE;
+    }
+    if (strcmp(arch_name, "llama") == 0) c.arch = ARCH_LLAMA;
+    else if (strcmp(arch_name, "qwen2") == 0) c.arch = ARCH_QWEN2;
+    else {
+        fprintf(stderr, "glassbox: init-model: --arch: expected llama or qwen2, got '%s'\n", arch_name);
         return GB_EXIT_USAGE;
     }
 

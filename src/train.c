@@ -742,22 +742,22 @@ void train_model_view(Model *out, const TrainModel *m) {
     size_t C = c->dim, QD = (size_t)c->n_heads * c->head_dim,
            KD = (size_t)c->n_kv_heads * c->head_dim, H = c->hidden_dim;
     const ParamTensors *p = &m->params;
-    out->weights.token_embd = p->token_embd;
-    out->weights.output = p->token_embd;
+    out->weights.token_embd = matrix_f32(p->token_embd);
+    out->weights.output = matrix_f32(p->token_embd);
     out->weights.tied = 1;
     out->weights.output_norm = p->output_norm;
     out->weights.layers = gb_calloc(c->n_layers, sizeof(LayerWeights));
     for (int l = 0; l < c->n_layers; l++) {
         LayerWeights *lw = &out->weights.layers[l];
         lw->attn_norm = p->attn_norm + l * C;
-        lw->wq = p->wq + l * QD * C;
-        lw->wk = p->wk + l * KD * C;
-        lw->wv = p->wv + l * KD * C;
-        lw->wo = p->wo + l * C * QD;
+        lw->wq = matrix_f32(p->wq + l * QD * C);
+        lw->wk = matrix_f32(p->wk + l * KD * C);
+        lw->wv = matrix_f32(p->wv + l * KD * C);
+        lw->wo = matrix_f32(p->wo + l * C * QD);
         lw->ffn_norm = p->ffn_norm + l * C;
-        lw->w_gate = p->w_gate + l * H * C;
-        lw->w_up = p->w_up + l * H * C;
-        lw->w_down = p->w_down + l * C * H;
+        lw->w_gate = matrix_f32(p->w_gate + l * H * C);
+        lw->w_up = matrix_f32(p->w_up + l * H * C);
+        lw->w_down = matrix_f32(p->w_down + l * C * H);
     }
     snprintf(out->name, sizeof(out->name), "glassbox");
 }
