@@ -17,7 +17,7 @@ ATESTS   := $(patsubst tests/%.c,$(B)/asan/tests/%,$(wildcard tests/test_*.c))
 AOBJS    := $(SRCS:src/%.c=$(B)/asan/obj/%.o)
 MODEL    := assets/glassbox.gguf
 
-.PHONY: all deps run check unit asan clitest bench format clean model corpus fuzz fuzzregress
+.PHONY: all deps run check unit asan clitest bench crosscheck format clean model corpus fuzz fuzzregress
 all: $(B)/glassbox $(MODEL)
 
 deps:
@@ -109,6 +109,11 @@ check: all unit asan fuzzregress clitest
 
 bench: all
 	@sh bench/run.sh
+
+# glassbox against llama.cpp (node-llama-cpp, installed by npm ci in tools/crosscheck on first use):
+# optional, never part of the build or `make check`. tools/crosscheck/README.md.
+crosscheck: $(B)/glassbox
+	@sh tools/crosscheck/run.sh
 
 format:
 	clang-format -i src/*.c src/*.h tests/*.c

@@ -1280,6 +1280,35 @@ static int read_corpus(const char *const *patterns, int n_patterns, char ***text
     return 0;
 }
 
+/* Multiplies every matrix and bias of a random F32 model by f (init-model --std). */
+static void scale_random_weights(Model *m, float f) {
+    const Config *c = &m->config;
+    size_t q_dim = (size_t)c->n_heads * c->head_dim, kv_dim = (size_t)c->n_kv_heads * c->head_dim;
+    size_t dim = (size_t)c->dim, ffn = (size_t)c->hidden_dim;
+    struct {
+        float *p;
+        size_t n;
+    } parts[12];
+    float *e = matrix_floats(m->weights.token_embd);
+    for (size_t i = 0; i < (size_t)c->vocab_size * dim; i++) e[i] *= f;
+    for (int l = 0; l < c->n_layers; l++) {
+        LayerWeights *lw = &m->weights.layers[l];
+        int n = 0;
+        parts[n].p = matrix_floats(lw->wq), parts[n++].n = q_dim * dim;
+        parts[n].p = matrix_floats(lw->wk), parts[n++].n = kv_dim * dim;
+        parts[n].p = matrix_floats(lw->wv), parts[n++].n = kv_dim * dim;
+        parts[n].p = matrix_floats(lw->wo), parts[n++].n = dim * q_dim;
+        parts[n].p = matrix_floats(lw->w_gate), parts[n++].n = ffn * dim;
+        parts[n].p = matrix_floats(lw->w_up), parts[n++].n = ffn * dim;
+        parts[n].p = matrix_floats(lw->w_down), parts[n++].n = ffn * dim;
+        parts[n].p = lw->bq, parts[n++].n = lw->bq ? q_dim : 0;
+        parts[n].p = lw->bk, parts[n++].n = lw->bk ? kv_dim : 0;
+        parts[n].p = lw->bv, parts[n++].n = lw->bv ? kv_dim : 0;
+        for (int k = 0; k < n; k++)
+            for (size_t i = 0; i < parts[k].n; i++) parts[k].p[i] *= f;
+    }
+}
+
 static int cmd_init_model(int argc, char **argv) {
     bool random_weights = false;
     const char *out_path = NULL, *pattern_name = "gpt2", *type_name = "f32", *arch_name = "llama";
@@ -1288,7 +1317,9 @@ static int cmd_init_model(int argc, char **argv) {
     c.dim = 64, c.n_layers = 2, c.n_heads = 4, c.n_kv_heads = 2, c.hidden_dim = 172;
     c.context_length = 256, c.vocab_size = 512, c.rope_base = 10000.0f, c.norm_eps = 1e-5f;
     uint64_t seed = DEFAULT_SEED;
+    float init_std = 0.02f;
     OptSpec opts[] = {{"--random", NULL, OPT_FLAG, &random_weights, 0, 0},
+                      {"--std", NULL, OPT_FLOAT, &init_std, 1e-6, 10},
                       {"--output", "-o", OPT_STRING, &out_path, 0, 0},
                       {"--dim", NULL, OPT_INT, &c.dim, 2, 65536},
                       {"--layers", NULL, OPT_INT, &c.n_layers, 1, 1024},
@@ -1314,8 +1345,10 @@ static int cmd_init_model(int argc, char **argv) {
         "  --type T     tensor type: f32, f16, bf16, q8_0, q4_0, q4_k, q5_k, q6_k or q4_k_m (Q4_K with\n"
         "               Q6_K for attn_v, ffn_down and the head); a matrix whose rows do not fit the\n"
         "               type's blocks falls back to q8_0, else f32 (default f32)\n"
-        "  --arch A     llama, or qwen2 (biases on q, k, v; RoPE over halves) (default llama)\n",
-        opts, 13, 0, 0, ""};
+        "  --arch A     llama, or qwen2 (biases on q, k, v; RoPE over halves) (default llama)\n"
+        "  --std S      standard deviation of the random matrices (default 0.02; larger ones give\n"
+        "               peaked next-token distributions, for cross-checks)\n",
+        opts, 14, 0, 0, ""};
     char *pos[1];
     int n_pos, r = parse_or_exit(&cs, argc, argv, pos, &n_pos);
     if (r >= 0) return r;
@@ -1393,6 +1426,7 @@ static int cmd_init_model(int argc, char **argv) {
         goto done;
     }
     has_model = true;
+    if (init_std != 0.02f) scale_random_weights(&m, init_std / 0.02f);
     snprintf(m.name, sizeof m.name, "glassbox-random"); // short: the TUI shows it in its status line
     GGUFWriter *w = gguf_writer_new();
     model_add_to_writer(w, &m, type);
