@@ -17,6 +17,7 @@
 #include <omp.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -1129,14 +1130,19 @@ static double time_prefill(Model *m, const int32_t *ids, int n, double min_secs)
 
 static int cmd_bench(int argc, char **argv) {
     const char *model_path = cli_default_model();
-    OptSpec opts[] = {{"--model", "-m", OPT_STRING, &model_path, 0, 0}};
+    int decode_steps = 0;
+    OptSpec opts[] = {{"--model", "-m", OPT_STRING, &model_path, 0, 0},
+                      {"--decode", NULL, OPT_INT, &decode_steps, 1, 1 << 20}};
     CommandSpec c = {"bench",
-                     "usage: glassbox bench [--model FILE]\n"
+                     "usage: glassbox bench [--model FILE] [--decode N]\n"
                      "Speed figures (no pass/fail): model load time; prompt prefill of 256 tokens;\n"
                      "forward tokens/s of one stream at 256 tokens of context, with the probes on and\n"
                      "off; the sampler per token; tokenizer encoding MB/s on a code file.\n"
-                     "  --model FILE the model (default: $GLASSBOX_MODEL, else assets/glassbox.gguf)\n",
-                     opts, 1, 0, 0, ""};
+                     "  --model FILE the model (default: $GLASSBOX_MODEL, else assets/glassbox.gguf)\n"
+                     "  --decode N   only this: load time, then N tokens generated greedily after a\n"
+                     "               16-token prompt, probes on, as one line of JSON (bench/run.sh sets\n"
+                     "               it beside llama.cpp's figure for the same file)\n",
+                     opts, 2, 0, 0, ""};
     char *pos[1];
     int n_pos, r = parse_or_exit(&c, argc, argv, pos, &n_pos);
     if (r >= 0) return r;
@@ -1163,6 +1169,33 @@ static int cmd_bench(int argc, char **argv) {
     }
     Model *m = &L.model;
     const Config *cf = &m->config;
+    if (decode_steps > 0) {
+        int n_prompt = 16;
+        if (n_prompt + decode_steps > cf->seq_len) decode_steps = cf->seq_len - n_prompt;
+        if (decode_steps < 1) {
+            fprintf(stderr, "glassbox: bench: the context is too short for --decode\n");
+            loaded_free(&L);
+            return GB_EXIT_USAGE;
+        }
+        int32_t prompt[16];
+        for (int i = 0; i < n_prompt; i++) prompt[i] = (int32_t)((i * 7919) % cf->vocab_size);
+        float *logits = model_forward_prompt(m, prompt, n_prompt, 0);
+        double ts = gb_now();
+        clock_t cs = clock();
+        for (int i = 0; i < decode_steps; i++) {
+            int32_t next = 0;
+            for (int v = 1; v < cf->vocab_size; v++)
+                if (logits[v] > logits[next]) next = v;
+            logits = model_forward(m, next, n_prompt + i);
+        }
+        double ms = (gb_now() - ts) / decode_steps * 1e3;
+        double cpu_ms = (double)(clock() - cs) / CLOCKS_PER_SEC / decode_steps * 1e3;
+        printf("{\"threads\": %d, \"ms_per_token\": %.4f, \"tokens_per_s\": %.2f, \"cpu_ms_per_token\": %.4f, "
+               "\"load_ms\": %.2f}\n",
+               omp_get_max_threads(), ms, 1e3 / ms, cpu_ms, load_ms);
+        loaded_free(&L);
+        return GB_EXIT_OK;
+    }
     printf("model: %s (%s): dim %d, layers %d, heads %d/%d, ffn %d, vocab %d, context %d\n", m->name,
            model_path, cf->dim, cf->n_layers, cf->n_heads, cf->n_kv_heads, cf->hidden_dim,
            cf->vocab_size, cf->context_length);
@@ -1309,6 +1342,50 @@ static void scale_random_weights(Model *m, float f) {
     }
 }
 
+/* Rewrites the vocabulary keys tokenizer_add_to_writer wrote so they list n_total tokens: the
+ * trained ones, then "<|pad_N|>" control tokens (never produced from text) up to n_total. For a
+ * model the size of a real one's vocabulary (49152 in SmolLM) when BPE on our sources stops short. */
+static void pad_vocabulary(GGUFWriter *w, const Tokenizer *tok, int n_total) {
+    int n = tokenizer_vocab_size(tok);
+    char **strs = gb_calloc((size_t)n_total, sizeof(char *));
+    size_t *lens = gb_calloc((size_t)n_total, sizeof(size_t));
+    int32_t *types = gb_calloc((size_t)n_total, sizeof(int32_t));
+    for (int i = 0; i < n_total; i++) {
+        char buf[64];
+        if (i < n && tokenizer_is_special(tok, i)) {
+            size_t len;
+            const char *b = tokenizer_token_bytes(tok, i, &len);
+            strs[i] = gb_malloc(len + 1);
+            memcpy(strs[i], b, len);
+            lens[i] = len;
+            types[i] = 3;
+        } else if (i < n) { /* GPT-2's byte-to-unicode form, as tokenizer_add_to_writer writes it */
+            size_t len;
+            const char *b = tokenizer_token_bytes(tok, i, &len);
+            strs[i] = gb_malloc(len * 2 + 1);
+            for (size_t k = 0; k < len; k++) {
+                const char *u = bpe_byte_to_unicode((uint8_t)b[k]);
+                size_t ul = strlen(u);
+                memcpy(strs[i] + lens[i], u, ul);
+                lens[i] += ul;
+            }
+            types[i] = 1;
+        } else {
+            lens[i] = (size_t)snprintf(buf, sizeof buf, "<|pad_%d|>", i - n);
+            strs[i] = gb_malloc(lens[i] + 1);
+            memcpy(strs[i], buf, lens[i]);
+            types[i] = 3;
+        }
+    }
+    gguf_writer_set_array_strings(w, "tokenizer.ggml.tokens", (const char *const *)strs, lens,
+                                  (uint64_t)n_total);
+    gguf_writer_set_array_i32(w, "tokenizer.ggml.token_type", types, (uint64_t)n_total);
+    for (int i = 0; i < n_total; i++) free(strs[i]);
+    free(strs);
+    free(lens);
+    free(types);
+}
+
 static int cmd_init_model(int argc, char **argv) {
     bool random_weights = false;
     const char *out_path = NULL, *pattern_name = "gpt2", *type_name = "f32", *arch_name = "llama";
@@ -1318,8 +1395,10 @@ static int cmd_init_model(int argc, char **argv) {
     c.context_length = 256, c.vocab_size = 512, c.rope_base = 10000.0f, c.norm_eps = 1e-5f;
     uint64_t seed = DEFAULT_SEED;
     float init_std = 0.02f;
+    bool pad_vocab = false;
     OptSpec opts[] = {{"--random", NULL, OPT_FLAG, &random_weights, 0, 0},
                       {"--std", NULL, OPT_FLOAT, &init_std, 1e-6, 10},
+                      {"--pad-vocab", NULL, OPT_FLAG, &pad_vocab, 0, 0},
                       {"--output", "-o", OPT_STRING, &out_path, 0, 0},
                       {"--dim", NULL, OPT_INT, &c.dim, 2, 65536},
                       {"--layers", NULL, OPT_INT, &c.n_layers, 1, 1024},
@@ -1347,8 +1426,10 @@ static int cmd_init_model(int argc, char **argv) {
         "               type's blocks falls back to q8_0, else f32 (default f32)\n"
         "  --arch A     llama, or qwen2 (biases on q, k, v; RoPE over halves) (default llama)\n"
         "  --std S      standard deviation of the random matrices (default 0.02; larger ones give\n"
-        "               peaked next-token distributions, for cross-checks)\n",
-        opts, 14, 0, 0, ""};
+        "               peaked next-token distributions, for cross-checks)\n"
+        "  --pad-vocab  when BPE on the sources stops short of --vocab, fill the vocabulary up with\n"
+        "               <|pad_N|> control tokens (a model of a real one's shape, for benchmarks)\n",
+        opts, 15, 0, 0, ""};
     char *pos[1];
     int n_pos, r = parse_or_exit(&cs, argc, argv, pos, &n_pos);
     if (r >= 0) return r;
@@ -1417,7 +1498,10 @@ static int cmd_init_model(int argc, char **argv) {
         goto done;
     }
     double t_bpe = gb_now() - t0;
+    int vocab_asked = c.vocab_size;
     c.vocab_size = tokenizer_vocab_size(tok);
+    int padded = pad_vocab && c.vocab_size < vocab_asked;
+    if (padded) c.vocab_size = vocab_asked;
     c.head_dim = c.n_heads > 0 ? c.dim / c.n_heads : 0;
     c.rope_dim = c.head_dim;
     c.seq_len = c.context_length;
@@ -1431,6 +1515,7 @@ static int cmd_init_model(int argc, char **argv) {
     GGUFWriter *w = gguf_writer_new();
     model_add_to_writer(w, &m, type);
     tokenizer_add_to_writer(w, tok);
+    if (padded) pad_vocabulary(w, tok, c.vocab_size);
     gguf_writer_set_string(w, "general.description",
                            "random weights (glassbox init-model); BPE vocabulary trained on glassbox's sources");
     int wr = gguf_writer_write(w, out_path, err);
