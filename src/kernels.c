@@ -39,26 +39,6 @@
 
 typedef float (*DotFn)(const void *row, const float *x, int n);
 
-/* x rounded to 8 bits per block of 32, for the integer kernels: x[j] ~ d * q[j]. */
-typedef struct {
-    float d;
-    int8_t q[32];
-} XBlock;
-typedef float (*DotQFn)(const void *row, const XBlock *x, int n);
-
-/* xq (n / 32) = x (n) in blocks: d = max|x| / 127, q = round(x / d) (to nearest, ties to even). */
-static void quantize_x_portable(XBlock *xq, const float *x, int n) {
-    for (int b = 0; b < n / 32; b++, x += 32) {
-        float amax = 0.0f;
-        for (int j = 0; j < 32; j++)
-            amax = fmaxf(amax, fabsf(x[j]));
-        float d = amax / 127.0f, inv = d > 0 ? 1.0f / d : 0.0f;
-        xq[b].d = d;
-        for (int j = 0; j < 32; j++)
-            xq[b].q[j] = (int8_t)lrintf(x[j] * inv);
-    }
-}
-
 /* ------------------------------------------------------------------------------------------------
  * Portable kernels */
 
@@ -246,56 +226,6 @@ AVX2 static float dot_q8_0_avx2(const void *row, const float *x, int n) {
     return hsum(_mm256_add_ps(acc0, acc1));
 }
 
-/* quantize_x_portable, eight lanes at a time: the same values (the same rounding). */
-AVX2 static void quantize_x_avx2(XBlock *xq, const float *x, int n) {
-    const __m256 sign = _mm256_set1_ps(-0.0f);
-    for (int b = 0; b < n / 32; b++, x += 32) {
-        __m256 v[4], m;
-        for (int k = 0; k < 4; k++)
-            v[k] = _mm256_loadu_ps(x + 8 * k);
-        m = _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(sign, v[0]), _mm256_andnot_ps(sign, v[1])),
-                          _mm256_max_ps(_mm256_andnot_ps(sign, v[2]), _mm256_andnot_ps(sign, v[3])));
-        __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
-        h = _mm_max_ps(h, _mm_movehl_ps(h, h));
-        h = _mm_max_ss(h, _mm_movehdup_ps(h));
-        float d = _mm_cvtss_f32(h) / 127.0f, inv = d > 0 ? 1.0f / d : 0.0f;
-        xq[b].d = d;
-        __m256 vi = _mm256_set1_ps(inv);
-        __m256i q[4];
-        for (int k = 0; k < 4; k++) /* cvtps rounds to nearest even, as lrintf does */
-            q[k] = _mm256_cvtps_epi32(_mm256_mul_ps(v[k], vi));
-        /* 32 int32 -> 32 int8; packs work within 128-bit lanes, the permute restores the order */
-        __m256i p16a = _mm256_packs_epi32(q[0], q[1]), p16b = _mm256_packs_epi32(q[2], q[3]);
-        __m256i p8 = _mm256_packs_epi16(p16a, p16b);
-        p8 = _mm256_permutevar8x32_epi32(p8, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-        _mm256_storeu_si256((__m256i *)xq[b].q, p8);
-    }
-}
-
-/* The integer kernels: 32 weights w (signed bytes) times 32 activations q (signed bytes), summed
- * exactly in 32-bit integers. maddubs multiplies unsigned by signed bytes, so |w| is paired with
- * q carrying w's sign. Returns eight partial sums as floats. */
-AVX2 static __m256 dot_i8_i8(__m256i w, __m256i q) {
-    __m256i p16 = _mm256_maddubs_epi16(_mm256_sign_epi8(w, w), _mm256_sign_epi8(q, w));
-    return _mm256_cvtepi32_ps(_mm256_madd_epi16(p16, _mm256_set1_epi16(1)));
-}
-
-AVX2 static __m256 q8_0_xblock_avx2(const uint8_t *b, const XBlock *x, __m256 acc) {
-    _mm_prefetch((const char *)b + PREFETCH_AHEAD, _MM_HINT_T0);
-    __m256i w = _mm256_loadu_si256((const __m256i *)(b + 2));
-    __m256i q = _mm256_loadu_si256((const __m256i *)x->q);
-    return _mm256_fmadd_ps(_mm256_set1_ps(half_to_float(b) * x->d), dot_i8_i8(w, q), acc);
-}
-
-AVX2 static float dotq_q8_0_avx2(const void *row, const XBlock *x, int n) {
-    const uint8_t *b = row;
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
-#define STEP(i, acc) q8_0_xblock_avx2(b + 34 * (i), x + (i), acc)
-    EVEN_ODD_BLOCKS(n / 32, STEP);
-#undef STEP
-    return hsum(_mm256_add_ps(acc0, acc1));
-}
-
 /* The 32 weights of a Q4_0 block as signed bytes, in order. */
 AVX2 static __m256i q4_0_weights(const uint8_t *b) {
     const __m128i low4 = _mm_set1_epi8(0xF), eight = _mm_set1_epi8(8);
@@ -305,21 +235,6 @@ AVX2 static __m256i q4_0_weights(const uint8_t *b) {
     return _mm256_set_m128i(hi, lo);
 }
 
-AVX2 static __m256 q4_0_xblock_avx2(const uint8_t *b, const XBlock *x, __m256 acc) {
-    _mm_prefetch((const char *)b + PREFETCH_AHEAD, _MM_HINT_T0);
-    __m256i q = _mm256_loadu_si256((const __m256i *)x->q);
-    return _mm256_fmadd_ps(_mm256_set1_ps(half_to_float(b) * x->d), dot_i8_i8(q4_0_weights(b), q),
-                           acc);
-}
-
-AVX2 static float dotq_q4_0_avx2(const void *row, const XBlock *x, int n) {
-    const uint8_t *b = row;
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
-#define STEP(i, acc) q4_0_xblock_avx2(b + 18 * (i), x + (i), acc)
-    EVEN_ODD_BLOCKS(n / 32, STEP);
-#undef STEP
-    return hsum(_mm256_add_ps(acc0, acc1));
-}
 
 /* Q4_0: low nibbles are weights 0..15, high nibbles 16..31, each minus 8. */
 AVX2 static float dot_q4_0_avx2(const void *row, const float *x, int n) {
@@ -512,46 +427,6 @@ AVX512 static float dot_q4_0_avx512(const void *row, const float *x, int n) {
     return hsum512(_mm512_add_ps(acc0, acc1));
 }
 
-/* AVX-512 VNNI: one instruction (vpdpbusd) multiplies the 32 byte pairs and sums them in fours. */
-#define VNNI __attribute__((target("avx512vnni,avx512vl,avx512f,avx512bw,avx2,fma,f16c")))
-
-VNNI static __m256 dot_i8_i8_vnni(__m256i w, __m256i q) {
-    __m256i p = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_sign_epi8(w, w),
-                                    _mm256_sign_epi8(q, w));
-    return _mm256_cvtepi32_ps(p);
-}
-
-VNNI static __m256 q8_0_xblock_vnni(const uint8_t *b, const XBlock *x, __m256 acc) {
-    _mm_prefetch((const char *)b + PREFETCH_AHEAD, _MM_HINT_T0);
-    __m256i w = _mm256_loadu_si256((const __m256i *)(b + 2));
-    __m256i q = _mm256_loadu_si256((const __m256i *)x->q);
-    return _mm256_fmadd_ps(_mm256_set1_ps(half_to_float(b) * x->d), dot_i8_i8_vnni(w, q), acc);
-}
-
-VNNI static float dotq_q8_0_vnni(const void *row, const XBlock *x, int n) {
-    const uint8_t *b = row;
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
-#define STEP(i, acc) q8_0_xblock_vnni(b + 34 * (i), x + (i), acc)
-    EVEN_ODD_BLOCKS(n / 32, STEP);
-#undef STEP
-    return hsum(_mm256_add_ps(acc0, acc1));
-}
-
-VNNI static __m256 q4_0_xblock_vnni(const uint8_t *b, const XBlock *x, __m256 acc) {
-    _mm_prefetch((const char *)b + PREFETCH_AHEAD, _MM_HINT_T0);
-    __m256i q = _mm256_loadu_si256((const __m256i *)x->q);
-    return _mm256_fmadd_ps(_mm256_set1_ps(half_to_float(b) * x->d),
-                           dot_i8_i8_vnni(q4_0_weights(b), q), acc);
-}
-
-VNNI static float dotq_q4_0_vnni(const void *row, const XBlock *x, int n) {
-    const uint8_t *b = row;
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
-#define STEP(i, acc) q4_0_xblock_vnni(b + 18 * (i), x + (i), acc)
-    EVEN_ODD_BLOCKS(n / 32, STEP);
-#undef STEP
-    return hsum(_mm256_add_ps(acc0, acc1));
-}
 #endif /* GB_X86 */
 
 /* ------------------------------------------------------------------------------------------------
@@ -580,38 +455,16 @@ static DotFn avx512_fns[N_TYPES] = {
 };
 #endif
 
-/* The integer kernels by type, when the selected set has them (NULL: the float kernel). */
-#ifdef GB_X86
-static DotQFn vector_dotq_fns[N_TYPES] = {
-    [GGML_TYPE_Q8_0] = dotq_q8_0_avx2,
-    [GGML_TYPE_Q4_0] = dotq_q4_0_avx2,
-};
-static DotQFn vnni_dotq_fns[N_TYPES] = {
-    [GGML_TYPE_Q8_0] = dotq_q8_0_vnni,
-    [GGML_TYPE_Q4_0] = dotq_q4_0_vnni,
-};
-#endif
-static DotQFn no_dotq_fns[N_TYPES];
 
 static int selected = -1;
 static DotFn *dot_fns = portable_fns;
-static DotQFn *dotq_fns = no_dotq_fns;
-static void (*quantize_x)(XBlock *xq, const float *x, int n) = quantize_x_portable;
+
 
 static int cpu_has_avx512(void) {
 #ifdef GB_X86
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
            __builtin_cpu_supports("avx512vl");
-#else
-    return 0;
-#endif
-}
-
-static int cpu_has_vnni(void) {
-#ifdef GB_X86
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512vnni") && __builtin_cpu_supports("avx512vl");
 #else
     return 0;
 #endif
@@ -630,20 +483,17 @@ static int cpu_has_avx2(void) {
 KernelSet kernels_select(KernelSet k) {
     selected = KERNEL_PORTABLE;
     dot_fns = portable_fns;
-    dotq_fns = no_dotq_fns;
-    quantize_x = quantize_x_portable;
+
 #ifdef GB_X86
     if (k == KERNEL_AVX512 && !(cpu_has_avx512() && cpu_has_avx2())) k = KERNEL_AVX2;
     if (k == KERNEL_AVX512) {
         selected = KERNEL_AVX512;
         dot_fns = avx512_fns;
-        dotq_fns = cpu_has_vnni() ? vnni_dotq_fns : vector_dotq_fns;
-        quantize_x = quantize_x_avx2;
+
     } else if (k == KERNEL_AVX2 && cpu_has_avx2()) {
         selected = KERNEL_AVX2;
         dot_fns = avx2_fns;
-        dotq_fns = vector_dotq_fns;
-        quantize_x = quantize_x_avx2;
+
     }
 #else
     (void)k;
@@ -669,19 +519,7 @@ const char *kernels_name(KernelSet k) {
 
 float kernel_dot(const void *row, uint32_t type, const float *x, int n) {
     kernels_selected();
-    if (dotq_fns[type]) {
-        XBlock *xq = gb_malloc((size_t)(n / 32) * sizeof(XBlock));
-        quantize_x(xq, x, n);
-        float r = dotq_fns[type](row, xq, n);
-        free(xq);
-        return r;
-    }
     return dot_fns[type](row, x, n);
-}
-
-int kernel_rounds_activations(uint32_t type) {
-    kernels_selected();
-    return dotq_fns[type] != NULL;
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -705,16 +543,6 @@ void matmul(float *out, const float *x, Matrix w, int n, int d) {
     kernels_selected();
     const uint8_t *rows = w.data;
     size_t rb = matrix_row_bytes(w, n);
-    DotQFn dotq = dotq_fns[w.type];
-    if (dotq) { /* x rounded to 8 bits once, then integer dot products */
-        XBlock *xq = gb_malloc((size_t)(n / 32) * sizeof(XBlock));
-        quantize_x(xq, x, n);
-#pragma omp parallel for schedule(static) if ((long)n * d >= MATMUL_PARALLEL_MIN)
-        for (int i = 0; i < d; i++)
-            out[i] = dotq(rows + (size_t)i * rb, xq, n);
-        free(xq);
-        return;
-    }
     DotFn dot = dot_fns[w.type];
 #pragma omp parallel for schedule(static) if ((long)n * d >= MATMUL_PARALLEL_MIN)
     for (int i = 0; i < d; i++)

@@ -162,9 +162,10 @@ static void attention(float *out, float *att, const float *q, const float *k_lay
             const float *v_t = v_layer + (size_t)t * kv_dim + kv_off;
             axpy(out_h, att_h[t], v_t, hd);
         }
-        if (probe) { /* keys after pos stay 0: nothing else writes row pos, and it starts zeroed */
+        if (probe) {
             float *row = probe + ((size_t)h * c->seq_len + pos) * c->seq_len; /* (seq_len) */
             memcpy(row, att_h, (size_t)(pos + 1) * sizeof(float));
+            memset(row + pos + 1, 0, (size_t)(c->seq_len - pos - 1) * sizeof(float));
         }
     }
 }
