@@ -17,6 +17,7 @@
 #include <omp.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1131,18 +1132,22 @@ static double time_prefill(Model *m, const int32_t *ids, int n, double min_secs)
 static int cmd_bench(int argc, char **argv) {
     const char *model_path = cli_default_model();
     int decode_steps = 0;
+    bool no_probes = false;
     OptSpec opts[] = {{"--model", "-m", OPT_STRING, &model_path, 0, 0},
-                      {"--decode", NULL, OPT_INT, &decode_steps, 1, 1 << 20}};
+                      {"--decode", NULL, OPT_INT, &decode_steps, 1, 1 << 20},
+                      {"--no-probes", NULL, OPT_FLAG, &no_probes, 0, 0}};
     CommandSpec c = {"bench",
-                     "usage: glassbox bench [--model FILE] [--decode N]\n"
+                     "usage: glassbox bench [--model FILE] [--decode N [--no-probes]]\n"
                      "Speed figures (no pass/fail): model load time; prompt prefill of 256 tokens;\n"
                      "forward tokens/s of one stream at 256 tokens of context, with the probes on and\n"
                      "off; the sampler per token; tokenizer encoding MB/s on a code file.\n"
                      "  --model FILE the model (default: $GLASSBOX_MODEL, else assets/glassbox.gguf)\n"
                      "  --decode N   only this: load time, then N tokens generated greedily after a\n"
-                     "               16-token prompt, probes on, as one line of JSON (bench/run.sh sets\n"
-                     "               it beside llama.cpp's figure for the same file)\n",
-                     opts, 2, 0, 0, ""};
+                     "               16-token prompt, probes on, as one line of JSON with the peak RSS\n"
+                     "               and the file size (bench/run.sh sets it beside llama.cpp's figure\n"
+                     "               for the same file)\n"
+                     "  --no-probes  with --decode: probes off\n",
+                     opts, 3, 0, 0, ""};
     char *pos[1];
     int n_pos, r = parse_or_exit(&c, argc, argv, pos, &n_pos);
     if (r >= 0) return r;
@@ -1179,6 +1184,7 @@ static int cmd_bench(int argc, char **argv) {
         }
         int32_t prompt[16];
         for (int i = 0; i < n_prompt; i++) prompt[i] = (int32_t)((i * 7919) % cf->vocab_size);
+        m->probes.enabled = !no_probes;
         float *logits = model_forward_prompt(m, prompt, n_prompt, 0);
         double ts = gb_now();
         clock_t cs = clock();
@@ -1190,9 +1196,16 @@ static int cmd_bench(int argc, char **argv) {
         }
         double ms = (gb_now() - ts) / decode_steps * 1e3;
         double cpu_ms = (double)(clock() - cs) / CLOCKS_PER_SEC / decode_steps * 1e3;
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        /* what the probes of these positions hold: attention rows (seq_len wide) and residuals */
+        double probe_mb = (double)cf->n_layers * (n_prompt + decode_steps) *
+                          ((double)cf->n_heads * cf->seq_len + cf->dim) * sizeof(float) / 1e6;
         printf("{\"threads\": %d, \"ms_per_token\": %.4f, \"tokens_per_s\": %.2f, \"cpu_ms_per_token\": %.4f, "
-               "\"load_ms\": %.2f}\n",
-               omp_get_max_threads(), ms, 1e3 / ms, cpu_ms, load_ms);
+               "\"load_ms\": %.2f, \"probes\": %s, \"probe_mb\": %.1f, \"peak_rss_mb\": %.1f, "
+               "\"file_mb\": %.1f}\n",
+               omp_get_max_threads(), ms, 1e3 / ms, cpu_ms, load_ms, no_probes ? "false" : "true",
+               no_probes ? 0.0 : probe_mb, ru.ru_maxrss / 1e3, m->file.size / 1e6);
         loaded_free(&L);
         return GB_EXIT_OK;
     }
