@@ -3,6 +3,8 @@
 set -eu
 cd "$(dirname "$0")/.."
 ./build/glassbox bench
+# glassbox beside llama.cpp and llama2.c, in one run (bench/compare.sh)
+sh bench/compare.sh
 # tiktoken's own speed on the same kind of text, when node and the npm tools are there
 # (npm ci --prefix scripts); the build and the tests never need them.
 if command -v node >/dev/null 2>&1 && [ -d scripts/node_modules/tiktoken ]; then

@@ -4,6 +4,7 @@
 #include "gguf.h"
 
 #include "files.h"
+#include "quant.h"
 #include "util.h"
 
 #include <errno.h>
@@ -28,9 +29,7 @@
 /* The fewest bytes one tensor info can take: name length, 1-byte name, n_dims, one ne, type,
  * offset. */
 #define GGUF_MIN_TENSOR_INFO_BYTES (8 + 1 + 4 + 8 + 4 + 8)
-#define Q8_0_BLOCK 32       /* weights per Q8_0 block */
-#define Q8_0_BLOCK_BYTES 34 /* f16 scale + 32 int8 */
-#define SUPPORTED_TYPES "F32, F16, BF16, Q8_0"
+#define SUPPORTED_TYPES "F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K"
 
 /* ---------------------------------------------------------------------------------------------- */
 /* Little-endian access (unaligned, independent of the host's byte order). */
@@ -155,25 +154,21 @@ const char *ggml_type_name(uint32_t type) {
         return "BF16";
     case GGML_TYPE_Q8_0:
         return "Q8_0";
+    case GGML_TYPE_Q4_0:
+        return "Q4_0";
+    case GGML_TYPE_Q4_K:
+        return "Q4_K";
+    case GGML_TYPE_Q5_K:
+        return "Q5_K";
+    case GGML_TYPE_Q6_K:
+        return "Q6_K";
     default:
         return NULL;
     }
 }
 
 uint64_t ggml_type_nbytes(uint32_t type, uint64_t n) {
-    uint64_t out;
-    switch (type) {
-    case GGML_TYPE_F32:
-        return gb_mul_overflow(n, 4, &out) ? 0 : out;
-    case GGML_TYPE_F16:
-    case GGML_TYPE_BF16:
-        return gb_mul_overflow(n, 2, &out) ? 0 : out;
-    case GGML_TYPE_Q8_0:
-        if (n % Q8_0_BLOCK) return 0;
-        return gb_mul_overflow(n / Q8_0_BLOCK, Q8_0_BLOCK_BYTES, &out) ? 0 : out;
-    default:
-        return 0;
-    }
+    return quant_nbytes(type, n);
 }
 
 static const char *value_type_name(uint32_t t) {
@@ -536,11 +531,11 @@ static int parse_tensor_info(Parser *p, GGUFFile *f, GGUFTensor *t, uint64_t i,
         return fail(p, at, "%s has unknown type %" PRIu32 " (supported: %s)", ctx, t->type,
                     SUPPORTED_TYPES);
     }
-    if (t->type == GGML_TYPE_Q8_0 && t->ne[0] % Q8_0_BLOCK)
-        return fail(
-            p, at,
-            "%s has type Q8_0, which needs dimension 0 to be a multiple of %d, but it is %" PRIu64,
-            ctx, Q8_0_BLOCK, t->ne[0]);
+    if (t->ne[0] % (uint64_t)quant_block_size(t->type))
+        return fail(p, at,
+                    "%s has type %s, which needs dimension 0 to be a multiple of %d, but it is "
+                    "%" PRIu64,
+                    ctx, ggml_type_name(t->type), quant_block_size(t->type), t->ne[0]);
     t->n_bytes = ggml_type_nbytes(t->type, t->n_elems);
     if (t->n_bytes == 0)
         return fail(p, at, "%s: %" PRIu64 " elements of type %s overflow a 64-bit byte count", ctx,
@@ -850,15 +845,8 @@ void gguf_tensor_to_f32(float *out, const GGUFTensor *t) {
         for (uint64_t i = 0; i < t->n_elems; i++)
             out[i] = gb_bf16_to_f32(rd_u16(src + 2 * i));
         break;
-    case GGML_TYPE_Q8_0:
-        for (uint64_t b = 0; b < t->n_elems / Q8_0_BLOCK; b++) {
-            const uint8_t *block = src + b * Q8_0_BLOCK_BYTES;
-            float d = gb_f16_to_f32(rd_u16(block));
-            for (int j = 0; j < Q8_0_BLOCK; j++)
-                out[b * Q8_0_BLOCK + j] = d * (float)(int8_t)block[2 + j];
-        }
-        break;
-    default:
+    default: /* the block formats */
+        quant_dequantize(out, src, t->type, t->n_elems);
         break;
     }
 }
@@ -1089,29 +1077,6 @@ void gguf_writer_set_array_f32(GGUFWriter *w, const char *key, const float *v, u
     gguf_writer_set_array(w, key, GGUF_TYPE_FLOAT32, v, n);
 }
 
-/* Quantises n floats (n a multiple of 32) to Q8_0 blocks: per block d = max|x| / 127, q = round(x /
- * d), d stored as f16 — ggml's reference quantiser. */
-static void quantize_q8_0(uint8_t *out, const float *x, uint64_t n) {
-    for (uint64_t b = 0; b < n / Q8_0_BLOCK; b++, x += Q8_0_BLOCK, out += Q8_0_BLOCK_BYTES) {
-        float amax = 0;
-        for (int j = 0; j < Q8_0_BLOCK; j++)
-            amax = fmaxf(amax, fabsf(x[j]));
-        float d = amax / 127.0f;
-        float inv = d != 0 ? 1.0f / d : 0.0f;
-        uint16_t dh = gb_f32_to_f16(d);
-        out[0] = (uint8_t)dh;
-        out[1] = (uint8_t)(dh >> 8);
-        for (int j = 0; j < Q8_0_BLOCK; j++) {
-            float q = roundf(x[j] * inv);
-            q = q > 127    ? 127
-                : q < -127 ? -127
-                : q == q   ? q
-                           : 0; /* |q| <= 127 already; nan (from inf) -> 0 */
-            out[2 + j] = (uint8_t)(int8_t)q;
-        }
-    }
-}
-
 void gguf_writer_add_tensor(GGUFWriter *w, const char *name, uint32_t type, uint32_t n_dims,
                             const uint64_t *ne, const float *data) {
     size_t name_len = strlen(name);
@@ -1144,8 +1109,10 @@ void gguf_writer_add_tensor(GGUFWriter *w, const char *name, uint32_t type, uint
             return;
         }
     }
-    if (type == GGML_TYPE_Q8_0 && t.ne[0] % Q8_0_BLOCK) {
-        writer_misuse(w, "gguf writer: tensor '%s': Q8_0 needs dimension 0 a multiple of 32", name);
+    int block = quant_block_size(type);
+    if (t.ne[0] % (uint64_t)block) {
+        writer_misuse(w, "gguf writer: tensor '%s': %s needs dimension 0 a multiple of %d", name,
+                      ggml_type_name(type), block);
         return;
     }
     t.n_bytes = ggml_type_nbytes(type, n);
@@ -1154,7 +1121,7 @@ void gguf_writer_add_tensor(GGUFWriter *w, const char *name, uint32_t type, uint
         return;
     }
     t.data = gb_malloc((size_t)t.n_bytes);
-    for (uint64_t i = 0; i < n && type != GGML_TYPE_Q8_0; i++) {
+    for (uint64_t i = 0; i < n && block == 1; i++) {
         uint8_t *o = t.data;
         if (type == GGML_TYPE_F32) {
             uint32_t u = f32_to_bits(data[i]);
@@ -1166,7 +1133,7 @@ void gguf_writer_add_tensor(GGUFWriter *w, const char *name, uint32_t type, uint
             o[2 * i + 1] = (uint8_t)(h >> 8);
         }
     }
-    if (type == GGML_TYPE_Q8_0) quantize_q8_0(t.data, data, n);
+    if (block > 1) quant_quantize(t.data, data, type, n);
     if (w->n_tensors == w->cap_tensors) {
         w->cap_tensors = w->cap_tensors ? 2 * w->cap_tensors : 16;
         w->tensors = gb_realloc(w->tensors, w->cap_tensors * sizeof *w->tensors);

@@ -17,6 +17,8 @@
 #include <omp.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -1188,14 +1190,23 @@ static double time_prefill(Model *m, const int32_t *ids, int n, double min_secs)
 
 static int cmd_bench(int argc, char **argv) {
     const char *model_path = cli_default_model();
-    OptSpec opts[] = {{"--model", "-m", OPT_STRING, &model_path, 0, 0}};
+    int decode_steps = 0;
+    bool no_probes = false;
+    OptSpec opts[] = {{"--model", "-m", OPT_STRING, &model_path, 0, 0},
+                      {"--decode", NULL, OPT_INT, &decode_steps, 1, 1 << 20},
+                      {"--no-probes", NULL, OPT_FLAG, &no_probes, 0, 0}};
     CommandSpec c = {"bench",
-                     "usage: glassbox bench [--model FILE]\n"
+                     "usage: glassbox bench [--model FILE] [--decode N [--no-probes]]\n"
                      "Speed figures (no pass/fail): model load time; prompt prefill of 256 tokens;\n"
                      "forward tokens/s of one stream at 256 tokens of context, with the probes on and\n"
                      "off; the sampler per token; tokenizer encoding MB/s on a code file.\n"
-                     "  --model FILE the model (default: $GLASSBOX_MODEL, else assets/glassbox.gguf)\n",
-                     opts, 1, 0, 0, ""};
+                     "  --model FILE the model (default: $GLASSBOX_MODEL, else assets/glassbox.gguf)\n"
+                     "  --decode N   only this: load time, then N tokens generated greedily after a\n"
+                     "               16-token prompt, probes on, as one line of JSON with the peak RSS\n"
+                     "               and the file size (bench/run.sh sets it beside llama.cpp's figure\n"
+                     "               for the same file)\n"
+                     "  --no-probes  with --decode: probes off\n",
+                     opts, 3, 0, 0, ""};
     char *pos[1];
     int n_pos, r = parse_or_exit(&c, argc, argv, pos, &n_pos);
     if (r >= 0) return r;
@@ -1223,6 +1234,41 @@ static int cmd_bench(int argc, char **argv) {
     }
     Model *m = &L.model;
     const Config *cf = &m->config;
+    if (decode_steps > 0) {
+        int n_prompt = 16;
+        if (n_prompt + decode_steps > cf->seq_len) decode_steps = cf->seq_len - n_prompt;
+        if (decode_steps < 1) {
+            fprintf(stderr, "glassbox: bench: the context is too short for --decode\n");
+            loaded_free(&L);
+            return GB_EXIT_USAGE;
+        }
+        int32_t prompt[16];
+        for (int i = 0; i < n_prompt; i++) prompt[i] = (int32_t)((i * 7919) % cf->vocab_size);
+        m->probes.enabled = !no_probes;
+        float *logits = model_forward_prompt(m, prompt, n_prompt, 0);
+        double ts = gb_now();
+        clock_t cs = clock();
+        for (int i = 0; i < decode_steps; i++) {
+            int32_t next = 0;
+            for (int v = 1; v < cf->vocab_size; v++)
+                if (logits[v] > logits[next]) next = v;
+            logits = model_forward(m, next, n_prompt + i);
+        }
+        double ms = (gb_now() - ts) / decode_steps * 1e3;
+        double cpu_ms = (double)(clock() - cs) / CLOCKS_PER_SEC / decode_steps * 1e3;
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        /* what the probes of these positions hold: attention rows (seq_len wide) and residuals */
+        double probe_mb = (double)cf->n_layers * (n_prompt + decode_steps) *
+                          ((double)cf->n_heads * cf->seq_len + cf->dim) * sizeof(float) / 1e6;
+        printf("{\"threads\": %d, \"ms_per_token\": %.4f, \"tokens_per_s\": %.2f, \"cpu_ms_per_token\": %.4f, "
+               "\"load_ms\": %.2f, \"probes\": %s, \"probe_mb\": %.1f, \"peak_rss_mb\": %.1f, "
+               "\"file_mb\": %.1f}\n",
+               omp_get_max_threads(), ms, 1e3 / ms, cpu_ms, load_ms, no_probes ? "false" : "true",
+               no_probes ? 0.0 : probe_mb, ru.ru_maxrss / 1e3, m->file.size / 1e6);
+        loaded_free(&L);
+        return GB_EXIT_OK;
+    }
     printf("model: %s (%s): dim %d, layers %d, heads %d/%d, ffn %d, vocab %d, context %d\n", m->name,
            model_path, cf->dim, cf->n_layers, cf->n_heads, cf->n_kv_heads, cf->hidden_dim,
            cf->vocab_size, cf->context_length);
@@ -1341,15 +1387,93 @@ static int read_corpus(const char *const *patterns, int n_patterns, char ***text
     return 0;
 }
 
+/* Multiplies every matrix and bias of a random F32 model by f (init-model --std). */
+static void scale_random_weights(Model *m, float f) {
+    const Config *c = &m->config;
+    size_t q_dim = (size_t)c->n_heads * c->head_dim, kv_dim = (size_t)c->n_kv_heads * c->head_dim;
+    size_t dim = (size_t)c->dim, ffn = (size_t)c->hidden_dim;
+    struct {
+        float *p;
+        size_t n;
+    } parts[12];
+    float *e = matrix_floats(m->weights.token_embd);
+    for (size_t i = 0; i < (size_t)c->vocab_size * dim; i++) e[i] *= f;
+    for (int l = 0; l < c->n_layers; l++) {
+        LayerWeights *lw = &m->weights.layers[l];
+        int n = 0;
+        parts[n].p = matrix_floats(lw->wq), parts[n++].n = q_dim * dim;
+        parts[n].p = matrix_floats(lw->wk), parts[n++].n = kv_dim * dim;
+        parts[n].p = matrix_floats(lw->wv), parts[n++].n = kv_dim * dim;
+        parts[n].p = matrix_floats(lw->wo), parts[n++].n = dim * q_dim;
+        parts[n].p = matrix_floats(lw->w_gate), parts[n++].n = ffn * dim;
+        parts[n].p = matrix_floats(lw->w_up), parts[n++].n = ffn * dim;
+        parts[n].p = matrix_floats(lw->w_down), parts[n++].n = ffn * dim;
+        parts[n].p = lw->bq, parts[n++].n = lw->bq ? q_dim : 0;
+        parts[n].p = lw->bk, parts[n++].n = lw->bk ? kv_dim : 0;
+        parts[n].p = lw->bv, parts[n++].n = lw->bv ? kv_dim : 0;
+        for (int k = 0; k < n; k++)
+            for (size_t i = 0; i < parts[k].n; i++) parts[k].p[i] *= f;
+    }
+}
+
+/* Rewrites the vocabulary keys tokenizer_add_to_writer wrote so they list n_total tokens: the
+ * trained ones, then "<|pad_N|>" control tokens (never produced from text) up to n_total. For a
+ * model the size of a real one's vocabulary (49152 in SmolLM) when BPE on our sources stops short. */
+static void pad_vocabulary(GGUFWriter *w, const Tokenizer *tok, int n_total) {
+    int n = tokenizer_vocab_size(tok);
+    char **strs = gb_calloc((size_t)n_total, sizeof(char *));
+    size_t *lens = gb_calloc((size_t)n_total, sizeof(size_t));
+    int32_t *types = gb_calloc((size_t)n_total, sizeof(int32_t));
+    for (int i = 0; i < n_total; i++) {
+        char buf[64];
+        if (i < n && tokenizer_is_special(tok, i)) {
+            size_t len;
+            const char *b = tokenizer_token_bytes(tok, i, &len);
+            strs[i] = gb_malloc(len + 1);
+            memcpy(strs[i], b, len);
+            lens[i] = len;
+            types[i] = 3;
+        } else if (i < n) { /* GPT-2's byte-to-unicode form, as tokenizer_add_to_writer writes it */
+            size_t len;
+            const char *b = tokenizer_token_bytes(tok, i, &len);
+            strs[i] = gb_malloc(len * 2 + 1);
+            for (size_t k = 0; k < len; k++) {
+                const char *u = bpe_byte_to_unicode((uint8_t)b[k]);
+                size_t ul = strlen(u);
+                memcpy(strs[i] + lens[i], u, ul);
+                lens[i] += ul;
+            }
+            types[i] = 1;
+        } else {
+            lens[i] = (size_t)snprintf(buf, sizeof buf, "<|pad_%d|>", i - n);
+            strs[i] = gb_malloc(lens[i] + 1);
+            memcpy(strs[i], buf, lens[i]);
+            types[i] = 3;
+        }
+    }
+    gguf_writer_set_array_strings(w, "tokenizer.ggml.tokens", (const char *const *)strs, lens,
+                                  (uint64_t)n_total);
+    gguf_writer_set_array_i32(w, "tokenizer.ggml.token_type", types, (uint64_t)n_total);
+    for (int i = 0; i < n_total; i++) free(strs[i]);
+    free(strs);
+    free(lens);
+    free(types);
+}
+
 static int cmd_init_model(int argc, char **argv) {
     bool random_weights = false, spm = false;
     const char *out_path = NULL, *pattern_name = NULL, *type_name = "f32", *tok_from = NULL;
+    const char *arch_name = "llama";
     Config c;
     memset(&c, 0, sizeof c);
     c.dim = 64, c.n_layers = 2, c.n_heads = 4, c.n_kv_heads = 2, c.hidden_dim = 172;
     c.context_length = 256, c.vocab_size = 512, c.rope_base = 10000.0f, c.norm_eps = 1e-5f;
     uint64_t seed = DEFAULT_SEED;
+    float init_std = 0.02f;
+    bool pad_vocab = false;
     OptSpec opts[] = {{"--random", NULL, OPT_FLAG, &random_weights, 0, 0},
+                      {"--std", NULL, OPT_FLOAT, &init_std, 1e-6, 10},
+                      {"--pad-vocab", NULL, OPT_FLAG, &pad_vocab, 0, 0},
                       {"--output", "-o", OPT_STRING, &out_path, 0, 0},
                       {"--dim", NULL, OPT_INT, &c.dim, 2, 65536},
                       {"--layers", NULL, OPT_INT, &c.n_layers, 1, 1024},
@@ -1362,12 +1486,14 @@ static int cmd_init_model(int argc, char **argv) {
                       {"--pattern", NULL, OPT_STRING, &pattern_name, 0, 0},
                       {"--type", NULL, OPT_STRING, &type_name, 0, 0},
                       {"--tokenizer-from", NULL, OPT_STRING, &tok_from, 0, 0},
-                      {"--spm", NULL, OPT_FLAG, &spm, 0, 0}};
+                      {"--spm", NULL, OPT_FLAG, &spm, 0, 0},
+                      {"--arch", NULL, OPT_STRING, &arch_name, 0, 0}};
     CommandSpec cs = {
         "init-model",
         "usage: glassbox init-model --random [--dim 64] [--layers 2] [--heads 4] [--kv-heads 2]\n"
         "                           [--ffn 172] [--ctx 256] [--vocab 512] [--seed 42]\n"
-        "                           [--pattern gpt2] [--type f32] [--tokenizer-from NAME] [--spm] -o FILE\n"
+        "                           [--pattern gpt2] [--type f32] [--arch llama] [--std 0.02]\n"
+        "                           [--pad-vocab] [--tokenizer-from NAME] [--spm] -o FILE\n"
         "Makes a llama model with random weights (normal, std 0.02; norms 1) and a byte-level BPE\n"
         "vocabulary of --vocab tokens (the last one <|endoftext|>, used as BOS and EOS) trained on\n"
         "glassbox's own sources (ASSETS/../src/*.c and *.h), and writes it as GGUF. The build uses it\n"
@@ -1375,13 +1501,20 @@ static int cmd_init_model(int argc, char **argv) {
         "  --pattern P  pre-tokenizer: gpt2, cl100k, o200k or any tokenizer.ggml.pre name glassbox\n"
         "               reads (smollm, qwen2, deepseek-coder, llama-bpe, ...; default gpt2), written\n"
         "               to the file as given\n"
-        "  --type T     tensor type: f32, f16, bf16 or q8_0 (default f32)\n"
+        "  --type T     tensor type: f32, f16, bf16, q8_0, q4_0, q4_k, q5_k, q6_k or q4_k_m (Q4_K with\n"
+        "               Q6_K for attn_v, ffn_down and the head); a matrix whose rows do not fit the\n"
+        "               type's blocks falls back to q8_0, else f32 (default f32)\n"
+        "  --arch A     llama, or qwen2 (biases on q, k, v; RoPE over halves) (default llama)\n"
+        "  --std S      standard deviation of the random matrices (default 0.02; larger ones give\n"
+        "               peaked next-token distributions, for cross-checks)\n"
+        "  --pad-vocab  when BPE on the sources stops short of --vocab, fill the vocabulary up with\n"
+        "               <|pad_N|> control tokens (a model of a real one's shape, for benchmarks)\n"
         "  --tokenizer-from NAME  take the vocabulary (and --vocab) from r50k_base, cl100k_base,\n"
         "               o200k_base, a .tiktoken file or a .gguf file instead of training one\n"
         "  --spm        write the vocabulary as SentencePiece (tokenizer.ggml.model \"llama\": <unk>\n"
         "               <s> </s>, 256 byte tokens, then each whole-text token, spaces as U+2581,\n"
         "               scored by its id), as TinyLlama- or CodeLlama-style files carry it\n",
-        opts, 14, 0, 0, ""};
+        opts, sizeof opts / sizeof opts[0], 0, 0, ""};
     char *pos[1];
     int n_pos, r = parse_or_exit(&cs, argc, argv, pos, &n_pos);
     if (r >= 0) return r;
@@ -1404,9 +1537,22 @@ static int cmd_init_model(int argc, char **argv) {
     else if (strcmp(type_name, "f16") == 0) type = GGML_TYPE_F16;
     else if (strcmp(type_name, "bf16") == 0) type = GGML_TYPE_BF16;
     else if (strcmp(type_name, "q8_0") == 0) type = GGML_TYPE_Q8_0;
+    else if (strcmp(type_name, "q4_0") == 0) type = GGML_TYPE_Q4_0;
+    else if (strcmp(type_name, "q4_k") == 0) type = GGML_TYPE_Q4_K;
+    else if (strcmp(type_name, "q5_k") == 0) type = GGML_TYPE_Q5_K;
+    else if (strcmp(type_name, "q6_k") == 0) type = GGML_TYPE_Q6_K;
+    else if (strcmp(type_name, "q4_k_m") == 0) type = MODEL_TYPE_Q4_K_M;
     else {
-        fprintf(stderr, "glassbox: init-model: --type: expected f32, f16, bf16 or q8_0, got '%s'\n",
+        fprintf(stderr,
+                "glassbox: init-model: --type: expected f32, f16, bf16, q8_0, q4_0, q4_k, q5_k, q6_k "
+                "or q4_k_m, got '%s'\n",
                 type_name);
+        return GB_EXIT_USAGE;
+    }
+    if (strcmp(arch_name, "llama") == 0) c.arch = ARCH_LLAMA;
+    else if (strcmp(arch_name, "qwen2") == 0) c.arch = ARCH_QWEN2;
+    else {
+        fprintf(stderr, "glassbox: init-model: --arch: expected llama or qwen2, got '%s'\n", arch_name);
         return GB_EXIT_USAGE;
     }
 
@@ -1450,7 +1596,10 @@ static int cmd_init_model(int argc, char **argv) {
         }
     }
     double t_bpe = gb_now() - t0;
+    int vocab_asked = c.vocab_size;
     c.vocab_size = tokenizer_vocab_size(tok);
+    int padded = pad_vocab && c.vocab_size < vocab_asked;
+    if (padded) c.vocab_size = vocab_asked;
     c.head_dim = c.n_heads > 0 ? c.dim / c.n_heads : 0;
     c.rope_dim = c.head_dim;
     c.seq_len = c.context_length;
@@ -1459,10 +1608,12 @@ static int cmd_init_model(int argc, char **argv) {
         goto done;
     }
     has_model = true;
+    if (init_std != 0.02f) scale_random_weights(&m, init_std / 0.02f);
     snprintf(m.name, sizeof m.name, "glassbox-random"); // short: the TUI shows it in its status line
     GGUFWriter *w = gguf_writer_new();
     model_add_to_writer(w, &m, type);
     tokenizer_add_to_writer(w, tok);
+    if (padded) pad_vocabulary(w, tok, c.vocab_size);
     gguf_writer_set_string(w, "general.description",
                            tok_from ? "random weights (glassbox init-model)"
                                     : "random weights (glassbox init-model); BPE vocabulary trained on glassbox's sources");

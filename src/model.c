@@ -6,7 +6,8 @@
  *   for each layer:
  *       xb  = rmsnorm(x) * attn_norm
  *       q, k, v = Wq xb, Wk xb, Wv xb                      q (n_heads*hd), k and v (n_kv_heads*hd)
- *       rotate q and k by the position (RoPE, adjacent pairs)
+ *                 (+ bq, bk, bv in qwen2)
+ *       rotate q and k by the position (RoPE: adjacent pairs in llama, halves in qwen2)
  *       store k, v in the cache at pos
  *       per head: scores = q . k[0..pos] / sqrt(hd), softmax, weighted sum of v[0..pos]
  *       x  += Wo (concatenated head outputs)
@@ -15,7 +16,9 @@
  *   logits = Wout (rmsnorm(x) * output_norm)
  *
  * Matrices are stored row-major as (rows = outputs, cols = inputs), exactly as a GGUF tensor with
- * ne = {inputs, outputs} lies in the file, so y = W x reads each row contiguously. */
+ * ne = {inputs, outputs} lies in the file, so y = W x reads each row contiguously. They stay in the
+ * file's type (F32, F16, BF16, or blocks of quantised integers with a scale each); matmul in
+ * kernels.c reads them in place. */
 #include "model.h"
 
 #include <cblas.h>
@@ -25,23 +28,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "quant.h"
 #include "rng.h"
 #include "util.h"
 
-/* Below this many multiply-adds a matrix-vector product runs on one thread: waking the OpenMP team
- * costs a couple of microseconds, more than a small product takes. Measured, serial vs threaded:
- * on a 2-core Xeon, 128x128 1.3 vs 1.6-2.5 us, 192x192 3.1 vs 2.6 us, 256x256 6 vs 4 us; on a
- * 16-core Xeon the crossover lies between 16K (2 threads) and 37K (16 threads) multiply-adds.
- * We start at 64K, above every crossover, because each parallel region is also a risk: on a
- * machine whose cores are busy with other programs a region can wait milliseconds for a descheduled
- * thread (seen: 64-dim model, 0.07 ms/token serial, 0.4-1.7 ms/token threaded). Products this size
- * gain enough to be worth it; the small shipped model never starts a thread. Whole model (dim 192,
- * 4 layers, vocab 4096, 256 positions, quiet 16-core Xeon), steps/s with 1/2/4/8 threads: 2000,
- * 2400-2900, 3200-3500, 2900 at 64K; 2000, 2400-3200, 3500-3700, 4400 at 32K. */
-#ifndef MATMUL_PARALLEL_MIN
-#define MATMUL_PARALLEL_MIN (1 << 16)
-#endif
-/* The same for attention over all heads at one position (n_heads * positions * head_dim). */
+/* Below this much work attention over all heads at one position (n_heads * positions * head_dim)
+ * runs on one thread (the products' threshold and its measurements are in kernels.c). */
 #ifndef ATTENTION_PARALLEL_MIN
 #define ATTENTION_PARALLEL_MIN (1 << 16)
 #endif
@@ -98,14 +90,6 @@ static void axpy(float *restrict y, float a, const float *restrict x, int n) {
         y[i] += a * x[i];
 }
 
-/* out (d) = W (d, n) . x (n): one dot product per output row; rows are split across threads when
- * the product is large enough to be worth it. */
-static void matmul(float *out, const float *x, const float *w, int n, int d) {
-#pragma omp parallel for schedule(static) if ((long)n * d >= MATMUL_PARALLEL_MIN)
-    for (int i = 0; i < d; i++)
-        out[i] = dot(w + (size_t)i * n, x, n);
-}
-
 /* The rotation angles of one position: pair i of each head turns by pos * base^(-2i/rope_dim).
  * cos_out, sin_out: (rope_dim / 2). Computed in double once per position and shared by every
  * layer and head. */
@@ -119,19 +103,28 @@ static void rope_angles(float *cos_out, float *sin_out, int pos, int rope_dim, f
 }
 
 /* Rotary position embedding on vec (n_heads, head_dim): within each head, the first rope_dim values
- * are taken as ADJACENT pairs (v[2i], v[2i+1]) and each pair is rotated by its angle. (Hugging Face
- * code rotates (v[i], v[i + hd/2]) instead; llama GGUF files expect adjacent pairs.) The values
- * past rope_dim are left as they are. */
-static void rope(float *vec, int n_heads, int head_dim, int rope_dim, const float *cos_a,
+ * are taken as pairs and pair i is rotated by its angle. llama files pair ADJACENT values
+ * (v[2i], v[2i+1]); qwen2 files (llama.cpp's "NEOX" rope, as in Hugging Face's code) pair the two
+ * halves (v[i], v[i + rope_dim/2]). The values past rope_dim are left as they are. */
+static void rope(float *vec, int n_heads, int head_dim, int rope_dim, int neox, const float *cos_a,
                  const float *sin_a) {
+    int half = rope_dim / 2;
     for (int h = 0; h < n_heads; h++) {
         float *head = vec + (size_t)h * head_dim;
-        for (int i = 0; i < rope_dim / 2; i++) {
-            float x0 = head[2 * i], x1 = head[2 * i + 1];
-            head[2 * i] = x0 * cos_a[i] - x1 * sin_a[i];
-            head[2 * i + 1] = x0 * sin_a[i] + x1 * cos_a[i];
+        for (int i = 0; i < half; i++) {
+            int i0 = neox ? i : 2 * i, i1 = neox ? i + half : 2 * i + 1;
+            float x0 = head[i0], x1 = head[i1];
+            head[i0] = x0 * cos_a[i] - x1 * sin_a[i];
+            head[i1] = x0 * sin_a[i] + x1 * cos_a[i];
         }
     }
+}
+
+/* y (n) += b (n) when there is a bias */
+static void add_bias(float *y, const float *b, int n) {
+    if (!b) return;
+    for (int i = 0; i < n; i++)
+        y[i] += b[i];
 }
 
 static float silu(float x) {
@@ -191,7 +184,7 @@ float *model_forward(Model *m, int32_t token, int pos) {
     int kv_dim = c->n_kv_heads * c->head_dim;
     int hidden = c->hidden_dim;
 
-    memcpy(s->x, w->token_embd + (size_t)token * dim, (size_t)dim * sizeof(float));
+    matrix_row(s->x, w->token_embd, token, dim);
     rope_angles(s->rope_cos, s->rope_sin, pos, c->rope_dim, c->rope_base);
 
     for (int l = 0; l < c->n_layers; l++) {
@@ -206,8 +199,11 @@ float *model_forward(Model *m, int32_t token, int pos) {
         matmul(s->q, s->xb, lw->wq, dim, q_dim);
         matmul(k, s->xb, lw->wk, dim, kv_dim);
         matmul(v, s->xb, lw->wv, dim, kv_dim);
-        rope(s->q, c->n_heads, c->head_dim, c->rope_dim, s->rope_cos, s->rope_sin);
-        rope(k, c->n_kv_heads, c->head_dim, c->rope_dim, s->rope_cos, s->rope_sin);
+        add_bias(s->q, lw->bq, q_dim);
+        add_bias(k, lw->bk, kv_dim);
+        add_bias(v, lw->bv, kv_dim);
+        rope(s->q, c->n_heads, c->head_dim, c->rope_dim, c->rope_neox, s->rope_cos, s->rope_sin);
+        rope(k, c->n_kv_heads, c->head_dim, c->rope_dim, c->rope_neox, s->rope_cos, s->rope_sin);
 
         float *probe = m->probes.enabled
                            ? m->probes.attn + (size_t)l * c->n_heads * c->seq_len * c->seq_len
@@ -232,9 +228,16 @@ float *model_forward(Model *m, int32_t token, int pos) {
                    (size_t)dim * sizeof(float));
     }
 
-    rmsnorm(s->xb, s->x, w->output_norm, dim, c->norm_eps);
-    matmul(s->logits, s->xb, w->output, dim, c->vocab_size);
+    model_logits_from_residual(m, s->x, s->logits);
     return s->logits;
+}
+
+void model_logits_from_residual(const Model *m, const float *x, float *logits) {
+    const Config *c = &m->config;
+    float *xn = gb_malloc((size_t)c->dim * sizeof(float)); /* (dim) */
+    rmsnorm(xn, x, m->weights.output_norm, c->dim, c->norm_eps);
+    matmul(logits, xn, m->weights.output, c->dim, c->vocab_size);
+    free(xn);
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -245,11 +248,6 @@ float *model_forward(Model *m, int32_t token, int pos) {
 #ifndef PROMPT_ATTENTION_THREADS
 #define PROMPT_ATTENTION_THREADS 0
 #endif
-
-/* Y (n, d) = X (n, k) . W (d, k)^T */
-static void matmul_rows(float *y, const float *x, const float *w, int n, int k, int d) {
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, n, d, k, 1.0f, x, k, w, k, 0.0f, y, d);
-}
 
 float *model_forward_prompt(Model *m, const int32_t *tokens, int n, int start_pos) {
     return model_forward_prompt_all(m, tokens, n, start_pos, NULL);
@@ -291,8 +289,7 @@ float *model_forward_prompt_all(Model *m, const int32_t *tokens, int n, int star
     float *sin_a = gb_malloc((size_t)n * (half + 1) * sizeof(float)); /* (n, rope_dim/2) */
 
     for (int i = 0; i < n; i++) {
-        memcpy(x + (size_t)i * dim, w->token_embd + (size_t)tokens[i] * dim,
-               (size_t)dim * sizeof(float));
+        matrix_row(x + (size_t)i * dim, w->token_embd, tokens[i], dim);
         rope_angles(cos_a + (size_t)i * half, sin_a + (size_t)i * half, start_pos + i, c->rope_dim,
                     c->rope_base);
     }
@@ -306,13 +303,17 @@ float *model_forward_prompt_all(Model *m, const int32_t *tokens, int n, int star
 
         for (int i = 0; i < n; i++)
             rmsnorm(xb + (size_t)i * dim, x + (size_t)i * dim, lw->attn_norm, dim, c->norm_eps);
-        matmul_rows(q, xb, lw->wq, n, dim, q_dim);
-        matmul_rows(k, xb, lw->wk, n, dim, kv_dim);
-        matmul_rows(v, xb, lw->wv, n, dim, kv_dim);
+        matmul_batch(q, xb, lw->wq, n, dim, q_dim);
+        matmul_batch(k, xb, lw->wk, n, dim, kv_dim);
+        matmul_batch(v, xb, lw->wv, n, dim, kv_dim);
         for (int i = 0; i < n; i++) {
             const float *ca = cos_a + (size_t)i * half, *sa = sin_a + (size_t)i * half;
-            rope(q + (size_t)i * q_dim, c->n_heads, c->head_dim, c->rope_dim, ca, sa);
-            rope(k + (size_t)i * kv_dim, c->n_kv_heads, c->head_dim, c->rope_dim, ca, sa);
+            float *qi = q + (size_t)i * q_dim, *ki = k + (size_t)i * kv_dim;
+            add_bias(qi, lw->bq, q_dim);
+            add_bias(ki, lw->bk, kv_dim);
+            add_bias(v + (size_t)i * kv_dim, lw->bv, kv_dim);
+            rope(qi, c->n_heads, c->head_dim, c->rope_dim, c->rope_neox, ca, sa);
+            rope(ki, c->n_kv_heads, c->head_dim, c->rope_dim, c->rope_neox, ca, sa);
         }
         float *probe = m->probes.enabled
                            ? m->probes.attn + (size_t)l * c->n_heads * c->seq_len * c->seq_len
@@ -323,17 +324,17 @@ float *model_forward_prompt_all(Model *m, const int32_t *tokens, int n, int star
         for (int i = 0; i < n; i++)
             attention(ao + (size_t)i * q_dim, s->att, q + (size_t)i * q_dim, k_layer, v_layer,
                       probe, c, start_pos + i, PROMPT_ATTENTION_THREADS);
-        matmul_rows(xb2, ao, lw->wo, n, q_dim, dim);
+        matmul_batch(xb2, ao, lw->wo, n, q_dim, dim);
         for (size_t i = 0; i < (size_t)n * dim; i++)
             x[i] += xb2[i];
 
         for (int i = 0; i < n; i++)
             rmsnorm(xb + (size_t)i * dim, x + (size_t)i * dim, lw->ffn_norm, dim, c->norm_eps);
-        matmul_rows(hb, xb, lw->w_gate, n, dim, hidden);
-        matmul_rows(hb2, xb, lw->w_up, n, dim, hidden);
+        matmul_batch(hb, xb, lw->w_gate, n, dim, hidden);
+        matmul_batch(hb2, xb, lw->w_up, n, dim, hidden);
         for (size_t i = 0; i < (size_t)n * hidden; i++)
             hb[i] = silu(hb[i]) * hb2[i];
-        matmul_rows(xb2, hb, lw->w_down, n, hidden, dim);
+        matmul_batch(xb2, hb, lw->w_down, n, hidden, dim);
         for (size_t i = 0; i < (size_t)n * dim; i++)
             x[i] += xb2[i];
 
@@ -344,16 +345,15 @@ float *model_forward_prompt_all(Model *m, const int32_t *tokens, int n, int star
 
     /* The last position's residual is left in the run state, as a step would leave it. */
     memcpy(s->x, x + (size_t)(n - 1) * dim, (size_t)dim * sizeof(float));
-    rmsnorm(s->xb, s->x, w->output_norm, dim, c->norm_eps);
     if (all_logits) {
         /* Every position's logits in one product: (n, vocab) = norm(x) (n, dim) . output^T */
         for (int i = 0; i < n; i++)
             rmsnorm(xb + (size_t)i * dim, x + (size_t)i * dim, w->output_norm, dim, c->norm_eps);
-        matmul_rows(all_logits, xb, w->output, n, dim, c->vocab_size);
+        matmul_batch(all_logits, xb, w->output, n, dim, c->vocab_size);
         memcpy(s->logits, all_logits + (size_t)(n - 1) * c->vocab_size,
                (size_t)c->vocab_size * sizeof(float));
     } else {
-        matmul(s->logits, s->xb, w->output, dim, c->vocab_size);
+        model_logits_from_residual(m, s->x, s->logits);
     }
 
     free(x);
@@ -368,14 +368,27 @@ float *model_forward_prompt_all(Model *m, const int32_t *tokens, int n, int star
     return s->logits;
 }
 
-void model_limit_threads(const Model *m) {
+double model_work_per_token(const Model *m) {
     const Config *c = &m->config;
-    if ((long)c->dim * c->hidden_dim <= (1L << 20)) omp_set_num_threads(1);
+    double q_dim = (double)c->n_heads * c->head_dim, kv_dim = (double)c->n_kv_heads * c->head_dim;
+    double layer = (double)c->dim * (2 * q_dim + 2 * kv_dim) + 3.0 * c->dim * c->hidden_dim;
+    return c->n_layers * layer + (double)c->dim * c->vocab_size;
 }
 
-const float *model_embedding(const Model *m, int32_t id) {
-    if (id < 0 || id >= m->config.vocab_size) return NULL;
-    return m->weights.token_embd + (size_t)id * m->config.dim;
+void model_limit_threads(const Model *m) {
+    static int team = 0; /* the team size the process started with (OMP_NUM_THREADS, else cores) */
+    if (team == 0) team = omp_get_max_threads();
+    omp_set_num_threads(model_work_per_token(m) < MODEL_SMALL_WORK ? 1 : team);
+}
+
+int model_embedding(const Model *m, int32_t id, float *out) {
+    if (id < 0 || id >= m->config.vocab_size) return -1;
+    matrix_row(out, m->weights.token_embd, id, m->config.dim);
+    return 0;
+}
+
+const char *model_arch_name(int arch) {
+    return arch == ARCH_QWEN2 ? "qwen2" : "llama";
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -384,6 +397,11 @@ const float *model_embedding(const Model *m, int32_t id) {
 /* Checks the sizes of a configuration; fills head_dim and the defaults the caller left at 0. */
 static int check_config(Config *c, const char *what, char *err) {
     if (c->n_kv_heads == 0) c->n_kv_heads = c->n_heads;
+    if (c->arch != ARCH_LLAMA && c->arch != ARCH_QWEN2) {
+        gb_seterr(err, "%s: unknown architecture %d", what, c->arch);
+        return -1;
+    }
+    c->rope_neox = c->arch == ARCH_QWEN2;
     if (c->dim <= 0 || c->hidden_dim <= 0 || c->n_layers <= 0 || c->n_heads <= 0 ||
         c->n_kv_heads <= 0 || c->vocab_size <= 0 || c->seq_len <= 0) {
         gb_seterr(err,
@@ -523,7 +541,7 @@ void model_free(Model *m) {
 
 /* Number of floats in each weight, from a config. */
 typedef struct {
-    size_t embd, norm, wq, wkv, wo, ffn;
+    size_t embd, norm, wq, wkv, wo, ffn, bq, bkv; /* bq, bkv: 0 without biases */
 } WeightSizes;
 
 static WeightSizes weight_sizes(const Config *c) {
@@ -535,6 +553,8 @@ static WeightSizes weight_sizes(const Config *c) {
     z.wkv = kv_dim * c->dim;
     z.wo = (size_t)c->dim * q_dim;
     z.ffn = (size_t)c->hidden_dim * c->dim;
+    z.bq = c->arch == ARCH_QWEN2 ? q_dim : 0;
+    z.bkv = c->arch == ARCH_QWEN2 ? kv_dim : 0;
     return z;
 }
 
@@ -569,7 +589,7 @@ int model_init_random(Model *m, const Config *config, uint64_t seed, char *err) 
         return -1;
     }
     WeightSizes z = weight_sizes(c);
-    size_t per_layer = 2 * z.norm + z.wq + 2 * z.wkv + z.wo + 3 * z.ffn;
+    size_t per_layer = 2 * z.norm + z.wq + 2 * z.wkv + z.wo + 3 * z.ffn + z.bq + 2 * z.bkv;
     size_t total = z.embd + (size_t)c->n_layers * per_layer + z.norm;
     if (total > RANDOM_MODEL_MAX_PARAMS) {
         gb_seterr(err, "random model: %zu parameters, more than the %llu glassbox makes (smaller --dim, --ffn, "
@@ -585,29 +605,37 @@ int model_init_random(Model *m, const Config *config, uint64_t seed, char *err) 
     float std = 0.02f;
     float *p = m->owned;
     Weights *w = &m->weights;
-    w->token_embd = p, p += z.embd;
-    fill_normal(w->token_embd, z.embd, std, &state);
+    /* Each F32 matrix: the next n floats of `owned`, filled with noise. */
+#define NORMAL_MATRIX(dest_, n_)                                                                   \
+    do {                                                                                           \
+        fill_normal(p, n_, std, &state);                                                           \
+        dest_ = matrix_f32(p);                                                                     \
+        p += n_;                                                                                   \
+    } while (0)
+    NORMAL_MATRIX(w->token_embd, z.embd);
     for (int l = 0; l < c->n_layers; l++) {
         LayerWeights *lw = &w->layers[l];
         lw->attn_norm = p, p += z.norm;
-        lw->wq = p, p += z.wq;
-        lw->wk = p, p += z.wkv;
-        lw->wv = p, p += z.wkv;
-        lw->wo = p, p += z.wo;
-        lw->ffn_norm = p, p += z.norm;
-        lw->w_gate = p, p += z.ffn;
-        lw->w_up = p, p += z.ffn;
-        lw->w_down = p, p += z.ffn;
         fill_ones(lw->attn_norm, z.norm);
+        NORMAL_MATRIX(lw->wq, z.wq);
+        NORMAL_MATRIX(lw->wk, z.wkv);
+        NORMAL_MATRIX(lw->wv, z.wkv);
+        NORMAL_MATRIX(lw->wo, z.wo);
+        lw->ffn_norm = p, p += z.norm;
         fill_ones(lw->ffn_norm, z.norm);
-        fill_normal(lw->wq, z.wq, std, &state);
-        fill_normal(lw->wk, z.wkv, std, &state);
-        fill_normal(lw->wv, z.wkv, std, &state);
-        fill_normal(lw->wo, z.wo, std, &state);
-        fill_normal(lw->w_gate, z.ffn, std, &state);
-        fill_normal(lw->w_up, z.ffn, std, &state);
-        fill_normal(lw->w_down, z.ffn, std, &state);
+        NORMAL_MATRIX(lw->w_gate, z.ffn);
+        NORMAL_MATRIX(lw->w_up, z.ffn);
+        NORMAL_MATRIX(lw->w_down, z.ffn);
+        if (c->arch == ARCH_QWEN2) { /* qwen2's biases on q, k, v: small noise */
+            lw->bq = p, p += z.bq;
+            lw->bk = p, p += z.bkv;
+            lw->bv = p, p += z.bkv;
+            fill_normal(lw->bq, z.bq, std, &state);
+            fill_normal(lw->bk, z.bkv, std, &state);
+            fill_normal(lw->bv, z.bkv, std, &state);
+        }
     }
+#undef NORMAL_MATRIX
     w->output_norm = p, p += z.norm;
     fill_ones(w->output_norm, z.norm);
     w->output = w->token_embd;
@@ -695,26 +723,36 @@ static const GGUFTensor *find_weight(const GGUFFile *f, const char *name, uint64
         return NULL;
     }
     if (!ggml_type_name(t->type)) {
-        gb_seterr(
-            err,
-            "%s: tensor '%s' has ggml type %u, which glassbox does not support (F32, F16, BF16, "
-            "Q8_0)",
-            f->path, name, t->type);
+        gb_seterr(err,
+                  "%s: tensor '%s' has ggml type %u, which glassbox does not support (F32, F16, "
+                  "BF16, Q8_0, Q4_0, Q4_K, Q5_K, Q6_K)",
+                  f->path, name, t->type);
         return NULL;
     }
     return t;
 }
 
-/* One weight while loading: which tensor, and where its float pointer goes. */
+/* One weight while loading: which tensor, and where it goes: a float vector (norms, biases) or a
+ * matrix in its own type. */
 typedef struct {
     const GGUFTensor *tensor;
-    float **dest;
+    float **vec;
+    Matrix *mat;
 } WeightSlot;
 
-/* F32 data in the map can be used in place when suitably aligned (it always is in a well-formed
- * file: the data section and every offset are multiples of the alignment). */
-static int usable_in_place(const GGUFTensor *t) {
-    return t->type == GGML_TYPE_F32 && ((uintptr_t)t->data % sizeof(float)) == 0;
+/* Data in the map can be used in place when aligned for its elements (it always is in a
+ * well-formed file: the data section and every offset are multiples of the alignment). A vector
+ * must also be F32. */
+static int usable_in_place(const WeightSlot *s) {
+    if ((uintptr_t)s->tensor->data % sizeof(float) != 0) return 0;
+    return s->mat || s->tensor->type == GGML_TYPE_F32;
+}
+
+/* Floats of `owned` a slot needs when it cannot be used in place. */
+static size_t owned_floats_for(const WeightSlot *s) {
+    if (usable_in_place(s)) return 0;
+    if (s->vec) return (size_t)s->tensor->n_elems;
+    return ((size_t)s->tensor->n_bytes + sizeof(float) - 1) / sizeof(float); /* a copy, same type */
 }
 
 static int model_load_opened(Model *m, const char *path, int max_seq, char *err);
@@ -745,28 +783,44 @@ static int model_load_opened(Model *m, const char *path, int max_seq, char *err)
         gb_seterr(err, "%s: no general.architecture key (not a model file?)", path);
         goto fail;
     }
-    if (!gguf_string_eq(arch, "llama")) {
-        gb_seterr(err, "%s: architecture '%.*s' is not supported (glassbox runs llama models)",
+    if (gguf_string_eq(arch, "llama")) {
+        c->arch = ARCH_LLAMA;
+    } else if (gguf_string_eq(arch, "qwen2")) {
+        c->arch = ARCH_QWEN2;
+    } else {
+        gb_seterr(err,
+                  "%s: architecture '%.*s' is not supported (glassbox runs llama and qwen2 models)",
                   path, (int)(arch.len > 64 ? 64 : arch.len), arch.data);
         goto fail;
     }
-    if (read_size_key(f, "llama.context_length", 1, 0, &c->context_length, err) < 0 ||
-        read_size_key(f, "llama.embedding_length", 1, 0, &c->dim, err) < 0 ||
-        read_size_key(f, "llama.block_count", 1, 0, &c->n_layers, err) < 0 ||
-        read_size_key(f, "llama.feed_forward_length", 1, 0, &c->hidden_dim, err) < 0 ||
-        read_size_key(f, "llama.attention.head_count", 1, 0, &c->n_heads, err) < 0 ||
-        read_size_key(f, "llama.attention.head_count_kv", 0, c->n_heads, &c->n_kv_heads, err) < 0 ||
-        read_float_key(f, "llama.rope.freq_base", 10000.0f, &c->rope_base, err) < 0 ||
-        read_float_key(f, "llama.attention.layer_norm_rms_epsilon", 1e-5f, &c->norm_eps, err) < 0)
+    /* The keys are the same for both architectures, under the architecture's name. */
+    const char *an = model_arch_name(c->arch);
+    char k_ctx[64], k_embd[64], k_blocks[64], k_ffn[64], k_heads[64], k_kv[64], k_base[64],
+        k_eps[64], k_rope[64];
+    snprintf(k_ctx, sizeof k_ctx, "%s.context_length", an);
+    snprintf(k_embd, sizeof k_embd, "%s.embedding_length", an);
+    snprintf(k_blocks, sizeof k_blocks, "%s.block_count", an);
+    snprintf(k_ffn, sizeof k_ffn, "%s.feed_forward_length", an);
+    snprintf(k_heads, sizeof k_heads, "%s.attention.head_count", an);
+    snprintf(k_kv, sizeof k_kv, "%s.attention.head_count_kv", an);
+    snprintf(k_base, sizeof k_base, "%s.rope.freq_base", an);
+    snprintf(k_eps, sizeof k_eps, "%s.attention.layer_norm_rms_epsilon", an);
+    snprintf(k_rope, sizeof k_rope, "%s.rope.dimension_count", an);
+    if (read_size_key(f, k_ctx, 1, 0, &c->context_length, err) < 0 ||
+        read_size_key(f, k_embd, 1, 0, &c->dim, err) < 0 ||
+        read_size_key(f, k_blocks, 1, 0, &c->n_layers, err) < 0 ||
+        read_size_key(f, k_ffn, 1, 0, &c->hidden_dim, err) < 0 ||
+        read_size_key(f, k_heads, 1, 0, &c->n_heads, err) < 0 ||
+        read_size_key(f, k_kv, 0, c->n_heads, &c->n_kv_heads, err) < 0 ||
+        read_float_key(f, k_base, 10000.0f, &c->rope_base, err) < 0 ||
+        read_float_key(f, k_eps, 1e-5f, &c->norm_eps, err) < 0)
         goto fail;
     if (c->dim % c->n_heads != 0) {
         gb_seterr(err, "%s: embedding length %d is not a multiple of the head count %d", path,
                   c->dim, c->n_heads);
         goto fail;
     }
-    if (read_size_key(f, "llama.rope.dimension_count", 0, c->dim / c->n_heads, &c->rope_dim, err) <
-        0)
-        goto fail;
+    if (read_size_key(f, k_rope, 0, c->dim / c->n_heads, &c->rope_dim, err) < 0) goto fail;
 
     const GGUFTensor *embd = gguf_find_tensor(f, "token_embd.weight");
     if (!embd) {
@@ -789,51 +843,76 @@ static int model_load_opened(Model *m, const char *path, int max_seq, char *err)
     uint64_t q_dim = (uint64_t)c->n_heads * c->head_dim,
              kv_dim = (uint64_t)c->n_kv_heads * c->head_dim;
     m->weights.layers = gb_calloc((size_t)c->n_layers, sizeof(LayerWeights));
-    slots = gb_calloc((size_t)c->n_layers * 9 + 3, sizeof(WeightSlot));
+    slots = gb_calloc((size_t)c->n_layers * 12 + 3, sizeof(WeightSlot));
     int n_slots = 0;
     Weights *w = &m->weights;
-#define WEIGHT(dest_, name_, cols_, rows_, dims_)                                                  \
+    /* A matrix (MAT) or a float vector (VEC): found, shape checked, destination noted. */
+#define SLOT(vec_, mat_, name_, cols_, rows_, dims_)                                               \
     do {                                                                                           \
         const GGUFTensor *t_ = find_weight(f, name_, cols_, rows_, dims_, err);                    \
         if (!t_) goto fail;                                                                        \
         slots[n_slots].tensor = t_;                                                                \
-        slots[n_slots].dest = &(dest_);                                                            \
+        slots[n_slots].vec = vec_;                                                                 \
+        slots[n_slots].mat = mat_;                                                                 \
         n_slots++;                                                                                 \
     } while (0)
+#define MAT(dest_, name_, cols_, rows_) SLOT(NULL, &(dest_), name_, cols_, rows_, 2)
+#define VEC(dest_, name_, cols_) SLOT(&(dest_), NULL, name_, cols_, 1, 1)
     char name[64];
-    WEIGHT(w->token_embd, "token_embd.weight", dim, vocab, 2);
+    MAT(w->token_embd, "token_embd.weight", dim, vocab);
     for (int l = 0; l < c->n_layers; l++) {
         LayerWeights *lw = &w->layers[l];
         const int D = dim, Q = q_dim, K = kv_dim, H = hidden;
-#define LOAD(field, suffix, cols, rows)                                                            \
+#define LOAD_MAT(field, cols, rows) MAT(lw->field, name, cols, rows)
+#define LOAD_VEC(field, cols, rows) VEC(lw->field, name, cols)
+#define LOAD(field, suffix, cols, rows, kind, heavy)                                               \
     snprintf(name, sizeof(name), "blk.%d." suffix ".weight", l);                                   \
-    WEIGHT(lw->field, name, cols, rows, (rows) == 1 ? 1 : 2);
+    LOAD_##kind(field, cols, rows);
         LLAMA_BLOCK_TENSORS(LOAD)
+        /* Biases: qwen2 files have them on q, k and v; llama.cpp also takes them when a llama
+         * file has them. */
+#define LOAD_BIAS(field, suffix, n)                                                                \
+    snprintf(name, sizeof(name), "blk.%d." suffix ".bias", l);                                     \
+    if (c->arch == ARCH_QWEN2 || gguf_find_tensor(f, name)) VEC(lw->field, name, n);
+        LLAMA_BLOCK_BIASES(LOAD_BIAS)
+#undef LOAD_BIAS
 #undef LOAD
+#undef LOAD_VEC
+#undef LOAD_MAT
     }
-    WEIGHT(w->output_norm, "output_norm.weight", dim, 1, 1);
+    VEC(w->output_norm, "output_norm.weight", dim);
     if (gguf_find_tensor(f, "output.weight")) {
-        WEIGHT(w->output, "output.weight", dim, vocab, 2);
+        MAT(w->output, "output.weight", dim, vocab);
     } else {
         w->tied = 1;
     }
-#undef WEIGHT
+#undef MAT
+#undef VEC
+#undef SLOT
 
-    /* F32 weights are used where they lie in the map; the others are converted into one block. */
+    /* Matrices stay where they lie in the map, in their type; vectors that are not F32 are
+     * converted, and a tensor misaligned in the map (only in a malformed file) is copied. */
     size_t owned_floats = 0;
     for (int i = 0; i < n_slots; i++)
-        if (!usable_in_place(slots[i].tensor)) owned_floats += (size_t)slots[i].tensor->n_elems;
+        owned_floats += owned_floats_for(&slots[i]);
     if (owned_floats) m->owned = gb_malloc(owned_floats * sizeof(float));
     float *p = m->owned;
     for (int i = 0; i < n_slots; i++) {
-        const GGUFTensor *t = slots[i].tensor;
-        if (usable_in_place(t)) {
-            *slots[i].dest =
-                (float *)t->data; /* read-only map: the forward pass never writes weights */
+        const WeightSlot *sl = &slots[i];
+        const GGUFTensor *t = sl->tensor;
+        /* read-only map: the forward pass never writes weights */
+        const void *data = t->data;
+        if (!usable_in_place(sl)) {
+            if (sl->vec) gguf_tensor_to_f32(p, t);
+            else memcpy(p, t->data, (size_t)t->n_bytes);
+            data = p;
+            p += owned_floats_for(sl);
+        }
+        if (sl->vec) {
+            *sl->vec = (float *)data;
         } else {
-            gguf_tensor_to_f32(p, t);
-            *slots[i].dest = p;
-            p += t->n_elems;
+            sl->mat->data = data;
+            sl->mat->type = t->type;
         }
     }
     if (w->tied) w->output = w->token_embd;
@@ -858,49 +937,82 @@ fail:
 /* ------------------------------------------------------------------------------------------------
  * Writing */
 
-/* Adds one weight, converting to type where its rows allow (Q8_0 needs rows that are a multiple of
- * 32; a norm or odd-sized row stays F32, as llama.cpp's quantiser also keeps 1-D tensors in F32).
- */
-static void add_weight(GGUFWriter *gw, const char *name, uint32_t type, uint64_t cols,
-                       uint64_t rows, int n_dims, const float *data) {
+/* The type a matrix is written in: the one asked for when its rows are a whole number of that type's
+ * blocks, else Q8_0 when they are a multiple of 32 (llama.cpp's quantiser also falls back), else F32.
+ * `heavy` marks the matrices MODEL_TYPE_Q4_K_M keeps in Q6_K. */
+static uint32_t matrix_type(uint32_t type, uint64_t cols, int heavy) {
+    if (type == MODEL_TYPE_Q4_K_M) type = heavy ? GGML_TYPE_Q6_K : GGML_TYPE_Q4_K;
+    if (cols % (uint64_t)quant_block_size(type) == 0) return type;
+    return cols % 32 == 0 ? GGML_TYPE_Q8_0 : GGML_TYPE_F32;
+}
+
+/* Adds one matrix (rows, cols) converted to type; one of another type is dequantised first. */
+static void add_matrix(GGUFWriter *gw, const char *name, uint32_t type, int heavy, uint64_t cols,
+                       uint64_t rows, Matrix w) {
     uint64_t ne[2] = {cols, rows};
-    if (n_dims == 1) type = GGML_TYPE_F32;
-    if (type == GGML_TYPE_Q8_0 && cols % 32 != 0) type = GGML_TYPE_F32;
-    gguf_writer_add_tensor(gw, name, type, (uint32_t)n_dims, ne, data);
+    float *tmp = NULL;
+    const float *data = w.data;
+    if (w.type != GGML_TYPE_F32) {
+        tmp = gb_malloc((size_t)(cols * rows) * sizeof(float));
+        quant_dequantize(tmp, w.data, w.type, cols * rows);
+        data = tmp;
+    }
+    gguf_writer_add_tensor(gw, name, matrix_type(type, cols, heavy), 2, ne, data);
+    free(tmp);
+}
+
+/* Norms and biases: F32, as llama.cpp's quantiser also keeps 1-D tensors. */
+static void add_vector(GGUFWriter *gw, const char *name, uint64_t n, const float *data) {
+    gguf_writer_add_tensor(gw, name, GGML_TYPE_F32, 1, &n, data);
 }
 
 void model_add_to_writer(GGUFWriter *gw, const Model *m, uint32_t type) {
     const Config *c = &m->config;
     const Weights *w = &m->weights;
-    gguf_writer_set_string(gw, "general.architecture", "llama");
+    const char *an = model_arch_name(c->arch);
+    char key[96];
+#define KEY(suffix_) (snprintf(key, sizeof key, "%s.%s", an, suffix_), key)
+    gguf_writer_set_string(gw, "general.architecture", an);
     gguf_writer_set_string(gw, "general.name", m->name);
-    gguf_writer_set_u32(gw, "llama.context_length", (uint32_t)c->context_length);
-    gguf_writer_set_u32(gw, "llama.embedding_length", (uint32_t)c->dim);
-    gguf_writer_set_u32(gw, "llama.block_count", (uint32_t)c->n_layers);
-    gguf_writer_set_u32(gw, "llama.feed_forward_length", (uint32_t)c->hidden_dim);
-    gguf_writer_set_u32(gw, "llama.attention.head_count", (uint32_t)c->n_heads);
-    gguf_writer_set_u32(gw, "llama.attention.head_count_kv", (uint32_t)c->n_kv_heads);
-    gguf_writer_set_u32(gw, "llama.rope.dimension_count", (uint32_t)c->rope_dim);
-    gguf_writer_set_f32(gw, "llama.rope.freq_base", c->rope_base);
-    gguf_writer_set_f32(gw, "llama.attention.layer_norm_rms_epsilon", c->norm_eps);
+    gguf_writer_set_u32(gw, KEY("context_length"), (uint32_t)c->context_length);
+    gguf_writer_set_u32(gw, KEY("embedding_length"), (uint32_t)c->dim);
+    gguf_writer_set_u32(gw, KEY("block_count"), (uint32_t)c->n_layers);
+    gguf_writer_set_u32(gw, KEY("feed_forward_length"), (uint32_t)c->hidden_dim);
+    gguf_writer_set_u32(gw, KEY("attention.head_count"), (uint32_t)c->n_heads);
+    gguf_writer_set_u32(gw, KEY("attention.head_count_kv"), (uint32_t)c->n_kv_heads);
+    gguf_writer_set_u32(gw, KEY("rope.dimension_count"), (uint32_t)c->rope_dim);
+    gguf_writer_set_f32(gw, KEY("rope.freq_base"), c->rope_base);
+    gguf_writer_set_f32(gw, KEY("attention.layer_norm_rms_epsilon"), c->norm_eps);
+#undef KEY
 
-    /* Our RoPE rotates adjacent pairs, as llama.cpp does for llama files: Q and K rows are written
-     * in the order we use them, no permutation. */
+    /* Q and K rows are written in the order our RoPE uses them (adjacent pairs for llama, halves
+     * for qwen2, as llama.cpp reads each): no permutation. */
     uint64_t dim = (uint64_t)c->dim, hidden = (uint64_t)c->hidden_dim,
              vocab = (uint64_t)c->vocab_size;
     uint64_t q_dim = (uint64_t)c->n_heads * c->head_dim,
              kv_dim = (uint64_t)c->n_kv_heads * c->head_dim;
     char name[64];
-    add_weight(gw, "token_embd.weight", type, dim, vocab, 2, w->token_embd);
+    add_matrix(gw, "token_embd.weight", type, w->tied, dim, vocab, w->token_embd);
     for (int l = 0; l < c->n_layers; l++) {
         const LayerWeights *lw = &w->layers[l];
         const uint64_t D = dim, Q = q_dim, K = kv_dim, H = hidden;
-#define WRITE(field, suffix, cols, rows)                                                           \
+#define WRITE_MAT(field, cols, rows, heavy) add_matrix(gw, name, type, heavy, cols, rows, lw->field)
+#define WRITE_VEC(field, cols, rows, heavy) add_vector(gw, name, cols, lw->field)
+#define WRITE(field, suffix, cols, rows, kind, heavy)                                              \
     snprintf(name, sizeof(name), "blk.%d." suffix ".weight", l);                                   \
-    add_weight(gw, name, type, cols, rows, (rows) == 1 ? 1 : 2, lw->field);
+    WRITE_##kind(field, cols, rows, heavy);
         LLAMA_BLOCK_TENSORS(WRITE)
-#undef WRITE
+#define WRITE_BIAS(field, suffix, n)                                                               \
+    if (lw->field) {                                                                               \
+        snprintf(name, sizeof(name), "blk.%d." suffix ".bias", l);                                 \
+        add_vector(gw, name, n, lw->field);                                                        \
     }
-    add_weight(gw, "output_norm.weight", type, dim, 1, 1, w->output_norm);
-    if (!w->tied) add_weight(gw, "output.weight", type, dim, vocab, 2, w->output);
+        LLAMA_BLOCK_BIASES(WRITE_BIAS)
+#undef WRITE_BIAS
+#undef WRITE
+#undef WRITE_VEC
+#undef WRITE_MAT
+    }
+    add_vector(gw, "output_norm.weight", dim, w->output_norm);
+    if (!w->tied) add_matrix(gw, "output.weight", type, 1, dim, vocab, w->output);
 }

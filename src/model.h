@@ -1,7 +1,9 @@
 /* A llama-architecture decoder exactly as llama.cpp reads one from GGUF: token embedding, RMSNorm,
  * rotary position embedding over adjacent pairs, grouped-query attention, SwiGLU feed-forward,
- * final norm, output head (tied to the embedding when output.weight is absent). A KV cache makes
- * each step cost one position, and probes capture what the views show during that same pass. */
+ * final norm, output head (tied to the embedding when output.weight is absent). qwen2 is the same
+ * block with biases on Q, K and V and RoPE over (x[i], x[i + rope_dim/2]) pairs. Weights stay in
+ * their file type, memory-mapped (kernels.h). A KV cache makes each step cost one position, and
+ * probes capture what the views show during that same pass. */
 #ifndef GB_MODEL_H
 #define GB_MODEL_H
 
@@ -9,8 +11,13 @@
 #include <stdint.h>
 
 #include "gguf.h"
+#include "kernels.h"
+
+/* general.architecture values glassbox runs */
+typedef enum { ARCH_LLAMA = 0, ARCH_QWEN2 = 1 } Arch;
 
 typedef struct {
+    int arch;       /* Arch; the key prefix below is its name ("llama.", "qwen2.") */
     int dim;        /* llama.embedding_length */
     int hidden_dim; /* llama.feed_forward_length */
     int n_layers;   /* llama.block_count */
@@ -23,41 +30,49 @@ typedef struct {
     int seq_len;        /* positions the run state holds: min(context_length, the cap asked for) */
     float rope_base;    /* llama.rope.freq_base (default 10000) */
     float norm_eps;     /* llama.attention.layer_norm_rms_epsilon (default 1e-5) */
+    int rope_neox;      /* 1: rotate (x[i], x[i + rope_dim/2]) (qwen2), 0: adjacent pairs (llama) */
 } Config;
 
 typedef struct {
     float *attn_norm; /* (dim) */
-    float *wq;        /* (n_heads * head_dim, dim) */
-    float *wk;        /* (n_kv_heads * head_dim, dim) */
-    float *wv;        /* (n_kv_heads * head_dim, dim) */
-    float *wo;        /* (dim, n_heads * head_dim) */
+    Matrix wq;        /* (n_heads * head_dim, dim) */
+    Matrix wk;        /* (n_kv_heads * head_dim, dim) */
+    Matrix wv;        /* (n_kv_heads * head_dim, dim) */
+    float *bq;        /* (n_heads * head_dim) bias, or NULL (llama files have none; qwen2 has) */
+    float *bk;        /* (n_kv_heads * head_dim) or NULL */
+    float *bv;        /* (n_kv_heads * head_dim) or NULL */
+    Matrix wo;        /* (dim, n_heads * head_dim) */
     float *ffn_norm;  /* (dim) */
-    float *w_gate;    /* (hidden_dim, dim) */
-    float *w_up;      /* (hidden_dim, dim) */
-    float *w_down;    /* (dim, hidden_dim) */
+    Matrix w_gate;    /* (hidden_dim, dim) */
+    Matrix w_up;      /* (hidden_dim, dim) */
+    Matrix w_down;    /* (dim, hidden_dim) */
 } LayerWeights;
 
 /* The tensors of one llama block, listed once for the loader, the writer and the trainer's view of
- * its parameters: X(LayerWeights field, GGUF name between "blk.N." and ".weight", columns, rows), the
- * sizes in D (dim), Q (n_heads * head_dim), K (n_kv_heads * head_dim) and H (hidden_dim), which each
- * user defines; a row count of 1 is a vector. In file order. */
+ * its parameters: X(LayerWeights field, GGUF name between "blk.N." and ".weight", columns, rows, kind,
+ * heavy), the sizes in D (dim), Q (n_heads * head_dim), K (n_kv_heads * head_dim) and H (hidden_dim),
+ * which each user defines. kind is MAT (a Matrix in the file's type) or VEC (float32); heavy marks the
+ * matrices a mixed quantisation (Q4_K_M) keeps in the bigger type. In file order. */
 #define LLAMA_BLOCK_TENSORS(X)                                                                       \
-    X(attn_norm, "attn_norm", D, 1)                                                                  \
-    X(wq, "attn_q", D, Q)                                                                            \
-    X(wk, "attn_k", D, K)                                                                            \
-    X(wv, "attn_v", D, K)                                                                            \
-    X(wo, "attn_output", Q, D)                                                                       \
-    X(ffn_norm, "ffn_norm", D, 1)                                                                    \
-    X(w_gate, "ffn_gate", D, H)                                                                      \
-    X(w_up, "ffn_up", D, H)                                                                          \
-    X(w_down, "ffn_down", H, D)
+    X(attn_norm, "attn_norm", D, 1, VEC, 0)                                                          \
+    X(wq, "attn_q", D, Q, MAT, 0)                                                                    \
+    X(wk, "attn_k", D, K, MAT, 0)                                                                    \
+    X(wv, "attn_v", D, K, MAT, 1)                                                                    \
+    X(wo, "attn_output", Q, D, MAT, 0)                                                               \
+    X(ffn_norm, "ffn_norm", D, 1, VEC, 0)                                                            \
+    X(w_gate, "ffn_gate", D, H, MAT, 0)                                                              \
+    X(w_up, "ffn_up", D, H, MAT, 0)                                                                  \
+    X(w_down, "ffn_down", H, D, MAT, 1)
+/* The optional biases (qwen2 has them): X(field, GGUF name between "blk.N." and ".bias", length). */
+#define LLAMA_BLOCK_BIASES(X) X(bq, "attn_q", Q) X(bk, "attn_k", K) X(bv, "attn_v", K)
 
-/* F32 tensors point into the memory-mapped file; other types are converted into `owned`. */
+/* Matrices point into the memory-mapped file in their own type; norms and biases are float32, in
+ * the map when they are stored so, else converted into `owned`. */
 typedef struct {
-    float *token_embd;    /* (vocab_size, dim) */
+    Matrix token_embd;    /* (vocab_size, dim) */
     LayerWeights *layers; /* (n_layers) */
     float *output_norm;   /* (dim) */
-    float *output;        /* (vocab_size, dim); the same pointer as token_embd when tied */
+    Matrix output;        /* (vocab_size, dim); the same data as token_embd when tied */
     int tied;
 } Weights;
 
@@ -132,17 +147,33 @@ float *model_forward_prompt(Model *m, const int32_t *tokens, int n, int start_po
 float *model_forward_prompt_all(Model *m, const int32_t *tokens, int n, int start_pos,
                                 float *all_logits);
 
-/* Adds general.architecture, llama.* keys and the tensors (converted to type) to a writer. The
- * caller adds the tokenizer keys. Q and K rows are stored in the order adjacent-pair RoPE expects.
- */
+/* Adds general.architecture, its keys (llama.*, qwen2.*) and the tensors (converted to type) to a
+ * writer. The caller adds the tokenizer keys. Q and K rows are stored in the order the
+ * architecture's RoPE expects (they are used as stored). type is a ggml type, or MODEL_TYPE_Q4_K_M:
+ * Q4_K, with Q6_K for attn_v, ffn_down and the output head (as llama.cpp's Q4_K_M mostly does).
+ * A matrix whose rows are not a whole number of the type's blocks is written as Q8_0 when they
+ * are a multiple of 32, else F32; 1-D tensors are F32. */
+#define MODEL_TYPE_Q4_K_M 1000u
 void model_add_to_writer(GGUFWriter *w, const Model *m, uint32_t type);
 
-/* Sets the process's OpenMP thread count for running m: one thread when the model is small (dim x
- * hidden <= 2^20), where a team of threads costs more than it gains and spinning threads stall a busy
- * machine (a 4 ms step took 60-100 ms with 2 threads on a loaded 2-core machine). */
+/* Multiply-adds of weights per generated token (every matrix once; the output head included). */
+double model_work_per_token(const Model *m);
+/* Sets the process's OpenMP thread count for running m from its work per token: one thread below
+ * MODEL_SMALL_WORK (the shipped 2.6M-parameter model), where a team of threads costs more than it
+ * gains and spinning threads stall a busy machine (a 4 ms step took 60-100 ms with 2 threads on a
+ * loaded 2-core machine); every core above it (a 135M-parameter model). */
+#define MODEL_SMALL_WORK 8e6
 void model_limit_threads(const Model *m);
 
-/* Row of the token embedding for id (dim floats). */
-const float *model_embedding(const Model *m, int32_t id);
+/* out (dim) = row id of the token embedding, dequantised. Returns 0, or -1 when id is out of range. */
+int model_embedding(const Model *m, int32_t id, float *out);
+
+/* logits (vocab_size) = the output head applied to a residual vector x (dim): final RMSNorm, then
+ * the head, in the head's own type. What the last layer's output becomes; the logit lens applies it
+ * to earlier layers. */
+void model_logits_from_residual(const Model *m, const float *x, float *logits);
+
+/* Name of an architecture ("llama", "qwen2"). */
+const char *model_arch_name(int arch);
 
 #endif

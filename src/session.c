@@ -369,24 +369,27 @@ static void ensure_norms(Session *s) {
     if (s->embd_norms) return;
     int vocab = vocab_of(s), dim = s->model.config.dim;
     s->embd_norms = gb_malloc(sizeof(float) * (size_t)vocab);
+    float *e = gb_malloc(sizeof(float) * (size_t)dim);
     for (int i = 0; i < vocab; i++) {
-        const float *e = model_embedding(&s->model, i);
+        model_embedding(&s->model, i, e);
         double acc = 0;
         for (int j = 0; j < dim; j++) acc += (double)e[j] * e[j];
         s->embd_norms[i] = (float)sqrt(acc);
     }
+    free(e);
 }
 
 int session_neighbours(Session *s, int32_t id, int k, int32_t *ids, float *sims) {
     int vocab = vocab_of(s), dim = s->model.config.dim;
     if (id < 0 || id >= vocab || k <= 0) return 0;
     ensure_norms(s);
-    const float *q = model_embedding(&s->model, id);
+    float *q = gb_malloc(sizeof(float) * 2 * (size_t)dim), *e = q + dim; /* (dim) each */
+    model_embedding(&s->model, id, q);
     float qn = s->embd_norms[id];
     int n = 0;
     for (int i = 0; i < vocab; i++) {
         if (i == id) continue;
-        const float *e = model_embedding(&s->model, i);
+        model_embedding(&s->model, i, e);
         float dot = 0;
         for (int j = 0; j < dim; j++) dot += q[j] * e[j];
         float denom = qn * s->embd_norms[i];
@@ -401,6 +404,7 @@ int session_neighbours(Session *s, int32_t id, int k, int32_t *ids, float *sims)
         sims[at] = sim;
         ids[at] = i;
     }
+    free(q);
     return n;
 }
 
@@ -454,16 +458,15 @@ const float *session_pca(Session *s) {
     if (s->pca) return s->pca;
     int vocab = vocab_of(s), dim = s->model.config.dim;
     float *mean = gb_calloc((size_t)dim, sizeof(float));
+    float *centred = gb_malloc(sizeof(float) * (size_t)vocab * dim); /* (vocab, dim) */
     for (int i = 0; i < vocab; i++) {
-        const float *e = model_embedding(&s->model, i);
+        float *e = centred + (size_t)i * dim;
+        model_embedding(&s->model, i, e);
         for (int j = 0; j < dim; j++) mean[j] += e[j];
     }
     for (int j = 0; j < dim; j++) mean[j] /= (float)vocab;
-    float *centred = gb_malloc(sizeof(float) * (size_t)vocab * dim); /* (vocab, dim) */
-    for (int i = 0; i < vocab; i++) {
-        const float *e = model_embedding(&s->model, i);
-        for (int j = 0; j < dim; j++) centred[(size_t)i * dim + j] = e[j] - mean[j];
-    }
+    for (int i = 0; i < vocab; i++)
+        for (int j = 0; j < dim; j++) centred[(size_t)i * dim + j] -= mean[j];
     float *cov = gb_calloc((size_t)dim * dim, sizeof(float)); /* (dim, dim) */
     cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, dim, vocab, 1.0f / (float)vocab, centred, dim, 0.0f, cov,
                 dim);

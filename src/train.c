@@ -736,17 +736,21 @@ void train_model_view(Model *out, const TrainModel *m) {
     size_t C = c->dim, QD = (size_t)c->n_heads * c->head_dim,
            KD = (size_t)c->n_kv_heads * c->head_dim, H = c->hidden_dim;
     const ParamTensors *p = &m->params;
-    out->weights.token_embd = p->token_embd;
-    out->weights.output = p->token_embd;
+    out->weights.token_embd = matrix_f32(p->token_embd);
+    out->weights.output = matrix_f32(p->token_embd);
     out->weights.tied = 1;
     out->weights.output_norm = p->output_norm;
     out->weights.layers = gb_calloc(c->n_layers, sizeof(LayerWeights));
     for (int l = 0; l < c->n_layers; l++) {
         LayerWeights *lw = &out->weights.layers[l];
         const size_t D = C, Q = QD, K = KD; /* the names LLAMA_BLOCK_TENSORS sizes in */
-#define VIEW(field, suffix, cols, rows) lw->field = p->field + l * (cols) * (rows);
+#define VIEW_MAT(field, offset) lw->field = matrix_f32(p->field + (offset))
+#define VIEW_VEC(field, offset) lw->field = p->field + (offset)
+#define VIEW(field, suffix, cols, rows, kind, heavy) VIEW_##kind(field, l * (cols) * (rows));
         LLAMA_BLOCK_TENSORS(VIEW)
 #undef VIEW
+#undef VIEW_VEC
+#undef VIEW_MAT
     }
     snprintf(out->name, sizeof(out->name), "glassbox");
 }

@@ -69,7 +69,7 @@ static void write_model(const char *path) {
     char err[GB_ERRLEN];
     if (model_init_random(&m, &cfg, 3, err) != 0) fail_msg("%s", err);
     size_t n = (size_t)cfg.vocab_size * cfg.dim;
-    for (size_t i = 0; i < n; i++) m.weights.token_embd[i] *= 40.0f; /* peaked distributions */
+    for (size_t i = 0; i < n; i++) matrix_floats(m.weights.token_embd)[i] *= 40.0f; /* peaked distributions */
     GGUFWriter *w = gguf_writer_new();
     model_add_to_writer(w, &m, GGML_TYPE_F32);
     tokenizer_add_to_writer(w, tok);

@@ -40,20 +40,20 @@ static void fill_test_weights(Model *m, uint32_t seed) {
     int q_dim = c->n_heads * c->head_dim, kv_dim = c->n_kv_heads * c->head_dim;
     uint32_t s = seed;
     Weights *w = &m->weights;
-    fill_uniform(w->token_embd, (size_t)c->vocab_size * c->dim, 1.0f, &s);
+    fill_uniform(matrix_floats(w->token_embd), (size_t)c->vocab_size * c->dim, 1.0f, &s);
     for (int l = 0; l < c->n_layers; l++) {
         LayerWeights *lw = &w->layers[l];
         fill_uniform(lw->attn_norm, (size_t)c->dim, 0.5f, &s);
         fill_uniform(lw->ffn_norm, (size_t)c->dim, 0.5f, &s);
         for (int i = 0; i < c->dim; i++)
             lw->attn_norm[i] += 1.0f, lw->ffn_norm[i] += 1.0f;
-        fill_uniform(lw->wq, (size_t)q_dim * c->dim, 0.6f, &s);
-        fill_uniform(lw->wk, (size_t)kv_dim * c->dim, 0.6f, &s);
-        fill_uniform(lw->wv, (size_t)kv_dim * c->dim, 0.4f, &s);
-        fill_uniform(lw->wo, (size_t)c->dim * q_dim, 0.3f, &s);
-        fill_uniform(lw->w_gate, (size_t)c->hidden_dim * c->dim, 0.4f, &s);
-        fill_uniform(lw->w_up, (size_t)c->hidden_dim * c->dim, 0.4f, &s);
-        fill_uniform(lw->w_down, (size_t)c->dim * c->hidden_dim, 0.3f, &s);
+        fill_uniform(matrix_floats(lw->wq), (size_t)q_dim * c->dim, 0.6f, &s);
+        fill_uniform(matrix_floats(lw->wk), (size_t)kv_dim * c->dim, 0.6f, &s);
+        fill_uniform(matrix_floats(lw->wv), (size_t)kv_dim * c->dim, 0.4f, &s);
+        fill_uniform(matrix_floats(lw->wo), (size_t)c->dim * q_dim, 0.3f, &s);
+        fill_uniform(matrix_floats(lw->w_gate), (size_t)c->hidden_dim * c->dim, 0.4f, &s);
+        fill_uniform(matrix_floats(lw->w_up), (size_t)c->hidden_dim * c->dim, 0.4f, &s);
+        fill_uniform(matrix_floats(lw->w_down), (size_t)c->dim * c->hidden_dim, 0.3f, &s);
     }
     fill_uniform(w->output_norm, (size_t)c->dim, 0.5f, &s);
     for (int i = 0; i < c->dim; i++)
@@ -112,14 +112,14 @@ static void naive_forward(const Model *m, const int32_t *tok, int n, double *log
     double *sc = calloc((size_t)n, sizeof(double));
     for (int t = 0; t < n; t++)
         for (int i = 0; i < D; i++)
-            x[t * D + i] = w->token_embd[(size_t)tok[t] * D + i];
+            x[t * D + i] = matrix_floats(w->token_embd)[(size_t)tok[t] * D + i];
     for (int l = 0; l < c->n_layers; l++) {
         const LayerWeights *lw = &w->layers[l];
         for (int t = 0; t < n; t++) {
             ref_rmsnorm(xn, x + t * D, lw->attn_norm, D, c->norm_eps);
-            ref_matvec(q + t * H * hd, lw->wq, xn, D, H * hd);
-            ref_matvec(k + t * KVH * hd, lw->wk, xn, D, KVH * hd);
-            ref_matvec(v + t * KVH * hd, lw->wv, xn, D, KVH * hd);
+            ref_matvec(q + t * H * hd, matrix_floats(lw->wq), xn, D, H * hd);
+            ref_matvec(k + t * KVH * hd, matrix_floats(lw->wk), xn, D, KVH * hd);
+            ref_matvec(v + t * KVH * hd, matrix_floats(lw->wv), xn, D, KVH * hd);
             for (int h = 0; h < H; h++)
                 ref_rope_head(q + t * H * hd + h * hd, c->rope_dim, t, c->rope_base);
             for (int h = 0; h < KVH; h++)
@@ -152,7 +152,7 @@ static void naive_forward(const Model *m, const int32_t *tok, int n, double *log
                     for (int s = 0; s < n; s++)
                         att_last[((size_t)l * H + h) * n + s] = sc[s];
             }
-            ref_matvec(tmp, lw->wo, o, H * hd, D);
+            ref_matvec(tmp, matrix_floats(lw->wo), o, H * hd, D);
             for (int i = 0; i < D; i++)
                 newx[t * D + i] = x[t * D + i] + tmp[i];
         }
@@ -160,11 +160,11 @@ static void naive_forward(const Model *m, const int32_t *tok, int n, double *log
         free(newx);
         for (int t = 0; t < n; t++) {
             ref_rmsnorm(xn, x + t * D, lw->ffn_norm, D, c->norm_eps);
-            ref_matvec(g, lw->w_gate, xn, D, F);
-            ref_matvec(u, lw->w_up, xn, D, F);
+            ref_matvec(g, matrix_floats(lw->w_gate), xn, D, F);
+            ref_matvec(u, matrix_floats(lw->w_up), xn, D, F);
             for (int i = 0; i < F; i++)
                 g[i] = g[i] / (1.0 + exp(-g[i])) * u[i];
-            ref_matvec(tmp, lw->w_down, g, F, D);
+            ref_matvec(tmp, matrix_floats(lw->w_down), g, F, D);
             for (int i = 0; i < D; i++)
                 x[t * D + i] += tmp[i];
         }
@@ -173,7 +173,7 @@ static void naive_forward(const Model *m, const int32_t *tok, int n, double *log
                 resid_last[l * D + i] = x[(n - 1) * D + i];
     }
     ref_rmsnorm(xn, x + (n - 1) * D, w->output_norm, D, c->norm_eps);
-    ref_matvec(logits, w->output, xn, D, c->vocab_size);
+    ref_matvec(logits, matrix_floats(w->output), xn, D, c->vocab_size);
     free(x), free(xn), free(q), free(k), free(v), free(o), free(tmp), free(g), free(u), free(sc);
 }
 
@@ -340,7 +340,7 @@ static void test_probes(void **state) {
         for (int v = 0; v < c.vocab_size; v++) {
             double z = 0;
             for (int i = 0; i < D; i++)
-                z += last[i] * r * m.weights.output_norm[i] * m.weights.output[(size_t)v * D + i];
+                z += last[i] * r * m.weights.output_norm[i] * matrix_floats(m.weights.output)[(size_t)v * D + i];
             assert_true(fabs(z - logits[v]) < 1e-4);
         }
     }
@@ -407,10 +407,10 @@ static void test_hand_computed_layer(void **state) {
     assert_int_equal(model_enable_probes(&m, err), 0);
     Weights *w = &m.weights;
     LayerWeights *lw = &w->layers[0];
-    memset(w->token_embd, 0, 3 * 4 * sizeof(float));
+    memset(matrix_floats(w->token_embd), 0, 3 * 4 * sizeof(float));
     for (int v = 0; v < 3; v++)
-        w->token_embd[v * 4 + v] = 1.0f;
-    float *mats[4] = {lw->wq, lw->wk, lw->wv, lw->wo};
+        matrix_floats(w->token_embd)[v * 4 + v] = 1.0f;
+    float *mats[4] = {matrix_floats(lw->wq), matrix_floats(lw->wk), matrix_floats(lw->wv), matrix_floats(lw->wo)};
     for (int k = 0; k < 4; k++) {
         memset(mats[k], 0, 16 * sizeof(float));
         for (int i = 0; i < 4; i++)
@@ -418,9 +418,9 @@ static void test_hand_computed_layer(void **state) {
     }
     for (int i = 0; i < 4; i++)
         lw->attn_norm[i] = lw->ffn_norm[i] = w->output_norm[i] = 1.0f;
-    memset(lw->w_gate, 0, 4 * sizeof(float));
+    memset(matrix_floats(lw->w_gate), 0, 4 * sizeof(float));
     for (int i = 0; i < 4; i++)
-        lw->w_up[i] = 1.0f, lw->w_down[i] = 1.0f;
+        matrix_floats(lw->w_up)[i] = 1.0f, matrix_floats(lw->w_down)[i] = 1.0f;
 
     double eps = 1e-6, r = 1.0 / sqrt(0.25 + eps);
     float *l0 = model_forward(&m, 0, 0);
@@ -468,12 +468,14 @@ static void test_init_random_checks(void **state) {
     assert_int_equal(model_init_random(&a, &c, 5, err), 0);
     assert_int_equal(model_init_random(&b, &c, 5, err), 0);
     assert_int_equal(model_init_random(&d, &c, 6, err), 0);
-    assert_memory_equal(model_embedding(&a, 3), model_embedding(&b, 3),
-                        (size_t)c.dim * sizeof(float));
-    assert_memory_not_equal(model_embedding(&a, 3), model_embedding(&d, 3),
-                            (size_t)c.dim * sizeof(float));
-    assert_null(model_embedding(&a, 20));
-    assert_true(a.weights.tied && a.weights.output == a.weights.token_embd);
+    float ea[64], eb[64], ed[64];
+    assert_int_equal(model_embedding(&a, 3, ea), 0);
+    assert_int_equal(model_embedding(&b, 3, eb), 0);
+    assert_int_equal(model_embedding(&d, 3, ed), 0);
+    assert_memory_equal(ea, eb, (size_t)c.dim * sizeof(float));
+    assert_memory_not_equal(ea, ed, (size_t)c.dim * sizeof(float));
+    assert_int_equal(model_embedding(&a, 20, ea), -1);
+    assert_true(a.weights.tied && matrix_floats(a.weights.output) == matrix_floats(a.weights.token_embd));
     model_free(&a);
     model_free(&b);
     model_free(&d);
@@ -584,16 +586,16 @@ static void round_matrices(Model *m, void (*round_trip)(float *block)) {
         size_t n;
     } mats[64];
     int n = 0;
-    mats[n].p = m->weights.token_embd, mats[n++].n = (size_t)c->vocab_size * c->dim;
+    mats[n].p = matrix_floats(m->weights.token_embd), mats[n++].n = (size_t)c->vocab_size * c->dim;
     for (int l = 0; l < c->n_layers; l++) {
         LayerWeights *lw = &m->weights.layers[l];
-        mats[n].p = lw->wq, mats[n++].n = q_dim * c->dim;
-        mats[n].p = lw->wk, mats[n++].n = kv_dim * c->dim;
-        mats[n].p = lw->wv, mats[n++].n = kv_dim * c->dim;
-        mats[n].p = lw->wo, mats[n++].n = q_dim * c->dim;
-        mats[n].p = lw->w_gate, mats[n++].n = (size_t)c->hidden_dim * c->dim;
-        mats[n].p = lw->w_up, mats[n++].n = (size_t)c->hidden_dim * c->dim;
-        mats[n].p = lw->w_down, mats[n++].n = (size_t)c->hidden_dim * c->dim;
+        mats[n].p = matrix_floats(lw->wq), mats[n++].n = q_dim * c->dim;
+        mats[n].p = matrix_floats(lw->wk), mats[n++].n = kv_dim * c->dim;
+        mats[n].p = matrix_floats(lw->wv), mats[n++].n = kv_dim * c->dim;
+        mats[n].p = matrix_floats(lw->wo), mats[n++].n = q_dim * c->dim;
+        mats[n].p = matrix_floats(lw->w_gate), mats[n++].n = (size_t)c->hidden_dim * c->dim;
+        mats[n].p = matrix_floats(lw->w_up), mats[n++].n = (size_t)c->hidden_dim * c->dim;
+        mats[n].p = matrix_floats(lw->w_down), mats[n++].n = (size_t)c->hidden_dim * c->dim;
     }
     for (int i = 0; i < n; i++) {
         assert_int_equal(mats[i].n % 32, 0);

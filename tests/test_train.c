@@ -586,20 +586,20 @@ static void copy_into_model(Model *mm, const TrainModel *m) {
            KD = (size_t)c->n_kv_heads * c->head_dim, H = c->hidden_dim, V = c->vocab_size;
     const ParamTensors *p = &m->params;
     Weights *w = &mm->weights;
-    memcpy(w->token_embd, p->token_embd, V * C * 4);
-    if (w->output != w->token_embd) memcpy(w->output, p->token_embd, V * C * 4);
+    memcpy(matrix_floats(w->token_embd), p->token_embd, V * C * 4);
+    if (matrix_floats(w->output) != matrix_floats(w->token_embd)) memcpy(matrix_floats(w->output), p->token_embd, V * C * 4);
     memcpy(w->output_norm, p->output_norm, C * 4);
     for (int l = 0; l < c->n_layers; l++) {
         LayerWeights *lw = &w->layers[l];
         memcpy(lw->attn_norm, p->attn_norm + l * C, C * 4);
-        memcpy(lw->wq, p->wq + l * QD * C, QD * C * 4);
-        memcpy(lw->wk, p->wk + l * KD * C, KD * C * 4);
-        memcpy(lw->wv, p->wv + l * KD * C, KD * C * 4);
-        memcpy(lw->wo, p->wo + l * C * QD, C * QD * 4);
+        memcpy(matrix_floats(lw->wq), p->wq + l * QD * C, QD * C * 4);
+        memcpy(matrix_floats(lw->wk), p->wk + l * KD * C, KD * C * 4);
+        memcpy(matrix_floats(lw->wv), p->wv + l * KD * C, KD * C * 4);
+        memcpy(matrix_floats(lw->wo), p->wo + l * C * QD, C * QD * 4);
         memcpy(lw->ffn_norm, p->ffn_norm + l * C, C * 4);
-        memcpy(lw->w_gate, p->w_gate + l * H * C, H * C * 4);
-        memcpy(lw->w_up, p->w_up + l * H * C, H * C * 4);
-        memcpy(lw->w_down, p->w_down + l * C * H, C * H * 4);
+        memcpy(matrix_floats(lw->w_gate), p->w_gate + l * H * C, H * C * 4);
+        memcpy(matrix_floats(lw->w_up), p->w_up + l * H * C, H * C * 4);
+        memcpy(matrix_floats(lw->w_down), p->w_down + l * C * H, C * H * 4);
     }
 }
 

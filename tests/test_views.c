@@ -77,7 +77,7 @@ static void open_session(Session *s) {
     char err[GB_ERRLEN];
     if (model_init_random(&m, &c, 7, err) != 0) fail_msg("model_init_random: %s", err);
     size_t n = (size_t)c.vocab_size * c.dim;
-    for (size_t i = 0; i < n; i++) m.weights.token_embd[i] *= 60.0f;
+    for (size_t i = 0; i < n; i++) matrix_floats(m.weights.token_embd)[i] *= 60.0f;
     session_init(s, &m, tok);
 }
 
@@ -325,7 +325,7 @@ static void test_session_resume_overwrites_cache(void **state) {
     assert_int_equal(model_init_random(&m, &c, 7, err), 0);
     assert_int_equal(model_enable_probes(&m, err), 0);
     size_t n = (size_t)c.vocab_size * c.dim;
-    for (size_t i = 0; i < n; i++) m.weights.token_embd[i] *= 60.0f;
+    for (size_t i = 0; i < n; i++) matrix_floats(m.weights.token_embd)[i] *= 60.0f;
     float *logits = NULL;
     for (int p = 0; p < s.n_tokens; p++) logits = model_forward(&m, s.tokens[p].id, p);
     for (int i = 0; i < c.vocab_size; i++) assert_true(fabsf(logits[i] - s.next.logits[i]) < 1e-3f);
@@ -685,17 +685,19 @@ static void test_view_neighbours(void **state) {
     int32_t focus = s.tokens[s.n_tokens - 1].id;
     /* brute force in double precision */
     const Config *cf = &s.model.config;
-    const float *q = model_embedding(&s.model, focus);
+    float *q = malloc(sizeof(float) * 2 * (size_t)cf->dim), *e = q + cf->dim;
+    model_embedding(&s.model, focus, q);
     int best = -1;
     double best_sim = -2;
     for (int i = 0; i < cf->vocab_size; i++) {
         if (i == focus) continue;
-        const float *e = model_embedding(&s.model, i);
+        model_embedding(&s.model, i, e);
         double d = 0, na = 0, nb = 0;
         for (int j = 0; j < cf->dim; j++) d += (double)q[j] * e[j], na += (double)q[j] * q[j], nb += (double)e[j] * e[j];
         double sim = d / sqrt(na * nb);
         if (sim > best_sim) best_sim = sim, best = i;
     }
+    free(q);
     int32_t ids[8];
     float sims[8];
     assert_int_equal(session_neighbours(&s, focus, 8, ids, sims), 8);

@@ -1,0 +1,574 @@
+/* Dot-product kernels per weight type, and the matrix products built from them. See kernels.h.
+ *
+ * Each kernel walks a row block by block. The portable ones dequantise a block into floats and add
+ * it with eight running sums; the AVX2 ones widen the block's integers to eight floats at a time and
+ * multiply-add them against x with FMA instructions, one vector of partial sums per block scale.
+ * The compiler flags stay strict (-ffp-contract=off): the vector code asks for FMA explicitly. */
+#include "kernels.h"
+
+#include <cblas.h>
+#include <math.h>
+#include <omp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gguf.h"
+#include "quant.h"
+#include "util.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define GB_X86 1
+#include <immintrin.h>
+#endif
+
+/* Below this many multiply-adds a product runs on one thread (see model.c's notes on measurements:
+ * waking a team costs microseconds, and on a busy machine a region can wait for a descheduled
+ * thread). */
+#ifndef MATMUL_PARALLEL_MIN
+#define MATMUL_PARALLEL_MIN (1 << 16)
+#endif
+/* How far ahead of the block being read the vector kernels ask for weights (bytes): streaming a
+ * matrix from memory is limited by how many loads are in flight, and the loop's own loads come too
+ * late (Q8_0 rows of 576 from a 28 MB matrix, one thread: 6-8 G weights/s without, 10-16 with
+ * 2-4 KB ahead, measured in CPU time on a busy 2-core Xeon). */
+#ifndef PREFETCH_AHEAD
+#define PREFETCH_AHEAD 2048
+#endif
+/* matmul_batch dequantises at most this many weights at a time (16 MB of floats). */
+#define BATCH_SCRATCH_FLOATS (1 << 22)
+
+typedef float (*DotFn)(const void *row, const float *x, int n);
+
+/* ------------------------------------------------------------------------------------------------
+ * Portable kernels */
+
+/* Eight running sums over n floats, added pairwise at the end. */
+static float dot_floats(const float *a, const float *b, int n) {
+    float acc[8] = {0};
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++)
+            acc[j] += a[i + j] * b[i + j];
+    float sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for (; i < n; i++)
+        sum += a[i] * b[i];
+    return sum;
+}
+
+static float dot_f32_portable(const void *row, const float *x, int n) {
+    return dot_floats(row, x, n);
+}
+
+/* Any type: dequantise 256 weights at a time (a whole number of blocks of every type), add them. */
+static float dot_blocks_portable(uint32_t type, const void *row, const float *x, int n) {
+    float tmp[QK_K];
+    const uint8_t *p = row;
+    int bs = quant_block_size(type);
+    int step = QK_K;
+    if (n % QK_K) step = bs == 1 ? 8 : bs; /* a row of F16 or Q8_0 need not be a multiple of 256 */
+    size_t step_bytes = (size_t)(step / bs) * quant_block_bytes(type);
+    float sum = 0.0f;
+    int i = 0;
+    for (; i + step <= n; i += step, p += step_bytes) {
+        quant_dequantize(tmp, p, type, (uint64_t)step);
+        sum += dot_floats(tmp, x + i, step);
+    }
+    if (i < n) { /* the rest of an F16/BF16 row: fewer than 8 values */
+        quant_dequantize(tmp, p, type, (uint64_t)(n - i));
+        sum += dot_floats(tmp, x + i, n - i);
+    }
+    return sum;
+}
+
+#define PORTABLE(name, type)                                                                       \
+    static float dot_##name##_portable(const void *row, const float *x, int n) {                  \
+        return dot_blocks_portable(type, row, x, n);                                               \
+    }
+PORTABLE(f16, GGML_TYPE_F16)
+PORTABLE(bf16, GGML_TYPE_BF16)
+PORTABLE(q8_0, GGML_TYPE_Q8_0)
+PORTABLE(q4_0, GGML_TYPE_Q4_0)
+PORTABLE(q4_k, GGML_TYPE_Q4_K)
+PORTABLE(q5_k, GGML_TYPE_Q5_K)
+PORTABLE(q6_k, GGML_TYPE_Q6_K)
+#undef PORTABLE
+
+/* ------------------------------------------------------------------------------------------------
+ * AVX2 + FMA kernels */
+
+#ifdef GB_X86
+#define AVX2 __attribute__((target("avx2,fma,f16c")))
+
+/* The block loop of the Q8_0/Q4_0 kernels: STEP(i, acc) adds block i into acc; even blocks go to
+ * acc0 and odd ones to acc1 (two chains of additions in flight instead of one), written out so both
+ * stay in registers. */
+#define EVEN_ODD_BLOCKS(nb, STEP)                                                                  \
+    do {                                                                                           \
+        int i_ = 0;                                                                                \
+        for (; i_ + 2 <= (nb); i_ += 2) {                                                          \
+            acc0 = STEP(i_, acc0);                                                                 \
+            acc1 = STEP(i_ + 1, acc1);                                                             \
+        }                                                                                          \
+        if (i_ < (nb)) acc0 = STEP(i_, acc0);                                                      \
+    } while (0)
+
+/* The sum of a vector's eight lanes, in a fixed order. */
+AVX2 static float hsum(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+AVX2 static float half_to_float(const uint8_t *p) {
+    return _cvtsh_ss((unsigned short)(p[0] | (p[1] << 8)));
+}
+
+/* acc + (8 signed bytes at the low half of q) * x (8) */
+AVX2 static __m256 fma_i8x8(__m128i q, const float *x, __m256 acc) {
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(q)), _mm256_loadu_ps(x), acc);
+}
+
+/* Partial sums (8 lanes) of q[k] * x[k] for 16 signed bytes. */
+AVX2 static __m256 dot_i8x16(__m128i q, const float *x, __m256 acc) {
+    acc = fma_i8x8(q, x, acc);
+    return fma_i8x8(_mm_srli_si128(q, 8), x + 8, acc);
+}
+
+/* Partial sums (8 lanes) of q[k] * x[k] for 32 signed bytes. */
+AVX2 static __m256 dot_i8x32(__m256i q, const float *x) {
+    __m256 acc = _mm256_setzero_ps();
+    acc = dot_i8x16(_mm256_castsi256_si128(q), x, acc);
+    return dot_i8x16(_mm256_extracti128_si256(q, 1), x + 16, acc);
+}
+
+/* Partial sums of 32 floats. */
+AVX2 static __m256 sum_f32x32(const float *x) {
+    __m256 a = _mm256_add_ps(_mm256_loadu_ps(x), _mm256_loadu_ps(x + 8));
+    __m256 b = _mm256_add_ps(_mm256_loadu_ps(x + 16), _mm256_loadu_ps(x + 24));
+    return _mm256_add_ps(a, b);
+}
+
+AVX2 static float dot_f32_avx2(const void *row, const float *x, int n) {
+    const float *w = row;
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    int i = 0;
+    for (; i + 32 <= n; i += 32) {
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
+        _mm_prefetch((const char *)(w + i) + PREFETCH_AHEAD, _MM_HINT_T0);
+        _mm_prefetch((const char *)(w + i) + 64 + PREFETCH_AHEAD, _MM_HINT_T0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8), _mm256_loadu_ps(x + i + 8), a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 16), _mm256_loadu_ps(x + i + 16), a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 24), _mm256_loadu_ps(x + i + 24), a3);
+    }
+    for (; i + 8 <= n; i += 8)
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(x + i), a0);
+    float sum = hsum(_mm256_add_ps(_mm256_add_ps(a0, a1), _mm256_add_ps(a2, a3)));
+    for (; i < n; i++)
+        sum += w[i] * x[i];
+    return sum;
+}
+
+/* F16 and BF16: eight 16-bit values widened to floats. */
+AVX2 static __m256 load_f16x8(const uint16_t *p) {
+    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
+}
+AVX2 static __m256 load_bf16x8(const uint16_t *p) {
+    __m256i u = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(u, 16));
+}
+
+AVX2 static float dot_f16_avx2(const void *row, const float *x, int n) {
+    const uint16_t *w = row;
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0;
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        a0 = _mm256_fmadd_ps(load_f16x8(w + i), _mm256_loadu_ps(x + i), a0);
+        a1 = _mm256_fmadd_ps(load_f16x8(w + i + 8), _mm256_loadu_ps(x + i + 8), a1);
+    }
+    for (; i + 8 <= n; i += 8)
+        a0 = _mm256_fmadd_ps(load_f16x8(w + i), _mm256_loadu_ps(x + i), a0);
+    float sum = hsum(_mm256_add_ps(a0, a1));
+    for (; i < n; i++)
+        sum += _cvtsh_ss(w[i]) * x[i];
+    return sum;
+}
+
+AVX2 static float dot_bf16_avx2(const void *row, const float *x, int n) {
+    const uint16_t *w = row;
+    __m256 a0 = _mm256_setzero_ps(), a1 = a0;
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        a0 = _mm256_fmadd_ps(load_bf16x8(w + i), _mm256_loadu_ps(x + i), a0);
+        a1 = _mm256_fmadd_ps(load_bf16x8(w + i + 8), _mm256_loadu_ps(x + i + 8), a1);
+    }
+    for (; i + 8 <= n; i += 8)
+        a0 = _mm256_fmadd_ps(load_bf16x8(w + i), _mm256_loadu_ps(x + i), a0);
+    float sum = hsum(_mm256_add_ps(a0, a1));
+    for (; i < n; i++)
+        sum += gb_bf16_to_f32(w[i]) * x[i];
+    return sum;
+}
+
+/* Q8_0: per block, the 32 products summed in a vector, then scaled by d into the total. */
+AVX2 static __m256 q8_0_block_avx2(const uint8_t *b, const float *x, __m256 acc) {
+    _mm_prefetch((const char *)b + PREFETCH_AHEAD, _MM_HINT_T0);
+    __m256i q = _mm256_loadu_si256((const __m256i *)(b + 2));
+    return _mm256_fmadd_ps(_mm256_set1_ps(half_to_float(b)), dot_i8x32(q, x), acc);
+}
+
+AVX2 static float dot_q8_0_avx2(const void *row, const float *x, int n) {
+    const uint8_t *b = row;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
+#define STEP(i, acc) q8_0_block_avx2(b + 34 * (i), x + 32 * (i), acc)
+    EVEN_ODD_BLOCKS(n / 32, STEP);
+#undef STEP
+    return hsum(_mm256_add_ps(acc0, acc1));
+}
+
+/* The 32 weights of a Q4_0 block as signed bytes, in order. */
+AVX2 static __m256i q4_0_weights(const uint8_t *b) {
+    const __m128i low4 = _mm_set1_epi8(0xF), eight = _mm_set1_epi8(8);
+    __m128i qs = _mm_loadu_si128((const __m128i *)(b + 2));
+    __m128i lo = _mm_sub_epi8(_mm_and_si128(qs, low4), eight);
+    __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(qs, 4), low4), eight);
+    return _mm256_set_m128i(hi, lo);
+}
+
+
+/* Q4_0: low nibbles are weights 0..15, high nibbles 16..31, each minus 8. */
+AVX2 static float dot_q4_0_avx2(const void *row, const float *x, int n) {
+    const uint8_t *b = row;
+    const __m128i low4 = _mm_set1_epi8(0xF), eight = _mm_set1_epi8(8);
+    __m256 acc = _mm256_setzero_ps();
+    for (int i = 0; i < n; i += 32, b += 18) {
+        _mm_prefetch((const char *)b + PREFETCH_AHEAD, _MM_HINT_T0);
+        __m128i qs = _mm_loadu_si128((const __m128i *)(b + 2));
+        __m128i lo = _mm_sub_epi8(_mm_and_si128(qs, low4), eight);
+        __m128i hi = _mm_sub_epi8(_mm_and_si128(_mm_srli_epi16(qs, 4), low4), eight);
+        __m256 s = dot_i8x16(lo, x + i, _mm256_setzero_ps());
+        s = dot_i8x16(hi, x + i + 16, s);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(half_to_float(b)), s, acc);
+    }
+    return hsum(acc);
+}
+
+/* Q4_K and Q5_K: w = d*sc*q - dmin*mn per sub-block of 32, so the dot product of a sub-block is
+ * d*sc * (q . x) - dmin*mn * sum(x). Quants are 0..31, so they fit signed bytes. */
+AVX2 static float dot_k45_avx2(const void *row, const float *x, int n, int five) {
+    const uint8_t *b = row;
+    const size_t bytes = five ? 176 : 144;
+    const __m256i low4 = _mm256_set1_epi8(0xF), one = _mm256_set1_epi8(1);
+    __m256 acc = _mm256_setzero_ps(), acc_min = _mm256_setzero_ps();
+    for (int i = 0; i < n; i += QK_K, b += bytes) {
+        float d = half_to_float(b), dmin = half_to_float(b + 2);
+        const uint8_t *scales = b + 4;
+        const uint8_t *qs = five ? b + 48 : b + 16;
+        __m256i qh = five ? _mm256_loadu_si256((const __m256i *)(b + 16)) : _mm256_setzero_si256();
+        for (int c = 0; c < 4; c++) {
+            __m256i q = _mm256_loadu_si256((const __m256i *)(qs + 32 * c));
+            _mm_prefetch((const char *)qs + 32 * c + PREFETCH_AHEAD, _MM_HINT_T0);
+            _mm_prefetch((const char *)qs + 32 * c + 64 + PREFETCH_AHEAD, _MM_HINT_T0);
+            __m256i q0 = _mm256_and_si256(q, low4);
+            __m256i q1 = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
+            if (five) {
+                __m256i h0 = _mm256_and_si256(_mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * c)), one);
+                __m256i h1 =
+                    _mm256_and_si256(_mm256_srl_epi16(qh, _mm_cvtsi32_si128(2 * c + 1)), one);
+                q0 = _mm256_or_si256(q0, _mm256_slli_epi16(h0, 4));
+                q1 = _mm256_or_si256(q1, _mm256_slli_epi16(h1, 4));
+            }
+            const float *x0 = x + i + 64 * c, *x1 = x0 + 32;
+            int sc0, mn0, sc1, mn1;
+            quant_scale_min_k4(scales, 2 * c, &sc0, &mn0);
+            quant_scale_min_k4(scales, 2 * c + 1, &sc1, &mn1);
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(d * (float)sc0), dot_i8x32(q0, x0), acc);
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(d * (float)sc1), dot_i8x32(q1, x1), acc);
+            acc_min = _mm256_fmadd_ps(_mm256_set1_ps(dmin * (float)mn0), sum_f32x32(x0), acc_min);
+            acc_min = _mm256_fmadd_ps(_mm256_set1_ps(dmin * (float)mn1), sum_f32x32(x1), acc_min);
+        }
+    }
+    return hsum(acc) - hsum(acc_min);
+}
+
+AVX2 static float dot_q4_k_avx2(const void *row, const float *x, int n) {
+    return dot_k45_avx2(row, x, n, 0);
+}
+AVX2 static float dot_q5_k_avx2(const void *row, const float *x, int n) {
+    return dot_k45_avx2(row, x, n, 1);
+}
+
+/* Q6_K: per half of 128 weights, four groups of 32 six-bit quants (low nibbles from ql, two high
+ * bits from qh), minus 32; each group spans two sub-blocks of 16 with their own int8 scale. */
+AVX2 static float dot_q6_k_avx2(const void *row, const float *x, int n) {
+    const uint8_t *b = row;
+    const __m256i low4 = _mm256_set1_epi8(0xF), three = _mm256_set1_epi8(3),
+                  k32 = _mm256_set1_epi8(32);
+    __m256 acc = _mm256_setzero_ps();
+    for (int i = 0; i < n; i += QK_K, b += 210) {
+        const int8_t *sc = (const int8_t *)(b + 192);
+        float d = half_to_float(b + 208);
+        for (int h = 0; h < 2; h++) {
+            __m256i la = _mm256_loadu_si256((const __m256i *)(b + 64 * h));
+            for (int o = 0; o < 128; o += 64)
+                _mm_prefetch((const char *)b + 128 * h + o + PREFETCH_AHEAD, _MM_HINT_T0);
+            __m256i lb = _mm256_loadu_si256((const __m256i *)(b + 64 * h + 32));
+            __m256i hh = _mm256_loadu_si256((const __m256i *)(b + 128 + 32 * h));
+            __m256i g[4];
+            g[0] = _mm256_or_si256(_mm256_and_si256(la, low4),
+                                   _mm256_slli_epi16(_mm256_and_si256(hh, three), 4));
+            g[1] = _mm256_or_si256(
+                _mm256_and_si256(lb, low4),
+                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hh, 2), three), 4));
+            g[2] = _mm256_or_si256(
+                _mm256_and_si256(_mm256_srli_epi16(la, 4), low4),
+                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hh, 4), three), 4));
+            g[3] = _mm256_or_si256(
+                _mm256_and_si256(_mm256_srli_epi16(lb, 4), low4),
+                _mm256_slli_epi16(_mm256_and_si256(_mm256_srli_epi16(hh, 6), three), 4));
+            for (int k = 0; k < 4; k++) {
+                __m256i q = _mm256_sub_epi8(g[k], k32);
+                const float *xg = x + i + 128 * h + 32 * k;
+                int s = 8 * h + 2 * k; /* sub-blocks s and s + 1 */
+                __m256 p0 = dot_i8x16(_mm256_castsi256_si128(q), xg, _mm256_setzero_ps());
+                __m256 p1 = dot_i8x16(_mm256_extracti128_si256(q, 1), xg + 16, _mm256_setzero_ps());
+                acc = _mm256_fmadd_ps(_mm256_set1_ps(d * (float)sc[s]), p0, acc);
+                acc = _mm256_fmadd_ps(_mm256_set1_ps(d * (float)sc[s + 1]), p1, acc);
+            }
+        }
+    }
+    return hsum(acc);
+}
+
+/* AVX-512: the same sums sixteen lanes wide, for the types a model's bulk is usually stored in. */
+#define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma,f16c")))
+
+AVX512 static float hsum512(__m512 v) {
+    __m256 hi = _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1));
+    return hsum(_mm256_add_ps(_mm512_castps512_ps256(v), hi));
+}
+
+AVX512 static float dot_f32_avx512(const void *row, const float *x, int n) {
+    const float *w = row;
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+    int i = 0;
+    for (; i + 64 <= n; i += 64) {
+        for (int o = 0; o < 256; o += 64)
+            _mm_prefetch((const char *)(w + i) + o + PREFETCH_AHEAD, _MM_HINT_T0);
+        a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i), _mm512_loadu_ps(x + i), a0);
+        a1 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i + 16), _mm512_loadu_ps(x + i + 16), a1);
+        a2 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i + 32), _mm512_loadu_ps(x + i + 32), a2);
+        a3 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i + 48), _mm512_loadu_ps(x + i + 48), a3);
+    }
+    for (; i + 16 <= n; i += 16)
+        a0 = _mm512_fmadd_ps(_mm512_loadu_ps(w + i), _mm512_loadu_ps(x + i), a0);
+    float sum = hsum512(_mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3)));
+    for (; i < n; i++)
+        sum += w[i] * x[i];
+    return sum;
+}
+
+AVX512 static float dot_f16_avx512(const void *row, const float *x, int n) {
+    const uint16_t *w = row;
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0;
+    int i = 0;
+    for (; i + 32 <= n; i += 32) {
+        __m512 w0 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w + i)));
+        __m512 w1 = _mm512_cvtph_ps(_mm256_loadu_si256((const __m256i *)(w + i + 16)));
+        a0 = _mm512_fmadd_ps(w0, _mm512_loadu_ps(x + i), a0);
+        a1 = _mm512_fmadd_ps(w1, _mm512_loadu_ps(x + i + 16), a1);
+    }
+    float sum = hsum512(_mm512_add_ps(a0, a1));
+    for (; i < n; i++)
+        sum += _cvtsh_ss(w[i]) * x[i];
+    return sum;
+}
+
+/* 16 signed bytes widened to 16 floats */
+AVX512 static __m512 i8x16_to_f32(__m128i q) {
+    return _mm512_cvtepi32_ps(_mm512_cvtepi8_epi32(q));
+}
+
+/* One block of 32 signed-byte weights (lo: 0..15, hi: 16..31) scaled by d, against x (32). */
+AVX512 static __m512 i8_block_avx512(__m128i lo, __m128i hi, float d, const float *x, __m512 acc) {
+    __m512 s = _mm512_mul_ps(i8x16_to_f32(lo), _mm512_loadu_ps(x));
+    s = _mm512_fmadd_ps(i8x16_to_f32(hi), _mm512_loadu_ps(x + 16), s);
+    return _mm512_fmadd_ps(_mm512_set1_ps(d), s, acc);
+}
+
+AVX512 static __m512 q8_0_block_avx512(const uint8_t *b, const float *x, __m512 acc) {
+    _mm_prefetch((const char *)b + PREFETCH_AHEAD, _MM_HINT_T0);
+    return i8_block_avx512(_mm_loadu_si128((const __m128i *)(b + 2)),
+                           _mm_loadu_si128((const __m128i *)(b + 18)), half_to_float(b), x, acc);
+}
+
+AVX512 static float dot_q8_0_avx512(const void *row, const float *x, int n) {
+    const uint8_t *b = row;
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = acc0;
+#define STEP(i, acc) q8_0_block_avx512(b + 34 * (i), x + 32 * (i), acc)
+    EVEN_ODD_BLOCKS(n / 32, STEP);
+#undef STEP
+    return hsum512(_mm512_add_ps(acc0, acc1));
+}
+
+AVX512 static __m512 q4_0_block_avx512(const uint8_t *b, const float *x, __m512 acc) {
+    _mm_prefetch((const char *)b + PREFETCH_AHEAD, _MM_HINT_T0);
+    __m256i w = q4_0_weights(b);
+    return i8_block_avx512(_mm256_castsi256_si128(w), _mm256_extracti128_si256(w, 1),
+                           half_to_float(b), x, acc);
+}
+
+AVX512 static float dot_q4_0_avx512(const void *row, const float *x, int n) {
+    const uint8_t *b = row;
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = acc0;
+#define STEP(i, acc) q4_0_block_avx512(b + 18 * (i), x + 32 * (i), acc)
+    EVEN_ODD_BLOCKS(n / 32, STEP);
+#undef STEP
+    return hsum512(_mm512_add_ps(acc0, acc1));
+}
+
+#endif /* GB_X86 */
+
+/* ------------------------------------------------------------------------------------------------
+ * Selection */
+
+/* Kernels indexed by ggml type id (F32 0 .. BF16 30). */
+#define N_TYPES 31
+static DotFn portable_fns[N_TYPES] = {
+    [GGML_TYPE_F32] = dot_f32_portable,   [GGML_TYPE_F16] = dot_f16_portable,
+    [GGML_TYPE_BF16] = dot_bf16_portable, [GGML_TYPE_Q8_0] = dot_q8_0_portable,
+    [GGML_TYPE_Q4_0] = dot_q4_0_portable, [GGML_TYPE_Q4_K] = dot_q4_k_portable,
+    [GGML_TYPE_Q5_K] = dot_q5_k_portable, [GGML_TYPE_Q6_K] = dot_q6_k_portable,
+};
+#ifdef GB_X86
+static DotFn avx2_fns[N_TYPES] = {
+    [GGML_TYPE_F32] = dot_f32_avx2,   [GGML_TYPE_F16] = dot_f16_avx2,
+    [GGML_TYPE_BF16] = dot_bf16_avx2, [GGML_TYPE_Q8_0] = dot_q8_0_avx2,
+    [GGML_TYPE_Q4_0] = dot_q4_0_avx2, [GGML_TYPE_Q4_K] = dot_q4_k_avx2,
+    [GGML_TYPE_Q5_K] = dot_q5_k_avx2, [GGML_TYPE_Q6_K] = dot_q6_k_avx2,
+};
+static DotFn avx512_fns[N_TYPES] = {
+    [GGML_TYPE_F32] = dot_f32_avx512,  [GGML_TYPE_F16] = dot_f16_avx512,
+    [GGML_TYPE_BF16] = dot_bf16_avx2,  [GGML_TYPE_Q8_0] = dot_q8_0_avx512,
+    [GGML_TYPE_Q4_0] = dot_q4_0_avx512, [GGML_TYPE_Q4_K] = dot_q4_k_avx2,
+    [GGML_TYPE_Q5_K] = dot_q5_k_avx2,  [GGML_TYPE_Q6_K] = dot_q6_k_avx2,
+};
+#endif
+
+
+static int selected = -1;
+static DotFn *dot_fns = portable_fns;
+
+
+static int cpu_has_avx512(void) {
+#ifdef GB_X86
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512vl");
+#else
+    return 0;
+#endif
+}
+
+static int cpu_has_avx2(void) {
+#ifdef GB_X86
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+           __builtin_cpu_supports("f16c");
+#else
+    return 0;
+#endif
+}
+
+KernelSet kernels_select(KernelSet k) {
+    selected = KERNEL_PORTABLE;
+    dot_fns = portable_fns;
+
+#ifdef GB_X86
+    if (k == KERNEL_AVX512 && !(cpu_has_avx512() && cpu_has_avx2())) k = KERNEL_AVX2;
+    if (k == KERNEL_AVX512) {
+        selected = KERNEL_AVX512;
+        dot_fns = avx512_fns;
+
+    } else if (k == KERNEL_AVX2 && cpu_has_avx2()) {
+        selected = KERNEL_AVX2;
+        dot_fns = avx2_fns;
+
+    }
+#else
+    (void)k;
+#endif
+    return (KernelSet)selected;
+}
+
+KernelSet kernels_selected(void) {
+    if (selected < 0) {
+        /* GLASSBOX_KERNELS=portable or avx2 caps the choice (for comparisons) */
+        const char *env = getenv("GLASSBOX_KERNELS");
+        KernelSet k = KERNEL_AVX512;
+        if (env && strcmp(env, "portable") == 0) k = KERNEL_PORTABLE;
+        if (env && strcmp(env, "avx2") == 0) k = KERNEL_AVX2;
+        kernels_select(k);
+    }
+    return (KernelSet)selected;
+}
+
+const char *kernels_name(KernelSet k) {
+    return k == KERNEL_AVX512 ? "avx512" : k == KERNEL_AVX2 ? "avx2+fma" : "portable";
+}
+
+float kernel_dot(const void *row, uint32_t type, const float *x, int n) {
+    kernels_selected();
+    return dot_fns[type](row, x, n);
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Matrices */
+
+Matrix matrix_f32(const float *w) {
+    Matrix m = {w, GGML_TYPE_F32};
+    return m;
+}
+
+size_t matrix_row_bytes(Matrix w, int n) {
+    return (size_t)quant_nbytes(w.type, (uint64_t)n);
+}
+
+void matrix_row(float *out, Matrix w, int i, int n) {
+    size_t rb = matrix_row_bytes(w, n);
+    quant_dequantize(out, (const uint8_t *)w.data + (size_t)i * rb, w.type, (uint64_t)n);
+}
+
+void matmul(float *out, const float *x, Matrix w, int n, int d) {
+    kernels_selected();
+    const uint8_t *rows = w.data;
+    size_t rb = matrix_row_bytes(w, n);
+    DotFn dot = dot_fns[w.type];
+#pragma omp parallel for schedule(static) if ((long)n * d >= MATMUL_PARALLEL_MIN)
+    for (int i = 0; i < d; i++)
+        out[i] = dot(rows + (size_t)i * rb, x, n);
+}
+
+void matmul_batch(float *y, const float *x, Matrix w, int b, int n, int d) {
+    if (w.type == GGML_TYPE_F32) {
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, d, n, 1.0f, x, n, w.data, n, 0.0f,
+                    y, d);
+        return;
+    }
+    /* Slices of rows of W, dequantised, then one product each: Y[:, r0:r0+rows] = X . slice^T */
+    int slice = BATCH_SCRATCH_FLOATS / n;
+    if (slice < 1) slice = 1;
+    if (slice > d) slice = d;
+    float *scratch = gb_malloc((size_t)slice * n * sizeof(float)); /* (slice, n) */
+    size_t rb = matrix_row_bytes(w, n);
+    for (int r0 = 0; r0 < d; r0 += slice) {
+        int rows = d - r0 < slice ? d - r0 : slice;
+#pragma omp parallel for schedule(static) if ((long)rows * n >= MATMUL_PARALLEL_MIN)
+        for (int i = 0; i < rows; i++)
+            quant_dequantize(scratch + (size_t)i * n, (const uint8_t *)w.data + (size_t)(r0 + i) * rb,
+                             w.type, (uint64_t)n);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, rows, n, 1.0f, x, n, scratch, n,
+                    0.0f, y + r0, d);
+    }
+    free(scratch);
+}

@@ -1,0 +1,430 @@
+/* Tests of the weight formats (src/quant.c) and the kernels (src/kernels.c) against expectations
+ * written here independently:
+ *   - a decoder of each block layout, weight by weight, from ggml's definitions (not quant.c's code),
+ *     and a float64 dot product on what it decodes: every kernel of every set the CPU has;
+ *   - quantise -> dequantise error bounds per format;
+ *   - the forward pass on a file of each type against the F32 forward on the same weights
+ *     dequantised (llama and qwen2), step by step and through the whole-prompt path;
+ *   - the same logits, bit for bit, with 1 and 2 threads. */
+#include <math.h>
+#include <omp.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "gguf.h"
+#include "kernels.h"
+#include "model.h"
+#include "quant.h"
+
+static const uint32_t TYPES[] = {GGML_TYPE_F32,  GGML_TYPE_F16,  GGML_TYPE_BF16,
+                                 GGML_TYPE_Q8_0, GGML_TYPE_Q4_0, GGML_TYPE_Q4_K,
+                                 GGML_TYPE_Q5_K, GGML_TYPE_Q6_K};
+#define N_TYPES_TESTED (sizeof TYPES / sizeof TYPES[0])
+
+static uint32_t lcg(uint32_t *s) {
+    *s = *s * 1664525u + 1013904223u;
+    return *s;
+}
+/* uniform in (-1, 1) */
+static float unif(uint32_t *s) {
+    return 2.0f * (float)(lcg(s) >> 8) / 16777216.0f - 1.0f;
+}
+/* Test data: uniform noise whose scale changes every 16 values, with an outlier now and then (what
+ * the per-block scales are for). */
+static void fill_data(float *x, size_t n, uint32_t seed) {
+    uint32_t s = seed;
+    float scale = 1.0f;
+    for (size_t i = 0; i < n; i++) {
+        if (i % 16 == 0) scale = 0.05f + (float)(lcg(&s) >> 8) / 16777216.0f;
+        x[i] = scale * unif(&s);
+        if (lcg(&s) % 97 == 0) x[i] *= 6.0f;
+    }
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * An independent decoder: weight j of a row, straight from the block definitions. */
+
+static double half_to_double(const uint8_t *p) {
+    unsigned h = (unsigned)p[0] | ((unsigned)p[1] << 8);
+    int sign = (h >> 15) & 1, e = (h >> 10) & 31, m = h & 1023;
+    double v = e == 0 ? ldexp(m, -24) : ldexp(1024 + m, e - 25);
+    return sign ? -v : v; /* (no inf/nan in test data) */
+}
+
+/* The j-th 6-bit field of eight scales then eight mins packed as ggml's K_SCALE_SIZE bytes: bytes
+ * 0-3 hold scales 0-3 in their low 6 bits and the top 2 bits of scales 4-7; bytes 4-7 the same for
+ * mins; bytes 8-11 hold the low 4 bits of scale 4+i (low nibble) and min 4+i (high nibble). */
+static void k_scale(const uint8_t *sc, int s, int *scale, int *min) {
+    if (s < 4) {
+        *scale = sc[s] % 64;
+        *min = sc[4 + s] % 64;
+    } else {
+        *scale = (sc[8 + s - 4] % 16) + 16 * (sc[s - 4] / 64);
+        *min = (sc[8 + s - 4] / 16) + 16 * (sc[s] / 64);
+    }
+}
+
+static double ref_weight(const uint8_t *row, uint32_t type, int j) {
+    switch (type) {
+    case GGML_TYPE_F32: {
+        float f;
+        memcpy(&f, row + 4 * j, 4);
+        return f;
+    }
+    case GGML_TYPE_F16:
+        return half_to_double(row + 2 * j);
+    case GGML_TYPE_BF16: {
+        uint32_t u = ((uint32_t)row[2 * j] | ((uint32_t)row[2 * j + 1] << 8)) << 16;
+        float f;
+        memcpy(&f, &u, 4);
+        return f;
+    }
+    case GGML_TYPE_Q8_0: {
+        const uint8_t *b = row + 34 * (j / 32);
+        return half_to_double(b) * (int8_t)b[2 + j % 32];
+    }
+    case GGML_TYPE_Q4_0: {
+        const uint8_t *b = row + 18 * (j / 32);
+        int k = j % 32;
+        int q = k < 16 ? b[2 + k] & 15 : b[2 + k - 16] >> 4;
+        return half_to_double(b) * (q - 8);
+    }
+    case GGML_TYPE_Q4_K:
+    case GGML_TYPE_Q5_K: {
+        int five = type == GGML_TYPE_Q5_K;
+        const uint8_t *b = row + (five ? 176 : 144) * (j / 256);
+        int k = j % 256, sub = k / 32, l = k % 32;
+        const uint8_t *qs = b + (five ? 48 : 16);
+        int q = (qs[32 * (sub / 2) + l] >> (4 * (sub % 2))) & 15;
+        if (five) q += 16 * ((b[16 + l] >> sub) & 1);
+        int scale, min;
+        k_scale(b + 4, sub, &scale, &min);
+        return half_to_double(b) * scale * q - half_to_double(b + 2) * min;
+    }
+    case GGML_TYPE_Q6_K: {
+        const uint8_t *b = row + 210 * (j / 256);
+        int k = j % 256, half = k / 128, r = k % 128, group = r / 32, l = r % 32;
+        int byte = b[64 * half + l + 32 * (group % 2)];
+        int low = group < 2 ? byte & 15 : byte >> 4;
+        int high = (b[128 + 32 * half + l] >> (2 * group)) & 3;
+        return half_to_double(b + 208) * (int8_t)b[192 + k / 16] * (low + 16 * high - 32);
+    }
+    }
+    fail_msg("type %u", type);
+    return 0;
+}
+
+static const char *name_of(uint32_t t) {
+    return ggml_type_name(t);
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * The formats */
+
+static void test_dequantize_matches_reference_decoder(void **state) {
+    (void)state;
+    int n = 1024;
+    float *x = malloc(sizeof(float) * (size_t)n), *y = malloc(sizeof(float) * (size_t)n);
+    fill_data(x, (size_t)n, 5);
+    for (size_t t = 0; t < N_TYPES_TESTED; t++) {
+        uint8_t *q = malloc(quant_nbytes(TYPES[t], (uint64_t)n));
+        quant_quantize(q, x, TYPES[t], (uint64_t)n);
+        quant_dequantize(y, q, TYPES[t], (uint64_t)n);
+        for (int j = 0; j < n; j++)
+            if ((double)y[j] != (double)(float)ref_weight(q, TYPES[t], j))
+                fail_msg("%s weight %d: quant_dequantize %.9g, the reference decoder %.9g",
+                         name_of(TYPES[t]), j, y[j], ref_weight(q, TYPES[t], j));
+        free(q);
+    }
+    free(x);
+    free(y);
+}
+
+/* Quantise -> dequantise: the largest error in each block against what the format's step allows,
+ * and the error over the whole row relative to the data. */
+static void test_round_trip_error(void **state) {
+    (void)state;
+    int n = 4096;
+    float *x = malloc(sizeof(float) * (size_t)n), *y = malloc(sizeof(float) * (size_t)n);
+    fill_data(x, (size_t)n, 9);
+    struct {
+        uint32_t type;
+        int block;
+        double step; /* the worst error allowed, as a fraction of the block's max |x| */
+        double rms;  /* rms(error) / rms(x) at most */
+    } cases[] = {
+        {GGML_TYPE_F16, 1, 1.0 / 1024, 1e-3},   {GGML_TYPE_BF16, 1, 1.0 / 128, 5e-3},
+        {GGML_TYPE_Q8_0, 32, 1.0 / 127, 0.01},  {GGML_TYPE_Q4_0, 32, 1.0 / 8, 0.15},
+        {GGML_TYPE_Q4_K, 256, 2.0 / 15, 0.15},  {GGML_TYPE_Q5_K, 256, 2.0 / 31, 0.08},
+        {GGML_TYPE_Q6_K, 256, 1.0 / 31, 0.04},
+    };
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        uint8_t *q = malloc(quant_nbytes(cases[c].type, (uint64_t)n));
+        quant_quantize(q, x, cases[c].type, (uint64_t)n);
+        quant_dequantize(y, q, cases[c].type, (uint64_t)n);
+        double se = 0, sx = 0;
+        for (int b = 0; b < n; b += cases[c].block) {
+            double amax = 0, emax = 0;
+            for (int j = b; j < b + cases[c].block; j++) {
+                amax = fmax(amax, fabs(x[j]));
+                emax = fmax(emax, fabs((double)y[j] - x[j]));
+                se += ((double)y[j] - x[j]) * ((double)y[j] - x[j]);
+                sx += (double)x[j] * x[j];
+            }
+            if (emax > cases[c].step * amax * 1.02 + 1e-7)
+                fail_msg("%s: block at %d: error %.3g > %.3g x max|x| %.3g", name_of(cases[c].type),
+                         b, emax, cases[c].step, amax);
+        }
+        double rel = sqrt(se / sx);
+        if (rel > cases[c].rms) fail_msg("%s: rms error %.4f > %.4f", name_of(cases[c].type), rel, cases[c].rms);
+        print_message("%-5s rms error / rms data %.5f\n", name_of(cases[c].type), rel);
+        free(q);
+    }
+    /* a block of zeros and a constant block survive exactly where the format can express them */
+    memset(x, 0, sizeof(float) * 256);
+    for (size_t t = 0; t < N_TYPES_TESTED; t++) {
+        uint8_t *q = malloc(quant_nbytes(TYPES[t], 256));
+        quant_quantize(q, x, TYPES[t], 256);
+        quant_dequantize(y, q, TYPES[t], 256);
+        for (int j = 0; j < 256; j++)
+            assert_true(y[j] == 0.0f);
+        free(q);
+    }
+    free(x);
+    free(y);
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * The kernels */
+
+static void test_kernels_against_float64(void **state) {
+    (void)state;
+    int sizes[] = {256, 768, 4096, 37, 100}; /* the last two only for F32/F16/BF16 */
+    KernelSet sets[] = {KERNEL_PORTABLE, KERNEL_AVX2, KERNEL_AVX512};
+    KernelSet before = kernels_selected();
+    for (size_t k = 0; k < 3; k++) {
+        if (kernels_select(sets[k]) != sets[k]) continue; /* the CPU lacks it */
+        for (size_t t = 0; t < N_TYPES_TESTED; t++)
+            for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+                int n = sizes[si];
+                if (n % quant_block_size(TYPES[t])) continue;
+                float *w = malloc(sizeof(float) * (size_t)n), *x = malloc(sizeof(float) * (size_t)n);
+                fill_data(w, (size_t)n, 100 + (uint32_t)si);
+                fill_data(x, (size_t)n, 200 + (uint32_t)t);
+                uint8_t *row = malloc(quant_nbytes(TYPES[t], (uint64_t)n) + 1);
+                quant_quantize(row + 1, w, TYPES[t], (uint64_t)n); /* +1: kernels take any alignment */
+                double ref = 0, mag = 0;
+                for (int j = 0; j < n; j++) {
+                    double wj = ref_weight(row + 1, TYPES[t], j);
+                    ref += wj * x[j];
+                    mag += fabs(wj * x[j]);
+                }
+                float got = kernel_dot(row + 1, TYPES[t], x, n);
+                /* float32 sums of n terms: a few ulps of the sum of magnitudes */
+                if (fabs(got - ref) > 4e-7 * mag * sqrt((double)n) + 1e-30)
+                    fail_msg("%s kernel, %s, n %d: %.9g, float64 reference %.9g", kernels_name(sets[k]),
+                             name_of(TYPES[t]), n, got, ref);
+                /* matmul over rows of that row agrees with the single dot product, exactly */
+                Matrix m = {row + 1, TYPES[t]};
+                float out;
+                matmul(&out, x, m, n, 1);
+                assert_true(out == got);
+                free(w);
+                free(x);
+                free(row);
+            }
+    }
+    kernels_select(before);
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * The forward pass in every type */
+
+static Config shape(int arch) {
+    Config c = {0};
+    c.arch = arch;
+    c.dim = 256; /* rows of 256: every k-quant applies */
+    c.hidden_dim = 512;
+    c.n_layers = 2;
+    c.n_heads = 4;
+    c.n_kv_heads = 2;
+    c.vocab_size = 96;
+    c.seq_len = 16;
+    c.context_length = 16;
+    c.rope_base = 10000.0f;
+    c.norm_eps = 1e-5f;
+    return c;
+}
+
+/* Random F32 model with weights large enough that attention and the distribution are far from
+ * uniform. */
+static void random_model(Model *m, int arch) {
+    Config c = shape(arch);
+    char err[256];
+    if (model_init_random(m, &c, 3, err) != 0) fail_msg("%s", err);
+    const Config *k = &m->config;
+    size_t dim = (size_t)k->dim, ffn = (size_t)k->hidden_dim;
+    size_t qd = (size_t)k->n_heads * k->head_dim, kvd = (size_t)k->n_kv_heads * k->head_dim;
+    uint32_t s = 77;
+    float *e = matrix_floats(m->weights.token_embd);
+    for (size_t i = 0; i < (size_t)k->vocab_size * dim; i++)
+        e[i] = unif(&s);
+    for (int l = 0; l < k->n_layers; l++) {
+        LayerWeights *lw = &m->weights.layers[l];
+        Matrix *mats[7] = {&lw->wq, &lw->wk, &lw->wv, &lw->wo, &lw->w_gate, &lw->w_up, &lw->w_down};
+        size_t sizes[7] = {qd * dim, kvd * dim, kvd * dim, dim * qd, ffn * dim, ffn * dim, dim * ffn};
+        for (int j = 0; j < 7; j++) {
+            float *p = matrix_floats(*mats[j]);
+            for (size_t i = 0; i < sizes[j]; i++)
+                p[i] = 0.15f * unif(&s);
+        }
+        if (lw->bq)
+            for (size_t i = 0; i < qd; i++)
+                lw->bq[i] = 0.3f * unif(&s);
+    }
+}
+
+/* ref = the F32 model with every matrix replaced by what file b holds, dequantised. */
+static void adopt_weights(Model *ref, const Model *b) {
+    const Config *k = &ref->config;
+    int dim = k->dim, ffn = k->hidden_dim;
+    int qd = k->n_heads * k->head_dim, kvd = k->n_kv_heads * k->head_dim;
+    for (int i = 0; i < k->vocab_size; i++)
+        matrix_row(matrix_floats(ref->weights.token_embd) + (size_t)i * dim, b->weights.token_embd, i, dim);
+    for (int l = 0; l < k->n_layers; l++) {
+        LayerWeights *r = &ref->weights.layers[l];
+        const LayerWeights *q = &b->weights.layers[l];
+        struct {
+            Matrix dst, src;
+            int rows, cols;
+        } mats[7] = {{r->wq, q->wq, qd, dim},       {r->wk, q->wk, kvd, dim},
+                     {r->wv, q->wv, kvd, dim},      {r->wo, q->wo, dim, qd},
+                     {r->w_gate, q->w_gate, ffn, dim}, {r->w_up, q->w_up, ffn, dim},
+                     {r->w_down, q->w_down, dim, ffn}};
+        for (int j = 0; j < 7; j++)
+            for (int i = 0; i < mats[j].rows; i++)
+                matrix_row(matrix_floats(mats[j].dst) + (size_t)i * mats[j].cols, mats[j].src, i,
+                           mats[j].cols);
+    }
+}
+
+static void load_as(Model *b, uint8_t **data, const Model *a, uint32_t type) {
+    char err[256];
+    size_t size;
+    GGUFWriter *w = gguf_writer_new();
+    model_add_to_writer(w, a, type);
+    if (gguf_writer_to_memory(w, data, &size, err) != 0) fail_msg("%s", err);
+    gguf_writer_free(w);
+    if (model_load_memory(b, *data, size, "typed.gguf", 0, err) != 0) fail_msg("%s", err);
+}
+
+static void test_forward_in_every_type(void **state) {
+    (void)state;
+    static const int32_t SEQ[8] = {5, 17, 3, 90, 41, 41, 8, 60};
+    uint32_t types[N_TYPES_TESTED + 1];
+    memcpy(types, TYPES, sizeof TYPES);
+    types[N_TYPES_TESTED] = MODEL_TYPE_Q4_K_M;
+    for (int arch = ARCH_LLAMA; arch <= ARCH_QWEN2; arch++)
+        for (size_t t = 0; t <= N_TYPES_TESTED; t++) {
+            Model a, b;
+            uint8_t *data;
+            random_model(&a, arch);
+            load_as(&b, &data, &a, types[t]);
+            assert_int_equal(b.config.arch, arch);
+            assert_int_equal(b.config.rope_neox, arch == ARCH_QWEN2);
+            assert_true((b.weights.layers[0].bq != NULL) == (arch == ARCH_QWEN2));
+            uint32_t want = types[t] == MODEL_TYPE_Q4_K_M ? GGML_TYPE_Q4_K : types[t];
+            assert_int_equal(b.weights.layers[1].w_up.type, want); /* kept in its type */
+            if (types[t] == MODEL_TYPE_Q4_K_M) assert_int_equal(b.weights.layers[1].w_down.type, GGML_TYPE_Q6_K);
+            adopt_weights(&a, &b);
+            int vocab = a.config.vocab_size;
+            float *la = malloc(sizeof(float) * (size_t)vocab);
+            for (int p = 0; p < 8; p++) {
+                memcpy(la, model_forward(&a, SEQ[p], p), sizeof(float) * (size_t)vocab);
+                const float *lb = model_forward(&b, SEQ[p], p);
+                for (int v = 0; v < vocab; v++)
+                    if (fabsf(la[v] - lb[v]) > 2e-4f * fmaxf(1.0f, fabsf(la[v])))
+                        fail_msg("%s %s, position %d, logit %d: %.6f, F32 on the same weights %.6f",
+                                 model_arch_name(arch), t < N_TYPES_TESTED ? name_of(types[t]) : "Q4_K_M",
+                                 p, v, lb[v], la[v]);
+            }
+            /* the whole-prompt path (dequantised slices, one product each) agrees with the steps */
+            const float *lp = model_forward_prompt(&b, SEQ, 8, 0);
+            for (int v = 0; v < vocab; v++)
+                assert_true(fabsf(la[v] - lp[v]) <= 2e-4f * fmaxf(1.0f, fabsf(la[v])));
+            /* the embedding row and the output head on a residual, in the file's type */
+            float row[256], logits[96];
+            assert_int_equal(model_embedding(&b, 41, row), 0);
+            for (int i = 0; i < 256; i++)
+                assert_true(row[i] == matrix_floats(a.weights.token_embd)[41 * 256 + i]);
+            model_logits_from_residual(&b, b.state.x, logits);
+            for (int v = 0; v < vocab; v++)
+                assert_true(fabsf(logits[v] - lp[v]) <= 1e-5f * fmaxf(1.0f, fabsf(lp[v])));
+            free(la);
+            model_free(&a);
+            model_free(&b);
+            free(data);
+        }
+}
+
+/* The same bits with one thread and with two: every row is summed by one thread, in one order. */
+static void test_thread_count_does_not_change_results(void **state) {
+    (void)state;
+    static const int32_t SEQ[6] = {1, 2, 30, 4, 50, 6};
+    int before = omp_get_max_threads();
+    uint32_t types[] = {GGML_TYPE_F32, GGML_TYPE_Q8_0, GGML_TYPE_Q4_K, GGML_TYPE_Q6_K};
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+        Model a, b;
+        uint8_t *data;
+        random_model(&a, ARCH_QWEN2);
+        load_as(&b, &data, &a, types[t]);
+        int vocab = b.config.vocab_size;
+        float one[6][96], two[6][96];
+        omp_set_num_threads(1);
+        for (int p = 0; p < 6; p++)
+            memcpy(one[p], model_forward(&b, SEQ[p], p), sizeof(float) * (size_t)vocab);
+        omp_set_num_threads(2);
+        for (int p = 0; p < 6; p++)
+            memcpy(two[p], model_forward(&b, SEQ[p], p), sizeof(float) * (size_t)vocab);
+        assert_memory_equal(one, two, sizeof one);
+        model_free(&a);
+        model_free(&b);
+        free(data);
+    }
+    omp_set_num_threads(before);
+}
+
+/* Threads follow the work per token: the shipped model's size runs on one, a 135M-parameter
+ * model's on all. */
+static void test_thread_policy(void **state) {
+    (void)state;
+    Model m;
+    memset(&m, 0, sizeof m);
+    m.config = (Config){.dim = 192, .hidden_dim = 512, .n_layers = 4, .n_heads = 4, .n_kv_heads = 4,
+                        .head_dim = 48, .vocab_size = 4096};
+    assert_true(model_work_per_token(&m) < MODEL_SMALL_WORK);
+    m.config = (Config){.dim = 576, .hidden_dim = 1536, .n_layers = 30, .n_heads = 9, .n_kv_heads = 3,
+                        .head_dim = 64, .vocab_size = 49152};
+    double w = model_work_per_token(&m);
+    assert_true(w > 1.3e8 && w < 1.4e8); /* SmolLM-135M: 134.5M multiply-adds per token */
+    assert_true(w >= MODEL_SMALL_WORK);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_dequantize_matches_reference_decoder),
+        cmocka_unit_test(test_round_trip_error),
+        cmocka_unit_test(test_kernels_against_float64),
+        cmocka_unit_test(test_forward_in_every_type),
+        cmocka_unit_test(test_thread_count_does_not_change_results),
+        cmocka_unit_test(test_thread_policy),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
