@@ -131,15 +131,25 @@ int session_load_model(Session *s, const char *path, char *err) {
     return rc;
 }
 
+/* Computes the distribution for position n_tokens from logits: the tokens before it are the history
+ * the penalties look at. */
+static void compute_next(Session *s, const float *logits) {
+    int n = s->n_tokens;
+    int32_t *history = gb_malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
+    for (int p = 0; p < n; p++) history[p] = s->tokens[p].id;
+    distribution_compute_ctx(&s->next, logits, &s->sampler, history, n);
+    free(history);
+}
+
 /* Re-shapes the pending distribution with the current sampler settings, from its own logits. */
 static void reshape_next(Session *s) {
     if (!s->has_next) return;
     memcpy(s->scratch, s->next.logits, sizeof(float) * (size_t)vocab_of(s));
-    distribution_compute(&s->next, s->scratch, &s->sampler);
+    compute_next(s, s->scratch);
 }
 
 static int settings_differ(const Distribution *d, const Sampler *sm) {
-    return d->temperature != sm->temperature || d->top_k != sm->top_k || d->top_p != sm->top_p;
+    return !sampler_same_settings(&d->settings, sm);
 }
 
 static void append_bytes(Session *s, const char *bytes, size_t len) {
@@ -185,7 +195,7 @@ int session_set_prompt(Session *s, const char *text, size_t len, char *err) {
         }
     }
     s->has_next = total > 0;
-    if (logits) distribution_compute(&s->next, logits, &s->sampler);
+    if (logits) compute_next(s, logits);
     s->selected = -1;
     return 0;
 }
@@ -217,10 +227,11 @@ static int advance(Session *s, int32_t id, int picked, uint64_t rng_before, char
     Distribution tmp = st->dist;
     st->dist = s->next;
     s->next = tmp;
+    distribution_note_drawn(&st->dist, id); /* the chain table's last row: where it stood at each stage */
     s->n_tokens++;
     float *logits = model_forward(&s->model, id, pos);
     s->written_at[pos] = ++s->version;
-    distribution_compute(&s->next, logits, &s->sampler);
+    compute_next(s, logits);
     return 0;
 }
 
@@ -315,6 +326,18 @@ int session_set_topp(Session *s, float p, char *err) {
         return -1;
     }
     s->sampler.top_p = p;
+    reshape_next(s);
+    return 0;
+}
+
+int session_set_sampler_value(Session *s, const char *name, double v, char *err) {
+    if (sampler_set_value(&s->sampler, name, v, err) != 0) return -1;
+    reshape_next(s);
+    return 0;
+}
+
+int session_set_samplers(Session *s, const char *list, char *err) {
+    if (sampler_set_chain(&s->sampler, list, err) != 0) return -1;
     reshape_next(s);
     return 0;
 }

@@ -81,6 +81,10 @@ int session_resample(Session *s, int new_seed, char *err);
 int session_set_temp(Session *s, float t, char *err);
 int session_set_topk(Session *s, int k, char *err);
 int session_set_topp(Session *s, float p, char *err);
+/* The other knobs by name (sampler_set_value: min-p, typical, repeat-penalty, ...) and the chain's
+ * order (sampler_set_chain), re-shaping the current step the same way. */
+int session_set_sampler_value(Session *s, const char *name, double v, char *err);
+int session_set_samplers(Session *s, const char *list, char *err);
 void session_set_seed(Session *s, uint64_t seed);
 
 int session_select(Session *s, int index, char *err); /* -1: follow the last token */
