@@ -25,9 +25,10 @@ void cli_bench_lab(void);
 
 /* Takes the sampler options every sampling subcommand shares (--min-p, --typical, --repeat-penalty,
  * --repeat-last-n, --presence-penalty, --frequency-penalty, --samplers) out of argv[1..*argc) into s,
- * leaving the rest (and everything after `--`) for the subcommand's own parser. Returns 0, or prints
- * one line and returns GB_EXIT_USAGE. CLI_SAMPLER_USAGE describes them for --help. */
-int cli_take_sampler_options(const char *cmd, int *argc, char **argv, Sampler *s);
+ * and with with_basic also --temp, --top-k, --top-p, leaving the rest (and everything after `--`) for
+ * the subcommand's own parser. Returns 0, or prints one line and returns GB_EXIT_USAGE.
+ * CLI_SAMPLER_USAGE describes them for --help. */
+int cli_take_sampler_options(const char *cmd, int *argc, char **argv, Sampler *s, int with_basic);
 #define CLI_SAMPLER_USAGE \
     "  --min-p P    keep the tokens at least P times as likely as the likeliest (default 0 = off)\n" \
     "  --typical P  locally typical sampling: the tokens nearest the entropy up to mass P (default 1 = off)\n" \

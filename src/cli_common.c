@@ -22,6 +22,9 @@ const char *cli_default_model(void) {
 static const struct {
     const char *option, *knob;
 } SAMPLER_OPTIONS[] = {
+    {"--temp", "temp"}, /* the first three only for the subcommands that do not parse them themselves */
+    {"--top-k", "top-k"},
+    {"--top-p", "top-p"},
     {"--min-p", "min-p"},
     {"--typical", "typical"},
     {"--repeat-penalty", "repeat-penalty"},
@@ -30,7 +33,7 @@ static const struct {
     {"--frequency-penalty", "frequency-penalty"},
 };
 
-int cli_take_sampler_options(const char *cmd, int *argc, char **argv, Sampler *s) {
+int cli_take_sampler_options(const char *cmd, int *argc, char **argv, Sampler *s, int with_basic) {
     int out = 1, only_positional = 0;
     for (int i = 1; i < *argc; i++) {
         const char *a = argv[i];
@@ -43,7 +46,7 @@ int cli_take_sampler_options(const char *cmd, int *argc, char **argv, Sampler *s
         size_t name_len = eq ? (size_t)(eq - a) : strlen(a);
         const char *knob = NULL;
         int chain = name_len == 10 && strncmp(a, "--samplers", 10) == 0;
-        for (size_t k = 0; k < sizeof SAMPLER_OPTIONS / sizeof SAMPLER_OPTIONS[0] && !knob; k++)
+        for (size_t k = with_basic ? 0 : 3; k < sizeof SAMPLER_OPTIONS / sizeof SAMPLER_OPTIONS[0] && !knob; k++)
             if (strlen(SAMPLER_OPTIONS[k].option) == name_len && strncmp(SAMPLER_OPTIONS[k].option, a, name_len) == 0)
                 knob = SAMPLER_OPTIONS[k].knob;
         if (!knob && !chain) {

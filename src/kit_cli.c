@@ -86,7 +86,7 @@ const char *kit_option(int argc, char **argv, int *i, const char *name, int *mis
 /* ---- glassbox score ---- */
 
 static const char SCORE_USAGE[] =
-    "usage: glassbox score [--json] [--ids] [--model FILE] PROMPT|- CONTINUATION\n"
+    "usage: glassbox score [--json] [--ids] [--model FILE] [SAMPLER OPTIONS] PROMPT|- CONTINUATION\n"
     "Teacher-forced scoring: feeds CONTINUATION after PROMPT token by token, whatever the model would\n"
     "have sampled, and prints for each of its tokens the probability the model gave it (T = 1, no\n"
     "top-k / top-p), its rank in that distribution (1 = the likeliest) and its surprisal -log2 p in\n"
@@ -96,7 +96,11 @@ static const char SCORE_USAGE[] =
     "  --ids        CONTINUATION is token ids (\"481 292 117\"): score exactly those tokens\n"
     "  --json       {\"prompt\", \"continuation\", \"tokens\": [{\"id\", \"text\", \"start\", \"end\", \"prob\",\n"
     "               \"logprob\", \"rank\", \"bits\"}], \"total_bits\", \"mean_bits\"} (logprob natural)\n"
-    "  --model FILE the model (default: $GLASSBOX_MODEL, else assets/glassbox.gguf)\n";
+    "  --model FILE the model (default: $GLASSBOX_MODEL, else assets/glassbox.gguf)\n"
+    "Sampler options (any of them adds each token's probability and rank after the sampler's chain,\n"
+    "\"sampler_prob\" and \"sampler_rank\", 0 = a stage cut it: could this sampler have written it?):\n"
+    "  --temp T --top-k K --top-p P  as for generate (defaults 0.8, 0 = off, 1 = off)\n"
+    CLI_SAMPLER_USAGE;
 
 /* Parses "481 292, 117" into ids. Returns the count, or -1 with err. */
 static int parse_ids(const char *s, int32_t **ids, char *err) {
@@ -124,6 +128,11 @@ static int parse_ids(const char *s, int32_t **ids, char *err) {
 
 int cli_score(int argc, char **argv) {
     const char *model_path = cli_default_model();
+    Sampler sampler;
+    sampler_init(&sampler, 0.8f, 0, 1.0f, 42);
+    int argc_all = argc;
+    if (cli_take_sampler_options("score", &argc, argv, &sampler, 1) != 0) return GB_EXIT_USAGE;
+    int sampled = argc < argc_all; /* a sampler option was given */
     int json = 0, by_ids = 0, only_pos = 0, n_pos = 0, missing = 0;
     const char *pos[2];
     for (int i = 1; i < argc; i++) {
@@ -199,7 +208,7 @@ int cli_score(int argc, char **argv) {
         fprintf(stderr, "glassbox: score: the continuation is empty: nothing to score\n");
         goto done;
     }
-    if (score_tokens(&res, &m, prefix, n_prefix, ids, nc, err) != 0) {
+    if (score_tokens_sampled(&res, &m, prefix, n_prefix, ids, nc, sampled ? &sampler : NULL, err) != 0) {
         fprintf(stderr, "glassbox: %s\n", err);
         goto done;
     }
@@ -224,6 +233,11 @@ int cli_score(int argc, char **argv) {
             kit_json_number(stdout, t->logprob);
             printf(", \"rank\": %d, \"bits\": ", t->rank);
             kit_json_number(stdout, t->bits);
+            if (sampled) {
+                printf(", \"sampler_prob\": ");
+                kit_json_number(stdout, t->sampler_prob);
+                printf(", \"sampler_rank\": %d", t->sampler_rank);
+            }
             printf("}");
         }
         printf("\n], \"total_bits\": ");
@@ -232,15 +246,19 @@ int cli_score(int argc, char **argv) {
         kit_json_number(stdout, res.mean_bits);
         printf("}\n");
     } else {
-        printf("%4s %7s  %-20s %12s %7s %8s\n", "#", "id", "token", "p (T=1)", "rank", "bits");
+        printf("%4s %7s  %-20s %12s %7s %8s%s\n", "#", "id", "token", "p (T=1)", "rank", "bits",
+               sampled ? "  p (sampler)  rank" : "");
         for (int i = 0; i < res.n; i++) {
             const ScoredToken *t = &res.tokens[i];
             size_t tl = 0;
             const char *b = tokenizer_token_bytes(tok, t->id, &tl);
             token_display(b ? b : "", b ? tl : 0, buf, sizeof buf);
             int pad = 20 - text_width(buf, (int)strlen(buf));
-            printf("%4d %7d  %s%*s %12.6g %7d %8.3f\n", i + 1, (int)t->id, buf, pad > 0 ? pad : 0, "", t->prob,
+            printf("%4d %7d  %s%*s %12.6g %7d %8.3f", i + 1, (int)t->id, buf, pad > 0 ? pad : 0, "", t->prob,
                    t->rank, t->bits);
+            if (sampled && t->sampler_rank) printf("  %11.6g %5d", t->sampler_prob, t->sampler_rank);
+            else if (sampled) printf("  %11s %5s", "cut", "-");
+            printf("\n");
         }
         printf("total %.3f bits over %d tokens, mean %.3f bits a token (%.1f bits a byte of the continuation)\n",
                res.total_bits, res.n, res.mean_bits, cont_len && !by_ids ? res.total_bits / (double)cont_len : 0.0);
@@ -278,6 +296,8 @@ static const char EXPORT_USAGE[] =
     "                 probs: rank,id,token,logit,prob,prob_t1,kept (the likeliest 200), or with\n"
     "                 --explain the arithmetic: logit_over_t,weight,prob_no_cut,kept,prob,sum,kept_sum\n"
     "  --steps N      tokens to generate first (default 0); --temp (0.8) --top-k --top-p --seed (42)\n"
+    "                 and the sampler options of generate: --min-p --typical --repeat-penalty\n"
+    "                 --repeat-last-n --presence-penalty --frequency-penalty --samplers LIST\n"
     "  --layer L --head H   the attention map to show (default 0 0)\n"
     "  --select I     the token the views focus on (default: the last)\n"
     "  --explain      probs: the frozen-step arithmetic table instead of the bars\n"
@@ -290,6 +310,9 @@ int cli_export(int argc, char **argv) {
     int steps = 0, top_k = 0, layer = 0, head = 0, select = -1, explain = 0, width = 100, height = 30;
     double temp = 0.8, top_p = 1.0;
     unsigned long long seed = 42;
+    Sampler chain; /* the sampler options beside temp, top-k and top-p */
+    sampler_init(&chain, 0.8f, 0, 1.0f, 42);
+    if (cli_take_sampler_options("export", &argc, argv, &chain, 0) != 0) return GB_EXIT_USAGE;
     int only_pos = 0, n_pos = 0, missing = 0;
     const char *pos[1];
     for (int i = 1; i < argc; i++) {
@@ -390,6 +413,7 @@ int cli_export(int argc, char **argv) {
     UiState ui;
     ui_init(&ui);
     int rc = GB_EXIT_USAGE;
+    session_set_sampler(&s, &chain);
     session_set_seed(&s, seed);
     if (session_set_temp(&s, (float)temp, err) != 0 || session_set_topk(&s, top_k, err) != 0 ||
         session_set_topp(&s, (float)top_p, err) != 0 || session_set_prompt(&s, prompt, prompt_len, err) != 0 ||

@@ -626,7 +626,7 @@ static int cmd_generate(int argc, char **argv) {
     SamplingOptions so = {DEFAULT_TEMP, 0, 1.0f, DEFAULT_SEED};
     Sampler sampler;
     sampler_init(&sampler, DEFAULT_TEMP, 0, 1.0f, DEFAULT_SEED);
-    int r0 = cli_take_sampler_options("generate", &argc, argv, &sampler);
+    int r0 = cli_take_sampler_options("generate", &argc, argv, &sampler, 0);
     if (r0 != 0) return r0;
     int steps = DEFAULT_STEPS;
     bool json = false;
@@ -903,7 +903,7 @@ static int cmd_probs(int argc, char **argv) {
     SamplingOptions so = {DEFAULT_TEMP, 0, 1.0f, DEFAULT_SEED};
     Sampler sampler;
     sampler_init(&sampler, DEFAULT_TEMP, 0, 1.0f, DEFAULT_SEED);
-    int r0 = cli_take_sampler_options("probs", &argc, argv, &sampler);
+    int r0 = cli_take_sampler_options("probs", &argc, argv, &sampler, 0);
     if (r0 != 0) return r0;
     int top = -1;
     bool json = false, explain = false;

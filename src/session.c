@@ -336,6 +336,14 @@ int session_set_sampler_value(Session *s, const char *name, double v, char *err)
     return 0;
 }
 
+void session_set_sampler(Session *s, const Sampler *settings) {
+    uint64_t seed = s->sampler.seed, rng = s->sampler.rng;
+    s->sampler = *settings;
+    s->sampler.seed = seed;
+    s->sampler.rng = rng;
+    reshape_next(s);
+}
+
 int session_set_samplers(Session *s, const char *list, char *err) {
     if (sampler_set_chain(&s->sampler, list, err) != 0) return -1;
     reshape_next(s);

@@ -85,6 +85,8 @@ int session_set_topp(Session *s, float p, char *err);
  * order (sampler_set_chain), re-shaping the current step the same way. */
 int session_set_sampler_value(Session *s, const char *name, double v, char *err);
 int session_set_samplers(Session *s, const char *list, char *err);
+/* Every setting and the chain of settings (not its seed or generator state). */
+void session_set_sampler(Session *s, const Sampler *settings);
 void session_set_seed(Session *s, uint64_t seed);
 
 int session_select(Session *s, int index, char *err); /* -1: follow the last token */
