@@ -15,6 +15,7 @@ int cli_lesson(int argc, char **argv);          /* lesson.c: glassbox lesson che
 int cli_score(int argc, char **argv);           /* kit_cli.c: glassbox score (teacher-forced) */
 int cli_export(int argc, char **argv);          /* kit_cli.c: glassbox export (a view to txt/ansi/csv/svg) */
 int cli_replay(int argc, char **argv);          /* kit_cli.c: glassbox replay (a recorded session) */
+int cli_lens(int argc, char **argv);            /* lens_cli.c: glassbox lens (the logit lens) */
 
 /* lab_cli.c: `glassbox tokenize --compare|--names|--explain TEXT` and `--file FILE` (text is the TEXT,
  * file the FILE); the own tokenizer is tok_name, else the model's. And the lab's lines of `bench`. */

@@ -1524,6 +1524,7 @@ static const Command commands[] = {
     {"score", cli_score, "teacher-forced: each continuation token's probability, rank and bits"},
     {"export", cli_export, "a view as text, ANSI, CSV or SVG (for slides)"},
     {"replay", cli_replay, "play back a session recorded in the TUI (record FILE)"},
+    {"lens", cli_lens, "the logit lens: what each layer would predict after a prompt"},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 

@@ -236,6 +236,14 @@ float *model_forward(Model *m, int32_t token, int pos) {
     return s->logits;
 }
 
+void model_logits_from_residual(const Model *m, float *out_logits, const float *residual) {
+    const Config *c = &m->config;
+    float *xb = gb_malloc((size_t)c->dim * sizeof(float)); /* not the run state's: m stays untouched */
+    rmsnorm(xb, residual, m->weights.output_norm, c->dim, c->norm_eps);
+    matmul(out_logits, xb, m->weights.output, c->dim, c->vocab_size);
+    free(xb);
+}
+
 /* ------------------------------------------------------------------------------------------------
  * A whole prompt at once: the same computation, but every projection of the n positions is one
  * matrix-matrix product (X . W^T with X (n, in)), which reuses each weight n times while it is in

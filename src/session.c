@@ -66,6 +66,12 @@ static void session_release_model(Session *s) {
     free(s->scratch);
     free(s->embd_norms);
     free(s->pca);
+    lens_column_free(&s->lens);
+    free(s->lens_heat);
+    free(s->lens_heat_at);
+    s->lens_heat = NULL;
+    s->lens_heat_at = NULL;
+    s->lens_at = 0;
     if (s->tok) tokenizer_free(s->tok);
     if (s->has_model) model_free(&s->model);
     s->steps = NULL;
@@ -560,6 +566,40 @@ int session_char_count(const Session *s) {
     for (size_t i = 0; i < s->text_len; i++)
         if (((unsigned char)s->text[i] & 0xc0) != 0x80) n++;
     return n;
+}
+
+const LensColumn *session_lens(Session *s, int k) {
+    int pos = session_selected(s);
+    const Model *m = &s->model;
+    if (pos < 0 || !m->probes.enabled || !m->probes.residual || k < 1) return NULL;
+    int32_t chosen = pos + 1 < s->n_tokens ? s->tokens[pos + 1].id : -1;
+    int fresh = s->lens_at == s->written_at[pos] && s->lens.pos == pos && s->lens.k == k;
+    if (fresh && (chosen < 0 || s->lens.chosen == chosen)) return &s->lens;
+    if (s->lens.k != k || s->lens.n_layers != m->config.n_layers) {
+        lens_column_free(&s->lens);
+        lens_column_init(&s->lens, m->config.n_layers, k);
+    }
+    if (lens_column_compute(&s->lens, m, pos, chosen, s->scratch) != 0) return NULL;
+    s->lens_at = s->written_at[pos];
+    return &s->lens;
+}
+
+const float *session_lens_heat(Session *s, int32_t token) {
+    const Model *m = &s->model;
+    int L = m->config.n_layers, seq = seq_of(s);
+    if (s->n_tokens == 0 || !m->probes.enabled || !m->probes.residual) return NULL;
+    if (!s->lens_heat) {
+        s->lens_heat = gb_calloc((size_t)seq * L, sizeof(float));
+        s->lens_heat_at = gb_calloc((size_t)seq, sizeof(uint64_t));
+    }
+    if (token != s->lens_heat_token) memset(s->lens_heat_at, 0, sizeof(uint64_t) * (size_t)seq);
+    s->lens_heat_token = token;
+    for (int p = 0; p < s->n_tokens; p++) {
+        if (s->lens_heat_at[p] == s->written_at[p]) continue;
+        lens_token_probs(s->lens_heat + (size_t)p * L, m, p, token, s->scratch);
+        s->lens_heat_at[p] = s->written_at[p];
+    }
+    return s->lens_heat;
 }
 
 const float *session_attention_row(const Session *s, int layer, int head, int q) {

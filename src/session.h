@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lens.h"
 #include "model.h"
 #include "sampler.h"
 #include "tokenizer.h"
@@ -55,6 +56,13 @@ typedef struct {
     float *embd_norms; /* (vocab) L2 norms of the embedding rows, computed on first use */
     float *pca;        /* (vocab, 2) PCA projection of the embeddings, computed once per model */
     float pca_min[2], pca_max[2];
+
+    /* the logit lens, cached (session_lens, session_lens_heat) */
+    LensColumn lens;        /* the focused position's */
+    uint64_t lens_at;       /* written_at of the position it was computed from; 0: none */
+    float *lens_heat;       /* (seq_len, n_layers) one token's probability at each position and layer */
+    uint64_t *lens_heat_at; /* (seq_len) written_at each row of lens_heat reflects; 0: none */
+    int32_t lens_heat_token;
 } Session;
 
 /* Opens a model file (its tokenizer comes from the same GGUF). max_seq caps the context (0: the
@@ -104,6 +112,14 @@ const float *session_pca(Session *s);
  * the id, or -1 with err ("pick: no single token is 'xyz' (it splits into 2 tokens)"). */
 int32_t session_find_token(const Session *s, const char *bytes, size_t len, int by_id, int32_t id,
                            const char *what, char *err);
+
+/* The logit lens at the focused position (session_selected), k tokens a layer, following the token
+ * that came next (the last layer's top at the last position). Computed when first asked for, then
+ * kept until that position is recomputed. NULL when there are no tokens or the model keeps no probes. */
+const LensColumn *session_lens(Session *s, int k);
+/* (n_tokens, n_layers): the probability each layer's lens gives token at every position, rows
+ * recomputed only for positions written since. NULL as session_lens. */
+const float *session_lens_heat(Session *s, int32_t token);
 
 /* Printable form of a token (token_display), into out. */
 char *session_token_label(const Session *s, int32_t id, char *out, size_t outsz);

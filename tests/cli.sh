@@ -263,6 +263,27 @@ assert abs(sum(t["prob"] for t in st[0]["top"][:3]) - 1) < 1e-5
 assert 1 <= st[1]["drawn"]["rank"] <= 3 and st[1]["drawn"]["prob"] > 0
 assert e["drawn"] in [t["id"] for t in st[0]["top"][:3]]
 PY
+# ---- the logit lens: the last layer's lens is the model's own distribution (probs at T 1)
+check "lens --json" run_status 0 lens --json --top 6 "$P"
+cp "$TMP/out" "$TMP/lens.json"
+check "lens --help" run_status 0 lens --help
+check "lens --top 0 exits 2" run_status 2 lens --top 0 "$P"
+check "lens without a prompt exits 2" run_status 2 lens
+check "probs --json at T 1 for the lens" run_status 0 probs --json --temp 1 --top 6 "$P"
+check "the last layer's lens equals the model's probabilities; the layers in order" python3 - "$TMP/lens.json" "$TMP/out" <<'PY'
+import json, sys
+lens = json.load(open(sys.argv[1])); probs = json.load(open(sys.argv[2]))
+layers = lens["layers"]
+assert [l["layer"] for l in layers] == list(range(len(layers))) and len(layers) == 4, layers
+last = layers[-1]["top"]
+assert [t["id"] for t in last] == [t["id"] for t in probs], (last, probs)
+for a, b in zip(last, probs):
+    assert abs(a["prob"] - b["prob_t1"]) < 1e-6 and a["text"] == b["text"], (a, b)
+assert lens["chosen"]["id"] == last[0]["id"] and layers[-1]["chosen_rank"] == 1
+for l in layers:
+    ps = [t["prob"] for t in l["top"]]
+    assert ps == sorted(ps, reverse=True) and 0 < sum(ps) <= 1 + 1e-6, l
+PY
 check "generate --steps 0" run_status 0 generate --steps 0 "$P"
 check "--steps 0 prints just the prompt" test "$(cat "$TMP/out")" = "$P"
 check "generate --steps 0 --json" run_status 0 generate --json --steps 0 "$P"
