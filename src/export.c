@@ -12,6 +12,7 @@
 #include "explain.h"
 #include "util.h"
 #include "view_attention.h"
+#include "view_lens.h"
 #include "view_neighbours.h"
 #include "view_probs.h"
 #include "view_tokens.h"
@@ -32,11 +33,14 @@ int export_view_lookup(const char *name) {
     size_t n = strlen(name);
     if (n == 0) return -1;
     if (strncmp("text", name, n) == 0 && n >= 2) return EXPORT_VIEW_TEXT; /* "te": text, not tokens */
+    if (strncmp("lens", name, n) == 0 && n >= 2) return EXPORT_VIEW_LENS;
     int v = view_lookup(name, n);
     return v >= 0 ? v : -1;
 }
 
-const char *export_view_name(int view) { return view == EXPORT_VIEW_TEXT ? "text" : view_name(view); }
+const char *export_view_name(int view) {
+    return view == EXPORT_VIEW_TEXT ? "text" : view == EXPORT_VIEW_LENS ? "lens" : view_name(view);
+}
 
 int export_format_lookup(const char *name) {
     if (strcmp(name, "text") == 0) return EXPORT_TXT;
@@ -357,11 +361,39 @@ static void csv_probs(ExportBuf *b, const Session *s, const UiState *ui) {
     }
 }
 
+/* The lens in long form: for every layer its top tokens ("top", rank within the layer), the followed
+ * token ("chosen", its rank at that layer), then that token at every position ("heat"). */
+static void csv_lens(ExportBuf *b, Session *s) {
+    export_buf_printf(b, "kind,layer,position,rank,id,token,prob\n");
+    const LensColumn *col = session_lens(s, LENS_VIEW_TOP);
+    if (!col) return;
+    for (int l = 0; l < col->n_layers; l++) {
+        for (int i = 0; i < col->k; i++) {
+            const LensEntry *e = &col->top[(size_t)l * col->k + i];
+            if (e->id < 0) break;
+            export_buf_printf(b, "top,%d,%d,%d,%d,", l, col->pos, i + 1, (int)e->id);
+            csv_token(b, s, e->id);
+            export_buf_printf(b, ",%.9g\n", e->prob);
+        }
+        export_buf_printf(b, "chosen,%d,%d,%d,%d,", l, col->pos, col->chosen_rank[l], (int)col->chosen);
+        csv_token(b, s, col->chosen);
+        export_buf_printf(b, ",%.9g\n", col->chosen_prob[l]);
+    }
+    int32_t chosen = col->chosen; /* session_lens_heat may not move the column, but read it first */
+    const float *heat = session_lens_heat(s, chosen);
+    for (int p = 0; heat && p < s->n_tokens; p++)
+        for (int l = 0; l < col->n_layers; l++) {
+            export_buf_printf(b, "heat,%d,%d,,%d,", l, p, (int)chosen);
+            csv_token(b, s, chosen);
+            export_buf_printf(b, ",%.9g\n", heat[(size_t)p * col->n_layers + l]);
+        }
+}
+
 /* ---- rendering ---- */
 
 int export_render(ExportBuf *b, Session *s, const UiState *ui, int view, ExportFormat fmt, int w, int h, char *err) {
     if (view < 0 || view >= EXPORT_VIEWS) {
-        gb_seterr(err, "export: unknown view (tokens, attention, neighbours, probs, text)");
+        gb_seterr(err, "export: unknown view (tokens, attention, neighbours, probs, text, lens)");
         return -1;
     }
     if (fmt == EXPORT_CSV) {
@@ -371,6 +403,7 @@ int export_render(ExportBuf *b, Session *s, const UiState *ui, int view, ExportF
         case VIEW_ATTENTION: csv_attention(b, s); break;
         case VIEW_NEIGHBOURS: csv_neighbours(b, s); break;
         case VIEW_PROBS: csv_probs(b, s, ui); break;
+        case EXPORT_VIEW_LENS: csv_lens(b, s); break;
         }
         return 0;
     }
@@ -393,7 +426,7 @@ int export_render(ExportBuf *b, Session *s, const UiState *ui, int view, ExportF
     canvas_init(&c, w, h);
     canvas_clear(&c, (Style){0, 0, 0});
     char title[256];
-    const char *vt = view == EXPORT_VIEW_TEXT ? "Text" : view_title(view);
+    const char *vt = view == EXPORT_VIEW_TEXT ? "Text" : view == EXPORT_VIEW_LENS ? "Logit lens" : view_title(view);
     snprintf(title, sizeof title, "glassbox \u00b7 %s \u00b7 %s \u00b7 T %.2f", vt, s->model.name, s->sampler.temperature);
     canvas_put_text(&c, 0, 0, w, title, ui_style(&u, COLOR_IDX(75), 0, ATTR_BOLD));
     Rect r = {0, 1, w, h - 1};
@@ -403,6 +436,7 @@ int export_render(ExportBuf *b, Session *s, const UiState *ui, int view, ExportF
     case VIEW_NEIGHBOURS: ViewNeighbours_draw(&c, r, s, &u); break;
     case VIEW_PROBS: ViewProbs_draw(&c, r, s, &u); break;
     case EXPORT_VIEW_TEXT: ViewTokens_draw_text(&c, r, s, &u, NULL, 0); break;
+    case EXPORT_VIEW_LENS: ViewLens_draw(&c, r, s, &u); break;
     }
     if (fmt == EXPORT_TXT) export_canvas_txt(b, &c);
     else if (fmt == EXPORT_ANSI) export_canvas_ansi(b, &c);

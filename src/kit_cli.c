@@ -286,15 +286,17 @@ static const char EXPORT_USAGE[] =
     "Sets PROMPT (BOS in front when the vocabulary has one, as everywhere), generates N tokens, and\n"
     "writes one view: as plain text, ANSI-coloured text or SVG, drawn by the view itself on a W x H\n"
     "canvas (the numbers are the ones the screen shows), or as CSV of the numbers underneath it.\n"
-    "  --view NAME    tokens, attention, neighbours, probs or text (the coloured text alone);\n"
-    "                 default tokens\n"
+    "  --view NAME    tokens, attention, neighbours, probs, text (the coloured text alone) or lens\n"
+    "                 (the logit lens at the focused token); default tokens\n"
     "  --format F     txt, ansi, csv or svg (default: from -o's extension, else txt)\n"
     "  -o FILE        write FILE atomically (default: standard output)\n"
     "  CSV columns    tokens/text: index,id,start,end,generated,picked,token,prob,prob_t1,bits_t1;\n"
     "                 attention: the layer/head matrix, queries down, keys across, labelled i:token;\n"
     "                 neighbours: rank,id,token,similarity (rank 0 is the token itself);\n"
     "                 probs: rank,id,token,logit,prob,prob_t1,kept (the likeliest 200), or with\n"
-    "                 --explain the arithmetic: logit_over_t,weight,prob_no_cut,kept,prob,sum,kept_sum\n"
+    "                 --explain the arithmetic: logit_over_t,weight,prob_no_cut,kept,prob,sum,kept_sum;\n"
+    "                 lens: kind,layer,position,rank,id,token,prob (kind top: a layer's likeliest,\n"
+    "                 chosen: the followed token, heat: that token at every position)\n"
     "  --steps N      tokens to generate first (default 0); --temp (0.8) --top-k --top-p --seed (42)\n"
     "                 and the sampler options of generate: --min-p --typical --repeat-penalty\n"
     "                 --repeat-last-n --presence-penalty --frequency-penalty --samplers LIST\n"
@@ -388,7 +390,7 @@ int cli_export(int argc, char **argv) {
     }
     int view = export_view_lookup(view_name_arg);
     if (view < 0) {
-        fprintf(stderr, "glassbox: export: --view: expected tokens, attention, neighbours, probs or text, got '%s'\n",
+        fprintf(stderr, "glassbox: export: --view: expected tokens, attention, neighbours, probs, text or lens, got '%s'\n",
                 view_name_arg);
         return GB_EXIT_USAGE;
     }

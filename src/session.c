@@ -38,6 +38,7 @@ static void session_setup(Session *s) {
     s->n_tokens = s->n_prompt = 0;
     s->has_next = 0;
     s->selected = -1;
+    s->span_first = s->span_last = -1;
     s->neigh_token = -1;
     s->layer = s->head = 0;
 }
@@ -203,6 +204,7 @@ int session_set_prompt(Session *s, const char *text, size_t len, char *err) {
     s->has_next = total > 0;
     if (logits) compute_next(s, logits);
     s->selected = -1;
+    s->span_first = s->span_last = -1;
     return 0;
 }
 
@@ -364,6 +366,53 @@ int session_select(Session *s, int index, char *err) {
         return -1;
     }
     s->selected = index;
+    s->span_first = s->span_last = -1; /* a single focus ends a span */
+    return 0;
+}
+
+int session_select_span(Session *s, int first, int last, char *err) {
+    if (first < 0) {
+        s->span_first = s->span_last = -1;
+        return 0;
+    }
+    if (first > last) {
+        int t = first;
+        first = last;
+        last = t;
+    }
+    if (last >= s->n_tokens) {
+        gb_seterr(err, "select: the span %d..%d goes past the last token (%d)", first, last, s->n_tokens - 1);
+        return -1;
+    }
+    s->span_first = first;
+    s->span_last = last;
+    s->selected = last;
+    return 0;
+}
+
+int session_span(const Session *s, int *first, int *last) {
+    if (s->span_first < 0 || s->span_first >= s->n_tokens) return 0;
+    *first = s->span_first;
+    *last = s->span_last < s->n_tokens ? s->span_last : s->n_tokens - 1;
+    return 1;
+}
+
+int session_span_attention(const Session *s, int layer, int head, float *receives, float *gives, double *received,
+                           double *given) {
+    int a, b, n = s->n_tokens;
+    if (!session_span(s, &a, &b) || !session_attention_row(s, layer, head, 0)) return -1;
+    *received = *given = 0.0;
+    for (int k = 0; k < n; k++) gives[k] = 0.0f;
+    for (int q = 0; q < n; q++) {
+        const float *row = session_attention_row(s, layer, head, q);
+        double in = 0.0;
+        for (int k = a; k <= b && k <= q; k++) in += row[k]; /* keys after q are masked out (zero) */
+        receives[q] = (float)in;
+        *received += in;
+        if (q >= a && q <= b)
+            for (int k = 0; k <= q; k++) gives[k] += row[k];
+    }
+    for (int k = 0; k < n; k++) *given += gives[k];
     return 0;
 }
 

@@ -48,6 +48,7 @@ typedef struct {
     float *scratch;       /* (vocab) */
 
     int selected;    /* token index the views focus on; -1: follow the last token */
+    int span_first, span_last; /* a selected span of tokens [first, last]; first < 0: none */
     int layer, head; /* attention view choice */
     uint64_t version;     /* bumped whenever a position is (re)computed */
     uint64_t *written_at; /* (seq_len) version at which each position's probes were last written */
@@ -99,6 +100,17 @@ void session_set_seed(Session *s, uint64_t seed);
 
 int session_select(Session *s, int index, char *err); /* -1: follow the last token */
 int session_selected(const Session *s);               /* the effective index, -1 when no tokens */
+/* Selects tokens first..last (inclusive, either order) as a span, and focuses the last of them;
+ * first = -1 clears the span. */
+int session_select_span(Session *s, int first, int last, char *err);
+/* Whether a span is selected (clamped to the tokens there are): [*first, *last]. */
+int session_span(const Session *s, int *first, int *last);
+/* The attention of the chosen layer and head around the span: receives[q] (n_tokens) is how much
+ * query q puts on the span's keys, gives[k] (n_tokens) how much the span's queries put on key k.
+ * Returns the totals (*received: summed over every query; *given: over every key, which is the
+ * span's length, each query's row summing to 1), or -1 without a span or probes. */
+int session_span_attention(const Session *s, int layer, int head, float *receives, float *gives, double *received,
+                           double *given);
 int session_set_layer(Session *s, int layer, char *err);
 int session_set_head(Session *s, int head, char *err);
 
