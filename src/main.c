@@ -1230,7 +1230,7 @@ static int cmd_bench(int argc, char **argv) {
                      "usage: glassbox bench [--model FILE]\n"
                      "Speed figures (no pass/fail): model load time; prompt prefill of 256 tokens;\n"
                      "forward tokens/s of one stream at 256 tokens of context, with the probes on and\n"
-                     "off; the sampler per token; tokenizer encoding MB/s on a code file.\n"
+                     "off; the sampler chain per token (default settings, every stage on); tokenizer encoding MB/s on a code file.\n"
                      "  --model FILE the model (default: $GLASSBOX_MODEL, else assets/glassbox.gguf)\n",
                      opts, 1, 0, 0, ""};
     char *pos[1];
@@ -1293,22 +1293,34 @@ static int cmd_bench(int argc, char **argv) {
     }
     m->probes.enabled = 0;
 
-    // The sampler on real logits: sort, two softmaxes, entropies, a draw.
+    // The sampler chain on real logits, per token as a step pays it: the chain with its records, the
+    // draw, and the drawn token's row of the chain table; at the default settings, then every stage on.
     {
-        Sampler s;
-        sampler_init(&s, DEFAULT_TEMP, 40, 0.95f, DEFAULT_SEED);
         Distribution d;
         distribution_init(&d, cf->vocab_size);
         float *logits = model_forward(m, ids[0], 0);
-        int calls = 0;
-        double ts = gb_now(), t;
-        do {
-            distribution_compute(&d, logits, &s);
-            sampler_sample(&s, &d);
-            calls++;
-        } while ((t = gb_now() - ts) < 0.2);
-        printf("sampler: %.3f ms/token (vocab %d, top-k 40, top-p 0.95)\n", t / calls * 1e3,
-               cf->vocab_size);
+        int32_t history[64];
+        for (int i = 0; i < 64; i++) history[i] = ids[i % 2]; // a window the penalties have to count
+        for (int all = 0; all < 2; all++) {
+            Sampler s;
+            sampler_init(&s, DEFAULT_TEMP, all ? 40 : 0, all ? 0.95f : 1.0f, DEFAULT_SEED);
+            if (all) {
+                s.typical_p = 0.95f;
+                s.min_p = 0.05f;
+                s.repeat_penalty = 1.1f;
+            }
+            int calls = 0;
+            double ts = gb_now(), t;
+            do {
+                distribution_compute_ctx(&d, logits, &s, history, 64);
+                distribution_note_drawn(&d, sampler_sample(&s, &d));
+                calls++;
+            } while ((t = gb_now() - ts) < 0.2);
+            printf("sampler chain: %.3f ms/token (vocab %d; %s)\n", t / calls * 1e3, cf->vocab_size,
+                   all ? "every stage on: repeat-penalty 1.1 over 64, top-k 40, typical .95, top-p .95, "
+                         "min-p .05, T 0.8"
+                       : "default settings: T 0.8, the other stages off");
+        }
         distribution_free(&d);
     }
 

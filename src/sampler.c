@@ -404,8 +404,10 @@ static void stage_typical(Chain *c, float typical_p) {
     cut_to(c, keep);
 }
 
-/* The temperature: probabilities recomputed at T over the whole vocabulary, as the softmax always
- * has been, and the tokens already cut zeroed again. */
+/* The temperature: probabilities recomputed at T over the whole vocabulary, as the softmax always has
+ * been, and the tokens already cut zeroed again. The whole vocabulary even after a cut, so that a cut
+ * which commutes with the temperature (top-k, min-p) before it gives the very numbers it gave after
+ * it: the default chain reproduces the old fixed order whenever top-p is off. */
 static void stage_temp(Chain *c, float temperature) {
     Distribution *d = c->d;
     if (!(temperature > 0.0f)) { // T = 0 (or nonsense): greedy
@@ -451,30 +453,32 @@ static int apply_penalties(float *logits, int vocab, const Sampler *s, const int
     return 1;
 }
 
-/* Runs one stage; returns whether its setting did anything. */
-static int run_stage(Chain *c, int kind, const Sampler *s, int penalised) {
+/* Whether a stage's setting does anything: an inactive stage leaves the distribution as it was. */
+static int stage_active(int kind, const Sampler *s, int penalised) {
     switch (kind) {
     case STAGE_PENALTIES: return penalised;
-    case STAGE_TOP_K:
-        if (s->top_k <= 0) return 0;
-        if (s->top_k < c->n) cut_to(c, s->top_k);
-        return 1;
-    case STAGE_TYPICAL:
-        if (!(s->typical_p < 1.0f)) return 0;
-        stage_typical(c, s->typical_p);
-        return 1;
-    case STAGE_TOP_P:
-        if (!(s->top_p < 1.0f)) return 0;
-        stage_top_p(c, s->top_p);
-        return 1;
-    case STAGE_MIN_P:
-        if (!(s->min_p > 0.0f)) return 0;
-        stage_min_p(c, s->min_p);
-        return 1;
-    case STAGE_TEMP: stage_temp(c, s->temperature); return s->temperature != 1.0f;
-    case STAGE_GREEDY: keep_top(c); return 1;
+    case STAGE_TOP_K: return s->top_k > 0;
+    case STAGE_TYPICAL: return s->typical_p < 1.0f;
+    case STAGE_TOP_P: return s->top_p < 1.0f;
+    case STAGE_MIN_P: return s->min_p > 0.0f;
+    case STAGE_TEMP: return s->temperature != 1.0f; // T = 1 is the softmax the chain starts from
+    case STAGE_GREEDY: return 1;
     }
     return 0;
+}
+
+/* Runs one active stage. */
+static void run_stage(Chain *c, int kind, const Sampler *s) {
+    switch (kind) {
+    case STAGE_TOP_K:
+        if (s->top_k < c->n) cut_to(c, s->top_k);
+        break;
+    case STAGE_TYPICAL: stage_typical(c, s->typical_p); break;
+    case STAGE_TOP_P: stage_top_p(c, s->top_p); break;
+    case STAGE_MIN_P: stage_min_p(c, s->min_p); break;
+    case STAGE_TEMP: stage_temp(c, s->temperature); break;
+    case STAGE_GREEDY: keep_top(c); break;
+    }
 }
 
 /* The stage's record: counts, the mass it removed, and the chain table's rows after it. */
@@ -515,7 +519,7 @@ void distribution_compute_ctx(Distribution *d, const float *logits, const Sample
     if (penalised)
         for (int i = 0; i < n; i++)
             if (d->logits[i] > raw_max) raw_max = d->logits[i];
-    softmax_at(d->probs_t1, d->logits, n, raw_max, 1.0f);
+    double t1_sum = softmax_at(d->probs_t1, d->logits, n, raw_max, 1.0f);
     d->entropy_t1 = entropy_bits(d->probs_t1, n);
 
     d->n_stages = s->n_stages;
@@ -526,17 +530,30 @@ void distribution_compute_ctx(Distribution *d, const float *logits, const Sample
         d->chain_prob_in[i] = d->probs_t1[d->order[i]];
     }
     d->chain_ids[CHAIN_ROWS] = -1;
-    double sum = softmax_at(d->probs, d->adjusted, n, d->adj_max, 1.0f);
+    // Without penalties the chain starts from the model's own softmax, already computed.
+    double sum = t1_sum;
+    if (penalised) sum = softmax_at(d->probs, d->adjusted, n, d->adj_max, 1.0f);
+    else memcpy(d->probs, d->probs_t1, (size_t)n * sizeof(float));
     Chain c = {d, n, 1.0f, sum > 0 ? 1.0 / sum : 0.0, 1, 0, 0.0};
     for (int i = 0; i < s->n_stages; i++) {
         ChainStage *st = &d->stages[i];
+        int kind = s->stages[i], active = stage_active(kind, s, penalised);
+        if (!active && i > 0) { // nothing changes: the record of the stage before, nothing removed
+            *st = d->stages[i - 1];
+            st->kind = (uint8_t)kind;
+            st->active = 0;
+            st->n_in = c.n;
+            st->removed = 0.0f;
+            continue;
+        }
         memset(st, 0, sizeof *st);
-        st->kind = s->stages[i];
+        st->kind = (uint8_t)kind;
+        st->active = active;
         st->n_in = c.n;
         c.stage = i;
         c.removed = 0.0;
         double in_mass = kept_mass(&c);
-        st->active = run_stage(&c, st->kind, s, penalised);
+        if (active && kind != STAGE_PENALTIES) run_stage(&c, kind, s);
         record_stage(&c, st, in_mass);
     }
     if (c.pending) renormalise(&c);
@@ -573,9 +590,19 @@ void distribution_note_drawn(Distribution *d, int32_t id) {
     d->drawn = id;
     d->chain_ids[CHAIN_ROWS] = id;
     d->chain_prob_in[CHAIN_ROWS] = id >= 0 && id < d->vocab ? d->probs_t1[id] : 0.0f;
+    if (id < 0 || id >= d->vocab) return;
+    // Every stage's rank in one pass: a token ahead of id in the order counts at each stage it survives.
+    int rank[SAMPLER_MAX_STAGES];
+    for (int i = 0; i < d->n_stages; i++) rank[i] = 1;
+    uint32_t key = descending_key(d->adjusted[id]);
+    for (int32_t u = 0; u < d->vocab; u++) {
+        uint32_t ku = descending_key(d->adjusted[u]);
+        if (ku < key || (ku == key && u < id))
+            for (int i = 0; i < d->cut_at[u] && i < d->n_stages; i++) rank[i]++;
+    }
     for (int i = 0; i < d->n_stages; i++) {
         d->stages[i].prob[CHAIN_ROWS] = (float)distribution_stage_prob(d, i, id);
-        d->stages[i].rank[CHAIN_ROWS] = distribution_stage_rank(d, i, id);
+        d->stages[i].rank[CHAIN_ROWS] = d->cut_at[id] > i ? rank[i] : 0;
     }
 }
 
