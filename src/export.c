@@ -33,14 +33,11 @@ int export_view_lookup(const char *name) {
     size_t n = strlen(name);
     if (n == 0) return -1;
     if (strncmp("text", name, n) == 0 && n >= 2) return EXPORT_VIEW_TEXT; /* "te": text, not tokens */
-    if (strncmp("lens", name, n) == 0 && n >= 2) return EXPORT_VIEW_LENS;
     int v = view_lookup(name, n);
     return v >= 0 ? v : -1;
 }
 
-const char *export_view_name(int view) {
-    return view == EXPORT_VIEW_TEXT ? "text" : view == EXPORT_VIEW_LENS ? "lens" : view_name(view);
-}
+const char *export_view_name(int view) { return view == EXPORT_VIEW_TEXT ? "text" : view_name(view); }
 
 int export_format_lookup(const char *name) {
     if (strcmp(name, "text") == 0) return EXPORT_TXT;
@@ -403,7 +400,7 @@ int export_render(ExportBuf *b, Session *s, const UiState *ui, int view, ExportF
         case VIEW_ATTENTION: csv_attention(b, s); break;
         case VIEW_NEIGHBOURS: csv_neighbours(b, s); break;
         case VIEW_PROBS: csv_probs(b, s, ui); break;
-        case EXPORT_VIEW_LENS: csv_lens(b, s); break;
+        case VIEW_LENS: csv_lens(b, s); break;
         }
         return 0;
     }
@@ -426,7 +423,7 @@ int export_render(ExportBuf *b, Session *s, const UiState *ui, int view, ExportF
     canvas_init(&c, w, h);
     canvas_clear(&c, (Style){0, 0, 0});
     char title[256];
-    const char *vt = view == EXPORT_VIEW_TEXT ? "Text" : view == EXPORT_VIEW_LENS ? "Logit lens" : view_title(view);
+    const char *vt = view == EXPORT_VIEW_TEXT ? "Text" : view_title(view);
     snprintf(title, sizeof title, "glassbox \u00b7 %s \u00b7 %s \u00b7 T %.2f", vt, s->model.name, s->sampler.temperature);
     canvas_put_text(&c, 0, 0, w, title, ui_style(&u, COLOR_IDX(75), 0, ATTR_BOLD));
     Rect r = {0, 1, w, h - 1};
@@ -436,7 +433,7 @@ int export_render(ExportBuf *b, Session *s, const UiState *ui, int view, ExportF
     case VIEW_NEIGHBOURS: ViewNeighbours_draw(&c, r, s, &u); break;
     case VIEW_PROBS: ViewProbs_draw(&c, r, s, &u); break;
     case EXPORT_VIEW_TEXT: ViewTokens_draw_text(&c, r, s, &u, NULL, 0); break;
-    case EXPORT_VIEW_LENS: ViewLens_draw(&c, r, s, &u); break;
+    case VIEW_LENS: ViewLens_draw(&c, r, s, &u); break;
     }
     if (fmt == EXPORT_TXT) export_canvas_txt(b, &c);
     else if (fmt == EXPORT_ANSI) export_canvas_ansi(b, &c);

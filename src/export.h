@@ -13,10 +13,9 @@
 
 typedef enum { EXPORT_TXT, EXPORT_ANSI, EXPORT_CSV, EXPORT_SVG, EXPORT_FORMATS } ExportFormat;
 
-/* The exportable views: the four views (ViewId), the coloured text alone and the logit lens. */
+/* The exportable views: the views (ViewId) and the coloured text alone. */
 #define EXPORT_VIEW_TEXT VIEW_COUNT
-#define EXPORT_VIEW_LENS (VIEW_COUNT + 1)
-#define EXPORT_VIEWS (VIEW_COUNT + 2)
+#define EXPORT_VIEWS (VIEW_COUNT + 1)
 
 /* "tokens" "attention" "neighbours" "probs" "text" "lens" (a unique prefix will do); -1 when unknown. */
 int export_view_lookup(const char *name);

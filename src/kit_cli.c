@@ -301,7 +301,8 @@ static const char EXPORT_USAGE[] =
     "                 and the sampler options of generate: --min-p --typical --repeat-penalty\n"
     "                 --repeat-last-n --presence-penalty --frequency-penalty --samplers LIST\n"
     "  --layer L --head H   the attention map to show (default 0 0)\n"
-    "  --select I     the token the views focus on (default: the last)\n"
+    "  --select I     the token the views focus on (default: the last); A..B selects a span: the\n"
+    "                 attention view shows the attention it receives and gives\n"
     "  --explain      probs: the frozen-step arithmetic table instead of the bars\n"
     "  --score TEXT   teacher-force TEXT after the prompt and colour it by surprisal (tokens, text)\n"
     "  --width W --height H  canvas size in cells (default 100 x 30)\n";
@@ -310,6 +311,7 @@ int cli_export(int argc, char **argv) {
     const char *model_path = cli_default_model(), *view_name_arg = "tokens", *format = NULL, *out = NULL;
     const char *score_text = NULL;
     int steps = 0, top_k = 0, layer = 0, head = 0, select = -1, explain = 0, width = 100, height = 30;
+    int span_a = -1, span_b = -1;
     double temp = 0.8, top_p = 1.0;
     unsigned long long seed = 42;
     Sampler chain; /* the sampler options beside temp, top-k and top-p */
@@ -354,6 +356,13 @@ int cli_export(int argc, char **argv) {
                 }
                 fprintf(stderr, "glassbox: export: unknown option '%s' (see glassbox export --help)\n", a);
                 return GB_EXIT_USAGE;
+            }
+            if (which == 4 && strstr(v, "..")) { /* --select A..B: a span */
+                if (sscanf(v, "%d..%d", &span_a, &span_b) != 2 || span_a < 0 || span_b < 0) {
+                    fprintf(stderr, "glassbox: export: --select: expected I or A..B, got '%s'\n", v);
+                    return GB_EXIT_USAGE;
+                }
+                continue;
             }
             errno = 0;
             double num = which == 9 ? (double)strtoull(v, &end, 10) : strtod(v, &end);
@@ -434,7 +443,8 @@ int cli_export(int argc, char **argv) {
         }
         ui.score_colour = 1;
     }
-    if (select >= 0 && session_select(&s, select, err) != 0) {
+    if ((select >= 0 && session_select(&s, select, err) != 0) ||
+        (span_a >= 0 && session_select_span(&s, span_a, span_b, err) != 0)) {
         fprintf(stderr, "glassbox: export: %s\n", err);
         goto done;
     }

@@ -624,9 +624,9 @@ int lesson_reset_session(Session *s, const char *base_model, char *err) {
         session_load_model(s, base_model, err) != 0)
         return -1;
     if (session_set_prompt(s, "", 0, err) != 0) return -1;
-    session_set_temp(s, 1.0f, err);
-    session_set_topk(s, 0, err);
-    session_set_topp(s, 1.0f, err);
+    Sampler fresh; /* T 1, every other stage off, the default chain */
+    sampler_init(&fresh, 1.0f, 0, 1.0f, 1);
+    session_set_sampler(s, &fresh);
     session_set_seed(s, 1);
     session_select(s, -1, err);
     session_set_layer(s, 0, err);

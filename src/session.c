@@ -375,17 +375,13 @@ int session_select_span(Session *s, int first, int last, char *err) {
         s->span_first = s->span_last = -1;
         return 0;
     }
-    if (first > last) {
-        int t = first;
-        first = last;
-        last = t;
-    }
-    if (last >= s->n_tokens) {
-        gb_seterr(err, "select: the span %d..%d goes past the last token (%d)", first, last, s->n_tokens - 1);
+    int lo = first < last ? first : last, hi = first < last ? last : first;
+    if (hi >= s->n_tokens) {
+        gb_seterr(err, "select: the span %d..%d goes past the last token (%d)", lo, hi, s->n_tokens - 1);
         return -1;
     }
-    s->span_first = first;
-    s->span_last = last;
+    s->span_first = lo;
+    s->span_last = hi;
     s->selected = last;
     return 0;
 }

@@ -100,8 +100,8 @@ void session_set_seed(Session *s, uint64_t seed);
 
 int session_select(Session *s, int index, char *err); /* -1: follow the last token */
 int session_selected(const Session *s);               /* the effective index, -1 when no tokens */
-/* Selects tokens first..last (inclusive, either order) as a span, and focuses the last of them;
- * first = -1 clears the span. */
+/* Selects the tokens from first to last (inclusive, either order) as a span and focuses `last`, the
+ * end that moves when the span grows (shift+arrows); first = -1 clears the span. */
 int session_select_span(Session *s, int first, int last, char *err);
 /* Whether a span is selected (clamped to the tokens there are): [*first, *last]. */
 int session_span(const Session *s, int *first, int *last);

@@ -124,10 +124,10 @@ static void test_span_attention(void **state) {
     open_session(&s, "for i in range(10):\n    print(i)");
     char err[GB_ERRLEN];
     int n = s.n_tokens, a = 2, b = 5;
-    assert_int_equal(session_select_span(&s, b, a, err), 0); // either order
+    assert_int_equal(session_select_span(&s, b, a, err), 0); // either order; the focus on the second
     int f, l;
     assert_true(session_span(&s, &f, &l) && f == a && l == b);
-    assert_int_equal(session_selected(&s), b);
+    assert_int_equal(session_selected(&s), a);
     float *rec = calloc((size_t)n, sizeof *rec), *giv = calloc((size_t)n, sizeof *giv);
     double received, given;
     assert_int_equal(session_span_attention(&s, 1, 2, rec, giv, &received, &given), 0);
@@ -184,7 +184,7 @@ static void test_views_show_chain_and_lens(void **state) {
     canvas_free(&c);
     // The lens CSV: the followed token's last-layer probability is the step's own T = 1 probability.
     ExportBuf b = {0};
-    assert_int_equal(export_render(&b, &s, &ui, EXPORT_VIEW_LENS, EXPORT_CSV, 100, 30, err), 0);
+    assert_int_equal(export_render(&b, &s, &ui, VIEW_LENS, EXPORT_CSV, 100, 30, err), 0);
     int L = s.model.config.n_layers, p = s.n_tokens - 3;
     char line[64];
     snprintf(line, sizeof line, "\nchosen,%d,%d,", L - 1, p);
