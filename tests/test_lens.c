@@ -10,12 +10,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
+#include "apply.h"
 #include "canvas.h"
 #include "commands.h"
 #include "export.h"
+#include "keys.h"
+#include "record.h"
 #include "screen.h"
 #include "session.h"
 #include "util.h"
@@ -206,12 +210,85 @@ static void test_views_show_chain_and_lens(void **state) {
     session_free(&s);
 }
 
+/* The TUI's requests for all of it, through apply as the prompt, keys and lessons make them. */
+static void test_requests(void **state) {
+    (void)state;
+    Session s;
+    open_session(&s, "for i in range(10):\n    print(i)");
+    UiState ui;
+    ui_init(&ui);
+    App a = {.s = &s, .ui = &ui, .screen_w = 120, .screen_h = 40};
+    assert_false(app_line(&a, "samplers top-p,temp") & RX_ERROR);
+    char chain[128];
+    assert_string_equal(sampler_chain_string(&s.sampler, chain, sizeof chain), "top-p,temp");
+    assert_int_equal(s.next.n_stages, 2); // the live step re-shaped at once
+    assert_int_equal(ui.view, VIEW_PROBS);
+    assert_true(app_line(&a, "samplers temp,nope") & RX_ERROR);
+    assert_non_null(strstr(ui.message, "unknown stage 'nope'"));
+    assert_false(app_line(&a, "minp 0.1") & RX_ERROR);
+    assert_false(app_line(&a, "typical 0.9") & RX_ERROR);
+    assert_false(app_line(&a, "repeat 1.3") & RX_ERROR);
+    assert_false(app_line(&a, "lastn 8") & RX_ERROR);
+    assert_false(app_line(&a, "presence 0.5") & RX_ERROR);
+    assert_false(app_line(&a, "frequency 0.25") & RX_ERROR);
+    assert_true(s.sampler.min_p == 0.1f && s.sampler.typical_p == 0.9f && s.sampler.repeat_penalty == 1.3f);
+    assert_true(s.sampler.repeat_last_n == 8 && s.sampler.presence_penalty == 0.5f &&
+                s.sampler.frequency_penalty == 0.25f);
+    assert_true(app_line(&a, "minp 2") & RX_ERROR);
+    // A span: typed, formatted back as typed, grown with shift+arrows at the focused end.
+    Command c;
+    char err[GB_ERRLEN], line[64];
+    assert_int_equal(commands_parse("select 2..5", &c, err), 0);
+    assert_string_equal(command_format(&c, line, sizeof line), "select 2..5");
+    command_free(&c);
+    assert_int_equal(commands_parse("select 4", &c, err), 0);
+    assert_string_equal(command_format(&c, line, sizeof line), "select 4");
+    command_free(&c);
+    assert_int_equal(commands_parse("select -1", &c, err), 0);
+    command_free(&c);
+    assert_int_equal(commands_parse("select 2..x", &c, err), -1);
+    assert_int_equal(commands_parse("select -1..3", &c, err), -1);
+    assert_false(app_line(&a, "select 2..5") & RX_ERROR);
+    int f, l;
+    assert_true(session_span(&s, &f, &l) && f == 2 && l == 5);
+    assert_false(app_line(&a, "select 3") & RX_ERROR);
+    assert_false(session_span(&s, &f, &l));
+    assert_true(app_key(&a, GB_KEY_SRIGHT, err) >= 0);
+    assert_true(app_key(&a, GB_KEY_SRIGHT, err) >= 0);
+    assert_true(session_span(&s, &f, &l) && f == 3 && l == 5 && session_selected(&s) == 5);
+    assert_true(app_key(&a, GB_KEY_SLEFT, err) >= 0);
+    assert_true(session_span(&s, &f, &l) && f == 3 && l == 4);
+    for (int i = 0; i < 3; i++) assert_true(app_key(&a, GB_KEY_SLEFT, err) >= 0); // past the anchor: flips
+    assert_true(session_span(&s, &f, &l) && f == 1 && l == 3 && session_selected(&s) == 1);
+    assert_true(app_key(&a, '5', err) >= 0);
+    assert_int_equal(ui.view, VIEW_LENS);
+    // A recording starts from these settings: its setup carries the chain and every knob changed.
+    char path[96];
+    snprintf(path, sizeof path, "/tmp/glassbox-test-lens-%d.lesson", (int)getpid());
+    Recorder rec;
+    memset(&rec, 0, sizeof rec);
+    assert_int_equal(record_start(&rec, path, &s, &ui, err), 0);
+    record_stop(&rec);
+    char *text;
+    size_t len;
+    assert_int_equal(gb_read_file(path, &text, &len, err), 0);
+    const char *want[] = {"samplers top-p,temp", "minp 0.1", "typical 0.9", "repeat 1.3", "lastn 8", "presence 0.5",
+                          "frequency 0.25", "select 3..1"};
+    for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+        if (!strstr(text, want[i])) fail_msg("the recording lacks '%s':\n%s", want[i], text);
+    free(text);
+    unlink(path);
+    ui_free(&ui);
+    session_free(&s);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_lens_is_the_model_at_the_last_layer),
         cmocka_unit_test(test_session_penalties_and_chain),
         cmocka_unit_test(test_span_attention),
         cmocka_unit_test(test_views_show_chain_and_lens),
+        cmocka_unit_test(test_requests),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
