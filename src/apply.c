@@ -372,6 +372,7 @@ unsigned apply(App *a, const Command *c, char *err) {
     case CMD_KEYS_SCROLL: ui->attn_left = clamp_add(ui->attn_left, c->inum, 0, INT_MAX / 2); break;
     case CMD_AGGREGATE: ui->attn_mean = !ui->attn_mean; break;
     case CMD_PROB_COLOUR: ui->prob_colour = !ui->prob_colour; break;
+    case CMD_CHAIN: ui->chain = !ui->chain, rx = RX_REDRAW | RX_VIEW; break;
     case CMD_VIEW_NEXT: rx = apply_as(a, CMD_VIEW, (ui->view + 1) % VIEW_COUNT, err); break;
     case CMD_COMMAND: a->prefill[0] = 0, rx = RX_PROMPT; break;
     case CMD_COMPARE_TEXT: rx = Lab_apply(a, c, LAB_PANEL_COMPARE, s->text, s->text_len, err); break;

@@ -175,6 +175,8 @@ enum {
       RQ_KEY_UI, VIEW_NONE)                                                                            \
     X(PROB_COLOUR, "prob-colour", ARG_NONE, 0, 0, "", "", "tokens: colour by probability", RQ_KEY_UI, \
       VIEW_NONE)                                                                                       \
+    X(CHAIN, "chain", ARG_NONE, 0, 0, "", "", "next token: the sampler chain table on/off", RQ_KEY_UI,  \
+      VIEW_PROBS)                                                                                      \
     X(VIEW_NEXT, "view-next", ARG_NONE, 0, 0, "", "", "the next view", RQ_KEY, VIEW_NONE)              \
     X(COMMAND, "command", ARG_NONE, 0, 0, "", "", "open the command line", RQ_KEY_UI, VIEW_NONE)       \
     X(COMPARE_TEXT, "compare-text", ARG_NONE, 0, 0, "", "", "the lab's compare panel on the text",    \

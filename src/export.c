@@ -321,14 +321,39 @@ static void csv_neighbours(ExportBuf *b, Session *s) {
     }
 }
 
+/* The chain table in long form: for the model's distribution (stage 0) and after each stage, its
+ * counts and the probability and rank of each row's token (the drawn token's row last). */
+static void csv_chain(ExportBuf *b, const Session *s, const Distribution *d) {
+    export_buf_printf(b, "stage,name,active,in,kept,removed,temperature,row,id,token,prob,rank\n");
+    for (int i = -1; i < d->n_stages; i++) {
+        const ChainStage *st = i >= 0 ? &d->stages[i] : NULL;
+        for (int row = 0; row <= CHAIN_ROWS; row++) {
+            if (row >= d->n_chain && row < CHAIN_ROWS) continue;
+            if (row == CHAIN_ROWS && d->drawn < 0) continue;
+            int32_t id = d->chain_ids[row];
+            export_buf_printf(b, "%d,%s,%d,%d,%d,%.9g,%g,%s,%d,", i + 1, st ? sampler_stage_name(st->kind) : "model",
+                              st ? st->active : 1, st ? st->n_in : d->vocab, st ? st->n_kept : d->vocab,
+                              st ? st->removed : 0.0, st ? (double)st->temperature : 1.0,
+                              row == CHAIN_ROWS ? "drawn" : "top", (int)id);
+            csv_token(b, s, id);
+            int rank = st ? st->rank[row] : row == CHAIN_ROWS ? distribution_stage_rank(d, -1, id) : row + 1;
+            export_buf_printf(b, ",%.9g,%d\n", st ? st->prob[row] : d->chain_prob_in[row], rank);
+        }
+    }
+}
+
 /* The distribution the probs view shows; when a step is frozen (explain), its arithmetic at the
- * sampler's current settings, as the view shows it. */
+ * sampler's current settings, as the view shows it; with the chain table on (o), the chain. */
 static void csv_probs(ExportBuf *b, const Session *s, const UiState *ui) {
     int32_t sampled;
     int picked;
     const Distribution *d = ViewProbs_distribution(s, &sampled, &picked);
     if (!d) {
         export_buf_printf(b, "rank,id,token,logit,prob,prob_t1,kept\n");
+        return;
+    }
+    if (ui->chain && !ui->explain) {
+        csv_chain(b, s, d);
         return;
     }
     int rows = d->vocab < EXPORT_PROB_ROWS ? d->vocab : EXPORT_PROB_ROWS;

@@ -68,6 +68,7 @@ enum {
     X(KEYS_RIGHT, '.', GB_KEY_NONE, KEYS_SCROLL, -8, "", "")                                         \
     X(AGGREGATE, 'm', GB_KEY_NONE, AGGREGATE, 0, "m", "attention: zoomed blocks show max / mean")    \
     X(PROBCOLOUR, 'c', GB_KEY_NONE, PROB_COLOUR, 0, "c", "tokens: colour generated tokens by their probability") \
+    X(CHAIN, 'o', GB_KEY_NONE, CHAIN, 0, "o", "next token: the sampler chain stage by stage, on a screen of any height") \
     X(VIEW1, '1', GB_KEY_F1, VIEW, VIEW_TOKENS, "1-5 F1-F5", "tokens, attention, neighbours, next-token, logit-lens views") \
     X(VIEW2, '2', GB_KEY_F2, VIEW, VIEW_ATTENTION, "", "")                                           \
     X(VIEW3, '3', GB_KEY_F3, VIEW, VIEW_NEIGHBOURS, "", "")                                          \

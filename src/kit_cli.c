@@ -281,7 +281,8 @@ done:
 static const char EXPORT_USAGE[] =
     "usage: glassbox export [--view NAME] [--format txt|ansi|csv|svg] [-o FILE] [--model FILE]\n"
     "                       [--steps N] [--temp T] [--top-k K] [--top-p P] [--seed S] [--layer L]\n"
-    "                       [--head H] [--select I] [--explain] [--score TEXT] [--width W] [--height H]\n"
+    "                       [--head H] [--select I|A..B] [--explain] [--chain] [--score TEXT]\n"
+    "                       [--width W] [--height H] [SAMPLER OPTIONS]\n"
     "                       PROMPT|-\n"
     "Sets PROMPT (BOS in front when the vocabulary has one, as everywhere), generates N tokens, and\n"
     "writes one view: as plain text, ANSI-coloured text or SVG, drawn by the view itself on a W x H\n"
@@ -304,6 +305,8 @@ static const char EXPORT_USAGE[] =
     "  --select I     the token the views focus on (default: the last); A..B selects a span: the\n"
     "                 attention view shows the attention it receives and gives\n"
     "  --explain      probs: the frozen-step arithmetic table instead of the bars\n"
+    "  --chain        probs: the sampler chain table above the bars (as key o); its CSV is the chain:\n"
+    "                 stage,name,active,in,kept,removed,temperature,row,id,token,prob,rank\n"
     "  --score TEXT   teacher-force TEXT after the prompt and colour it by surprisal (tokens, text)\n"
     "  --width W --height H  canvas size in cells (default 100 x 30)\n";
 
@@ -311,7 +314,7 @@ int cli_export(int argc, char **argv) {
     const char *model_path = cli_default_model(), *view_name_arg = "tokens", *format = NULL, *out = NULL;
     const char *score_text = NULL;
     int steps = 0, top_k = 0, layer = 0, head = 0, select = -1, explain = 0, width = 100, height = 30;
-    int span_a = -1, span_b = -1;
+    int span_a = -1, span_b = -1, chain_table = 0;
     double temp = 0.8, top_p = 1.0;
     unsigned long long seed = 42;
     Sampler chain; /* the sampler options beside temp, top-k and top-p */
@@ -335,6 +338,7 @@ int cli_export(int argc, char **argv) {
             fputs(EXPORT_USAGE, stdout);
             return GB_EXIT_OK;
         } else if (strcmp(a, "--explain") == 0) explain = 1;
+        else if (strcmp(a, "--chain") == 0) chain_table = 1;
         else if ((v = kit_option(argc, argv, &i, "--model", &missing)) || (v = kit_option(argc, argv, &i, "-m", &missing)))
             model_path = v;
         else if ((v = kit_option(argc, argv, &i, "--view", &missing))) view_name_arg = v;
@@ -449,6 +453,7 @@ int cli_export(int argc, char **argv) {
         goto done;
     }
     ui.explain = explain;
+    ui.chain = chain_table;
     ui.view = view < VIEW_COUNT ? view : VIEW_TOKENS;
     if (out) {
         if (export_write(out, &s, &ui, view, (ExportFormat)fmt, width, height, err) != 0) {

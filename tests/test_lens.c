@@ -203,6 +203,23 @@ static void test_views_show_chain_and_lens(void **state) {
     assert_true(fabs(atof(strrchr(field, ',') + 1) - s.steps[p + 1].dist.probs_t1[id]) < 1e-6);
     assert_non_null(strstr(b.data, "\nheat,0,0,,"));
     export_buf_free(&b);
+    // `o` puts the chain table on a short view too, and the probs CSV becomes the chain's.
+    ui.chain = 1;
+    Canvas small;
+    canvas_init(&small, 90, 22);
+    canvas_clear(&small, (Style){0, 0, 0});
+    ViewProbs_draw(&small, (Rect){0, 0, 90, 22}, &s, &ui);
+    assert_true(canvas_has(&small, "the sampler chain:"));
+    canvas_free(&small);
+    assert_int_equal(export_render(&b, &s, &ui, VIEW_PROBS, EXPORT_CSV, 100, 30, err), 0);
+    assert_true(strncmp(b.data, "stage,name,active,in,kept,removed,temperature,row,id,token,prob,rank\n", 69) == 0);
+    const Distribution *dd = &s.steps[p + 1].dist;
+    snprintf(line, sizeof line, "\n4,top-p,1,%d,%d,", dd->stages[3].n_in, dd->stages[3].n_kept);
+    assert_non_null(strstr(b.data, line));
+    snprintf(line, sizeof line, ",drawn,%d,", (int)id);
+    assert_non_null(strstr(b.data, line));
+    export_buf_free(&b);
+    ui.chain = 0;
     assert_int_equal(export_render(&b, &s, &ui, export_view_lookup("lens"), EXPORT_SVG, 100, 30, err), 0);
     assert_non_null(strstr(b.data, "</svg>"));
     export_buf_free(&b);
@@ -262,6 +279,10 @@ static void test_requests(void **state) {
     assert_true(session_span(&s, &f, &l) && f == 1 && l == 3 && session_selected(&s) == 1);
     assert_true(app_key(&a, '5', err) >= 0);
     assert_int_equal(ui.view, VIEW_LENS);
+    assert_true(app_key(&a, 'o', err) >= 0); // the chain table: on, the next-token view in front
+    assert_true(ui.chain && ui.view == VIEW_PROBS);
+    assert_true(app_key(&a, 'o', err) >= 0);
+    assert_false(ui.chain);
     // A recording starts from these settings: its setup carries the chain and every knob changed.
     char path[96];
     snprintf(path, sizeof path, "/tmp/glassbox-test-lens-%d.lesson", (int)getpid());
