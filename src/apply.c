@@ -138,6 +138,29 @@ static unsigned SelectBy_apply(App *a, const Command *c, char *err) {
     return apply_as(a, CMD_FOCUS, sel, err);
 }
 
+/* shift+arrows: the span grows (or shrinks) at the focused end, the other end staying where the span
+ * began; recorded as the `select A..B` it means. */
+static unsigned SpanBy_apply(App *a, const Command *c, char *err) {
+    Session *s = a->s;
+    int n = s->n_tokens, first, last, focus = session_selected(s);
+    if (n == 0) return RX_NONE;
+    int anchor = focus;
+    if (session_span(s, &first, &last)) anchor = focus == first ? last : first;
+    long long to = focus + c->inum;
+    if (to < 0) to = 0;
+    if (to > n - 1) to = n - 1;
+    Command sel = command_make(CMD_SELECT, anchor);
+    sel.span = 1;
+    sel.inum2 = to;
+    return apply(a, &sel, err);
+}
+
+static unsigned Select_apply(App *a, const Command *c, char *err) {
+    int rc = c->span ? session_select_span(a->s, (int)c->inum, (int)c->inum2, err)
+                     : session_select(a->s, (int)c->inum, err);
+    return rc ? RX_ERROR : RX_REDRAW;
+}
+
 /* [ ] { }: one on, stopping at the ends (what :layer and :head accept). */
 static unsigned LayerHeadBy_apply(App *a, CommandId id, long long delta, char *err) {
     const Config *cf = &a->s->model.config;
@@ -304,7 +327,14 @@ unsigned apply(App *a, const Command *c, char *err) {
     case CMD_TOPP: rx = session_set_topp(s, (float)c->num, err) ? RX_ERROR : RX_REDRAW | RX_DIST; break;
     case CMD_SEED: session_set_seed(s, (uint64_t)c->inum); break;
     case CMD_RESAMPLE: rx = Resample_apply(a, err); break;
-    case CMD_SELECT: rx = session_select(s, (int)c->inum, err) ? RX_ERROR : RX_REDRAW; break;
+    case CMD_SELECT: rx = Select_apply(a, c, err); break;
+    case CMD_MINP: rx = session_set_sampler_value(s, "min-p", c->num, err) ? RX_ERROR : RX_REDRAW | RX_DIST; break;
+    case CMD_TYPICAL: rx = session_set_sampler_value(s, "typical", c->num, err) ? RX_ERROR : RX_REDRAW | RX_DIST; break;
+    case CMD_REPEAT: rx = session_set_sampler_value(s, "repeat-penalty", c->num, err) ? RX_ERROR : RX_REDRAW | RX_DIST; break;
+    case CMD_LASTN: rx = session_set_sampler_value(s, "repeat-last-n", (double)c->inum, err) ? RX_ERROR : RX_REDRAW | RX_DIST; break;
+    case CMD_PRESENCE: rx = session_set_sampler_value(s, "presence-penalty", c->num, err) ? RX_ERROR : RX_REDRAW | RX_DIST; break;
+    case CMD_FREQUENCY: rx = session_set_sampler_value(s, "frequency-penalty", c->num, err) ? RX_ERROR : RX_REDRAW | RX_DIST; break;
+    case CMD_SAMPLERS: rx = session_set_samplers(s, c->text, err) ? RX_ERROR : RX_REDRAW | RX_DIST | RX_VIEW; break;
     case CMD_LAYER: rx = session_set_layer(s, (int)c->inum, err) ? RX_ERROR : RX_REDRAW; break;
     case CMD_HEAD: rx = session_set_head(s, (int)c->inum, err) ? RX_ERROR : RX_REDRAW; break;
     case CMD_VIEW: rx = RX_REDRAW | RX_VIEW; break;
@@ -333,6 +363,7 @@ unsigned apply(App *a, const Command *c, char *err) {
     case CMD_CHOOSE: rx = Choose_apply(a, err); break;
     case CMD_EDIT: rx = Edit_apply(a); break;
     case CMD_SELECT_BY: rx = SelectBy_apply(a, c, err); break;
+    case CMD_SPAN_BY: rx = SpanBy_apply(a, c, err); break;
     case CMD_FOCUS: rx = Focus_apply(a, c, err); break;
     case CMD_LAYER_BY: rx = LayerHeadBy_apply(a, CMD_LAYER, c->inum, err); break;
     case CMD_HEAD_BY: rx = LayerHeadBy_apply(a, CMD_HEAD, c->inum, err); break;
@@ -341,6 +372,7 @@ unsigned apply(App *a, const Command *c, char *err) {
     case CMD_KEYS_SCROLL: ui->attn_left = clamp_add(ui->attn_left, c->inum, 0, INT_MAX / 2); break;
     case CMD_AGGREGATE: ui->attn_mean = !ui->attn_mean; break;
     case CMD_PROB_COLOUR: ui->prob_colour = !ui->prob_colour; break;
+    case CMD_CHAIN: ui->chain = !ui->chain, rx = RX_REDRAW | RX_VIEW; break;
     case CMD_VIEW_NEXT: rx = apply_as(a, CMD_VIEW, (ui->view + 1) % VIEW_COUNT, err); break;
     case CMD_COMMAND: a->prefill[0] = 0, rx = RX_PROMPT; break;
     case CMD_COMPARE_TEXT: rx = Lab_apply(a, c, LAB_PANEL_COMPARE, s->text, s->text_len, err); break;

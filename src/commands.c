@@ -189,6 +189,32 @@ static void expect_phrase(const CommandInfo *ci, char *buf, size_t bufsz) {
         snprintf(buf, bufsz, "%s between %g and %g", what, ci->lo, ci->hi);
 }
 
+/* "I" or "A..B", each within the command's bounds. */
+static int parse_span(const CommandInfo *ci, const char *a, size_t al, Command *out, char *err) {
+    char b[48];
+    char *end;
+    long long first = strtoll(a, &end, 10), last = first;
+    int ok = end != a && al > 0;
+    if (ok && (size_t)(end - a) + 2 <= al && end[0] == '.' && end[1] == '.') {
+        const char *q = end + 2;
+        last = strtoll(q, &end, 10);
+        ok = end != q;
+        out->span = 1;
+    }
+    if (!ok || (size_t)(end - a) != al || first < ci->lo || first > ci->hi ||
+        (out->span && (first < 0 || last < 0 || last > ci->hi))) {
+        gb_seterr(err, "%s: expected a token index I (-1 = last) or a span A..B, got '%s' (usage: %s)", ci->name,
+                  shown(a, al, b, sizeof b), ci->usage);
+        out->span = 0;
+        return -1;
+    }
+    out->inum = first;
+    out->inum2 = last;
+    out->num = (double)first;
+    out->has_arg = 1;
+    return 0;
+}
+
 int commands_parse(const char *line, Command *out, char *err) {
     memset(out, 0, sizeof *out);
     out->token_id = -1;
@@ -253,7 +279,7 @@ int commands_parse(const char *line, Command *out, char *err) {
     case ARG_VIEW: {
         int v = view_lookup(a, al);
         if (v < 0) {
-            gb_seterr(err, "%s: expected one of tokens, attention, neighbours, probs, got '%s'", ci->name,
+            gb_seterr(err, "%s: expected one of tokens, attention, neighbours, probs, lens, got '%s'", ci->name,
                       shown(a, al, b, sizeof b));
             return -1;
         }
@@ -261,6 +287,7 @@ int commands_parse(const char *line, Command *out, char *err) {
         out->view = v;
         return 0;
     }
+    case ARG_SPAN: return parse_span(ci, a, al, out, err);
     case ARG_OPT_INT:
         if (al == 0) return 0;
         /* fall through */
@@ -340,6 +367,10 @@ char *command_format(const Command *c, char *out, size_t outsz) {
         if (c->inum != 1) snprintf(arg, sizeof arg, "%lld", c->inum); /* the default count goes unsaid */
         break;
     case ARG_INT: snprintf(arg, sizeof arg, "%lld", c->inum); break;
+    case ARG_SPAN:
+        if (c->span) snprintf(arg, sizeof arg, "%lld..%lld", c->inum, c->inum2);
+        else snprintf(arg, sizeof arg, "%lld", c->inum);
+        break;
     case ARG_NUMBER: snprintf(arg, sizeof arg, "%g", c->num); break;
     case ARG_VIEW: snprintf(arg, sizeof arg, "%s", view_name(c->view)); break;
     case ARG_TOKEN:

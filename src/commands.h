@@ -21,14 +21,16 @@ typedef enum {
     ARG_VIEW,    /* a view name */
     ARG_FILE,    /* a path: quoted or the rest of the line */
     ARG_RAW,     /* the rest of the line exactly as typed, possibly empty (an answer) */
+    ARG_SPAN,    /* an integer I, or a span of them A..B */
 } ArgKind;
 
-/* The views, in the order of the keys 1-4. */
+/* The views, in the order of the keys 1-5. */
 #define VIEW_LIST(X)                                    \
     X(TOKENS, "tokens", "Tokens")                       \
     X(ATTENTION, "attention", "Attention")              \
     X(NEIGHBOURS, "neighbours", "Neighbours")           \
-    X(PROBS, "probs", "Next token")
+    X(PROBS, "probs", "Next token")                     \
+    X(LENS, "lens", "Logit lens")
 
 typedef enum {
 #define X(id, name, title) VIEW_##id,
@@ -77,17 +79,34 @@ enum {
       RQ_SCENE, VIEW_NONE)                                                                             \
     X(TOPP, "topp", ARG_NUMBER, 0, 1, "topp P", "topp 0.9",                                          \
       "keep the likeliest tokens up to total probability P (1 = off)", RQ_SCENE, VIEW_NONE)           \
+    X(MINP, "minp", ARG_NUMBER, 0, 1, "minp P", "minp 0.05",                                        \
+      "keep the tokens at least P times as likely as the top one (0 = off)", RQ_SCENE, VIEW_NONE)     \
+    X(TYPICAL, "typical", ARG_NUMBER, 0, 1, "typical P", "typical 0.9",                              \
+      "locally typical: the tokens nearest the entropy up to mass P (1 = off)", RQ_SCENE, VIEW_NONE)  \
+    X(REPEAT, "repeat", ARG_NUMBER, 0.001, 1000, "repeat R", "repeat 1.3",                          \
+      "repeat penalty on the last N tokens: positive logits / R, negative * R (1 = off)", RQ_SCENE,   \
+      VIEW_NONE)                                                                                       \
+    X(LASTN, "lastn", ARG_INT, -1, 1e9, "lastn N", "lastn 64",                                       \
+      "how many recent tokens the penalties see (-1 = all, 0 = none)", RQ_SCENE, VIEW_NONE)           \
+    X(PRESENCE, "presence", ARG_NUMBER, -1000, 1000, "presence P", "presence 0.5",                   \
+      "subtract P from the logit of every recent token (0 = off)", RQ_SCENE, VIEW_NONE)               \
+    X(FREQUENCY, "frequency", ARG_NUMBER, -1000, 1000, "frequency P", "frequency 0.2",               \
+      "subtract P per occurrence among the recent tokens (0 = off)", RQ_SCENE, VIEW_NONE)             \
+    X(SAMPLERS, "samplers", ARG_TEXT, 0, 0, "samplers LIST", "samplers top-p,temp",                  \
+      "the sampler chain's order: penalties,top-k,typical,top-p,min-p,temp (greedy too)", RQ_SCENE,   \
+      VIEW_PROBS)                                                                                      \
     X(SEED, "seed", ARG_INT, 0, 9.2e18, "seed S", "seed 42", "seed of the sampler's generator",       \
       RQ_SCENE, VIEW_NONE)                                                                             \
     X(RESAMPLE, "resample", ARG_NONE, 0, 0, "resample", "resample",                                  \
       "draw the generated tokens again with the same seed", RQ_SCENE | RQ_COST_FULL, VIEW_NONE)       \
-    X(SELECT, "select", ARG_INT, -1, 1e9, "select I", "select 0", "focus token number I (-1 = last)", \
+    X(SELECT, "select", ARG_SPAN, -1, 1e9, "select I | A..B", "select 3..7",                         \
+      "focus token number I (-1 = last), or the span A..B: the attention it receives and gives",      \
       RQ_SCENE, VIEW_NONE)                                                                             \
     X(LAYER, "layer", ARG_INT, 0, 1e6, "layer L", "layer 0", "attention layer to show", RQ_SCENE,    \
       VIEW_NONE)                                                                                       \
     X(HEAD, "head", ARG_INT, 0, 1e6, "head H", "head 1", "attention head to show", RQ_SCENE, VIEW_NONE) \
     X(VIEW, "view", ARG_VIEW, 0, 0, "view NAME", "view attention",                                   \
-      "show a view: tokens, attention, neighbours, probs", RQ_SCENE, VIEW_FROM_ARG)                   \
+      "show a view: tokens, attention, neighbours, probs, lens", RQ_SCENE, VIEW_FROM_ARG)             \
     X(NEIGHBOURS, "neighbours", ARG_TOKEN, 0, 0, "neighbours TOKEN", "neighbours \" the\"",         \
       "nearest tokens to TOKEN by embedding", RQ_SCENE, VIEW_NEIGHBOURS)                              \
     X(TOKENIZE, "tokenize", ARG_TEXT, 0, 0, "tokenize TEXT", "tokenize getUserName",                \
@@ -138,6 +157,8 @@ enum {
       VIEW_NONE)                                                                                       \
     X(SELECT_BY, "select-by", ARG_INT, -1e9, 1e9, "", "", "select N tokens on, the last following",   \
       RQ_KEY, VIEW_NONE)                                                                               \
+    X(SPAN_BY, "span-by", ARG_INT, -1e9, 1e9, "", "", "grow the span N tokens from the focus",        \
+      RQ_KEY, VIEW_NONE)                                                                               \
     X(FOCUS, "focus", ARG_INT, -1, 1e9, "", "", "select token I, the neighbours view following it",   \
       RQ_KEY, VIEW_NONE)                                                                               \
     X(LAYER_BY, "layer-by", ARG_INT, -1e6, 1e6, "", "", "layer N on, clamped to the model's", RQ_KEY, \
@@ -154,6 +175,8 @@ enum {
       RQ_KEY_UI, VIEW_NONE)                                                                            \
     X(PROB_COLOUR, "prob-colour", ARG_NONE, 0, 0, "", "", "tokens: colour by probability", RQ_KEY_UI, \
       VIEW_NONE)                                                                                       \
+    X(CHAIN, "chain", ARG_NONE, 0, 0, "", "", "next token: the sampler chain table on/off", RQ_KEY_UI,  \
+      VIEW_PROBS)                                                                                      \
     X(VIEW_NEXT, "view-next", ARG_NONE, 0, 0, "", "", "the next view", RQ_KEY, VIEW_NONE)              \
     X(COMMAND, "command", ARG_NONE, 0, 0, "", "", "open the command line", RQ_KEY_UI, VIEW_NONE)       \
     X(COMPARE_TEXT, "compare-text", ARG_NONE, 0, 0, "", "", "the lab's compare panel on the text",    \
@@ -196,7 +219,9 @@ typedef struct {
     CommandId id;
     int has_arg;
     double num;      /* ARG_NUMBER */
-    long long inum;  /* ARG_INT, ARG_OPT_INT (1 when absent) */
+    long long inum;  /* ARG_INT, ARG_OPT_INT (1 when absent), ARG_SPAN: I or A */
+    long long inum2; /* ARG_SPAN: B of A..B; span 0 when only I was given */
+    int span;
     int view;        /* ARG_VIEW: a ViewId */
     int32_t token_id;/* ARG_TOKEN written as #id; else -1 */
     char *text;      /* ARG_TEXT, ARG_TOKEN, ARG_FILE: malloc'ed bytes (NUL-terminated) */

@@ -355,6 +355,9 @@ int crt_read_key(Crt *t, int timeout_ms, int *mx, int *my, int *button) {
     case KEY_F(2): return GB_KEY_F2;
     case KEY_F(3): return GB_KEY_F3;
     case KEY_F(4): return GB_KEY_F4;
+    case KEY_F(5): return GB_KEY_F5;
+    case KEY_SLEFT: return GB_KEY_SLEFT;
+    case KEY_SRIGHT: return GB_KEY_SRIGHT;
     case KEY_MOUSE: {
         MEVENT ev;
         if (getmouse(&ev) != OK) return GB_KEY_NONE;

@@ -37,6 +37,9 @@ typedef struct {
  * the first `rows` tokens of the order. scratch is a Distribution of the same vocabulary (it is
  * overwritten with the sampler's own result, which the probabilities here agree with). */
 void explain_logits(Explanation *e, Distribution *scratch, const float *logits, const Sampler *s, int rows);
+/* The same for a distribution already computed (with its context: the penalties' history). The
+ * temperature is the chain's (1 when it has no temperature stage), the logits the adjusted ones. */
+void explain_distribution(Explanation *e, const Distribution *d, int rows);
 void explanation_free(Explanation *e);
 
 #endif

@@ -12,6 +12,7 @@
 #include "explain.h"
 #include "util.h"
 #include "view_attention.h"
+#include "view_lens.h"
 #include "view_neighbours.h"
 #include "view_probs.h"
 #include "view_tokens.h"
@@ -320,14 +321,39 @@ static void csv_neighbours(ExportBuf *b, Session *s) {
     }
 }
 
+/* The chain table in long form: for the model's distribution (stage 0) and after each stage, its
+ * counts and the probability and rank of each row's token (the drawn token's row last). */
+static void csv_chain(ExportBuf *b, const Session *s, const Distribution *d) {
+    export_buf_printf(b, "stage,name,active,in,kept,removed,temperature,row,id,token,prob,rank\n");
+    for (int i = -1; i < d->n_stages; i++) {
+        const ChainStage *st = i >= 0 ? &d->stages[i] : NULL;
+        for (int row = 0; row <= CHAIN_ROWS; row++) {
+            if (row >= d->n_chain && row < CHAIN_ROWS) continue;
+            if (row == CHAIN_ROWS && d->drawn < 0) continue;
+            int32_t id = d->chain_ids[row];
+            export_buf_printf(b, "%d,%s,%d,%d,%d,%.9g,%g,%s,%d,", i + 1, st ? sampler_stage_name(st->kind) : "model",
+                              st ? st->active : 1, st ? st->n_in : d->vocab, st ? st->n_kept : d->vocab,
+                              st ? st->removed : 0.0, st ? (double)st->temperature : 1.0,
+                              row == CHAIN_ROWS ? "drawn" : "top", (int)id);
+            csv_token(b, s, id);
+            int rank = st ? st->rank[row] : row == CHAIN_ROWS ? distribution_stage_rank(d, -1, id) : row + 1;
+            export_buf_printf(b, ",%.9g,%d\n", st ? st->prob[row] : d->chain_prob_in[row], rank);
+        }
+    }
+}
+
 /* The distribution the probs view shows; when a step is frozen (explain), its arithmetic at the
- * sampler's current settings, as the view shows it. */
+ * sampler's current settings, as the view shows it; with the chain table on (o), the chain. */
 static void csv_probs(ExportBuf *b, const Session *s, const UiState *ui) {
     int32_t sampled;
     int picked;
     const Distribution *d = ViewProbs_distribution(s, &sampled, &picked);
     if (!d) {
         export_buf_printf(b, "rank,id,token,logit,prob,prob_t1,kept\n");
+        return;
+    }
+    if (ui->chain && !ui->explain) {
+        csv_chain(b, s, d);
         return;
     }
     int rows = d->vocab < EXPORT_PROB_ROWS ? d->vocab : EXPORT_PROB_ROWS;
@@ -357,11 +383,39 @@ static void csv_probs(ExportBuf *b, const Session *s, const UiState *ui) {
     }
 }
 
+/* The lens in long form: for every layer its top tokens ("top", rank within the layer), the followed
+ * token ("chosen", its rank at that layer), then that token at every position ("heat"). */
+static void csv_lens(ExportBuf *b, Session *s) {
+    export_buf_printf(b, "kind,layer,position,rank,id,token,prob\n");
+    const LensColumn *col = session_lens(s, LENS_VIEW_TOP);
+    if (!col) return;
+    for (int l = 0; l < col->n_layers; l++) {
+        for (int i = 0; i < col->k; i++) {
+            const LensEntry *e = &col->top[(size_t)l * col->k + i];
+            if (e->id < 0) break;
+            export_buf_printf(b, "top,%d,%d,%d,%d,", l, col->pos, i + 1, (int)e->id);
+            csv_token(b, s, e->id);
+            export_buf_printf(b, ",%.9g\n", e->prob);
+        }
+        export_buf_printf(b, "chosen,%d,%d,%d,%d,", l, col->pos, col->chosen_rank[l], (int)col->chosen);
+        csv_token(b, s, col->chosen);
+        export_buf_printf(b, ",%.9g\n", col->chosen_prob[l]);
+    }
+    int32_t chosen = col->chosen; /* session_lens_heat may not move the column, but read it first */
+    const float *heat = session_lens_heat(s, chosen);
+    for (int p = 0; heat && p < s->n_tokens; p++)
+        for (int l = 0; l < col->n_layers; l++) {
+            export_buf_printf(b, "heat,%d,%d,,%d,", l, p, (int)chosen);
+            csv_token(b, s, chosen);
+            export_buf_printf(b, ",%.9g\n", heat[(size_t)p * col->n_layers + l]);
+        }
+}
+
 /* ---- rendering ---- */
 
 int export_render(ExportBuf *b, Session *s, const UiState *ui, int view, ExportFormat fmt, int w, int h, char *err) {
     if (view < 0 || view >= EXPORT_VIEWS) {
-        gb_seterr(err, "export: unknown view (tokens, attention, neighbours, probs, text)");
+        gb_seterr(err, "export: unknown view (tokens, attention, neighbours, probs, text, lens)");
         return -1;
     }
     if (fmt == EXPORT_CSV) {
@@ -371,6 +425,7 @@ int export_render(ExportBuf *b, Session *s, const UiState *ui, int view, ExportF
         case VIEW_ATTENTION: csv_attention(b, s); break;
         case VIEW_NEIGHBOURS: csv_neighbours(b, s); break;
         case VIEW_PROBS: csv_probs(b, s, ui); break;
+        case VIEW_LENS: csv_lens(b, s); break;
         }
         return 0;
     }
@@ -402,6 +457,7 @@ int export_render(ExportBuf *b, Session *s, const UiState *ui, int view, ExportF
     case VIEW_NEIGHBOURS: ViewNeighbours_draw(&c, r, s, &u); break;
     case VIEW_PROBS: ViewProbs_draw(&c, r, s, &u); break;
     case EXPORT_VIEW_TEXT: ViewTokens_draw_text(&c, r, s, &u, NULL, 0); break;
+    case VIEW_LENS: ViewLens_draw(&c, r, s, &u); break;
     }
     if (fmt == EXPORT_TXT) export_canvas_txt(b, &c);
     else if (fmt == EXPORT_ANSI) export_canvas_ansi(b, &c);

@@ -13,11 +13,11 @@
 
 typedef enum { EXPORT_TXT, EXPORT_ANSI, EXPORT_CSV, EXPORT_SVG, EXPORT_FORMATS } ExportFormat;
 
-/* The exportable views: the four views (ViewId) and the coloured text alone. */
+/* The exportable views: the views (ViewId) and the coloured text alone. */
 #define EXPORT_VIEW_TEXT VIEW_COUNT
 #define EXPORT_VIEWS (VIEW_COUNT + 1)
 
-/* "tokens" "attention" "neighbours" "probs" "text" (a unique prefix will do); -1 when unknown. */
+/* "tokens" "attention" "neighbours" "probs" "text" "lens" (a unique prefix will do); -1 when unknown. */
 int export_view_lookup(const char *name);
 const char *export_view_name(int view);
 /* "txt" (or "text") "ansi" "csv" "svg"; -1 when unknown. */

@@ -26,6 +26,9 @@ enum {
     GB_KEY_F2,
     GB_KEY_F3,
     GB_KEY_F4,
+    GB_KEY_F5,
+    GB_KEY_SLEFT, /* shift+arrows */
+    GB_KEY_SRIGHT,
     GB_KEY_RESIZE,
     GB_KEY_MOUSE,
 };
@@ -48,6 +51,8 @@ enum {
     X(EDIT, 'e', GB_KEY_NONE, EDIT, 0, "e", "edit the prompt")                                       \
     X(PREV, GB_KEY_LEFT, GB_KEY_UP, SELECT_BY, -1, "\u2190 \u2192", "select the previous / next token (mouse: click)") \
     X(NEXT, GB_KEY_RIGHT, GB_KEY_DOWN, SELECT_BY, 1, "", "")                                         \
+    X(SPAN_LEFT, GB_KEY_SLEFT, GB_KEY_NONE, SPAN_BY, -1, "shift \u2190 \u2192", "select a span of tokens (attention it receives and gives)") \
+    X(SPAN_RIGHT, GB_KEY_SRIGHT, GB_KEY_NONE, SPAN_BY, 1, "", "")                                    \
     X(PAGE_UP, GB_KEY_PGUP, GB_KEY_NONE, SELECT_BY, -10, "pgup pgdn", "select 10 tokens back / forward") \
     X(PAGE_DOWN, GB_KEY_PGDN, GB_KEY_NONE, SELECT_BY, 10, "", "")                                    \
     X(FIRST, GB_KEY_HOME, GB_KEY_NONE, SELECT, 0, "home end", "select the first token / follow the last") \
@@ -63,10 +68,12 @@ enum {
     X(KEYS_RIGHT, '.', GB_KEY_NONE, KEYS_SCROLL, -8, "", "")                                         \
     X(AGGREGATE, 'm', GB_KEY_NONE, AGGREGATE, 0, "m", "attention: zoomed blocks show max / mean")    \
     X(PROBCOLOUR, 'c', GB_KEY_NONE, PROB_COLOUR, 0, "c", "tokens: colour generated tokens by their probability") \
-    X(VIEW1, '1', GB_KEY_F1, VIEW, VIEW_TOKENS, "1-4 F1-F4", "tokens, attention, neighbours, next-token views") \
+    X(CHAIN, 'o', GB_KEY_NONE, CHAIN, 0, "o", "next token: the sampler chain stage by stage, on a screen of any height") \
+    X(VIEW1, '1', GB_KEY_F1, VIEW, VIEW_TOKENS, "1-5 F1-F5", "tokens, attention, neighbours, next-token, logit-lens views") \
     X(VIEW2, '2', GB_KEY_F2, VIEW, VIEW_ATTENTION, "", "")                                           \
     X(VIEW3, '3', GB_KEY_F3, VIEW, VIEW_NEIGHBOURS, "", "")                                          \
     X(VIEW4, '4', GB_KEY_F4, VIEW, VIEW_PROBS, "", "")                                               \
+    X(VIEW5, '5', GB_KEY_F5, VIEW, VIEW_LENS, "", "")                                                \
     X(NEXTVIEW, GB_KEY_TAB, GB_KEY_NONE, VIEW_NEXT, 0, "tab", "next view")                           \
     X(COMMAND, ':', '/', COMMAND, 0, ": /", "type a command (tab completes, esc cancels)")           \
     X(COMPARE, 'C', GB_KEY_NONE, COMPARE_TEXT, 0, "C", "the text under the model's tokenizer, GPT-2, cl100k, o200k") \

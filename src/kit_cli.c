@@ -64,7 +64,7 @@ const char *kit_option(int argc, char **argv, int *i, const char *name, int *mis
 /* ---- glassbox score ---- */
 
 static const char SCORE_USAGE[] =
-    "usage: glassbox score [--json] [--ids] [--model FILE] PROMPT|- CONTINUATION\n"
+    "usage: glassbox score [--json] [--ids] [--model FILE] [SAMPLER OPTIONS] PROMPT|- CONTINUATION\n"
     "Teacher-forced scoring: feeds CONTINUATION after PROMPT token by token, whatever the model would\n"
     "have sampled, and prints for each of its tokens the probability the model gave it (T = 1, no\n"
     "top-k / top-p), its rank in that distribution (1 = the likeliest) and its surprisal -log2 p in\n"
@@ -74,7 +74,11 @@ static const char SCORE_USAGE[] =
     "  --ids        CONTINUATION is token ids (\"481 292 117\"): score exactly those tokens\n"
     "  --json       {\"prompt\", \"continuation\", \"tokens\": [{\"id\", \"text\", \"start\", \"end\", \"prob\",\n"
     "               \"logprob\", \"rank\", \"bits\"}], \"total_bits\", \"mean_bits\"} (logprob natural)\n"
-    "  --model FILE the model (default: $GLASSBOX_MODEL, else assets/glassbox.gguf)\n";
+    "  --model FILE the model (default: $GLASSBOX_MODEL, else assets/glassbox.gguf)\n"
+    "Sampler options (any of them adds each token's probability and rank after the sampler's chain,\n"
+    "\"sampler_prob\" and \"sampler_rank\", 0 = a stage cut it: could this sampler have written it?):\n"
+    "  --temp T --top-k K --top-p P  as for generate (defaults 0.8, 0 = off, 1 = off)\n"
+    CLI_SAMPLER_USAGE;
 
 /* Parses "481 292, 117" into ids. Returns the count, or -1 with err. */
 static int parse_ids(const char *s, int32_t **ids, char *err) {
@@ -102,6 +106,11 @@ static int parse_ids(const char *s, int32_t **ids, char *err) {
 
 int cli_score(int argc, char **argv) {
     const char *model_path = cli_default_model();
+    Sampler sampler;
+    sampler_init(&sampler, 0.8f, 0, 1.0f, 42);
+    int argc_all = argc;
+    if (cli_take_sampler_options("score", &argc, argv, &sampler, 1) != 0) return GB_EXIT_USAGE;
+    int sampled = argc < argc_all; /* a sampler option was given */
     int json = 0, by_ids = 0, only_pos = 0, n_pos = 0, missing = 0;
     const char *pos[2];
     for (int i = 1; i < argc; i++) {
@@ -172,7 +181,7 @@ int cli_score(int argc, char **argv) {
         fprintf(stderr, "glassbox: score: the continuation is empty: nothing to score\n");
         goto done;
     }
-    if (score_tokens(&res, &m, prefix, n_prefix, ids, nc, err) != 0) {
+    if (score_tokens_sampled(&res, &m, prefix, n_prefix, ids, nc, sampled ? &sampler : NULL, err) != 0) {
         fprintf(stderr, "glassbox: %s\n", err);
         goto done;
     }
@@ -197,6 +206,11 @@ int cli_score(int argc, char **argv) {
             kit_json_number(stdout, t->logprob);
             printf(", \"rank\": %d, \"bits\": ", t->rank);
             kit_json_number(stdout, t->bits);
+            if (sampled) {
+                printf(", \"sampler_prob\": ");
+                kit_json_number(stdout, t->sampler_prob);
+                printf(", \"sampler_rank\": %d", t->sampler_rank);
+            }
             printf("}");
         }
         printf("\n], \"total_bits\": ");
@@ -205,15 +219,19 @@ int cli_score(int argc, char **argv) {
         kit_json_number(stdout, res.mean_bits);
         printf("}\n");
     } else {
-        printf("%4s %7s  %-20s %12s %7s %8s\n", "#", "id", "token", "p (T=1)", "rank", "bits");
+        printf("%4s %7s  %-20s %12s %7s %8s%s\n", "#", "id", "token", "p (T=1)", "rank", "bits",
+               sampled ? "  p (sampler)  rank" : "");
         for (int i = 0; i < res.n; i++) {
             const ScoredToken *t = &res.tokens[i];
             size_t tl = 0;
             const char *b = tokenizer_token_bytes(tok, t->id, &tl);
             token_display(b ? b : "", b ? tl : 0, buf, sizeof buf);
             int pad = 20 - text_width(buf, (int)strlen(buf));
-            printf("%4d %7d  %s%*s %12.6g %7d %8.3f\n", i + 1, (int)t->id, buf, pad > 0 ? pad : 0, "", t->prob,
+            printf("%4d %7d  %s%*s %12.6g %7d %8.3f", i + 1, (int)t->id, buf, pad > 0 ? pad : 0, "", t->prob,
                    t->rank, t->bits);
+            if (sampled && t->sampler_rank) printf("  %11.6g %5d", t->sampler_prob, t->sampler_rank);
+            else if (sampled) printf("  %11s %5s", "cut", "-");
+            printf("\n");
         }
         printf("total %.3f bits over %d tokens, mean %.3f bits a token (%.1f bits a byte of the continuation)\n",
                res.total_bits, res.n, res.mean_bits, cont_len && !by_ids ? res.total_bits / (double)cont_len : 0.0);
@@ -236,24 +254,32 @@ done:
 static const char EXPORT_USAGE[] =
     "usage: glassbox export [--view NAME] [--format txt|ansi|csv|svg] [-o FILE] [--model FILE]\n"
     "                       [--steps N] [--temp T] [--top-k K] [--top-p P] [--seed S] [--layer L]\n"
-    "                       [--head H] [--select I] [--explain] [--score TEXT] [--width W] [--height H]\n"
+    "                       [--head H] [--select I|A..B] [--explain] [--chain] [--score TEXT]\n"
+    "                       [--width W] [--height H] [SAMPLER OPTIONS]\n"
     "                       PROMPT|-\n"
     "Sets PROMPT (BOS in front when the vocabulary has one, as everywhere), generates N tokens, and\n"
     "writes one view: as plain text, ANSI-coloured text or SVG, drawn by the view itself on a W x H\n"
     "canvas (the numbers are the ones the screen shows), or as CSV of the numbers underneath it.\n"
-    "  --view NAME    tokens, attention, neighbours, probs or text (the coloured text alone);\n"
-    "                 default tokens\n"
+    "  --view NAME    tokens, attention, neighbours, probs, text (the coloured text alone) or lens\n"
+    "                 (the logit lens at the focused token); default tokens\n"
     "  --format F     txt, ansi, csv or svg (default: from -o's extension, else txt)\n"
     "  -o FILE        write FILE atomically (default: standard output)\n"
     "  CSV columns    tokens/text: index,id,start,end,generated,picked,token,prob,prob_t1,bits_t1;\n"
     "                 attention: the layer/head matrix, queries down, keys across, labelled i:token;\n"
     "                 neighbours: rank,id,token,similarity (rank 0 is the token itself);\n"
     "                 probs: rank,id,token,logit,prob,prob_t1,kept (the likeliest 200), or with\n"
-    "                 --explain the arithmetic: logit_over_t,weight,prob_no_cut,kept,prob,sum,kept_sum\n"
+    "                 --explain the arithmetic: logit_over_t,weight,prob_no_cut,kept,prob,sum,kept_sum;\n"
+    "                 lens: kind,layer,position,rank,id,token,prob (kind top: a layer's likeliest,\n"
+    "                 chosen: the followed token, heat: that token at every position)\n"
     "  --steps N      tokens to generate first (default 0); --temp (0.8) --top-k --top-p --seed (42)\n"
+    "                 and the sampler options of generate: --min-p --typical --repeat-penalty\n"
+    "                 --repeat-last-n --presence-penalty --frequency-penalty --samplers LIST\n"
     "  --layer L --head H   the attention map to show (default 0 0)\n"
-    "  --select I     the token the views focus on (default: the last)\n"
+    "  --select I     the token the views focus on (default: the last); A..B selects a span: the\n"
+    "                 attention view shows the attention it receives and gives\n"
     "  --explain      probs: the frozen-step arithmetic table instead of the bars\n"
+    "  --chain        probs: the sampler chain table above the bars (as key o); its CSV is the chain:\n"
+    "                 stage,name,active,in,kept,removed,temperature,row,id,token,prob,rank\n"
     "  --score TEXT   teacher-force TEXT after the prompt and colour it by surprisal (tokens, text)\n"
     "  --width W --height H  canvas size in cells (default 100 x 30)\n";
 
@@ -261,8 +287,12 @@ int cli_export(int argc, char **argv) {
     const char *model_path = cli_default_model(), *view_name_arg = "tokens", *format = NULL, *out = NULL;
     const char *score_text = NULL;
     int steps = 0, top_k = 0, layer = 0, head = 0, select = -1, explain = 0, width = 100, height = 30;
+    int span_a = -1, span_b = -1, chain_table = 0;
     double temp = 0.8, top_p = 1.0;
     unsigned long long seed = 42;
+    Sampler chain; /* the sampler options beside temp, top-k and top-p */
+    sampler_init(&chain, 0.8f, 0, 1.0f, 42);
+    if (cli_take_sampler_options("export", &argc, argv, &chain, 0) != 0) return GB_EXIT_USAGE;
     int only_pos = 0, n_pos = 0, missing = 0;
     const char *pos[1];
     for (int i = 1; i < argc; i++) {
@@ -281,6 +311,7 @@ int cli_export(int argc, char **argv) {
             fputs(EXPORT_USAGE, stdout);
             return GB_EXIT_OK;
         } else if (strcmp(a, "--explain") == 0) explain = 1;
+        else if (strcmp(a, "--chain") == 0) chain_table = 1;
         else if ((v = kit_option(argc, argv, &i, "--model", &missing)) || (v = kit_option(argc, argv, &i, "-m", &missing)))
             model_path = v;
         else if ((v = kit_option(argc, argv, &i, "--view", &missing))) view_name_arg = v;
@@ -302,6 +333,13 @@ int cli_export(int argc, char **argv) {
                 }
                 fprintf(stderr, "glassbox: export: unknown option '%s' (see glassbox export --help)\n", a);
                 return GB_EXIT_USAGE;
+            }
+            if (which == 4 && strstr(v, "..")) { /* --select A..B: a span */
+                if (sscanf(v, "%d..%d", &span_a, &span_b) != 2 || span_a < 0 || span_b < 0) {
+                    fprintf(stderr, "glassbox: export: --select: expected I or A..B, got '%s'\n", v);
+                    return GB_EXIT_USAGE;
+                }
+                continue;
             }
             errno = 0;
             double num = which == 9 ? (double)strtoull(v, &end, 10) : strtod(v, &end);
@@ -341,7 +379,7 @@ int cli_export(int argc, char **argv) {
     }
     int view = export_view_lookup(view_name_arg);
     if (view < 0) {
-        fprintf(stderr, "glassbox: export: --view: expected tokens, attention, neighbours, probs or text, got '%s'\n",
+        fprintf(stderr, "glassbox: export: --view: expected tokens, attention, neighbours, probs, text or lens, got '%s'\n",
                 view_name_arg);
         return GB_EXIT_USAGE;
     }
@@ -368,6 +406,7 @@ int cli_export(int argc, char **argv) {
     int rc = GB_EXIT_USAGE;
     /* the options are the TUI's requests, applied in the order a person would type them */
     App app = {.s = &s, .ui = &ui};
+    session_set_sampler(&s, &chain); /* the stages beside temp, top-k and top-p */
     Command c[9];
     int n = 0;
     c[n++] = command_make(CMD_SEED, (long long)seed);
@@ -384,11 +423,13 @@ int cli_export(int argc, char **argv) {
             fprintf(stderr, "glassbox: export: %s\n", err);
             goto done;
         }
-    if (select >= 0 && session_select(&s, select, err) != 0) {
+    if ((select >= 0 && session_select(&s, select, err) != 0) ||
+        (span_a >= 0 && session_select_span(&s, span_a, span_b, err) != 0)) {
         fprintf(stderr, "glassbox: export: %s\n", err);
         goto done;
     }
     ui.explain = explain;
+    ui.chain = chain_table;
     ui.view = view < VIEW_COUNT ? view : VIEW_TOKENS;
     if (out) {
         /* the view renders first (bad input: 2); what fails after that is the write itself (1) */

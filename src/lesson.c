@@ -252,6 +252,7 @@ static const struct {
     {"top-prob", ANSWER_TOP_PROB},     {"top-key", ANSWER_TOP_KEY},       {"top-head", ANSWER_TOP_HEAD},
     {"neighbour", ANSWER_NEIGHBOUR},   {"likeliest", ANSWER_LIKELIEST},   {"fewest-tokens", ANSWER_FEWEST_TOKENS},
     {"most-tokens", ANSWER_MOST_TOKENS},     {"most-plausible", ANSWER_MOST_PLAUSIBLE},
+    {"kept", ANSWER_KEPT},             {"lens-layer", ANSWER_LENS_LAYER},
 };
 enum { N_ANSWER_KINDS = sizeof ANSWER_KINDS / sizeof ANSWER_KINDS[0] };
 
@@ -296,7 +297,8 @@ static int parse_answer(Parser *p, LessonQuestion *q, const char *s, const char 
         if (strlen(ANSWER_KINDS[i].name) == wl && memcmp(ANSWER_KINDS[i].name, w, wl) == 0) k = i;
     if (k < 0)
         return fail(p, "answer: unknown kind '%.*s' (choice, number, text, any, count-tokens, top-token, top-prob, "
-                    "top-key, top-head, neighbour, likeliest, fewest-tokens, most-tokens, most-plausible)",
+                    "top-key, top-head, neighbour, likeliest, fewest-tokens, most-tokens, most-plausible, kept, "
+                    "lens-layer)",
                     (int)(wl > 40 ? 40 : wl), w);
     q->kind = ANSWER_KINDS[k].kind;
     const char *kname = ANSWER_KINDS[k].name;
@@ -597,9 +599,9 @@ int lesson_reset_session(Session *s, const char *base_model, char *err) {
         session_load_model(s, base_model, err) != 0)
         return -1;
     if (session_set_prompt(s, "", 0, err) != 0) return -1;
-    session_set_temp(s, 1.0f, err);
-    session_set_topk(s, 0, err);
-    session_set_topp(s, 1.0f, err);
+    Sampler fresh; /* T 1, every other stage off, the default chain */
+    sampler_init(&fresh, 1.0f, 0, 1.0f, 1);
+    session_set_sampler(s, &fresh);
     session_set_seed(s, 1);
     session_select(s, -1, err);
     session_set_layer(s, 0, err);
@@ -764,6 +766,26 @@ static int compute(const LessonQuestion *q, Session *s, LessonAnswer *a, char *e
         a->within = q->within;
         snprintf(a->shown, sizeof a->shown, a->number >= 10 ? "%.0f%%" : a->number >= 1 ? "%.1f%%" : "%.2f%%",
                  a->number);
+        return 0;
+    }
+    case ANSWER_KEPT:
+        if (!s->has_next) {
+            gb_seterr(err, "kept: the scene has no text to predict from (set a prompt first)");
+            return -1;
+        }
+        a->number = s->next.n_kept;
+        snprintf(a->shown, sizeof a->shown, "%d", s->next.n_kept);
+        return 0;
+    case ANSWER_LENS_LAYER: {
+        const LensColumn *col = session_lens(s, 1);
+        if (!col) {
+            gb_seterr(err, "lens-layer: the scene has no tokens, or the model keeps no probes");
+            return -1;
+        }
+        int l = 0;
+        while (l < col->n_layers - 1 && col->chosen_rank[l] != 1) l++;
+        a->number = l;
+        snprintf(a->shown, sizeof a->shown, "%d", l);
         return 0;
     }
     case ANSWER_TOP_KEY:
@@ -1011,6 +1033,8 @@ int lesson_check_answer(const LessonQuestion *q, const LessonAnswer *a, const ch
     case ANSWER_NUMBER:
     case ANSWER_COUNT_TOKENS:
     case ANSWER_TOP_PROB:
+    case ANSWER_KEPT:
+    case ANSWER_LENS_LAYER:
     case ANSWER_TOP_HEAD: {
         double v;
         if (parse_student_number(s, n, q->kind == ANSWER_TOP_PROB, &v) != 0) {

@@ -43,6 +43,9 @@ typedef enum {
     ANSWER_MOST_TOKENS,   /* `most-tokens`: the choice that becomes the most tokens */
     ANSWER_MOST_PLAUSIBLE,/* `most-plausible`: the choice the model finds likeliest as a continuation of
                              the scene's text (every token of it, teacher-forced: fewest bits) */
+    ANSWER_KEPT,          /* `kept`: how many tokens the sampler chain keeps for the next token */
+    ANSWER_LENS_LAYER,    /* `lens-layer`: the first layer whose logit lens, at the selected token,
+                             already ranks the token the last layer follows first */
 } AnswerKind;
 
 typedef struct {

@@ -692,9 +692,22 @@ static void text_out(TextOut *o, const char *bytes, size_t n, bool last) {
     free(joined);
 }
 
+/* The sampler of a subcommand: the chain options taken out of argv (cli_take_sampler_options), then
+ * today's knobs from the subcommand's own table. */
+static void sampler_from_options(Sampler *s, const SamplingOptions *so) {
+    s->temperature = so->temp;
+    s->top_k = so->top_k;
+    s->top_p = so->top_p;
+    sampler_reseed(s, so->seed);
+}
+
 static int cmd_generate(int argc, char **argv) {
     const char *model_path = cli_default_model();
     SamplingOptions so = {DEFAULT_TEMP, 0, 1.0f, DEFAULT_SEED};
+    Sampler sampler;
+    sampler_init(&sampler, DEFAULT_TEMP, 0, 1.0f, DEFAULT_SEED);
+    int r0 = cli_take_sampler_options("generate", &argc, argv, &sampler, 0);
+    if (r0 != 0) return r0;
     int steps = DEFAULT_STEPS;
     bool json = false;
     OptSpec opts[] = {{"--model", "-m", OPT_STRING, &model_path, 0, 0},
@@ -707,6 +720,8 @@ static int cmd_generate(int argc, char **argv) {
     CommandSpec c = {
         "generate",
         "usage: glassbox generate [--temp T] [--top-k K] [--top-p P] [--seed S] [--steps N] [--json]\n"
+        "                         [--min-p P] [--typical P] [--repeat-penalty R] [--repeat-last-n N]\n"
+        "                         [--presence-penalty P] [--frequency-penalty P] [--samplers LIST]\n"
         "                         [--model FILE] PROMPT|-\n"
         "Continues PROMPT (or standard input, for -): prints the prompt, then streams up to N sampled\n"
         "tokens, stopping early at the end-of-text token or the model's context length. The model's\n"
@@ -714,6 +729,7 @@ static int cmd_generate(int argc, char **argv) {
         "  --temp T     temperature, 0 = always the most likely token (default 0.8)\n"
         "  --top-k K    sample among the K most likely tokens only, 0 = off (default 0)\n"
         "  --top-p P    then among the fewest tokens whose probability adds up to P (default 1 = off)\n"
+        CLI_SAMPLER_USAGE
         "  --seed S     seed of the generator (default 42)\n"
         "  --steps N    tokens to generate (default 32)\n"
         "  --json       print {\"prompt\", \"tokens\": [{\"id\", \"text\", \"bytes\", \"prob\", \"logprob\",\n"
@@ -736,8 +752,9 @@ static int cmd_generate(int argc, char **argv) {
     int seq_len = m->config.seq_len;
     int vocab = m->config.vocab_size;
     int32_t eos = tokenizer_eos(L.tok);
-    Sampler sampler;
-    sampler_init(&sampler, so.temp, so.top_k, so.top_p, so.seed);
+    sampler_from_options(&sampler, &so);
+    int32_t *history = gb_malloc(sizeof(int32_t) * (size_t)(n_ids + steps + 1)); // what the penalties see
+    memcpy(history, ids, sizeof(int32_t) * (size_t)n_ids);
     Distribution d;
     distribution_init(&d, vocab);
     size_t out_cap = 256, out_len = 0;
@@ -756,9 +773,10 @@ static int cmd_generate(int argc, char **argv) {
     int pos_next = n_ids, generated = 0;
     bool stopped_at_context = false;
     for (int step = 0; step < steps; step++) {
-        distribution_compute(&d, logits, &sampler);
+        distribution_compute_ctx(&d, logits, &sampler, history, pos_next);
         int32_t next = sampler_sample(&sampler, &d);
         if (next == eos) break;
+        history[pos_next] = next;
         size_t tlen = 0;
         const char *bytes = tokenizer_token_bytes(L.tok, next, &tlen);
         if (!bytes) bytes = "", tlen = 0;
@@ -799,6 +817,7 @@ static int cmd_generate(int argc, char **argv) {
     if (stopped_at_context)
         fprintf(stderr, "glassbox: generate: stopped at the model's context length (%d tokens)\n", seq_len);
     free(out);
+    free(history);
     distribution_free(&d);
     r = gb_finish_output(stdout, "generate", "standard output") == 0 ? GB_EXIT_OK : GB_EXIT_FAIL;
     free(ids);
@@ -810,14 +829,75 @@ static int cmd_generate(int argc, char **argv) {
 /* ------------------------------------------------------------------------------------------------
  * glassbox probs */
 
-/* probs --explain: the softmax arithmetic of the top rows (explain.h), as a table or JSON. Each row
- * also carries the sampler's own probability, which the arithmetic must reproduce. */
-static void print_explained(const Tokenizer *tok, const float *logits, int vocab, const Sampler *sampler,
-                            int rows, bool json) {
-    Distribution d;
-    distribution_init(&d, vocab);
+/* probs --explain, the chain: one row per stage, what it kept and removed and the probabilities of the
+ * likeliest tokens after it, then where the token the seed draws stood at each stage. */
+static void print_chain_text(const Tokenizer *tok, const Distribution *d) {
+    char buf[1024], chain[128];
+    int cols = d->n_chain < 5 ? d->n_chain : 5;
+    printf("\nthe chain, in order (%s); probabilities renormalised over the tokens still in:\n",
+           sampler_chain_string(&d->settings, chain, sizeof chain));
+    printf("%-10s %7s %9s %5s ", "stage", "kept", "removed", "T");
+    for (int c = 0; c < cols; c++) {
+        printf(" ");
+        print_padded(display_token(tok, d->chain_ids[c], buf, sizeof buf), 10);
+    }
+    printf("\n%-10s %7d %9s %5s ", "(model)", d->vocab, "", "1");
+    for (int c = 0; c < cols; c++) printf(" %9.4f%%", 100.0 * d->chain_prob_in[c]);
+    printf("\n");
+    for (int i = 0; i < d->n_stages; i++) {
+        const ChainStage *st = &d->stages[i];
+        printf("%-10s %7d %8.4f%% %5g ", sampler_stage_name(st->kind), st->n_kept, 100.0 * st->removed,
+               (double)st->temperature);
+        for (int c = 0; c < cols; c++)
+            if (st->rank[c]) printf(" %9.4f%%", 100.0 * st->prob[c]);
+            else printf(" %10s", "cut");
+        printf("%s\n", st->active ? "" : "  (off)");
+    }
+    if (d->drawn >= 0) {
+        printf("drawn: ");
+        print_padded(display_token(tok, d->drawn, buf, sizeof buf), 0);
+        printf(" (#%d): rank %d, %.4f%% from the model", (int)d->drawn, distribution_stage_rank(d, -1, d->drawn),
+               100.0 * d->chain_prob_in[CHAIN_ROWS]);
+        for (int i = 0; i < d->n_stages; i++)
+            printf("; after %s rank %d, %.4f%%", sampler_stage_name(d->stages[i].kind), d->stages[i].rank[CHAIN_ROWS],
+                   100.0 * d->stages[i].prob[CHAIN_ROWS]);
+        printf("\n");
+    }
+}
+
+static void print_chain_json(const Distribution *d) {
+    printf(", \"samplers\": [");
+    for (int i = 0; i < d->n_stages; i++) {
+        const ChainStage *st = &d->stages[i];
+        printf("%s\n  {\"stage\": \"%s\", \"active\": %s, \"in\": %d, \"kept\": %d, \"removed\": ", i ? "," : "",
+               sampler_stage_name(st->kind), st->active ? "true" : "false", st->n_in, st->n_kept);
+        json_number(stdout, st->removed);
+        printf(", \"temperature\": ");
+        json_number(stdout, st->temperature);
+        printf(", \"top\": [");
+        for (int c = 0; c < d->n_chain; c++) {
+            printf("%s{\"id\": %d, \"prob\": ", c ? ", " : "", (int)d->chain_ids[c]);
+            json_number(stdout, st->prob[c]);
+            printf(", \"rank\": %d}", st->rank[c]);
+        }
+        printf("]");
+        if (d->drawn >= 0) {
+            printf(", \"drawn\": {\"prob\": ");
+            json_number(stdout, st->prob[CHAIN_ROWS]);
+            printf(", \"rank\": %d}", st->rank[CHAIN_ROWS]);
+        }
+        printf("}");
+    }
+    printf("%s]", d->n_stages ? "\n" : "");
+    if (d->drawn >= 0) printf(", \"drawn\": %d", (int)d->drawn);
+}
+
+/* probs --explain: the softmax arithmetic of the top rows (explain.h), as a table or JSON, then the
+ * chain stage by stage. Each row also carries the sampler's own probability, which the arithmetic
+ * must reproduce. */
+static void print_explained(const Tokenizer *tok, const Distribution *d, int rows, bool json) {
     Explanation e;
-    explain_logits(&e, &d, logits, sampler, rows);
+    explain_distribution(&e, d, rows);
     char buf[1024];
     if (json) {
         printf("{\"temperature\": ");
@@ -832,6 +912,7 @@ static void print_explained(const Tokenizer *tok, const float *logits, int vocab
         json_number(stdout, e.sum);
         printf(", \"kept_sum\": ");
         json_number(stdout, e.kept_sum);
+        print_chain_json(d);
         printf(", \"tokens\": [");
         for (int r = 0; r < e.n_rows; r++) {
             const ExplainRow *row = &e.rows[r];
@@ -851,18 +932,19 @@ static void print_explained(const Tokenizer *tok, const float *logits, int vocab
             printf(", \"kept\": %s, \"kept_prob\": ", row->kept ? "true" : "false");
             json_number(stdout, row->kept_prob);
             printf(", \"sampler_prob\": ");
-            json_number(stdout, d.probs[row->id]);
+            json_number(stdout, d->probs[row->id]);
             printf("}");
         }
         printf("%s]}\n", e.n_rows ? "\n" : "");
     } else if (!(e.temperature > 0)) {
-        printf("T = 0: no softmax; the sampler takes the first token of the order (largest logit, lowest id)\n");
+        printf("T = 0: no softmax; the sampler takes the first token still in (largest logit, lowest id)\n");
         printf("%5s %7s  %-24s %12s %8s\n", "rank", "id", "token", "logit", "p");
         for (int r = 0; r < e.n_rows; r++) {
             printf("%5d %7d  ", r + 1, (int)e.rows[r].id);
             print_padded(display_token(tok, e.rows[r].id, buf, sizeof buf), 24);
             printf(" %12.6f %8.6f\n", e.rows[r].logit, e.rows[r].kept_prob);
         }
+        print_chain_text(tok, d);
     } else {
         printf("T = %g, max logit %.6f, max/T %.6f; weight = exp(logit/T - max/T), p = weight / sum\n",
                e.temperature, e.max_logit, e.max_scaled);
@@ -882,14 +964,18 @@ static void print_explained(const Tokenizer *tok, const float *logits, int vocab
                    e.top_k, e.top_p, e.n_kept, e.kept_sum);
         else
             printf("no cut: every token kept\n");
+        print_chain_text(tok, d);
     }
     explanation_free(&e);
-    distribution_free(&d);
 }
 
 static int cmd_probs(int argc, char **argv) {
     const char *model_path = cli_default_model();
     SamplingOptions so = {DEFAULT_TEMP, 0, 1.0f, DEFAULT_SEED};
+    Sampler sampler;
+    sampler_init(&sampler, DEFAULT_TEMP, 0, 1.0f, DEFAULT_SEED);
+    int r0 = cli_take_sampler_options("probs", &argc, argv, &sampler, 0);
+    if (r0 != 0) return r0;
     int top = -1;
     bool json = false, explain = false;
     OptSpec opts[] = {{"--model", "-m", OPT_STRING, &model_path, 0, 0},
@@ -897,12 +983,15 @@ static int cmd_probs(int argc, char **argv) {
                       {"--top", NULL, OPT_INT, &top, 0, 1 << 30},
                       {"--top-k", NULL, OPT_INT, &so.top_k, 0, 1 << 30},
                       {"--top-p", NULL, OPT_FLOAT, &so.top_p, 0, 1},
+                      {"--seed", NULL, OPT_U64, &so.seed, 0, 0},
                       {"--json", NULL, OPT_FLAG, &json, 0, 0},
                       {"--explain", NULL, OPT_FLAG, &explain, 0, 0}};
     CommandSpec c = {
         "probs",
         "usage: glassbox probs [--temp T] [--top K] [--top-k K] [--top-p P] [--json] [--explain]\n"
-        "                      [--model FILE] PROMPT|-\n"
+        "                      [--min-p P] [--typical P] [--repeat-penalty R] [--repeat-last-n N]\n"
+        "                      [--presence-penalty P] [--frequency-penalty P] [--samplers LIST]\n"
+        "                      [--seed S] [--model FILE] PROMPT|-\n"
         "The model's distribution over the token after PROMPT (BOS in front when the model has one):\n"
         "rank, id, token, probability at T (after top-k/top-p), probability at T = 1, logit; then\n"
         "the entropies. Tokens are ranked by logit (ties: lower id first).\n"
@@ -910,15 +999,21 @@ static int cmd_probs(int argc, char **argv) {
         "  --top K      rows to show (default 20; with --json: every token)\n"
         "  --top-k K    keep only the K most likely tokens at T (default 0 = off)\n"
         "  --top-p P    then the fewest whose probability adds up to P (default 1 = off)\n"
+        CLI_SAMPLER_USAGE
+        "  --seed S     with --explain: the seed of the draw whose path through the chain is shown (42)\n"
         "  --json       an array of {\"id\", \"text\", \"bytes\", \"prob\", \"prob_t1\", \"logit\"} in rank order\n"
         "  --explain    the softmax arithmetic instead: for the top rows (default 10) logit, logit/T,\n"
         "               weight = exp(logit/T - max/T), p = weight / sum, and after top-k / top-p\n"
         "               p = weight / (sum of the kept weights); then the normalisers. With --json an\n"
         "               object {\"temperature\", ..., \"sum\", \"kept_sum\", \"tokens\": [{\"rank\", \"id\",\n"
         "               \"text\", \"logit\", \"scaled\", \"weight\", \"prob\", \"kept\", \"kept_prob\",\n"
-        "               \"sampler_prob\"}]}\n"
+        "               \"sampler_prob\"}], \"samplers\": [{\"stage\", \"active\", \"in\", \"kept\", \"removed\",\n"
+        "               \"temperature\", \"top\": [{\"id\", \"prob\", \"rank\"}], \"drawn\"}], \"drawn\"}\n"
+        "               After the arithmetic, the chain: per stage the tokens kept, the probability mass\n"
+        "               removed and the likeliest tokens' probabilities after it, and the drawn token's\n"
+        "               rank and probability at every stage\n"
         "  --model FILE the model (default: $GLASSBOX_MODEL, else assets/glassbox.gguf)\n",
-        opts, 7, 1, 1, "PROMPT (or - for standard input)"};
+        opts, 8, 1, 1, "PROMPT (or - for standard input)"};
     char *pos[1];
     int n_pos, r = parse_or_exit(&c, argc, argv, pos, &n_pos);
     if (r >= 0) return r;
@@ -931,17 +1026,18 @@ static int cmd_probs(int argc, char **argv) {
     if ((r = load_prompt("probs", model_path, pos[0], 0, &prompt, &prompt_len, &L, &ids, &n_ids)) != 0) return r;
     Model *m = &L.model;
     int vocab = m->config.vocab_size;
-    Sampler sampler;
-    sampler_init(&sampler, so.temp, so.top_k, so.top_p, so.seed);
+    sampler_from_options(&sampler, &so);
+    Distribution d;
+    distribution_init(&d, vocab);
+    distribution_compute_ctx(&d, run_prompt(m, ids, n_ids), &sampler, ids, n_ids);
     if (explain) {
         int rows = top < 0 ? 10 : (top < vocab ? top : vocab);
-        print_explained(L.tok, run_prompt(m, ids, n_ids), vocab, &sampler, rows, json);
+        distribution_note_drawn(&d, sampler_sample(&sampler, &d));
+        print_explained(L.tok, &d, rows, json);
+        distribution_free(&d);
         r = gb_finish_output(stdout, "probs", "standard output") == 0 ? GB_EXIT_OK : GB_EXIT_FAIL;
         goto done;
     }
-    Distribution d;
-    distribution_init(&d, vocab);
-    distribution_compute(&d, run_prompt(m, ids, n_ids), &sampler);
     int rows = top < 0 ? (json ? vocab : 20) : (top < vocab ? top : vocab);
     char buf[1024];
     if (json) {
@@ -1199,7 +1295,8 @@ static int cmd_bench(int argc, char **argv) {
                      "usage: glassbox bench [--model FILE] [--decode N [--no-probes]]\n"
                      "Speed figures (no pass/fail): model load time; prompt prefill of 256 tokens;\n"
                      "forward tokens/s of one stream at 256 tokens of context, with the probes on and\n"
-                     "off; the sampler per token; tokenizer encoding MB/s on a code file.\n"
+                     "off; the sampler chain per token (default settings, every stage on); tokenizer\n"
+                     "encoding MB/s on a code file.\n"
                      "  --model FILE the model (default: $GLASSBOX_MODEL, else assets/glassbox.gguf)\n"
                      "  --decode N   only this: load time, then N tokens generated greedily after a\n"
                      "               16-token prompt, probes on, as one line of JSON with the peak RSS\n"
@@ -1304,22 +1401,34 @@ static int cmd_bench(int argc, char **argv) {
     }
     m->probes.enabled = 0;
 
-    // The sampler on real logits: sort, two softmaxes, entropies, a draw.
+    // The sampler chain on real logits, per token as a step pays it: the chain with its records, the
+    // draw, and the drawn token's row of the chain table; at the default settings, then every stage on.
     {
-        Sampler s;
-        sampler_init(&s, DEFAULT_TEMP, 40, 0.95f, DEFAULT_SEED);
         Distribution d;
         distribution_init(&d, cf->vocab_size);
         float *logits = model_forward(m, ids[0], 0);
-        int calls = 0;
-        double ts = gb_now(), t;
-        do {
-            distribution_compute(&d, logits, &s);
-            sampler_sample(&s, &d);
-            calls++;
-        } while ((t = gb_now() - ts) < 0.2);
-        printf("sampler: %.3f ms/token (vocab %d, top-k 40, top-p 0.95)\n", t / calls * 1e3,
-               cf->vocab_size);
+        int32_t history[64];
+        for (int i = 0; i < 64; i++) history[i] = ids[i % 2]; // a window the penalties have to count
+        for (int all = 0; all < 2; all++) {
+            Sampler s;
+            sampler_init(&s, DEFAULT_TEMP, all ? 40 : 0, all ? 0.95f : 1.0f, DEFAULT_SEED);
+            if (all) {
+                s.typical_p = 0.95f;
+                s.min_p = 0.05f;
+                s.repeat_penalty = 1.1f;
+            }
+            int calls = 0;
+            double ts = gb_now(), t;
+            do {
+                distribution_compute_ctx(&d, logits, &s, history, 64);
+                distribution_note_drawn(&d, sampler_sample(&s, &d));
+                calls++;
+            } while ((t = gb_now() - ts) < 0.2);
+            printf("sampler chain: %.3f ms/token (vocab %d; %s)\n", t / calls * 1e3, cf->vocab_size,
+                   all ? "every stage on: repeat-penalty 1.1 over 64, top-k 40, typical .95, top-p .95, "
+                         "min-p .05, T 0.8"
+                       : "default settings: T 0.8, the other stages off");
+        }
         distribution_free(&d);
     }
 
@@ -1663,6 +1772,7 @@ static const Command commands[] = {
     {"score", cli_score, "teacher-forced: each continuation token's probability, rank and bits"},
     {"export", cli_export, "a view as text, ANSI, CSV or SVG (for slides)"},
     {"replay", cli_replay, "play back a session recorded in the TUI (record FILE)"},
+    {"lens", cli_lens, "the logit lens: what each layer would predict after a prompt"},
 };
 enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 

@@ -168,10 +168,10 @@ void model_limit_threads(const Model *m);
 /* out (dim) = row id of the token embedding, dequantised. Returns 0, or -1 when id is out of range. */
 int model_embedding(const Model *m, int32_t id, float *out);
 
-/* logits (vocab_size) = the output head applied to a residual vector x (dim): final RMSNorm, then
- * the head, in the head's own type. What the last layer's output becomes; the logit lens applies it
- * to earlier layers. */
-void model_logits_from_residual(const Model *m, const float *x, float *logits);
+/* out_logits (vocab_size) = output head (final norm (residual)) for one residual row (dim): what the
+ * model predicts from a residual stream, exactly as model_forward ends, in the head's own type (the
+ * logit lens applies it to the residual after each layer). Reads only the weights. */
+void model_logits_from_residual(const Model *m, float *out_logits, const float *residual);
 
 /* Name of an architecture ("llama", "qwen2"). */
 const char *model_arch_name(int arch);

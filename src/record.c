@@ -123,6 +123,30 @@ static int append(Recorder *r, const char *title, const char *line, int new_step
     return 0;
 }
 
+/* The sampler settings beyond temp, topk and topp, as commands, the ones that differ from a reset
+ * session's (which is where a replay starts); returns how many lines it wrote (at most 7). */
+static int record_chain_setup(char **lines, const Sampler *sm) {
+    Sampler d;
+    sampler_init(&d, 1.0f, 0, 1.0f, 1);
+    char buf[160];
+    int n = 0;
+#define KNOB(field, fmt, name) \
+    if (sm->field != d.field) snprintf(buf, sizeof buf, "%s " fmt, name, sm->field), lines[n++] = gb_strdup(buf);
+    KNOB(min_p, "%g", "minp")
+    KNOB(typical_p, "%g", "typical")
+    KNOB(repeat_penalty, "%g", "repeat")
+    KNOB(repeat_last_n, "%d", "lastn")
+    KNOB(presence_penalty, "%g", "presence")
+    KNOB(frequency_penalty, "%g", "frequency")
+#undef KNOB
+    char chain[128], dchain[128];
+    if (strcmp(sampler_chain_string(sm, chain, sizeof chain), sampler_chain_string(&d, dchain, sizeof dchain)) != 0) {
+        snprintf(buf, sizeof buf, "samplers %s", chain);
+        lines[n++] = gb_strdup(buf);
+    }
+    return n;
+}
+
 int record_start(Recorder *r, const char *path, Session *s, const UiState *ui, char *err) {
     memset(r, 0, sizeof *r);
     if (strlen(path) >= sizeof r->path) {
@@ -155,6 +179,7 @@ int record_start(Recorder *r, const char *path, Session *s, const UiState *ui, c
     lines[n++] = gb_strdup(buf);
     snprintf(buf, sizeof buf, "topp %g", (double)s->sampler.top_p);
     lines[n++] = gb_strdup(buf);
+    n += record_chain_setup(lines + n, &s->sampler);
     char *q = gb_malloc(s->prompt_len * 4 + 16);
     commands_quote(s->text, s->prompt_len, q, s->prompt_len * 4 + 16);
     snprintf(buf, sizeof buf, "prompt %s", q);
@@ -170,7 +195,11 @@ int record_start(Recorder *r, const char *path, Session *s, const UiState *ui, c
     lines[n++] = gb_strdup(buf);
     snprintf(buf, sizeof buf, "head %d", s->head);
     lines[n++] = gb_strdup(buf);
-    snprintf(buf, sizeof buf, "select %d", s->selected);
+    int first, last;
+    if (session_span(s, &first, &last)) /* the focus is the end written second */
+        snprintf(buf, sizeof buf, "select %d..%d", s->selected == first ? last : first, s->selected);
+    else
+        snprintf(buf, sizeof buf, "select %d", s->selected);
     lines[n++] = gb_strdup(buf);
     if (s->neigh_token >= 0) {
         snprintf(buf, sizeof buf, "neighbours #%d", (int)s->neigh_token);

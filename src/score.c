@@ -30,6 +30,21 @@ static void add_totals(ScoreResult *r) {
 
 int score_tokens(ScoreResult *out, Model *m, const int32_t *prefix, int n_prefix, const int32_t *cont, int n_cont,
                  char *err) {
+    return score_tokens_sampled(out, m, prefix, n_prefix, cont, n_cont, NULL, err);
+}
+
+/* The chain's view of token id: its probability and rank among the survivors. */
+static void score_sampled(ScoredToken *t, Distribution *d, const float *logits, const Sampler *sampler,
+                          const int32_t *history, int n_history, int32_t id) {
+    distribution_compute_ctx(d, logits, sampler, history, n_history);
+    t->sampler_prob = d->probs[id];
+    t->sampler_rank = 0;
+    for (int r = 0; r < d->n_kept; r++)
+        if (d->order[r] == id) t->sampler_rank = r + 1;
+}
+
+int score_tokens_sampled(ScoreResult *out, Model *m, const int32_t *prefix, int n_prefix, const int32_t *cont,
+                         int n_cont, const Sampler *sampler, char *err) {
     memset(out, 0, sizeof *out);
     const Config *c = &m->config;
     if (n_prefix < 1) {
@@ -58,12 +73,20 @@ int score_tokens(ScoreResult *out, Model *m, const int32_t *prefix, int n_prefix
         score_free(out);
         return -1;
     }
+    int32_t *history = NULL; /* the prefix and the continuation so far, for the penalties */
+    if (sampler) {
+        history = gb_malloc(sizeof(int32_t) * (size_t)(n_prefix + n_cont));
+        memcpy(history, prefix, sizeof(int32_t) * (size_t)n_prefix);
+        memcpy(history + n_prefix, cont, sizeof(int32_t) * (size_t)n_cont);
+    }
     for (int i = 0; i < n_cont; i++) {
+        if (sampler) score_sampled(&out->tokens[i], &d, logits, sampler, history, n_prefix + i, cont[i]);
         distribution_compute(&d, logits, &t1);
         score_one(&out->tokens[i], &d, cont[i]);
         out->n++;
         if (i + 1 < n_cont) logits = model_forward(m, cont[i], n_prefix + i);
     }
+    free(history);
     add_totals(out);
     distribution_free(&d);
     return 0;

@@ -23,6 +23,8 @@ typedef struct {
     double logprob;      /* log(prob), natural */
     double bits;         /* -log2(prob) */
     int rank;            /* 1 = the likeliest token of that distribution */
+    double sampler_prob; /* with a sampler: its probability after the chain (0 when a stage cut it) */
+    int sampler_rank;    /* with a sampler: its rank among the chain's survivors, 0 when cut */
 } ScoredToken;
 
 typedef struct {
@@ -35,6 +37,10 @@ typedef struct {
  * The model's context must hold n_prefix + n_cont - 1 positions. Returns 0, or -1 with err. */
 int score_tokens(ScoreResult *out, Model *m, const int32_t *prefix, int n_prefix, const int32_t *cont, int n_cont,
                  char *err);
+/* The same, also scoring each token under the sampler's chain (the penalties see the prefix and the
+ * continuation before the token): sampler_prob and sampler_rank. sampler may be NULL. */
+int score_tokens_sampled(ScoreResult *out, Model *m, const int32_t *prefix, int n_prefix, const int32_t *cont,
+                         int n_cont, const Sampler *sampler, char *err);
 /* Teacher-forces text after the session's prompt: the generated tokens are dropped and text's tokens
  * appended by hand (session_pick), each with the distribution it was fed into kept for the views. */
 int score_session(Session *s, const char *text, size_t len, char *err);

@@ -10,6 +10,7 @@
 #include "keys.h"
 #include "util.h"
 #include "view_attention.h"
+#include "view_lens.h"
 #include "view_neighbours.h"
 #include "view_probs.h"
 #include "view_tokens.h"
@@ -28,6 +29,7 @@ static void draw_view(Canvas *c, Rect r, Session *s, UiState *ui, int view) {
     case VIEW_ATTENTION: ViewAttention_draw(c, r, s, ui); break;
     case VIEW_NEIGHBOURS: ViewNeighbours_draw(c, r, s, ui); break;
     case VIEW_PROBS: ViewProbs_draw(c, r, s, ui); break;
+    case VIEW_LENS: ViewLens_draw(c, r, s, ui); break;
     }
 }
 
@@ -223,7 +225,9 @@ void screen_draw(Canvas *c, Session *s, UiState *ui) {
                      {lw, 1, c->w - lw, th},
                      {0, 1 + th, lw, body.h - th},
                      {lw, 1 + th, c->w - lw, body.h - th}};
-        static const int order[4] = {VIEW_TOKENS, VIEW_ATTENTION, VIEW_NEIGHBOURS, VIEW_PROBS};
+        /* the lens, when in front, takes the neighbours' quadrant */
+        const int order[4] = {VIEW_TOKENS, VIEW_ATTENTION, ui->view == VIEW_LENS ? VIEW_LENS : VIEW_NEIGHBOURS,
+                              VIEW_PROBS};
         for (int i = 0; i < 4; i++) draw_boxed_view(c, q[i], s, ui, order[i], order[i] == ui->view);
     } else {
         draw_boxed_view(c, body, s, ui, ui->view, 1);

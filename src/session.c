@@ -36,6 +36,7 @@ static void session_setup(Session *s) {
     s->n_tokens = s->n_prompt = 0;
     s->has_next = 0;
     s->selected = -1;
+    s->span_first = s->span_last = -1;
     s->neigh_token = -1;
     s->layer = s->head = 0;
 }
@@ -67,6 +68,12 @@ static void session_release_model(Session *s) {
     free(s->embd_norms);
     free(s->pca);
     viewdata_free(s);
+    lens_column_free(&s->lens);
+    free(s->lens_heat);
+    free(s->lens_heat_at);
+    s->lens_heat = NULL;
+    s->lens_heat_at = NULL;
+    s->lens_at = 0;
     if (s->tok) tokenizer_free(s->tok);
     if (s->has_model) model_free(&s->model);
     s->steps = NULL;
@@ -142,15 +149,25 @@ int session_load_model(Session *s, const char *path, char *err) {
     return rc;
 }
 
+/* Computes the distribution for position n_tokens from logits: the tokens before it are the history
+ * the penalties look at. */
+static void compute_next(Session *s, const float *logits) {
+    int n = s->n_tokens;
+    int32_t *history = gb_malloc(sizeof(int32_t) * (size_t)(n > 0 ? n : 1));
+    for (int p = 0; p < n; p++) history[p] = s->tokens[p].id;
+    distribution_compute_ctx(&s->next, logits, &s->sampler, history, n);
+    free(history);
+}
+
 /* Re-shapes the pending distribution with the current sampler settings, from its own logits. */
 static void reshape_next(Session *s) {
     if (!s->has_next) return;
     memcpy(s->scratch, s->next.logits, sizeof(float) * (size_t)vocab_of(s));
-    distribution_compute(&s->next, s->scratch, &s->sampler);
+    compute_next(s, s->scratch);
 }
 
 static int settings_differ(const Distribution *d, const Sampler *sm) {
-    return d->temperature != sm->temperature || d->top_k != sm->top_k || d->top_p != sm->top_p;
+    return !sampler_same_settings(&d->settings, sm);
 }
 
 static void append_bytes(Session *s, const char *bytes, size_t len) {
@@ -196,8 +213,9 @@ int session_set_prompt(Session *s, const char *text, size_t len, char *err) {
         }
     }
     s->has_next = total > 0;
-    if (logits) distribution_compute(&s->next, logits, &s->sampler);
+    if (logits) compute_next(s, logits);
     s->selected = -1;
+    s->span_first = s->span_last = -1;
     return 0;
 }
 
@@ -228,10 +246,11 @@ static int advance(Session *s, int32_t id, int picked, uint64_t rng_before, char
     Distribution tmp = st->dist;
     st->dist = s->next;
     s->next = tmp;
+    distribution_note_drawn(&st->dist, id); /* the chain table's last row: where it stood at each stage */
     s->n_tokens++;
     float *logits = model_forward(&s->model, id, pos);
     s->written_at[pos] = ++s->version;
-    distribution_compute(&s->next, logits, &s->sampler);
+    compute_next(s, logits);
     return 0;
 }
 
@@ -330,6 +349,26 @@ int session_set_topp(Session *s, float p, char *err) {
     return 0;
 }
 
+int session_set_sampler_value(Session *s, const char *name, double v, char *err) {
+    if (sampler_set_value(&s->sampler, name, v, err) != 0) return -1;
+    reshape_next(s);
+    return 0;
+}
+
+void session_set_sampler(Session *s, const Sampler *settings) {
+    uint64_t seed = s->sampler.seed, rng = s->sampler.rng;
+    s->sampler = *settings;
+    s->sampler.seed = seed;
+    s->sampler.rng = rng;
+    reshape_next(s);
+}
+
+int session_set_samplers(Session *s, const char *list, char *err) {
+    if (sampler_set_chain(&s->sampler, list, err) != 0) return -1;
+    reshape_next(s);
+    return 0;
+}
+
 void session_set_seed(Session *s, uint64_t seed) { sampler_reseed(&s->sampler, seed); }
 
 int session_select(Session *s, int index, char *err) {
@@ -338,6 +377,49 @@ int session_select(Session *s, int index, char *err) {
         return -1;
     }
     s->selected = index;
+    s->span_first = s->span_last = -1; /* a single focus ends a span */
+    return 0;
+}
+
+int session_select_span(Session *s, int first, int last, char *err) {
+    if (first < 0) {
+        s->span_first = s->span_last = -1;
+        return 0;
+    }
+    int lo = first < last ? first : last, hi = first < last ? last : first;
+    if (hi >= s->n_tokens) {
+        gb_seterr(err, "select: the span %d..%d goes past the last token (%d)", lo, hi, s->n_tokens - 1);
+        return -1;
+    }
+    s->span_first = lo;
+    s->span_last = hi;
+    s->selected = last;
+    return 0;
+}
+
+int session_span(const Session *s, int *first, int *last) {
+    if (s->span_first < 0 || s->span_first >= s->n_tokens) return 0;
+    *first = s->span_first;
+    *last = s->span_last < s->n_tokens ? s->span_last : s->n_tokens - 1;
+    return 1;
+}
+
+int session_span_attention(const Session *s, int layer, int head, float *receives, float *gives, double *received,
+                           double *given) {
+    int a, b, n = s->n_tokens;
+    if (!session_span(s, &a, &b) || !session_attention_row(s, layer, head, 0)) return -1;
+    *received = *given = 0.0;
+    for (int k = 0; k < n; k++) gives[k] = 0.0f;
+    for (int q = 0; q < n; q++) {
+        const float *row = session_attention_row(s, layer, head, q);
+        double in = 0.0;
+        for (int k = a; k <= b && k <= q; k++) in += row[k]; /* keys after q are masked out (zero) */
+        receives[q] = (float)in;
+        *received += in;
+        if (q >= a && q <= b)
+            for (int k = 0; k <= q; k++) gives[k] += row[k];
+    }
+    for (int k = 0; k < n; k++) *given += gives[k];
     return 0;
 }
 
@@ -543,6 +625,40 @@ int session_char_count(const Session *s) {
     for (size_t i = 0; i < s->text_len; i++)
         if (((unsigned char)s->text[i] & 0xc0) != 0x80) n++;
     return n;
+}
+
+const LensColumn *session_lens(Session *s, int k) {
+    int pos = session_selected(s);
+    const Model *m = &s->model;
+    if (pos < 0 || !m->probes.enabled || !m->probes.residual || k < 1) return NULL;
+    int32_t chosen = pos + 1 < s->n_tokens ? s->tokens[pos + 1].id : -1;
+    int fresh = s->lens_at == s->written_at[pos] && s->lens.pos == pos && s->lens.k == k;
+    if (fresh && (chosen < 0 || s->lens.chosen == chosen)) return &s->lens;
+    if (s->lens.k != k || s->lens.n_layers != m->config.n_layers) {
+        lens_column_free(&s->lens);
+        lens_column_init(&s->lens, m->config.n_layers, k);
+    }
+    if (lens_column_compute(&s->lens, m, pos, chosen, s->scratch) != 0) return NULL;
+    s->lens_at = s->written_at[pos];
+    return &s->lens;
+}
+
+const float *session_lens_heat(Session *s, int32_t token) {
+    const Model *m = &s->model;
+    int L = m->config.n_layers, seq = seq_of(s);
+    if (s->n_tokens == 0 || !m->probes.enabled || !m->probes.residual) return NULL;
+    if (!s->lens_heat) {
+        s->lens_heat = gb_calloc((size_t)seq * L, sizeof(float));
+        s->lens_heat_at = gb_calloc((size_t)seq, sizeof(uint64_t));
+    }
+    if (token != s->lens_heat_token) memset(s->lens_heat_at, 0, sizeof(uint64_t) * (size_t)seq);
+    s->lens_heat_token = token;
+    for (int p = 0; p < s->n_tokens; p++) {
+        if (s->lens_heat_at[p] == s->written_at[p]) continue;
+        lens_token_probs(s->lens_heat + (size_t)p * L, m, p, token, s->scratch);
+        s->lens_heat_at[p] = s->written_at[p];
+    }
+    return s->lens_heat;
 }
 
 const float *session_attention_row(const Session *s, int layer, int head, int q) {

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lens.h"
 #include "model.h"
 #include "sampler.h"
 #include "tokenizer.h"
@@ -48,6 +49,7 @@ typedef struct {
     float *scratch;       /* (vocab) */
 
     int selected;    /* token index the views focus on; -1: follow the last token */
+    int span_first, span_last; /* a selected span of tokens [first, last]; first < 0: none */
     int layer, head; /* attention view choice */
     uint64_t version;     /* bumped whenever a position is (re)computed */
     uint64_t *written_at; /* (seq_len) version at which each position's probes were last written */
@@ -57,6 +59,13 @@ typedef struct {
     float *pca;        /* (vocab, 2) PCA projection of the embeddings, computed once per model */
     float pca_min[2], pca_max[2];
     struct ViewData *view_data; /* what the views show, prepared from the above (viewdata.h) */
+
+    /* the logit lens, cached (session_lens, session_lens_heat) */
+    LensColumn lens;        /* the focused position's */
+    uint64_t lens_at;       /* written_at of the position it was computed from; 0: none */
+    float *lens_heat;       /* (seq_len, n_layers) one token's probability at each position and layer */
+    uint64_t *lens_heat_at; /* (seq_len) written_at each row of lens_heat reflects; 0: none */
+    int32_t lens_heat_token;
 } Session;
 
 /* Opens a model file (its tokenizer comes from the same GGUF, loader_open) with the probes on. max_seq
@@ -84,10 +93,27 @@ int session_resample(Session *s, int new_seed, char *err);
 int session_set_temp(Session *s, float t, char *err);
 int session_set_topk(Session *s, int k, char *err);
 int session_set_topp(Session *s, float p, char *err);
+/* The other knobs by name (sampler_set_value: min-p, typical, repeat-penalty, ...) and the chain's
+ * order (sampler_set_chain), re-shaping the current step the same way. */
+int session_set_sampler_value(Session *s, const char *name, double v, char *err);
+int session_set_samplers(Session *s, const char *list, char *err);
+/* Every setting and the chain of settings (not its seed or generator state). */
+void session_set_sampler(Session *s, const Sampler *settings);
 void session_set_seed(Session *s, uint64_t seed);
 
 int session_select(Session *s, int index, char *err); /* -1: follow the last token */
 int session_selected(const Session *s);               /* the effective index, -1 when no tokens */
+/* Selects the tokens from first to last (inclusive, either order) as a span and focuses `last`, the
+ * end that moves when the span grows (shift+arrows); first = -1 clears the span. */
+int session_select_span(Session *s, int first, int last, char *err);
+/* Whether a span is selected (clamped to the tokens there are): [*first, *last]. */
+int session_span(const Session *s, int *first, int *last);
+/* The attention of the chosen layer and head around the span: receives[q] (n_tokens) is how much
+ * query q puts on the span's keys, gives[k] (n_tokens) how much the span's queries put on key k.
+ * Returns the totals (*received: summed over every query; *given: over every key, which is the
+ * span's length, each query's row summing to 1), or -1 without a span or probes. */
+int session_span_attention(const Session *s, int layer, int head, float *receives, float *gives, double *received,
+                           double *given);
 int session_set_layer(Session *s, int layer, char *err);
 int session_set_head(Session *s, int head, char *err);
 
@@ -101,6 +127,14 @@ const float *session_pca(Session *s);
  * the id, or -1 with err ("pick: no single token is 'xyz' (it splits into 2 tokens)"). */
 int32_t session_find_token(const Session *s, const char *bytes, size_t len, int by_id, int32_t id,
                            const char *what, char *err);
+
+/* The logit lens at the focused position (session_selected), k tokens a layer, following the token
+ * that came next (the last layer's top at the last position). Computed when first asked for, then
+ * kept until that position is recomputed. NULL when there are no tokens or the model keeps no probes. */
+const LensColumn *session_lens(Session *s, int k);
+/* (n_tokens, n_layers): the probability each layer's lens gives token at every position, rows
+ * recomputed only for positions written since. NULL as session_lens. */
+const float *session_lens_heat(Session *s, int32_t token);
 
 /* Printable form of a token (token_display), into out. */
 char *session_token_label(const Session *s, int32_t id, char *out, size_t outsz);

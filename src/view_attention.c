@@ -60,6 +60,26 @@ static void vertical_label(Canvas *c, int x, int y, int h, const char *label, St
     }
 }
 
+/* A selected span's attention on the text: a token before the span shaded by how much the span's
+ * queries give it, a token after it by how much it gives the span (causal attention keeps the two
+ * apart; inside the span, what its queries give its keys). line: what the strip shows. */
+static void span_strip(float *w, char *line, size_t linesz, const Session *s, int a, int b) {
+    int n = s->n_tokens;
+    float *rec = gb_calloc((size_t)n, sizeof(float)), *giv = gb_calloc((size_t)n, sizeof(float));
+    double received = 0, given = 0;
+    session_span_attention(s, s->layer, s->head, rec, giv, &received, &given);
+    for (int t = 0; t < n; t++) w[t] = t > b ? rec[t] : giv[t];
+    double from_after = 0, outside = 0; /* what later queries put on it; what it puts on earlier keys */
+    for (int t = b + 1; t < n; t++) from_after += rec[t];
+    for (int t = 0; t < a; t++) outside += giv[t];
+    snprintf(line, linesz,
+             "span %d..%d receives %.2f from the %d queries after it \u00b7 gives %.0f%% of its attention to earlier "
+             "tokens:",
+             a, b, from_after, n - 1 - b, given > 0 ? 100.0 * outside / given : 0.0);
+    free(rec);
+    free(giv);
+}
+
 void ViewAttention_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
     if (r.w <= 0 || r.h <= 0) return;
     const Config *cf = &s->model.config;
@@ -103,18 +123,23 @@ void ViewAttention_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
             canvas_put_text(c, r.x + r.w - gw, top + gh + 1, gw, "click: pick", dim);
         }
     }
-    /* the text strip with the selected token's attention, at the bottom when there is room */
+    /* the text strip with the selected token's attention (or the span's), at the bottom when there is room */
     int strip_h = r.h >= 30 ? 5 : r.h >= 16 ? 3 : 0;
+    int span_a, span_b, has_span = session_span(s, &span_a, &span_b);
     if (strip_h) {
         int sy = r.y + r.h - strip_h;
-        snprintf(line, sizeof line, "attention of '%s' (#%d) over the text:", label, sel);
-        canvas_put_text(c, r.x, sy, r.w, line, text);
-        const float *row = session_attention_row(s, s->layer, s->head, sel);
-        float wmax = 0;
-        for (int k = 0; k <= sel; k++)
-            if (row[k] > wmax) wmax = row[k];
         float *w = gb_calloc((size_t)n, sizeof(float));
-        for (int k = 0; k <= sel && k < n; k++) w[k] = row[k];
+        if (has_span) {
+            span_strip(w, line, sizeof line, s, span_a, span_b);
+        } else {
+            snprintf(line, sizeof line, "attention of '%s' (#%d) over the text:", label, sel);
+            const float *row = session_attention_row(s, s->layer, s->head, sel);
+            for (int k = 0; k <= sel && k < n; k++) w[k] = row[k];
+        }
+        canvas_put_text(c, r.x, sy, r.w, line, text);
+        float wmax = 0;
+        for (int k = 0; k < n; k++)
+            if (w[k] > wmax) wmax = w[k];
         ViewTokens_draw_text(c, (Rect){r.x, sy + 1, r.w, strip_h - 1}, s, ui, w, wmax);
         free(w);
     }
@@ -150,6 +175,8 @@ void ViewAttention_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
         int t = j * z;
         token_label(s, t, label, sizeof label);
         Style st = (t <= sel && sel < t + z) ? ui_style(ui, COLOR_IDX(220), 0, ATTR_BOLD) : text;
+        if (has_span && t + z - 1 >= span_a && t <= span_b && !(t <= sel && sel < t + z)) /* a key of the span */
+            st = ui_style(ui, COLOR_IDX(117), 0, ATTR_BOLD | ATTR_UNDERLINE);
         if (zk) {
             char num[16];
             snprintf(num, sizeof num, "%d", t);
@@ -167,6 +194,8 @@ void ViewAttention_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
         else snprintf(rl, sizeof rl, "%s", label);
         Style ls = is_sel ? ui_style(ui, COLOR_IDX(16), COLOR_IDX(220), ATTR_BOLD) : text;
         if (is_sel && ui->colours == COLOURS_NONE) ls.attr |= ATTR_REVERSE;
+        if (!is_sel && has_span && t + z - 1 >= span_a && t <= span_b) /* a query of the span */
+            ls = ui_style(ui, COLOR_IDX(117), 0, ATTR_BOLD | ATTR_UNDERLINE);
         canvas_put_text(c, area.x, y, lw - 1, rl, ls);
         for (int k = 0; k < lw - 1; k++) screen_set_hit(ui, area.x + k, y, t);
         for (int j = col0; j < last_col; j++) {

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "view_chain.h"
 #include "view_explain.h"
 #include "viewdata.h"
 
@@ -24,6 +25,18 @@ void ViewProbs_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
     if (!d) {
         canvas_put_text(c, r.x, r.y, r.w, "(no distribution yet: set a prompt)", dim);
         return;
+    }
+    /* a tall view keeps its bottom for the sampler chain, stage by stage; `o` asks for it on any
+     * height, on top, the bars getting what is left */
+    int chain_h = ViewChain_height(d);
+    if (ui->chain) {
+        ViewChain_draw(c, (Rect){r.x, r.y, r.w, chain_h - 1}, s, d, ui);
+        r.y += chain_h;
+        r.h -= chain_h;
+        if (r.h < 6) return;
+    } else if (r.h >= 14 + chain_h) {
+        r.h -= chain_h;
+        ViewChain_draw(c, (Rect){r.x, r.y + r.h + 1, r.w, chain_h - 1}, s, d, ui);
     }
     int sel = session_selected(s);
     char label[96], line[320];

@@ -40,6 +40,7 @@ typedef struct {
     int *hit;
     int hit_w, hit_h;
     int explain;       /* probs view: the shown step frozen, its softmax arithmetic as a table (kit) */
+    int chain;         /* probs view: the sampler chain table above the bars, whatever the height (o) */
     int score_colour;  /* tokens view: generated tokens coloured by surprisal at T = 1 (`score`, kit) */
 } UiState;
 

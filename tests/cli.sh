@@ -225,6 +225,65 @@ g = json.load(open(sys.argv[1]))
 for t in g["tokens"]:
     assert 0 < t["prob"] <= 1 and abs(math.log(t["prob"]) - t["logprob"]) < 1e-4, t
 EOF
+# ---- the sampler chain: today's settings in today's order give the tokens glassbox gave before the chain.
+# The ids were recorded with the build before it (commit 9b7d1a4), by
+#   glassbox generate --json --steps 24 OPTIONS "def fibonacci(n):"
+# with each OPTIONS below minus --samplers (the fixed order then was temperature, top-k, top-p).
+ids_are() { # ids_are "ID ID ..." OPTIONS...: generate's token ids
+    local want=$1
+    shift
+    "$G" generate --json --steps 24 "$@" "$P" >"$TMP/ids.json" &&
+        python3 - "$TMP/ids.json" "$want" <<'PY'
+import json, sys
+got = [t["id"] for t in json.load(open(sys.argv[1]))["tokens"]]
+want = [int(x) for x in sys.argv[2].split()]
+assert got == want, (got, want)
+PY
+}
+check "old tokens: T 0.8 seed 42 (default chain)" ids_are "265 383 3154 271 2689 317 855 270 2952 45 270 664 1300 520 523 271 679 373 281 114 327 361 362 326" --temp 0.8 --seed 42
+check "old tokens: T 1.3 top-k 40 top-p 0.9 seed 7" ids_are "265 383 67 1074 268 115 293 1978 317 363 621 373 979 2757 309 1227 706 265 619 332 430 46 1499 115" --temp 1.3 --top-k 40 --top-p 0.9 --seed 7 --samplers temp,top-k,top-p
+check "old tokens: T 0.5 top-p 0.8 seed 3" ids_are "265 383 1005 743 309 293 748 320 271 748 706 265 338 658 46 102 3182 40 110 41 10 10 35 854" --temp 0.5 --top-p 0.8 --seed 3 --samplers temp,top-k,top-p
+check "old tokens: T 0 (default chain)" ids_are "265 383 1005 271 307 581 45 602 2678 660 2534 271 307 581 45 602 2678 660 46 328 709 271 660 320" --temp 0 --seed 1
+check "a repeat penalty changes greedy text" sh -c "! '$G' generate --temp 0 --steps 24 --repeat-penalty 1.5 '$P' | cmp -s - '$TMP/g0'"
+check "--samplers rejects an unknown stage" run_status 2 generate --samplers top-p,frob "$P"
+check "--samplers names it" err_has "unknown stage 'frob'"
+check "--min-p out of range exits 2" run_status 2 probs --min-p 1.5 "$P"
+check "--min-p message" err_has "--min-p: expected a number between 0 and 1, got '1.5'"
+check "--repeat-last-n missing value" run_status 2 generate "$P" --repeat-last-n
+check "probs --explain shows the chain" run_status 0 probs --explain --top-p 0.9 --top 3 "$P"
+check "the chain has a row per stage" sh -c "grep -q '^top-p ' '$TMP/out' && grep -q '^temp ' '$TMP/out' && grep -q '^drawn: ' '$TMP/out'"
+check "probs --explain --json: the chain" run_status 0 probs --explain --json --samplers top-k,temp --top-k 3 --seed 9 "$P"
+check "the chain's JSON: top-k keeps 3, the drawn token among them" python3 - "$TMP/out" <<'PY'
+import json, sys
+e = json.load(open(sys.argv[1]))
+st = e["samplers"]
+assert [s["stage"] for s in st] == ["top-k", "temp"], st
+assert st[0]["kept"] == 3 and st[0]["in"] == 4096 and st[1]["kept"] == 3
+assert abs(sum(t["prob"] for t in st[0]["top"][:3]) - 1) < 1e-5
+assert 1 <= st[1]["drawn"]["rank"] <= 3 and st[1]["drawn"]["prob"] > 0
+assert e["drawn"] in [t["id"] for t in st[0]["top"][:3]]
+PY
+# ---- the logit lens: the last layer's lens is the model's own distribution (probs at T 1)
+check "lens --json" run_status 0 lens --json --top 6 "$P"
+cp "$TMP/out" "$TMP/lens.json"
+check "lens --help" run_status 0 lens --help
+check "lens --top 0 exits 2" run_status 2 lens --top 0 "$P"
+check "lens without a prompt exits 2" run_status 2 lens
+check "probs --json at T 1 for the lens" run_status 0 probs --json --temp 1 --top 6 "$P"
+check "the last layer's lens equals the model's probabilities; the layers in order" python3 - "$TMP/lens.json" "$TMP/out" <<'PY'
+import json, sys
+lens = json.load(open(sys.argv[1])); probs = json.load(open(sys.argv[2]))
+layers = lens["layers"]
+assert [l["layer"] for l in layers] == list(range(len(layers))) and len(layers) == 4, layers
+last = layers[-1]["top"]
+assert [t["id"] for t in last] == [t["id"] for t in probs], (last, probs)
+for a, b in zip(last, probs):
+    assert abs(a["prob"] - b["prob_t1"]) < 1e-6 and a["text"] == b["text"], (a, b)
+assert lens["chosen"]["id"] == last[0]["id"] and layers[-1]["chosen_rank"] == 1
+for l in layers:
+    ps = [t["prob"] for t in l["top"]]
+    assert ps == sorted(ps, reverse=True) and 0 < sum(ps) <= 1 + 1e-6, l
+PY
 check "generate --steps 0" run_status 0 generate --steps 0 "$P"
 check "--steps 0 prints just the prompt" test "$(cat "$TMP/out")" = "$P"
 check "generate --steps 0 --json" run_status 0 generate --json --steps 0 "$P"

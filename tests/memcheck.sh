@@ -51,6 +51,10 @@ run "tokenize --json from standard input" 0 tokenize --json -
 run "tokenize with a tiktoken vocabulary" 0 tokenize --tokenizer gpt2 "getUserName"
 run "generate" 0 generate --temp 0.8 --seed 3 --steps 12 "def fibonacci(n):"
 run "probs --json" 0 probs --json "for i in range("
+run "probs --explain, every sampler stage" 0 probs --explain --top-k 40 --typical 0.95 --top-p 0.9 --min-p 0.05 \
+    --repeat-penalty 1.2 --presence-penalty 0.1 --frequency-penalty 0.1 "x = x + x"
+run "lens --json" 0 lens --json "def add(a, b):"
+run "export --view lens (csv)" 0 export --view lens --format csv --steps 3 "import os"
 head -c 3000 "$ROOT/src/sampler.c" >"$TMP/eval.txt"
 run "eval" 0 eval "$TMP/eval.txt"
 run "the default run off a terminal" 0
@@ -72,6 +76,7 @@ run "missing model" 2 tokenize --model "$TMP/none.gguf" hello
 printf 'title: t\nstep: a\n> step 999\n' >"$TMP/bad.lesson"
 run "lesson check of a bad lesson" 2 lesson check "$TMP/bad.lesson"
 run "unknown option" 2 generate --frob x
+run "bad sampler chain" 2 generate --samplers temp,temp x
 run "empty eval file" 2 eval /dev/null
 
 runs=$(find "$TMP" -name 'vg.*.log' | wc -l)

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "gguf.h"
+#include "lens.h"
 #include "model.h"
 #include "util.h"
 
@@ -780,12 +781,74 @@ static void test_load_errors(void **state) {
     rmdir(dir);
 }
 
+
+/* The logit lens on the two-layer model: each layer's residual (from the independent double-precision
+ * recompute) through the final norm and the head, softmaxed in double, against lens_column_compute;
+ * and the last layer's lens is exactly the logits model_forward returned. */
+static void test_logit_lens(void **state) {
+    (void)state;
+    Config c = small_config(2, 4);
+    Model m;
+    char err[GB_ERRLEN];
+    assert_int_equal(model_init_random(&m, &c, 5, err), 0);
+    fill_test_weights(&m, 21);
+    int L = c.n_layers, D = c.dim, V = c.vocab_size;
+    double res_ref[2 * 24], logits_ref[20];
+    float scratch[20], probs[2];
+    LensColumn col;
+    lens_column_init(&col, L, V);
+    for (int p = 0; p < 7; p++) {
+        float *logits = model_forward(&m, SEQ[p], p);
+        float own[20];
+        memcpy(own, logits, sizeof own);
+        naive_forward(&m, SEQ, p + 1, logits_ref, NULL, res_ref);
+        assert_int_equal(lens_column_compute(&col, &m, p, SEQ[p + 1], scratch), 0);
+        assert_int_equal(col.chosen, SEQ[p + 1]);
+        for (int l = 0; l < L; l++) {
+            double xn[24], z[20], mx = -1e300, sum = 0;
+            double ss = 0;
+            for (int i = 0; i < D; i++) ss += res_ref[l * D + i] * res_ref[l * D + i];
+            for (int i = 0; i < D; i++) xn[i] = res_ref[l * D + i] / sqrt(ss / D + c.norm_eps) * m.weights.output_norm[i];
+            for (int v = 0; v < V; v++) {
+                z[v] = 0;
+                for (int i = 0; i < D; i++) z[v] += xn[i] * m.weights.output[(size_t)v * D + i];
+                if (z[v] > mx) mx = z[v];
+            }
+            for (int v = 0; v < V; v++) sum += exp(z[v] - mx);
+            // every token is listed (k = vocab), best first, with the reference probability
+            for (int i = 0; i < V; i++) {
+                const LensEntry *e = &col.top[(size_t)l * V + i];
+                assert_true(fabs(e->prob - exp(z[e->id] - mx) / sum) < 1e-5);
+                if (i > 0) assert_true(e->prob <= col.top[(size_t)l * V + i - 1].prob);
+            }
+            int rank = 1;
+            for (int v = 0; v < V; v++) rank += z[v] > z[SEQ[p + 1]] + 1e-9;
+            assert_int_equal(col.chosen_rank[l], rank);
+            assert_true(fabs(col.chosen_prob[l] - exp(z[SEQ[p + 1]] - mx) / sum) < 1e-5);
+        }
+        // the last layer's lens: the model's own logits, bit for bit
+        model_logits_from_residual(&m, scratch, m.probes.residual + ((size_t)(L - 1) * c.seq_len + p) * D);
+        assert_memory_equal(scratch, own, sizeof own);
+        lens_token_probs(probs, &m, p, SEQ[p + 1], scratch);
+        for (int l = 0; l < L; l++) assert_true(fabs(probs[l] - col.chosen_prob[l]) < 1e-6);
+    }
+    // chosen < 0 follows the last layer's top token, which has rank 1 there
+    assert_int_equal(lens_column_compute(&col, &m, 6, -1, scratch), 0);
+    assert_int_equal(col.chosen_rank[L - 1], 1);
+    assert_int_equal(col.chosen, col.top[(size_t)(L - 1) * V].id);
+    m.probes.enabled = 0;
+    assert_int_equal(lens_column_compute(&col, &m, 6, -1, scratch), -1);
+    lens_column_free(&col);
+    model_free(&m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_hand_computed_layer),
         cmocka_unit_test(test_kv_cache_matches_recompute),
         cmocka_unit_test(test_prompt_matches_steps),
         cmocka_unit_test(test_probes),
+        cmocka_unit_test(test_logit_lens),
         cmocka_unit_test(test_init_random_checks),
         cmocka_unit_test(test_python_reference),
         cmocka_unit_test(test_write_and_load_back),

@@ -364,7 +364,7 @@ static void test_forward_in_every_type(void **state) {
             assert_int_equal(model_embedding(&b, 41, row), 0);
             for (int i = 0; i < 256; i++)
                 assert_true(row[i] == matrix_floats(a.weights.token_embd)[41 * 256 + i]);
-            model_logits_from_residual(&b, b.state.x, logits);
+            model_logits_from_residual(&b, logits, b.state.x);
             for (int v = 0; v < vocab; v++)
                 assert_true(fabsf(logits[v] - lp[v]) <= 1e-5f * fmaxf(1.0f, fabsf(lp[v])));
             free(la);

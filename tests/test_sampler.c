@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <cmocka.h>
 
@@ -426,6 +427,328 @@ static void test_empirical_frequencies(void **state) {
     distribution_free(&d);
 }
 
+/* ---- the chain ---- */
+
+/* An independent copy of the sampler glassbox had before the chain (fixed order: softmax at T over
+ * the whole vocabulary, top-k then renormalise, top-p then renormalise again; T = 0 one-hot on the
+ * first of the order), kept here so the chain is checked against it bit for bit. */
+typedef struct {
+    float probs[512];
+    int32_t order[512];
+    int n_kept;
+} OldDist;
+
+static void old_keep_prefix(OldDist *d, int n, int keep) {
+    for (int r = keep; r < n; r++) d->probs[d->order[r]] = 0.0f;
+    double mass = 0.0;
+    for (int r = 0; r < keep; r++) mass += d->probs[d->order[r]];
+    if (mass <= 0.0) {
+        for (int r = 0; r < keep; r++) d->probs[d->order[r]] = 0.0f;
+        d->probs[d->order[0]] = 1.0f;
+        return;
+    }
+    for (int r = 0; r < keep; r++) d->probs[d->order[r]] = (float)(d->probs[d->order[r]] / mass);
+}
+
+static void old_compute(OldDist *d, const float *logits, int n, float temp, int top_k, float top_p) {
+    Ranked ref[512];
+    for (int i = 0; i < n; i++) ref[i] = (Ranked){logits[i], i};
+    qsort(ref, (size_t)n, sizeof *ref, compare_reference);
+    for (int i = 0; i < n; i++) d->order[i] = ref[i].id;
+    float max = logits[d->order[0]];
+    if (!(temp > 0.0f)) {
+        memset(d->probs, 0, sizeof d->probs);
+        d->probs[d->order[0]] = 1.0f;
+        d->n_kept = 1;
+        return;
+    }
+    double sum = 0.0;
+    for (int i = 0; i < n; i++) {
+        double w = logits[i] == max ? 1.0 : exp(((double)logits[i] - (double)max) / (double)temp);
+        d->probs[i] = (float)w;
+        sum += w;
+    }
+    for (int i = 0; i < n; i++) d->probs[i] = (float)(d->probs[i] / sum);
+    int keep = n;
+    if (top_k > 0 && top_k < n) keep = top_k;
+    old_keep_prefix(d, n, keep);
+    if (top_p < 1.0f) {
+        double cum = 0.0;
+        int nucleus = 0;
+        while (nucleus < keep) {
+            cum += d->probs[d->order[nucleus++]];
+            if (cum + 1e-6 >= (double)top_p) break;
+        }
+        if (nucleus < keep) old_keep_prefix(d, n, keep = nucleus);
+    }
+    d->n_kept = keep;
+}
+
+/* Draws with the old sampler's walk over its kept prefix. */
+static int32_t old_sample(Sampler *s, const OldDist *d) {
+    double u = sampler_uniform(s), cum = 0.0;
+    for (int r = 0; r < d->n_kept; r++) {
+        cum += d->probs[d->order[r]];
+        if (u < cum) return d->order[r];
+    }
+    for (int r = d->n_kept - 1; r > 0; r--)
+        if (d->probs[d->order[r]] > 0.0f) return d->order[r];
+    return d->order[0];
+}
+
+static void test_old_order_reproduced(void **state) {
+    (void)state;
+    enum { N = 500 };
+    float logits[N];
+    const float temps[] = {0.0f, 0.3f, 0.8f, 1.0f, 1.7f};
+    const int ks[] = {0, 1, 7, 40, N};
+    const float ps[] = {1.0f, 0.95f, 0.6f, 0.1f};
+    Distribution d;
+    distribution_init(&d, N);
+    static OldDist old;
+    for (int round = 0; round < 3; round++) {
+        for (int i = 0; i < N; i++) logits[i] = (float)(2.5 * sin(i * 0.37 + round) + 0.5 * cos(i * 1.3));
+        for (int a = 0; a < 5; a++)
+            for (int b = 0; b < 5; b++)
+                for (int c = 0; c < 4; c++) {
+                    // Today's settings under today's order give today's distribution, bit for bit...
+                    Sampler s, ref;
+                    sampler_init(&s, temps[a], ks[b], ps[c], 11 + round);
+                    char err[512];
+                    assert_int_equal(sampler_set_chain(&s, "temp,top-k,top-p", err), 0);
+                    distribution_compute(&d, logits, &s);
+                    old_compute(&old, logits, N, temps[a], ks[b], ps[c]);
+                    assert_int_equal(d.n_kept, old.n_kept);
+                    assert_memory_equal(d.probs, old.probs, N * sizeof(float));
+                    assert_memory_equal(d.order, old.order, N * sizeof(int32_t));
+                    // ...and so the same tokens from the same seed.
+                    sampler_init(&ref, temps[a], ks[b], ps[c], 11 + round);
+                    for (int k = 0; k < 20; k++) assert_int_equal(sampler_sample(&s, &d), old_sample(&ref, &old));
+                    // With top-k and top-p off, the default chain (temperature last) is the same.
+                    if (ps[c] == 1.0f) {
+                        sampler_default_chain(&s);
+                        distribution_compute(&d, logits, &s);
+                        assert_memory_equal(d.probs, old.probs, N * sizeof(float));
+                    }
+                }
+    }
+    distribution_free(&d);
+}
+
+static Distribution chain_of(const float *logits, int n, const char *chain, float temp, float top_p) {
+    Sampler s;
+    sampler_init(&s, temp, 0, top_p, 1);
+    char err[512];
+    assert_int_equal(sampler_set_chain(&s, chain, err), 0);
+    Distribution d;
+    distribution_init(&d, n);
+    distribution_compute(&d, logits, &s);
+    return d;
+}
+
+/* The demo of issue 16: logits [3, 2, 1], top-p 0.8, T 0.5. At T 1 the probabilities are
+ * (.665, .245, .090): .665 falls short of .8, so top-p keeps two; at T .5 they are (.867, .117, .016)
+ * and the first alone reaches .8. */
+static void test_order_demo(void **state) {
+    (void)state;
+    const float logits[3] = {3.0f, 2.0f, 1.0f};
+    double e1 = exp(-1.0), e2 = exp(-2.0), z1 = 1 + e1 + e2;
+    double f2 = exp(-2.0), f4 = exp(-4.0), z2 = 1 + f2 + f4;
+
+    Distribution last = chain_of(logits, 3, "top-p,temp", 0.5f, 0.8f);
+    assert_int_equal(last.n_kept, 2);
+    assert_int_equal(last.n_stages, 2);
+    assert_int_equal(last.stages[0].kind, STAGE_TOP_P);
+    assert_int_equal(last.stages[0].n_in, 3);
+    assert_int_equal(last.stages[0].n_kept, 2);
+    assert_true(fabs(last.stages[0].removed - e2 / z1) < 1e-6);
+    // after top-p (T 1): (1, e^-1) / (1 + e^-1); after temp: (1, e^-2) / (1 + e^-2)
+    assert_true(fabs(last.stages[0].prob[0] - 1 / (1 + e1)) < 1e-6);
+    assert_true(fabs(last.stages[1].prob[1] - e2 / (1 + e2)) < 1e-6);
+    assert_true(last.stages[1].removed == 0.0f && last.stages[1].n_kept == 2);
+    assert_true(fabs(last.probs[0] - 1 / (1 + f2)) < 1e-6 && fabs(last.probs[1] - f2 / (1 + f2)) < 1e-6);
+    assert_true(last.probs[2] == 0.0f);
+    assert_int_equal(last.stages[0].rank[2], 0);
+    assert_int_equal(last.stages[1].rank[1], 2);
+
+    Distribution first = chain_of(logits, 3, "temp,top-p", 0.5f, 0.8f);
+    assert_int_equal(first.n_kept, 1);
+    assert_int_equal(first.stages[0].n_kept, 3);
+    assert_true(fabs(first.stages[0].prob[0] - 1 / z2) < 1e-6);
+    assert_int_equal(first.stages[1].n_kept, 1);
+    assert_true(fabs(first.stages[1].removed - (f2 + f4) / z2) < 1e-6);
+    assert_true(first.probs[0] == 1.0f);
+
+    // The drawn token's row: where it stood at each stage.
+    distribution_note_drawn(&last, 1);
+    assert_int_equal(last.stages[0].rank[CHAIN_ROWS], 2);
+    assert_true(fabs(last.stages[0].prob[CHAIN_ROWS] - e1 / (1 + e1)) < 1e-6);
+    assert_true(fabs(last.stages[1].prob[CHAIN_ROWS] - f2 / (1 + f2)) < 1e-6);
+    assert_true(fabs(last.chain_prob_in[CHAIN_ROWS] - e1 / z1) < 1e-6);
+    distribution_note_drawn(&first, 2);
+    assert_int_equal(first.stages[0].rank[CHAIN_ROWS], 3);
+    assert_int_equal(first.stages[1].rank[CHAIN_ROWS], 0);
+    assert_true(first.stages[1].prob[CHAIN_ROWS] == 0.0f);
+    distribution_free(&last);
+    distribution_free(&first);
+}
+
+/* Probabilities (.5, .3, .15, .05) given out of order: ids 2, 0, 3, 1. */
+static const double HAND[4] = {0.3, 0.05, 0.5, 0.15};
+
+static void test_min_p(void **state) {
+    (void)state;
+    float logits[4];
+    logits_from_probs(logits, HAND, 4);
+    Sampler s;
+    sampler_init(&s, 1.0f, 0, 1.0f, 1);
+    Distribution d;
+    distribution_init(&d, 4);
+    // min-p .25: the floor is .125, so .5, .3 and .15 stay; min-p .5: the floor .25 keeps two.
+    struct {
+        float min_p;
+        int keep;
+    } cases[] = {{0.25f, 3}, {0.5f, 2}, {0.61f, 1}, {0.09f, 4}, {1.0f, 1}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        s.min_p = cases[i].min_p;
+        distribution_compute(&d, logits, &s);
+        assert_int_equal(d.n_kept, cases[i].keep);
+    }
+    s.min_p = 0.25f;
+    distribution_compute(&d, logits, &s);
+    assert_true(fabs(d.probs[2] - 0.5 / 0.95) < 1e-6 && fabs(d.probs[3] - 0.15 / 0.95) < 1e-6);
+    assert_true(d.probs[1] == 0.0f);
+    assert_true(fabs(d.stages[4].removed - 0.05) < 1e-6); // min-p is the fifth stage by default
+    distribution_free(&d);
+}
+
+/* Typical-p by hand: H = -sum p ln p = 1.14218 nats; |-ln p - H| is .449 (.5), .062 (.3),
+ * .755 (.15), 1.854 (.05), so the .3 token comes first, then .5. */
+static void test_typical(void **state) {
+    (void)state;
+    float logits[4];
+    logits_from_probs(logits, HAND, 4);
+    Sampler s;
+    sampler_init(&s, 1.0f, 0, 1.0f, 1);
+    Distribution d;
+    distribution_init(&d, 4);
+    s.typical_p = 0.5f; // .3 is not above .5; .3 + .5 is
+    distribution_compute(&d, logits, &s);
+    assert_int_equal(d.n_kept, 2);
+    assert_true(fabs(d.probs[2] - 0.625) < 1e-6 && fabs(d.probs[0] - 0.375) < 1e-6);
+    assert_int_equal(d.order[0], 2);
+    s.typical_p = 0.2f; // the .3 token alone: typical sampling drops the likeliest token
+    distribution_compute(&d, logits, &s);
+    assert_int_equal(d.n_kept, 1);
+    assert_int_equal(d.order[0], 0);
+    assert_true(d.probs[0] == 1.0f && d.probs[2] == 0.0f);
+    // The cut ones follow in logit order: 2 (.5), 3 (.15), 1 (.05).
+    assert_int_equal(d.order[1], 2);
+    assert_int_equal(d.order[2], 3);
+    assert_int_equal(d.order[3], 1);
+    assert_int_equal(distribution_stage_rank(&d, 2, 2), 0); // typical is the third stage by default
+    assert_int_equal(distribution_stage_rank(&d, 1, 2), 1); // before it, the .5 token led
+    Sampler g = s;
+    for (int k = 0; k < 20; k++) assert_int_equal(sampler_sample(&g, &d), 0);
+    s.typical_p = 0.85f; // .3 + .5 = .8 is not above .85; + .15 is: three kept
+    distribution_compute(&d, logits, &s);
+    assert_int_equal(d.n_kept, 3);
+    distribution_free(&d);
+}
+
+static void test_penalties(void **state) {
+    (void)state;
+    const float logits[4] = {2.0f, -1.0f, 0.5f, 3.0f};
+    const int32_t history[3] = {0, 1, 0};
+    Sampler s;
+    sampler_init(&s, 1.0f, 0, 1.0f, 1);
+    s.repeat_penalty = 2.0f;
+    s.presence_penalty = 0.5f;
+    s.frequency_penalty = 0.25f;
+    s.repeat_last_n = 64;
+    Distribution d;
+    distribution_init(&d, 4);
+    distribution_compute_ctx(&d, logits, &s, history, 3);
+    // token 0, seen twice: 2 / 2 - (2 * .25 + .5) = 0; token 1, once: -1 * 2 - (.25 + .5) = -2.75
+    assert_true(d.adjusted[0] == 0.0f && d.adjusted[1] == -2.75f);
+    assert_true(d.adjusted[2] == 0.5f && d.adjusted[3] == 3.0f);
+    assert_true(d.logits[0] == 2.0f);
+    double z = exp(0.0) + exp(-2.75) + exp(0.5) + exp(3.0);
+    assert_true(fabs(d.probs[0] - 1.0 / z) < 1e-6);
+    assert_true(fabs(d.probs_t1[0] - exp(2.0) / (exp(2.0) + exp(-1.0) + exp(0.5) + exp(3.0))) < 1e-6);
+    assert_true(d.stages[0].active);
+    assert_int_equal(d.order[1], 2); // .5 now outranks the penalised 0
+    // Only the last token in the window: token 0 once, 2 / 2 - .75 = .25; token 1 untouched.
+    s.repeat_last_n = 1;
+    distribution_compute_ctx(&d, logits, &s, history, 3);
+    assert_true(d.adjusted[0] == 0.25f && d.adjusted[1] == -1.0f);
+    s.repeat_last_n = 0; // no window: nothing
+    distribution_compute_ctx(&d, logits, &s, history, 3);
+    assert_true(d.adjusted[0] == 2.0f && !d.stages[0].active);
+    s.repeat_last_n = -1; // the whole history
+    distribution_compute_ctx(&d, logits, &s, history, 3);
+    assert_true(d.adjusted[0] == 0.0f);
+    // Not in the chain: not applied.
+    char err[512];
+    assert_int_equal(sampler_set_chain(&s, "top-k,temp", err), 0);
+    distribution_compute_ctx(&d, logits, &s, history, 3);
+    assert_true(d.adjusted[0] == 2.0f);
+    distribution_free(&d);
+}
+
+static void test_greedy_and_top_k_stage(void **state) {
+    (void)state;
+    float logits[4];
+    logits_from_probs(logits, HAND, 4);
+    Distribution d = chain_of(logits, 4, "top-p,greedy", 1.0f, 0.9f);
+    assert_int_equal(d.n_kept, 1);
+    assert_true(d.probs[2] == 1.0f);
+    assert_int_equal(d.stages[0].n_kept, 3);
+    assert_true(fabs(d.stages[1].removed - (0.3 + 0.15) / 0.95) < 1e-6);
+    distribution_free(&d);
+    // top-k renormalises: k = 2 leaves (.625, .375); the stage removed .2 of the mass.
+    Sampler s;
+    sampler_init(&s, 1.0f, 2, 1.0f, 1);
+    distribution_init(&d, 4);
+    distribution_compute(&d, logits, &s);
+    assert_true(fabs(d.stages[1].removed - 0.2) < 1e-6);
+    assert_true(fabs(distribution_stage_prob(&d, 1, 0) - 0.375) < 1e-6);
+    assert_true(fabs(distribution_stage_prob(&d, -1, 0) - 0.3) < 1e-6);
+    assert_int_equal(distribution_stage_rank(&d, 1, 0), 2);
+    assert_int_equal(distribution_stage_rank(&d, 1, 3), 0);
+    assert_int_equal(distribution_stage_rank(&d, -1, 1), 4);
+    // T = 0 after everything: the first token still in.
+    s.temperature = 0.0f;
+    distribution_compute(&d, logits, &s);
+    assert_int_equal(d.n_kept, 1);
+    assert_true(d.probs[2] == 1.0f && d.entropy == 0.0f);
+    distribution_free(&d);
+}
+
+static void test_chain_names(void **state) {
+    (void)state;
+    Sampler s;
+    sampler_init(&s, 1.0f, 0, 1.0f, 1);
+    char err[512], buf[128];
+    assert_string_equal(sampler_chain_string(&s, buf, sizeof buf), "penalties,top-k,typical,top-p,min-p,temp");
+    assert_int_equal(sampler_set_chain(&s, "top_k;typ_p;temperature", err), 0);
+    assert_string_equal(sampler_chain_string(&s, buf, sizeof buf), "top-k,typical,temp");
+    assert_int_equal(sampler_set_chain(&s, "top-p, temp", err), 0);
+    assert_string_equal(sampler_chain_string(&s, buf, sizeof buf), "top-p,temp");
+    Sampler t = s;
+    assert_int_equal(sampler_set_chain(&s, "top-p,frob", err), -1);
+    assert_non_null(strstr(err, "unknown stage 'frob'"));
+    assert_int_equal(sampler_set_chain(&s, "temp,temp", err), -1);
+    assert_non_null(strstr(err, "twice"));
+    assert_int_equal(sampler_set_chain(&s, "temp,penalties", err), -1);
+    assert_non_null(strstr(err, "first"));
+    assert_int_equal(sampler_set_chain(&s, "", err), -1);
+    assert_int_equal(sampler_set_chain(&s, "temp,", err), -1);
+    assert_true(sampler_same_settings(&s, &t)); // unchanged by the failures
+    t.min_p = 0.1f;
+    assert_false(sampler_same_settings(&s, &t));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_generator_is_the_documented_one),
@@ -442,6 +765,13 @@ int main(void) {
         cmocka_unit_test(test_temperature_flattens),
         cmocka_unit_test(test_seeds_repeat_and_differ),
         cmocka_unit_test(test_empirical_frequencies),
+        cmocka_unit_test(test_old_order_reproduced),
+        cmocka_unit_test(test_order_demo),
+        cmocka_unit_test(test_min_p),
+        cmocka_unit_test(test_typical),
+        cmocka_unit_test(test_penalties),
+        cmocka_unit_test(test_greedy_and_top_k_stage),
+        cmocka_unit_test(test_chain_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

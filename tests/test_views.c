@@ -212,7 +212,7 @@ static void test_commands_errors(void **state) {
     expect_error("prompt \"abc", "prompt: missing closing quote");
     expect_error("prompt \"a\\qb\"", "prompt: unknown escape \\q (use \\n \\t \\\" \\\\ or \\xNN)");
     expect_error("prompt \"ab\" cd", "prompt: unexpected text after the closing quote: 'cd'");
-    expect_error("view sideways", "view: expected one of tokens, attention, neighbours, probs, got 'sideways'");
+    expect_error("view sideways", "view: expected one of tokens, attention, neighbours, probs, lens, got 'sideways'");
     expect_error("pick", "pick: expected a token: \"text\" or #id (usage: pick TOKEN)");
     expect_error("pick #x", "pick: expected #id with a number, got '#x'");
     expect_error("prompt", "prompt: expected text (usage: prompt TEXT)");

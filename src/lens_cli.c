@@ -1,0 +1,166 @@
+/* glassbox lens: the logit lens at the end of a prompt, from the command line (see lens.h). It
+ * follows main.c's conventions: options before or after the prompt, `--` ends them, `-` reads
+ * standard input, BOS in front when the vocabulary has one, one-line errors and status 2. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "json.h"
+#include "kit.h"
+#include "lens.h"
+#include "model.h"
+#include "tokenizer.h"
+#include "util.h"
+
+static const char LENS_USAGE[] =
+    "usage: glassbox lens [--json] [--top K] [--model FILE] PROMPT|-\n"
+    "The logit lens at the last token of PROMPT (BOS in front when the model has one): for every\n"
+    "layer l, the residual stream after layer l sent through the final norm and the output head,\n"
+    "as if the model stopped there. Prints each layer's likeliest next tokens (T = 1) and, for the\n"
+    "token the last layer ranks first, its rank and probability at every layer: the prediction\n"
+    "forming layer by layer. The last layer's lens is the model's own prediction.\n"
+    "  --top K      tokens a layer (default 5)\n"
+    "  --json       {\"prompt\", \"position\", \"chosen\": {\"id\", \"text\"}, \"layers\": [{\"layer\", \"top\":\n"
+    "               [{\"id\", \"text\", \"prob\"}], \"chosen_rank\", \"chosen_prob\"}]}, last layer last\n"
+    "  --model FILE the model (default: $GLASSBOX_MODEL, else assets/glassbox.gguf)\n";
+
+static void token_json(const Tokenizer *tok, int32_t id) {
+    size_t n = 0;
+    const char *b = tokenizer_token_bytes(tok, id, &n);
+    json_string(stdout, b ? b : "", b ? n : 0);
+}
+
+static const char *token_label(const Tokenizer *tok, int32_t id, char *buf, size_t bufsz) {
+    size_t n = 0;
+    const char *b = tokenizer_token_bytes(tok, id, &n);
+    return token_display(b ? b : "", b ? n : 0, buf, bufsz);
+}
+
+static void print_lens(const LensColumn *c, const Tokenizer *tok, const char *prompt, size_t prompt_len, int json) {
+    char buf[256];
+    if (json) {
+        printf("{\"prompt\": ");
+        json_string(stdout, prompt, prompt_len);
+        printf(", \"position\": %d, \"chosen\": {\"id\": %d, \"text\": ", c->pos, (int)c->chosen);
+        token_json(tok, c->chosen);
+        printf("}, \"layers\": [");
+        for (int l = 0; l < c->n_layers; l++) {
+            printf("%s\n  {\"layer\": %d, \"top\": [", l ? "," : "", l);
+            for (int i = 0; i < c->k && c->top[(size_t)l * c->k + i].id >= 0; i++) {
+                const LensEntry *e = &c->top[(size_t)l * c->k + i];
+                printf("%s{\"id\": %d, \"text\": ", i ? ", " : "", (int)e->id);
+                token_json(tok, e->id);
+                printf(", \"prob\": ");
+                kit_json_number(stdout, e->prob);
+                printf("}");
+            }
+            printf("], \"chosen_rank\": %d, \"chosen_prob\": ", c->chosen_rank[l]);
+            kit_json_number(stdout, c->chosen_prob[l]);
+            printf("}");
+        }
+        printf("\n]}\n");
+        return;
+    }
+    printf("logit lens at position %d; following '%s' (#%d), the last layer's top token\n", c->pos,
+           token_label(tok, c->chosen, buf, sizeof buf), (int)c->chosen);
+    printf("%5s %6s %9s   the likeliest next tokens if the model stopped after this layer\n", "layer", "rank",
+           "p");
+    for (int l = 0; l < c->n_layers; l++) {
+        printf("%5d %6d %8.4f%%  ", l, c->chosen_rank[l], 100.0 * c->chosen_prob[l]);
+        for (int i = 0; i < c->k && c->top[(size_t)l * c->k + i].id >= 0; i++) {
+            const LensEntry *e = &c->top[(size_t)l * c->k + i];
+            printf(" '%s' %.2f%%", token_label(tok, e->id, buf, sizeof buf), 100.0 * e->prob);
+        }
+        printf("\n");
+    }
+}
+
+int cli_lens(int argc, char **argv) {
+    const char *model_path = cli_default_model(), *pos = NULL;
+    int json = 0, top = 5, only_pos = 0, missing = 0;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i], *v;
+        if (only_pos || a[0] != '-' || !a[1]) {
+            if (pos) {
+                fprintf(stderr, "glassbox: lens: unexpected argument '%s' (see glassbox lens --help)\n", a);
+                return GB_EXIT_USAGE;
+            }
+            pos = a;
+        } else if (strcmp(a, "--") == 0) only_pos = 1;
+        else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(LENS_USAGE, stdout);
+            return GB_EXIT_OK;
+        } else if (strcmp(a, "--json") == 0) json = 1;
+        else if ((v = kit_option(argc, argv, &i, "--model", &missing)) || (v = kit_option(argc, argv, &i, "-m", &missing)))
+            model_path = v;
+        else if ((v = kit_option(argc, argv, &i, "--top", &missing))) {
+            char *end;
+            errno = 0;
+            long k = strtol(v, &end, 10);
+            if (end == v || *end || errno || k < 1 || k > 1000) {
+                fprintf(stderr, "glassbox: lens: --top: expected an integer in [1, 1000], got '%s'\n", v);
+                return GB_EXIT_USAGE;
+            }
+            top = (int)k;
+        } else {
+            if (missing) fprintf(stderr, "glassbox: lens: %s: missing value\n", a);
+            else fprintf(stderr, "glassbox: lens: unknown option '%s' (see glassbox lens --help)\n", a);
+            return GB_EXIT_USAGE;
+        }
+    }
+    if (!pos) {
+        fprintf(stderr, "glassbox: lens: missing PROMPT (or - for standard input) (see glassbox lens --help)\n");
+        return GB_EXIT_USAGE;
+    }
+    char *prompt = NULL, err[GB_ERRLEN];
+    size_t prompt_len = 0;
+    if (kit_read_text("lens", pos, &prompt, &prompt_len) != 0) return GB_EXIT_USAGE;
+    int rc = GB_EXIT_USAGE, has_model = 0;
+    Model m;
+    Tokenizer *tok = NULL;
+    int32_t *ids = NULL;
+    float *scratch = NULL;
+    LensColumn col = {0};
+    if (model_load(&m, model_path, 0, err) != 0) {
+        fprintf(stderr, "glassbox: lens: %s\n", err);
+        goto done;
+    }
+    has_model = 1;
+    if (!(tok = tokenizer_from_gguf(&m.file, err))) {
+        fprintf(stderr, "glassbox: lens: %s\n", err);
+        goto done;
+    }
+    int n = tokenizer_encode_prompt(tok, prompt, prompt_len, &ids, err);
+    if (n < 0) {
+        fprintf(stderr, "glassbox: lens: %s\n", err);
+        goto done;
+    }
+    if (n == 0 || n > m.config.seq_len) {
+        fprintf(stderr, "glassbox: lens: the prompt is %d tokens; the model's context holds 1 to %d\n", n,
+                m.config.seq_len);
+        goto done;
+    }
+    model_limit_threads(&m);
+    if (!model_forward_prompt(&m, ids, n, 0)) {
+        fprintf(stderr, "glassbox: lens: a prompt token is outside the model's vocabulary\n");
+        goto done;
+    }
+    scratch = gb_malloc(sizeof(float) * (size_t)m.config.vocab_size);
+    lens_column_init(&col, m.config.n_layers, top);
+    if (lens_column_compute(&col, &m, n - 1, -1, scratch) != 0) {
+        fprintf(stderr, "glassbox: lens: the model keeps no residual probes\n");
+        goto done;
+    }
+    print_lens(&col, tok, prompt, prompt_len, json);
+    rc = fflush(stdout) == 0 ? GB_EXIT_OK : GB_EXIT_FAIL;
+done:
+    lens_column_free(&col);
+    free(scratch);
+    free(ids);
+    if (tok) tokenizer_free(tok);
+    if (has_model) model_free(&m);
+    free(prompt);
+    return rc;
+}
