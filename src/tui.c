@@ -109,7 +109,7 @@ static void on_line(char *line) {
 }
 
 /* The commands of lesson mode, handled by view_lesson.c (lesson_ui_command) rather than commands.c. */
-static const char *const LESSON_COMMANDS[] = {"lessons", "next", "prev", "reset", "answer", "hint", NULL};
+static const char *const LESSON_COMMANDS[] = {"lessons", "next", "prev", "reset", "answer", "hint", "reveal", NULL};
 
 /* ---- completion ---- */
 

@@ -142,6 +142,13 @@ int lesson_wrap_count(const char *text, int w) {
 static int body(Pen *pen, LessonPlayer *lp, UiState *ui) {
     const LessonStep *st = &lp->lesson.steps[lp->step];
     Style plain = pen->st[0];
+    if (lp->claim_note[0]) { /* the loaded model does not show what this step says: never let it pass silently */
+        char note[1200];
+        snprintf(note, sizeof note, "This model does not show what this step says (%s).", lp->claim_note);
+        Style warn = ui_style(ui, COLOR_IDX(209), 0, ATTR_BOLD);
+        prefixed(pen, "\u26a0 ", note, ui_style(ui, COLOR_IDX(209), 0, 0), warn);
+        pen_blank(pen);
+    }
     if (st->title[0]) {
         para(pen, 0, st->title, ui_style(ui, COLOR_IDX(75), 0, ATTR_BOLD));
         pen_blank(pen);
@@ -239,12 +246,18 @@ void ViewLesson_draw(Canvas *c, Rect r, LessonPlayer *lp, UiState *ui) {
     /* the last row: what to do now */
     const LessonStep *st = &lp->lesson.steps[lp->step];
     const char *todo;
-    if (st->has_question && !lp->answered)
-        todo = st->q.n_choices ? "`:answer b` \u00b7 `:hint` \u00b7 n skip" : "`:answer ...` \u00b7 `:hint` \u00b7 n skip";
+    char last[160];
+    if (st->has_question && !(lp->answered && lp->right) && !lp->revealed)
+        todo = st->q.kind == ANSWER_TASK ? "do it, then `:answer` \u00b7 `:hint` \u00b7 `:reveal` \u00b7 n skip"
+               : st->q.n_choices        ? "`:answer` LETTER \u00b7 `:hint` \u00b7 `:reveal` \u00b7 n skip"
+                                        : "`:answer` TEXT \u00b7 `:hint` \u00b7 `:reveal` \u00b7 n skip";
     else if (lp->step + 1 < lp->lesson.n_steps)
-        todo = "n next step \u00b7 p previous";
-    else
-        todo = "the end of this lesson \u00b7 `lessons` for the course";
+        todo = "n next step \u00b7 p previous step";
+    else {
+        snprintf(last, sizeof last, "end of the lesson \u00b7 score %d/%d \u00b7 `:lessons` the course", lp->score_right,
+                 lp->score_graded);
+        todo = last;
+    }
     char more[24] = "";
     if (max_scroll > 0) snprintf(more, sizeof more, " %s", lp->scroll < max_scroll ? "\u2193 more" : "\u2191");
     char line[200];
@@ -262,8 +275,8 @@ void ViewLesson_draw(Canvas *c, Rect r, LessonPlayer *lp, UiState *ui) {
     free(sty);
 }
 
-void ViewCourse_draw(Canvas *c, Rect r, char *const *paths, char *const *titles, int n, int selected,
-                     const Progress *prog, UiState *ui) {
+void ViewCourse_draw(Canvas *c, Rect r, char *const *paths, char *const *titles, const CourseScore *scores, int n,
+                     int selected, const Progress *prog, UiState *ui) {
     if (r.w <= 4 || r.h <= 2) return;
     Style head = ui_style(ui, COLOR_IDX(255), 0, ATTR_BOLD), dim = ui_style(ui, COLOR_IDX(244), 0, 0);
     canvas_put_text(c, r.x, r.y, r.w, "The course: how a language model writes code", head);
@@ -274,10 +287,11 @@ void ViewCourse_draw(Canvas *c, Rect r, char *const *paths, char *const *titles,
     for (int i = first; i < n && i - first < rows; i++) {
         const char *base = strrchr(paths[i], '/');
         base = base ? base + 1 : paths[i];
-        char status[48] = "not started";
+        char status[64] = "not started", score[24] = "";
         ProgressLesson *pl = prog ? progress_lesson((Progress *)prog, base, 0) : NULL;
-        if (pl && pl->n_steps > 0 && pl->step + 1 >= pl->n_steps) snprintf(status, sizeof status, "\u2713 done");
-        else if (pl) snprintf(status, sizeof status, "step %d/%d", pl->step + 1, pl->n_steps);
+        if (pl && scores && scores[i].graded) snprintf(score, sizeof score, " \u00b7 %d/%d", scores[i].right, scores[i].graded);
+        if (pl && pl->n_steps > 0 && pl->step + 1 >= pl->n_steps) snprintf(status, sizeof status, "\u2713 done%s", score);
+        else if (pl) snprintf(status, sizeof status, "step %d/%d%s", pl->step + 1, pl->n_steps, score);
         int y = r.y + 2 + i - first, sw = text_width(status, (int)strlen(status));
         Style st = i == selected ? ui_style(ui, COLOR_IDX(16), COLOR_IDX(75), ATTR_BOLD | (ui->colours == COLOURS_NONE ? ATTR_REVERSE : 0))
                                  : ui_style(ui, COLOR_IDX(252), 0, 0);
@@ -291,7 +305,7 @@ void ViewCourse_draw(Canvas *c, Rect r, char *const *paths, char *const *titles,
         if (i != selected) ss = pl ? ui_style(ui, COLOR_IDX(114), 0, 0) : dim;
         canvas_put_text(c, r.x + r.w - sw, y, sw, status, ss);
     }
-    canvas_put_text(c, r.x, r.y + r.h - 1, r.w, "\u2191\u2193 choose \u00b7 \u21b5 open \u00b7 esc close", dim);
+    canvas_put_text(c, r.x, r.y + r.h - 1, r.w, "\u2191\u2193 choose \u00b7 \u21b5 open \u00b7 esc close \u00b7 score: right without a reveal", dim);
 }
 
 /* ---- lesson mode ---- */
@@ -309,6 +323,8 @@ static void free_course(LessonUi *lu) {
     if (lu->titles)
         for (int i = 0; i < lu->n_lessons; i++) free(lu->titles[i]);
     free(lu->titles);
+    free(lu->scores);
+    lu->scores = NULL;
     lesson_list_free(lu->paths, lu->n_lessons);
     lu->paths = lu->titles = NULL;
     lu->n_lessons = 0;
@@ -335,11 +351,14 @@ static int load_course(LessonUi *lu, char *err) {
     if (n < 0) return -1;
     lu->n_lessons = n;
     lu->titles = gb_calloc((size_t)(n ? n : 1), sizeof(char *));
+    lu->scores = gb_calloc((size_t)(n ? n : 1), sizeof(CourseScore));
     for (int i = 0; i < n; i++) {
         Lesson l;
         char perr[GB_ERRLEN];
         if (lesson_load(&l, lu->paths[i], perr) == 0) {
             lu->titles[i] = gb_strdup(l.title);
+            const ProgressLesson *pl = lu->has_progress ? progress_lesson(&lu->progress, l.name, 0) : NULL;
+            lesson_score(&l, pl, &lu->scores[i].right, &lu->scores[i].graded);
             lesson_free(&l);
         }
     }
@@ -406,7 +425,7 @@ int lesson_ui_command(LessonUi *lu, const char *name, const char *arg, Session *
         return 1;
     }
     int known = strcmp(name, "next") == 0 || strcmp(name, "prev") == 0 || strcmp(name, "reset") == 0 ||
-                strcmp(name, "answer") == 0 || strcmp(name, "hint") == 0;
+                strcmp(name, "answer") == 0 || strcmp(name, "hint") == 0 || strcmp(name, "reveal") == 0;
     if (!known) return 0;
     if (!lu->active) {
         ui_message(ui, 1, "%s: no lesson is open (type lessons for the course)", name);
@@ -423,12 +442,15 @@ int lesson_ui_command(LessonUi *lu, const char *name, const char *arg, Session *
         const LessonStep *st = &p->lesson.steps[p->step];
         if (st->has_question && st->q.hint) p->show_hint = 1;
         else ui_message(ui, 0, "this step has no hint");
+    } else if (strcmp(name, "reveal") == 0) {
+        if (lesson_player_reveal(p, lu->has_progress ? &lu->progress : NULL) != 0) ui_message(ui, 0, "this step asks nothing");
+        save_progress(lu, ui);
     } else if (strcmp(name, "reset") == 0) {
         if (lu->has_progress) progress_reset(&lu->progress, p->lesson.name);
         go(lu, 0, s, ui);
         ui_message(ui, 0, "lesson restarted: its answers are forgotten");
     } else {
-        int r = lesson_player_answer(p, arg ? arg : "", lu->has_progress ? &lu->progress : NULL);
+        int r = lesson_player_answer(p, arg ? arg : "", s, lu->has_progress ? &lu->progress : NULL);
         if (r < 0) ui_message(ui, 1, "%s", p->feedback);
         else ui_message(ui, 0, "%s", r ? "\u2713 right" : "\u2717 not quite (see the lesson pane)");
         save_progress(lu, ui);
@@ -504,7 +526,7 @@ void lesson_ui_draw(LessonUi *lu, Canvas *c, Session *s, UiState *ui) {
         Rect r = {(c->w - w) / 2, (c->h - h) / 2, w, h};
         canvas_fill(c, r, " ", ui_style(ui, 0, 0, 0));
         canvas_box(c, r, "Lessons", ui_style(ui, COLOR_IDX(75), 0, ATTR_BOLD));
-        ViewCourse_draw(c, (Rect){r.x + 2, r.y + 1, r.w - 4, r.h - 2}, lu->paths, lu->titles, lu->n_lessons,
+        ViewCourse_draw(c, (Rect){r.x + 2, r.y + 1, r.w - 4, r.h - 2}, lu->paths, lu->titles, lu->scores, lu->n_lessons,
                         lu->menu_sel, lu->has_progress ? &lu->progress : NULL, ui);
     }
 }

@@ -12,15 +12,21 @@
  * feedback, and a line saying what to do next. Long steps scroll (p->scroll is clamped here). */
 void ViewLesson_draw(Canvas *c, Rect r, LessonPlayer *p, UiState *ui);
 
-/* The course: each lesson with its title and progress ("step 3/7", "done"), the selected one
- * highlighted. titles[i] may be NULL (the lesson did not parse: its file name is shown). */
-void ViewCourse_draw(Canvas *c, Rect r, char *const *paths, char *const *titles, int n, int selected,
-                     const Progress *prog, UiState *ui);
+/* A lesson's score in the course menu (lesson_score). */
+typedef struct {
+    int right, graded;
+} CourseScore;
+
+/* The course: each lesson with its title, progress and score ("step 3/7 · 2/5", "done · 5/5"), the
+ * selected one highlighted. titles[i] may be NULL (the lesson did not parse: its file name is shown);
+ * scores may be NULL. */
+void ViewCourse_draw(Canvas *c, Rect r, char *const *paths, char *const *titles, const CourseScore *scores, int n,
+                     int selected, const Progress *prog, UiState *ui);
 
 /* ---- the TUI's lesson mode: everything tui.c needs, behind a few calls ----
  * A lesson pane beside the views (right of them on a wide terminal, over their right part on a small
- * one), the course menu as an overlay, the commands next / prev / reset / answer / hint / lessons, and
- * the keys n / p
+ * one), the course menu as an overlay, the commands next / prev / reset / answer / hint / reveal /
+ * lessons, and the keys n / p
  * (next / previous step) and PgUp / PgDn (scroll the pane). Progress is saved after every change. */
 typedef struct {
     int active;          /* a lesson is open */
@@ -30,6 +36,7 @@ typedef struct {
     Progress progress;
     int has_progress;
     char **paths, **titles; /* the course, for the menu */
+    CourseScore *scores;
     int n_lessons;
     Canvas screen;       /* the views, drawn narrower beside the pane */
 } LessonUi;
@@ -41,7 +48,7 @@ void lesson_ui_free(LessonUi *lu);
 int lesson_ui_open_path(LessonUi *lu, const char *path, Session *s, UiState *ui, char *err);
 int lesson_ui_open_number(LessonUi *lu, int n, Session *s, UiState *ui, char *err);
 int lesson_ui_open_menu(LessonUi *lu, UiState *ui, char *err);
-/* Handles the lesson commands by name (next, prev, reset, answer, hint, lessons); arg is the text of
+/* Handles the lesson commands by name (next, prev, reset, answer, hint, reveal, lessons); arg is the text of
  * `answer`. Returns 1 when the name is one of them. */
 int lesson_ui_command(LessonUi *lu, const char *name, const char *arg, Session *s, UiState *ui);
 /* A key in lesson mode: returns 1 when it was used. */
