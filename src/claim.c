@@ -191,6 +191,7 @@ static int parse_measure(Lexer *x, Measure *m) {
             int quoted;
             if (read_string(x, &m->str[ns], &m->len[ns], &quoted) != 0) return -1;
             m->input[ns] = !quoted && word_is(m->str[ns], m->len[ns], "{input}");
+            m->quoted[ns] = quoted;
             for (int o = 0; o < 8 && !quoted; o++)
                 if (word_is(m->str[ns], m->len[ns], OPS[o])) {
                     gb_seterr(x->err, "%s: missing its text before '%s'", MEASURES[k].name, OPS[o]);
@@ -335,6 +336,16 @@ static int attn_pair(Session *s, const Measure *m, const char *input, int *q, in
     const char *t;
     size_t n;
     arg(m, 0, input, &t, &n);
+    if (!m->input[0] && m->quoted[0] == 0 && n >= 2 && t[0] == '#') { /* #K: token K itself (the BOS has no text) */
+        char *e;
+        long k = strtol(t + 1, &e, 10);
+        *key = (int)(k < 0 ? s->n_tokens + k : k);
+        if (*e || *key < 0 || *key > *q) {
+            gb_seterr(err, "%s: no token %s at or before token %d", what, t, *q);
+            return -1;
+        }
+        return 0;
+    }
     const char *hit = n ? find_bytes(s->text, s->text_len, t, n) : NULL;
     if (!hit) {
         gb_seterr(err, "%s: '%.60s' does not occur in the scene's text", what, t);

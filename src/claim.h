@@ -31,7 +31,8 @@ typedef enum {
     MEASURE_ENTROPY_T1,    /* entropy-t1 */
     MEASURE_KEPT,          /* kept: tokens left after top-k and top-p */
     MEASURE_ATTN,          /* attn Q "TEXT" L H: weight from token Q (negative: from the end) to the token
-                              holding TEXT's first byte, at layer L, head H */
+                              holding TEXT's first occurrence's first byte (or token K, written #K),
+                              at layer L, head H */
     MEASURE_BEST_ATTN,     /* best-attn Q "TEXT": that weight in the layer and head that give it most */
     MEASURE_BEST_HEAD,     /* best-head Q "TEXT" L: the head of layer L that gives it most */
     MEASURE_BEST_LAYER,    /* best-layer Q "TEXT": the layer of the head that gives it most */
@@ -55,6 +56,7 @@ typedef struct {
     char *str[2];          /* string arguments (NUL-terminated; len below), or the literal string */
     size_t len[2];
     int input[2];          /* this string argument is `{input}`: the student's answer to a task */
+    int quoted[2];         /* it was written in quotes (a bare #K names token K in attn and best-*) */
     int num[3];            /* integer arguments */
     double value;          /* MEASURE_NUMBER */
     int percent;           /* a literal written with %, or a probability: shown as a percentage */

@@ -24,6 +24,7 @@ static int command_allowed(CommandId id) {
     case CMD_VIEW: case CMD_NEIGHBOURS: case CMD_TOKENIZE: case CMD_MODEL: case CMD_SCORE:
         return 1;
     case CMD_EXPLAIN: /* the instructor kit's: it only shows; recordings use it */
+    case CMD_COMPARE: case CMD_NAMES: case CMD_MERGES: /* the tokenizer lab's panels: they only show */
         return 1;
     default:
         return 0;
@@ -708,6 +709,7 @@ int lesson_run_step(const Lesson *l, int step, Session *s, LessonScene *scene, c
         return -1;
     }
     const LessonStep *st = &l->steps[step];
+    if (scene) scene->lab = 0; /* a panel belongs to the step that opens it */
     for (int i = 0; i < st->n_cmds; i++) {
         const LessonCommand *lc = &st->cmds[i];
         char cerr[GB_ERRLEN] = "";
@@ -721,6 +723,11 @@ int lesson_run_step(const Lesson *l, int step, Session *s, LessonScene *scene, c
         else if (lc->cmd.id == CMD_TOKENIZE) scene->view = VIEW_TOKENS;
         else if (lc->cmd.id == CMD_NEIGHBOURS) scene->view = VIEW_NEIGHBOURS;
         else if (lc->cmd.id == CMD_SCORE) scene->view = VIEW_TOKENS;
+        if (lc->cmd.id == CMD_COMPARE || lc->cmd.id == CMD_NAMES || lc->cmd.id == CMD_MERGES) {
+            scene->lab = lc->cmd.id;
+            scene->lab_text = lc->cmd.text;
+            scene->lab_len = lc->cmd.text_len;
+        }
         if (lc->cmd.id == CMD_SCORE) scene->scored = 1;
         else if (lc->cmd.id == CMD_PROMPT || lc->cmd.id == CMD_TOKENIZE || lc->cmd.id == CMD_MODEL) scene->scored = 0;
     }
@@ -728,7 +735,7 @@ int lesson_run_step(const Lesson *l, int step, Session *s, LessonScene *scene, c
 }
 
 int lesson_goto(const Lesson *l, int step, Session *s, const char *base_model, LessonScene *scene, char *err) {
-    if (scene) scene->view = -1, scene->scored = 0;
+    if (scene) scene->view = -1, scene->scored = 0, scene->lab = 0;
     if (step < 0 || step >= l->n_steps) {
         gb_seterr(err, "%s: no step %d (the lesson has %d)", l->path, step + 1, l->n_steps);
         return -1;

@@ -120,6 +120,9 @@ void lesson_free(Lesson *l);
 typedef struct {
     int view;   /* the last view a command chose (`view`, or tokenize / neighbours / score), -1 none */
     int scored; /* 1: the text ends in a `score`d continuation (colour it by surprisal), 0: not */
+    int lab;    /* the lab panel the step itself opens: CMD_COMPARE, CMD_NAMES or CMD_MERGES; 0 none */
+    const char *lab_text; /* its text (the lesson's own bytes) */
+    size_t lab_len;
 } LessonScene;
 
 /* Puts the session back to the start of a lesson: base_model (when not NULL and not already loaded),

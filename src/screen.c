@@ -251,7 +251,9 @@ static void draw_command_line(Canvas *c, UiState *ui) {
         if (ui->message_error && ui->colours == COLOURS_NONE) st.attr |= ATTR_REVERSE;
         canvas_put_text(c, 0, y, c->w, ui->message, st);
     } else {
-        canvas_put_text(c, 0, y, c->w, " : command   space step   backspace back   p pick   ? help   q quit",
+        canvas_put_text(c, 0, y, c->w,
+                        ui->lesson_keys ? " : command   n next step   p previous step   space step   ? help   q quit"
+                                        : " : command   space step   backspace back   p pick   ? help   q quit",
                         ui_style(ui, COLOR_IDX(244), 0, ATTR_DIM));
     }
 }
@@ -264,7 +266,9 @@ static void draw_help(Canvas *c, UiState *ui) {
     for (int i = 0; i < KA_COUNT; i++) {
         if (!KEY_BINDINGS[i].label[0]) continue;
         int lw = text_width(KEY_BINDINGS[i].label, (int)strlen(KEY_BINDINGS[i].label));
-        snprintf(lines[n++], 160, "  %s%*s %s", KEY_BINDINGS[i].label, lw < 12 ? 12 - lw : 0, "", KEY_BINDINGS[i].help);
+        const char *help = KEY_BINDINGS[i].help;
+        if (ui->lesson_keys && i == KA_PICK) help = "in a lesson: the previous step (type :pick to pick a token)";
+        snprintf(lines[n++], 160, "  %s%*s %s", KEY_BINDINGS[i].label, lw < 12 ? 12 - lw : 0, "", help);
     }
     snprintf(lines[n++], 160, " ");
     snprintf(lines[n++], 160, "COMMANDS (after : or /; tab completes)");
@@ -274,8 +278,9 @@ static void draw_help(Canvas *c, UiState *ui) {
     snprintf(lines[n++], 160, "LESSONS (a pane beside the views; glassbox --lesson N)");
     snprintf(lines[n++], 160, "  %-17s %s", "lessons", "the course menu");
     snprintf(lines[n++], 160, "  %-17s %s", "next, prev", "the next / previous step (keys n and p in a lesson)");
-    snprintf(lines[n++], 160, "  %-17s %s", "answer TEXT", "answer the step's question");
-    snprintf(lines[n++], 160, "  %-17s %s", "hint, reset", "a hint / start the lesson again");
+    snprintf(lines[n++], 160, "  %-17s %s", "answer TEXT", "answer the step's question (a letter, a number, a text)");
+    snprintf(lines[n++], 160, "  %-17s %s", "hint, reveal", "a hint / show the answer (it then no longer scores)");
+    snprintf(lines[n++], 160, "  %-17s %s", "reset", "start the lesson again, forgetting its answers");
     snprintf(lines[n++], 160, " ");
     snprintf(lines[n++], 160, "TOKENIZER LAB (compare, names, merges: a panel; esc closes it)");
     snprintf(lines[n++], 160, "  %-17s %s", "\u2192 \u2190 home end", "merges: next / previous merge, first / last");

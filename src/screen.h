@@ -56,6 +56,7 @@ typedef struct {
     int hit_w, hit_h;
     AttnPyramid pyr;
     int explain;       /* probs view: the shown step frozen, its softmax arithmetic as a table (kit) */
+    int lesson_keys;   /* a lesson is open: n / p are the next / previous step (the bar and help say so) */
     int score_colour;  /* tokens view: generated tokens coloured by surprisal at T = 1 (`score`, kit) */
 } UiState;
 

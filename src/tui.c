@@ -695,8 +695,25 @@ static void handle_key(Tui *t, int key, int mx, int my, int button) {
     if (a >= 0) action(t, a);
 }
 
+/* A lesson step whose scene opens a lab panel (compare, names, merges) asks for it here: the panel is
+ * the TUI's. A step without one closes a panel an earlier step opened. */
+static void sync_lesson_lab(Tui *t) {
+    LessonUi *lu = &t->lessons;
+    if (!lu->lab_pending) return;
+    lu->lab_pending = 0;
+    char err[GB_ERRLEN];
+    if (!lu->lab_cmd) {
+        lab_ui_close(&t->lab);
+        return;
+    }
+    int kind = lu->lab_cmd == CMD_COMPARE ? LAB_PANEL_COMPARE : lu->lab_cmd == CMD_NAMES ? LAB_PANEL_NAMES : LAB_PANEL_EXPLAIN;
+    if (lab_ui_open(&t->lab, kind, lu->lab_text, lu->lab_len, &t->s, err) != 0)
+        ui_message(&t->ui, 1, "%s: %s", commands_name(lu->lab_cmd), err);
+}
+
 static void draw(Tui *t) {
     int w, h;
+    sync_lesson_lab(t);
     crt_size(t->crt, &w, &h);
     if (w != t->canvas.w || h != t->canvas.h) canvas_resize(&t->canvas, w, h);
     t->canvas.ascii = !crt_unicode(t->crt);

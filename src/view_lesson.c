@@ -341,6 +341,7 @@ void lesson_ui_free(LessonUi *lu) {
     if (lu->has_progress) progress_free(&lu->progress);
     free_course(lu);
     canvas_free(&lu->screen);
+    free(lu->lab_text);
     memset(lu, 0, sizeof *lu);
 }
 
@@ -365,21 +366,31 @@ static int load_course(LessonUi *lu, char *err) {
     return 0;
 }
 
-/* After the scene changed: show the view it asked for. */
-static void apply_scene(UiState *ui, const LessonScene *sc) {
+/* After the scene changed: show the view it asked for, and ask the TUI for the step's lab panel. */
+static void apply_scene(LessonUi *lu, UiState *ui, const LessonScene *sc) {
     if (sc->view >= 0) ui->view = sc->view;
     ui->score_colour = sc->scored;
+    free(lu->lab_text);
+    lu->lab_text = NULL;
+    lu->lab_pending = 1;
+    lu->lab_cmd = sc->lab;
+    lu->lab_len = sc->lab ? sc->lab_len : 0;
+    if (sc->lab) {
+        lu->lab_text = gb_malloc(sc->lab_len + 1);
+        memcpy(lu->lab_text, sc->lab_text, sc->lab_len);
+        lu->lab_text[sc->lab_len] = 0;
+    }
 }
 
 int lesson_ui_open_path(LessonUi *lu, const char *path, Session *s, UiState *ui, char *err) {
     LessonPlayer fresh;
-    LessonScene sc = {-1, 0};
+    LessonScene sc = {.view = -1};
     if (lesson_player_open(&fresh, path, s, lu->has_progress ? &lu->progress : NULL, &sc, err) != 0) return -1;
     lesson_player_close(&lu->player);
     lu->player = fresh;
     lu->active = 1;
     lu->menu = 0;
-    apply_scene(ui, &sc);
+    apply_scene(lu, ui, &sc);
     record_scene_ui(&lu->player.lesson, lu->player.step, ui); /* explain: the kit's part of a scene */
     save_progress(lu, ui);
     return 0;
@@ -408,12 +419,12 @@ int lesson_ui_open_menu(LessonUi *lu, UiState *ui, char *err) {
 
 static void go(LessonUi *lu, int step, Session *s, UiState *ui) {
     char err[GB_ERRLEN];
-    LessonScene sc = {-1, 0};
+    LessonScene sc = {.view = -1};
     if (lesson_player_goto(&lu->player, step, s, lu->has_progress ? &lu->progress : NULL, &sc, err) != 0) {
         ui_message(ui, 1, "%s", err);
         return;
     }
-    apply_scene(ui, &sc);
+    apply_scene(lu, ui, &sc);
     record_scene_ui(&lu->player.lesson, lu->player.step, ui); /* explain: the kit's part of a scene */
     save_progress(lu, ui);
 }
@@ -499,6 +510,7 @@ void lesson_ui_layout(int w, int h, Rect *pane, int *screen_w) {
 }
 
 void lesson_ui_draw(LessonUi *lu, Canvas *c, Session *s, UiState *ui) {
+    ui->lesson_keys = lu->active;
     if (!lu->active) {
         screen_draw(c, s, ui);
     } else {

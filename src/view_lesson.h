@@ -39,6 +39,11 @@ typedef struct {
     CourseScore *scores;
     int n_lessons;
     Canvas screen;       /* the views, drawn narrower beside the pane */
+    /* the lab panel the current step asks for, taken by the TUI (which owns the panel) before it draws:
+     * lab_cmd CMD_COMPARE, CMD_NAMES, CMD_MERGES, or 0 to close it */
+    int lab_pending, lab_cmd;
+    char *lab_text;
+    size_t lab_len;
 } LessonUi;
 
 /* Loads the progress file (a note about a corrupt one goes to the status line). */
