@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +24,7 @@ static const struct {
     {"top-prob", MEASURE_TOP_PROB, "", 0, 1},         {"top-prob-t1", MEASURE_TOP_PROB_T1, "", 0, 1},
     {"entropy", MEASURE_ENTROPY, "", 0, 0},           {"entropy-t1", MEASURE_ENTROPY_T1, "", 0, 0},
     {"kept", MEASURE_KEPT, "", 0, 0},                 {"attn", MEASURE_ATTN, "isii", 0, 0},
-    {"best-attn", MEASURE_BEST_ATTN, "is", 0, 0},     {"best-head", MEASURE_BEST_HEAD, "isi", 0, 0},
+    {"attn-view", MEASURE_ATTN_VIEW, "is", 0, 0},    {"best-attn", MEASURE_BEST_ATTN, "is", 0, 0},     {"best-head", MEASURE_BEST_HEAD, "isi", 0, 0},
     {"best-layer", MEASURE_BEST_LAYER, "is", 0, 0},   {"neighbour-rank", MEASURE_NEIGHBOUR_RANK, "ss", 0, 0},
     {"similarity", MEASURE_SIMILARITY, "ss", 0, 0},   {"bits", MEASURE_BITS, "s", 0, 0},
     {"greedy", MEASURE_GREEDY, "i", 1, 0},            {"written", MEASURE_WRITTEN, "", 1, 0},
@@ -172,7 +173,7 @@ static int parse_measure(Lexer *x, Measure *m) {
         if (word_is(w, n, MEASURES[i].name)) k = i;
     if (k < 0) {
         gb_seterr(x->err, "unknown measure '%.*s' (tokens, chars, prob, prob-t1, rank, top, top-prob, top-prob-t1, "
-                          "entropy, entropy-t1, kept, attn, best-attn, best-head, best-layer, neighbour-rank, "
+                          "entropy, entropy-t1, kept, attn, attn-view, best-attn, best-head, best-layer, neighbour-rank, "
                           "similarity, bits, greedy, written)", (int)(n > 40 ? 40 : n), w);
         return -1;
     }
@@ -312,10 +313,23 @@ static void arg(const Measure *m, int i, const char *input, const char **s, size
     }
 }
 
+/* A token argument: its exact bytes, or a bare #ID (special tokens such as the end-of-text one have no
+ * text to write). */
 static int32_t one_token(Session *s, const Measure *m, int i, const char *input, char *err) {
     const char *t;
     size_t n;
     arg(m, i, input, &t, &n);
+    if (!m->input[i] && !m->quoted[i] && n == 4 && memcmp(t, "#eos", 4) == 0) { /* whatever the model's id */
+        int32_t eos = tokenizer_eos(s->tok);
+        if (eos < 0) gb_seterr(err, "%s: the vocabulary has no end-of-text token", measure_name(m->kind));
+        return eos;
+    }
+    if (!m->input[i] && !m->quoted[i] && n >= 2 && t[0] == '#') {
+        char *e;
+        long id = strtol(t + 1, &e, 10);
+        return session_find_token(s, NULL, 0, 1, *e || id < 0 || id > INT32_MAX ? -1 : (int32_t)id,
+                                  measure_name(m->kind), err);
+    }
     return session_find_token(s, t, n, 0, -1, measure_name(m->kind), err);
 }
 
@@ -366,13 +380,14 @@ static int measure_attention(const Measure *m, Session *s, const char *input, Cl
     int q, key;
     if (attn_pair(s, m, input, &q, &key, err) != 0) return -1;
     const Config *c = &s->model.config;
-    if (m->kind == MEASURE_ATTN) {
-        if (m->num[1] < 0 || m->num[1] >= c->n_layers || m->num[2] < 0 || m->num[2] >= c->n_heads) {
-            gb_seterr(err, "attn: no layer %d head %d (the model has %d layers of %d heads)", m->num[1], m->num[2],
+    if (m->kind == MEASURE_ATTN || m->kind == MEASURE_ATTN_VIEW) {
+        int layer = m->kind == MEASURE_ATTN ? m->num[1] : s->layer, head = m->kind == MEASURE_ATTN ? m->num[2] : s->head;
+        if (layer < 0 || layer >= c->n_layers || head < 0 || head >= c->n_heads) {
+            gb_seterr(err, "attn: no layer %d head %d (the model has %d layers of %d heads)", layer, head,
                       c->n_layers, c->n_heads);
             return -1;
         }
-        const float *row = session_attention_row(s, m->num[1], m->num[2], q);
+        const float *row = session_attention_row(s, layer, head, q);
         if (!row) goto no_probes;
         v->num = row[key];
         return 0;
@@ -556,7 +571,7 @@ int claim_measure(const Measure *m, Session *s, LabVocabs *vocabs, const char *i
     case MEASURE_NUMBER: v->num = m->value; return 0;
     case MEASURE_STRING: set_text(v, m->str[0], m->len[0]); return 0;
     case MEASURE_TOKENS: case MEASURE_CHARS: return measure_tokens(m, s, vocabs, input, v, err);
-    case MEASURE_ATTN: case MEASURE_BEST_ATTN: case MEASURE_BEST_HEAD: case MEASURE_BEST_LAYER:
+    case MEASURE_ATTN: case MEASURE_ATTN_VIEW: case MEASURE_BEST_ATTN: case MEASURE_BEST_HEAD: case MEASURE_BEST_LAYER:
         return measure_attention(m, s, input, v, err);
     case MEASURE_NEIGHBOUR_RANK: case MEASURE_SIMILARITY: return measure_neighbour(m, s, input, v, err);
     case MEASURE_BITS: return measure_bits(m, s, input, v, err);

@@ -33,6 +33,8 @@ typedef enum {
     MEASURE_ATTN,          /* attn Q "TEXT" L H: weight from token Q (negative: from the end) to the token
                               holding TEXT's first occurrence's first byte (or token K, written #K),
                               at layer L, head H */
+    MEASURE_ATTN_VIEW,     /* attn-view Q "TEXT": the same at the layer and head the attention view shows
+                              (what a student has chosen, for tasks) */
     MEASURE_BEST_ATTN,     /* best-attn Q "TEXT": that weight in the layer and head that give it most */
     MEASURE_BEST_HEAD,     /* best-head Q "TEXT" L: the head of layer L that gives it most */
     MEASURE_BEST_LAYER,    /* best-layer Q "TEXT": the layer of the head that gives it most */

@@ -1464,13 +1464,19 @@ int lesson_player_open(LessonPlayer *p, const char *path, Session *s, Progress *
  * failing check's measurement in measured), -1 a check cannot be measured (measured says why). */
 static int task_done(LessonPlayer *p, const LessonQuestion *q, Session *s, const char *input, char *measured,
                      size_t msz) {
+    const char *in;
+    size_t n;
+    trim_input(input, &in, &n); /* as a typed answer: edge blanks go, quotes keep what they hold */
+    char *text = dup_n(in, n);
     for (int i = 0; i < q->n_checks; i++) {
         char msg[GB_ERRLEN], cerr[GB_ERRLEN];
-        int r = claim_eval(&q->checks[i], s, &p->vocabs, input, msg, sizeof msg, cerr);
+        int r = claim_eval(&q->checks[i], s, &p->vocabs, text, msg, sizeof msg, cerr);
         if (r == 1) continue;
         snprintf(measured, msz, "%s", r == 0 ? msg : cerr);
+        free(text);
         return r;
     }
+    free(text);
     return 1;
 }
 
