@@ -120,6 +120,7 @@ void lesson_free(Lesson *l);
 typedef struct {
     int view;   /* the last view a command chose (`view`, or tokenize / neighbours / score), -1 none */
     int scored; /* 1: the text ends in a `score`d continuation (colour it by surprisal), 0: not */
+    int explain;/* 1: the probs view is frozen on its softmax arithmetic (`explain`) */
     int lab;    /* the lab panel the step itself opens: CMD_COMPARE, CMD_NAMES or CMD_MERGES; 0 none */
     const char *lab_text; /* its text (the lesson's own bytes) */
     size_t lab_len;
