@@ -450,11 +450,12 @@ static int32_t *scene_ids(const Session *s) {
     return ids;
 }
 
-/* Bits of TEXT teacher-forced after the scene's tokens (as `score` and most-plausible feed it). The scene
- * is run again from position 0 with the same inputs; positions after it are scratch. */
+/* Bits of TEXT teacher-forced after the scene's prompt, as `score` feeds it (the generated tokens do not
+ * count, so a claim reads the same before and after a `score`). The prompt is run again from position
+ * 0 with the same inputs; positions after it are scratch and the scene's own are left as they were. */
 static int measure_bits(const Measure *m, Session *s, const char *input, ClaimValue *v, char *err) {
-    if (s->n_tokens < 1) {
-        gb_seterr(err, "bits: the scene has no text to continue");
+    if (s->n_prompt < 1) {
+        gb_seterr(err, "bits: the scene has no prompt to continue");
         return -1;
     }
     const char *t;
@@ -467,7 +468,7 @@ static int measure_bits(const Measure *m, Session *s, const char *input, ClaimVa
         free(spans);
         return -1;
     }
-    if (s->n_tokens + nt > s->model.config.seq_len) {
+    if (s->n_prompt + nt > s->model.config.seq_len) {
         free(spans);
         gb_seterr(err, "bits: the scene and the text do not fit in the context");
         return -1;
@@ -476,7 +477,7 @@ static int measure_bits(const Measure *m, Session *s, const char *input, ClaimVa
     for (int k = 0; k < nt; k++) ids[k] = spans[k].id;
     free(spans);
     ScoreResult r;
-    int rc = score_tokens(&r, &s->model, prefix, s->n_tokens, ids, nt, err);
+    int rc = score_tokens(&r, &s->model, prefix, s->n_prompt, ids, nt, err);
     free(ids);
     free(prefix);
     if (rc != 0) return -1;

@@ -41,7 +41,8 @@ typedef enum {
     MEASURE_NEIGHBOUR_RANK,/* neighbour-rank "TOKEN" "OTHER": OTHER's place among TOKEN's neighbours (1 =
                               nearest; vocabulary size + 1 when it is TOKEN itself) */
     MEASURE_SIMILARITY,    /* similarity "TOKEN" "OTHER": cosine similarity of their embeddings */
-    MEASURE_BITS,          /* bits "TEXT": surprisal of TEXT fed after the scene's text, token by token */
+    MEASURE_BITS,          /* bits "TEXT": surprisal of TEXT fed after the scene's prompt, token by token
+                              (as `score` feeds it: generated tokens do not count) */
     MEASURE_GREEDY,        /* greedy N: what N tokens of greedy generation from the scene write (stops at
                               the end-of-text token) */
     MEASURE_WRITTEN,       /* written: the text generated so far (after the prompt) */
