@@ -255,7 +255,7 @@ void ViewLesson_draw(Canvas *c, Rect r, LessonPlayer *lp, UiState *ui) {
     else if (lp->step + 1 < lp->lesson.n_steps)
         todo = "n next step \u00b7 p previous step";
     else {
-        snprintf(last, sizeof last, "end of the lesson \u00b7 score %d/%d \u00b7 `:lessons` the course", lp->score_right,
+        snprintf(last, sizeof last, "the end of this lesson \u00b7 score %d/%d \u00b7 `:lessons` the course", lp->score_right,
                  lp->score_graded);
         todo = last;
     }
