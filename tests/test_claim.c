@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -46,15 +47,25 @@ static int setup(void **state) {
     return 0;
 }
 
+static void remove_dir(const char *dir) {
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    char p[600];
+    while ((e = readdir(d))) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+        snprintf(p, sizeof p, "%s/%s", dir, e->d_name);
+        struct stat st;
+        if (lstat(p, &st) == 0 && S_ISDIR(st.st_mode)) remove_dir(p);
+        else unlink(p);
+    }
+    closedir(d);
+    rmdir(dir);
+}
+
 static int teardown(void **state) {
     Fixture *f = *state;
-    char p[400];
-    const char *names[] = {"a.lesson", "progress"};
-    for (int i = 0; i < 2; i++) {
-        snprintf(p, sizeof p, "%s/%s", f->dir, names[i]);
-        unlink(p);
-    }
-    rmdir(f->dir);
+    remove_dir(f->dir);
     lab_vocabs_free(&f->vocabs);
     session_free(&f->s);
     free(f);
@@ -587,6 +598,59 @@ static void test_attempts_and_score(void **state) {
     progress_free(&bad);
 }
 
+/* Lesson mode through the request table: a step's lab panel is asked for and dropped with the step,
+ * `reveal` is a lesson command, and a task's answer is measured on the session the student changed. */
+static void test_lesson_mode(void **state) {
+    Fixture *f = *state;
+    char path[400], st[400], err[GB_ERRLEN];
+    snprintf(path, sizeof path, "%s/a.lesson", f->dir);
+    snprintf(st, sizeof st, "%s/state", f->dir);
+    setenv("XDG_STATE_HOME", st, 1);
+    write_text(path, "title: t\nstep: a\n> prompt \"x = 1\"\n> compare user_name\n"
+                     "? q\nanswer: number 3\nwrong: It is {answer}.\n"
+                     "step: b\n? Keep 3.\nanswer: task\ncheck: kept == 3\nexample: > topk 3\n");
+    /* headless: the scene names the panel, and only the step that opens it */
+    Lesson l;
+    assert_int_equal(lesson_load(&l, path, err), 0);
+    LessonScene sc = {.view = -1};
+    assert_int_equal(lesson_goto(&l, 0, &f->s, NULL, &sc, err), 0);
+    assert_int_equal(sc.lab, CMD_COMPARE);
+    assert_int_equal(sc.lab_len, 9);
+    assert_memory_equal(sc.lab_text, "user_name", 9);
+    assert_int_equal(lesson_goto(&l, 1, &f->s, NULL, &sc, err), 0);
+    assert_int_equal(sc.lab, 0);
+    lesson_free(&l);
+    assert_int_equal(lesson_check(path, &f->s, NULL, err), 0);
+    /* the TUI's side */
+    UiState ui;
+    ui_init(&ui);
+    LessonUi lu;
+    lesson_ui_init(&lu, &ui);
+    assert_int_equal(lesson_ui_open_path(&lu, path, &f->s, &ui, err), 0);
+    assert_true(lu.lab_pending);
+    assert_int_equal(lu.lab_cmd, CMD_COMPARE);
+    assert_string_equal(lu.lab_text, "user_name");
+    int id = commands_lookup("reveal", 6);
+    assert_true(id >= 0);
+    assert_true(commands_flags(id) & RQ_LESSON_MODE);
+    assert_true(lesson_ui_command(&lu, "reveal", NULL, &f->s, &ui));
+    assert_true(lu.player.revealed);
+    assert_string_equal(lu.player.feedback, "It is 3.");
+    assert_true(lesson_ui_command(&lu, "next", NULL, &f->s, &ui));
+    assert_int_equal(lu.player.step, 1);
+    assert_true(lu.lab_pending);
+    assert_int_equal(lu.lab_cmd, 0); /* the next step closes the panel */
+    assert_true(lesson_ui_command(&lu, "answer", "done", &f->s, &ui));
+    assert_false(lu.player.right);
+    assert_int_equal(session_set_topk(&f->s, 3, err), 0);
+    assert_true(lesson_ui_command(&lu, "answer", "done", &f->s, &ui));
+    assert_true(lu.player.right);
+    session_set_topk(&f->s, 0, err);
+    lesson_ui_free(&lu);
+    ui_free(&ui);
+    unsetenv("XDG_STATE_HOME");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_parse_errors),
@@ -599,6 +663,7 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_spread_warnings, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tasks, setup, teardown),
         cmocka_unit_test_setup_teardown(test_attempts_and_score, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_lesson_mode, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
