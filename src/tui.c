@@ -445,6 +445,28 @@ static void sync_lesson_lab(Tui *t) {
     if (apply(&t->app, &c, err) & RX_ERROR) ui_message(&t->ui, 1, "%s", err);
 }
 
+/* The lab panel over the views. With a lesson open it covers only the columns left of the lesson pane,
+ * so that the step that opened it stays readable beside it. */
+static void draw_lab(Tui *t) {
+    Canvas *c = &t->canvas;
+    Rect pane;
+    int sw;
+    if (!t->lessons.active || t->lab.kind == LAB_PANEL_NONE) {
+        lab_ui_draw(&t->lab, c, &t->s, &t->ui);
+        return;
+    }
+    lesson_ui_layout(c->w, c->h, &pane, &sw);
+    Canvas part;
+    canvas_init(&part, pane.x, c->h);
+    part.ascii = c->ascii;
+    for (int y = 0; y < c->h; y++)
+        for (int x = 0; x < pane.x; x++) *canvas_cell(&part, x, y) = *canvas_cell(c, x, y);
+    lab_ui_draw(&t->lab, &part, &t->s, &t->ui);
+    for (int y = 0; y < c->h; y++)
+        for (int x = 0; x < pane.x; x++) *canvas_cell(c, x, y) = *canvas_cell(&part, x, y);
+    canvas_free(&part);
+}
+
 static void draw(Tui *t) {
     sync_lesson_lab(t);
     int w, h;
@@ -452,7 +474,7 @@ static void draw(Tui *t) {
     if (w != t->canvas.w || h != t->canvas.h) canvas_resize(&t->canvas, w, h);
     t->canvas.ascii = !crt_unicode(t->crt);
     lesson_ui_draw(&t->lessons, &t->canvas, &t->s, &t->ui); /* screen_draw, plus the lesson pane if open */
-    lab_ui_draw(&t->lab, &t->canvas, &t->s, &t->ui);
+    draw_lab(t);
     crt_blit(t->crt, &t->canvas, t->ui.cursor_x, t->ui.cursor_y);
 }
 

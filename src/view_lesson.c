@@ -188,8 +188,9 @@ static int body(Pen *pen, LessonPlayer *lp, UiState *ui) {
         snprintf(pre, sizeof pre, "  %c) ", lesson_choice_letter(i));
         char shown[300];
         lesson_choice_display(&q->choices[i], shown, sizeof shown);
-        int chosen = lp->answered && lp->has_answer && lp->answer.right[i];
-        Style cs = chosen && lp->answered ? ui_style(ui, COLOR_IDX(114), 0, 0) : plain;
+        /* the right choice is marked once it is known: answered right, or revealed (not after one miss) */
+        int chosen = lp->has_answer && lp->answer.right[i] && ((lp->answered && lp->right) || lp->revealed);
+        Style cs = chosen ? ui_style(ui, COLOR_IDX(114), 0, 0) : plain;
         prefixed(pen, pre, shown, cs, ui_style(ui, COLOR_IDX(221), 0, 0));
     }
     if (lp->show_hint && q->hint) {
