@@ -82,8 +82,9 @@ int cli_lesson(int argc, char **argv) {
         double t0 = gb_now();
         LessonCheckStats st;
         if (lesson_check_report(argv[i], &s, model, print_report, NULL, &st, err) != 0) {
-            fprintf(stderr, "%s: %d problem%s, %d of %d claims failed\n", argv[i], st.problems,
-                    st.problems == 1 ? "" : "s", st.claims_failed, st.claims);
+            if (st.problems > 1) /* a tally when there are several; one problem stays one line */
+                fprintf(stderr, "%s: %d problems, %d of %d claims failed\n", argv[i], st.problems, st.claims_failed,
+                        st.claims);
             bad++;
         } else {
             char spread[64];
