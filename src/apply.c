@@ -264,8 +264,9 @@ static unsigned Lesson_apply(App *a, const Command *c, char *err) {
     case CMD_NEXT: lesson_ui_next(lu, a->s, a->ui); break;
     case CMD_PREV: lesson_ui_prev(lu, a->s, a->ui); break;
     case CMD_HINT: lesson_ui_hint(lu, a->ui); break;
+    case CMD_REVEAL: lesson_ui_reveal(lu, a->ui); break;
     case CMD_RESET: lesson_ui_reset(lu, a->s, a->ui); break;
-    case CMD_ANSWER: lesson_ui_answer(lu, c->text, a->ui); break;
+    case CMD_ANSWER: lesson_ui_answer(lu, c->text, a->s, a->ui); break;
     case CMD_PANE_SCROLL: {
         long long sc = lu->player.scroll + c->inum;
         lu->player.scroll = sc < 0 ? 0 : sc > INT_MAX / 2 ? INT_MAX / 2 : (int)sc;
@@ -349,7 +350,7 @@ unsigned apply(App *a, const Command *c, char *err) {
     case CMD_RECORD: rx = Record_apply(a, c, err); break;
     case CMD_HELP: ui->help = 1, ui->help_scroll = 0; break;
     case CMD_QUIT: rx = RX_QUIT; break;
-    case CMD_LESSONS: case CMD_NEXT: case CMD_PREV: case CMD_ANSWER: case CMD_HINT: case CMD_RESET:
+    case CMD_LESSONS: case CMD_NEXT: case CMD_PREV: case CMD_ANSWER: case CMD_HINT: case CMD_REVEAL: case CMD_RESET:
     case CMD_PANE_SCROLL: case CMD_MENU_MOVE: case CMD_MENU_SELECT: case CMD_MENU_OPEN:
         rx = Lesson_apply(a, c, err);
         break;

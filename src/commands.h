@@ -115,11 +115,11 @@ enum {
       RQ_SCENE | RQ_COST_FULL | RQ_UNSCORE, VIEW_NONE)                                                 \
     /* the tokenizer lab (view_lab.c): panels over the views */                                      \
     X(COMPARE, "compare", ARG_TEXT, 0, 0, "compare TEXT", "compare def get_user(self):",             \
-      "TEXT under the model's tokenizer, GPT-2, cl100k and o200k", RQ_TOP, VIEW_NONE)                 \
+      "TEXT under the model's tokenizer, GPT-2, cl100k and o200k", RQ_TOP | RQ_LESSON, VIEW_NONE)                 \
     X(NAMES, "names", ARG_TEXT, 0, 0, "names IDENT", "names user_authentication_token",              \
-      "naming variants of an identifier, fewest tokens first", RQ_TOP, VIEW_NONE)                     \
+      "naming variants of an identifier, fewest tokens first", RQ_TOP | RQ_LESSON, VIEW_NONE)                     \
     X(MERGES, "merges", ARG_TEXT, 0, 0, "merges WORD", "merges tokenization",                        \
-      "replay BPE's merges on WORD, one per key (\u2192 \u2190)", RQ_TOP, VIEW_NONE)                  \
+      "replay BPE's merges on WORD, one per key (\u2192 \u2190)", RQ_TOP | RQ_LESSON, VIEW_NONE)                  \
     X(EXPLAIN, "explain", ARG_NONE, 0, 0, "explain", "explain",                                      \
       "freeze this step: the probs view shows its softmax arithmetic (+/- sweep T)", RQ_SCENE,         \
       VIEW_PROBS)                                                                                      \
@@ -142,6 +142,8 @@ enum {
       RQ_LESSON_CMD, VIEW_NONE)                                                                        \
     X(HINT, "hint", ARG_NONE, 0, 0, "hint", "hint", "show the question's hint", RQ_LESSON_CMD,        \
       VIEW_NONE)                                                                                       \
+    X(REVEAL, "reveal", ARG_NONE, 0, 0, "reveal", "reveal",                                          \
+      "show the question's answer (it then no longer scores)", RQ_LESSON_CMD, VIEW_NONE)              \
     X(RESET, "reset", ARG_NONE, 0, 0, "reset", "reset", "start the lesson again, answers forgotten",  \
       RQ_LESSON_CMD, VIEW_NONE)                                                                        \
     /* made by keys only (keys.h): the integer argument comes from the binding */                    \

@@ -194,11 +194,9 @@ static int resolve_model(Parser *p, Command *c) {
     return 0;
 }
 
-static int parse_command(Parser *p, const char *s, const char *end) {
-    LessonStep *st = cur_step(p);
-    if (!st) return fail(p, "a scene command before the first step:");
-    if (p->where == IN_QUESTION) return fail(p, "scene commands come before the step's question");
-    if (st->n_cmds >= LESSON_MAX_COMMANDS)
+/* One command (the text after '>') appended to *cmds: a step's scene, or a task's example. */
+static int parse_command_to(Parser *p, const char *s, const char *end, LessonCommand **cmds, int *n_cmds) {
+    if (*n_cmds >= LESSON_MAX_COMMANDS)
         return fail(p, "more than %d commands in one step", LESSON_MAX_COMMANDS);
     s = skip_blank(s, end);
     end = trim_end(s, end);
@@ -238,8 +236,27 @@ static int parse_command(Parser *p, const char *s, const char *end) {
         free(line);
         return -1;
     }
-    st->cmds = gb_realloc(st->cmds, sizeof(LessonCommand) * (size_t)(st->n_cmds + 1));
-    st->cmds[st->n_cmds++] = (LessonCommand){.line = p->line, .source = line, .cmd = c};
+    *cmds = gb_realloc(*cmds, sizeof(LessonCommand) * (size_t)(*n_cmds + 1));
+    (*cmds)[(*n_cmds)++] = (LessonCommand){.line = p->line, .source = line, .cmd = c};
+    return 0;
+}
+
+static int parse_command(Parser *p, const char *s, const char *end) {
+    LessonStep *st = cur_step(p);
+    if (!st) return fail(p, "a scene command before the first step:");
+    if (p->where == IN_QUESTION) return fail(p, "scene commands come before the step's question");
+    return parse_command_to(p, s, end, &st->cmds, &st->n_cmds);
+}
+
+/* A claim (`expect:`, `check:`) appended to *claims. */
+static int parse_claim(Parser *p, const char *what, const char *s, const char *end, Claim **claims, int *n) {
+    if (*n >= LESSON_MAX_CLAIMS) return fail(p, "more than %d %s: lines in one step", LESSON_MAX_CLAIMS, what);
+    Claim c;
+    char cerr[GB_ERRLEN];
+    if (claim_parse(&c, s, (size_t)(end - s), cerr) != 0) return fail(p, "%s: %s", what, cerr);
+    c.line = p->line;
+    *claims = gb_realloc(*claims, sizeof(Claim) * (size_t)(*n + 1));
+    (*claims)[(*n)++] = c;
     return 0;
 }
 
@@ -251,7 +268,7 @@ static const struct {
     {"any", ANSWER_FREE},              {"count-tokens", ANSWER_COUNT_TOKENS}, {"top-token", ANSWER_TOP_TOKEN},
     {"top-prob", ANSWER_TOP_PROB},     {"top-key", ANSWER_TOP_KEY},       {"top-head", ANSWER_TOP_HEAD},
     {"neighbour", ANSWER_NEIGHBOUR},   {"likeliest", ANSWER_LIKELIEST},   {"fewest-tokens", ANSWER_FEWEST_TOKENS},
-    {"most-tokens", ANSWER_MOST_TOKENS},     {"most-plausible", ANSWER_MOST_PLAUSIBLE},
+    {"most-tokens", ANSWER_MOST_TOKENS},     {"most-plausible", ANSWER_MOST_PLAUSIBLE}, {"task", ANSWER_TASK},
     {"kept", ANSWER_KEPT},             {"lens-layer", ANSWER_LENS_LAYER},
 };
 enum { N_ANSWER_KINDS = sizeof ANSWER_KINDS / sizeof ANSWER_KINDS[0] };
@@ -297,8 +314,8 @@ static int parse_answer(Parser *p, LessonQuestion *q, const char *s, const char 
         if (strlen(ANSWER_KINDS[i].name) == wl && memcmp(ANSWER_KINDS[i].name, w, wl) == 0) k = i;
     if (k < 0)
         return fail(p, "answer: unknown kind '%.*s' (choice, number, text, any, count-tokens, top-token, top-prob, "
-                    "top-key, top-head, neighbour, likeliest, fewest-tokens, most-tokens, most-plausible, kept, "
-                    "lens-layer)",
+                    "top-key, top-head, neighbour, likeliest, fewest-tokens, most-tokens, most-plausible, task, "
+                    "kept, lens-layer)",
                     (int)(wl > 40 ? 40 : wl), w);
     q->kind = ANSWER_KINDS[k].kind;
     const char *kname = ANSWER_KINDS[k].name;
@@ -350,6 +367,12 @@ static int finish_question(Parser *p, LessonStep *st) {
               q->kind == ANSWER_MOST_PLAUSIBLE) &&
              q->n_choices < 2)
         rc = fail(p, "answer: this kind compares choices: give at least two choice: lines");
+    else if (q->kind == ANSWER_TASK && q->n_checks == 0)
+        rc = fail(p, "answer: a task needs check: lines that say what the student must achieve");
+    else if (q->kind == ANSWER_TASK && !q->example && q->n_example_cmds == 0)
+        rc = fail(p, "answer: a task needs an example: (an answer, or '> command') that does it, for lesson check");
+    else if (q->kind != ANSWER_TASK && (q->n_checks || q->example || q->n_example_cmds))
+        rc = fail(p, "check: and example: belong to a task (answer: task)");
     p->line = save;
     return rc;
 }
@@ -371,8 +394,9 @@ static int start_step(Parser *p, const char *s, const char *end) {
 }
 
 /* "word:" at the start of a line: the keyword's index in KEYWORDS, and *rest after the colon. */
-static const char *const KEYWORDS[] = {"title", "step", "answer", "choice", "hint", "right", "wrong"};
-enum { KW_TITLE, KW_STEP, KW_ANSWER, KW_CHOICE, KW_HINT, KW_RIGHT, KW_WRONG, KW_COUNT };
+static const char *const KEYWORDS[] = {"title", "step",  "expect", "answer", "choice",
+                                       "hint",  "right", "wrong",  "check",  "example"};
+enum { KW_TITLE, KW_STEP, KW_EXPECT, KW_ANSWER, KW_CHOICE, KW_HINT, KW_RIGHT, KW_WRONG, KW_CHECK, KW_EXAMPLE, KW_COUNT };
 
 static int keyword_of(const char *s, const char *end, const char **rest) {
     for (int i = 0; i < KW_COUNT; i++) {
@@ -421,6 +445,11 @@ static int parse_line(Parser *p, const char *s, const char *end) {
     }
     if (!st) return fail(p, "text before the first step: (a lesson is title:, then steps)");
     if (s[0] == '>') return parse_command(p, s + 1, end);
+    if (kw == KW_EXPECT) { /* anywhere in a step: measured once the step's scene has played */
+        p->field = NULL;
+        p->para_open = 0;
+        return parse_claim(p, "expect", rest, end, &st->claims, &st->n_claims);
+    }
     if (s[0] == '?') {
         if (st->has_question) return fail(p, "a second question in one step (start a new step:)");
         rest = skip_blank(s + 1, end);
@@ -445,6 +474,20 @@ static int parse_line(Parser *p, const char *s, const char *end) {
             if (read_rest(rest, end, &q->choices[q->n_choices], aerr) != 0) return fail(p, "choice: %s", aerr);
             q->n_choices++;
             p->field = NULL;
+            return 0;
+        }
+        case KW_CHECK:
+            p->field = NULL;
+            return parse_claim(p, "check", rest, end, &q->checks, &q->n_checks);
+        case KW_EXAMPLE: {
+            p->field = NULL;
+            const char *e = skip_blank(rest, end);
+            if (e < end && *e == '>') return parse_command_to(p, e + 1, end, &q->example_cmds, &q->n_example_cmds);
+            if (q->example) return fail(p, "a second example: answer for the same task");
+            LessonString ex;
+            char aerr[GB_ERRLEN];
+            if (read_rest(rest, end, &ex, aerr) != 0) return fail(p, "example: %s", aerr);
+            q->example = ex.text;
             return 0;
         }
         case KW_HINT: return set_field(p, &q->hint, "hint", rest, end);
@@ -488,6 +531,14 @@ static void question_free(LessonQuestion *q) {
     free(q->hint);
     free(q->right);
     free(q->wrong);
+    for (int i = 0; i < q->n_checks; i++) claim_free(&q->checks[i]);
+    free(q->checks);
+    free(q->example);
+    for (int i = 0; i < q->n_example_cmds; i++) {
+        free(q->example_cmds[i].source);
+        command_free(&q->example_cmds[i].cmd);
+    }
+    free(q->example_cmds);
 }
 
 void lesson_free(Lesson *l) {
@@ -501,6 +552,8 @@ void lesson_free(Lesson *l) {
             command_free(&st->cmds[j].cmd);
         }
         free(st->cmds);
+        for (int j = 0; j < st->n_claims; j++) claim_free(&st->claims[j]);
+        free(st->claims);
         question_free(&st->q);
     }
     free(l->steps);
@@ -623,9 +676,15 @@ int lesson_run_step(const Lesson *l, int step, Session *s, LessonScene *scene, c
     ui.explain = scene ? scene->explain : 0;
     App app = {.s = s, .ui = &ui};
     const LessonStep *st = &l->steps[step];
+    if (scene) scene->lab = 0; /* a panel belongs to the step that opens it */
     int rc = 0;
     for (int i = 0; i < st->n_cmds && rc == 0; i++) {
         const LessonCommand *lc = &st->cmds[i];
+        CommandId id = lc->cmd.id;
+        if (id == CMD_COMPARE || id == CMD_NAMES || id == CMD_MERGES) { /* the TUI's panel, opened for this step */
+            if (scene) scene->lab = id, scene->lab_text = lc->cmd.text, scene->lab_len = lc->cmd.text_len;
+            continue;
+        }
         char cerr[GB_ERRLEN] = "";
         if (apply(&app, &lc->cmd, cerr) & RX_ERROR) {
             gb_seterr(err, "%s:%d: %s", l->path, lc->line, cerr);
@@ -638,7 +697,7 @@ int lesson_run_step(const Lesson *l, int step, Session *s, LessonScene *scene, c
 }
 
 int lesson_goto(const Lesson *l, int step, Session *s, const char *base_model, LessonScene *scene, char *err) {
-    if (scene) scene->view = -1, scene->scored = 0, scene->explain = 0;
+    if (scene) scene->view = -1, scene->scored = 0, scene->explain = 0, scene->lab = 0;
     if (step < 0 || step >= l->n_steps) {
         gb_seterr(err, "%s: no step %d (the lesson has %d)", l->path, step + 1, l->n_steps);
         return -1;
@@ -723,15 +782,16 @@ static void mark_best(LessonAnswer *a, const LessonQuestion *q, const double *sc
     }
 }
 
-static int compute(const LessonQuestion *q, Session *s, LessonAnswer *a, char *err) {
-    double score[LESSON_MAX_CHOICES];
+/* The answers written in the lesson itself: a choice, a number, texts, a reflection, a task's example. */
+static int compute_fixed(const LessonQuestion *q, LessonAnswer *a) {
     switch (q->kind) {
-    case ANSWER_CHOICE:
+    case ANSWER_CHOICE: {
         a->right[q->choice] = 1;
         char shown[200];
         lesson_choice_display(&q->choices[q->choice], shown, sizeof shown);
         snprintf(a->shown, sizeof a->shown, "%c) %s", lesson_choice_letter(q->choice), shown);
         return 0;
+    }
     case ANSWER_NUMBER:
         a->number = q->number;
         a->within = q->within;
@@ -740,35 +800,45 @@ static int compute(const LessonQuestion *q, Session *s, LessonAnswer *a, char *e
     case ANSWER_TEXT:
         snprintf(a->shown, sizeof a->shown, "%.200s", q->accept[0].text);
         return 0;
-    case ANSWER_FREE:
+    case ANSWER_TASK: /* what the example does: its answer, else its commands */
+        if (q->example) {
+            snprintf(a->shown, sizeof a->shown, "for instance `%.200s`", q->example);
+        } else {
+            size_t used = (size_t)snprintf(a->shown, sizeof a->shown, "for instance");
+            for (int i = 0; i < q->n_example_cmds && used < sizeof a->shown; i++)
+                used += (size_t)snprintf(a->shown + used, sizeof a->shown - used, "%s `:%.100s`", i ? "," : "",
+                                         q->example_cmds[i].source);
+        }
+        return 0;
+    default:
         snprintf(a->shown, sizeof a->shown, "(any answer)");
         return 0;
-    case ANSWER_COUNT_TOKENS: {
-        int n = count_tokens(s, &q->arg, NULL, err);
-        if (n < 0) return -1;
-        a->number = n;
-        snprintf(a->shown, sizeof a->shown, "%d", n);
+    }
+}
+
+/* top-token, top-prob: the scene's next-token distribution. */
+static int compute_top(const LessonQuestion *q, Session *s, LessonAnswer *a, char *err) {
+    if (!s->has_next) {
+        gb_seterr(err, "%s: the scene has no text to predict from (set a prompt first)",
+                  q->kind == ANSWER_TOP_TOKEN ? "top-token" : "top-prob");
+        return -1;
+    }
+    int32_t id = s->next.order[0];
+    if (q->kind == ANSWER_TOP_TOKEN) {
+        set_token(a, s, id);
         return 0;
     }
-    case ANSWER_TOP_TOKEN:
-    case ANSWER_TOP_PROB: {
-        if (!s->has_next) {
-            gb_seterr(err, "%s: the scene has no text to predict from (set a prompt first)",
-                      q->kind == ANSWER_TOP_TOKEN ? "top-token" : "top-prob");
-            return -1;
-        }
-        int32_t id = s->next.order[0];
-        if (q->kind == ANSWER_TOP_TOKEN) {
-            set_token(a, s, id);
-            return 0;
-        }
-        a->number = 100.0 * s->next.probs[id];
-        a->within = q->within;
-        snprintf(a->shown, sizeof a->shown, a->number >= 10 ? "%.0f%%" : a->number >= 1 ? "%.1f%%" : "%.2f%%",
-                 a->number);
-        return 0;
-    }
-    case ANSWER_KEPT:
+    a->number = 100.0 * s->next.probs[id];
+    a->within = q->within;
+    snprintf(a->shown, sizeof a->shown, a->number >= 10 ? "%.0f%%" : a->number >= 1 ? "%.1f%%" : "%.2f%%", a->number);
+    return 0;
+}
+
+/* top-key, top-head: the attention weights of the selected token. */
+/* kept: the sampler chain's kept count for the next token; lens-layer: the first layer whose logit
+ * lens at the selected token already ranks the last layer's choice first. */
+static int compute_chain(const LessonQuestion *q, Session *s, LessonAnswer *a, char *err) {
+    if (q->kind == ANSWER_KEPT) {
         if (!s->has_next) {
             gb_seterr(err, "kept: the scene has no text to predict from (set a prompt first)");
             return -1;
@@ -776,138 +846,162 @@ static int compute(const LessonQuestion *q, Session *s, LessonAnswer *a, char *e
         a->number = s->next.n_kept;
         snprintf(a->shown, sizeof a->shown, "%d", s->next.n_kept);
         return 0;
-    case ANSWER_LENS_LAYER: {
-        const LensColumn *col = session_lens(s, 1);
-        if (!col) {
-            gb_seterr(err, "lens-layer: the scene has no tokens, or the model keeps no probes");
-            return -1;
-        }
-        int l = 0;
-        while (l < col->n_layers - 1 && col->chosen_rank[l] != 1) l++;
-        a->number = l;
-        snprintf(a->shown, sizeof a->shown, "%d", l);
-        return 0;
     }
-    case ANSWER_TOP_KEY:
-    case ANSWER_TOP_HEAD: {
-        const char *what = q->kind == ANSWER_TOP_KEY ? "top-key" : "top-head";
-        int qi = session_selected(s);
-        if (qi < 0) {
-            gb_seterr(err, "%s: the scene has no tokens", what);
-            return -1;
-        }
-        const Config *c = &s->model.config;
-        if (q->kind == ANSWER_TOP_KEY) {
-            const float *row = session_attention_row(s, s->layer, s->head, qi);
-            if (!row) {
-                gb_seterr(err, "%s: the model keeps no attention weights", what);
-                return -1;
-            }
-            int best = 0;
-            for (int k = 1; k <= qi; k++)
-                if (row[k] > row[best]) best = k;
-            set_token(a, s, s->tokens[best].id);
-            return 0;
-        }
-        const char *hit = q->arg.len ? find_bytes(s->text, s->text_len, q->arg.text, q->arg.len) : NULL;
-        if (!hit) {
-            gb_seterr(err, "top-head: '%.60s' does not occur in the scene's text", q->arg.text);
-            return -1;
-        }
-        uint32_t off = (uint32_t)(hit - s->text);
-        int key = -1;
-        for (int k = 0; k < s->n_tokens && key < 0; k++)
-            if (s->tokens[k].end > s->tokens[k].start && s->tokens[k].start <= off && off < s->tokens[k].end) key = k;
-        if (key < 0 || key > qi) {
-            gb_seterr(err, "top-head: '%.60s' is not before the selected token", q->arg.text);
+    const LensColumn *col = session_lens(s, 1);
+    if (!col) {
+        gb_seterr(err, "lens-layer: the scene has no tokens, or the model keeps no probes");
+        return -1;
+    }
+    int l = 0;
+    while (l < col->n_layers - 1 && col->chosen_rank[l] != 1) l++;
+    a->number = l;
+    snprintf(a->shown, sizeof a->shown, "%d", l);
+    return 0;
+}
+
+static int compute_attention(const LessonQuestion *q, Session *s, LessonAnswer *a, char *err) {
+    const char *what = q->kind == ANSWER_TOP_KEY ? "top-key" : "top-head";
+    int qi = session_selected(s);
+    if (qi < 0) {
+        gb_seterr(err, "%s: the scene has no tokens", what);
+        return -1;
+    }
+    const Config *c = &s->model.config;
+    if (q->kind == ANSWER_TOP_KEY) {
+        const float *row = session_attention_row(s, s->layer, s->head, qi);
+        if (!row) {
+            gb_seterr(err, "%s: the model keeps no attention weights", what);
             return -1;
         }
         int best = 0;
-        float bw = -1;
-        for (int h = 0; h < c->n_heads; h++) {
-            const float *row = session_attention_row(s, s->layer, h, qi);
-            if (!row) {
-                gb_seterr(err, "%s: the model keeps no attention weights", what);
-                return -1;
-            }
-            if (row[key] > bw) bw = row[key], best = h;
-        }
-        a->number = best;
-        snprintf(a->shown, sizeof a->shown, "head %d", best);
+        for (int k = 1; k <= qi; k++)
+            if (row[k] > row[best]) best = k;
+        set_token(a, s, s->tokens[best].id);
         return 0;
     }
-    case ANSWER_NEIGHBOUR: {
-        int32_t id = session_find_token(s, q->arg.text, q->arg.len, 0, -1, "neighbour", err);
-        if (id < 0) return -1;
-        int32_t ids[1];
-        float sims[1];
-        if (session_neighbours(s, id, 1, ids, sims) < 1) {
-            gb_seterr(err, "neighbour: the vocabulary has no other token");
-            return -1;
-        }
-        set_token(a, s, ids[0]);
-        return 0;
+    const char *hit = q->arg.len ? find_bytes(s->text, s->text_len, q->arg.text, q->arg.len) : NULL;
+    if (!hit) {
+        gb_seterr(err, "top-head: '%.60s' does not occur in the scene's text", q->arg.text);
+        return -1;
     }
-    case ANSWER_LIKELIEST: {
-        if (!s->has_next) {
-            gb_seterr(err, "likeliest: the scene has no text to predict from (set a prompt first)");
+    uint32_t off = (uint32_t)(hit - s->text);
+    int key = -1;
+    for (int k = 0; k < s->n_tokens && key < 0; k++)
+        if (s->tokens[k].end > s->tokens[k].start && s->tokens[k].start <= off && off < s->tokens[k].end) key = k;
+    if (key < 0 || key > qi) {
+        gb_seterr(err, "top-head: '%.60s' is not before the selected token", q->arg.text);
+        return -1;
+    }
+    int best = 0;
+    float bw = -1;
+    for (int h = 0; h < c->n_heads; h++) {
+        const float *row = session_attention_row(s, s->layer, h, qi);
+        if (!row) {
+            gb_seterr(err, "%s: the model keeps no attention weights", what);
             return -1;
         }
-        int32_t first[LESSON_MAX_CHOICES];
-        for (int i = 0; i < q->n_choices; i++) {
-            if (count_tokens(s, &q->choices[i], &first[i], err) <= 0) {
-                if (q->choices[i].len == 0) gb_seterr(err, "likeliest: choice %c is empty", lesson_choice_letter(i));
+        if (row[key] > bw) bw = row[key], best = h;
+    }
+    a->number = best;
+    snprintf(a->shown, sizeof a->shown, "head %d", best);
+    return 0;
+}
+
+static int compute_neighbour(const LessonQuestion *q, Session *s, LessonAnswer *a, char *err) {
+    int32_t id = session_find_token(s, q->arg.text, q->arg.len, 0, -1, "neighbour", err);
+    if (id < 0) return -1;
+    int32_t ids[1];
+    float sims[1];
+    if (session_neighbours(s, id, 1, ids, sims) < 1) {
+        gb_seterr(err, "neighbour: the vocabulary has no other token");
+        return -1;
+    }
+    set_token(a, s, ids[0]);
+    return 0;
+}
+
+static int compute_likeliest(const LessonQuestion *q, Session *s, LessonAnswer *a, char *err) {
+    double score[LESSON_MAX_CHOICES];
+    if (!s->has_next) {
+        gb_seterr(err, "likeliest: the scene has no text to predict from (set a prompt first)");
+        return -1;
+    }
+    int32_t first[LESSON_MAX_CHOICES];
+    for (int i = 0; i < q->n_choices; i++) {
+        if (count_tokens(s, &q->choices[i], &first[i], err) <= 0) {
+            if (q->choices[i].len == 0) gb_seterr(err, "likeliest: choice %c is empty", lesson_choice_letter(i));
+            return -1;
+        }
+        for (int j = 0; j < i; j++)
+            if (first[j] == first[i]) {
+                gb_seterr(err, "likeliest: choices %c and %c start with the same token", lesson_choice_letter(j),
+                          lesson_choice_letter(i));
                 return -1;
             }
-            for (int j = 0; j < i; j++)
-                if (first[j] == first[i]) {
-                    gb_seterr(err, "likeliest: choices %c and %c start with the same token", lesson_choice_letter(j),
-                              lesson_choice_letter(i));
-                    return -1;
-                }
-            score[i] = s->next.logits[first[i]];
-        }
-        mark_best(a, q, score, 1);
-        return 0;
+        score[i] = s->next.logits[first[i]];
     }
-    case ANSWER_MOST_PLAUSIBLE: {
-        if (s->n_tokens < 1) {
-            gb_seterr(err, "most-plausible: the scene has no text to continue (set a prompt first)");
-            return -1;
-        }
-        /* the scene's tokens are run again from position 0 (same inputs, same cache), then each choice
-         * is fed after them; positions past the scene's are scratch */
-        int32_t *prefix = gb_malloc(sizeof(int32_t) * (size_t)s->n_tokens);
-        for (int i = 0; i < s->n_tokens; i++) prefix[i] = s->tokens[i].id;
-        for (int i = 0; i < q->n_choices; i++) {
-            TokenSpan *spans = NULL;
-            int n = tokenizer_encode_ex(s->tok, q->choices[i].text, q->choices[i].len, TOKENIZE_CONTINUATION,
-                                        &spans, err);
-            if (n <= 0) {
-                if (n == 0) gb_seterr(err, "most-plausible: choice %c is empty", lesson_choice_letter(i));
-                free(spans);
-                free(prefix);
-                return -1;
-            }
-            int32_t *ids = gb_malloc(sizeof(int32_t) * (size_t)n);
-            for (int k = 0; k < n; k++) ids[k] = spans[k].id;
+    mark_best(a, q, score, 1);
+    return 0;
+}
+
+/* most-plausible: the choice with the fewest bits as a continuation of the scene. */
+static int compute_plausible(const LessonQuestion *q, Session *s, LessonAnswer *a, char *err) {
+    double score[LESSON_MAX_CHOICES];
+    if (s->n_tokens < 1) {
+        gb_seterr(err, "most-plausible: the scene has no text to continue (set a prompt first)");
+        return -1;
+    }
+    /* the scene's tokens are run again from position 0 (same inputs, same cache), then each choice
+     * is fed after them; positions past the scene's are scratch */
+    int32_t *prefix = gb_malloc(sizeof(int32_t) * (size_t)s->n_tokens);
+    for (int i = 0; i < s->n_tokens; i++) prefix[i] = s->tokens[i].id;
+    for (int i = 0; i < q->n_choices; i++) {
+        TokenSpan *spans = NULL;
+        int n = tokenizer_encode(s->tok, q->choices[i].text, q->choices[i].len, &spans, err);
+        if (n <= 0) {
+            if (n == 0) gb_seterr(err, "most-plausible: choice %c is empty", lesson_choice_letter(i));
             free(spans);
-            ScoreResult r;
-            int rc = score_tokens(&r, &s->model, prefix, s->n_tokens, ids, n, err);
-            free(ids);
-            if (rc != 0) {
-                free(prefix);
-                return -1;
-            }
-            score[i] = r.total_bits;
-            score_free(&r);
+            free(prefix);
+            return -1;
         }
-        free(prefix);
-        mark_best(a, q, score, 0);
+        int32_t *ids = gb_malloc(sizeof(int32_t) * (size_t)n);
+        for (int k = 0; k < n; k++) ids[k] = spans[k].id;
+        free(spans);
+        ScoreResult r;
+        int rc = score_tokens(&r, &s->model, prefix, s->n_tokens, ids, n, err);
+        free(ids);
+        if (rc != 0) {
+            free(prefix);
+            return -1;
+        }
+        score[i] = r.total_bits;
+        score_free(&r);
+    }
+    free(prefix);
+    mark_best(a, q, score, 0);
+    return 0;
+}
+
+static int compute(const LessonQuestion *q, Session *s, LessonAnswer *a, char *err) {
+    switch (q->kind) {
+    case ANSWER_CHOICE: case ANSWER_NUMBER: case ANSWER_TEXT: case ANSWER_FREE: case ANSWER_TASK:
+        return compute_fixed(q, a);
+    case ANSWER_COUNT_TOKENS: {
+        int n = count_tokens(s, &q->arg, NULL, err);
+        if (n < 0) return -1;
+        a->number = n;
+        snprintf(a->shown, sizeof a->shown, "%d", n);
         return 0;
     }
+    case ANSWER_TOP_TOKEN: case ANSWER_TOP_PROB: return compute_top(q, s, a, err);
+    case ANSWER_KEPT: case ANSWER_LENS_LAYER: return compute_chain(q, s, a, err);
+    case ANSWER_TOP_KEY: case ANSWER_TOP_HEAD: return compute_attention(q, s, a, err);
+    case ANSWER_NEIGHBOUR: return compute_neighbour(q, s, a, err);
+    case ANSWER_LIKELIEST: return compute_likeliest(q, s, a, err);
+    case ANSWER_MOST_PLAUSIBLE: return compute_plausible(q, s, a, err);
     case ANSWER_FEWEST_TOKENS:
-    case ANSWER_MOST_TOKENS:
+    case ANSWER_MOST_TOKENS: {
+        double score[LESSON_MAX_CHOICES];
         for (int i = 0; i < q->n_choices; i++) {
             int n = count_tokens(s, &q->choices[i], NULL, err);
             if (n < 0) return -1;
@@ -915,6 +1009,7 @@ static int compute(const LessonQuestion *q, Session *s, LessonAnswer *a, char *e
         }
         mark_best(a, q, score, q->kind == ANSWER_MOST_TOKENS);
         return 0;
+    }
     }
     gb_seterr(err, "internal: unknown answer kind %d", (int)q->kind);
     return -1;
@@ -1048,6 +1143,9 @@ int lesson_check_answer(const LessonQuestion *q, const LessonAnswer *a, const ch
         for (int i = 0; i < q->n_accept; i++)
             if (same_trimmed(q->accept[i].text, q->accept[i].len, s, n, 1)) return 1;
         return 0;
+    case ANSWER_TASK: /* measured on the session by the player (lesson_player_answer), not by text */
+        if (msg) snprintf(msg, msgsz, "a task is checked on the model: do it, then answer");
+        return -1;
     case ANSWER_TOP_TOKEN:
     case ANSWER_TOP_KEY:
     case ANSWER_NEIGHBOUR: {
@@ -1078,7 +1176,7 @@ char *lesson_feedback(const LessonQuestion *q, const LessonAnswer *a, int right,
     return out;
 }
 
-/* ---- lesson check ---- */
+/* ---- checking a lesson against itself ---- */
 
 /* The input a student would type for the expected answer, to test the checker against itself. */
 static void model_input(const LessonQuestion *q, const LessonAnswer *a, char *out, size_t outsz) {
@@ -1112,50 +1210,204 @@ static void model_input(const LessonQuestion *q, const LessonAnswer *a, char *ou
     }
 }
 
-int lesson_check(const char *path, Session *s, const char *base_model, char *err) {
-    Lesson l;
-    if (lesson_load(&l, path, err) != 0) return -1;
-    int rc = 0;
-    char rerr[GB_ERRLEN];
-    if (lesson_reset_session(s, base_model, rerr) != 0) {
-        gb_seterr(err, "%s: %s", path, rerr);
-        rc = -1;
+/* ---- lesson check ---- */
+
+typedef struct {
+    const char *path;
+    LessonReportFn report;
+    void *ctx;
+    LessonCheckStats *st;
+    char *err; /* the first problem */
+} Checker;
+
+static void problem(Checker *k, int warning, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void problem(Checker *k, int warning, const char *fmt, ...) {
+    char line[GB_ERRLEN];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    if (warning) k->st->warnings++;
+    else if (k->st->problems++ == 0) gb_seterr(k->err, "%s", line);
+    if (k->report) k->report(k->ctx, warning, line);
+}
+
+/* Measures every claim of a list; each one that fails or cannot be measured is a problem. */
+static void check_claims(Checker *k, const Claim *claims, int n, Session *s, LabVocabs *v, const char *input) {
+    for (int i = 0; i < n; i++) {
+        char msg[GB_ERRLEN], cerr[GB_ERRLEN];
+        int r = claim_eval(&claims[i], s, v, input, msg, sizeof msg, cerr);
+        k->st->claims++;
+        if (r == 1) continue;
+        k->st->claims_failed++;
+        if (r == 0) problem(k, 0, "%s:%d: %s", k->path, claims[i].line, msg);
+        else problem(k, 0, "%s:%d: %s", k->path, claims[i].line, cerr);
     }
-    for (int i = 0; rc == 0 && i < l.n_steps; i++) {
-        if (lesson_run_step(&l, i, s, NULL, err) != 0) {
-            rc = -1;
-            break;
-        }
-        if (!l.steps[i].has_question) continue;
-        LessonAnswer a;
-        if (lesson_compute_answer(&l, i, s, &a, err) != 0) {
-            rc = -1;
-            break;
-        }
+}
+
+/* A task: not done by the scene alone, done by its example. The example's commands change the session,
+ * so the step is replayed afterwards. */
+static void check_task(Checker *k, const Lesson *l, int step, Session *s, const char *base_model, LabVocabs *v) {
+    const LessonQuestion *q = &l->steps[step].q;
+    int done = 1;
+    for (int i = 0; i < q->n_checks && done; i++) {
+        char cerr[GB_ERRLEN];
+        done = claim_eval(&q->checks[i], s, v, "", NULL, 0, cerr) == 1;
+    }
+    if (done) problem(k, 0, "%s:%d: the task is done before the student does anything", k->path, q->line);
+    for (int i = 0; i < q->n_example_cmds; i++) {
+        char cerr[GB_ERRLEN] = "";
+        if (commands_run(s, &q->example_cmds[i].cmd, cerr) == CMDR_ERROR)
+            problem(k, 0, "%s:%d: %s", k->path, q->example_cmds[i].line, cerr);
+    }
+    int before = k->st->claims_failed;
+    check_claims(k, q->checks, q->n_checks, s, v, q->example ? q->example : "");
+    if (k->st->claims_failed > before)
+        problem(k, 0, "%s:%d: the task's example does not do the task", k->path, q->line);
+    char gerr[GB_ERRLEN];
+    if (q->n_example_cmds && lesson_goto(l, step, s, base_model, NULL, gerr) != 0) problem(k, 0, "%s", gerr);
+}
+
+/* Counts a lettered question's right letter, and whether its right choice is the longest. */
+static void count_letters(Checker *k, const LessonQuestion *q, const LessonAnswer *a) {
+    int right = -1;
+    for (int i = 0; i < q->n_choices && right < 0; i++)
+        if (a->right[i]) right = i;
+    if (right < 0) return;
+    k->st->lettered++;
+    k->st->letters[right]++;
+    int longest = 1;
+    for (int i = 0; i < q->n_choices; i++)
+        if (i != right && q->choices[i].len >= q->choices[right].len) longest = 0;
+    k->st->longest += longest;
+}
+
+/* Answers a student can guess without thinking: more than half on one letter, or on the longest choice. */
+static void check_spread(Checker *k) {
+    LessonCheckStats *st = k->st;
+    if (st->lettered < 2) return;
+    for (int i = 0; i < LESSON_MAX_CHOICES; i++)
+        if (2 * st->letters[i] > st->lettered)
+            problem(k, 1, "%s: warning: %d of the %d lettered answers are %c: spread them over the positions",
+                    k->path, st->letters[i], st->lettered, lesson_choice_letter(i));
+    if (2 * st->longest > st->lettered)
+        problem(k, 1, "%s: warning: %d of the %d lettered answers are the longest choice", k->path, st->longest,
+                st->lettered);
+}
+
+static void check_question(Checker *k, const Lesson *l, int i, Session *s, const char *base_model, LabVocabs *v) {
+    const LessonQuestion *q = &l->steps[i].q;
+    LessonAnswer a;
+    char aerr[GB_ERRLEN];
+    k->st->questions++;
+    if (lesson_compute_answer(l, i, s, &a, aerr) != 0) {
+        problem(k, 0, "%s", aerr);
+        return;
+    }
+    if (q->kind == ANSWER_TASK) {
+        k->st->tasks++;
+        check_task(k, l, i, s, base_model, v);
+    } else {
         char input[300], msg[200];
-        model_input(&l.steps[i].q, &a, input, sizeof input);
-        if (lesson_check_answer(&l.steps[i].q, &a, input, msg, sizeof msg) != 1) {
-            gb_seterr(err, "%s:%d: the expected answer %s is not accepted by its own question", path,
-                      l.steps[i].q.line, a.shown);
-            rc = -1;
-        }
-        lesson_answer_free(&a);
+        model_input(q, &a, input, sizeof input);
+        if (lesson_check_answer(q, &a, input, msg, sizeof msg) != 1)
+            problem(k, 0, "%s:%d: the expected answer %s is not accepted by its own question", k->path, q->line, a.shown);
+        if (q->n_choices) count_letters(k, q, &a);
     }
+    lesson_answer_free(&a);
+}
+
+int lesson_check_report(const char *path, Session *s, const char *base_model, LessonReportFn report, void *ctx,
+                        LessonCheckStats *stats, char *err) {
+    LessonCheckStats local;
+    if (!stats) stats = &local;
+    memset(stats, 0, sizeof *stats);
+    Lesson l;
+    if (lesson_load(&l, path, err) != 0) {
+        stats->problems = 1;
+        if (report) report(ctx, 0, err);
+        return -1;
+    }
+    Checker k = {.path = path, .report = report, .ctx = ctx, .st = stats, .err = err};
+    LabVocabs vocabs = {0};
+    char rerr[GB_ERRLEN];
+    stats->steps = l.n_steps;
+    int ready = lesson_reset_session(s, base_model, rerr) == 0;
+    if (!ready) problem(&k, 0, "%s: %s", path, rerr);
+    for (int i = 0; ready && i < l.n_steps; i++) {
+        char serr[GB_ERRLEN];
+        if (lesson_run_step(&l, i, s, NULL, serr) != 0) { /* later steps build on this one: stop */
+            problem(&k, 0, "%s", serr);
+            break;
+        }
+        check_claims(&k, l.steps[i].claims, l.steps[i].n_claims, s, &vocabs, NULL);
+        if (l.steps[i].has_question) check_question(&k, &l, i, s, base_model, &vocabs);
+    }
+    check_spread(&k);
+    lab_vocabs_free(&vocabs);
     lesson_free(&l);
-    return rc;
+    return stats->problems ? -1 : 0;
+}
+
+int lesson_check(const char *path, Session *s, const char *base_model, char *err) {
+    return lesson_check_report(path, s, base_model, NULL, NULL, NULL, err);
 }
 
 /* ---- the player ---- */
+
+int lesson_question_graded(const LessonQuestion *q) { return q->kind != ANSWER_FREE; }
+
+void lesson_score(const Lesson *l, const ProgressLesson *pl, int *right, int *graded) {
+    *right = *graded = 0;
+    for (int i = 0; i < l->n_steps; i++) {
+        if (!l->steps[i].has_question || !lesson_question_graded(&l->steps[i].q)) continue;
+        ++*graded;
+        const ProgressAnswer *pa = pl ? progress_answer(pl, i) : NULL;
+        if (pa && pa->right && !pa->revealed) ++*right;
+    }
+}
+
+static void update_score(LessonPlayer *p, Progress *prog) {
+    const ProgressLesson *pl = prog ? progress_lesson(prog, p->lesson.name, 0) : NULL;
+    lesson_score(&p->lesson, pl, &p->score_right, &p->score_graded);
+}
+
+/* Measures the step's claims on the model as the scene left it: a broken one is shown on the step, so
+ * that a lesson played on another model never silently says what that model does not do. */
+static void player_claims(LessonPlayer *p, Session *s) {
+    const LessonStep *st = &p->lesson.steps[p->step];
+    p->claim_note[0] = 0;
+    p->claims_broken = 0;
+    for (int i = 0; i < st->n_claims; i++) {
+        char msg[GB_ERRLEN], cerr[GB_ERRLEN];
+        int r = claim_eval(&st->claims[i], s, &p->vocabs, NULL, msg, sizeof msg, cerr);
+        if (r == 1) continue;
+        size_t used = strlen(p->claim_note);
+        if (p->claims_broken++ < 3)
+            snprintf(p->claim_note + used, sizeof p->claim_note - used, "%s%s", used ? "; " : "", r == 0 ? msg : cerr);
+    }
+}
 
 /* Computes the current step's expected answer right after its scene. */
 static void player_prepare(LessonPlayer *p, Session *s) {
     if (p->has_answer) lesson_answer_free(&p->answer);
     p->has_answer = 0;
     p->answer_error[0] = 0;
-    p->answered = p->right = p->tries = p->show_hint = p->scroll = 0;
+    p->answered = p->right = p->tries = p->revealed = p->show_hint = p->scroll = 0;
     p->input[0] = p->feedback[0] = 0;
+    player_claims(p, s);
     if (!p->lesson.steps[p->step].has_question) return;
     if (lesson_compute_answer(&p->lesson, p->step, s, &p->answer, p->answer_error) == 0) p->has_answer = 1;
+}
+
+/* The feedback shown after a wrong answer: the hint first, the answer after a second try or a reveal. */
+static void wrong_feedback(LessonPlayer *p, const LessonQuestion *q, const char *measured) {
+    if (p->revealed) {
+        lesson_feedback(q, &p->answer, 0, p->feedback, sizeof p->feedback);
+        return;
+    }
+    snprintf(p->feedback, sizeof p->feedback, "Not yet%s%s. %s", measured ? ": " : "", measured ? measured : "",
+             q->hint ? "Read the hint and try again, or type :reveal." : "Try again, or type :reveal.");
 }
 
 int lesson_player_goto(LessonPlayer *p, int step, Session *s, Progress *prog, LessonScene *scene, char *err) {
@@ -1167,13 +1419,19 @@ int lesson_player_goto(LessonPlayer *p, int step, Session *s, Progress *prog, Le
     if (prog) {
         progress_set_step(prog, p->lesson.name, step, p->lesson.n_steps);
         const ProgressAnswer *pa = progress_answer(progress_lesson(prog, p->lesson.name, 0), step);
+        const LessonQuestion *q = &p->lesson.steps[step].q;
         if (pa && p->has_answer) { /* show what they answered last time */
             snprintf(p->input, sizeof p->input, "%s", pa->text);
-            p->answered = 1;
-            p->right = lesson_check_answer(&p->lesson.steps[step].q, &p->answer, pa->text, NULL, 0) == 1;
-            lesson_feedback(&p->lesson.steps[step].q, &p->answer, p->right, p->feedback, sizeof p->feedback);
+            p->tries = pa->tries;
+            p->revealed = pa->revealed;
+            p->answered = pa->tries > 0;
+            p->right = pa->right;
+            p->show_hint = !pa->right && q->hint;
+            if (p->right) lesson_feedback(q, &p->answer, 1, p->feedback, sizeof p->feedback);
+            else if (p->answered || p->revealed) wrong_feedback(p, q, NULL);
         }
     }
+    update_score(p, prog);
     return 0;
 }
 
@@ -1191,7 +1449,27 @@ int lesson_player_open(LessonPlayer *p, const char *path, Session *s, Progress *
     return 0;
 }
 
-int lesson_player_answer(LessonPlayer *p, const char *input, Progress *prog) {
+/* A task: every check measured on the session with the student's input. 1 done, 0 not yet (the first
+ * failing check's measurement in measured), -1 a check cannot be measured (measured says why). */
+static int task_done(LessonPlayer *p, const LessonQuestion *q, Session *s, const char *input, char *measured,
+                     size_t msz) {
+    const char *in;
+    size_t n;
+    trim_input(input, &in, &n); /* as a typed answer: edge blanks go, quotes keep what they hold */
+    char *text = dup_n(in, n);
+    for (int i = 0; i < q->n_checks; i++) {
+        char msg[GB_ERRLEN], cerr[GB_ERRLEN];
+        int r = claim_eval(&q->checks[i], s, &p->vocabs, text, msg, sizeof msg, cerr);
+        if (r == 1) continue;
+        snprintf(measured, msz, "%s", r == 0 ? msg : cerr);
+        free(text);
+        return r;
+    }
+    free(text);
+    return 1;
+}
+
+int lesson_player_answer(LessonPlayer *p, const char *input, Session *s, Progress *prog) {
     if (p->lesson.n_steps == 0) return -1;
     const LessonStep *st = &p->lesson.steps[p->step];
     if (!st->has_question) {
@@ -1203,9 +1481,15 @@ int lesson_player_answer(LessonPlayer *p, const char *input, Progress *prog) {
         snprintf(p->feedback, sizeof p->feedback, "This question cannot be checked here: %.900s", p->answer_error);
         return -1;
     }
-    char msg[200];
-    int r = lesson_check_answer(&st->q, &p->answer, input, msg, sizeof msg);
-    if (r < 0) {
+    char msg[GB_ERRLEN] = "";
+    int r;
+    if (st->q.kind == ANSWER_TASK) {
+        r = task_done(p, &st->q, s, input, msg, sizeof msg);
+        if (r < 0) {
+            snprintf(p->feedback, sizeof p->feedback, "%.900s", msg);
+            return -1;
+        }
+    } else if ((r = lesson_check_answer(&st->q, &p->answer, input, msg, sizeof msg)) < 0) {
         snprintf(p->feedback, sizeof p->feedback, "%s", msg);
         return -1;
     }
@@ -1214,13 +1498,35 @@ int lesson_player_answer(LessonPlayer *p, const char *input, Progress *prog) {
     p->right = r;
     p->tries++;
     if (!r && st->q.hint) p->show_hint = 1;
-    lesson_feedback(&st->q, &p->answer, r, p->feedback, sizeof p->feedback);
-    if (prog) progress_set_answer(prog, p->lesson.name, p->step, r, input);
+    if (!r && p->tries >= 2) p->revealed = 1;
+    if (r) lesson_feedback(&st->q, &p->answer, 1, p->feedback, sizeof p->feedback);
+    else wrong_feedback(p, &st->q, st->q.kind == ANSWER_TASK ? msg : NULL);
+    if (prog) {
+        progress_set_answer(prog, p->lesson.name, p->step, r, input);
+        progress_set_attempts(prog, p->lesson.name, p->step, p->tries, p->revealed);
+    }
+    update_score(p, prog);
     return r;
+}
+
+int lesson_player_reveal(LessonPlayer *p, Progress *prog) {
+    if (p->lesson.n_steps == 0 || !p->lesson.steps[p->step].has_question) return -1;
+    const LessonQuestion *q = &p->lesson.steps[p->step].q;
+    p->revealed = 1;
+    if (!p->has_answer) snprintf(p->feedback, sizeof p->feedback, "It cannot be computed here: %.900s", p->answer_error);
+    else if (!(p->answered && p->right)) lesson_feedback(q, &p->answer, 0, p->feedback, sizeof p->feedback);
+    if (prog) {
+        if (!progress_answer(progress_lesson(prog, p->lesson.name, 0), p->step))
+            progress_set_answer(prog, p->lesson.name, p->step, 0, "");
+        progress_set_attempts(prog, p->lesson.name, p->step, p->tries, 1);
+    }
+    update_score(p, prog);
+    return 0;
 }
 
 void lesson_player_close(LessonPlayer *p) {
     if (p->has_answer) lesson_answer_free(&p->answer);
+    lab_vocabs_free(&p->vocabs);
     lesson_free(&p->lesson);
     memset(p, 0, sizeof *p);
 }

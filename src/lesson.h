@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include "claim.h"
 #include "commands.h"
 #include "progress.h"
 #include "session.h"
@@ -24,6 +25,7 @@
 #define LESSON_MAX_WORK 1024    /* tokens generated over the whole lesson (`resample` counts 64) */
 #define LESSON_MAX_CHOICES 6
 #define LESSON_MAX_ACCEPT 8     /* accepted spellings of a fixed text answer */
+#define LESSON_MAX_CLAIMS 32    /* expect: lines of one step, check: lines of one task */
 
 /* How a question's expected answer is found. */
 typedef enum {
@@ -43,6 +45,9 @@ typedef enum {
     ANSWER_MOST_TOKENS,   /* `most-tokens`: the choice that becomes the most tokens */
     ANSWER_MOST_PLAUSIBLE,/* `most-plausible`: the choice the model finds likeliest as a continuation of
                              the scene's text (every token of it, teacher-forced: fewest bits) */
+    ANSWER_TASK,          /* `task`: the student does something (types commands, answers with a text);
+                             the question's `check:` claims, measured on the live session with {input}
+                             the answer, decide */
     ANSWER_KEPT,          /* `kept`: how many tokens the sampler chain keeps for the next token */
     ANSWER_LENS_LAYER,    /* `lens-layer`: the first layer whose logit lens, at the selected token,
                              already ranks the token the last layer follows first */
@@ -72,6 +77,11 @@ typedef struct {
     LessonString choices[LESSON_MAX_CHOICES];
     int n_choices;
     char *hint, *right, *wrong;    /* may be NULL; {answer} stands for the expected answer */
+    Claim *checks;                 /* ANSWER_TASK: what must hold when the student answers */
+    int n_checks;
+    char *example;                 /* ANSWER_TASK: an answer that does it (lesson check tries it) */
+    LessonCommand *example_cmds;   /* ANSWER_TASK: commands that do it, run before the checks */
+    int n_example_cmds;
 } LessonQuestion;
 
 /* Narrative: paragraphs (wrapped) and verbatim lines (`| ` lines, drawn as they are). */
@@ -89,6 +99,8 @@ typedef struct {
     int n_cmds;
     int has_question;
     LessonQuestion q;
+    Claim *claims; /* expect: lines: what the scene must show, measured when the step is played */
+    int n_claims;
 } LessonStep;
 
 typedef struct {
@@ -112,6 +124,9 @@ typedef struct {
     int view;   /* the last view a command chose (`view`, or tokenize / neighbours / score), -1 none */
     int scored; /* 1: the text ends in a `score`d continuation (colour it by surprisal), 0: not */
     int explain;/* 1: the probs view is frozen on its softmax arithmetic (`explain`) */
+    int lab;    /* the lab panel the step itself opens: CMD_COMPARE, CMD_NAMES or CMD_MERGES; 0 none */
+    const char *lab_text; /* its text (the lesson's own bytes) */
+    size_t lab_len;
 } LessonScene;
 
 /* Puts the session back to the start of a lesson: base_model (when not NULL and not already loaded),
@@ -144,7 +159,9 @@ void lesson_choice_display(const LessonString *c, char *out, size_t outsz);
 /* The letter of choice i: 'a' + i. */
 char lesson_choice_letter(int i);
 
-/* ---- the player: a lesson being taken, its current step and the student's answer ---- */
+/* ---- the player: a lesson being taken, its current step and the student's answer ----
+ * The attempt rules: a first wrong answer gets the hint (not the answer); the answer is shown after a
+ * second wrong answer or on `reveal`, and a revealed question no longer counts towards the score. */
 
 typedef struct {
     Lesson lesson;
@@ -155,11 +172,16 @@ typedef struct {
     int answered;         /* the student answered this step (right or wrong) */
     int right;            /* their latest answer was right */
     int tries;            /* answers given at this step */
+    int revealed;         /* the answer was shown (second wrong answer, or `reveal`) */
     char input[256];      /* their latest answer */
     char feedback[1024];  /* what the player said about it */
     int show_hint;
     int scroll;           /* first line of the pane shown */
     char base_model[1024];/* the model the lesson started on: each replay starts from it */
+    char claim_note[1024];/* the step's claims that the loaded model breaks, "" when all hold */
+    int claims_broken;
+    LabVocabs vocabs;     /* the shipped tokenizers a claim names, loaded on first use */
+    int score_right, score_graded; /* the lesson's score so far (lesson_score), kept by goto and answer */
 } LessonPlayer;
 
 /* Loads a lesson and goes to the step saved in prog (when given), else the first. The scene is played
@@ -169,8 +191,17 @@ int lesson_player_open(LessonPlayer *p, const char *path, Session *s, Progress *
 /* Goes to a step (clamped to the lesson) and records it in prog. */
 int lesson_player_goto(LessonPlayer *p, int step, Session *s, Progress *prog, LessonScene *scene, char *err);
 /* Checks an answer to the current step's question: 1 right, 0 wrong, -1 not understood or nothing to
- * answer (feedback says why). Recorded in prog. */
-int lesson_player_answer(LessonPlayer *p, const char *input, Progress *prog);
+ * answer (feedback says why). A task's checks are measured on s as the student left it. Recorded in
+ * prog with the attempt count. */
+int lesson_player_answer(LessonPlayer *p, const char *input, Session *s, Progress *prog);
+/* Shows the current question's answer (`reveal`). Returns 0, or -1 when the step asks nothing. */
+int lesson_player_reveal(LessonPlayer *p, Progress *prog);
+
+/* 1 when a question is graded (everything but `any` reflections). */
+int lesson_question_graded(const LessonQuestion *q);
+/* A lesson's score from its progress record: graded questions answered right without the answer
+ * being revealed first, out of all graded questions. */
+void lesson_score(const Lesson *l, const ProgressLesson *pl, int *right, int *graded);
 void lesson_player_close(LessonPlayer *p);
 
 /* The directory of the shipped course: $GLASSBOX_LESSONS, else the assets directory's sibling
@@ -181,8 +212,24 @@ char *lesson_dir(char *out, size_t outsz);
 int lesson_list(const char *dir, char ***paths, char *err);
 void lesson_list_free(char **paths, int n);
 
+/* What `lesson check` found in one lesson. */
+typedef struct {
+    int steps, claims, claims_failed, questions, tasks;
+    int lettered;                       /* questions answered with a letter */
+    int letters[LESSON_MAX_CHOICES];    /* how many of them have a as the right letter, b, ... */
+    int longest;                        /* ... whose right choice is the longest one */
+    int problems, warnings;
+} LessonCheckStats;
+
+/* Receives each problem ("FILE:LINE: ...", warning 0) and warning (warning 1) as found. */
+typedef void (*LessonReportFn)(void *ctx, int warning, const char *line);
+
 /* Parses and checks a lesson as `glassbox lesson check` does: every step's scene replayed on s, every
- * computable question evaluated. Returns 0, or -1 with err. */
+ * claim measured, every computable question evaluated, every task tried with its example (and found not
+ * done before it), the lettered answers' spread checked. Every problem and warning goes to report (may
+ * be NULL). Returns 0 when there is no problem (warnings allowed), else -1 with err the first problem. */
+int lesson_check_report(const char *path, Session *s, const char *base_model, LessonReportFn report, void *ctx,
+                        LessonCheckStats *stats, char *err);
 int lesson_check(const char *path, Session *s, const char *base_model, char *err);
 
 #endif

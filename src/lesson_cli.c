@@ -9,8 +9,25 @@
 
 static void lesson_usage(FILE *f) {
     fprintf(f, "usage: glassbox lesson check [--model FILE] LESSON...\n"
-               "Parses each lesson, replays every step's commands on the model and computes the answer of\n"
-               "every question. Problems are printed as FILE:LINE: message; the exit status is then 2.\n");
+               "Parses each lesson, replays every step's commands on the model, measures every expect: claim,\n"
+               "computes the answer of every question and tries every task with its example. Problems are\n"
+               "printed as FILE:LINE: message (a claim that does not hold: FILE:LINE: expected ..., measured\n"
+               "...); the exit status is then 2. Answers that are easy to guess (more than half of a lesson's\n"
+               "lettered answers on one letter, or the longest choice) get a warning.\n");
+}
+
+static void print_report(void *ctx, int warning, const char *line) {
+    (void)ctx;
+    (void)warning;
+    fprintf(stderr, "%s\n", line);
+}
+
+/* "a2 b3 c1": how the lesson's lettered answers are spread. */
+static void letters(const LessonCheckStats *st, char *out, size_t outsz) {
+    size_t k = 0;
+    out[0] = 0;
+    for (int i = 0; i < LESSON_MAX_CHOICES && k < outsz; i++)
+        if (st->letters[i]) k += (size_t)snprintf(out + k, outsz - k, "%s%c%d", k ? " " : "", 'a' + i, st->letters[i]);
 }
 
 int cli_lesson(int argc, char **argv) {
@@ -63,11 +80,18 @@ int cli_lesson(int argc, char **argv) {
         }
         if (argv[i][0] == '-' && argv[i][1]) continue;
         double t0 = gb_now();
-        if (lesson_check(argv[i], &s, model, err) != 0) {
-            fprintf(stderr, "%s\n", err);
+        LessonCheckStats st;
+        if (lesson_check_report(argv[i], &s, model, print_report, NULL, &st, err) != 0) {
+            if (st.problems > 1) /* a tally when there are several; one problem stays one line */
+                fprintf(stderr, "%s: %d problems, %d of %d claims failed\n", argv[i], st.problems, st.claims_failed,
+                        st.claims);
             bad++;
         } else {
-            printf("%s: ok (%.2f s)\n", argv[i], gb_now() - t0);
+            char spread[64];
+            letters(&st, spread, sizeof spread);
+            printf("%s: ok (%d steps, %d claims, %d questions, %d tasks; lettered answers %s, %d longest; %.2f s)\n",
+                   argv[i], st.steps, st.claims, st.questions, st.tasks, spread[0] ? spread : "none", st.longest,
+                   gb_now() - t0);
         }
     }
     session_free(&s);

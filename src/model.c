@@ -228,7 +228,7 @@ float *model_forward(Model *m, int32_t token, int pos) {
                    (size_t)dim * sizeof(float));
     }
 
-    model_logits_from_residual(m, s->x, s->logits);
+    model_logits_from_residual(m, s->logits, s->x);
     return s->logits;
 }
 
@@ -353,7 +353,7 @@ float *model_forward_prompt_all(Model *m, const int32_t *tokens, int n, int star
         memcpy(s->logits, all_logits + (size_t)(n - 1) * c->vocab_size,
                (size_t)c->vocab_size * sizeof(float));
     } else {
-        model_logits_from_residual(m, s->x, s->logits);
+        model_logits_from_residual(m, s->logits, s->x);
     }
 
     free(x);

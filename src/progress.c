@@ -80,7 +80,17 @@ void progress_set_answer(Progress *p, const char *name, int step, int right, con
         }
     }
     l->answers = gb_realloc(l->answers, sizeof(ProgressAnswer) * (size_t)(l->n_answers + 1));
-    l->answers[l->n_answers++] = (ProgressAnswer){.step = step, .right = right ? 1 : 0, .text = bounded_dup(text)};
+    l->answers[l->n_answers++] =
+        (ProgressAnswer){.step = step, .right = right ? 1 : 0, .text = bounded_dup(text), .tries = 1};
+}
+
+void progress_set_attempts(Progress *p, const char *name, int step, int tries, int revealed) {
+    ProgressLesson *l = progress_lesson(p, name, 0);
+    for (int i = 0; l && i < l->n_answers; i++)
+        if (l->answers[i].step == step) {
+            l->answers[i].tries = tries < 0 ? 0 : tries > 999999 ? 999999 : tries;
+            l->answers[i].revealed = revealed ? 1 : 0;
+        }
 }
 
 const ProgressAnswer *progress_answer(const ProgressLesson *l, int step) {
@@ -153,7 +163,7 @@ char *progress_format(const Progress *p, size_t *len) {
             buf_quoted(&b, l->name);
             buf_printf(&b, " %d %d ", l->answers[j].step, l->answers[j].right);
             buf_quoted(&b, l->answers[j].text);
-            buf_put(&b, "\n", 1);
+            buf_printf(&b, " %d %d\n", l->answers[j].tries, l->answers[j].revealed);
         }
     }
     *len = b.len;
@@ -214,8 +224,17 @@ static int read_count(Cursor *c, int *out) {
     return 0;
 }
 
+/* The optional " TRIES REVEALED" of an answer record (files written before they were kept have none). */
+static int read_attempts(Cursor *c, int *tries, int *revealed) {
+    *tries = 1, *revealed = 0;
+    if (c->s == c->end) return 0;
+    if (expect_char(c, ' ') || read_count(c, tries) || expect_char(c, ' ') || read_count(c, revealed) || *revealed > 1)
+        return -1;
+    return 0;
+}
+
 static int parse_line(Progress *p, Cursor *c) {
-    int step, n;
+    int step, n, tries, revealed;
     char *name = NULL, *text = NULL;
     if (c->end - c->s >= 7 && memcmp(c->s, "lesson ", 7) == 0) {
         c->s += 7;
@@ -237,7 +256,7 @@ static int parse_line(Progress *p, Cursor *c) {
         c->s += 7;
         if (!(name = read_quoted(c)) || !*name || expect_char(c, ' ') || read_count(c, &step) ||
             expect_char(c, ' ') || read_count(c, &n) || n > 1 || expect_char(c, ' ') || !(text = read_quoted(c)) ||
-            c->s != c->end || !progress_lesson(p, name, 0)) {
+            read_attempts(c, &tries, &revealed) || c->s != c->end || !progress_lesson(p, name, 0)) {
             free(name);
             free(text);
             return -1;
@@ -249,6 +268,7 @@ static int parse_line(Progress *p, Cursor *c) {
             return -1;
         }
         progress_set_answer(p, name, step, n, text);
+        progress_set_attempts(p, name, step, tries, revealed);
         free(name);
         free(text);
         return 0;

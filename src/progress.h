@@ -8,7 +8,10 @@
  * The file, one record a line (fields separated by single spaces, strings quoted with \" \\ \n \t \xNN):
  *   glassbox-progress 1
  *   lesson "01-tokens.lesson" STEP N_STEPS          step is 0-based; N_STEPS as last seen
- *   answer "01-tokens.lesson" STEP RIGHT "TEXT"     RIGHT is 1 or 0: the student's latest answer */
+ *   answer "01-tokens.lesson" STEP RIGHT "TEXT" [TRIES REVEALED]
+ *                                                   RIGHT is 1 or 0: the student's latest answer; TRIES
+ *                                                   the answers given, REVEALED 1 once the answer was
+ *                                                   shown (absent in older files: 1 and 0) */
 #ifndef GB_PROGRESS_H
 #define GB_PROGRESS_H
 
@@ -22,7 +25,9 @@
 typedef struct {
     int step;
     int right;
-    char *text; /* what the student typed */
+    char *text;   /* what the student typed */
+    int tries;    /* answers given at this step */
+    int revealed; /* the answer was shown before a right one */
 } ProgressAnswer;
 
 typedef struct {
@@ -56,7 +61,10 @@ void progress_free(Progress *p);
 /* The record of a lesson, or NULL when there is none and create is 0. */
 ProgressLesson *progress_lesson(Progress *p, const char *name, int create);
 void progress_set_step(Progress *p, const char *name, int step, int n_steps);
+/* Records the latest answer (a new record counts 1 try, not revealed). */
 void progress_set_answer(Progress *p, const char *name, int step, int right, const char *text);
+/* Sets the attempt count and the revealed mark of a step's answer (which must be recorded). */
+void progress_set_attempts(Progress *p, const char *name, int step, int tries, int revealed);
 /* The stored answer of a step, or NULL. */
 const ProgressAnswer *progress_answer(const ProgressLesson *l, int step);
 /* Forgets a lesson's step and answers (the `reset` command). */

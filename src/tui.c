@@ -431,13 +431,53 @@ static void handle_key(Tui *t, int key, int mx, int my, int button) {
     react(t, app_key(&t->app, key, err), err);
 }
 
+/* A lesson step whose scene opens a lab panel (compare, names, merges) asks for it here, since the
+ * panel is the TUI's; a step without one closes the panel an earlier step opened. */
+static void sync_lesson_lab(Tui *t) {
+    LessonUi *lu = &t->lessons;
+    if (!lu->lab_pending) return;
+    lu->lab_pending = 0;
+    if (!lu->lab_cmd) {
+        lab_ui_close(&t->lab);
+        return;
+    }
+    Command c = command_make((CommandId)lu->lab_cmd, 0);
+    c.text = lu->lab_text;
+    c.text_len = lu->lab_len;
+    char err[GB_ERRLEN];
+    if (apply(&t->app, &c, err) & RX_ERROR) ui_message(&t->ui, 1, "%s", err);
+}
+
+/* The lab panel over the views. With a lesson open it covers only the columns left of the lesson pane,
+ * so that the step that opened it stays readable beside it. */
+static void draw_lab(Tui *t) {
+    Canvas *c = &t->canvas;
+    Rect pane;
+    int sw;
+    if (!t->lessons.active || t->lab.kind == LAB_PANEL_NONE) {
+        lab_ui_draw(&t->lab, c, &t->s, &t->ui);
+        return;
+    }
+    lesson_ui_layout(c->w, c->h, &pane, &sw);
+    Canvas part;
+    canvas_init(&part, pane.x, c->h);
+    part.ascii = c->ascii;
+    for (int y = 0; y < c->h; y++)
+        for (int x = 0; x < pane.x; x++) *canvas_cell(&part, x, y) = *canvas_cell(c, x, y);
+    lab_ui_draw(&t->lab, &part, &t->s, &t->ui);
+    for (int y = 0; y < c->h; y++)
+        for (int x = 0; x < pane.x; x++) *canvas_cell(c, x, y) = *canvas_cell(&part, x, y);
+    canvas_free(&part);
+}
+
 static void draw(Tui *t) {
+    sync_lesson_lab(t);
     int w, h;
     crt_size(t->crt, &w, &h);
     if (w != t->canvas.w || h != t->canvas.h) canvas_resize(&t->canvas, w, h);
     t->canvas.ascii = !crt_unicode(t->crt);
     lesson_ui_draw(&t->lessons, &t->canvas, &t->s, &t->ui); /* screen_draw, plus the lesson pane if open */
-    lab_ui_draw(&t->lab, &t->canvas, &t->s, &t->ui);
+    draw_lab(t);
     crt_blit(t->crt, &t->canvas, t->ui.cursor_x, t->ui.cursor_y);
 }
 

@@ -143,6 +143,13 @@ int lesson_wrap_count(const char *text, int w) {
 static int body(Pen *pen, LessonPlayer *lp, UiState *ui) {
     const LessonStep *st = &lp->lesson.steps[lp->step];
     Style plain = pen->st[0];
+    if (lp->claim_note[0]) { /* the loaded model does not show what this step says: never let it pass silently */
+        char note[1200];
+        snprintf(note, sizeof note, "This model does not show what this step says (%s).", lp->claim_note);
+        Style warn = ui_style(ui, COLOR_IDX(209), 0, ATTR_BOLD);
+        prefixed(pen, "\u26a0 ", note, ui_style(ui, COLOR_IDX(209), 0, 0), warn);
+        pen_blank(pen);
+    }
     if (st->title[0]) {
         para(pen, 0, st->title, ui_style(ui, COLOR_IDX(75), 0, ATTR_BOLD));
         pen_blank(pen);
@@ -181,8 +188,9 @@ static int body(Pen *pen, LessonPlayer *lp, UiState *ui) {
         snprintf(pre, sizeof pre, "  %c) ", lesson_choice_letter(i));
         char shown[300];
         lesson_choice_display(&q->choices[i], shown, sizeof shown);
-        int chosen = lp->answered && lp->has_answer && lp->answer.right[i];
-        Style cs = chosen && lp->answered ? ui_style(ui, COLOR_IDX(114), 0, 0) : plain;
+        /* the right choice is marked once it is known: answered right, or revealed (not after one miss) */
+        int chosen = lp->has_answer && lp->answer.right[i] && ((lp->answered && lp->right) || lp->revealed);
+        Style cs = chosen ? ui_style(ui, COLOR_IDX(114), 0, 0) : plain;
         prefixed(pen, pre, shown, cs, ui_style(ui, COLOR_IDX(221), 0, 0));
     }
     if (lp->show_hint && q->hint) {
@@ -240,12 +248,18 @@ void ViewLesson_draw(Canvas *c, Rect r, LessonPlayer *lp, UiState *ui) {
     /* the last row: what to do now */
     const LessonStep *st = &lp->lesson.steps[lp->step];
     const char *todo;
-    if (st->has_question && !lp->answered)
-        todo = st->q.n_choices ? "`:answer b` \u00b7 `:hint` \u00b7 n skip" : "`:answer ...` \u00b7 `:hint` \u00b7 n skip";
+    char last[160];
+    if (st->has_question && !(lp->answered && lp->right) && !lp->revealed)
+        todo = st->q.kind == ANSWER_TASK ? "do it, then `:answer` \u00b7 `:hint` \u00b7 `:reveal` \u00b7 n skip"
+               : st->q.n_choices        ? "`:answer` LETTER \u00b7 `:hint` \u00b7 `:reveal` \u00b7 n skip"
+                                        : "`:answer` TEXT \u00b7 `:hint` \u00b7 `:reveal` \u00b7 n skip";
     else if (lp->step + 1 < lp->lesson.n_steps)
-        todo = "n next step \u00b7 p previous";
-    else
-        todo = "the end of this lesson \u00b7 `lessons` for the course";
+        todo = "n next step \u00b7 p previous step";
+    else {
+        snprintf(last, sizeof last, "the end of this lesson \u00b7 score %d/%d \u00b7 `:lessons` the course", lp->score_right,
+                 lp->score_graded);
+        todo = last;
+    }
     char more[24] = "";
     if (max_scroll > 0) snprintf(more, sizeof more, " %s", lp->scroll < max_scroll ? "\u2193 more" : "\u2191");
     char line[200];
@@ -263,8 +277,8 @@ void ViewLesson_draw(Canvas *c, Rect r, LessonPlayer *lp, UiState *ui) {
     free(sty);
 }
 
-void ViewCourse_draw(Canvas *c, Rect r, char *const *paths, char *const *titles, int n, int selected,
-                     const Progress *prog, UiState *ui) {
+void ViewCourse_draw(Canvas *c, Rect r, char *const *paths, char *const *titles, const CourseScore *scores, int n,
+                     int selected, const Progress *prog, UiState *ui) {
     if (r.w <= 4 || r.h <= 2) return;
     Style head = ui_style(ui, COLOR_IDX(255), 0, ATTR_BOLD), dim = ui_style(ui, COLOR_IDX(244), 0, 0);
     canvas_put_text(c, r.x, r.y, r.w, "The course: how a language model writes code", head);
@@ -275,10 +289,11 @@ void ViewCourse_draw(Canvas *c, Rect r, char *const *paths, char *const *titles,
     for (int i = first; i < n && i - first < rows; i++) {
         const char *base = strrchr(paths[i], '/');
         base = base ? base + 1 : paths[i];
-        char status[48] = "not started";
+        char status[64] = "not started", score[24] = "";
         ProgressLesson *pl = prog ? progress_lesson((Progress *)prog, base, 0) : NULL;
-        if (pl && pl->n_steps > 0 && pl->step + 1 >= pl->n_steps) snprintf(status, sizeof status, "\u2713 done");
-        else if (pl) snprintf(status, sizeof status, "step %d/%d", pl->step + 1, pl->n_steps);
+        if (pl && scores && scores[i].graded) snprintf(score, sizeof score, " \u00b7 %d/%d", scores[i].right, scores[i].graded);
+        if (pl && pl->n_steps > 0 && pl->step + 1 >= pl->n_steps) snprintf(status, sizeof status, "\u2713 done%s", score);
+        else if (pl) snprintf(status, sizeof status, "step %d/%d%s", pl->step + 1, pl->n_steps, score);
         int y = r.y + 2 + i - first, sw = text_width(status, (int)strlen(status));
         Style st = i == selected ? ui_style(ui, COLOR_IDX(16), COLOR_IDX(75), ATTR_BOLD | (ui->colours == COLOURS_NONE ? ATTR_REVERSE : 0))
                                  : ui_style(ui, COLOR_IDX(252), 0, 0);
@@ -292,7 +307,7 @@ void ViewCourse_draw(Canvas *c, Rect r, char *const *paths, char *const *titles,
         if (i != selected) ss = pl ? ui_style(ui, COLOR_IDX(114), 0, 0) : dim;
         canvas_put_text(c, r.x + r.w - sw, y, sw, status, ss);
     }
-    canvas_put_text(c, r.x, r.y + r.h - 1, r.w, "\u2191\u2193 choose \u00b7 \u21b5 open \u00b7 esc close", dim);
+    canvas_put_text(c, r.x, r.y + r.h - 1, r.w, "\u2191\u2193 choose \u00b7 \u21b5 open \u00b7 esc close \u00b7 score: right without a reveal", dim);
 }
 
 /* ---- lesson mode ---- */
@@ -310,6 +325,8 @@ static void free_course(LessonUi *lu) {
     if (lu->titles)
         for (int i = 0; i < lu->n_lessons; i++) free(lu->titles[i]);
     free(lu->titles);
+    free(lu->scores);
+    lu->scores = NULL;
     lesson_list_free(lu->paths, lu->n_lessons);
     lu->paths = lu->titles = NULL;
     lu->n_lessons = 0;
@@ -326,6 +343,7 @@ void lesson_ui_free(LessonUi *lu) {
     if (lu->has_progress) progress_free(&lu->progress);
     free_course(lu);
     canvas_free(&lu->screen);
+    free(lu->lab_text);
     memset(lu, 0, sizeof *lu);
 }
 
@@ -336,33 +354,47 @@ static int load_course(LessonUi *lu, char *err) {
     if (n < 0) return -1;
     lu->n_lessons = n;
     lu->titles = gb_calloc((size_t)(n ? n : 1), sizeof(char *));
+    lu->scores = gb_calloc((size_t)(n ? n : 1), sizeof(CourseScore));
     for (int i = 0; i < n; i++) {
         Lesson l;
         char perr[GB_ERRLEN];
         if (lesson_load(&l, lu->paths[i], perr) == 0) {
             lu->titles[i] = gb_strdup(l.title);
+            const ProgressLesson *pl = lu->has_progress ? progress_lesson(&lu->progress, l.name, 0) : NULL;
+            lesson_score(&l, pl, &lu->scores[i].right, &lu->scores[i].graded);
             lesson_free(&l);
         }
     }
     return 0;
 }
 
-/* After the scene changed: show the view it asked for, frozen or not. */
-static void apply_scene(UiState *ui, const LessonScene *sc) {
+/* After the scene changed: show the view it asked for (frozen or not), and ask the TUI for the step's
+ * lab panel. */
+static void apply_scene(LessonUi *lu, UiState *ui, const LessonScene *sc) {
     if (sc->view >= 0) ui->view = sc->view;
     ui->score_colour = sc->scored;
     ui->explain = sc->explain;
+    free(lu->lab_text);
+    lu->lab_text = NULL;
+    lu->lab_pending = 1;
+    lu->lab_cmd = sc->lab;
+    lu->lab_len = sc->lab ? sc->lab_len : 0;
+    if (sc->lab) {
+        lu->lab_text = gb_malloc(sc->lab_len + 1);
+        memcpy(lu->lab_text, sc->lab_text, sc->lab_len);
+        lu->lab_text[sc->lab_len] = 0;
+    }
 }
 
 int lesson_ui_open_path(LessonUi *lu, const char *path, Session *s, UiState *ui, char *err) {
     LessonPlayer fresh;
-    LessonScene sc = {-1, 0, 0};
+    LessonScene sc = {.view = -1};
     if (lesson_player_open(&fresh, path, s, lu->has_progress ? &lu->progress : NULL, &sc, err) != 0) return -1;
     lesson_player_close(&lu->player);
     lu->player = fresh;
     lu->active = 1;
     lu->menu = 0;
-    apply_scene(ui, &sc);
+    apply_scene(lu, ui, &sc);
     save_progress(lu, ui);
     return 0;
 }
@@ -390,12 +422,12 @@ int lesson_ui_open_menu(LessonUi *lu, UiState *ui, char *err) {
 
 static void go(LessonUi *lu, int step, Session *s, UiState *ui) {
     char err[GB_ERRLEN];
-    LessonScene sc = {-1, 0, 0};
+    LessonScene sc = {.view = -1};
     if (lesson_player_goto(&lu->player, step, s, lu->has_progress ? &lu->progress : NULL, &sc, err) != 0) {
         ui_message(ui, 1, "%s", err);
         return;
     }
-    apply_scene(ui, &sc);
+    apply_scene(lu, ui, &sc);
     save_progress(lu, ui);
 }
 
@@ -428,6 +460,13 @@ void lesson_ui_hint(LessonUi *lu, UiState *ui) {
     else ui_message(ui, 0, "this step has no hint");
 }
 
+void lesson_ui_reveal(LessonUi *lu, UiState *ui) {
+    LessonPlayer *p = open_player(lu, ui, "reveal");
+    if (!p) return;
+    if (lesson_player_reveal(p, lu->has_progress ? &lu->progress : NULL) != 0) ui_message(ui, 0, "this step asks nothing");
+    save_progress(lu, ui);
+}
+
 void lesson_ui_reset(LessonUi *lu, Session *s, UiState *ui) {
     LessonPlayer *p = open_player(lu, ui, "reset");
     if (!p) return;
@@ -436,10 +475,10 @@ void lesson_ui_reset(LessonUi *lu, Session *s, UiState *ui) {
     ui_message(ui, 0, "lesson restarted: its answers are forgotten");
 }
 
-void lesson_ui_answer(LessonUi *lu, const char *input, UiState *ui) {
+void lesson_ui_answer(LessonUi *lu, const char *input, Session *s, UiState *ui) {
     LessonPlayer *p = open_player(lu, ui, "answer");
     if (!p) return;
-    int r = lesson_player_answer(p, input ? input : "", lu->has_progress ? &lu->progress : NULL);
+    int r = lesson_player_answer(p, input ? input : "", s, lu->has_progress ? &lu->progress : NULL);
     if (r < 0) ui_message(ui, 1, "%s", p->feedback);
     else ui_message(ui, 0, "%s", r ? "\u2713 right" : "\u2717 not quite (see the lesson pane)");
     save_progress(lu, ui);
@@ -490,7 +529,7 @@ void lesson_ui_draw(LessonUi *lu, Canvas *c, Session *s, UiState *ui) {
         Rect r = {(c->w - w) / 2, (c->h - h) / 2, w, h};
         canvas_fill(c, r, " ", ui_style(ui, 0, 0, 0));
         canvas_box(c, r, "Lessons", ui_style(ui, COLOR_IDX(75), 0, ATTR_BOLD));
-        ViewCourse_draw(c, (Rect){r.x + 2, r.y + 1, r.w - 4, r.h - 2}, lu->paths, lu->titles, lu->n_lessons,
+        ViewCourse_draw(c, (Rect){r.x + 2, r.y + 1, r.w - 4, r.h - 2}, lu->paths, lu->titles, lu->scores, lu->n_lessons,
                         lu->menu_sel, lu->has_progress ? &lu->progress : NULL, ui);
     }
 }

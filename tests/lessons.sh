@@ -39,6 +39,45 @@ if [ ${#lessons[@]} -ge 8 ]; then ok "the course has ${#lessons[@]} lessons"; el
 expect 0 "lesson check passes on every shipped lesson" lesson check "${lessons[@]}"
 has "every lesson is reported ok" "$TMP/out" "08-plausible.lesson: ok"
 [ "$(grep -c ': ok' "$TMP/out")" = "${#lessons[@]}" ] && ok "one ok line per lesson" || bad "one ok line per lesson"
+if [ -s "$TMP/err" ]; then bad "no warnings on the shipped lessons"; sed 's/^/     /' "$TMP/err" | head -5; else ok "no warnings on the shipped lessons"; fi
+# every lesson backs its text with claims and has a task the student performs
+for f in "${lessons[@]}"; do
+    b=$(basename "$f")
+    c=$(sed -n "s/^.*$b: ok ([0-9]* steps, \([0-9]*\) claims, [0-9]* questions, \([0-9]*\) tasks.*/\1 \2/p" "$TMP/out")
+    if [ -n "$c" ] && [ "${c% *}" -ge 5 ] && [ "${c#* }" -ge 1 ]; then ok "$b: ${c% *} claims, ${c#* } task(s)"
+    else bad "$b has at least 5 claims and a task (has '$c')"; fi
+done
+
+# the claims are real: on a model with random weights many of them fail, each named FILE:LINE
+"$G" init-model --random --vocab 4096 --layers 4 --heads 6 --kv-heads 6 --dim 192 --ffn 512 -o "$TMP/random.gguf" >/dev/null 2>&1
+expect 2 "lesson check fails on a random-weight model" lesson check --model "$TMP/random.gguf" "${lessons[@]}"
+n=$(grep -cE '^[^:]+\.lesson:[0-9]+: expected .*, measured ' "$TMP/err" || true)
+if [ "$n" -ge 30 ]; then ok "... with $n failed claims as FILE:LINE: expected ..., measured ..."
+else bad "... with many failed claims (got $n)"; sed 's/^/     /' "$TMP/err" | head -5; fi
+has "... and a count per lesson" "$TMP/err" "08-plausible.lesson: [0-9]+ problems, [0-9]+ of [0-9]+ claims failed"
+
+# a claim that does not hold
+printf 'title: Claims\nstep: one\n> prompt "x = 1"\nexpect: tokens "x = 1" > 100\nexpect: kept < 2\n' >"$TMP/claim.lesson"
+expect 2 "a claim that does not hold fails the check" lesson check "$TMP/claim.lesson"
+has "... as FILE:LINE: expected ..., measured ..." "$TMP/err" "^$TMP/claim.lesson:4: expected tokens \"x = 1\" > 100, measured [0-9]+$"
+has "... every failing claim reported" "$TMP/err" "^$TMP/claim.lesson:5: expected kept < 2, measured 4096$"
+printf 'title: Claims\nstep: one\nexpect: tokens > 1\n' >"$TMP/badclaim.lesson"
+expect 2 "a malformed claim is refused" lesson check "$TMP/badclaim.lesson"
+has "... at its line" "$TMP/err" "badclaim.lesson:3: expect: "
+
+# a task: tried with its example, and refused when already done
+printf 'title: Task\nstep: one\n> prompt "x"\n? Keep 3.\nanswer: task\ncheck: kept == 3\nexample: > topk 3\n' >"$TMP/task.lesson"
+expect 0 "a task whose example does it passes" lesson check "$TMP/task.lesson"
+has "... counted" "$TMP/out" "1 tasks"
+printf 'title: Task\nstep: one\n> prompt "x"\n? Keep 3.\nanswer: task\ncheck: kept == 4\nexample: > topk 3\n' >"$TMP/task2.lesson"
+expect 2 "a task whose example does not do it fails" lesson check "$TMP/task2.lesson"
+has "... naming the question" "$TMP/err" "task2.lesson:4: the task's example does not do the task"
+
+# guessable answers: a warning, not a failure
+printf 'title: Guess\nstep: 1\n? q\nanswer: choice b\nchoice: x\nchoice: the long one\nstep: 2\n? q\nanswer: choice b\nchoice: y\nchoice: longer one\n' >"$TMP/guess.lesson"
+expect 0 "guessable answers only warn" lesson check "$TMP/guess.lesson"
+has "... on one letter" "$TMP/err" "guess.lesson: warning: 2 of the 2 lettered answers are b"
+has "... on the longest" "$TMP/err" "guess.lesson: warning: 2 of the 2 lettered answers are the longest choice"
 
 # a broken lesson: exit 2, FILE:LINE: message
 printf 'title: Broken\n\nstep: one\nSome text.\n> tmep 0.5\n' >"$TMP/typo.lesson"
@@ -117,17 +156,17 @@ if command -v tmux >/dev/null; then
 
     start --lesson 1
     see "--lesson 1 opens lesson 1 in a pane" "Text becomes tokens"
-    see "... at its first step" "step 1/8"
+    n=$(grep -c '^step:' "${lessons[0]}")
+    see "... at its first step" "step 1/$n"
     T send-keys -t gb ":" "answer a" Enter
     see "an answer gets feedback" "you answered: a"
-    n=$(grep -c '^step:' "${lessons[0]}")
     for ((k = 2; k <= n; k++)); do
         T send-keys -t gb n
         if ! wait_for "step $k/$n"; then bad "n walks to step $k/$n"; break; fi
     done
     [ "$k" -gt "$n" ] && ok "n walks through all $n steps"
-    T send-keys -t gb ":" "answer my own names" Enter
-    see "the last step says so once answered" "the end of this lesson"
+    see "the last step says it is the end, with the score" "the end of this lesson"
+    see "... and the score" "score 0/"
     T send-keys -t gb p
     see "p goes back a step" "step $((n - 1))/$n"
     T send-keys -t gb p

@@ -753,8 +753,10 @@ static void test_player_and_view(void **state) {
     assert_int_equal(lp.step, 0);
     assert_true(lp.has_answer);
     assert_string_equal(f->s.text, "ab");
-    assert_int_equal(lesson_player_answer(&lp, "a", &prog), 0);
+    assert_int_equal(lesson_player_answer(&lp, "a", &f->s, &prog), 0);
     assert_true(lp.show_hint);
+    assert_null(strstr(lp.feedback, "second")); /* a first wrong answer gets the hint, not the answer */
+    assert_int_equal(lesson_player_answer(&lp, "a", &f->s, &prog), 0);
     assert_string_equal(lp.feedback, "No, it is b) second.");
 
     Canvas c;
@@ -780,7 +782,7 @@ static void test_player_and_view(void **state) {
     assert_true(canvas_find(&c, "No, it is b) second.", &x, &y));
     assert_true(canvas_find(&c, "\u25b8 prompt \"ab\"", &x, &y));
 
-    assert_int_equal(lesson_player_answer(&lp, "b", &prog), 1);
+    assert_int_equal(lesson_player_answer(&lp, "b", &f->s, &prog), 1);
     assert_string_equal(lp.feedback, "Yes, b) second.");
     assert_int_equal(lesson_player_goto(&lp, 1, &f->s, &prog, &sc, err), 0);
     assert_int_equal(lesson_player_goto(&lp, 5, &f->s, &prog, &sc, err), 0); /* clamped */
@@ -802,7 +804,7 @@ static void test_player_and_view(void **state) {
     char *paths[2] = {path, ppath};
     char *titles[2] = {"Player test", NULL};
     canvas_clear(&c, (Style){0});
-    ViewCourse_draw(&c, (Rect){0, 0, 40, 10}, paths, titles, 2, 0, &prog, &ui);
+    ViewCourse_draw(&c, (Rect){0, 0, 40, 10}, paths, titles, NULL, 2, 0, &prog, &ui);
     assert_true(canvas_find(&c, " 1  Player test", &x, &y));
     assert_true(canvas_find(&c, "step 1/2", &x, &y));
     assert_true(canvas_find(&c, "not started", &x, &y));

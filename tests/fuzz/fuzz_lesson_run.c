@@ -13,7 +13,20 @@
 #endif
 
 static Session g_session;
+static LabVocabs g_vocabs; /* the shipped tokenizers a claim names: loaded once, kept */
 static int g_open;
+
+/* Measures claims (expect: lines, a task's checks) with a few inputs for {input}: any claim the parser
+ * accepts is measured or refused with a message, never a crash. */
+static void measure_claims(const Claim *claims, int n, Session *s) {
+    static const char *const INPUTS[] = {"", "x_y", "\xff", " return"};
+    for (int i = 0; i < n; i++)
+        for (size_t k = 0; k < (claim_uses_input(&claims[i]) ? 4u : 1u); k++) {
+            char msg[GB_ERRLEN], err[GB_ERRLEN] = "";
+            if (claim_eval(&claims[i], s, &g_vocabs, INPUTS[k], msg, sizeof msg, err) < 0 && !err[0])
+                fuzz_fail("a claim failed without a message");
+        }
+}
 static const char *const TINY = GB_ASSETS_DIR "/../tests/fuzz/corpus/fuzz_gguf/tiny-f32.gguf";
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -36,8 +49,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             if (!err[0]) fuzz_fail("a scene failed without a message");
             break;
         }
+        measure_claims(l.steps[i].claims, l.steps[i].n_claims, s);
         if (!l.steps[i].has_question) continue;
         const LessonQuestion *q = &l.steps[i].q;
+        measure_claims(q->checks, q->n_checks, s);
         LessonAnswer a;
         if (lesson_compute_answer(&l, i, s, &a, err) != 0) continue;
         static const char *const INPUTS[] = {"a", "b)", "3", "42%", " the", "x", "\xff"};
