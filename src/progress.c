@@ -396,7 +396,8 @@ static int steps_equal(const ProgressLesson *a, const ProgressLesson *b) {
 
 static int answers_equal(const ProgressAnswer *a, const ProgressAnswer *b) {
     if (!a || !b) return a == b;
-    return a->right == b->right && strcmp(a->text, b->text) == 0;
+    return a->right == b->right && strcmp(a->text, b->text) == 0 && a->tries == b->tries &&
+           a->revealed == b->revealed;
 }
 
 /* One answer of the merge: this session's when it changed it since base, else the file's now. */
@@ -404,7 +405,9 @@ static void merge_answer(Progress *out, const char *name, int step, const Progre
                          const ProgressLesson *b, const ProgressLesson *t) {
     const ProgressAnswer *am = progress_answer(m, step), *ab = progress_answer(b, step);
     const ProgressAnswer *pick = answers_equal(am, ab) ? progress_answer(t, step) : am;
-    if (pick) progress_set_answer(out, name, step, pick->right, pick->text);
+    if (!pick) return;
+    progress_set_answer(out, name, step, pick->right, pick->text);
+    progress_set_attempts(out, name, step, pick->tries, pick->revealed);
 }
 
 static void merge_lesson(Progress *out, const char *name, const Progress *mine, const Progress *base,

@@ -791,6 +791,7 @@ static void test_logit_lens(void **state) {
     Model m;
     char err[GB_ERRLEN];
     assert_int_equal(model_init_random(&m, &c, 5, err), 0);
+    assert_int_equal(model_enable_probes(&m, err), 0); /* the lens reads the residual probes */
     fill_test_weights(&m, 21);
     int L = c.n_layers, D = c.dim, V = c.vocab_size;
     double res_ref[2 * 24], logits_ref[20];
@@ -811,7 +812,7 @@ static void test_logit_lens(void **state) {
             for (int i = 0; i < D; i++) xn[i] = res_ref[l * D + i] / sqrt(ss / D + c.norm_eps) * m.weights.output_norm[i];
             for (int v = 0; v < V; v++) {
                 z[v] = 0;
-                for (int i = 0; i < D; i++) z[v] += xn[i] * m.weights.output[(size_t)v * D + i];
+                for (int i = 0; i < D; i++) z[v] += xn[i] * matrix_floats(m.weights.output)[(size_t)v * D + i];
                 if (z[v] > mx) mx = z[v];
             }
             for (int v = 0; v < V; v++) sum += exp(z[v] - mx);
