@@ -9,7 +9,9 @@
 #include "cli.h"
 #include "json.h"
 #include "kit.h"
+#include "files.h"
 #include "lens.h"
+#include "loader.h"
 #include "model.h"
 #include "tokenizer.h"
 #include "util.h"
@@ -123,12 +125,12 @@ int cli_lens(int argc, char **argv) {
     int32_t *ids = NULL;
     float *scratch = NULL;
     LensColumn col = {0};
-    if (model_load(&m, model_path, 0, err) != 0) {
+    if (loader_open(&m, &tok, model_path, 0, err) != 0) {
         fprintf(stderr, "glassbox: lens: %s\n", err);
         goto done;
     }
     has_model = 1;
-    if (!(tok = tokenizer_from_gguf(&m.file, err))) {
+    if (model_enable_probes(&m, err) != 0) { /* the lens reads the residual after every layer */
         fprintf(stderr, "glassbox: lens: %s\n", err);
         goto done;
     }
@@ -154,7 +156,7 @@ int cli_lens(int argc, char **argv) {
         goto done;
     }
     print_lens(&col, tok, prompt, prompt_len, json);
-    rc = fflush(stdout) == 0 ? GB_EXIT_OK : GB_EXIT_FAIL;
+    rc = gb_finish_output(stdout, "lens", "standard output") == 0 ? GB_EXIT_OK : GB_EXIT_FAIL;
 done:
     lens_column_free(&col);
     free(scratch);
