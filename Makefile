@@ -147,6 +147,35 @@ check: all unit asan fuzzregress clitest
 bench: all deps-model
 	@sh bench/run.sh
 
+# ---- Installing, GNU style: `make install PREFIX=... DESTDIR=...`, `make uninstall` with the same.
+# The binary is built again in $(B)/install with the installed data path baked in (GLASSBOX_ASSETS,
+# GLASSBOX_MODEL and GLASSBOX_LESSONS still override it); the data keeps the tree's layout under
+# $(PKGDATADIR): assets/ (model, card, tokenizers) and lessons/ beside it.
+PREFIX      ?= /usr/local
+BINDIR      ?= $(PREFIX)/bin
+DATADIR     ?= $(PREFIX)/share
+MANDIR      ?= $(DATADIR)/man
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+PKGDATADIR   = $(DATADIR)/glassbox
+PKGDATA     := $(MODEL) assets/MODEL.md $(wildcard assets/tokenizers/*) lessons/README.md \
+               $(wildcard lessons/*.lesson) LICENSE
+INSTALLED    = $(BINDIR)/glassbox $(MANDIR)/man1/glassbox.1 $(BASHCOMPDIR)/glassbox \
+               $(PKGDATA:%=$(PKGDATADIR)/%)
+
+$(B)/install/glassbox: FORCE | deps
+	@$(MAKE) --no-print-directory B=$(B)/install ASSETS_DIR='$(PKGDATADIR)/assets' $@
+install: $(B)/install/glassbox
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR)
+	install -m 755 $(B)/install/glassbox $(DESTDIR)$(BINDIR)/glassbox
+	install -m 644 docs/glassbox.1 $(DESTDIR)$(MANDIR)/man1/glassbox.1
+	install -m 644 scripts/glassbox.bash $(DESTDIR)$(BASHCOMPDIR)/glassbox
+	@set -e; for f in $(PKGDATA); do install -D -m 644 $$f $(DESTDIR)$(PKGDATADIR)/$$f; done
+	@echo "glassbox: installed in $(DESTDIR)$(PREFIX) (data in $(DESTDIR)$(PKGDATADIR))"
+uninstall:
+	rm -f $(INSTALLED:%=$(DESTDIR)%)
+	@for d in assets/tokenizers assets lessons; do rmdir $(DESTDIR)$(PKGDATADIR)/$$d 2>/dev/null || true; done
+	@rmdir $(DESTDIR)$(PKGDATADIR) 2>/dev/null || true
+
 # glassbox against llama.cpp (node-llama-cpp, installed by npm ci in tools/crosscheck on first use):
 # optional, never part of the build or `make check`. tools/crosscheck/README.md.
 crosscheck: $(B)/glassbox
