@@ -47,7 +47,8 @@ $(B)/asan/tests/%: tests/%.c $(B)/asan/libglassbox.a $(wildcard tests/*.h)
 $(MODEL): | $(B)/glassbox
 	$(B)/glassbox init-model --random -o $@
 
-# The training corpus: the python3 standard library's source, every 20th file held out.
+# The training corpus: the python3 standard library and the Python sources of permissively licensed
+# Debian packages (scripts/corpus.sh installs them); every 20th file and two whole packages held out.
 corpus:
 	sh scripts/corpus.sh corpus
 
@@ -60,9 +61,7 @@ model: $(B)/glassbox corpus
 	OMP_WAIT_POLICY=$${OMP_WAIT_POLICY:-passive} \
 	  $(B)/glassbox train --tokenizer $(B)/vocab.gguf --train @corpus/train.list \
 	  --heldout @corpus/heldout.list --checkpoint $(B)/glassbox.ckpt --resume -o $(MODEL) $(TRAIN_ARGS)
-	$(B)/glassbox eval --model $(MODEL) corpus/heldout.txt
-	@xz -9e -c corpus/heldout.txt | wc -c | awk -v n=$$(wc -c <corpus/heldout.txt) \
-	  '{ printf "xz -9e on corpus/heldout.txt: %d bytes, %.4f bits/byte\n", $$1, 8 * $$1 / n }'
+	sh scripts/heldout-report.sh $(B)/glassbox $(MODEL) corpus
 
 run: all
 	$(B)/glassbox

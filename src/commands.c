@@ -14,11 +14,21 @@ typedef struct {
     ArgKind kind;
     double lo, hi;
     const char *usage, *example, *help;
+    int flags, view;
 } CommandInfo;
 
 static const CommandInfo COMMANDS[CMD_COUNT] = {
-#define X(id, name, kind, lo, hi, usage, example, help) {name, kind, lo, hi, usage, example, help},
+#define X(id, name, kind, lo, hi, usage, example, help, flags, view)                                   \
+    {name, kind, lo, hi, usage, example, help, flags, view},
     COMMAND_LIST(X)
+#undef X
+};
+
+/* The typed commands come before the key-only requests in the table. */
+enum {
+    N_TYPED = 0
+#define X(id, name, kind, lo, hi, usage, example, help, flags, view) +!((flags) & RQ_KEY)
+              COMMAND_LIST(X)
 #undef X
 };
 
@@ -33,7 +43,9 @@ static const char *const VIEW_TITLES[VIEW_COUNT] = {
 #undef X
 };
 
-int commands_count(void) { return CMD_COUNT; }
+int commands_count(void) { return N_TYPED; }
+int commands_flags(int id) { return id >= 0 && id < CMD_COUNT ? COMMANDS[id].flags : 0; }
+int commands_view(int id) { return id >= 0 && id < CMD_COUNT ? COMMANDS[id].view : VIEW_NONE; }
 const char *commands_name(int id) { return id >= 0 && id < CMD_COUNT ? COMMANDS[id].name : ""; }
 ArgKind commands_arg(int id) { return id >= 0 && id < CMD_COUNT ? COMMANDS[id].kind : ARG_NONE; }
 const char *commands_usage(int id) { return id >= 0 && id < CMD_COUNT ? COMMANDS[id].usage : ""; }
@@ -54,8 +66,13 @@ static int lookup_in(const char *const *names, int n, const char *word, size_t l
 
 int commands_lookup(const char *name, size_t len) {
     const char *names[CMD_COUNT];
-    for (int i = 0; i < CMD_COUNT; i++) names[i] = COMMANDS[i].name;
-    return lookup_in(names, CMD_COUNT, name, len);
+    for (int i = 0; i < N_TYPED; i++)
+        if (strlen(COMMANDS[i].name) == len && memcmp(COMMANDS[i].name, name, len) == 0) return i;
+    int n = 0, ids[CMD_COUNT];
+    for (int i = 0; i < N_TYPED; i++)
+        if (!(COMMANDS[i].flags & RQ_EXACT)) ids[n] = i, names[n++] = COMMANDS[i].name;
+    int k = lookup_in(names, n, name, len);
+    return k >= 0 ? ids[k] : -1;
 }
 
 int view_lookup(const char *name, size_t len) {
@@ -195,11 +212,18 @@ int commands_parse(const char *line, Command *out, char *err) {
         return -1;
     }
     out->id = (CommandId)id;
+    out->line = line;
     const CommandInfo *ci = &COMMANDS[id];
     const char *a = skip_space(p);
     size_t al = trimmed_len(a);
     char b[48], ex[64];
     switch (ci->kind) {
+    case ARG_RAW:
+        out->has_arg = al > 0;
+        out->text = gb_malloc(strlen(a) + 1);
+        out->text_len = strlen(a);
+        memcpy(out->text, a, out->text_len + 1);
+        return 0;
     case ARG_NONE:
         if (al > 0) {
             gb_seterr(err, "%s: takes no argument, got '%s'", ci->name, shown(a, al, b, sizeof b));
@@ -302,72 +326,46 @@ char *commands_quote(const char *s, size_t len, char *out, size_t outsz) {
     return out;
 }
 
-static int32_t resolve_token(Session *s, const Command *c, char *err) {
-    return session_find_token(s, c->text, c->text_len, c->token_id >= 0, c->token_id, commands_name(c->id), err);
+Command command_make(CommandId id, long long arg) {
+    Command c;
+    memset(&c, 0, sizeof c);
+    c.id = id;
+    c.has_arg = COMMANDS[id].kind != ARG_NONE;
+    c.inum = arg;
+    c.num = (double)arg;
+    c.view = (int)arg;
+    c.token_id = -1;
+    return c;
 }
 
-CommandResult commands_run(Session *s, const Command *c, char *err) {
-    switch (c->id) {
-    case CMD_PROMPT:
-        return session_set_prompt(s, c->text, c->text_len, err) == 0 ? CMDR_OK : CMDR_ERROR;
-    case CMD_TOKENIZE:
-        return session_set_prompt(s, c->text, c->text_len, err) == 0 ? CMDR_UI : CMDR_ERROR;
-    case CMD_STEP: {
-        int got = session_step(s, (int)c->inum, err);
-        return got < c->inum ? CMDR_ERROR : CMDR_OK;
-    }
-    case CMD_BACK:
-        if (session_back(s, (int)c->inum) == 0) {
-            gb_seterr(err, "back: nothing to undo (only the prompt is left)");
-            return CMDR_ERROR;
-        }
-        return CMDR_OK;
-    case CMD_PICK: {
-        int32_t id = resolve_token(s, c, err);
-        if (id < 0) return CMDR_ERROR;
-        return session_pick(s, id, err) == 0 ? CMDR_OK : CMDR_ERROR;
-    }
-    case CMD_NEIGHBOURS: {
-        int32_t id = resolve_token(s, c, err);
-        if (id < 0) return CMDR_ERROR;
-        s->neigh_token = id;
-        return CMDR_UI;
-    }
-    case CMD_TEMP:
-        return session_set_temp(s, (float)c->num, err) == 0 ? CMDR_OK : CMDR_ERROR;
-    case CMD_TOPK:
-        return session_set_topk(s, (int)c->inum, err) == 0 ? CMDR_OK : CMDR_ERROR;
-    case CMD_TOPP:
-        return session_set_topp(s, (float)c->num, err) == 0 ? CMDR_OK : CMDR_ERROR;
-    case CMD_SEED:
-        session_set_seed(s, (uint64_t)c->inum);
-        return CMDR_OK;
-    case CMD_RESAMPLE:
-        return session_resample(s, 0, err) == 0 ? CMDR_OK : CMDR_ERROR;
-    case CMD_SELECT:
-        return session_select(s, (int)c->inum, err) == 0 ? CMDR_OK : CMDR_ERROR;
-    case CMD_LAYER:
-        return session_set_layer(s, (int)c->inum, err) == 0 ? CMDR_OK : CMDR_ERROR;
-    case CMD_HEAD:
-        return session_set_head(s, (int)c->inum, err) == 0 ? CMDR_OK : CMDR_ERROR;
-    case CMD_MODEL:
-        return session_load_model(s, c->text, err) == 0 ? CMDR_OK : CMDR_ERROR;
-    case CMD_SCORE: /* the session part; the UI colours the text and reports the total */
-        return score_session(s, c->text, c->text_len, err) == 0 ? CMDR_UI : CMDR_ERROR;
-    case CMD_EXPLAIN:
-    case CMD_EXPORT: /* the UI knows the view and the screen's size */
-    case CMD_RECORD:
-    case CMD_VIEW:
-    case CMD_HELP:
-    case CMD_QUIT:
-        return CMDR_UI;
-    case CMD_COMPARE: /* the tokenizer lab's panels: the UI opens them */
-    case CMD_NAMES:
-    case CMD_MERGES:
-        return CMDR_UI;
-    case CMD_COUNT:
+char *command_format(const Command *c, char *out, size_t outsz) {
+    const CommandInfo *ci = &COMMANDS[c->id];
+    char arg[4200] = "";
+    switch (ci->kind) {
+    case ARG_NONE: break;
+    case ARG_OPT_INT:
+        if (c->has_arg) snprintf(arg, sizeof arg, "%lld", c->inum);
         break;
+    case ARG_INT: snprintf(arg, sizeof arg, "%lld", c->inum); break;
+    case ARG_NUMBER: snprintf(arg, sizeof arg, "%g", c->num); break;
+    case ARG_VIEW: snprintf(arg, sizeof arg, "%s", view_name(c->view)); break;
+    case ARG_TOKEN:
+        if (c->token_id >= 0) {
+            snprintf(arg, sizeof arg, "#%d", (int)c->token_id);
+            break;
+        }
+        /* fall through */
+    case ARG_TEXT:
+    case ARG_FILE: commands_quote(c->text ? c->text : "", c->text_len, arg, sizeof arg); break;
+    case ARG_RAW: snprintf(arg, sizeof arg, "%s", c->text ? c->text : ""); break;
     }
-    gb_seterr(err, "internal: command %d has no action", (int)c->id);
-    return CMDR_ERROR;
+    snprintf(out, outsz, "%s%s%s", ci->name, arg[0] ? " " : "", arg);
+    return out;
 }
+
+int command_cost(const Command *c, int full) {
+    int flags = COMMANDS[c->id].flags;
+    if (flags & RQ_COST_COUNT) return c->inum > 0 && c->inum < 1 << 30 ? (int)c->inum : 1 << 30;
+    return flags & RQ_COST_FULL ? full : 0;
+}
+

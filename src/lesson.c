@@ -12,24 +12,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "apply.h"
 #include "score.h"
 #include "files.h"
 #include "util.h"
-
-/* The commands a lesson may run. Anything else (quit, help, commands added later) is refused at
- * parse time, so a new command never becomes reachable from old lesson files by accident. */
-static int command_allowed(CommandId id) {
-    switch (id) {
-    case CMD_PROMPT: case CMD_STEP: case CMD_BACK: case CMD_PICK: case CMD_TEMP: case CMD_TOPK:
-    case CMD_TOPP: case CMD_SEED: case CMD_RESAMPLE: case CMD_SELECT: case CMD_LAYER: case CMD_HEAD:
-    case CMD_VIEW: case CMD_NEIGHBOURS: case CMD_TOKENIZE: case CMD_MODEL: case CMD_SCORE:
-        return 1;
-    case CMD_EXPLAIN: /* the instructor kit's: it only shows; recordings use it */
-        return 1;
-    default:
-        return 0;
-    }
-}
 
 /* ---- small string helpers ---- */
 
@@ -254,21 +240,21 @@ static int parse_command(Parser *p, const char *s, const char *end) {
     }
     size_t wl = strcspn(line, " \t");
     const char *name = commands_name(c.id);
-    if (!command_allowed(c.id) || strlen(name) != wl || memcmp(name, line, wl) != 0) {
-        int ok = command_allowed(c.id);
+    /* Only the requests flagged RQ_LESSON: anything else (quit, help, requests added later) is refused
+     * at parse time, so a new request never becomes reachable from old lesson files by accident. */
+    int ok = (commands_flags(c.id) & RQ_LESSON) != 0;
+    if (!ok || strlen(name) != wl || memcmp(name, line, wl) != 0) {
         command_free(&c);
         free(line);
         if (!ok) return fail(p, "%s: not allowed in a lesson", name);
         return fail(p, "write the command's full name '%s' in a lesson", name);
     }
-    int work = 0;
-    if ((c.id == CMD_STEP || c.id == CMD_BACK) && c.inum > LESSON_MAX_GENERATE) {
+    if ((commands_flags(c.id) & RQ_CAPPED) && c.inum > LESSON_MAX_GENERATE) {
         command_free(&c);
         free(line);
         return fail(p, "%s: %lld is more than a lesson may ask for (at most %d)", name, c.inum, LESSON_MAX_GENERATE);
     }
-    if (c.id == CMD_STEP) work = (int)c.inum;
-    if (c.id == CMD_RESAMPLE || c.id == CMD_MODEL || c.id == CMD_SCORE) work = LESSON_MAX_GENERATE;
+    int work = command_cost(&c, LESSON_MAX_GENERATE);
     if (p->work + work > LESSON_MAX_WORK) {
         command_free(&c);
         free(line);
@@ -655,28 +641,30 @@ int lesson_run_step(const Lesson *l, int step, Session *s, LessonScene *scene, c
         gb_seterr(err, "%s: no step %d (the lesson has %d)", l->path, step + 1, l->n_steps);
         return -1;
     }
+    /* the commands run through apply on a screen of their own; the scene is what it shows after */
+    UiState ui;
+    ui_init(&ui);
+    ui.view = scene ? scene->view : -1;
+    ui.score_colour = scene ? scene->scored : 0;
+    ui.explain = scene ? scene->explain : 0;
+    App app = {.s = s, .ui = &ui};
     const LessonStep *st = &l->steps[step];
-    for (int i = 0; i < st->n_cmds; i++) {
+    int rc = 0;
+    for (int i = 0; i < st->n_cmds && rc == 0; i++) {
         const LessonCommand *lc = &st->cmds[i];
         char cerr[GB_ERRLEN] = "";
-        CommandResult r = commands_run(s, &lc->cmd, cerr);
-        if (r == CMDR_ERROR) {
+        if (apply(&app, &lc->cmd, cerr) & RX_ERROR) {
             gb_seterr(err, "%s:%d: %s", l->path, lc->line, cerr);
-            return -1;
+            rc = -1;
         }
-        if (!scene) continue;
-        if (lc->cmd.id == CMD_VIEW) scene->view = lc->cmd.view;
-        else if (lc->cmd.id == CMD_TOKENIZE) scene->view = VIEW_TOKENS;
-        else if (lc->cmd.id == CMD_NEIGHBOURS) scene->view = VIEW_NEIGHBOURS;
-        else if (lc->cmd.id == CMD_SCORE) scene->view = VIEW_TOKENS;
-        if (lc->cmd.id == CMD_SCORE) scene->scored = 1;
-        else if (lc->cmd.id == CMD_PROMPT || lc->cmd.id == CMD_TOKENIZE || lc->cmd.id == CMD_MODEL) scene->scored = 0;
     }
-    return 0;
+    if (scene) scene->view = ui.view, scene->scored = ui.score_colour, scene->explain = ui.explain;
+    ui_free(&ui);
+    return rc;
 }
 
 int lesson_goto(const Lesson *l, int step, Session *s, const char *base_model, LessonScene *scene, char *err) {
-    if (scene) scene->view = -1, scene->scored = 0;
+    if (scene) scene->view = -1, scene->scored = 0, scene->explain = 0;
     if (step < 0 || step >= l->n_steps) {
         gb_seterr(err, "%s: no step %d (the lesson has %d)", l->path, step + 1, l->n_steps);
         return -1;

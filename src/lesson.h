@@ -108,6 +108,7 @@ void lesson_free(Lesson *l);
 typedef struct {
     int view;   /* the last view a command chose (`view`, or tokenize / neighbours / score), -1 none */
     int scored; /* 1: the text ends in a `score`d continuation (colour it by surprisal), 0: not */
+    int explain;/* 1: the probs view is frozen on its softmax arithmetic (`explain`) */
 } LessonScene;
 
 /* Puts the session back to the start of a lesson: base_model (when not NULL and not already loaded),

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "apply.h"
 #include "lesson.h"
 #include "score.h"
 #include "sha256.h"
@@ -75,13 +76,6 @@ void record_header(const char *text, char *model, size_t modelsz, char sha[65]) 
     }
 }
 
-/* Work a command adds to the lesson's budget (lesson.c: step N counts N, resample and model 64). */
-static int work_of(const Command *c) {
-    if (c->id == CMD_STEP) return (int)c->inum;
-    if (c->id == CMD_RESAMPLE || c->id == CMD_MODEL || c->id == CMD_SCORE) return LESSON_MAX_GENERATE;
-    return 0;
-}
-
 /* The work recorded so far is kept in the script's budget comment-free: recount from the file. */
 static int script_work(const Recorder *r) {
     int work = 0;
@@ -97,7 +91,7 @@ static int script_work(const Recorder *r) {
             Command c;
             char err[GB_ERRLEN];
             if (commands_parse(line, &c, err) == 0) {
-                work += work_of(&c);
+                work += command_cost(&c, LESSON_MAX_GENERATE);
                 command_free(&c);
             }
         }
@@ -209,19 +203,6 @@ int record_start(Recorder *r, const char *path, Session *s, const UiState *ui, c
     return 0;
 }
 
-/* The commands a lesson may run (lesson.c keeps the same list): the others (export, record, help,
- * quit, the tokenizer lab's panels) only show or write something and would make the file no lesson. */
-static int recordable(CommandId id) {
-    switch (id) {
-    case CMD_PROMPT: case CMD_STEP: case CMD_BACK: case CMD_PICK: case CMD_TEMP: case CMD_TOPK:
-    case CMD_TOPP: case CMD_SEED: case CMD_RESAMPLE: case CMD_SELECT: case CMD_LAYER: case CMD_HEAD:
-    case CMD_VIEW: case CMD_NEIGHBOURS: case CMD_TOKENIZE: case CMD_MODEL: case CMD_EXPLAIN: case CMD_SCORE:
-        return 1;
-    default:
-        return 0;
-    }
-}
-
 /* Appends one normalised command as a step of its own, stopping the recording on failure. */
 static int record_one(Recorder *r, const char *line, int work, char *err) {
     if (script_work(r) + work > LESSON_MAX_WORK) {
@@ -246,9 +227,12 @@ int record_line(Recorder *r, const char *line, char *err) {
     Command c;
     char perr[GB_ERRLEN];
     if (commands_parse(line, &c, perr) != 0) return 0; /* not a command of the language (lesson mode's) */
-    int skip = !recordable(c.id);
+    /* the others (export, record, help, quit, the lab's panels) only show or write something and
+     * would make the file no lesson */
+    int skip = !(commands_flags(c.id) & RQ_RECORD);
     CommandId id = c.id;
     long long count = c.inum;
+    int work = command_cost(&c, LESSON_MAX_GENERATE);
     command_free(&c);
     if (skip) return 0;
     /* lessons want the command's full name (the prompt takes unique prefixes) and its argument as typed */
@@ -260,18 +244,16 @@ int record_line(Recorder *r, const char *line, char *err) {
     snprintf(norm, sizeof norm, "%s%s%s", commands_name(id), *p ? " " : "", p);
     size_t n = strlen(norm);
     while (n > 0 && (norm[n - 1] == ' ' || norm[n - 1] == '\t' || norm[n - 1] == '\n' || norm[n - 1] == '\r')) norm[--n] = 0;
-    if ((id == CMD_STEP || id == CMD_BACK) && count > LESSON_MAX_GENERATE) { /* a lesson's step N is at most 64 */
+    if ((commands_flags(id) & RQ_CAPPED) && count > LESSON_MAX_GENERATE) { /* a lesson's step N is at most 64 */
         while (count > 0) {
             long long k = count < LESSON_MAX_GENERATE ? count : LESSON_MAX_GENERATE;
             snprintf(norm, sizeof norm, "%s %lld", commands_name(id), k);
-            if (record_one(r, norm, id == CMD_STEP ? (int)k : 0, err) != 0) return -1;
+            Command part = command_make(id, k);
+            if (record_one(r, norm, command_cost(&part, LESSON_MAX_GENERATE), err) != 0) return -1;
             count -= k;
         }
         return 0;
     }
-    int work = id == CMD_STEP ? (int)count
-               : (id == CMD_RESAMPLE || id == CMD_MODEL || id == CMD_SCORE) ? LESSON_MAX_GENERATE
-                                                                            : 0;
     return record_one(r, norm, work, err);
 }
 
@@ -291,37 +273,10 @@ void record_stop(Recorder *r) {
 }
 
 CommandResult record_apply(Session *s, UiState *ui, const Command *c, char *err) {
-    if (c->id == CMD_PROMPT || c->id == CMD_TOKENIZE || c->id == CMD_MODEL) ui->score_colour = 0;
-    CommandResult res = commands_run(s, c, err);
-    if (res != CMDR_UI) return res;
-    switch (c->id) {
-    case CMD_VIEW: ui->view = c->view; break;
-    case CMD_TOKENIZE: ui->view = VIEW_TOKENS; break;
-    case CMD_NEIGHBOURS: ui->view = VIEW_NEIGHBOURS; break;
-    case CMD_EXPLAIN:
-        ui->explain = !ui->explain;
-        if (ui->explain) ui->view = VIEW_PROBS;
-        break;
-    case CMD_SCORE:
-        ui->score_colour = 1;
-        ui->view = VIEW_TOKENS;
-        session_select(s, -1, NULL);
-        break;
-    default: break;
-    }
-    return res;
-}
-
-void record_scene_ui(const Lesson *l, int step, UiState *ui) {
-    int explain = 0, probs = 0;
-    for (int i = 0; i <= step && i < l->n_steps; i++)
-        for (int k = 0; k < l->steps[i].n_cmds; k++) {
-            CommandId id = l->steps[i].cmds[k].cmd.id;
-            if (id == CMD_VIEW || id == CMD_TOKENIZE || id == CMD_NEIGHBOURS || id == CMD_SCORE) probs = 0; /* lesson.c's */
-            if (id == CMD_EXPLAIN && (explain = !explain)) probs = 1;
-        }
-    ui->explain = explain;
-    if (probs) ui->view = VIEW_PROBS;
+    if (commands_flags(c->id) & RQ_TOP) return CMDR_UI; /* a replay writes no files, opens no panels */
+    App a = {.s = s, .ui = ui};
+    unsigned rx = apply(&a, c, err);
+    return rx & RX_ERROR ? CMDR_ERROR : rx & RX_VIEW ? CMDR_UI : CMDR_OK;
 }
 
 int record_command(Recorder *r, const char *arg, Session *s, const UiState *ui, char *msg, size_t msgsz, char *err) {

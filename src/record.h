@@ -12,7 +12,7 @@
 #include "commands.h"
 #include "export.h"
 #include "lesson.h"
-#include "screen.h"
+#include "viewstate.h"
 #include "session.h"
 
 typedef struct {
@@ -40,14 +40,9 @@ int record_file_sha256(const char *path, char out[65], char *err);
 /* Reads "# model: PATH" and "# model-sha256: HEX" from a recording's header ("" when absent). */
 void record_header(const char *text, char *model, size_t modelsz, char sha[65]);
 
-/* Applies a command to the session and the UI state the way the TUI does (view, explain, score
- * colours...), for replay. Returns the command's result; err set on CMDR_ERROR. */
+/* apply (apply.h) with no lab, lessons or recorder, for replay: the view, explain and score colours
+ * change as in the TUI. Returns the command's result; err set on CMDR_ERROR. */
 CommandResult record_apply(Session *s, UiState *ui, const Command *c, char *err);
-
-/* The part of a lesson scene (steps 0..step, replayed from the start) that lesson.c leaves to the UI:
- * `explain` freezes the probs view. Sets ui->explain, and ui->view to probs when an explain that
- * froze came after the last command that chose a view. */
-void record_scene_ui(const Lesson *l, int step, UiState *ui);
 
 /* The TUI's `record FILE` / `record stop` argument: starts or stops, msg says what happened. */
 int record_command(Recorder *r, const char *arg, Session *s, const UiState *ui, char *msg, size_t msgsz, char *err);

@@ -14,154 +14,6 @@
 #include "view_probs.h"
 #include "view_tokens.h"
 
-void ui_init(UiState *ui) {
-    memset(ui, 0, sizeof *ui);
-    ui->view = VIEW_TOKENS;
-    ui->colours = COLOURS_256;
-    ui->autoplay_ms = 300;
-    ui->cursor_x = ui->cursor_y = -1;
-    ui->pyr.layer = ui->pyr.head = -1;
-}
-
-void ui_free(UiState *ui) {
-    free(ui->hit);
-    for (int k = 0; k < ATTN_LEVELS; k++) {
-        free(ui->pyr.max[k]);
-        free(ui->pyr.sum[k]);
-    }
-    memset(ui, 0, sizeof *ui);
-}
-
-void ui_message(UiState *ui, int error, const char *fmt, ...) {
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(ui->message, sizeof ui->message, fmt, ap);
-    va_end(ap);
-    ui->message_error = error;
-}
-
-Style ui_style(const UiState *ui, uint32_t fg, uint32_t bg, int attr) {
-    Style s = {fg, bg, (uint8_t)attr};
-    if (ui->colours == COLOURS_NONE) s.fg = s.bg = 0;
-    if (ui->big) { /* projector mode: high contrast, no faint text */
-        s.attr &= (uint8_t)~ATTR_DIM;
-        s.attr |= ATTR_BOLD;
-        if (COLOR_IS_IDX(s.fg) && (s.fg & 0xff) >= 232) s.fg = COLOR_IDX(231);
-    }
-    return s;
-}
-
-int rgb_to_xterm256(int r, int g, int b) {
-    static const int level[6] = {0, 95, 135, 175, 215, 255};
-    int idx[3], v[3] = {r, g, b};
-    for (int i = 0; i < 3; i++) {
-        int best = 0;
-        for (int j = 1; j < 6; j++)
-            if (abs(level[j] - v[i]) < abs(level[best] - v[i])) best = j;
-        idx[i] = best;
-    }
-    int cr = level[idx[0]], cg = level[idx[1]], cb = level[idx[2]];
-    int cube_d = (cr - r) * (cr - r) + (cg - g) * (cg - g) + (cb - b) * (cb - b);
-    int grey = (r + g + b) / 3;
-    int gi = grey < 8 ? 0 : grey > 238 ? 23 : (grey - 8) / 10;
-    int gv = 8 + 10 * gi;
-    int grey_d = (gv - r) * (gv - r) + (gv - g) * (gv - g) + (gv - b) * (gv - b);
-    if (grey_d < cube_d) return 232 + gi;
-    return 16 + 36 * idx[0] + 6 * idx[1] + idx[2];
-}
-
-void xterm256_to_rgb(int idx, int *r, int *g, int *b) {
-    static const int basic[16][3] = {{0, 0, 0},       {205, 0, 0},   {0, 205, 0},   {205, 205, 0},
-                                     {0, 0, 238},     {205, 0, 205}, {0, 205, 205}, {229, 229, 229},
-                                     {127, 127, 127}, {255, 0, 0},   {0, 255, 0},   {255, 255, 0},
-                                     {92, 92, 255},   {255, 0, 255}, {0, 255, 255}, {255, 255, 255}};
-    static const int level[6] = {0, 95, 135, 175, 215, 255};
-    if (idx < 16) {
-        *r = basic[idx][0], *g = basic[idx][1], *b = basic[idx][2];
-    } else if (idx < 232) {
-        idx -= 16;
-        *r = level[idx / 36], *g = level[(idx / 6) % 6], *b = level[idx % 6];
-    } else {
-        *r = *g = *b = 8 + 10 * (idx - 232);
-    }
-}
-
-/* A dark-to-bright heat ramp (black, purple, red, orange, pale yellow). */
-static void heat_rgb(float t, int *r, int *g, int *b) {
-    static const float stops[5][3] = {{10, 8, 30}, {90, 20, 120}, {200, 50, 80}, {250, 140, 30}, {252, 250, 190}};
-    if (!(t > 0)) t = 0;
-    if (t > 1) t = 1;
-    float x = t * 4;
-    int i = (int)x;
-    if (i > 3) i = 3;
-    float f = x - (float)i;
-    *r = (int)lroundf(stops[i][0] + f * (stops[i + 1][0] - stops[i][0]));
-    *g = (int)lroundf(stops[i][1] + f * (stops[i + 1][1] - stops[i][1]));
-    *b = (int)lroundf(stops[i][2] + f * (stops[i + 1][2] - stops[i][2]));
-}
-
-uint32_t ui_heat(const UiState *ui, float t) {
-    int r, g, b;
-    heat_rgb(t, &r, &g, &b);
-    if (ui->colours == COLOURS_RGB) return COLOR_RGB(r, g, b);
-    if (ui->colours == COLOURS_256) return COLOR_IDX(rgb_to_xterm256(r, g, b));
-    return COLOR_DEFAULT;
-}
-
-uint32_t ui_prob_colour(const UiState *ui, float p) {
-    float t = p > 0 ? (log10f(p) + 3.0f) / 3.0f : 0; /* 0.001 .. 1 on a log scale */
-    if (t < 0) t = 0;
-    if (t > 1) t = 1;
-    int r = t < 0.5f ? 200 : (int)(200 - (t - 0.5f) * 2 * 150);
-    int g = t < 0.5f ? (int)(60 + t * 2 * 140) : 200;
-    int b = 60;
-    if (ui->colours == COLOURS_RGB) return COLOR_RGB(r, g, b);
-    if (ui->colours == COLOURS_256) return COLOR_IDX(rgb_to_xterm256(r, g, b));
-    return COLOR_DEFAULT;
-}
-
-static const char *const SHADES_UNICODE[] = {" ", "\u2591", "\u2592", "\u2593", "\u2588"};
-static const char *const SHADES_ASCII[] = {" ", ".", ":", "-", "=", "+", "*", "#", "%", "@"};
-
-int ui_shade_levels(const Canvas *c) { return c->ascii ? 10 : 5; }
-
-const char *ui_shade(const Canvas *c, float t) {
-    int n = ui_shade_levels(c);
-    if (!(t > 0)) return " ";
-    if (t > 1) t = 1;
-    int i = 1 + (int)(t * (float)(n - 1) - 1e-6f); /* any t > 0 shows at least the faintest mark */
-    if (i > n - 1) i = n - 1;
-    if (i < 1) i = 1;
-    return c->ascii ? SHADES_ASCII[i] : SHADES_UNICODE[i];
-}
-
-void ui_bar(Canvas *c, int x, int y, int maxw, float frac, Style s) {
-    static const char *const EIGHTHS[8] = {"", "\u258f", "\u258e", "\u258d", "\u258c", "\u258b", "\u258a", "\u2589"};
-    if (maxw <= 0) return;
-    if (!(frac > 0)) frac = 0;
-    if (frac > 1) frac = 1;
-    int eighths = (int)lroundf(frac * (float)maxw * 8);
-    int full = eighths / 8, rest = eighths % 8;
-    for (int i = 0; i < full; i++) canvas_put_text(c, x + i, y, 1, c->ascii ? "#" : "\u2588", s);
-    if (rest && full < maxw) {
-        if (c->ascii) {
-            if (rest >= 4) canvas_put_text(c, x + full, y, 1, "#", s);
-        } else {
-            canvas_put_text(c, x + full, y, 1, EIGHTHS[rest], s);
-        }
-    }
-}
-
-int screen_hit(const UiState *ui, int x, int y) {
-    if (!ui->hit || x < 0 || y < 0 || x >= ui->hit_w || y >= ui->hit_h) return -1;
-    return ui->hit[(size_t)y * ui->hit_w + x];
-}
-
-void screen_set_hit(UiState *ui, int x, int y, int t) {
-    if (!ui->hit || x < 0 || y < 0 || x >= ui->hit_w || y >= ui->hit_h) return;
-    ui->hit[(size_t)y * ui->hit_w + x] = t;
-}
-
 int screen_chooser_rows(const Session *s, int max, int32_t *ids) {
     if (!s->has_next) return 0;
     int n = s->next.vocab < max ? s->next.vocab : max;
@@ -251,44 +103,54 @@ static void draw_command_line(Canvas *c, UiState *ui) {
         if (ui->message_error && ui->colours == COLOURS_NONE) st.attr |= ATTR_REVERSE;
         canvas_put_text(c, 0, y, c->w, ui->message, st);
     } else {
-        canvas_put_text(c, 0, y, c->w, " : command   space step   backspace back   p pick   ? help   q quit",
+        /* in a lesson n and p walk the steps (its keymap), so pick is P there */
+        canvas_put_text(c, 0, y, c->w,
+                        ui->in_lesson ? " : command   space step   n p next/previous step   P pick   ? help   q quit"
+                                      : " : command   space step   backspace back   p pick   ? help   q quit",
                         ui_style(ui, COLOR_IDX(244), 0, ATTR_DIM));
     }
 }
 
-static void draw_help(Canvas *c, UiState *ui) {
-    /* the lines of the overlay, from the two tables */
-    char lines[KA_COUNT + CMD_COUNT + 16][160];
-    int n = 0;
-    snprintf(lines[n++], 160, "KEYS");
-    for (int i = 0; i < KA_COUNT; i++) {
-        if (!KEY_BINDINGS[i].label[0]) continue;
-        int lw = text_width(KEY_BINDINGS[i].label, (int)strlen(KEY_BINDINGS[i].label));
-        snprintf(lines[n++], 160, "  %s%*s %s", KEY_BINDINGS[i].label, lw < 12 ? 12 - lw : 0, "", KEY_BINDINGS[i].help);
+/* Help lines: every keymap's bindings (a label of "" continues the line above), then the commands.
+ * A wide screen shows the commands beside the keys. */
+enum { HELP_MAX_LINES = 240, HELP_LINE = 160 };
+
+static int help_keys(char (*lines)[HELP_LINE], int n) {
+    for (int m = 0; m < KEYMAP_COUNT && n < HELP_MAX_LINES - 40; m++) {
+        int nb;
+        const KeyBinding *b = keymap_bindings(m, &nb);
+        if (m > 0) snprintf(lines[n++], HELP_LINE, " ");
+        snprintf(lines[n++], HELP_LINE, "%s", keymap_heading(m));
+        for (int i = 0; i < nb; i++) {
+            if (!b[i].label[0]) continue;
+            int lw = text_width(b[i].label, (int)strlen(b[i].label));
+            snprintf(lines[n++], HELP_LINE, "  %s%*s %s", b[i].label, lw < 12 ? 12 - lw : 0, "", b[i].help);
+        }
     }
-    snprintf(lines[n++], 160, " ");
-    snprintf(lines[n++], 160, "COMMANDS (after : or /; tab completes)");
-    for (int i = 0; i < CMD_COUNT; i++)
-        snprintf(lines[n++], 160, "  %-17s %s", commands_usage(i), commands_help(i));
-    snprintf(lines[n++], 160, " ");
-    snprintf(lines[n++], 160, "LESSONS (a pane beside the views; glassbox --lesson N)");
-    snprintf(lines[n++], 160, "  %-17s %s", "lessons", "the course menu");
-    snprintf(lines[n++], 160, "  %-17s %s", "next, prev", "the next / previous step (keys n and p in a lesson)");
-    snprintf(lines[n++], 160, "  %-17s %s", "answer TEXT", "answer the step's question");
-    snprintf(lines[n++], 160, "  %-17s %s", "hint, reset", "a hint / start the lesson again");
-    snprintf(lines[n++], 160, " ");
-    snprintf(lines[n++], 160, "TOKENIZER LAB (compare, names, merges: a panel; esc closes it)");
-    snprintf(lines[n++], 160, "  %-17s %s", "\u2192 \u2190 home end", "merges: next / previous merge, first / last");
-    snprintf(lines[n++], 160, "  %-17s %s", "t", "names, merges: show another tokenizer");
+    return n;
+}
+
+static int help_commands(char (*lines)[HELP_LINE], int n, int lesson_mode) {
+    snprintf(lines[n++], HELP_LINE, lesson_mode ? "LESSONS (a pane beside the views; glassbox --lesson N)"
+                                                : "COMMANDS (after : or /; tab completes)");
+    for (int i = 0; i < commands_count() && n < HELP_MAX_LINES - 2; i++)
+        if (!(commands_flags(i) & RQ_LESSON_MODE) == !lesson_mode)
+            snprintf(lines[n++], HELP_LINE, "  %-17s %s", commands_usage(i), commands_help(i));
+    return n;
+}
+
+static void draw_help(Canvas *c, UiState *ui) {
+    char (*lines)[HELP_LINE] = gb_malloc(sizeof(char[HELP_MAX_LINES][HELP_LINE]));
+    int n = help_keys(lines, 0);
+    snprintf(lines[n++], HELP_LINE, " ");
+    int commands_at = n;
+    n = help_commands(lines, n, 0);
+    snprintf(lines[n++], HELP_LINE, " ");
+    n = help_commands(lines, n, 1);
     int h = c->h - 6, rows = h - 2;
     /* A wide screen puts the commands beside the keys, so the whole help shows without scrolling. */
     int split = n;
-    if (c->w >= 164 && n > rows)
-        for (int i = 1; i < n; i++)
-            if (strncmp(lines[i], "COMMANDS", 8) == 0) {
-                split = i;
-                break;
-            }
+    if (c->w >= 164 && n > rows) split = commands_at;
     int two = split < n;
     int w = two ? (c->w - 4 < 200 ? c->w - 4 : 200) : (c->w - 4 < 100 ? c->w - 4 : 100);
     Rect r = {(c->w - w) / 2, 3, w, h};
@@ -308,13 +170,14 @@ static void draw_help(Canvas *c, UiState *ui) {
                             heading ? ui_style(ui, COLOR_IDX(222), COLOR_IDX(235), ATTR_BOLD) : bg);
         }
     }
+    free(lines);
 }
 
-int screen_chooser_size(const Canvas *c) { return c->h - 8 < 20 ? c->h - 8 : 20; }
+int screen_chooser_size(int h) { return h - 8 < 20 ? h - 8 : 20; }
 
 static void draw_chooser(Canvas *c, Session *s, UiState *ui) {
     int32_t ids[64];
-    int max_rows = screen_chooser_size(c);
+    int max_rows = screen_chooser_size(c->h);
     int n = screen_chooser_rows(s, max_rows, ids);
     int w = 44;
     Rect r = {(c->w - w) / 2, 3, w, n + 4};
@@ -339,13 +202,7 @@ static void draw_chooser(Canvas *c, Session *s, UiState *ui) {
 void screen_draw(Canvas *c, Session *s, UiState *ui) {
     Style base = ui_style(ui, 0, 0, 0);
     canvas_clear(c, base);
-    if (ui->hit_w != c->w || ui->hit_h != c->h) {
-        free(ui->hit);
-        ui->hit = gb_malloc(sizeof(int) * ((size_t)c->w * c->h + 1));
-        ui->hit_w = c->w;
-        ui->hit_h = c->h;
-    }
-    for (int i = 0; i < c->w * c->h; i++) ui->hit[i] = -1;
+    screen_clear_hits(ui, c->w, c->h);
     ui->cursor_x = ui->cursor_y = -1;
     if (c->w < SCREEN_MIN_W || c->h < SCREEN_MIN_H) {
         char msg[128];

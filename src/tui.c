@@ -17,6 +17,7 @@
 #include <readline/readline.h>
 
 #include "cli.h"
+#include "apply.h"
 #include "commands.h"
 #include "crt.h"
 #include "keys.h"
@@ -47,7 +48,7 @@ typedef struct {
     int inq_len, inq_pos;
     char cmd_line[4096];   /* copy of readline's line buffer, for drawing */
     char history_path[1024];
-    double last_autoplay;
+    App app;          /* what the requests act on (apply.c): the parts below */
     LessonUi lessons; /* lesson mode (view_lesson.c): the pane, the course menu, their commands and keys */
     Recorder rec;     /* `record FILE`: commands and keys written as a lesson script (record.c) */
     LabUi lab;        /* the tokenizer lab's panel (view_lab.c): compare, names, explain */
@@ -56,7 +57,7 @@ typedef struct {
 /* Readline's callbacks carry no user pointer: the running TUI, the one mutable global of the top level. */
 static Tui *g_tui;
 
-static void run_line(Tui *t, const char *line);
+static void react(Tui *t, int rx, const char *err);
 static int line_command(void);
 
 
@@ -105,12 +106,9 @@ static void on_line(char *line) {
     t->ui.cmd_active = 0;
     if (!line) return; /* ctrl-d on an empty line: close the command line */
     if (*line) add_history(line);
-    run_line(t, line);
+    react(t, (int)app_line(&t->app, line), "");
     free(line);
 }
-
-/* The commands of lesson mode, handled by view_lesson.c (lesson_ui_command) rather than commands.c. */
-static const char *const LESSON_COMMANDS[] = {"lessons", "next", "prev", "reset", "answer", "hint", NULL};
 
 /* ---- completion ---- */
 
@@ -171,7 +169,6 @@ static char **attempt_completion(const char *text, int start, int end) {
     int cmd = start == 0 ? -1 : line_command();
     if (start == 0 && !strchr(rl_line_buffer, ' ')) {
         for (int i = 0; i < commands_count(); i++) add_candidate(&n, &cap, commands_name(i));
-        for (int i = 0; LESSON_COMMANDS[i]; i++) add_candidate(&n, &cap, LESSON_COMMANDS[i]);
     } else if (cmd < 0) {
         if (start == 0) { /* a token command with no breaks: text is the whole line */
             cmd = line_command();
@@ -361,272 +358,19 @@ static void cancel_command_line(Tui *t) {
     t->ui.message[0] = 0;
 }
 
-/* A lesson command (first word one of LESSON_COMMANDS): handled here, returns 1. */
-static int run_lesson_line(Tui *t, const char *line) {
-    const char *p = line;
-    while (*p == ' ' || *p == '\t') p++;
-    const char *w = p;
-    while (*p && *p != ' ' && *p != '\t') p++;
-    size_t wl = (size_t)(p - w);
-    for (int i = 0; LESSON_COMMANDS[i]; i++) {
-        if (strlen(LESSON_COMMANDS[i]) != wl || strncmp(LESSON_COMMANDS[i], w, wl) != 0) continue;
-        while (*p == ' ' || *p == '\t') p++;
-        char name[16];
-        snprintf(name, sizeof name, "%s", LESSON_COMMANDS[i]);
-        return lesson_ui_command(&t->lessons, name, p, &t->s, &t->ui);
-    }
-    return 0;
+/* What the TUI does after a request: the terminal's part of the reactions. */
+static void react(Tui *t, int rx, const char *err) {
+    if (rx < 0) return;
+    if ((rx & RX_ERROR) && err[0]) ui_message(&t->ui, 1, "%s", err);
+    if (rx & RX_QUIT) t->quit = 1;
+    if (rx & RX_REPAINT) crt_force_redraw(t->crt);
+    if (rx & RX_PROMPT) open_command_line(t, t->app.prefill[0] ? t->app.prefill : NULL);
 }
 
-/* ---- instructor kit: explain (freeze a step), score ---- */
-
-static void kit_explain(Tui *t) {
-    t->ui.explain = !t->ui.explain;
-    if (t->ui.explain) t->ui.view = VIEW_PROBS;
-    ui_message(&t->ui, 0, t->ui.explain ? "frozen: the probs view shows the arithmetic; +/- sweep T, :explain unfreezes"
-                                        : "unfrozen: the probs view shows the bars again");
-}
-
-/* Records a command (or a key's equivalent) when recording; a failure stops the recording, says why. */
-static void kit_record(Tui *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void kit_record(Tui *t, const char *fmt, ...) {
-    if (!t->rec.active) return;
-    char line[4096], err[GB_ERRLEN];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(line, sizeof line, fmt, ap);
-    va_end(ap);
-    if (record_line(&t->rec, line, err) != 0) ui_message(&t->ui, 1, "%s", err);
-}
-
-static void kit_export(Tui *t, const char *arg) {
-    char err[GB_ERRLEN], msg[1200];
-    int h = t->canvas.h > 2 ? t->canvas.h - 2 : 24; /* the views' share of the screen */
-    if (export_command(arg, &t->s, &t->ui, t->ui.view, t->canvas.w > 20 ? t->canvas.w : 100, h, msg, sizeof msg, err) != 0)
-        ui_message(&t->ui, 1, "%s", err);
-    else ui_message(&t->ui, 0, "%s", msg);
-}
-
-static void kit_record_command(Tui *t, const char *arg) {
-    char err[GB_ERRLEN], msg[1200];
-    if (record_command(&t->rec, arg, &t->s, &t->ui, msg, sizeof msg, err) != 0) ui_message(&t->ui, 1, "%s", err);
-    else ui_message(&t->ui, 0, "%s", msg);
-}
-
-static void kit_score(Tui *t) {
-    ScoreResult r;
-    score_from_session(&r, &t->s);
-    t->ui.score_colour = 1;
-    t->ui.view = VIEW_TOKENS;
-    session_select(&t->s, -1, NULL);
-    ui_message(&t->ui, 0, "scored %d tokens at T 1: %.2f bits in all, %.2f bits a token (red: surprising, green: expected)",
-               r.n, r.total_bits, r.mean_bits);
-    score_free(&r);
-}
-
-static void run_line(Tui *t, const char *line) {
-    Command cmd;
-    char err[GB_ERRLEN] = "";
-    if (run_lesson_line(t, line)) return;
-    int rc = commands_parse(line, &cmd, err);
-    if (rc == 1) return;
-    if (rc < 0) {
-        ui_message(&t->ui, 1, "%s", err);
-        return;
-    }
-    if (cmd.id == CMD_PROMPT || cmd.id == CMD_TOKENIZE || cmd.id == CMD_MODEL) t->ui.score_colour = 0; /* no old scores */
-    CommandResult r = commands_run(&t->s, &cmd, err);
-    if (r != CMDR_ERROR && cmd.id == CMD_MODEL) { /* the file as loaded, so the replay finds it anywhere */
-        char q[4200], full[2048];
-        if (!realpath(t->s.model_path, full)) snprintf(full, sizeof full, "%s", t->s.model_path);
-        kit_record(t, "model %s", commands_quote(full, strlen(full), q, sizeof q));
-    } else if (r != CMDR_ERROR && cmd.id != CMD_RECORD) {
-        kit_record(t, "%s", line);
-    }
-    if (r == CMDR_ERROR) {
-        ui_message(&t->ui, 1, "%s", err);
-    } else if (r == CMDR_UI) {
-        switch (cmd.id) {
-        case CMD_VIEW: t->ui.view = cmd.view; break;
-        case CMD_HELP: t->ui.help = 1; break;
-        case CMD_QUIT: t->quit = 1; break;
-        case CMD_TOKENIZE: t->ui.view = VIEW_TOKENS; break;
-        case CMD_NEIGHBOURS: t->ui.view = VIEW_NEIGHBOURS; break;
-        case CMD_COMPARE:
-        case CMD_NAMES:
-        case CMD_MERGES: {
-            int kind = cmd.id == CMD_COMPARE ? LAB_PANEL_COMPARE : cmd.id == CMD_NAMES ? LAB_PANEL_NAMES : LAB_PANEL_EXPLAIN;
-            if (lab_ui_open(&t->lab, kind, cmd.text, cmd.text_len, &t->s, err) != 0)
-                ui_message(&t->ui, 1, "%s: %s", commands_name(cmd.id), err);
-            break;
-        }
-        case CMD_EXPLAIN: kit_explain(t); break;
-        case CMD_SCORE: kit_score(t); break;
-        case CMD_EXPORT: kit_export(t, cmd.text); break;
-        case CMD_RECORD: kit_record_command(t, cmd.text); break;
-        default: break;
-        }
-    } else {
-        ui_message(&t->ui, 0, "\u2713 %s", line);
-    }
-    command_free(&cmd);
-}
-
-static void step_once(Tui *t) {
-    char err[GB_ERRLEN];
-    if (session_step(&t->s, 1, err) < 1) {
-        ui_message(&t->ui, 1, "%s", err);
-        t->ui.autoplay = 0;
-        return;
-    }
-    kit_record(t, "step");
-    int32_t eos = tokenizer_eos(t->s.tok);
-    if (eos >= 0 && t->s.tokens[t->s.n_tokens - 1].id == eos) {
-        char label[64];
-        session_token_label(&t->s, eos, label, sizeof label);
-        ui_message(&t->ui, 0, "the model ended the text (%s); space goes on anyway, backspace undoes it", label);
-        t->ui.autoplay = 0;
-    }
-}
-
-static void change_temp(Tui *t, float delta) {
-    float temp = t->s.sampler.temperature + delta;
-    temp = (float)((int)(temp * 100 + (temp >= 0 ? 0.5f : -0.5f))) / 100.0f;
-    if (temp < 0) temp = 0;
-    if (temp > 5) temp = 5;
-    char err[GB_ERRLEN];
-    if (session_set_temp(&t->s, temp, err) != 0) ui_message(&t->ui, 1, "%s", err);
-    else ui_message(&t->ui, 0, "temperature %.2f", temp);
-}
-
-static void select_by(Tui *t, int delta) {
-    int n = t->s.n_tokens;
-    if (n == 0) return;
-    int sel = session_selected(&t->s) + delta;
-    if (sel < 0) sel = 0;
-    if (sel >= n - 1) sel = -1; /* the last token: follow it as text grows */
-    session_select(&t->s, sel, NULL);
-    t->s.neigh_token = -1;
-}
-
-static void chooser_key(Tui *t, int key) {
-    UiState *ui = &t->ui;
-    int32_t ids[64];
-    int n = screen_chooser_rows(&t->s, screen_chooser_size(&t->canvas), ids);
-    if (key == GB_KEY_UP || key == 'k') ui->chooser_sel = ui->chooser_sel > 0 ? ui->chooser_sel - 1 : 0;
-    else if (key == GB_KEY_DOWN || key == 'j') ui->chooser_sel = ui->chooser_sel + 1 < n ? ui->chooser_sel + 1 : ui->chooser_sel;
-    else if (key == GB_KEY_ESC || key == 'q' || key == 'p') ui->chooser = 0;
-    else if (key == GB_KEY_ENTER || (key >= '1' && key <= '9')) {
-        int row = key == GB_KEY_ENTER ? ui->chooser_sel : key - '1';
-        if (row < n) {
-            char err[GB_ERRLEN];
-            if (session_pick(&t->s, ids[row], err) != 0) ui_message(ui, 1, "%s", err);
-            else kit_record(t, "pick #%d", (int)ids[row]);
-        }
-        ui->chooser = 0;
-    }
-}
-
-static void action_run(Tui *t, int a);
-
-/* A key's action, and when recording, the command that does the same (space is `step`, + is `temp`
- * with the new value, the arrows `select`, ...); keys that only change the look are not recorded. */
-static void action(Tui *t, int a) {
-    Session *s = &t->s;
-    int n_before = s->n_tokens;
-    action_run(t, a);
-    switch ((KeyAction)a) {
-    case KA_BACK:
-        if (s->n_tokens < n_before) kit_record(t, "back");
-        break;
-    case KA_TEMP_UP:
-    case KA_TEMP_DOWN: kit_record(t, "temp %g", (double)s->sampler.temperature); break;
-    case KA_RESAMPLE: kit_record(t, "resample"); break;
-    case KA_NEWSEED:
-        kit_record(t, "seed %llu", (unsigned long long)s->sampler.seed);
-        kit_record(t, "resample");
-        break;
-    case KA_PREV: case KA_NEXT: case KA_PAGE_UP: case KA_PAGE_DOWN: case KA_FIRST: case KA_LAST:
-        kit_record(t, "select %d", s->selected);
-        break;
-    case KA_LAYER_DOWN: case KA_LAYER_UP: kit_record(t, "layer %d", s->layer); break;
-    case KA_HEAD_DOWN: case KA_HEAD_UP: kit_record(t, "head %d", s->head); break;
-    case KA_VIEW1: case KA_VIEW2: case KA_VIEW3: case KA_VIEW4: case KA_NEXTVIEW:
-        kit_record(t, "view %s", view_name(t->ui.view));
-        break;
-    default: break;
-    }
-}
-
-static void action_run(Tui *t, int a) {
-    UiState *ui = &t->ui;
-    Session *s = &t->s;
-    char err[GB_ERRLEN];
-    const Config *c = &s->model.config;
-    switch ((KeyAction)a) {
-    case KA_STEP: step_once(t); break;
-    case KA_BACK:
-        if (session_back(s, 1) == 0) ui_message(ui, 1, "back: nothing to undo (only the prompt is left)");
-        break;
-    case KA_AUTOPLAY:
-        ui->autoplay = !ui->autoplay;
-        t->last_autoplay = gb_now();
-        break;
-    case KA_FASTER: ui->autoplay_ms = ui->autoplay_ms > 40 ? ui->autoplay_ms * 2 / 3 : 25; break;
-    case KA_SLOWER: ui->autoplay_ms = ui->autoplay_ms < 3000 ? ui->autoplay_ms * 3 / 2 : 3000; break;
-    case KA_TEMP_UP: change_temp(t, 0.1f); break;
-    case KA_TEMP_DOWN: change_temp(t, -0.1f); break;
-    case KA_RESAMPLE:
-    case KA_NEWSEED:
-        if (session_resample(s, a == KA_NEWSEED, err) != 0) ui_message(ui, 1, "%s", err);
-        else ui_message(ui, 0, "re-sampled with seed %llu", (unsigned long long)s->sampler.seed);
-        break;
-    case KA_PICK:
-        if (!s->has_next) ui_message(ui, 1, "pick: no prompt yet");
-        else ui->chooser = 1, ui->chooser_sel = 0;
-        break;
-    case KA_EDIT: {
-        size_t cap = s->prompt_len * 4 + 16;
-        char *q = gb_malloc(cap), *line = gb_malloc(cap + 16);
-        commands_quote(s->text, s->prompt_len, q, cap);
-        snprintf(line, cap + 16, "prompt %s", q);
-        open_command_line(t, line);
-        free(q);
-        free(line);
-        break;
-    }
-    case KA_PREV: select_by(t, -1); break;
-    case KA_NEXT: select_by(t, +1); break;
-    case KA_PAGE_UP: select_by(t, -10); break;
-    case KA_PAGE_DOWN: select_by(t, +10); break;
-    case KA_FIRST: session_select(s, s->n_tokens ? 0 : -1, NULL); break;
-    case KA_LAST: session_select(s, -1, NULL); break;
-    case KA_LAYER_DOWN: s->layer = (s->layer + c->n_layers - 1) % c->n_layers; break;
-    case KA_LAYER_UP: s->layer = (s->layer + 1) % c->n_layers; break;
-    case KA_HEAD_DOWN: s->head = (s->head + c->n_heads - 1) % c->n_heads; break;
-    case KA_HEAD_UP: s->head = (s->head + 1) % c->n_heads; break;
-    case KA_ZOOM_OUT: ui->attn_zoom++, ui->attn_left = 0; break;
-    case KA_ZOOM_IN: ui->attn_zoom = ui->attn_zoom > 0 ? ui->attn_zoom - 1 : 0, ui->attn_left = 0; break;
-    case KA_FIT: ui->attn_fit = 1, ui->attn_left = 0; break;
-    case KA_KEYS_LEFT: ui->attn_left += 8; break;
-    case KA_KEYS_RIGHT: ui->attn_left = ui->attn_left > 8 ? ui->attn_left - 8 : 0; break;
-    case KA_AGGREGATE: ui->attn_mean = !ui->attn_mean; break;
-    case KA_PROBCOLOUR: ui->prob_colour = !ui->prob_colour; break;
-    case KA_VIEW1: ui->view = VIEW_TOKENS; break;
-    case KA_VIEW2: ui->view = VIEW_ATTENTION; break;
-    case KA_VIEW3: ui->view = VIEW_NEIGHBOURS; break;
-    case KA_VIEW4: ui->view = VIEW_PROBS; break;
-    case KA_NEXTVIEW: ui->view = (ui->view + 1) % VIEW_COUNT; break;
-    case KA_COMMAND: open_command_line(t, NULL); break;
-    case KA_COMPARE: /* the tokenizer lab's compare panel on the whole text so far */
-        if (lab_ui_open(&t->lab, LAB_PANEL_COMPARE, s->text, s->text_len, s, err) != 0) ui_message(ui, 1, "compare: %s", err);
-        break;
-    case KA_BIG: ui->big = !ui->big; break;
-    case KA_REDRAW: crt_force_redraw(t->crt); break;
-    case KA_HELP: ui->help = !ui->help, ui->help_scroll = 0; break;
-    case KA_QUIT: t->quit = 1; break;
-    case KA_COUNT: break;
-    }
+/* The screen size the requests see (export, the chooser's rows). */
+static void app_sync(Tui *t) {
+    t->app.screen_w = t->canvas.w;
+    t->app.screen_h = t->canvas.h;
 }
 
 static void command_key(Tui *t, int key) {
@@ -653,54 +397,43 @@ static void command_key(Tui *t, int key) {
     if (seq) feed_readline(t, seq, (int)strlen(seq));
 }
 
+/* A click on the views: a token selects it, a cell of the layer x head grid picks that head. */
+static void mouse(Tui *t, int mx, int my, int button) {
+    char err[GB_ERRLEN] = "";
+    if (button == 4 || button == 5) {
+        Command c = command_make(CMD_SELECT_BY, button == 4 ? -1 : 1);
+        react(t, (int)apply(&t->app, &c, err), err);
+        return;
+    }
+    int hit = screen_hit(&t->ui, mx, my);
+    if (SCREEN_HIT_IS_HEAD(hit)) {
+        int nh = t->s.model.config.n_heads, i = SCREEN_HIT_HEAD_INDEX(hit);
+        Command layer = command_make(CMD_LAYER, i / nh), head = command_make(CMD_HEAD, i % nh);
+        react(t, (int)apply(&t->app, &layer, err), err);
+        react(t, (int)apply(&t->app, &head, err), err);
+    } else if (hit >= 0) {
+        Command c = command_make(CMD_FOCUS, hit == t->s.n_tokens - 1 ? -1 : hit);
+        react(t, (int)apply(&t->app, &c, err), err);
+    }
+}
+
 static void handle_key(Tui *t, int key, int mx, int my, int button) {
     UiState *ui = &t->ui;
+    app_sync(t);
     if (key == GB_KEY_RESIZE) {
         crt_force_redraw(t->crt);
         return;
     }
     if (key == GB_KEY_MOUSE) {
-        if (ui->cmd_active || ui->help || ui->chooser) return;
-        if (button == 4) select_by(t, -1);
-        else if (button == 5) select_by(t, +1);
-        else {
-            int hit = screen_hit(ui, mx, my);
-            if (SCREEN_HIT_IS_HEAD(hit)) { /* the layer x head grid */
-                int nh = t->s.model.config.n_heads, i = SCREEN_HIT_HEAD_INDEX(hit);
-                t->s.layer = i / nh;
-                t->s.head = i % nh;
-                kit_record(t, "layer %d", t->s.layer);
-                kit_record(t, "head %d", t->s.head);
-            } else if (hit >= 0) {
-                session_select(&t->s, hit == t->s.n_tokens - 1 ? -1 : hit, NULL);
-                t->s.neigh_token = -1;
-                kit_record(t, "select %d", t->s.selected);
-            }
-        }
+        if (!ui->cmd_active && !ui->help && !ui->chooser) mouse(t, mx, my, button);
         return;
     }
     if (ui->cmd_active) {
         command_key(t, key);
         return;
     }
-    if (ui->chooser) {
-        chooser_key(t, key);
-        return;
-    }
-    if (ui->help) {
-        if (key == GB_KEY_UP) ui->help_scroll--;
-        else if (key == GB_KEY_DOWN) ui->help_scroll++;
-        else if (key == GB_KEY_PGUP) ui->help_scroll -= 10;
-        else if (key == GB_KEY_PGDN) ui->help_scroll += 10;
-        else if (key == 'q' || key == GB_KEY_ESC || key == '?') ui->help = 0;
-        return;
-    }
-    ui->message[0] = 0;
-    if (lab_ui_key(&t->lab, key, &t->s, ui)) return; /* the lab panel's keys while it is open */
-    if (lesson_ui_key(&t->lessons, key, &t->s, ui)) return; /* the course menu, n / p in a lesson */
-    if (key == GB_KEY_ESC) return;
-    int a = key_action(key);
-    if (a >= 0) action(t, a);
+    char err[GB_ERRLEN] = "";
+    react(t, app_key(&t->app, key, err), err);
 }
 
 static void draw(Tui *t) {
@@ -790,6 +523,7 @@ int cli_tui(int argc, char **argv) {
                    "memory (--ctx N chooses another)", t->s.model.config.seq_len, t->s.context_capped_from);
     lesson_ui_init(&t->lessons, &t->ui);
     lab_ui_init(&t->lab);
+    t->app = (App){.s = &t->s, .ui = &t->ui, .lab = &t->lab, .lessons = &t->lessons, .rec = &t->rec};
     if (argc == 1) lessons_menu = 1; /* plain `glassbox`: start from the course menu (esc closes it) */
     if (lesson || lessons_menu) {
         char *end = NULL;
@@ -838,7 +572,7 @@ int cli_tui(int argc, char **argv) {
     while (!t->quit && !crt_signalled()) {
         int timeout = 250;
         if (t->ui.autoplay) {
-            double due = t->last_autoplay + t->ui.autoplay_ms / 1000.0 - gb_now();
+            double due = t->ui.autoplay_last + t->ui.autoplay_ms / 1000.0 - gb_now();
             timeout = due > 0 ? (int)(due * 1000) + 1 : 0;
         }
         int mx = 0, my = 0, button = 0;
@@ -850,9 +584,13 @@ int cli_tui(int argc, char **argv) {
             changed = 1;
         }
         if (key != GB_KEY_NONE) handle_key(t, key, mx, my, button);
-        if (t->ui.autoplay && gb_now() >= t->last_autoplay + t->ui.autoplay_ms / 1000.0) {
-            t->last_autoplay = gb_now();
-            if (!t->ui.cmd_active && !t->ui.chooser) step_once(t);
+        if (t->ui.autoplay && gb_now() >= t->ui.autoplay_last + t->ui.autoplay_ms / 1000.0) {
+            t->ui.autoplay_last = gb_now();
+            if (!t->ui.cmd_active && !t->ui.chooser) { /* the same request as space */
+                Command step = command_make(CMD_STEP, 1);
+                char err[GB_ERRLEN] = "";
+                react(t, (int)apply(&t->app, &step, err), err);
+            }
             changed = 1;
         }
         if (changed && !t->quit) draw(t); /* idle: nothing to redraw */

@@ -2,7 +2,8 @@
 #define GB_VIEW_ATTENTION_H
 
 #include "canvas.h"
-#include "screen.h"
+#include "theme.h"
+#include "viewstate.h"
 #include "session.h"
 
 /* Heat map of the chosen layer and head (queries down, keys across, both labelled), a miniature grid of

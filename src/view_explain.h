@@ -2,7 +2,8 @@
 #define GB_VIEW_EXPLAIN_H
 
 #include "canvas.h"
-#include "screen.h"
+#include "theme.h"
+#include "viewstate.h"
 #include "session.h"
 
 /* The probs view while a step is frozen (`explain`): the logits of the distribution the probs view

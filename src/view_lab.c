@@ -83,32 +83,27 @@ int lab_ui_open(LabUi *lu, int kind, const char *text, size_t len, Session *s, c
     return 0;
 }
 
-int lab_ui_key(LabUi *lu, int key, Session *s, UiState *ui) {
-    if (lu->kind == LAB_PANEL_NONE) return 0;
-    if (key == GB_KEY_ESC || key == 'q') {
+void lab_ui_next_tokenizer(LabUi *lu, Session *s, UiState *ui) {
+    if (lu->kind == LAB_PANEL_NONE || lu->kind == LAB_PANEL_COMPARE) return; /* compare shows them all */
+    lu->which = (lu->which + 1) % LAB_PANEL_ROWS;
+    if (lu->kind != LAB_PANEL_EXPLAIN) return;
+    char err[GB_ERRLEN];
+    if (make_replay(lu, s, err) != 0) {
+        ui_message(ui, 1, "explain: %s", err);
         lab_ui_close(lu);
-        return 1;
     }
-    if (key == 't' && lu->kind != LAB_PANEL_COMPARE) {
-        lu->which = (lu->which + 1) % LAB_PANEL_ROWS;
-        if (lu->kind == LAB_PANEL_EXPLAIN) {
-            char err[GB_ERRLEN];
-            if (make_replay(lu, s, err) != 0) {
-                ui_message(ui, 1, "explain: %s", err);
-                lab_ui_close(lu);
-            }
-        }
-        return 1;
-    }
-    if (lu->kind != LAB_PANEL_EXPLAIN || !lu->has_replay) return 0;
-    int total = lu->replay.total_merges;
-    switch (key) {
-    case GB_KEY_RIGHT: case ' ': lu->step = lu->step < total ? lu->step + 1 : total; return 1;
-    case GB_KEY_LEFT: case GB_KEY_BACKSPACE: lu->step = lu->step > 0 ? lu->step - 1 : 0; return 1;
-    case GB_KEY_HOME: lu->step = 0; return 1;
-    case GB_KEY_END: lu->step = total; return 1;
-    default: return 0;
-    }
+}
+
+int lab_ui_stepping(const LabUi *lu) { return lu->kind == LAB_PANEL_EXPLAIN && lu->has_replay; }
+
+void lab_ui_merge_by(LabUi *lu, int delta) {
+    if (!lab_ui_stepping(lu)) return;
+    long step = (long)lu->step + delta, total = lu->replay.total_merges;
+    lu->step = (int)(step < 0 ? 0 : step > total ? total : step);
+}
+
+void lab_ui_merge_to(LabUi *lu, int last) {
+    if (lab_ui_stepping(lu)) lu->step = last ? lu->replay.total_merges : 0;
 }
 
 /* ---- drawing ---- */

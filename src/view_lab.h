@@ -11,7 +11,8 @@
 #define GB_VIEW_LAB_H
 
 #include "canvas.h"
-#include "screen.h"
+#include "theme.h"
+#include "viewstate.h"
 #include "session.h"
 #include "tokenlab.h"
 #include "util.h"
@@ -36,7 +37,14 @@ void lab_ui_free(LabUi *lu);
 /* Opens a panel on text. 0, or -1 with err (the panel stays closed). */
 int lab_ui_open(LabUi *lu, int kind, const char *text, size_t len, Session *s, char *err);
 void lab_ui_close(LabUi *lu);
-/* A key while a panel is open: 1 when the panel used it. */
+/* t: names and merges show the next tokenizer (compare shows them all). */
+void lab_ui_next_tokenizer(LabUi *lu, Session *s, UiState *ui);
+/* The merges panel has merges to step through. */
+int lab_ui_stepping(const LabUi *lu);
+/* Merges: delta merges on (clamped), or to the first (last 0) / the last (last 1). */
+void lab_ui_merge_by(LabUi *lu, int delta);
+void lab_ui_merge_to(LabUi *lu, int last);
+/* A key through the lab's keymaps and apply while a panel is open: 1 when one binds it. (apply.c) */
 int lab_ui_key(LabUi *lu, int key, Session *s, UiState *ui);
 /* Draws the open panel (if any) over the frame already in c. */
 void lab_ui_draw(LabUi *lu, Canvas *c, Session *s, UiState *ui);

@@ -6,6 +6,7 @@
 
 #include "keys.h"
 #include "record.h"
+#include "screen.h"
 #include "util.h"
 
 enum { SPAN_PLAIN = 0, SPAN_CODE = 1, SPAN_EMPH = 2 };
@@ -346,22 +347,22 @@ static int load_course(LessonUi *lu, char *err) {
     return 0;
 }
 
-/* After the scene changed: show the view it asked for. */
+/* After the scene changed: show the view it asked for, frozen or not. */
 static void apply_scene(UiState *ui, const LessonScene *sc) {
     if (sc->view >= 0) ui->view = sc->view;
     ui->score_colour = sc->scored;
+    ui->explain = sc->explain;
 }
 
 int lesson_ui_open_path(LessonUi *lu, const char *path, Session *s, UiState *ui, char *err) {
     LessonPlayer fresh;
-    LessonScene sc = {-1, 0};
+    LessonScene sc = {-1, 0, 0};
     if (lesson_player_open(&fresh, path, s, lu->has_progress ? &lu->progress : NULL, &sc, err) != 0) return -1;
     lesson_player_close(&lu->player);
     lu->player = fresh;
     lu->active = 1;
     lu->menu = 0;
     apply_scene(ui, &sc);
-    record_scene_ui(&lu->player.lesson, lu->player.step, ui); /* explain: the kit's part of a scene */
     save_progress(lu, ui);
     return 0;
 }
@@ -389,75 +390,59 @@ int lesson_ui_open_menu(LessonUi *lu, UiState *ui, char *err) {
 
 static void go(LessonUi *lu, int step, Session *s, UiState *ui) {
     char err[GB_ERRLEN];
-    LessonScene sc = {-1, 0};
+    LessonScene sc = {-1, 0, 0};
     if (lesson_player_goto(&lu->player, step, s, lu->has_progress ? &lu->progress : NULL, &sc, err) != 0) {
         ui_message(ui, 1, "%s", err);
         return;
     }
     apply_scene(ui, &sc);
-    record_scene_ui(&lu->player.lesson, lu->player.step, ui); /* explain: the kit's part of a scene */
     save_progress(lu, ui);
 }
 
-int lesson_ui_command(LessonUi *lu, const char *name, const char *arg, Session *s, UiState *ui) {
-    char err[GB_ERRLEN];
-    if (strcmp(name, "lessons") == 0) {
-        if (lesson_ui_open_menu(lu, ui, err) != 0) ui_message(ui, 1, "%s", err);
-        return 1;
-    }
-    int known = strcmp(name, "next") == 0 || strcmp(name, "prev") == 0 || strcmp(name, "reset") == 0 ||
-                strcmp(name, "answer") == 0 || strcmp(name, "hint") == 0;
-    if (!known) return 0;
-    if (!lu->active) {
-        ui_message(ui, 1, "%s: no lesson is open (type lessons for the course)", name);
-        return 1;
-    }
-    LessonPlayer *p = &lu->player;
-    if (strcmp(name, "next") == 0) {
-        if (p->step + 1 >= p->lesson.n_steps) ui_message(ui, 0, "that was the last step: type lessons for the course");
-        else go(lu, p->step + 1, s, ui);
-    } else if (strcmp(name, "prev") == 0) {
-        if (p->step == 0) ui_message(ui, 0, "this is the first step");
-        else go(lu, p->step - 1, s, ui);
-    } else if (strcmp(name, "hint") == 0) {
-        const LessonStep *st = &p->lesson.steps[p->step];
-        if (st->has_question && st->q.hint) p->show_hint = 1;
-        else ui_message(ui, 0, "this step has no hint");
-    } else if (strcmp(name, "reset") == 0) {
-        if (lu->has_progress) progress_reset(&lu->progress, p->lesson.name);
-        go(lu, 0, s, ui);
-        ui_message(ui, 0, "lesson restarted: its answers are forgotten");
-    } else {
-        int r = lesson_player_answer(p, arg ? arg : "", lu->has_progress ? &lu->progress : NULL);
-        if (r < 0) ui_message(ui, 1, "%s", p->feedback);
-        else ui_message(ui, 0, "%s", r ? "\u2713 right" : "\u2717 not quite (see the lesson pane)");
-        save_progress(lu, ui);
-    }
-    return 1;
+/* The lesson commands (apply.c calls these): each says what happened on the status line. */
+static LessonPlayer *open_player(LessonUi *lu, UiState *ui, const char *name) {
+    if (lu->active) return &lu->player;
+    ui_message(ui, 1, "%s: no lesson is open (type lessons for the course)", name);
+    return NULL;
 }
 
-int lesson_ui_key(LessonUi *lu, int key, Session *s, UiState *ui) {
-    char err[GB_ERRLEN];
-    if (lu->menu) {
-        if (key == GB_KEY_UP || key == 'k') lu->menu_sel = lu->menu_sel > 0 ? lu->menu_sel - 1 : 0;
-        else if (key == GB_KEY_DOWN || key == 'j') lu->menu_sel = lu->menu_sel + 1 < lu->n_lessons ? lu->menu_sel + 1 : lu->menu_sel;
-        else if (key == GB_KEY_ESC || key == 'q') lu->menu = 0;
-        else if (key == GB_KEY_ENTER && lu->n_lessons > 0) {
-            if (lesson_ui_open_path(lu, lu->paths[lu->menu_sel], s, ui, err) != 0) ui_message(ui, 1, "%s", err);
-        } else if (key >= '1' && key <= '9' && key - '1' < lu->n_lessons) {
-            lu->menu_sel = key - '1';
-        }
-        return 1;
-    }
-    if (!lu->active) return 0;
-    LessonPlayer *p = &lu->player;
-    switch (key) {
-    case 'n': lesson_ui_command(lu, "next", NULL, s, ui); return 1;
-    case 'p': lesson_ui_command(lu, "prev", NULL, s, ui); return 1;
-    case GB_KEY_PGDN: p->scroll += 5; return 1;
-    case GB_KEY_PGUP: p->scroll = p->scroll > 5 ? p->scroll - 5 : 0; return 1;
-    default: return 0;
-    }
+void lesson_ui_next(LessonUi *lu, Session *s, UiState *ui) {
+    LessonPlayer *p = open_player(lu, ui, "next");
+    if (!p) return;
+    if (p->step + 1 >= p->lesson.n_steps) ui_message(ui, 0, "that was the last step: type lessons for the course");
+    else go(lu, p->step + 1, s, ui);
+}
+
+void lesson_ui_prev(LessonUi *lu, Session *s, UiState *ui) {
+    LessonPlayer *p = open_player(lu, ui, "prev");
+    if (!p) return;
+    if (p->step == 0) ui_message(ui, 0, "this is the first step");
+    else go(lu, p->step - 1, s, ui);
+}
+
+void lesson_ui_hint(LessonUi *lu, UiState *ui) {
+    LessonPlayer *p = open_player(lu, ui, "hint");
+    if (!p) return;
+    const LessonStep *st = &p->lesson.steps[p->step];
+    if (st->has_question && st->q.hint) p->show_hint = 1;
+    else ui_message(ui, 0, "this step has no hint");
+}
+
+void lesson_ui_reset(LessonUi *lu, Session *s, UiState *ui) {
+    LessonPlayer *p = open_player(lu, ui, "reset");
+    if (!p) return;
+    if (lu->has_progress) progress_reset(&lu->progress, p->lesson.name);
+    go(lu, 0, s, ui);
+    ui_message(ui, 0, "lesson restarted: its answers are forgotten");
+}
+
+void lesson_ui_answer(LessonUi *lu, const char *input, UiState *ui) {
+    LessonPlayer *p = open_player(lu, ui, "answer");
+    if (!p) return;
+    int r = lesson_player_answer(p, input ? input : "", lu->has_progress ? &lu->progress : NULL);
+    if (r < 0) ui_message(ui, 1, "%s", p->feedback);
+    else ui_message(ui, 0, "%s", r ? "\u2713 right" : "\u2717 not quite (see the lesson pane)");
+    save_progress(lu, ui);
 }
 
 void lesson_ui_layout(int w, int h, Rect *pane, int *screen_w) {
@@ -477,6 +462,7 @@ void lesson_ui_layout(int w, int h, Rect *pane, int *screen_w) {
 }
 
 void lesson_ui_draw(LessonUi *lu, Canvas *c, Session *s, UiState *ui) {
+    ui->in_lesson = lu->active;
     if (!lu->active) {
         screen_draw(c, s, ui);
     } else {

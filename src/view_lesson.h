@@ -5,7 +5,8 @@
 #include "canvas.h"
 #include "lesson.h"
 #include "progress.h"
-#include "screen.h"
+#include "theme.h"
+#include "viewstate.h"
 
 /* The current step: lesson title and step n/N, the step's title, the narrative wrapped to the pane with
  * `code` and *emphasis* styled, the scene's commands, the question with its choices, the hint, the
@@ -41,10 +42,16 @@ void lesson_ui_free(LessonUi *lu);
 int lesson_ui_open_path(LessonUi *lu, const char *path, Session *s, UiState *ui, char *err);
 int lesson_ui_open_number(LessonUi *lu, int n, Session *s, UiState *ui, char *err);
 int lesson_ui_open_menu(LessonUi *lu, UiState *ui, char *err);
-/* Handles the lesson commands by name (next, prev, reset, answer, hint, lessons); arg is the text of
- * `answer`. Returns 1 when the name is one of them. */
+/* The lesson commands; each says on the status line what happened (apply.c calls them). */
+void lesson_ui_next(LessonUi *lu, Session *s, UiState *ui);
+void lesson_ui_prev(LessonUi *lu, Session *s, UiState *ui);
+void lesson_ui_hint(LessonUi *lu, UiState *ui);
+void lesson_ui_reset(LessonUi *lu, Session *s, UiState *ui);
+void lesson_ui_answer(LessonUi *lu, const char *input, UiState *ui);
+/* A lesson command by name (next, prev, reset, answer, hint, lessons; arg: the answer's text),
+ * through apply: 1 when the name is one of them. (Defined in apply.c.) */
 int lesson_ui_command(LessonUi *lu, const char *name, const char *arg, Session *s, UiState *ui);
-/* A key in lesson mode: returns 1 when it was used. */
+/* A key through the course menu's or the lesson's keymap and apply: 1 when one binds it. (apply.c) */
 int lesson_ui_key(LessonUi *lu, int key, Session *s, UiState *ui);
 /* Draws the whole frame: screen_draw for the views (narrower when a lesson is open), the pane, the
  * menu. */

@@ -2,7 +2,8 @@
 #define GB_VIEW_NEIGHBOURS_H
 
 #include "canvas.h"
-#include "screen.h"
+#include "theme.h"
+#include "viewstate.h"
 #include "session.h"
 
 /* The tokens nearest to the selected one (or the one `neighbours TOKEN` chose) by cosine similarity of

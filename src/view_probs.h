@@ -2,7 +2,8 @@
 #define GB_VIEW_PROBS_H
 
 #include "canvas.h"
-#include "screen.h"
+#include "theme.h"
+#include "viewstate.h"
 #include "session.h"
 
 /* The next-token distribution: the top tokens as bars at the current temperature beside their T = 1

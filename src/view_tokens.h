@@ -2,7 +2,8 @@
 #define GB_VIEW_TOKENS_H
 
 #include "canvas.h"
-#include "screen.h"
+#include "theme.h"
+#include "viewstate.h"
 #include "session.h"
 
 /* The text pane (each token on its own alternating background, whitespace made visible), the token
