@@ -37,7 +37,7 @@ static int probes_hold(const Model *m, int pos) {
 
 /* The lens logits of one layer at one position into scratch; returns the largest of them. */
 static float layer_logits(float *scratch, const Model *m, int layer, int pos) {
-    model_logits_from_residual(m, scratch, residual_at(m, layer, pos));
+    model_logits_from_residual(m, residual_at(m, layer, pos), scratch);
     float max = -INFINITY;
     for (int v = 0; v < m->config.vocab_size; v++)
         if (scratch[v] > max) max = scratch[v];

@@ -231,17 +231,16 @@ float *model_forward(Model *m, int32_t token, int pos) {
                    (size_t)dim * sizeof(float));
     }
 
-    rmsnorm(s->xb, s->x, w->output_norm, dim, c->norm_eps);
-    matmul(s->logits, s->xb, w->output, dim, c->vocab_size);
+    model_logits_from_residual(m, s->x, s->logits);
     return s->logits;
 }
 
-void model_logits_from_residual(const Model *m, float *out_logits, const float *residual) {
+void model_logits_from_residual(const Model *m, const float *x, float *logits) {
     const Config *c = &m->config;
-    float *xb = gb_malloc((size_t)c->dim * sizeof(float)); /* not the run state's: m stays untouched */
-    rmsnorm(xb, residual, m->weights.output_norm, c->dim, c->norm_eps);
-    matmul(out_logits, xb, m->weights.output, c->dim, c->vocab_size);
-    free(xb);
+    float *xn = gb_malloc((size_t)c->dim * sizeof(float)); /* (dim) */
+    rmsnorm(xn, x, m->weights.output_norm, c->dim, c->norm_eps);
+    matmul(logits, xn, m->weights.output, c->dim, c->vocab_size);
+    free(xn);
 }
 
 /* ------------------------------------------------------------------------------------------------

@@ -118,12 +118,12 @@ void model_add_to_writer(GGUFWriter *w, const Model *m, uint32_t type);
  * machine (a 4 ms step took 60-100 ms with 2 threads on a loaded 2-core machine). */
 void model_limit_threads(const Model *m);
 
-/* out_logits (vocab_size) = output head (final norm (residual)) for one residual row (dim): what the
- * model predicts from a residual stream, exactly as model_forward ends (the logit lens applies it to
- * the residual after each layer). Reads only the weights. */
-void model_logits_from_residual(const Model *m, float *out_logits, const float *residual);
-
 /* Row of the token embedding for id (dim floats). */
 const float *model_embedding(const Model *m, int32_t id);
+
+/* logits (vocab_size) = the output head applied to a residual vector x (dim): final RMSNorm, then
+ * the head, in the head's own type. What the last layer's output becomes; the logit lens applies it
+ * to earlier layers. */
+void model_logits_from_residual(const Model *m, const float *x, float *logits);
 
 #endif

@@ -821,7 +821,7 @@ static void test_logit_lens(void **state) {
             assert_true(fabs(col.chosen_prob[l] - exp(z[SEQ[p + 1]] - mx) / sum) < 1e-5);
         }
         // the last layer's lens: the model's own logits, bit for bit
-        model_logits_from_residual(&m, scratch, m.probes.residual + ((size_t)(L - 1) * c.seq_len + p) * D);
+        model_logits_from_residual(&m, m.probes.residual + ((size_t)(L - 1) * c.seq_len + p) * D, scratch);
         assert_memory_equal(scratch, own, sizeof own);
         lens_token_probs(probs, &m, p, SEQ[p + 1], scratch);
         for (int l = 0; l < L; l++) assert_true(fabs(probs[l] - col.chosen_prob[l]) < 1e-6);
