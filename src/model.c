@@ -234,10 +234,10 @@ float *model_forward(Model *m, int32_t token, int pos) {
 
 void model_logits_from_residual(const Model *m, float *out_logits, const float *residual) {
     const Config *c = &m->config;
-    float *xb = gb_malloc((size_t)c->dim * sizeof(float)); /* not the run state's: m stays untouched */
-    rmsnorm(xb, residual, m->weights.output_norm, c->dim, c->norm_eps);
-    matmul(out_logits, xb, m->weights.output, c->dim, c->vocab_size);
-    free(xb);
+    float *xn = gb_malloc((size_t)c->dim * sizeof(float)); /* (dim); not the run state's: m stays untouched */
+    rmsnorm(xn, residual, m->weights.output_norm, c->dim, c->norm_eps);
+    matmul(out_logits, xn, m->weights.output, c->dim, c->vocab_size);
+    free(xn);
 }
 
 /* ------------------------------------------------------------------------------------------------

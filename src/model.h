@@ -176,4 +176,5 @@ void model_logits_from_residual(const Model *m, float *out_logits, const float *
 /* Name of an architecture ("llama", "qwen2"). */
 const char *model_arch_name(int arch);
 
+
 #endif
