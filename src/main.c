@@ -1341,6 +1341,12 @@ static int cmd_bench(int argc, char **argv) {
         }
         int32_t prompt[16];
         for (int i = 0; i < n_prompt; i++) prompt[i] = (int32_t)((i * 7919) % cf->vocab_size);
+        char perr[GB_ERRLEN];
+        if (!no_probes && model_enable_probes(m, perr) != 0) { /* models load without them */
+            fprintf(stderr, "glassbox: bench: %s\n", perr);
+            loaded_free(&L);
+            return GB_EXIT_USAGE;
+        }
         m->probes.enabled = !no_probes;
         float *logits = model_forward_prompt(m, prompt, n_prompt, 0);
         double ts = gb_now();
