@@ -1784,7 +1784,7 @@ enum { N_COMMANDS = sizeof commands / sizeof commands[0] };
 
 static void print_main_usage(FILE *f) {
     fprintf(f, "usage: glassbox [SUBCOMMAND] [OPTIONS] [ARGS]\n"
-               "glassbox opens up a small llama-style language model: tokens, attention, embeddings\n"
+               "glassbox opens up a small language model: tokens, attention, embeddings\n"
                "and the next-token distribution.\n\nsubcommands:\n");
     for (int i = 0; i < N_COMMANDS; i++) fprintf(f, "  %-16s %s\n", commands[i].name, commands[i].summary);
     fprintf(f, "\nWith no subcommand (or only the TUI's options), glassbox opens the interactive view, as\n"
@@ -1798,6 +1798,9 @@ static void print_main_usage(FILE *f) {
                "list the subcommands and the TUI's commands (`glassbox help NAME` explains one).\n"
                "The manual: man glassbox.\n",
             DEFAULT_PROMPT, cli_default_model());
+    fprintf(f, "\nModels: GGUF files of general.architecture llama (SmolLM2, TinyLlama, CodeLlama,\n"
+               "DeepSeek-Coder, stories15M and glassbox's own) or qwen2 (Qwen2.5-Coder), weights in F32, F16,\n"
+               "BF16, Q8_0, Q4_0, Q4_K, Q5_K or Q6_K (Q4_K_M files mix the last two).\n");
     fprintf(f, "\nTokenizers: SentencePiece (tokenizer.ggml.model \"llama\": TinyLlama, CodeLlama, stories15M)\n"
                "and byte-level BPE (\"gpt2\") with llama.cpp's pre-tokenizers (tokenizer.ggml.pre): gpt-2,\n"
                "llama-bpe, smollm (SmolLM2), deepseek-coder, qwen2 (Qwen2.5-Coder), starcoder, refact,\n"
