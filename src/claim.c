@@ -56,13 +56,6 @@ static void skip_blank(Lexer *x) {
     while (x->s < x->end && (*x->s == ' ' || *x->s == '\t')) x->s++;
 }
 
-static int hexval(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
-
 /* A "quoted" string with the command language's escapes, or a bare word up to the next blank. */
 static int read_string(Lexer *x, char **out, size_t *len, int *quoted) {
     skip_blank(x);
@@ -80,40 +73,7 @@ static int read_string(Lexer *x, char **out, size_t *len, int *quoted) {
         (*out)[*len] = 0;
         return 0;
     }
-    const char *s = x->s + 1;
-    char *buf = gb_malloc((size_t)(x->end - s) + 1);
-    size_t k = 0;
-    for (;;) {
-        if (s >= x->end) {
-            free(buf);
-            gb_seterr(x->err, "missing closing quote");
-            return -1;
-        }
-        char ch = *s++;
-        if (ch == '"') break;
-        if (ch != '\\') {
-            buf[k++] = ch;
-            continue;
-        }
-        char e = s < x->end ? *s++ : 0;
-        if (e == 'n') buf[k++] = '\n';
-        else if (e == 't') buf[k++] = '\t';
-        else if (e == 'r') buf[k++] = '\r';
-        else if (e == '"' || e == '\\') buf[k++] = e;
-        else if (e == 'x' && x->end - s >= 2 && hexval(s[0]) >= 0 && hexval(s[1]) >= 0 && (hexval(s[0]) | hexval(s[1]))) {
-            buf[k++] = (char)(hexval(s[0]) * 16 + hexval(s[1]));
-            s += 2;
-        } else {
-            free(buf);
-            gb_seterr(x->err, "bad escape in a quoted string (use \\n \\t \\\" \\\\ or \\xNN)");
-            return -1;
-        }
-    }
-    buf[k] = 0;
-    *out = buf;
-    *len = k;
-    x->s = s;
-    return 0;
+    return gb_read_quoted(&x->s, x->end, out, len, x->err);
 }
 
 /* The next blank-delimited word, without consuming it. */

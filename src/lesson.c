@@ -53,44 +53,8 @@ static const char *find_bytes(const char *hay, size_t hn, const char *needle, si
     return NULL;
 }
 
-/* Reads a "quoted" string with the command language's escapes (\n \t \r \" \\ \xNN) at *p. On success
- * advances *p past the closing quote. Returns 0, or -1 with err (no location). */
 static int read_quoted(const char **p, const char *end, LessonString *out, char *err) {
-    const char *s = *p + 1;
-    char *buf = gb_malloc((size_t)(end - s) + 1);
-    size_t k = 0;
-    for (;;) {
-        if (s >= end) {
-            free(buf);
-            gb_seterr(err, "missing closing quote");
-            return -1;
-        }
-        char ch = *s++;
-        if (ch == '"') break;
-        if (ch != '\\') {
-            buf[k++] = ch;
-            continue;
-        }
-        char e = s < end ? *s++ : 0;
-        if (e == 'n') buf[k++] = '\n';
-        else if (e == 't') buf[k++] = '\t';
-        else if (e == 'r') buf[k++] = '\r';
-        else if (e == '"' || e == '\\') buf[k++] = e;
-        else if (e == 'x' && end - s >= 2 && gb_hexval(s[0]) >= 0 && gb_hexval(s[1]) >= 0 &&
-                 (gb_hexval(s[0]) | gb_hexval(s[1])) != 0) {
-            buf[k++] = (char)(gb_hexval(s[0]) * 16 + gb_hexval(s[1]));
-            s += 2;
-        } else {
-            free(buf);
-            gb_seterr(err, "bad escape in a quoted string (use \\n \\t \\\" \\\\ or \\xNN, not \\x00)");
-            return -1;
-        }
-    }
-    buf[k] = 0;
-    out->text = buf;
-    out->len = k;
-    *p = s;
-    return 0;
+    return gb_read_quoted(p, end, &out->text, &out->len, err);
 }
 
 /* One argument: a quoted string, or a bare word up to the next blank. */

@@ -213,3 +213,41 @@ const char *gb_assets_dir(void) {
     const char *e = getenv("GLASSBOX_ASSETS");
     return (e && *e) ? e : GB_ASSETS_DIR;
 }
+
+int gb_read_quoted(const char **p, const char *end, char **out, size_t *out_len, char *err) {
+    const char *s = *p + 1;
+    char *buf = gb_malloc((size_t)(end - s) + 1);
+    size_t k = 0;
+    for (;;) {
+        if (s >= end) {
+            free(buf);
+            gb_seterr(err, "missing closing quote");
+            return -1;
+        }
+        char ch = *s++;
+        if (ch == '"') break;
+        if (ch != '\\') {
+            buf[k++] = ch;
+            continue;
+        }
+        char e = s < end ? *s++ : 0;
+        if (e == 'n') buf[k++] = '\n';
+        else if (e == 't') buf[k++] = '\t';
+        else if (e == 'r') buf[k++] = '\r';
+        else if (e == '"' || e == '\\') buf[k++] = e;
+        else if (e == 'x' && end - s >= 2 && gb_hexval(s[0]) >= 0 && gb_hexval(s[1]) >= 0 &&
+                 (gb_hexval(s[0]) | gb_hexval(s[1])) != 0) {
+            buf[k++] = (char)(gb_hexval(s[0]) * 16 + gb_hexval(s[1]));
+            s += 2;
+        } else {
+            free(buf);
+            gb_seterr(err, "bad escape in a quoted string (use \\n \\t \\\" \\\\ or \\xNN, not \\x00)");
+            return -1;
+        }
+    }
+    buf[k] = 0;
+    *out = buf;
+    *out_len = k;
+    *p = s;
+    return 0;
+}

@@ -63,4 +63,10 @@ double gb_now(void);
 /* Directory of the shipped assets: $GLASSBOX_ASSETS, else the compiled-in path. */
 const char *gb_assets_dir(void);
 
+/* Reads a "quoted" string with the command language's escapes (\n \t \r \" \\ \xNN, not \x00) at *p,
+ * which points at the opening quote: *out (NUL-terminated, owned by the caller) and its length, and
+ * *p advanced past the closing quote. Lessons, claims and recordings share it. Returns 0, or -1 with
+ * err (no location). */
+int gb_read_quoted(const char **p, const char *end, char **out, size_t *out_len, char *err);
+
 #endif
