@@ -10,20 +10,8 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
 . "$(dirname "$0")/lib/check.sh"
+. "$(dirname "$0")/lib/run.sh"
 
-run_status() {
-    local want=$1 got=0
-    shift
-    "$G" "$@" >"$TMP/out" 2>"$TMP/err" || got=$?
-    if [ "$got" != "$want" ]; then
-        echo "     expected status $want, got $got from: glassbox $*" >&2
-        sed 's/^/     stderr: /' "$TMP/err" | head -5 >&2
-        return 1
-    fi
-}
-err_has() { grep -qF -- "$1" "$TMP/err" || { echo "     stderr lacks: $1" >&2; return 1; }; }
-out_has() { grep -qF -- "$1" "$TMP/out" || { echo "     stdout lacks: $1" >&2; return 1; }; }
-one_line_err() { [ "$(wc -l <"$TMP/err")" -eq 1 ] || { echo "     stderr is not one line" >&2; return 1; }; }
 small=(--random --dim 32 --layers 1 --heads 2 --kv-heads 1 --ffn 64)
 
 # ---- SentencePiece

@@ -10,18 +10,7 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
 . "$(dirname "$0")/lib/check.sh"
-run_status() { # run_status EXPECTED ARGS...: keeps stdout/stderr in $TMP/out, $TMP/err
-    local want=$1 got=0
-    shift
-    "$G" "$@" >"$TMP/out" 2>"$TMP/err" || got=$?
-    if [ "$got" != "$want" ]; then
-        echo "     expected status $want, got $got from: glassbox $*" >&2
-        sed 's/^/     stderr: /' "$TMP/err" | head -5 >&2
-        return 1
-    fi
-}
-err_has() { grep -qF -- "$1" "$TMP/err" || { echo "     stderr lacks: $1" >&2; return 1; }; }
-out_has() { grep -qF -- "$1" "$TMP/out" || { echo "     stdout lacks: $1" >&2; return 1; }; }
+. "$(dirname "$0")/lib/run.sh"
 
 # A small corpus of Python-like documents and a vocabulary trained on it.
 for i in 1 2 3 4 5 6; do

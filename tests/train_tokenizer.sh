@@ -9,17 +9,7 @@ TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
 
 . "$(dirname "$0")/lib/check.sh"
-run_status() { # run_status EXPECTED ARGS...: keeps stdout/stderr in $TMP/out, $TMP/err
-    local want=$1 got=0
-    shift
-    "$G" "$@" >"$TMP/out" 2>"$TMP/err" || got=$?
-    if [ "$got" != "$want" ]; then
-        echo "     expected status $want, got $got from: glassbox $*" >&2
-        sed 's/^/     stderr: /' "$TMP/err" | head -5 >&2
-        return 1
-    fi
-}
-err_has() { grep -qF -- "$1" "$TMP/err" || { echo "     stderr lacks: $1" >&2; return 1; }; }
+. "$(dirname "$0")/lib/run.sh"
 out_is() { [ "$(cat "$TMP/out")" = "$1" ] || { echo "     stdout is: $(cat "$TMP/out")" >&2; return 1; }; }
 
 # "aaab aaab ab": chunks aaab, " aaab", " ab". Merges: a+a (4), a+b (3), aa+ab (2), then " "+ab and
