@@ -17,6 +17,7 @@
 #include "bpe_train.h"
 #include "gguf.h"
 #include "sample_text.h"
+#include "stdlib_files.h"
 #include "tokenizer.h"
 #include "util.h"
 
@@ -643,48 +644,9 @@ static void test_display(void **state) {
 
 /* ---- the Python standard library ---- */
 
-typedef struct {
-    char **paths;
-    size_t n;
-} PathList;
-
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
-
-/* The .py files of the machine's Python standard library (site-packages excluded), sorted; n = 0 when
- * python3 is missing. */
-static PathList stdlib_files(void) {
-    PathList l = {0};
-    FILE *p = popen("python3 -c 'import sysconfig; print(sysconfig.get_paths()[\"stdlib\"])' 2>/dev/null", "r");
-    if (!p) return l;
-    char dir[1024] = "";
-    char *got = fgets(dir, sizeof dir, p);
-    pclose(p);
-    if (!got || !dir[0]) return l;
-    dir[strcspn(dir, "\n")] = 0;
-    char cmd[1200];
-    snprintf(cmd, sizeof cmd, "find '%s' -name site-packages -prune -o -name '*.py' -type f -print", dir);
-    p = popen(cmd, "r");
-    if (!p) return l;
-    char line[4096];
-    size_t cap = 0;
-    while (fgets(line, sizeof line, p)) {
-        line[strcspn(line, "\n")] = 0;
-        if (l.n == cap) l.paths = realloc(l.paths, (cap = cap ? 2 * cap : 1024) * sizeof(char *));
-        l.paths[l.n++] = strdup(line);
-    }
-    pclose(p);
-    if (l.n) qsort(l.paths, l.n, sizeof(char *), cmp_str);
-    return l;
-}
-
-static void free_paths(PathList *l) {
-    for (size_t i = 0; i < l->n; i++) free(l->paths[i]);
-    free(l->paths);
-}
-
 static void test_stdlib_round_trip(void **state) {
     (void)state;
-    PathList files = stdlib_files();
+    StdlibFiles files = stdlib_py_files();
     if (files.n == 0) {
         fprintf(stderr, "skipped: python3 (for the standard library's path) not found\n");
         skip();
@@ -725,7 +687,7 @@ static void test_stdlib_round_trip(void **state) {
     assert_true(n_files > 0);
     tokenizer_free(tok[0]);
     tokenizer_free(tok[1]);
-    free_paths(&files);
+    stdlib_files_free(&files);
 }
 
 int main(void) {
