@@ -1341,7 +1341,12 @@ static int cmd_bench(int argc, char **argv) {
         }
         int32_t prompt[16];
         for (int i = 0; i < n_prompt; i++) prompt[i] = (int32_t)((i * 7919) % cf->vocab_size);
-        m->probes.enabled = !no_probes;
+        m->probes.enabled = 0;
+        if (!no_probes && model_enable_probes(m, err) != 0) {
+            fprintf(stderr, "glassbox: bench: %s\n", err);
+            loaded_free(&L);
+            return GB_EXIT_USAGE;
+        }
         float *logits = model_forward_prompt(m, prompt, n_prompt, 0);
         double ts = gb_now();
         clock_t cs = clock();
