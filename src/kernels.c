@@ -243,56 +243,6 @@ AVX2 static float dot_q8_0_avx2(const void *row, const float *x, int n) {
     return hsum(_mm256_add_ps(acc0, acc1));
 }
 
-/* Q8_0, ROWS rows at a time: per block the operations of q8_0_block_avx2 (and so of dot_i8x32)
- * for each row, in the same order, on the same 32 floats of x loaded once. Each row's even blocks
- * go to its acc0, odd ones to its acc1, as in dot_q8_0_avx2. The prefetch asks for the block
- * ROWS rows further on, the same block of the next call's rows. */
-AVX2 static __m256 q8_0_block_shared_avx2(const uint8_t *b, __m256 x0, __m256 x1, __m256 x2,
-                                          __m256 x3, __m256 acc) {
-    __m256i q = _mm256_loadu_si256((const __m256i *)(b + 2));
-    __m128i lo = _mm256_castsi256_si128(q), hi = _mm256_extracti128_si256(q, 1);
-    __m256 s = _mm256_setzero_ps();
-    s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo)), x0, s);
-    s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(lo, 8))), x1, s);
-    s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi)), x2, s);
-    s = _mm256_fmadd_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(hi, 8))), x3, s);
-    return _mm256_fmadd_ps(_mm256_set1_ps(half_to_float(b)), s, acc);
-}
-
-AVX2 static void dot_rows_q8_0_avx2(const uint8_t *rows, size_t rb, const float *x, int n,
-                                    float *out) {
-    const uint8_t *r0 = rows, *r1 = rows + rb, *r2 = rows + 2 * rb, *r3 = rows + 3 * rb;
-    const size_t ahead = rows_ahead(rb);
-    __m256 a0 = _mm256_setzero_ps(), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
-    int nb = n / 32;
-#define BLOCK(i, A0, A1, A2, A3)                                                                   \
-    do {                                                                                           \
-        const float *xi = x + 32 * (i);                                                            \
-        size_t o = 34 * (size_t)(i);                                                               \
-        _mm_prefetch((const char *)r0 + o + ahead, _MM_HINT_T0);                                   \
-        _mm_prefetch((const char *)r1 + o + ahead, _MM_HINT_T0);                                   \
-        _mm_prefetch((const char *)r2 + o + ahead, _MM_HINT_T0);                                   \
-        _mm_prefetch((const char *)r3 + o + ahead, _MM_HINT_T0);                                   \
-        __m256 x0 = _mm256_loadu_ps(xi), x1 = _mm256_loadu_ps(xi + 8);                             \
-        __m256 x2 = _mm256_loadu_ps(xi + 16), x3 = _mm256_loadu_ps(xi + 24);                       \
-        A0 = q8_0_block_shared_avx2(r0 + o, x0, x1, x2, x3, A0);                                   \
-        A1 = q8_0_block_shared_avx2(r1 + o, x0, x1, x2, x3, A1);                                   \
-        A2 = q8_0_block_shared_avx2(r2 + o, x0, x1, x2, x3, A2);                                   \
-        A3 = q8_0_block_shared_avx2(r3 + o, x0, x1, x2, x3, A3);                                   \
-    } while (0)
-    int i = 0;
-    for (; i + 2 <= nb; i += 2) {
-        BLOCK(i, a0, a1, a2, a3);
-        BLOCK(i + 1, b0, b1, b2, b3);
-    }
-    if (i < nb) BLOCK(i, a0, a1, a2, a3);
-#undef BLOCK
-    out[0] = hsum(_mm256_add_ps(a0, b0));
-    out[1] = hsum(_mm256_add_ps(a1, b1));
-    out[2] = hsum(_mm256_add_ps(a2, b2));
-    out[3] = hsum(_mm256_add_ps(a3, b3));
-}
-
 /* The 32 weights of a Q4_0 block as signed bytes, in order. */
 AVX2 static __m256i q4_0_weights(const uint8_t *b) {
     const __m128i low4 = _mm_set1_epi8(0xF), eight = _mm_set1_epi8(8);
@@ -478,10 +428,12 @@ AVX512 static float dot_q8_0_avx512(const void *row, const float *x, int n) {
     return hsum512(_mm512_add_ps(acc0, acc1));
 }
 
-/* Q8_0, ROWS rows at a time: the operations of i8_block_avx512 per row, as dot_rows_q8_0_avx2
- * does for AVX2, with one saving: the scales of 16 blocks of a row are gathered and widened to
- * floats in one go (the same conversion, so the same values), and each block broadcasts its scale
- * from memory rather than converting it on its own. */
+/* Q8_0, ROWS rows at a time: per block the operations of i8_block_avx512 for each row, in the same
+ * order, on the same 32 floats of x loaded once; each row's even blocks go to its acc a, odd ones
+ * to its acc b, as in dot_q8_0_avx512. The prefetch asks for the same block of a group of rows at
+ * least ROWS_PREFETCH_BYTES further on. One saving besides: the scales of 16 blocks of a row are
+ * gathered and widened to floats in one go (the same conversion, so the same values), and each
+ * block broadcasts its scale from memory rather than converting it on its own. */
 AVX512 static __m512 q8_0_block_shared_avx512(const uint8_t *b, const float *d, __m512 x0,
                                               __m512 x1, __m512 acc) {
     __m512 s = _mm512_mul_ps(i8x16_to_f32(_mm_loadu_si128((const __m128i *)(b + 2))), x0);
@@ -590,7 +542,9 @@ static DotFn avx512_fns[N_TYPES] = {
 /* Multi-row kernels where there is one (NULL: row by row with the DotFn). */
 static DotRowsFn portable_rows_fns[N_TYPES];
 #ifdef GB_X86
-static DotRowsFn avx2_rows_fns[N_TYPES] = {[GGML_TYPE_Q8_0] = dot_rows_q8_0_avx2};
+/* none for AVX2: a four-row Q8_0 kernel there (eight accumulators and four vectors of x in sixteen
+ * registers, each block's scale converted on its own) made the SmolLM-135M-shaped step 18% slower */
+static DotRowsFn avx2_rows_fns[N_TYPES];
 static DotRowsFn avx512_rows_fns[N_TYPES] = {[GGML_TYPE_Q8_0] = dot_rows_q8_0_avx512};
 #endif
 
