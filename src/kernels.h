@@ -5,6 +5,10 @@
  * tried: integer products on 8-bit activations made a Q8_0 model's step only ~7% cheaper here,
  * once the weights were prefetched, not worth the 1% error.)
  *
+ * For Q8_0 with AVX-512, matmul takes rows four at a time through a multi-row kernel that shares
+ * the loads of x, prefetches the rows that follow, and gives each row the bits of its single dot
+ * product.
+ *
  * The order of every sum is fixed by the kernel alone: a row's dot product is always computed by one
  * thread, start to end, so results do not depend on the number of threads. */
 #ifndef GB_KERNELS_H

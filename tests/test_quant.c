@@ -247,6 +247,62 @@ static void test_kernels_against_float64(void **state) {
     kernels_select(before);
 }
 
+/* matmul over many rows (the multi-row kernels take them ROWS at a time, a short last group row by
+ * row) gives each row exactly the bits of its single dot product, with one thread and with two. */
+static void test_matmul_rows_match_dot(void **state) {
+    (void)state;
+    KernelSet sets[] = {KERNEL_PORTABLE, KERNEL_AVX2, KERNEL_AVX512};
+    KernelSet before = kernels_selected();
+    int threads_before = omp_get_max_threads();
+    int ns[] = {32, 576, 1536};         /* odd and even numbers of blocks, one and several chunks */
+    int ds[] = {1, 3, 4, 5, 8, 9, 131}; /* 131 x 576 and up: large enough to split across threads */
+    for (size_t k = 0; k < 3; k++) {
+        if (kernels_select(sets[k]) != sets[k]) continue;
+        for (size_t t = 0; t < N_TYPES_TESTED; t++)
+            for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++) {
+                int n = ns[ni];
+                if (n % quant_block_size(TYPES[t])) continue;
+                size_t rb = quant_nbytes(TYPES[t], (uint64_t)n);
+                int dmax = 131;
+                float *w = malloc(sizeof(float) * (size_t)n), *x = malloc(sizeof(float) * (size_t)n);
+                /* block formats at an odd address, as in test_kernels_against_float64 */
+                size_t off = quant_block_size(TYPES[t]) > 1;
+                uint8_t *base = malloc(rb * (size_t)dmax + 1), *rows = base + off;
+                for (int r = 0; r < dmax; r++) {
+                    fill_data(w, (size_t)n, 300 + (uint32_t)r);
+                    quant_quantize(rows + rb * (size_t)r, w, TYPES[t], (uint64_t)n);
+                }
+                fill_data(x, (size_t)n, 400 + (uint32_t)t);
+                float *ref = malloc(sizeof(float) * (size_t)dmax);
+                float *out = malloc(sizeof(float) * (size_t)dmax);
+                for (int r = 0; r < dmax; r++)
+                    ref[r] = kernel_dot(rows + rb * (size_t)r, TYPES[t], x, n);
+                Matrix m = {rows, TYPES[t]};
+                for (size_t di = 0; di < sizeof ds / sizeof ds[0]; di++)
+                    for (int threads = 1; threads <= 2; threads++) {
+                        omp_set_num_threads(threads);
+                        memset(out, 0, sizeof(float) * (size_t)dmax);
+                        matmul(out, x, m, n, ds[di]);
+                        for (int r = 0; r < ds[di]; r++)
+                            if (memcmp(&out[r], &ref[r], sizeof(float)) != 0)
+                                fail_msg("%s kernels, %s, n %d, %d rows, %d threads: row %d %.9g, "
+                                         "its dot product %.9g",
+                                         kernels_name(sets[k]), name_of(TYPES[t]), n, ds[di],
+                                         threads, r, out[r], ref[r]);
+                        for (int r = ds[di]; r < dmax; r++)
+                            assert_true(out[r] == 0.0f); /* nothing written past d */
+                    }
+                free(w);
+                free(x);
+                free(base);
+                free(ref);
+                free(out);
+            }
+    }
+    omp_set_num_threads(threads_before);
+    kernels_select(before);
+}
+
 /* ------------------------------------------------------------------------------------------------
  * The forward pass in every type */
 
@@ -425,6 +481,7 @@ int main(void) {
         cmocka_unit_test(test_dequantize_matches_reference_decoder),
         cmocka_unit_test(test_round_trip_error),
         cmocka_unit_test(test_kernels_against_float64),
+        cmocka_unit_test(test_matmul_rows_match_dot),
         cmocka_unit_test(test_forward_in_every_type),
         cmocka_unit_test(test_thread_count_does_not_change_results),
         cmocka_unit_test(test_thread_policy),
