@@ -59,21 +59,8 @@ static size_t rows_ahead(size_t rb) {
 /* ------------------------------------------------------------------------------------------------
  * Portable kernels */
 
-/* Eight running sums over n floats, added pairwise at the end. */
-static float dot_floats(const float *a, const float *b, int n) {
-    float acc[8] = {0};
-    int i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; j++)
-            acc[j] += a[i + j] * b[i + j];
-    float sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-    for (; i < n; i++)
-        sum += a[i] * b[i];
-    return sum;
-}
-
 static float dot_f32_portable(const void *row, const float *x, int n) {
-    return dot_floats(row, x, n);
+    return dot_f32(row, x, n);
 }
 
 /* Any type: dequantise 256 weights at a time (a whole number of blocks of every type), add them. */
@@ -88,11 +75,11 @@ static float dot_blocks_portable(uint32_t type, const void *row, const float *x,
     int i = 0;
     for (; i + step <= n; i += step, p += step_bytes) {
         quant_dequantize(tmp, p, type, (uint64_t)step);
-        sum += dot_floats(tmp, x + i, step);
+        sum += dot_f32(tmp, x + i, step);
     }
     if (i < n) { /* the rest of an F16/BF16 row: fewer than 8 values */
         quant_dequantize(tmp, p, type, (uint64_t)(n - i));
-        sum += dot_floats(tmp, x + i, n - i);
+        sum += dot_f32(tmp, x + i, n - i);
     }
     return sum;
 }

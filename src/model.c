@@ -65,20 +65,6 @@ static void softmax(float *x, int n) {
         x[i] /= sum;
 }
 
-/* Dot product of two rows of n floats. Eight running sums instead of one let the compiler use
- * vector registers (a single sum forces every addition to wait for the previous one). */
-static float dot(const float *a, const float *b, int n) {
-    float acc[8] = {0};
-    int i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; j++)
-            acc[j] += a[i + j] * b[i + j];
-    float sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
-    for (; i < n; i++)
-        sum += a[i] * b[i];
-    return sum;
-}
-
 /* y (n) += a * x (n). restrict promises y and x do not overlap, and the blocks of 8 let the
  * compiler work on several values at once, as in dot. */
 static void axpy(float *restrict y, float a, const float *restrict x, int n) {
@@ -155,7 +141,7 @@ static void attention(float *out, float *att, const float *q, const float *k_lay
         int kv_off = (h / group) * hd;               /* this head's slice of a cache row */
         float *att_h = att + (size_t)h * c->seq_len; /* (pos + 1) used */
         for (int t = 0; t <= pos; t++)
-            att_h[t] = dot(q_h, k_layer + (size_t)t * kv_dim + kv_off, hd) * scale;
+            att_h[t] = dot_f32(q_h, k_layer + (size_t)t * kv_dim + kv_off, hd) * scale;
         softmax(att_h, pos + 1);
         float *out_h = out + (size_t)h * hd; /* (head_dim) */
         memset(out_h, 0, (size_t)hd * sizeof(float));
