@@ -160,6 +160,13 @@ static void attention(float *out, float *att, const float *q, const float *k_lay
 /* ------------------------------------------------------------------------------------------------
  * One position */
 
+/* out_logits (vocab) = output head (final norm (residual)), with xn (dim) as the normed row. */
+static void head_logits(const Model *m, float *out_logits, const float *residual, float *xn) {
+    const Config *c = &m->config;
+    rmsnorm(xn, residual, m->weights.output_norm, c->dim, c->norm_eps);
+    matmul(out_logits, xn, m->weights.output, c->dim, c->vocab_size);
+}
+
 float *model_forward(Model *m, int32_t token, int pos) {
     const Config *c = &m->config;
     const Weights *w = &m->weights;
@@ -214,15 +221,13 @@ float *model_forward(Model *m, int32_t token, int pos) {
                    (size_t)dim * sizeof(float));
     }
 
-    model_logits_from_residual(m, s->logits, s->x);
+    head_logits(m, s->logits, s->x, s->xb); /* what model_logits_from_residual does, without its allocation */
     return s->logits;
 }
 
 void model_logits_from_residual(const Model *m, float *out_logits, const float *residual) {
-    const Config *c = &m->config;
-    float *xn = gb_malloc((size_t)c->dim * sizeof(float)); /* (dim); not the run state's: m stays untouched */
-    rmsnorm(xn, residual, m->weights.output_norm, c->dim, c->norm_eps);
-    matmul(out_logits, xn, m->weights.output, c->dim, c->vocab_size);
+    float *xn = gb_malloc((size_t)m->config.dim * sizeof(float)); /* (dim); not the run state's: m stays untouched */
+    head_logits(m, out_logits, residual, xn);
     free(xn);
 }
 
@@ -339,7 +344,7 @@ float *model_forward_prompt_all(Model *m, const int32_t *tokens, int n, int star
         memcpy(s->logits, all_logits + (size_t)(n - 1) * c->vocab_size,
                (size_t)c->vocab_size * sizeof(float));
     } else {
-        model_logits_from_residual(m, s->logits, s->x);
+        head_logits(m, s->logits, s->x, s->xb);
     }
 
     free(x);
