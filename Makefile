@@ -1,12 +1,20 @@
 # glassbox — see README.md. `make run` and `make check` are the two commands a user needs;
 # `make install` (PREFIX, DESTDIR, BINDIR, DATADIR, MANDIR) puts it where every user finds it.
 
-# ---- The sources: every folder of sources is named here once; the source lists, the header
-# dependencies and the -I list all come from SRCDIRS.
-SRCDIRS  := src
-MAIN     := src/main.c
-SRCS     := $(filter-out $(MAIN),$(wildcard $(SRCDIRS:%=%/*.c)))
-HDRS     := $(wildcard $(SRCDIRS:%=%/*.h))
+# ---- The sources, by layer (docs/architecture.md). Every folder is named here once; the source
+# lists, the header dependencies and the -I lists come from these two lines. The core is everything
+# but the terminal (term/) and the command line (cli/): it is compiled without the terminal
+# libraries' flags, with only its own folders on the include path and with poisoned <curses.h> and
+# <readline/...> headers first, so a core file that reaches for the terminal fails to build; its unit
+# tests link the core library alone.
+CORE_DIRS  := src/base src/format src/model src/session src/app src/lesson src/ui src/train
+FRONT_DIRS := src/term src/cli
+SRCDIRS    := $(CORE_DIRS) $(FRONT_DIRS)
+MAIN       := src/cli/main.c
+CORE_SRCS  := $(wildcard $(CORE_DIRS:%=%/*.c))
+FRONT_SRCS := $(filter-out $(MAIN),$(wildcard $(FRONT_DIRS:%=%/*.c)))
+SRCS       := $(CORE_SRCS) $(FRONT_SRCS)
+HDRS       := $(wildcard $(SRCDIRS:%=%/*.h))
 
 # ---- Where the binary looks for its model and tokenizers (and, beside them, lessons/). A build in
 # the tree reads the tree's; `make install` builds again in build/install with the installed path.
@@ -15,29 +23,46 @@ ASSETS_DIR = $(CURDIR)/assets
 # ---- Flags. The packages' flags are asked of pkg-config when a recipe uses them, not when make
 # reads this file: recipes run after `deps` has installed the packages, so the first build on a
 # bare machine gets their real flags. Keep every variable that uses them recursive (`=`, not `:=`).
-PKGS       := ncursesw readline libpcre2-8 openblas
+CORE_PKGS  := libpcre2-8 openblas
+TERM_PKGS  := ncursesw readline
+PKGS       := $(TERM_PKGS) $(CORE_PKGS)
+CORE_PKG_CFLAGS = $(shell pkg-config --cflags $(CORE_PKGS) 2>/dev/null)
+CORE_PKG_LIBS   = $(shell pkg-config --libs $(CORE_PKGS) 2>/dev/null)
 PKG_CFLAGS  = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS    = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 CC         ?= cc
 OPT        ?= -O2
-CPPFLAGS    = $(SRCDIRS:%=-I%) -DGB_ASSETS_DIR='"$(ASSETS_DIR)"' $(PKG_CFLAGS)
-CFLAGS      = -std=c11 -Wall -Wextra -Werror $(OPT) -g -fopenmp -ffp-contract=off $(CPPFLAGS)
+# POSIX/X/Open (wcwidth, sigaction) and the usual BSD extras (flock, MAP_ANONYMOUS) are asked for here
+# for every layer, and taken out of the packages' flags (ncursesw's add its own), so the core
+# compiles the same with or without them.
+FEATURES    = -D_XOPEN_SOURCE=700 -D_DEFAULT_SOURCE
+CFLAGS      = -std=c11 -Wall -Wextra -Werror $(OPT) -g -fopenmp -ffp-contract=off $(FEATURES) \
+              -DGB_ASSETS_DIR='"$(ASSETS_DIR)"'
+CORE_CFLAGS = $(CFLAGS) -I$(B)/poison $(CORE_DIRS:%=-I%) $(CORE_PKG_CFLAGS)
+FRONT_CFLAGS = $(CFLAGS) $(SRCDIRS:%=-I%) $(filter-out -D_XOPEN_SOURCE% -D_DEFAULT_SOURCE,$(PKG_CFLAGS))
 LDLIBS      = $(PKG_LIBS) -lm -fopenmp
+CORE_LDLIBS = $(CORE_PKG_LIBS) -lm -fopenmp
 TESTLIBS    = $(shell pkg-config --libs cmocka 2>/dev/null)
+# The headers a core file must not include (each one an #error in $(B)/poison).
+POISONED   := curses.h ncurses.h ncursesw/curses.h ncursesw/ncurses.h term.h panel.h menu.h form.h \
+              readline/readline.h readline/history.h editline/readline.h
 
 B        := build
-OBJS     := $(SRCS:src/%.c=$(B)/obj/%.o)
-MAINOBJ  := $(MAIN:src/%.c=$(B)/obj/%.o)
-TESTS    := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
+CORE_OBJS  := $(CORE_SRCS:src/%.c=$(B)/obj/%.o)
+FRONT_OBJS := $(FRONT_SRCS:src/%.c=$(B)/obj/%.o)
+MAINOBJ    := $(MAIN:src/%.c=$(B)/obj/%.o)
+CORELIB    := $(B)/libglassbox-core.a
+TESTS      := $(patsubst tests/%.c,$(B)/tests/%,$(wildcard tests/test_*.c))
 # Unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
-SAN      := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
-ATESTS   := $(patsubst tests/%.c,$(B)/asan/tests/%,$(wildcard tests/test_*.c))
-AOBJS    := $(SRCS:src/%.c=$(B)/asan/obj/%.o)
+SAN        := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+ATESTS     := $(patsubst tests/%.c,$(B)/asan/tests/%,$(wildcard tests/test_*.c))
+ACORE_OBJS := $(CORE_SRCS:src/%.c=$(B)/asan/obj/%.o)
+POISON     := $(B)/poison/.made
 MODEL    := assets/glassbox.gguf
 # The compiler and flags the objects in $(B) were built with (see the rule).
 FLAGS    := $(B)/cflags
 
-.PHONY: all deps deps-check deps-fuzz deps-model run check unit asan clitest bench format clean \
+.PHONY: layers all deps deps-check deps-fuzz deps-model run check unit asan clitest bench format clean \
         model corpus fuzz fuzzregress install uninstall crosscheck FORCE
 all: $(B)/glassbox $(MODEL)
 
@@ -58,28 +83,47 @@ deps-model:
 # so that every object, which depends on it, is rebuilt then and only then.
 $(FLAGS): FORCE | deps
 	@mkdir -p $(dir $@)
-	@printf '%s\n' '$(subst ','\'',$(CC) $(CFLAGS))' >$@.new
+	@printf '%s\n' '$(subst ','\'',$(CC) $(CORE_CFLAGS) | $(FRONT_CFLAGS))' >$@.new
 	@if cmp -s $@.new $@; then rm $@.new; else mv $@.new $@; fi
 
-$(B)/obj/%.o: src/%.c $(HDRS) $(FLAGS)
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -c $< -o $@
-$(B)/libglassbox.a: $(OBJS)
-	ar rcs $@ $^
-$(B)/glassbox: $(MAINOBJ) $(B)/libglassbox.a
-	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
-$(B)/tests/%: tests/%.c $(B)/libglassbox.a $(wildcard tests/*.h) | deps-check
-	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $< $(B)/libglassbox.a -o $@ $(TESTLIBS) $(LDLIBS)
+$(POISON):
+	@set -e; for h in $(POISONED); do mkdir -p $(B)/poison/$$(dirname $$h); \
+	  printf '#error "<%s> in the core: only src/term and src/cli may use the terminal (docs/architecture.md)"\n' \
+	  $$h >$(B)/poison/$$h; done; touch $@
 
-$(B)/asan/obj/%.o: src/%.c $(HDRS) $(FLAGS)
+$(CORE_OBJS): $(B)/obj/%.o: src/%.c $(HDRS) $(FLAGS) | $(POISON)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) -c $< -o $@
-$(B)/asan/libglassbox.a: $(AOBJS)
+	$(CC) $(CORE_CFLAGS) -c $< -o $@
+$(FRONT_OBJS) $(MAINOBJ): $(B)/obj/%.o: src/%.c $(HDRS) $(FLAGS)
+	@mkdir -p $(dir $@)
+	$(CC) $(FRONT_CFLAGS) -c $< -o $@
+$(CORELIB): $(CORE_OBJS)
 	ar rcs $@ $^
-$(B)/asan/tests/%: tests/%.c $(B)/asan/libglassbox.a $(wildcard tests/*.h) | deps-check
+$(B)/glassbox: $(MAINOBJ) $(FRONT_OBJS) $(CORELIB)
+	$(CC) $(CFLAGS) $^ -o $@ $(LDLIBS)
+# The unit tests see only the core: its include path, its library, its packages.
+$(B)/tests/%: tests/%.c $(CORELIB) $(wildcard tests/*.h) | deps-check
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) $< $(B)/asan/libglassbox.a -o $@ $(TESTLIBS) $(LDLIBS)
+	$(CC) $(CORE_CFLAGS) $< $(CORELIB) -o $@ $(TESTLIBS) $(CORE_LDLIBS)
+
+$(ACORE_OBJS): $(B)/asan/obj/%.o: src/%.c $(HDRS) $(FLAGS) | $(POISON)
+	@mkdir -p $(dir $@)
+	$(CC) $(CORE_CFLAGS) $(SAN) -c $< -o $@
+$(B)/asan/libglassbox-core.a: $(ACORE_OBJS)
+	ar rcs $@ $^
+$(B)/asan/tests/%: tests/%.c $(B)/asan/libglassbox-core.a $(wildcard tests/*.h) | deps-check
+	@mkdir -p $(dir $@)
+	$(CC) $(CORE_CFLAGS) $(SAN) $< $(B)/asan/libglassbox-core.a -o $@ $(TESTLIBS) $(CORE_LDLIBS)
+
+# The layering holds: a core file cannot include the terminal's headers, and the core library calls
+# nothing of ncurses or readline (nm lists what it leaves undefined).
+layers: $(CORELIB)
+	@for h in curses.h readline/readline.h; do \
+	  if printf '#include <%s>\n' $$h | $(CC) $(CORE_CFLAGS) -fsyntax-only -x c - 2>/dev/null; then \
+	    echo "layers: a core file can include <$$h>" >&2; exit 1; fi; done
+	@if nm -u $(CORELIB) | grep -E ' U (initscr|endwin|newwin|wgetch|wrefresh|setupterm|readline|rl_[a-z_]+|add_history)$$'; then \
+	  echo "layers: the core library calls the terminal libraries (above)" >&2; exit 1; fi
+	@echo "layers: the core ($(words $(CORE_SRCS)) files in $(words $(CORE_DIRS)) folders) builds without the terminal"
 
 # Until the trained model is committed, the build makes a small random one so everything runs.
 $(MODEL): | $(B)/glassbox
@@ -120,19 +164,19 @@ FUZZCC       ?= clang-14
 FUZZ_SECONDS ?= 60
 FUZZ_ARGS    ?=
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
-FUZZ_CFLAGS   = $(filter-out -Werror,$(CFLAGS)) -O1 -Wno-unknown-pragmas -Wno-pass-failed -fno-omit-frame-pointer
+FUZZ_CFLAGS   = $(filter-out -Werror,$(CORE_CFLAGS)) -O1 -Wno-unknown-pragmas -Wno-pass-failed -fno-omit-frame-pointer
 FUZZ_BINS    := $(FUZZ_TARGETS:%=$(B)/fuzz/%)
 REPLAYS      := $(FUZZ_TARGETS:%=$(B)/asan/fuzz/replay_%)
-$(B)/fuzz/obj/%.o: src/%.c $(HDRS) $(FLAGS) | deps-fuzz
+$(CORE_SRCS:src/%.c=$(B)/fuzz/obj/%.o): $(B)/fuzz/obj/%.o: src/%.c $(HDRS) $(FLAGS) | deps-fuzz $(POISON)
 	@mkdir -p $(dir $@)
 	$(FUZZCC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link,address,undefined -c $< -o $@
-$(B)/fuzz/libglassbox.a: $(SRCS:src/%.c=$(B)/fuzz/obj/%.o)
+$(B)/fuzz/libglassbox-core.a: $(CORE_SRCS:src/%.c=$(B)/fuzz/obj/%.o)
 	ar rcs $@ $^
-$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(B)/fuzz/libglassbox.a $(wildcard tests/fuzz/*.h)
-	$(FUZZCC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(B)/fuzz/libglassbox.a -o $@ $(LDLIBS)
-$(B)/asan/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(B)/asan/libglassbox.a $(wildcard tests/fuzz/*.h)
+$(B)/fuzz/fuzz_%: tests/fuzz/fuzz_%.c $(B)/fuzz/libglassbox-core.a $(wildcard tests/fuzz/*.h)
+	$(FUZZCC) $(FUZZ_CFLAGS) -fsanitize=fuzzer,address,undefined $< $(B)/fuzz/libglassbox-core.a -o $@ $(CORE_LDLIBS)
+$(B)/asan/fuzz/replay_%: tests/fuzz/%.c tests/fuzz/replay.c $(B)/asan/libglassbox-core.a $(wildcard tests/fuzz/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) $(SAN) $< tests/fuzz/replay.c $(B)/asan/libglassbox.a -o $@ $(LDLIBS)
+	$(CC) $(CORE_CFLAGS) $(SAN) $< tests/fuzz/replay.c $(B)/asan/libglassbox-core.a -o $@ $(CORE_LDLIBS)
 fuzz: $(FUZZ_BINS)
 	@set -e; for t in $(FUZZ_TARGETS); do mkdir -p $(B)/fuzz/corpus/$$t $(B)/fuzz/crashes; \
 	  echo "== $$t ($(FUZZ_SECONDS) s)"; OMP_NUM_THREADS=1 $(B)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) \
@@ -141,7 +185,7 @@ fuzz: $(FUZZ_BINS)
 fuzzregress: $(REPLAYS)
 	@sh tests/fuzz/regress.sh $(B)/asan/fuzz
 
-check: all unit asan fuzzregress clitest
+check: all layers unit asan fuzzregress clitest
 	@echo "make check: all tests passed"
 
 bench: all deps-model

@@ -80,7 +80,7 @@ assert v["snake_case"] == "def get_http_server(self):", v
 assert v["PascalCase"] == "def GetHttpServer(self):", v' "$TMP/line.json"
 
 # ---- --file: counts per tokenizer as plain tokenize gives them for the whole file, costliest lines
-SRC="$ROOT/src/tokenlab.h"
+SRC="$ROOT/src/model/tokenlab.h"
 "$G" tokenize --file "$SRC" --json >"$TMP/file.json"
 for i in 0 1 2 3; do
     got=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["tokenizers"][int(sys.argv[2])]["count"])' "$TMP/file.json" "$i")

@@ -55,7 +55,7 @@ run "probs --explain, every sampler stage" 0 probs --explain --top-k 40 --typica
     --repeat-penalty 1.2 --presence-penalty 0.1 --frequency-penalty 0.1 "x = x + x"
 run "lens --json" 0 lens --json "def add(a, b):"
 run "export --view lens (csv)" 0 export --view lens --format csv --steps 3 "import os"
-head -c 3000 "$ROOT/src/sampler.c" >"$TMP/eval.txt"
+head -c 3000 "$ROOT/src/model/sampler.c" >"$TMP/eval.txt"
 run "eval" 0 eval "$TMP/eval.txt"
 run "the default run off a terminal" 0
 for l in "$ROOT"/lessons/*.lesson; do

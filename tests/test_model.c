@@ -1,4 +1,4 @@
-/* Tests of the llama forward pass (src/model.c) against expectations computed independently:
+/* Tests of the llama forward pass (src/model/model.c) against expectations computed independently:
  * a naive full recompute written here in double precision (no KV cache, every prefix from scratch),
  * a one-layer model small enough to work out by hand, and models written and evaluated by a
  * separate pure-Python implementation (tests/gguf_ref.py). */

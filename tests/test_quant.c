@@ -1,4 +1,4 @@
-/* Tests of the weight formats (src/quant.c) and the kernels (src/kernels.c) against expectations
+/* Tests of the weight formats (src/format/quant.c) and the kernels (src/model/kernels.c) against expectations
  * written here independently:
  *   - a decoder of each block layout, weight by weight, from ggml's definitions (not quant.c's code),
  *     and a float64 dot product on what it decodes: every kernel of every set the CPU has;

@@ -1,5 +1,5 @@
 /* The trainer: every layer's backward pass against central finite differences, the whole model's
- * gradient, equality with src/model.c's forward pass, falling loss, exact resume, and the GGUF it
+ * gradient, equality with src/model/model.c's forward pass, falling loss, exact resume, and the GGUF it
  * writes. */
 #include <math.h>
 #include <setjmp.h>
@@ -568,7 +568,7 @@ static void test_lr_schedule(void **state) {
     assert_true(fabsf(train_lr(1000, 1000, 100, 1.0f) - 0.1f) < 1e-6f);
 }
 
-/* ---- agreement with src/model.c ---- */
+/* ---- agreement with src/model/model.c ---- */
 /* A tiny trainer with weights large enough that every path matters. */
 static void build_random(TrainModel *m, int B, int T, uint64_t seed) {
     char err[GB_ERRLEN];

@@ -1238,7 +1238,7 @@ static int bench_text(char **text, size_t *len, char *what, size_t whatsz) {
     }
     free(py);
     char pattern[4096];
-    snprintf(pattern, sizeof pattern, "%s/../src/*.c", gb_assets_dir());
+    snprintf(pattern, sizeof pattern, "%s/../src/*/*.c", gb_assets_dir());
     glob_t g;
     if (glob(pattern, 0, NULL, &g) != 0) return -1;
     size_t cap = 1 << 16, n = 0;
@@ -1252,7 +1252,7 @@ static int bench_text(char **text, size_t *len, char *what, size_t whatsz) {
         n += dlen;
         free(data);
     }
-    snprintf(what, whatsz, "glassbox's src/*.c (%zu files)", g.gl_pathc);
+    snprintf(what, whatsz, "glassbox's src/*/*.c (%zu files)", g.gl_pathc);
     globfree(&g);
     all[n] = 0;
     *text = all;
@@ -1611,7 +1611,7 @@ static int cmd_init_model(int argc, char **argv) {
         "                           [--pad-vocab] [--tokenizer-from NAME] [--spm] -o FILE\n"
         "Makes a llama model with random weights (normal, std 0.02; norms 1) and a byte-level BPE\n"
         "vocabulary of --vocab tokens (the last one <|endoftext|>, used as BOS and EOS) trained on\n"
-        "glassbox's own sources (ASSETS/../src/*.c and *.h), and writes it as GGUF. The build uses it\n"
+        "glassbox's own sources (ASSETS/../src/*/*.c and *.h), and writes it as GGUF. The build uses it\n"
         "as the default model until a trained one is shipped. The same options give the same file.\n"
         "  --pattern P  pre-tokenizer: gpt2, cl100k, o200k or any tokenizer.ggml.pre name glassbox\n"
         "               reads (smollm, qwen2, deepseek-coder, llama-bpe, ...; default gpt2), written\n"
@@ -1673,8 +1673,8 @@ static int cmd_init_model(int argc, char **argv) {
 
     char err[GB_ERRLEN];
     char pat_c[4096], pat_h[4096];
-    snprintf(pat_c, sizeof pat_c, "%s/../src/*.c", gb_assets_dir());
-    snprintf(pat_h, sizeof pat_h, "%s/../src/*.h", gb_assets_dir());
+    snprintf(pat_c, sizeof pat_c, "%s/../src/*/*.c", gb_assets_dir());
+    snprintf(pat_h, sizeof pat_h, "%s/../src/*/*.h", gb_assets_dir());
     const char *patterns[] = {pat_c, pat_h};
     char **texts = NULL;
     size_t *lens = NULL, n_texts = 0, total = 0;

@@ -1,4 +1,4 @@
-/* The trainer: a llama-architecture decoder (exactly the block src/model.c runs) trained with AdamW
+/* The trainer: a llama-architecture decoder (exactly the block src/model/model.c runs) trained with AdamW
  * on batches of B sequences of T tokens. Parameters, gradients, AdamW moments and activations each
  * live in one allocation, addressed through a struct of pointers; each layer is a *_forward /
  * *_backward pair over flat float arrays. Every batched matrix product is a cblas_sgemm call. */
@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "model.h"
+#include "tokenizer.h"
 
 /* The parameter tensors, in the order they lie in memory. Shapes use C = dim, L = n_layers,
  * QD = n_heads * head_dim, KD = n_kv_heads * head_dim, H = hidden_dim, V = vocab_size. */
@@ -142,6 +143,12 @@ float train_step(TrainModel *m, const TrainOptions *o, const int32_t *tokens, si
  * (NULL: *bits_per_byte = 0). Returns mean nats per counted token. */
 double train_evaluate(TrainModel *m, const int32_t *tokens, size_t n_tokens, int32_t skip_id,
                       const uint32_t *token_bytes, double *bits_per_byte);
+
+/* The training data: tokenizes the files arg names (a path, or @LIST: one path a line) into one
+ * stream, each file followed by sep when sep >= 0. *bytes_out is the text's length in bytes. Errors name
+ * the list and line. Returns 0, or -1 with err set. */
+int train_tokenize_files(const Tokenizer *tok, const char *arg, int32_t sep, int32_t **out,
+                         size_t *n_out, size_t *bytes_out, char *err);
 
 /* FNV-1a of the token ids: a checkpoint only resumes on the data it was made from. */
 uint64_t train_data_hash(const int32_t *tokens, size_t n);
