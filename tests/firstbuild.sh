@@ -36,8 +36,10 @@ EOF
 chmod +x "$TMP/bin/pkg-config" "$TMP/deps.sh"
 cp "$TMP/deps.sh" "$TMP/tree/scripts/deps.sh" # for a Makefile without DEPS_CMD
 
-PKGS=$(sed -n 's/^PKGS *:*= *//p' "$TMP/tree/Makefile")
-CFLAGS_REAL=$("$REAL" --cflags $PKGS | sed 's/ *$//')
+PKGS=$(make -s -C "$TMP/tree" --eval 'print-pkgs: ; @echo $(PKGS)' print-pkgs)
+# The packages' own flags, less the feature macros the Makefile defines itself for every layer.
+CFLAGS_REAL=$("$REAL" --cflags $PKGS | tr ' ' '\n' | grep -v -e '^-D_XOPEN_SOURCE' -e '^-D_DEFAULT_SOURCE' -e '^$' |
+    tr '\n' ' ' | sed 's/ *$//')
 LIBS_REAL=$("$REAL" --libs $PKGS | sed 's/ *$//')
 check "the stub pkg-config knows nothing before deps" bash -c "! PATH='$TMP/bin':\$PATH pkg-config --exists $PKGS 2>/dev/null"
 

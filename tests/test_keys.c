@@ -168,6 +168,14 @@ static void test_key_is_its_command(void **state) {
     same_screen("  <bs>", ":step 2<enter>:back<enter>");
 }
 
+/* :defaults undoes every sampler setting: the distribution view is the untouched one again. */
+static void test_defaults_resets_the_sampler(void **state) {
+    (void)state;
+    same_screen("4:temp 0.5<enter>:topk 3<enter>:minp 0.1<enter>:repeat 1.5<enter>:samplers top-k,temp<enter>"
+                ":defaults<enter>",
+                "4");
+}
+
 static void test_views_and_layers(void **state) {
     (void)state;
     Tui *t = tui_open(120, 36);
@@ -266,6 +274,7 @@ static void test_keys_are_recorded_as_commands(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_key_is_its_command),
+        cmocka_unit_test(test_defaults_resets_the_sampler),
         cmocka_unit_test(test_views_and_layers),
         cmocka_unit_test(test_chooser_and_help),
         cmocka_unit_test(test_lesson_keys),

@@ -326,6 +326,13 @@ unsigned apply(App *a, const Command *c, char *err) {
     case CMD_TEMP: rx = session_set_temp(s, (float)c->num, err) ? RX_ERROR : RX_REDRAW | RX_DIST; break;
     case CMD_TOPK: rx = session_set_topk(s, (int)c->inum, err) ? RX_ERROR : RX_REDRAW | RX_DIST; break;
     case CMD_TOPP: rx = session_set_topp(s, (float)c->num, err) ? RX_ERROR : RX_REDRAW | RX_DIST; break;
+    case CMD_DEFAULTS: { /* the seed and the generator's state stay, as for every sampler setting */
+        Sampler defaults;
+        sampler_init(&defaults, 1.0f, 0, 1.0f, 1);
+        session_set_sampler(s, &defaults);
+        rx = RX_REDRAW | RX_DIST;
+        break;
+    }
     case CMD_SEED: session_set_seed(s, (uint64_t)c->inum); break;
     case CMD_RESAMPLE: rx = Resample_apply(a, err); break;
     case CMD_SELECT: rx = Select_apply(a, c, err); break;

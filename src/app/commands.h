@@ -95,6 +95,9 @@ enum {
     X(SAMPLERS, "samplers", ARG_TEXT, 0, 0, "samplers LIST", "samplers top-p,temp",                  \
       "the sampler chain's order: penalties,top-k,typical,top-p,min-p,temp (greedy too)", RQ_SCENE,   \
       VIEW_PROBS)                                                                                      \
+    X(DEFAULTS, "defaults", ARG_NONE, 0, 0, "defaults", "defaults",                                \
+      "every sampler setting back to its default (T 1, no truncation or penalties, the usual chain)", \
+      RQ_SCENE, VIEW_NONE)                                                                             \
     X(SEED, "seed", ARG_INT, 0, 9.2e18, "seed S", "seed 42", "seed of the sampler's generator",       \
       RQ_SCENE, VIEW_NONE)                                                                             \
     X(RESAMPLE, "resample", ARG_NONE, 0, 0, "resample", "resample",                                  \
