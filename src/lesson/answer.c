@@ -525,8 +525,8 @@ void answer_example_input(const LessonQuestion *q, const LessonAnswer *a, char *
 
 char *lesson_feedback(const LessonQuestion *q, const LessonAnswer *a, int right, char *out, size_t outsz) {
     const char *tmpl = right ? q->right : q->wrong;
-    if (!tmpl)
-        tmpl = right ? (lesson_question_graded(q) ? "Right: {answer}." : "Noted.") : "Not quite: the answer is {answer}.";
+    if (!tmpl && right) tmpl = lesson_question_graded(q) ? "Right: {answer}." : "Noted.";
+    if (!tmpl) tmpl = "Not quite: the answer is {answer}.";
     size_t k = 0;
     if (outsz == 0) return out;
     for (const char *t = tmpl; *t && k + 1 < outsz;) {
