@@ -53,8 +53,9 @@ typedef enum {
 
 /* Every kind of answer, one row each: X(ID, name, argument, form, compute). name is what an
  * `answer:` line says; compute, in answer.c, finds the expected answer on the session as the step's
- * scene left it. A new kind is one row here and its compute function; a new form also needs its case
- * in answer.c's check_input and example_input. */
+ * scene left it. A new kind is one row here and its compute function (and, for lesson authors, a line
+ * in lessons/README.md); a new form also needs its case in lesson_check_answer and
+ * answer_example_input (answer.c). */
 #define ANSWER_KIND_LIST(X)                                                                          \
     /* `choice b`: a fixed choice */                                                                 \
     X(CHOICE, "choice", ANSWER_ARG_LETTER, ANSWER_BY_LETTER, compute_choice)                         \
