@@ -36,10 +36,13 @@ EOF
 chmod +x "$TMP/bin/pkg-config" "$TMP/deps.sh"
 cp "$TMP/deps.sh" "$TMP/tree/scripts/deps.sh" # for a Makefile without DEPS_CMD
 
-PKGS=$(make -s -C "$TMP/tree" --eval 'print-pkgs: ; @echo $(PKGS)' print-pkgs)
-# The packages' own flags, less the feature macros the Makefile defines itself for every layer.
-CFLAGS_REAL=$("$REAL" --cflags $PKGS | tr ' ' '\n' | grep -v -e '^-D_XOPEN_SOURCE' -e '^-D_DEFAULT_SOURCE' -e '^$' |
-    tr '\n' ' ' | sed 's/ *$//')
+# The packages as make expands them. Every compile line has the core's packages' flags (CORE_PKGS; a
+# Makefile without it: all of PKGS); src/term and src/cli add the terminal's, less the feature macros
+# the Makefile sets itself.
+pkgs_of() { make -s -C "$TMP/tree" --eval "firstbuild-pkgs: ; @echo \$($1)" firstbuild-pkgs; }
+PKGS=$(pkgs_of PKGS)
+CORE_PKGS=$(pkgs_of 'or $(CORE_PKGS),$(PKGS)')
+CFLAGS_REAL=$("$REAL" --cflags $CORE_PKGS | sed 's/ *$//')
 LIBS_REAL=$("$REAL" --libs $PKGS | sed 's/ *$//')
 check "the stub pkg-config knows nothing before deps" bash -c "! PATH='$TMP/bin':\$PATH pkg-config --exists $PKGS 2>/dev/null"
 

@@ -1,5 +1,6 @@
 /* GGUF: the one model format. A memory-mapped reader that checks every count, length and offset
- * against the file size before use, and a writer whose files load in llama.cpp.
+ * against the file size before use (gguf_read.c), and a writer whose files load in llama.cpp
+ * (gguf_write.c); the types and conversions both use are in gguf.c.
  * Layout facts: ../shared/notes/gguf-llama.md and ggml's docs/gguf.md. */
 #ifndef GB_GGUF_H
 #define GB_GGUF_H

@@ -7,7 +7,8 @@
  * where VALUE is a number (`40%` means 0.4), a "quoted string" or another measure. Each measure is
  * computed on the session as the step's scene left it, with the same computations the answers use, so
  * a claim that held on the model the lesson was written for can be checked on any other (lessons/README.md
- * lists the measures). No terminal code; lesson.c parses the lines and runs them. */
+ * lists the measures). No terminal code; lesson_parse.c parses the lines, lesson.c and lesson_check.c
+ * run them. */
 #ifndef GB_CLAIM_H
 #define GB_CLAIM_H
 

@@ -27,30 +27,80 @@
 #define LESSON_MAX_ACCEPT 8     /* accepted spellings of a fixed text answer */
 #define LESSON_MAX_CLAIMS 32    /* expect: lines of one step, check: lines of one task */
 
-/* How a question's expected answer is found. */
+/* What follows the kind on an `answer:` line. */
 typedef enum {
-    ANSWER_CHOICE,        /* `choice b`: a fixed choice */
-    ANSWER_NUMBER,        /* `number 3 [within E]`: a fixed number */
-    ANSWER_TEXT,          /* `text "a" "b"`: any of these (case and edge spaces ignored) */
-    ANSWER_FREE,          /* `any`: a reflection; any non-empty answer, the feedback discusses it */
-    ANSWER_COUNT_TOKENS,  /* `count-tokens "TEXT"`: how many tokens TEXT becomes */
-    ANSWER_TOP_TOKEN,     /* `top-token`: the likeliest next token after the scene */
-    ANSWER_TOP_PROB,      /* `top-prob [within E]`: its probability in percent (default within 10) */
-    ANSWER_TOP_KEY,       /* `top-key`: the token the selected token attends to most (layer, head) */
-    ANSWER_TOP_HEAD,      /* `top-head "TEXT"`: the head of the current layer that gives the first
-                             token covering TEXT the most weight from the selected token */
-    ANSWER_NEIGHBOUR,     /* `neighbour "TOKEN"`: the nearest token by embedding */
-    ANSWER_LIKELIEST,     /* `likeliest`: the choice whose first token is likeliest next */
-    ANSWER_FEWEST_TOKENS, /* `fewest-tokens`: the choice that becomes the fewest tokens */
-    ANSWER_MOST_TOKENS,   /* `most-tokens`: the choice that becomes the most tokens */
-    ANSWER_MOST_PLAUSIBLE,/* `most-plausible`: the choice the model finds likeliest as a continuation of
-                             the scene's text (every token of it, teacher-forced: fewest bits) */
-    ANSWER_TASK,          /* `task`: the student does something (types commands, answers with a text);
-                             the question's `check:` claims, measured on the live session with {input}
-                             the answer, decide */
-    ANSWER_KEPT,          /* `kept`: how many tokens the sampler chain keeps for the next token */
-    ANSWER_LENS_LAYER,    /* `lens-layer`: the first layer whose logit lens, at the selected token,
-                             already ranks the token the last layer follows first */
+    ANSWER_ARG_NONE,   /* nothing */
+    ANSWER_ARG_LETTER, /* the letter of the right choice */
+    ANSWER_ARG_NUMBER, /* a number, then `within E` or nothing */
+    ANSWER_ARG_WITHIN, /* `within E` or nothing (then within 10) */
+    ANSWER_ARG_TEXTS,  /* one or more accepted texts, each quoted or a bare word */
+    ANSWER_ARG_TEXT,   /* one text: the rest of the line, quoted or bare */
+} AnswerArg;
+
+/* How the student answers, and so how lesson_check_answer reads what they type. */
+typedef enum {
+    ANSWER_BY_LETTER,   /* a choice: its letter or its text; right when the answer marks it right. A
+                           kind that does not name the letter (ANSWER_ARG_LETTER) compares the
+                           choices, so it needs two at least */
+    ANSWER_BY_NUMBER,   /* a number ("head 3" too), within the answer's `within` (0: exactly) */
+    ANSWER_BY_PERCENT,  /* a percentage (40, 40%, or 0.4 for 40%), within the answer's `within` */
+    ANSWER_BY_TEXT,     /* any of the accepted texts (case and edge spaces ignored) */
+    ANSWER_BY_TOKEN,    /* the token: its text without edge spaces, a word for a blank one, its display */
+    ANSWER_BY_ANYTHING, /* a reflection: any non-empty answer, ungraded; the feedback discusses it */
+    ANSWER_BY_DOING,    /* a task: the student does something; the question's `check:` claims, measured
+                           on the live session with {input} the answer, decide (lesson_player_answer) */
+} AnswerForm;
+
+/* Every kind of answer, one row each: X(ID, name, argument, form, compute). name is what an
+ * `answer:` line says; compute, in answer.c, finds the expected answer on the session as the step's
+ * scene left it. A new kind is one row here and its compute function (and, for lesson authors, a line
+ * in lessons/README.md); a new form also needs its case in lesson_check_answer and
+ * answer_example_input (answer.c). */
+#define ANSWER_KIND_LIST(X)                                                                          \
+    /* `choice b`: a fixed choice */                                                                 \
+    X(CHOICE, "choice", ANSWER_ARG_LETTER, ANSWER_BY_LETTER, compute_choice)                         \
+    /* `number 3 [within E]`: a fixed number */                                                      \
+    X(NUMBER, "number", ANSWER_ARG_NUMBER, ANSWER_BY_NUMBER, compute_number)                         \
+    /* `text "a" "b"`: any of these */                                                               \
+    X(TEXT, "text", ANSWER_ARG_TEXTS, ANSWER_BY_TEXT, compute_text)                                  \
+    /* `any`: a reflection */                                                                        \
+    X(FREE, "any", ANSWER_ARG_NONE, ANSWER_BY_ANYTHING, compute_any)                                 \
+    /* `count-tokens "TEXT"`: how many tokens TEXT becomes */                                        \
+    X(COUNT_TOKENS, "count-tokens", ANSWER_ARG_TEXT, ANSWER_BY_NUMBER, compute_count_tokens)         \
+    /* `top-token`: the likeliest next token after the scene */                                      \
+    X(TOP_TOKEN, "top-token", ANSWER_ARG_NONE, ANSWER_BY_TOKEN, compute_top_token)                   \
+    /* `top-prob [within E]`: its probability in percent (default within 10) */                      \
+    X(TOP_PROB, "top-prob", ANSWER_ARG_WITHIN, ANSWER_BY_PERCENT, compute_top_prob)                  \
+    /* `top-key`: the token the selected token attends to most (layer, head) */                      \
+    X(TOP_KEY, "top-key", ANSWER_ARG_NONE, ANSWER_BY_TOKEN, compute_top_key)                         \
+    /* `top-head "TEXT"`: the head of the current layer that gives the first token covering TEXT the \
+       most weight from the selected token */                                                        \
+    X(TOP_HEAD, "top-head", ANSWER_ARG_TEXT, ANSWER_BY_NUMBER, compute_top_head)                     \
+    /* `neighbour "TOKEN"`: the nearest token by embedding */                                        \
+    X(NEIGHBOUR, "neighbour", ANSWER_ARG_TEXT, ANSWER_BY_TOKEN, compute_neighbour)                   \
+    /* `likeliest`: the choice whose first token is likeliest next */                                \
+    X(LIKELIEST, "likeliest", ANSWER_ARG_NONE, ANSWER_BY_LETTER, compute_likeliest)                  \
+    /* `fewest-tokens`: the choice that becomes the fewest tokens */                                 \
+    X(FEWEST_TOKENS, "fewest-tokens", ANSWER_ARG_NONE, ANSWER_BY_LETTER, compute_fewest_tokens)      \
+    /* `most-tokens`: the choice that becomes the most tokens */                                     \
+    X(MOST_TOKENS, "most-tokens", ANSWER_ARG_NONE, ANSWER_BY_LETTER, compute_most_tokens)            \
+    /* `most-plausible`: the choice the model finds likeliest as a continuation of the scene's text  \
+       (every token of it, teacher-forced: fewest bits) */                                           \
+    X(MOST_PLAUSIBLE, "most-plausible", ANSWER_ARG_NONE, ANSWER_BY_LETTER, compute_most_plausible)   \
+    /* `task`: the student does something (types commands, answers with a text) */                  \
+    X(TASK, "task", ANSWER_ARG_NONE, ANSWER_BY_DOING, compute_task)                                  \
+    /* `kept`: how many tokens the sampler chain keeps for the next token */                         \
+    X(KEPT, "kept", ANSWER_ARG_NONE, ANSWER_BY_NUMBER, compute_kept)                                 \
+    /* `lens-layer`: the first layer whose logit lens, at the selected token, already ranks the      \
+       token the last layer follows first */                                                         \
+    X(LENS_LAYER, "lens-layer", ANSWER_ARG_NONE, ANSWER_BY_NUMBER, compute_lens_layer)
+
+/* How a question's expected answer is found: ANSWER_CHOICE, ANSWER_NUMBER, ... */
+typedef enum {
+#define X(id, name, arg, form, compute) ANSWER_##id,
+    ANSWER_KIND_LIST(X)
+#undef X
+    ANSWER_KIND_COUNT
 } AnswerKind;
 
 typedef struct {

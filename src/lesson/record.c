@@ -23,7 +23,7 @@
 #define SETUP_CHUNK 30 /* setup commands in one step (under LESSON_MAX_COMMANDS) */
 
 typedef struct {
-    int work; /* tokens the recorded commands generate, as lesson.c counts them */
+    int work; /* tokens the recorded commands generate, as lesson_parse.c counts them */
 } RecordWork;
 
 static int flush(Recorder *r, char *err) {

@@ -3,7 +3,7 @@
  *
  * A pre-tokenizer is a list of regexes applied in sequence: the first cuts the text into chunks (the
  * matches, and the gaps between them, each a chunk); every later one cuts each chunk again, seeing only
- * that chunk as its subject. The matching itself is in tokenizer.c (pretok_each).
+ * that chunk as its subject. The matching (pretok_each) is at the end of this file.
  *
  * llama.cpp runs most of these through std::regex on a "collapsed" text where every non-ASCII code point
  * stands for its Unicode category and \s means ASCII white space or any non-ASCII White_Space code
@@ -11,10 +11,15 @@
  * out as the White_Space class below, as the tiktoken patterns already did. `$` in llama.cpp's
  * ECMAScript regexes is the end of the chunk only, hence PCRE2_DOLLAR_ENDONLY where the regexes are
  * compiled. */
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tokenizer.h"
+#include "utf8.h"
+#include "util.h"
 
 /* Unicode White_Space, the meaning of \s in tiktoken's regex engine and in llama.cpp's. */
 #define WS "\\t-\\r \\x{85}\\x{a0}\\x{1680}\\x{2000}-\\x{200a}\\x{2028}\\x{2029}\\x{202f}\\x{205f}\\x{3000}"
@@ -181,4 +186,154 @@ int pretok_pattern_from_name(const char *name) {
 const char *pretok_supported_names(void) {
     return "gpt-2, llama-bpe (llama3), gpt-4o, default, starcoder, smollm, refact, qwen2, stablelm2, "
            "deepseek-coder, deepseek-llm, deepseek-v3, falcon, bloom, viking, and their aliases";
+}
+
+/* ---- matching ---- */
+
+enum { PRETOK_MAX_REGEXES = 8 };
+
+/* The regexes of a pattern (above), compiled, applied in sequence. */
+struct Pretokenizer {
+    int pattern;
+    int n;
+    pcre2_code *code[PRETOK_MAX_REGEXES];
+    int jit[PRETOK_MAX_REGEXES]; /* compiled for PCRE2's JIT: matched with pcre2_jit_match, skipping its per-call checks */
+};
+
+
+Pretokenizer *pretok_new(int pattern, char *err) {
+    const char *const *res;
+    int n = pretok_pattern_regexes(pattern, &res);
+    if (n < 0 || n > PRETOK_MAX_REGEXES) {
+        gb_seterr(err, "unknown pre-tokenizer pattern %d", pattern);
+        return NULL;
+    }
+    Pretokenizer *p = gb_calloc(1, sizeof *p);
+    p->pattern = pattern;
+    for (int i = 0; i < n; i++) {
+        int code;
+        PCRE2_SIZE at;
+        /* PCRE2's JIT finds where a match can start with vector loads that may read past the subject's
+         * end (harmless, but valgrind counts it as use of uninitialised memory); the tiktoken patterns
+         * have no such start, the others (a [\r\n] or \p{N} alone) do, so they go without it. */
+        uint32_t opts = PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY;
+        if (pattern > PRETOK_O200K) opts |= PCRE2_NO_START_OPTIMIZE;
+        pcre2_code *c = pcre2_compile((PCRE2_SPTR)res[i], PCRE2_ZERO_TERMINATED, opts, &code, &at, NULL);
+        if (!c) {
+            PCRE2_UCHAR msg[256];
+            pcre2_get_error_message(code, msg, sizeof msg);
+            gb_seterr(err, "pre-tokenizer %s: regex %d: error at %zu: %s", pretok_pattern_name(pattern), i + 1,
+                      (size_t)at, (const char *)msg);
+            pretok_free(p);
+            return NULL;
+        }
+        p->code[i] = c;
+        p->jit[i] = pcre2_jit_compile(c, PCRE2_JIT_COMPLETE) == 0; /* without JIT, matching is slower but works */
+        p->n = i + 1;
+    }
+    return p;
+}
+
+void pretok_free(Pretokenizer *p) {
+    if (!p) return;
+    for (int i = 0; i < p->n; i++) pcre2_code_free(p->code[i]);
+    free(p);
+}
+
+/* Runs regex number level over one valid UTF-8 piece [base, base + n) of text, then the next regexes
+ * over each match and each gap between matches; the last level's pieces are the chunks. */
+static int split_valid_run(const Pretokenizer *p, pcre2_match_data *md, int level, const char *text, size_t base,
+                           size_t n, PretokChunkFn fn, void *ctx, char *err) {
+    if (level == p->n) return n > 0 && fn(ctx, base, base + n) ? -1 : 0;
+    PCRE2_SPTR subj = (PCRE2_SPTR)(text + base);
+    size_t off = 0;
+    /* Every alternative of these patterns backtracks at most over the run of blanks or letters it
+     * started on, and the chunk then consumes that run: the work is linear in the text, but one match
+     * may take as many steps as the run is long. PCRE2's fixed default limit (10 million) refused a
+     * 10 MB blank line; scale it with the text instead. */
+    pcre2_match_context *mc = pcre2_match_context_create(NULL);
+    if (mc) pcre2_set_match_limit(mc, (uint32_t)(n > (UINT32_MAX - 10000000u) / 64 ? UINT32_MAX : 10000000u + 64 * n));
+    while (off < n) {
+        int rc = p->jit[level] ? pcre2_jit_match(p->code[level], subj, n, off, 0, md, mc)
+                               : pcre2_match(p->code[level], subj, n, off, PCRE2_NO_UTF_CHECK, md, mc);
+        size_t s, e;
+        if (rc == PCRE2_ERROR_NOMATCH) {
+            s = e = n; /* the rest is a gap */
+        } else if (rc < 0) {
+            PCRE2_UCHAR msg[256];
+            pcre2_get_error_message(rc, msg, sizeof msg);
+            gb_seterr(err, "pre-tokenizer: byte %zu: %s", base + off, (const char *)msg);
+            pcre2_match_context_free(mc);
+            return -1;
+        } else {
+            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+            s = ov[0];
+            e = ov[1];
+        }
+        if (s > off && split_valid_run(p, md, level + 1, text, base + off, s - off, fn, ctx, err)) break;
+        if (e == s && s < n) e = s + (size_t)utf8_valid_len(subj + s, n - s); /* never empty */
+        if (e > s && split_valid_run(p, md, level + 1, text, base + s, e - s, fn, ctx, err)) break;
+        off = e;
+    }
+    pcre2_match_context_free(mc);
+    return off < n ? -1 : 0;
+}
+
+int pretok_each(const Pretokenizer *p, const char *text, size_t len, PretokChunkFn fn, void *ctx, char *err) {
+    const uint8_t *u = (const uint8_t *)text;
+    pcre2_match_data *md = pcre2_match_data_create(1, NULL); /* only the whole match is read */
+    if (!md) {
+        gb_seterr(err, "pre-tokenizer: out of memory");
+        return -1;
+    }
+    int rc = 0;
+    size_t i = 0;
+    while (i < len && rc == 0) {
+        size_t j = i;
+        while (j < len) {
+            if (u[j] < 0x80) {
+                j++;
+                continue;
+            }
+            int k = utf8_valid_len(u + j, len - j);
+            if (k == 0) break;
+            j += (size_t)k;
+        }
+        if (j > i) rc = split_valid_run(p, md, 0, text, i, j - i, fn, ctx, err);
+        if (rc || j == len) break;
+        size_t k = j; /* a run of bytes that start no valid character */
+        while (k < len && utf8_valid_len(u + k, len - k) == 0) k++;
+        if (fn(ctx, j, k)) rc = -1;
+        i = k;
+    }
+    pcre2_match_data_free(md);
+    return rc;
+}
+
+typedef struct {
+    size_t *ends;
+    size_t n, cap;
+} EndList;
+
+static int collect_end(void *ctx, size_t start, size_t end) {
+    (void)start;
+    EndList *l = ctx;
+    if (l->n == l->cap) l->ends = gb_realloc(l->ends, (l->cap = l->cap ? 2 * l->cap : 64) * sizeof(size_t));
+    l->ends[l->n++] = end;
+    return 0;
+}
+
+long pretokenize(int pattern, const char *text, size_t len, size_t **ends, char *err) {
+    *ends = NULL;
+    Pretokenizer *p = pretok_new(pattern, err);
+    if (!p) return -1;
+    EndList l = {0};
+    int rc = pretok_each(p, text, len, collect_end, &l, err);
+    pretok_free(p);
+    if (rc) {
+        free(l.ends);
+        return -1;
+    }
+    *ends = l.ends;
+    return (long)l.n;
 }

@@ -1,101 +1,22 @@
-/* Byte-level BPE tokenizer: vocabularies from GGUF (GPT-2 byte-to-unicode tokens and merges) or from
- * tiktoken rank files, PCRE2 pre-tokenization, and one merge engine for both merge rules.
- *
- * A token is a byte string. Merging a chunk starts from its single bytes and repeatedly joins the
- * adjacent pair of lowest rank (leftmost on ties):
- *   - merges rule (GGUF): the pair (a, b) must be a merge rule; its rank is the rule's index;
- *   - rank rule (tiktoken): the concatenation must be a token; its rank is that token's id.
- * Long chunks use a min-heap over adjacent pairs and a doubly-linked list of parts, O(n log n). */
-#include "tokenizer.h"
-
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
+/* The Tokenizer: a vocabulary of byte strings and the maps over it, built by the readers of each kind
+ * of vocabulary file; special tokens found in the text first (as llama.cpp's parse_special does), then
+ * each fragment between them pre-tokenized and merged (byte-level BPE) or encoded by SentencePiece;
+ * decoding, the queries, and turning a BPE vocabulary into a SentencePiece one. The other files are
+ * listed in tokenizer_internal.h. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "tokenizer_internal.h"
 #include "utf8.h"
-#include "files.h"
-#include "tokenizer_spm.h"
 #include "util.h"
 
-enum { TOK_MISSING = 0, TOK_NORMAL = 1, TOK_SPECIAL = 2 };
-
-/* ---- hashing: gb_mix64 / gb_hash_bytes from util.h ---- */
+/* ---- the maps (their lookups are inline, in tokenizer_internal.h) ---- */
 
 static uint32_t table_size_for(size_t n) {
     uint32_t cap = 16;
     while (cap < 2 * n + 1) cap *= 2;
     return cap;
-}
-
-/* Open-addressing set of token ids keyed by the tokens' bytes (which live in the tokenizer). */
-typedef struct {
-    int32_t *slots; /* (cap) token id or -1 */
-    uint32_t mask;
-} BytesMap;
-
-/* Merge rules: (left id, right id) -> rank and resulting id. */
-typedef struct {
-    uint64_t *keys;  /* (cap) left << 32 | right, or UINT64_MAX when empty */
-    int32_t *rank;   /* (cap) */
-    int32_t *result; /* (cap) */
-    uint32_t mask;
-} PairMap;
-
-enum { PRETOK_MAX_REGEXES = 8 };
-
-/* The regexes of a pattern, applied in sequence (see pretok.c). */
-struct Pretokenizer {
-    int pattern;
-    int n;
-    pcre2_code *code[PRETOK_MAX_REGEXES];
-    int jit[PRETOK_MAX_REGEXES]; /* compiled for PCRE2's JIT: matched with pcre2_jit_match, skipping its per-call checks */
-};
-
-struct Tokenizer {
-    int n_vocab;
-    uint8_t *blob;      /* all token bytes, concatenated */
-    size_t *tok_off;    /* (n_vocab) offset into blob */
-    uint32_t *tok_len;  /* (n_vocab) */
-    uint8_t *tok_kind;  /* (n_vocab) TOK_* */
-    int32_t byte_token[256]; /* id of each single-byte token, or -1 */
-    uint32_t max_len;   /* longest normal token */
-    BytesMap normal;    /* bytes -> id of normal tokens */
-    BytesMap special;   /* bytes -> id of special tokens */
-    int rank_rule;      /* 1: tiktoken rank rule, 0: merges rule */
-    int whole_chunk;    /* a chunk that is itself a token becomes that token (tiktoken, llama-bpe) */
-    PairMap pairs;      /* merges rule only */
-    size_t n_merges;
-    int32_t *merge_list; /* (n_merges, 2) merges rule only, for the writer */
-    int pattern;
-    Pretokenizer *pre;
-    int32_t bos, eos;
-    int no_bos_in_front; /* tokenizer.ggml.add_bos_token = false */
-    int add_eos;         /* tokenizer.ggml.add_eos_token = true: a prompt ends with EOS */
-    int small_limit;
-    uint8_t *tok_type;   /* (n_vocab) GGUF token type: 1 normal, 2 unknown, 3 control, 4 user-defined, 6 byte */
-    int32_t *specials;   /* (n_specials) unknown, control and user-defined tokens, longest first */
-    int n_specials;
-    char pre_name[48];   /* tokenizer.ggml.pre as read (written back as it was); "" when none */
-    /* SentencePiece only: the pieces and their scores; tok_bytes holds what each stands for */
-    SpmVocab *spm;
-    int add_space_prefix; /* a fragment of text at the start or after a special token gets a space in front */
-    int32_t unk;
-};
-
-static const uint8_t *tok_bytes(const Tokenizer *t, int32_t id) { return t->blob + t->tok_off[id]; }
-static void build_specials(Tokenizer *t);
-
-static int32_t bytes_map_find(const Tokenizer *t, const BytesMap *m, const uint8_t *s, size_t n) {
-    if (!m->slots) return -1;
-    uint32_t i = (uint32_t)gb_hash_bytes(s, n) & m->mask;
-    for (;;) {
-        int32_t id = m->slots[i];
-        if (id < 0) return -1;
-        if (t->tok_len[id] == n && memcmp(tok_bytes(t, id), s, n) == 0) return id;
-        i = (i + 1) & m->mask;
-    }
 }
 
 /* Inserts id; returns the id already holding the same bytes, or -1 when inserted. */
@@ -121,22 +42,6 @@ static void bytes_map_init(BytesMap *m, size_t n) {
     m->mask = cap - 1;
 }
 
-static uint64_t pair_key(int32_t a, int32_t b) { return (uint64_t)(uint32_t)a << 32 | (uint32_t)b; }
-
-static int pair_map_find(const PairMap *m, int32_t a, int32_t b, int32_t *result) {
-    if (!m->keys) return -1;
-    uint64_t k = pair_key(a, b);
-    uint32_t i = (uint32_t)gb_mix64(k) & m->mask;
-    for (;;) {
-        if (m->keys[i] == k) {
-            *result = m->result[i];
-            return m->rank[i];
-        }
-        if (m->keys[i] == UINT64_MAX) return -1;
-        i = (i + 1) & m->mask;
-    }
-}
-
 /* Adds a rule unless the pair already has one (the earlier, lower rank wins). */
 static void pair_map_insert(PairMap *m, int32_t a, int32_t b, int32_t rank, int32_t result) {
     uint64_t k = pair_key(a, b);
@@ -150,500 +55,13 @@ static void pair_map_insert(PairMap *m, int32_t a, int32_t b, int32_t rank, int3
     m->result[i] = result;
 }
 
-/* ---- GPT-2 byte-to-unicode ---- */
-
-static const char B2U[256][3] = {
-    "\xc4\x80", "\xc4\x81", "\xc4\x82", "\xc4\x83", "\xc4\x84", "\xc4\x85", "\xc4\x86", "\xc4\x87",
-    "\xc4\x88", "\xc4\x89", "\xc4\x8a", "\xc4\x8b", "\xc4\x8c", "\xc4\x8d", "\xc4\x8e", "\xc4\x8f",
-    "\xc4\x90", "\xc4\x91", "\xc4\x92", "\xc4\x93", "\xc4\x94", "\xc4\x95", "\xc4\x96", "\xc4\x97",
-    "\xc4\x98", "\xc4\x99", "\xc4\x9a", "\xc4\x9b", "\xc4\x9c", "\xc4\x9d", "\xc4\x9e", "\xc4\x9f",
-    "\xc4\xa0", "!", "\x22", "#", "$", "%", "&", "'",
-    "(", ")", "*", "+", ",", "-", ".", "/",
-    "0", "1", "2", "3", "4", "5", "6", "7",
-    "8", "9", ":", ";", "<", "=", ">", "\x3f",
-    "@", "A", "B", "C", "D", "E", "F", "G",
-    "H", "I", "J", "K", "L", "M", "N", "O",
-    "P", "Q", "R", "S", "T", "U", "V", "W",
-    "X", "Y", "Z", "[", "\x5c", "]", "^", "_",
-    "`", "a", "b", "c", "d", "e", "f", "g",
-    "h", "i", "j", "k", "l", "m", "n", "o",
-    "p", "q", "r", "s", "t", "u", "v", "w",
-    "x", "y", "z", "{", "|", "}", "~", "\xc4\xa1",
-    "\xc4\xa2", "\xc4\xa3", "\xc4\xa4", "\xc4\xa5", "\xc4\xa6", "\xc4\xa7", "\xc4\xa8", "\xc4\xa9",
-    "\xc4\xaa", "\xc4\xab", "\xc4\xac", "\xc4\xad", "\xc4\xae", "\xc4\xaf", "\xc4\xb0", "\xc4\xb1",
-    "\xc4\xb2", "\xc4\xb3", "\xc4\xb4", "\xc4\xb5", "\xc4\xb6", "\xc4\xb7", "\xc4\xb8", "\xc4\xb9",
-    "\xc4\xba", "\xc4\xbb", "\xc4\xbc", "\xc4\xbd", "\xc4\xbe", "\xc4\xbf", "\xc5\x80", "\xc5\x81",
-    "\xc5\x82", "\xc2\xa1", "\xc2\xa2", "\xc2\xa3", "\xc2\xa4", "\xc2\xa5", "\xc2\xa6", "\xc2\xa7",
-    "\xc2\xa8", "\xc2\xa9", "\xc2\xaa", "\xc2\xab", "\xc2\xac", "\xc5\x83", "\xc2\xae", "\xc2\xaf",
-    "\xc2\xb0", "\xc2\xb1", "\xc2\xb2", "\xc2\xb3", "\xc2\xb4", "\xc2\xb5", "\xc2\xb6", "\xc2\xb7",
-    "\xc2\xb8", "\xc2\xb9", "\xc2\xba", "\xc2\xbb", "\xc2\xbc", "\xc2\xbd", "\xc2\xbe", "\xc2\xbf",
-    "\xc3\x80", "\xc3\x81", "\xc3\x82", "\xc3\x83", "\xc3\x84", "\xc3\x85", "\xc3\x86", "\xc3\x87",
-    "\xc3\x88", "\xc3\x89", "\xc3\x8a", "\xc3\x8b", "\xc3\x8c", "\xc3\x8d", "\xc3\x8e", "\xc3\x8f",
-    "\xc3\x90", "\xc3\x91", "\xc3\x92", "\xc3\x93", "\xc3\x94", "\xc3\x95", "\xc3\x96", "\xc3\x97",
-    "\xc3\x98", "\xc3\x99", "\xc3\x9a", "\xc3\x9b", "\xc3\x9c", "\xc3\x9d", "\xc3\x9e", "\xc3\x9f",
-    "\xc3\xa0", "\xc3\xa1", "\xc3\xa2", "\xc3\xa3", "\xc3\xa4", "\xc3\xa5", "\xc3\xa6", "\xc3\xa7",
-    "\xc3\xa8", "\xc3\xa9", "\xc3\xaa", "\xc3\xab", "\xc3\xac", "\xc3\xad", "\xc3\xae", "\xc3\xaf",
-    "\xc3\xb0", "\xc3\xb1", "\xc3\xb2", "\xc3\xb3", "\xc3\xb4", "\xc3\xb5", "\xc3\xb6", "\xc3\xb7",
-    "\xc3\xb8", "\xc3\xb9", "\xc3\xba", "\xc3\xbb", "\xc3\xbc", "\xc3\xbd", "\xc3\xbe", "\xc3\xbf",
-};
-
-const char *bpe_byte_to_unicode(uint8_t b) { return B2U[b]; }
-
-/* Inverse of the mapping on code points: the byte, or -1 for a code point outside it. */
-static int unicode_to_byte(uint32_t cp) {
-    if ((cp >= 33 && cp <= 126) || (cp >= 161 && cp <= 172) || (cp >= 174 && cp <= 255)) return (int)cp;
-    if (cp < 256 || cp > 323) return -1;
-    uint32_t n = cp - 256;
-    if (n <= 32) return (int)n;
-    if (n <= 66) return (int)(n - 33 + 127);
-    return 173;
-}
-
-static uint32_t code_point_of(const uint8_t *s, int k) { /* s holds a valid sequence of k bytes */
-    if (k == 1) return s[0];
-    if (k == 2) return (uint32_t)(s[0] & 0x1F) << 6 | (s[1] & 0x3F);
-    if (k == 3) return (uint32_t)(s[0] & 0x0F) << 12 | (uint32_t)(s[1] & 0x3F) << 6 | (s[2] & 0x3F);
-    return (uint32_t)(s[0] & 0x07) << 18 | (uint32_t)(s[1] & 0x3F) << 12 | (uint32_t)(s[2] & 0x3F) << 6 |
-           (s[3] & 0x3F);
-}
-
-/* Decodes byte-to-unicode text into raw bytes (out holds at least n bytes). Returns the byte count,
- * or -1 when the text is not in that form. */
-static long b2u_decode(const uint8_t *s, size_t n, uint8_t *out) {
-    size_t i = 0, o = 0;
-    while (i < n) {
-        int k = utf8_valid_len(s + i, n - i);
-        if (k == 0) return -1;
-        int b = unicode_to_byte(code_point_of(s + i, k));
-        if (b < 0) return -1;
-        out[o++] = (uint8_t)b;
-        i += (size_t)k;
-    }
-    return (long)o;
-}
-
-/* ---- pre-tokenization (the patterns are in pretok.c) ---- */
-
-Pretokenizer *pretok_new(int pattern, char *err) {
-    const char *const *res;
-    int n = pretok_pattern_regexes(pattern, &res);
-    if (n < 0 || n > PRETOK_MAX_REGEXES) {
-        gb_seterr(err, "unknown pre-tokenizer pattern %d", pattern);
-        return NULL;
-    }
-    Pretokenizer *p = gb_calloc(1, sizeof *p);
-    p->pattern = pattern;
-    for (int i = 0; i < n; i++) {
-        int code;
-        PCRE2_SIZE at;
-        /* PCRE2's JIT finds where a match can start with vector loads that may read past the subject's
-         * end (harmless, but valgrind counts it as use of uninitialised memory); the tiktoken patterns
-         * have no such start, the others (a [\r\n] or \p{N} alone) do, so they go without it. */
-        uint32_t opts = PCRE2_UTF | PCRE2_UCP | PCRE2_DOLLAR_ENDONLY;
-        if (pattern > PRETOK_O200K) opts |= PCRE2_NO_START_OPTIMIZE;
-        pcre2_code *c = pcre2_compile((PCRE2_SPTR)res[i], PCRE2_ZERO_TERMINATED, opts, &code, &at, NULL);
-        if (!c) {
-            PCRE2_UCHAR msg[256];
-            pcre2_get_error_message(code, msg, sizeof msg);
-            gb_seterr(err, "pre-tokenizer %s: regex %d: error at %zu: %s", pretok_pattern_name(pattern), i + 1,
-                      (size_t)at, (const char *)msg);
-            pretok_free(p);
-            return NULL;
-        }
-        p->code[i] = c;
-        p->jit[i] = pcre2_jit_compile(c, PCRE2_JIT_COMPLETE) == 0; /* without JIT, matching is slower but works */
-        p->n = i + 1;
-    }
-    return p;
-}
-
-void pretok_free(Pretokenizer *p) {
-    if (!p) return;
-    for (int i = 0; i < p->n; i++) pcre2_code_free(p->code[i]);
-    free(p);
-}
-
-/* Runs regex number level over one valid UTF-8 piece [base, base + n) of text, then the next regexes
- * over each match and each gap between matches; the last level's pieces are the chunks. */
-static int split_valid_run(const Pretokenizer *p, pcre2_match_data *md, int level, const char *text, size_t base,
-                           size_t n, PretokChunkFn fn, void *ctx, char *err) {
-    if (level == p->n) return n > 0 && fn(ctx, base, base + n) ? -1 : 0;
-    PCRE2_SPTR subj = (PCRE2_SPTR)(text + base);
-    size_t off = 0;
-    /* Every alternative of these patterns backtracks at most over the run of blanks or letters it
-     * started on, and the chunk then consumes that run: the work is linear in the text, but one match
-     * may take as many steps as the run is long. PCRE2's fixed default limit (10 million) refused a
-     * 10 MB blank line; scale it with the text instead. */
-    pcre2_match_context *mc = pcre2_match_context_create(NULL);
-    if (mc) pcre2_set_match_limit(mc, (uint32_t)(n > (UINT32_MAX - 10000000u) / 64 ? UINT32_MAX : 10000000u + 64 * n));
-    while (off < n) {
-        int rc = p->jit[level] ? pcre2_jit_match(p->code[level], subj, n, off, 0, md, mc)
-                               : pcre2_match(p->code[level], subj, n, off, PCRE2_NO_UTF_CHECK, md, mc);
-        size_t s, e;
-        if (rc == PCRE2_ERROR_NOMATCH) {
-            s = e = n; /* the rest is a gap */
-        } else if (rc < 0) {
-            PCRE2_UCHAR msg[256];
-            pcre2_get_error_message(rc, msg, sizeof msg);
-            gb_seterr(err, "pre-tokenizer: byte %zu: %s", base + off, (const char *)msg);
-            pcre2_match_context_free(mc);
-            return -1;
-        } else {
-            PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
-            s = ov[0];
-            e = ov[1];
-        }
-        if (s > off && split_valid_run(p, md, level + 1, text, base + off, s - off, fn, ctx, err)) break;
-        if (e == s && s < n) e = s + (size_t)utf8_valid_len(subj + s, n - s); /* never empty */
-        if (e > s && split_valid_run(p, md, level + 1, text, base + s, e - s, fn, ctx, err)) break;
-        off = e;
-    }
-    pcre2_match_context_free(mc);
-    return off < n ? -1 : 0;
-}
-
-int pretok_each(const Pretokenizer *p, const char *text, size_t len, PretokChunkFn fn, void *ctx, char *err) {
-    const uint8_t *u = (const uint8_t *)text;
-    pcre2_match_data *md = pcre2_match_data_create(1, NULL); /* only the whole match is read */
-    if (!md) {
-        gb_seterr(err, "pre-tokenizer: out of memory");
-        return -1;
-    }
-    int rc = 0;
-    size_t i = 0;
-    while (i < len && rc == 0) {
-        size_t j = i;
-        while (j < len) {
-            if (u[j] < 0x80) {
-                j++;
-                continue;
-            }
-            int k = utf8_valid_len(u + j, len - j);
-            if (k == 0) break;
-            j += (size_t)k;
-        }
-        if (j > i) rc = split_valid_run(p, md, 0, text, i, j - i, fn, ctx, err);
-        if (rc || j == len) break;
-        size_t k = j; /* a run of bytes that start no valid character */
-        while (k < len && utf8_valid_len(u + k, len - k) == 0) k++;
-        if (fn(ctx, j, k)) rc = -1;
-        i = k;
-    }
-    pcre2_match_data_free(md);
-    return rc;
-}
-
-typedef struct {
-    size_t *ends;
-    size_t n, cap;
-} EndList;
-
-static int collect_end(void *ctx, size_t start, size_t end) {
-    (void)start;
-    EndList *l = ctx;
-    if (l->n == l->cap) l->ends = gb_realloc(l->ends, (l->cap = l->cap ? 2 * l->cap : 64) * sizeof(size_t));
-    l->ends[l->n++] = end;
-    return 0;
-}
-
-long pretokenize(int pattern, const char *text, size_t len, size_t **ends, char *err) {
-    *ends = NULL;
-    Pretokenizer *p = pretok_new(pattern, err);
-    if (!p) return -1;
-    EndList l = {0};
-    int rc = pretok_each(p, text, len, collect_end, &l, err);
-    pretok_free(p);
-    if (rc) {
-        free(l.ends);
-        return -1;
-    }
-    *ends = l.ends;
-    return (long)l.n;
-}
-
-/* ---- the merge engine ---- */
-
-/* Scratch buffers reused across the chunks of one encode call. */
-typedef struct {
-    int32_t *ids;     /* (cap) token id of each part; -1 once merged away */
-    uint32_t *starts; /* (cap + 1) byte offset of each part in the chunk */
-    int32_t *prev, *next; /* (cap) linked list of live parts (heap engine) */
-    int32_t *ranks;   /* (cap) rank of the pair starting at each part, -1 when it does not merge */
-    int32_t *results; /* (cap) id that pair merges into */
-    uint64_t *heap;   /* (heap_cap) min-heap of rank << 32 | part: the pair starting at that part */
-    size_t cap, heap_n, heap_cap;
-    uint64_t *memo_keys;  /* (MEMO_SIZE) heap engine, rank rule: left << 32 | right, UINT64_MAX empty */
-    int32_t *memo_rank;   /* (MEMO_SIZE) the pair's rank, -1 when it does not merge */
-    int32_t *memo_result; /* (MEMO_SIZE) */
-} Work;
-
-enum { MEMO_BITS = 12, MEMO_SIZE = 1 << MEMO_BITS };
-
-static void work_reserve(Work *w, size_t n) {
-    if (n <= w->cap) return;
-    size_t cap = w->cap ? w->cap : 64;
-    while (cap < n) cap *= 2;
-    w->ids = gb_realloc(w->ids, cap * sizeof(int32_t));
-    w->starts = gb_realloc(w->starts, (cap + 1) * sizeof(uint32_t));
-    w->prev = gb_realloc(w->prev, cap * sizeof(int32_t));
-    w->next = gb_realloc(w->next, cap * sizeof(int32_t));
-    w->ranks = gb_realloc(w->ranks, cap * sizeof(int32_t));
-    w->results = gb_realloc(w->results, cap * sizeof(int32_t));
-    w->cap = cap;
-}
-
-static void work_free(Work *w) {
-    free(w->ids);
-    free(w->starts);
-    free(w->prev);
-    free(w->next);
-    free(w->ranks);
-    free(w->results);
-    free(w->heap);
-    free(w->memo_keys);
-    free(w->memo_rank);
-    free(w->memo_result);
-}
-
-/* Rank of joining the part with id a covering chunk[s, m) to the part with id b covering chunk[m, e);
- * -1 when they do not merge (or only at rank >= max_rank). */
-static int32_t pair_rank(const Tokenizer *t, const uint8_t *chunk, size_t s, size_t e, int32_t a, int32_t b,
-                         int32_t max_rank, int32_t *result) {
-    int32_t r;
-    if (t->rank_rule) {
-        if (e - s > t->max_len) return -1;
-        r = bytes_map_find(t, &t->normal, chunk + s, e - s);
-        *result = r;
-    } else {
-        r = pair_map_find(&t->pairs, a, b, result);
-    }
-    return r >= max_rank ? -1 : r;
-}
-
-/* pair_rank for the heap engine. Under the rank rule a lookup hashes the concatenated bytes, up to
- * max_len of them; a long chunk asks about the same few id pairs again and again (a run of one
- * character above all: 1 MiB of spaces is a million questions about a dozen pairs), so the answers
- * are kept in a small direct-mapped cache keyed by the two ids, which determine the bytes. */
-static int32_t heap_pair_rank(const Tokenizer *t, Work *w, const uint8_t *chunk, size_t s, size_t e, int32_t a,
-                              int32_t b, int32_t max_rank, int32_t *result) {
-    if (!t->rank_rule) return pair_rank(t, chunk, s, e, a, b, max_rank, result);
-    if (!w->memo_keys) {
-        w->memo_keys = gb_malloc(MEMO_SIZE * sizeof(uint64_t));
-        memset(w->memo_keys, 0xff, MEMO_SIZE * sizeof(uint64_t));
-        w->memo_rank = gb_malloc(MEMO_SIZE * sizeof(int32_t));
-        w->memo_result = gb_malloc(MEMO_SIZE * sizeof(int32_t));
-    }
-    uint64_t k = pair_key(a, b);
-    uint32_t i = (uint32_t)(gb_mix64(k) >> (64 - MEMO_BITS));
-    int32_t r;
-    if (w->memo_keys[i] == k) {
-        r = w->memo_rank[i];
-        *result = w->memo_result[i];
-    } else {
-        *result = -1;
-        r = pair_rank(t, chunk, s, e, a, b, INT32_MAX, result);
-        w->memo_keys[i] = k;
-        w->memo_rank[i] = r;
-        w->memo_result[i] = *result;
-    }
-    return r >= max_rank ? -1 : r;
-}
-
-/* A 4-ary min-heap (children of i are 4i+1..4i+4: one cache line, half the depth of a binary heap).
- * The key orders by rank, then by position: equal ranks merge leftmost first. */
-static void heap_sift_down(uint64_t *h, size_t n, size_t i, uint64_t key) {
-    for (;;) {
-        size_t c = 4 * i + 1;
-        if (c >= n) break;
-        size_t best = c, end = c + 4 < n ? c + 4 : n;
-        for (size_t k = c + 1; k < end; k++)
-            if (h[k] < h[best]) best = k;
-        if (h[best] >= key) break;
-        h[i] = h[best];
-        i = best;
-    }
-    h[i] = key;
-}
-
-static void heap_push(Work *w, uint64_t key) {
-    if (w->heap_n == w->heap_cap) {
-        w->heap_cap = w->heap_cap ? 2 * w->heap_cap : 256;
-        w->heap = gb_realloc(w->heap, w->heap_cap * sizeof(uint64_t));
-    }
-    size_t i = w->heap_n++;
-    while (i > 0) {
-        size_t up = (i - 1) / 4;
-        if (key >= w->heap[up]) break;
-        w->heap[i] = w->heap[up];
-        i = up;
-    }
-    w->heap[i] = key;
-}
-
-/* Pops the minimum. The hole left at the root walks down the smaller children to a leaf, then the
- * last key rises from there: the last key is usually large, so this compares less than sifting it
- * down from the root. */
-static uint64_t heap_pop(Work *w) {
-    uint64_t *h = w->heap;
-    uint64_t top = h[0], last = h[--w->heap_n];
-    size_t n = w->heap_n, i = 0;
-    if (n == 0) return top;
-    for (;;) {
-        size_t c = 4 * i + 1;
-        if (c >= n) break;
-        size_t best = c, end = c + 4 < n ? c + 4 : n;
-        for (size_t k = c + 1; k < end; k++)
-            if (h[k] < h[best]) best = k;
-        h[i] = h[best];
-        i = best;
-    }
-    while (i > 0) {
-        size_t up = (i - 1) / 4;
-        if (last >= h[up]) break;
-        h[i] = h[up];
-        i = up;
-    }
-    h[i] = last;
-    return top;
-}
-
-/* Recomputes the pair starting at part l (after l or its right neighbour changed) and queues it. */
-static void heap_offer(const Tokenizer *t, Work *w, const uint8_t *chunk, size_t len, int32_t l,
-                       int32_t max_rank) {
-    if (l < 0) return;
-    int32_t r = w->next[l];
-    w->ranks[l] = -1;
-    if (r < 0) return;
-    size_t end = w->next[r] < 0 ? len : w->starts[w->next[r]];
-    int32_t rank = heap_pair_rank(t, w, chunk, w->starts[l], end, w->ids[l], w->ids[r], max_rank, &w->results[l]);
-    w->ranks[l] = rank;
-    if (rank >= 0) heap_push(w, (uint64_t)(uint32_t)rank << 32 | (uint32_t)l);
-}
-
-/* Heap engine over parts 0..n-1 (ids and starts filled). Leaves the live parts linked from part 0.
- * Entries go stale when a part changes; an entry counts only while its rank is still the rank of the
- * pair at its part (the same rank means the same merge, so a duplicate is harmless). */
-static void merge_heap(const Tokenizer *t, Work *w, const uint8_t *chunk, size_t n, int32_t max_rank) {
-    for (size_t i = 0; i < n; i++) {
-        w->prev[i] = (int32_t)i - 1;
-        w->next[i] = i + 1 < n ? (int32_t)i + 1 : -1;
-    }
-    /* the first pairs, then heapified in linear time */
-    w->heap_n = 0;
-    for (size_t i = 0; i < n; i++) {
-        int32_t r = w->next[i];
-        w->ranks[i] = r < 0 ? -1
-                            : heap_pair_rank(t, w, chunk, i, w->next[r] < 0 ? n : (size_t)w->next[r], w->ids[i], w->ids[r],
-                                        max_rank, &w->results[i]);
-        if (w->ranks[i] >= 0) {
-            if (w->heap_n == w->heap_cap) {
-                w->heap_cap = w->heap_cap ? 2 * w->heap_cap : 256;
-                w->heap = gb_realloc(w->heap, w->heap_cap * sizeof(uint64_t));
-            }
-            w->heap[w->heap_n++] = (uint64_t)(uint32_t)w->ranks[i] << 32 | (uint32_t)i;
-        }
-    }
-    for (size_t i = w->heap_n / 4 + 1; i-- > 0;)
-        if (i < w->heap_n) heap_sift_down(w->heap, w->heap_n, i, w->heap[i]);
-    while (w->heap_n > 0) {
-        uint64_t key = heap_pop(w);
-        int32_t l = (int32_t)(uint32_t)key, rank = (int32_t)(key >> 32);
-        if (w->ids[l] < 0 || w->ranks[l] != rank) continue; /* stale */
-        int32_t r = w->next[l];
-        w->ids[l] = w->results[l];
-        w->ids[r] = -1;
-        w->ranks[r] = -1;
-        w->next[l] = w->next[r];
-        if (w->next[r] >= 0) w->prev[w->next[r]] = l;
-        heap_offer(t, w, chunk, n, w->prev[l], max_rank);
-        heap_offer(t, w, chunk, n, l, max_rank);
-    }
-}
-
-/* Scan engine for short chunks: parts kept packed in ids/starts[0..*n). */
-static void merge_scan(const Tokenizer *t, Work *w, const uint8_t *chunk, size_t *np, int32_t max_rank) {
-    size_t n = *np;
-    w->starts[n] = (uint32_t)n;
-    for (size_t i = 0; i + 1 < n; i++)
-        w->ranks[i] = pair_rank(t, chunk, w->starts[i], w->starts[i + 2], w->ids[i], w->ids[i + 1], max_rank,
-                                &w->results[i]);
-    while (n > 1) {
-        size_t best = 0;
-        int32_t best_rank = -1;
-        for (size_t i = 0; i + 1 < n; i++)
-            if (w->ranks[i] >= 0 && (best_rank < 0 || w->ranks[i] < best_rank)) {
-                best_rank = w->ranks[i];
-                best = i;
-            }
-        if (best_rank < 0) break;
-        w->ids[best] = w->results[best];
-        /* drop part best + 1, shifting the parts (and the pairs) after it down by one */
-        memmove(&w->ids[best + 1], &w->ids[best + 2], (n - best - 2) * sizeof(int32_t));
-        if (n >= best + 3) {
-            memmove(&w->ranks[best + 1], &w->ranks[best + 2], (n - best - 3) * sizeof(int32_t));
-            memmove(&w->results[best + 1], &w->results[best + 2], (n - best - 3) * sizeof(int32_t));
-        }
-        memmove(&w->starts[best + 1], &w->starts[best + 2], (n - best - 1) * sizeof(uint32_t));
-        n--;
-        if (best > 0)
-            w->ranks[best - 1] = pair_rank(t, chunk, w->starts[best - 1], w->starts[best + 1], w->ids[best - 1],
-                                           w->ids[best], max_rank, &w->results[best - 1]);
-        if (best + 1 < n)
-            w->ranks[best] = pair_rank(t, chunk, w->starts[best], w->starts[best + 2], w->ids[best],
-                                       w->ids[best + 1], max_rank, &w->results[best]);
-    }
-    *np = n;
-}
-
-typedef struct {
-    TokenSpan *v;
-    size_t n, cap;
-} SpanList;
-
-static void span_push(SpanList *l, int32_t id, size_t start, size_t end) {
-    if (l->n == l->cap) l->v = gb_realloc(l->v, (l->cap = l->cap ? 2 * l->cap : 64) * sizeof(TokenSpan));
-    l->v[l->n++] = (TokenSpan){id, (uint32_t)start, (uint32_t)end};
-}
-
-/* Encodes one chunk at text offset base into out. whole: a chunk that is a token is taken whole. */
-static int encode_chunk(const Tokenizer *t, Work *w, const uint8_t *chunk, size_t n, size_t base, int whole,
-                        int32_t max_rank, SpanList *out, char *err) {
-    if (n == 0) return 0;
-    if (whole) {
-        int32_t id = n <= t->max_len ? bytes_map_find(t, &t->normal, chunk, n) : -1;
-        if (id >= 0 && id < max_rank) {
-            span_push(out, id, base, base + n);
-            return 0;
-        }
-    }
-    work_reserve(w, n);
-    for (size_t i = 0; i < n; i++) {
-        int32_t id = t->byte_token[chunk[i]];
-        if (id < 0) {
-            gb_seterr(err, "byte 0x%02X at offset %zu has no token in the vocabulary", chunk[i], base + i);
-            return -1;
-        }
-        w->ids[i] = id;
-        w->starts[i] = (uint32_t)i;
-    }
-    if (n <= (size_t)t->small_limit) {
-        merge_scan(t, w, chunk, &n, max_rank);
-        for (size_t i = 0; i < n; i++) span_push(out, w->ids[i], base + w->starts[i], base + w->starts[i + 1]);
-    } else {
-        merge_heap(t, w, chunk, n, max_rank);
-        for (int32_t i = 0; i >= 0; i = w->next[i]) {
-            size_t end = w->next[i] < 0 ? n : w->starts[w->next[i]];
-            span_push(out, w->ids[i], base + w->starts[i], base + end);
-        }
-    }
-    return 0;
-}
+/* ---- encoding ---- */
 
 typedef struct {
     const Tokenizer *t;
     const uint8_t *text;
     size_t frag; /* offset of the fragment pretok_each is cutting */
-    Work work;
+    MergeWork work;
     SpanList spans;
     char *err;
 } EncodeCtx;
@@ -652,12 +70,12 @@ static int encode_chunk_cb(void *ctx, size_t start, size_t end) {
     EncodeCtx *c = ctx;
     start += c->frag;
     end += c->frag;
-    return encode_chunk(c->t, &c->work, c->text + start, end - start, start, c->t->whole_chunk, INT32_MAX,
-                        &c->spans, c->err);
+    return merge_chunk(c->t, &c->work, c->text + start, end - start, start, c->t->whole_chunk, INT32_MAX,
+                       &c->spans, c->err);
 }
 
 static int spm_emit_cb(void *ctx, int32_t id, size_t start, size_t end) {
-    span_push(&((EncodeCtx *)ctx)->spans, id, start, end);
+    span_list_push(&((EncodeCtx *)ctx)->spans, id, start, end);
     return 0;
 }
 
@@ -737,7 +155,7 @@ int tokenizer_encode_ex(const Tokenizer *t, const char *text, size_t len, int fl
     for (size_t i = 0; i < frags.n && rc == 0; i++) {
         Fragment f = frags.v[i];
         if (f.id >= 0) {
-            span_push(&c.spans, f.id, f.start, f.end);
+            span_list_push(&c.spans, f.id, f.start, f.end);
             after_special = 1;
             continue;
         }
@@ -751,7 +169,7 @@ int tokenizer_encode_ex(const Tokenizer *t, const char *text, size_t len, int fl
         after_special = 0;
     }
     free(frags.v);
-    work_free(&c.work);
+    merge_work_free(&c.work);
     if (rc) {
         free(c.spans.v);
         return -1;
@@ -856,23 +274,6 @@ int tokenizer_is_special(const Tokenizer *t, int32_t id) {
     return id >= 0 && id < t->n_vocab && t->tok_kind[id] == TOK_SPECIAL;
 }
 size_t tokenizer_n_merges(const Tokenizer *t) { return t->n_merges; }
-int32_t tokenizer_pair_rank(const Tokenizer *t, int32_t left, int32_t right, int32_t *result) {
-    *result = -1;
-    if (left < 0 || right < 0 || left >= t->n_vocab || right >= t->n_vocab || t->tok_kind[left] != TOK_NORMAL ||
-        t->tok_kind[right] != TOK_NORMAL)
-        return -1;
-    if (!t->rank_rule) return pair_map_find(&t->pairs, left, right, result);
-    size_t la = t->tok_len[left], lb = t->tok_len[right];
-    if (la + lb > t->max_len) return -1;
-    uint8_t stack[256];
-    uint8_t *cat = la + lb <= sizeof stack ? stack : gb_malloc(la + lb);
-    memcpy(cat, tok_bytes(t, left), la);
-    memcpy(cat + la, tok_bytes(t, right), lb);
-    int32_t id = bytes_map_find(t, &t->normal, cat, la + lb);
-    if (cat != stack) free(cat);
-    *result = id;
-    return id;
-}
 
 int tokenizer_takes_whole_chunks(const Tokenizer *t) { return t->whole_chunk; }
 int tokenizer_is_sentencepiece(const Tokenizer *t) { return t->spm != NULL; }
@@ -904,15 +305,11 @@ void tokenizer_free(Tokenizer *t) {
     free(t);
 }
 
-/* ---- building ---- */
+/* ---- building: the readers (tokenizer_gguf.c, tokenizer_tiktoken.c) and the constructors below ---- */
 
-/* A vocabulary under construction: token bytes appended in id order. */
-typedef struct {
-    Tokenizer *t;
-    size_t blob_len, blob_cap;
-} VocabBuilder;
+static void build_specials(Tokenizer *t);
 
-static Tokenizer *vocab_begin(VocabBuilder *vb, int n_vocab) {
+Tokenizer *vocab_begin(VocabBuilder *vb, int n_vocab) {
     Tokenizer *t = gb_calloc(1, sizeof *t);
     t->n_vocab = n_vocab;
     t->tok_off = gb_calloc((size_t)n_vocab, sizeof(size_t));
@@ -928,7 +325,7 @@ static Tokenizer *vocab_begin(VocabBuilder *vb, int n_vocab) {
     return t;
 }
 
-static void vocab_set(VocabBuilder *vb, int32_t id, const uint8_t *bytes, size_t len, int kind) {
+void vocab_set(VocabBuilder *vb, int32_t id, const uint8_t *bytes, size_t len, int kind) {
     Tokenizer *t = vb->t;
     if (vb->blob_len + len > vb->blob_cap) {
         while (vb->blob_len + len > vb->blob_cap) vb->blob_cap *= 2;
@@ -942,9 +339,7 @@ static void vocab_set(VocabBuilder *vb, int32_t id, const uint8_t *bytes, size_t
     vb->blob_len += len;
 }
 
-/* Builds the maps and the pre-tokenizer once every token is set. Returns 0, or -1 with err naming a
- * duplicate token. */
-static int vocab_finish(Tokenizer *t, const char *name, int pattern, char *err) {
+int vocab_finish(Tokenizer *t, const char *name, int pattern, char *err) {
     size_t n_normal = 0, n_special = 0;
     for (int i = 0; i < t->n_vocab; i++) {
         n_normal += t->tok_kind[i] == TOK_NORMAL;
@@ -1001,7 +396,7 @@ static void build_specials(Tokenizer *t) {
     free(keys);
 }
 
-static int check_bos_eos(Tokenizer *t, const char *name, int64_t bos, int64_t eos, char *err) {
+int vocab_set_bos_eos(Tokenizer *t, const char *name, int64_t bos, int64_t eos, char *err) {
     if (bos >= t->n_vocab || eos >= t->n_vocab || (bos >= 0 && t->tok_kind[bos] == TOK_MISSING) ||
         (eos >= 0 && t->tok_kind[eos] == TOK_MISSING)) {
         gb_seterr(err, "%s: bos/eos token id %lld/%lld is not in the vocabulary of %d", name, (long long)bos,
@@ -1013,7 +408,7 @@ static int check_bos_eos(Tokenizer *t, const char *name, int64_t bos, int64_t eo
     return 0;
 }
 
-static void merges_begin(Tokenizer *t, size_t n_merges) {
+void vocab_begin_merges(Tokenizer *t, size_t n_merges) {
     uint32_t cap = table_size_for(n_merges);
     t->pairs.keys = gb_malloc(cap * sizeof(uint64_t));
     memset(t->pairs.keys, 0xff, cap * sizeof(uint64_t));
@@ -1024,8 +419,7 @@ static void merges_begin(Tokenizer *t, size_t n_merges) {
     t->n_merges = 0;
 }
 
-/* Adds merge rule number n_merges: a + b. Returns 0, or -1 when the result is not a token. */
-static int merges_add(Tokenizer *t, const char *name, int32_t a, int32_t b, char *err) {
+int vocab_add_merge(Tokenizer *t, const char *name, int32_t a, int32_t b, char *err) {
     size_t la = t->tok_len[a], lb = t->tok_len[b];
     uint8_t stack[256];
     uint8_t *cat = la + lb <= sizeof stack ? stack : gb_malloc(la + lb);
@@ -1057,9 +451,9 @@ Tokenizer *tokenizer_from_merges(const char *name, int n_tokens, const char *con
     Tokenizer *t = vocab_begin(&vb, n_tokens);
     for (int i = 0; i < n_tokens; i++)
         vocab_set(&vb, i, (const uint8_t *)bytes[i], lens[i], special && special[i] ? TOK_SPECIAL : TOK_NORMAL);
-    if (vocab_finish(t, name, pattern, err) || check_bos_eos(t, name, bos, eos, err)) goto fail;
+    if (vocab_finish(t, name, pattern, err) || vocab_set_bos_eos(t, name, bos, eos, err)) goto fail;
     t->whole_chunk = pattern == PRETOK_CL100K; /* as tokenizer_from_gguf will do for this file */
-    merges_begin(t, n_merges);
+    vocab_begin_merges(t, n_merges);
     for (size_t m = 0; m < n_merges; m++) {
         int32_t a = merges[2 * m], b = merges[2 * m + 1];
         if (a < 0 || a >= n_tokens || b < 0 || b >= n_tokens || t->tok_kind[a] != TOK_NORMAL ||
@@ -1067,31 +461,12 @@ Tokenizer *tokenizer_from_merges(const char *name, int n_tokens, const char *con
             gb_seterr(err, "%s: merge %zu: ids %d %d are not both normal tokens", name, m, a, b);
             goto fail;
         }
-        if (merges_add(t, name, a, b, err)) goto fail;
+        if (vocab_add_merge(t, name, a, b, err)) goto fail;
     }
     return t;
 fail:
     tokenizer_free(t);
     return NULL;
-}
-
-/* ---- GGUF ---- */
-
-/* Copies at most 60 bytes of a GGUF string, printable, for a message. */
-static void show_gguf_string(GGUFString s, char *out, size_t outsz) {
-    token_display(s.data, s.len > 60 ? 60 : (size_t)s.len, out, outsz);
-}
-
-/* The keys both kinds of tokenizer share: add_bos_token, add_eos_token and the pre-tokenizer's name. */
-static void read_flags(Tokenizer *t, const GGUFFile *f, GGUFString pre) {
-    bool b = true;
-    t->no_bos_in_front = gguf_get_bool(f, "tokenizer.ggml.add_bos_token", &b) && !b;
-    b = false;
-    t->add_eos = gguf_get_bool(f, "tokenizer.ggml.add_eos_token", &b) && b && t->eos >= 0;
-    if (pre.len > 0 && pre.len < sizeof t->pre_name) {
-        memcpy(t->pre_name, pre.data, (size_t)pre.len);
-        t->pre_name[pre.len] = 0;
-    }
 }
 
 Tokenizer *tokenizer_from_spm(const char *name, int n, const char *const *texts, const size_t *lens,
@@ -1128,7 +503,7 @@ Tokenizer *tokenizer_from_spm(const char *name, int n, const char *const *texts,
     t->pattern = PRETOK_SPM;
     t->pre = pretok_new(PRETOK_SPM, err);
     build_specials(t);
-    if (!t->pre || check_bos_eos(t, name, bos, eos, err)) {
+    if (!t->pre || vocab_set_bos_eos(t, name, bos, eos, err)) {
         tokenizer_free(t);
         return NULL;
     }
@@ -1137,375 +512,7 @@ Tokenizer *tokenizer_from_spm(const char *name, int n, const char *const *texts,
     return t;
 }
 
-/* tokenizer.ggml.model = "llama": pieces, scores and types; llama.cpp's defaults for the ids. */
-static Tokenizer *tokenizer_from_gguf_spm(const GGUFFile *f, char *err) {
-    const char *name = f->path ? f->path : "GGUF";
-    const GGUFValue *tokens = gguf_get_array(f, "tokenizer.ggml.tokens");
-    if (!tokens || tokens->elem_type != GGUF_TYPE_STRING || tokens->count == 0 || tokens->count > INT32_MAX / 2) {
-        gb_seterr(err, "%s: tokenizer.ggml.tokens is missing, empty or not an array of strings", name);
-        return NULL;
-    }
-    const GGUFValue *types = gguf_get_array(f, "tokenizer.ggml.token_type");
-    const GGUFValue *scores = gguf_get_array(f, "tokenizer.ggml.scores");
-    if ((types && (types->count != tokens->count || types->elem_type == GGUF_TYPE_STRING)) ||
-        (scores && (scores->count != tokens->count || scores->elem_type == GGUF_TYPE_STRING))) {
-        gb_seterr(err, "%s: tokenizer.ggml.token_type or tokenizer.ggml.scores does not have one number per token",
-                  name);
-        return NULL;
-    }
-    int n = (int)tokens->count;
-    const char **texts = gb_malloc((size_t)n * sizeof(char *));
-    size_t *lens = gb_malloc((size_t)n * sizeof(size_t));
-    float *sc = gb_malloc((size_t)n * sizeof(float));
-    uint8_t *ty = gb_malloc((size_t)n);
-    for (int i = 0; i < n; i++) {
-        texts[i] = tokens->strs[i].data;
-        lens[i] = (size_t)tokens->strs[i].len;
-        sc[i] = scores ? (float)gguf_array_float(scores, (uint64_t)i) : 0.0f;
-        int64_t k = types ? gguf_array_int(types, (uint64_t)i) : TT_NORMAL;
-        ty[i] = k >= 0 && k <= TT_BYTE ? (uint8_t)k : TT_UNDEFINED;
-    }
-    int64_t bos = 1, eos = 2, unk = 0;
-    gguf_get_int(f, "tokenizer.ggml.bos_token_id", &bos);
-    gguf_get_int(f, "tokenizer.ggml.eos_token_id", &eos);
-    gguf_get_int(f, "tokenizer.ggml.unknown_token_id", &unk);
-    if (bos >= n) bos = -1; /* llama.cpp too ignores an id outside the vocabulary */
-    if (eos >= n) eos = -1;
-    bool prefix = true;
-    gguf_get_bool(f, "tokenizer.ggml.add_space_prefix", &prefix);
-    Tokenizer *t = tokenizer_from_spm(name, n, texts, lens, sc, ty, (int32_t)bos, (int32_t)eos,
-                                      unk < n ? (int32_t)unk : -1, prefix, err);
-    if (t) read_flags(t, f, (GGUFString){NULL, 0});
-    free(texts);
-    free(lens);
-    free(sc);
-    free(ty);
-    return t;
-}
-
-Tokenizer *tokenizer_from_gguf(const GGUFFile *f, char *err) {
-    const char *name = f->path ? f->path : "GGUF";
-    GGUFString model, pre = {NULL, 0};
-    char shown[128];
-    if (!gguf_get_string(f, "tokenizer.ggml.model", &model)) {
-        gb_seterr(err, "%s: no tokenizer (tokenizer.ggml.model is missing)", name);
-        return NULL;
-    }
-    if (gguf_string_eq(model, "llama")) return tokenizer_from_gguf_spm(f, err);
-    if (!gguf_string_eq(model, "gpt2")) {
-        show_gguf_string(model, shown, sizeof shown);
-        gb_seterr(err,
-                  "%s: tokenizer model tokenizer.ggml.model = \"%s\" is not supported (glassbox reads \"gpt2\", "
-                  "byte-level BPE, and \"llama\", SentencePiece)",
-                  name, shown);
-        return NULL;
-    }
-    /* A file without tokenizer.ggml.pre: GPT-2's split, as glassbox's older files expect (llama.cpp
-     * would use its "default"). */
-    int pattern = PRETOK_GPT2, ignore_merges = 0;
-    if (gguf_get_string(f, "tokenizer.ggml.pre", &pre)) {
-        pattern = pretok_from_gguf_pre(pre.data, (size_t)pre.len, &ignore_merges);
-        if (pattern < 0) {
-            show_gguf_string(pre, shown, sizeof shown);
-            gb_seterr(err, "%s: pre-tokenizer tokenizer.ggml.pre = \"%s\" is not supported (supported: %s)", name,
-                      shown, pretok_supported_names());
-            return NULL;
-        }
-    }
-    const GGUFValue *tokens = gguf_get_array(f, "tokenizer.ggml.tokens");
-    if (!tokens || tokens->elem_type != GGUF_TYPE_STRING || tokens->count == 0 || tokens->count > INT32_MAX / 2) {
-        gb_seterr(err, "%s: tokenizer.ggml.tokens is missing, empty or not an array of strings", name);
-        return NULL;
-    }
-    const GGUFValue *types = gguf_get_array(f, "tokenizer.ggml.token_type");
-    if (types && (types->count != tokens->count ||
-                  (types->elem_type != GGUF_TYPE_INT32 && types->elem_type != GGUF_TYPE_UINT32 &&
-                   types->elem_type != GGUF_TYPE_INT8 && types->elem_type != GGUF_TYPE_UINT8))) {
-        gb_seterr(err, "%s: tokenizer.ggml.token_type has %llu integer entries, expected %llu", name,
-                  (unsigned long long)types->count, (unsigned long long)tokens->count);
-        return NULL;
-    }
-    const GGUFValue *merges = gguf_get_array(f, "tokenizer.ggml.merges");
-    if (merges && merges->elem_type != GGUF_TYPE_STRING) {
-        gb_seterr(err, "%s: tokenizer.ggml.merges is not an array of strings", name);
-        return NULL;
-    }
-    int n = (int)tokens->count;
-    VocabBuilder vb;
-    Tokenizer *t = vocab_begin(&vb, n);
-    size_t scratch_cap = 256;
-    uint8_t *scratch = gb_malloc(scratch_cap);
-    for (int i = 0; i < n; i++) {
-        GGUFString s = tokens->strs[i];
-        if (s.len == 0) {
-            gb_seterr(err, "%s: tokenizer.ggml.tokens: token %d is empty", name, i);
-            goto fail;
-        }
-        if (s.len > UINT32_MAX) {
-            gb_seterr(err, "%s: tokenizer.ggml.tokens: token %d is too long", name, i);
-            goto fail;
-        }
-        int64_t type = types ? gguf_array_int(types, (uint64_t)i) : 1;
-        if (s.len > scratch_cap) scratch = gb_realloc(scratch, scratch_cap = (size_t)s.len);
-        long nb = (type == 1 || type == 6) ? b2u_decode((const uint8_t *)s.data, (size_t)s.len, scratch) : -1;
-        if (nb > 0) {
-            vocab_set(&vb, i, scratch, (size_t)nb, TOK_NORMAL);
-        } else {
-            vocab_set(&vb, i, (const uint8_t *)s.data, (size_t)s.len, TOK_SPECIAL);
-            if (type == TT_UNKNOWN || type == TT_USER || type == TT_UNUSED) t->tok_type[i] = (uint8_t)type;
-        }
-    }
-    char where[512];
-    snprintf(where, sizeof where, "%s: tokenizer.ggml.tokens", name);
-    if (vocab_finish(t, where, pattern, err)) goto fail;
-    int64_t bos = -1, eos = -1;
-    gguf_get_int(f, "tokenizer.ggml.bos_token_id", &bos);
-    gguf_get_int(f, "tokenizer.ggml.eos_token_id", &eos);
-    if (check_bos_eos(t, name, bos, eos, err)) goto fail;
-    read_flags(t, f, pre);
-    t->whole_chunk = ignore_merges; /* llama.cpp's "ignore_merges" (llama-bpe) */
-    size_t n_merges = merges ? (size_t)merges->count : 0;
-    merges_begin(t, n_merges);
-    snprintf(where, sizeof where, "%s: tokenizer.ggml.merges", name);
-    for (size_t m = 0; m < n_merges; m++) {
-        GGUFString s = merges->strs[m];
-        const char *sp = s.len ? memchr(s.data, ' ', (size_t)s.len) : NULL;
-        if (s.len > scratch_cap) scratch = gb_realloc(scratch, scratch_cap = (size_t)s.len);
-        int32_t ids[2] = {-1, -1};
-        if (sp) {
-            size_t la = (size_t)(sp - s.data), lb = (size_t)s.len - la - 1;
-            long na = b2u_decode((const uint8_t *)s.data, la, scratch);
-            ids[0] = na > 0 ? bytes_map_find(t, &t->normal, scratch, (size_t)na) : -1;
-            long nb = b2u_decode((const uint8_t *)sp + 1, lb, scratch);
-            ids[1] = nb > 0 ? bytes_map_find(t, &t->normal, scratch, (size_t)nb) : -1;
-        }
-        if (ids[0] < 0 || ids[1] < 0) {
-            show_gguf_string(s, shown, sizeof shown);
-            gb_seterr(err, "%s: merge %zu \"%s\": %s", where, m, shown,
-                      !sp ? "not two tokens separated by a space" : "its parts are not both tokens");
-            goto fail;
-        }
-        if (merges_add(t, where, ids[0], ids[1], err)) goto fail;
-    }
-    free(scratch);
-    return t;
-fail:
-    free(scratch);
-    tokenizer_free(t);
-    return NULL;
-}
-
-/* ---- tiktoken ---- */
-
-static int base64_value(uint8_t c) {
-    if (c >= 'A' && c <= 'Z') return c - 'A';
-    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-    if (c >= '0' && c <= '9') return c - '0' + 52;
-    if (c == '+') return 62;
-    if (c == '/') return 63;
-    return -1;
-}
-
-/* Decodes standard base64 (with '=' padding) into out; returns the length or -1. */
-static long base64_decode(const uint8_t *s, size_t n, uint8_t *out) {
-    if (n == 0 || n % 4) return -1;
-    size_t o = 0;
-    for (size_t i = 0; i < n; i += 4) {
-        int v[4], pad = 0;
-        for (int k = 0; k < 4; k++) {
-            if (s[i + k] == '=' && i + 4 == n && k >= 2) {
-                v[k] = 0;
-                pad++;
-            } else {
-                if (pad) return -1;
-                v[k] = base64_value(s[i + k]);
-                if (v[k] < 0) return -1;
-            }
-        }
-        uint32_t w = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
-        out[o++] = (uint8_t)(w >> 16);
-        if (pad < 2) out[o++] = (uint8_t)(w >> 8);
-        if (pad < 1) out[o++] = (uint8_t)w;
-    }
-    return (long)o;
-}
-
-/* A special token of a tiktoken family, at its published id. */
-typedef struct {
-    const char *text;
-    int32_t id;
-} TiktokenSpecial;
-
-/* The specials tiktoken registers for each family (its openai_public.py), listed here because the
- * rank files hold only the normal tokens. The ids are above every rank; the ids between them that no
- * token uses (cl100k's 100256, 100261..100275; o200k's 200000..200017) stay empty. */
-static const TiktokenSpecial R50K_SPECIALS[] = {{"<|endoftext|>", 50256}, {NULL, -1}};
-static const TiktokenSpecial CL100K_SPECIALS[] = {{"<|endoftext|>", 100257}, {"<|fim_prefix|>", 100258},
-                                                  {"<|fim_middle|>", 100259}, {"<|fim_suffix|>", 100260},
-                                                  {"<|endofprompt|>", 100276}, {NULL, -1}};
-static const TiktokenSpecial O200K_SPECIALS[] = {{"<|endoftext|>", 199999}, {"<|endofprompt|>", 200018},
-                                                 {NULL, -1}};
-
-/* The family a rank file belongs to, from its name: its pattern and specials (NULL: unknown; then
- * <|endoftext|> alone goes after the last rank). */
-static int family_from_name(const char *path, const TiktokenSpecial **specials) {
-    const char *b = gb_base_name(path);
-    if (strstr(b, "r50k") || strstr(b, "p50k") || strstr(b, "gpt2")) {
-        *specials = R50K_SPECIALS;
-        return PRETOK_GPT2;
-    }
-    if (strstr(b, "cl100k")) {
-        *specials = CL100K_SPECIALS;
-        return PRETOK_CL100K;
-    }
-    if (strstr(b, "o200k")) {
-        *specials = O200K_SPECIALS;
-        return PRETOK_O200K;
-    }
-    *specials = NULL;
-    return -1;
-}
-
-enum { MAX_TIKTOKEN_RANK = 1 << 24 };
-
-Tokenizer *tokenizer_from_tiktoken(const char *path, int pattern, char *err) {
-    const TiktokenSpecial *specials;
-    if (pattern < 0) pattern = family_from_name(path, &specials);
-    if (pattern < 0 || pattern > 2) {
-        gb_seterr(err, "%s: cannot tell the split pattern from the file name (expected r50k, cl100k or o200k in it)",
-                  path);
-        return NULL;
-    }
-    char *data;
-    size_t len;
-    if (gb_read_input(GB_INPUT_RANKS, path, &data, &len, err)) return NULL;
-    Tokenizer *t = tokenizer_from_tiktoken_memory(path, data, len, pattern, err);
-    free(data);
-    return t;
-}
-
-Tokenizer *tokenizer_from_tiktoken_memory(const char *path, const char *data, size_t len, int pattern, char *err) {
-    const TiktokenSpecial *specials;
-    int family = family_from_name(path, &specials);
-    if (pattern < 0) pattern = family;
-    if (pattern < 0 || pattern > 2) {
-        gb_seterr(err, "%s: cannot tell the split pattern from the file name (expected r50k, cl100k or o200k in it)",
-                  path);
-        return NULL;
-    }
-    const char *fname = gb_base_name(path);
-    /* First pass: ranks and the largest one. */
-    size_t n_lines = 0;
-    for (size_t i = 0; i < len; i++) n_lines += data[i] == '\n';
-    n_lines++;
-    int32_t *rank_of_line = gb_malloc(n_lines * sizeof(int32_t));
-    size_t *tok_start = gb_malloc(n_lines * sizeof(size_t));
-    size_t *tok_len = gb_malloc(n_lines * sizeof(size_t));
-    size_t n_entries = 0, line = 0;
-    int64_t max_rank = -1;
-    Tokenizer *t = NULL;
-    for (size_t i = 0; i < len;) {
-        size_t e = i;
-        while (e < len && data[e] != '\n') e++;
-        line++;
-        size_t end = e;
-        if (end > i && data[end - 1] == '\r') end--;
-        if (end > i) {
-            const char *sp = memchr(data + i, ' ', end - i);
-            if (!sp) {
-                gb_seterr(err, "%s:%zu: expected \"BASE64 RANK\"", fname, line);
-                goto fail;
-            }
-            const char *r = sp + 1;
-            int64_t rank = 0;
-            if (r == data + end) rank = -1;
-            for (; r < data + end && rank >= 0; r++) {
-                if (*r < '0' || *r > '9') rank = -1;
-                else if (rank < MAX_TIKTOKEN_RANK) rank = rank * 10 + (*r - '0'); /* else: stays too large */
-            }
-            if (rank < 0) {
-                gb_seterr(err, "%s:%zu: bad rank", fname, line);
-                goto fail;
-            }
-            if (rank >= MAX_TIKTOKEN_RANK) { /* ranks are ids: a huge one would size a huge table */
-                gb_seterr(err, "%s:%zu: rank %.*s is too large (the limit is %d)", fname, line,
-                          (int)(data + end - (sp + 1)), sp + 1, MAX_TIKTOKEN_RANK - 1);
-                goto fail;
-            }
-            rank_of_line[n_entries] = (int32_t)rank;
-            tok_start[n_entries] = i;
-            tok_len[n_entries] = (size_t)(sp - (data + i));
-            n_entries++;
-            if (rank > max_rank) max_rank = rank;
-        }
-        i = e + 1;
-    }
-    if (n_entries == 0) {
-        gb_seterr(err, "%s: no tokens", fname);
-        goto fail;
-    }
-    /* a file of unknown family: <|endoftext|> right after its last rank */
-    TiktokenSpecial unknown_specials[2] = {{"<|endoftext|>", (int32_t)max_rank + 1}, {NULL, -1}};
-    if (!specials) specials = unknown_specials;
-    int32_t eot = specials[0].id; /* every family lists <|endoftext|> first */
-    int64_t highest = max_rank;
-    for (const TiktokenSpecial *sp = specials; sp->text; sp++)
-        if (sp->id > highest) highest = sp->id;
-    int n_vocab = (int)(highest + 1);
-    VocabBuilder vb;
-    t = vocab_begin(&vb, n_vocab);
-    uint8_t *buf = gb_malloc(len / 4 * 3 + 4);
-    line = 0;
-    size_t entry = 0;
-    for (size_t i = 0; i < len;) {
-        size_t e = i;
-        while (e < len && data[e] != '\n') e++;
-        line++;
-        size_t end = e;
-        if (end > i && data[end - 1] == '\r') end--;
-        if (end > i) {
-            long nb = base64_decode((const uint8_t *)data + tok_start[entry], tok_len[entry], buf);
-            int32_t rank = rank_of_line[entry++];
-            if (nb <= 0) {
-                gb_seterr(err, "%s:%zu: bad base64", fname, line);
-                free(buf);
-                goto fail;
-            }
-            const char *special_here = NULL;
-            for (const TiktokenSpecial *sp = specials; sp->text; sp++)
-                if (sp->id == rank) special_here = sp->text;
-            if (special_here) {
-                gb_seterr(err, "%s:%zu: rank %d is the id of %s", fname, line, rank, special_here);
-                free(buf);
-                goto fail;
-            }
-            if (t->tok_kind[rank] != TOK_MISSING) {
-                gb_seterr(err, "%s:%zu: rank %d appears twice", fname, line, rank);
-                free(buf);
-                goto fail;
-            }
-            vocab_set(&vb, rank, buf, (size_t)nb, TOK_NORMAL);
-        }
-        i = e + 1;
-    }
-    free(buf);
-    for (const TiktokenSpecial *sp = specials; sp->text; sp++)
-        vocab_set(&vb, sp->id, (const uint8_t *)sp->text, strlen(sp->text), TOK_SPECIAL);
-    if (vocab_finish(t, fname, pattern, err)) goto fail;
-    t->rank_rule = 1;
-    t->whole_chunk = 1;
-    t->bos = t->eos = eot;
-    free(rank_of_line);
-    free(tok_start);
-    free(tok_len);
-    return t;
-fail:
-    tokenizer_free(t);
-    free(rank_of_line);
-    free(tok_start);
-    free(tok_len);
-    return NULL;
-}
+/* ---- opening a vocabulary by name ---- */
 
 Tokenizer *tokenizer_open_named(const char *name_or_path, char *err) {
     static const char *const shipped[] = {"r50k_base", "cl100k_base", "o200k_base"};
@@ -1526,132 +533,6 @@ Tokenizer *tokenizer_open_named(const char *name_or_path, char *err) {
         return t;
     }
     return tokenizer_from_tiktoken(name, -1, err);
-}
-
-/* ---- GGUF writer ---- */
-
-/* Merge rules of a rank-rule vocabulary: token r (length >= 2) is the merge of the two parts that the
- * rank rule leaves when only ranks below r may merge (tokens it cannot reach get no rule). */
-static int32_t *derive_merges(const Tokenizer *t, size_t *n_out) {
-    int32_t *m = gb_malloc(2 * (size_t)t->n_vocab * sizeof(int32_t));
-    size_t n = 0;
-    Work w = {0};
-    SpanList parts = {0};
-    for (int32_t id = 0; id < t->n_vocab; id++) {
-        if (t->tok_kind[id] != TOK_NORMAL || t->tok_len[id] < 2) continue;
-        parts.n = 0;
-        if (encode_chunk(t, &w, tok_bytes(t, id), t->tok_len[id], 0, 0, id, &parts, NULL) == 0 && parts.n == 2) {
-            m[2 * n] = parts.v[0].id;
-            m[2 * n + 1] = parts.v[1].id;
-            n++;
-        }
-    }
-    work_free(&w);
-    free(parts.v);
-    *n_out = n;
-    return m;
-}
-
-/* Appends the byte-to-unicode form of bytes to out (at least 2 * len bytes free); returns the length. */
-static size_t b2u_encode(const uint8_t *bytes, size_t len, char *out) {
-    size_t o = 0;
-    for (size_t i = 0; i < len; i++) {
-        const char *u = B2U[bytes[i]];
-        size_t k = strlen(u);
-        memcpy(out + o, u, k);
-        o += k;
-    }
-    return o;
-}
-
-/* The keys every tokenizer writes besides its vocabulary. */
-static void write_common(GGUFWriter *w, const Tokenizer *t) {
-    if (t->bos >= 0) gguf_writer_set_u32(w, "tokenizer.ggml.bos_token_id", (uint32_t)t->bos);
-    if (t->eos >= 0) gguf_writer_set_u32(w, "tokenizer.ggml.eos_token_id", (uint32_t)t->eos);
-    if (t->no_bos_in_front) gguf_writer_set_bool(w, "tokenizer.ggml.add_bos_token", false);
-    if (t->add_eos) gguf_writer_set_bool(w, "tokenizer.ggml.add_eos_token", true);
-}
-
-/* tokenizer.ggml.model "llama": the pieces as spelt, their scores and types. */
-static void write_spm(GGUFWriter *w, const Tokenizer *t) {
-    size_t n = (size_t)t->n_vocab;
-    const char **strs = gb_malloc(n * sizeof(char *));
-    size_t *lens = gb_malloc(n * sizeof(size_t));
-    float *scores = gb_malloc(n * sizeof(float));
-    int32_t *types = gb_malloc(n * sizeof(int32_t));
-    for (size_t i = 0; i < n; i++) {
-        strs[i] = spm_text(t->spm, (int32_t)i, &lens[i]);
-        scores[i] = spm_score(t->spm, (int32_t)i);
-        types[i] = t->tok_type[i];
-    }
-    gguf_writer_set_string(w, "tokenizer.ggml.model", "llama");
-    gguf_writer_set_array_strings(w, "tokenizer.ggml.tokens", strs, lens, n);
-    gguf_writer_set_array_f32(w, "tokenizer.ggml.scores", scores, n);
-    gguf_writer_set_array_i32(w, "tokenizer.ggml.token_type", types, n);
-    if (t->unk >= 0) gguf_writer_set_u32(w, "tokenizer.ggml.unknown_token_id", (uint32_t)t->unk);
-    gguf_writer_set_bool(w, "tokenizer.ggml.add_space_prefix", t->add_space_prefix != 0);
-    write_common(w, t);
-    free(strs);
-    free(lens);
-    free(scores);
-    free(types);
-}
-
-void tokenizer_add_to_writer(GGUFWriter *w, const Tokenizer *t) {
-    if (t->spm) {
-        write_spm(w, t);
-        return;
-    }
-    size_t n = (size_t)t->n_vocab;
-    char **strs = gb_malloc(n * sizeof(char *));
-    size_t *lens = gb_malloc(n * sizeof(size_t));
-    int32_t *types = gb_malloc(n * sizeof(int32_t));
-    for (size_t i = 0; i < n; i++) {
-        const uint8_t *b = tok_bytes(t, (int32_t)i);
-        size_t len = t->tok_len[i];
-        if (t->tok_kind[i] == TOK_NORMAL) {
-            strs[i] = gb_malloc(2 * len + 1);
-            lens[i] = b2u_encode(b, len, strs[i]);
-            types[i] = 1;
-        } else if (t->tok_kind[i] == TOK_SPECIAL) {
-            strs[i] = gb_malloc(len + 1);
-            memcpy(strs[i], b, len);
-            lens[i] = len;
-            types[i] = t->tok_type[i] ? t->tok_type[i] : TT_CONTROL;
-        } else { /* an id no token uses: a placeholder, as llama.cpp's converter writes */
-            strs[i] = gb_malloc(32);
-            lens[i] = (size_t)snprintf(strs[i], 32, "[PAD%zu]", i);
-            types[i] = 5;
-        }
-    }
-    size_t n_merges = t->n_merges;
-    int32_t *derived = NULL;
-    const int32_t *ml = t->merge_list;
-    if (t->rank_rule) ml = derived = derive_merges(t, &n_merges);
-    char **mstrs = gb_malloc((n_merges ? n_merges : 1) * sizeof(char *));
-    size_t *mlens = gb_malloc((n_merges ? n_merges : 1) * sizeof(size_t));
-    for (size_t m = 0; m < n_merges; m++) {
-        int32_t a = ml[2 * m], b = ml[2 * m + 1];
-        mstrs[m] = gb_malloc(2 * (t->tok_len[a] + t->tok_len[b]) + 2);
-        size_t o = b2u_encode(tok_bytes(t, a), t->tok_len[a], mstrs[m]);
-        mstrs[m][o++] = ' ';
-        o += b2u_encode(tok_bytes(t, b), t->tok_len[b], mstrs[m] + o);
-        mlens[m] = o;
-    }
-    gguf_writer_set_string(w, "tokenizer.ggml.model", "gpt2");
-    gguf_writer_set_string(w, "tokenizer.ggml.pre", t->pre_name[0] ? t->pre_name : pretok_gguf_name(t->pattern));
-    gguf_writer_set_array_strings(w, "tokenizer.ggml.tokens", (const char *const *)strs, lens, n);
-    gguf_writer_set_array_i32(w, "tokenizer.ggml.token_type", types, n);
-    gguf_writer_set_array_strings(w, "tokenizer.ggml.merges", (const char *const *)mstrs, mlens, n_merges);
-    write_common(w, t);
-    for (size_t i = 0; i < n; i++) free(strs[i]);
-    for (size_t m = 0; m < n_merges; m++) free(mstrs[m]);
-    free(strs);
-    free(lens);
-    free(types);
-    free(mstrs);
-    free(mlens);
-    free(derived);
 }
 
 /* ---- display ---- */

@@ -68,7 +68,7 @@ char *lab_restyle(const char *text, size_t len, int style, size_t *out_len);
 /* ---- BPE merges replayed ----
  * The text is pre-tokenized as encoding does; each chunk starts as its single bytes and the merge the
  * engine performs next is applied, one at a time: the adjacent pair of lowest rank (leftmost on ties),
- * found by plain scans over tokenizer_pair_rank, independently of the engine in tokenizer.c. When the
+ * found by plain scans over tokenizer_pair_rank, independently of the engine in tokenizer_merge.c. When the
  * tokenizer takes whole chunks and the chunk is a token the merges cannot reach, a last step replaces
  * the parts by that token (rank LAB_WHOLE_CHUNK). */
 #define LAB_WHOLE_CHUNK (-2)

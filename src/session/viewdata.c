@@ -149,6 +149,31 @@ static void explanation(ViewData *v, const Session *s) {
     v->temperature = sm->temperature, v->top_k = sm->top_k, v->top_p = sm->top_p;
 }
 
+static void span_strip(SpanStrip *sp, const Session *s) {
+    sp->has_span = session_span(s, &sp->a, &sp->b);
+    if (!sp->has_span || !s->has_model || !session_attention_row(s, 0, 0, 0)) {
+        sp->n = 0;
+        return;
+    }
+    int n = s->n_tokens;
+    if (sp->n == n && sp->version == s->version && sp->layer == s->layer && sp->head == s->head &&
+        sp->made_a == sp->a && sp->made_b == sp->b)
+        return;
+    if (n > sp->cap) sp->weights = gb_realloc(sp->weights, sizeof(float) * (size_t)(sp->cap = n));
+    float *rec = gb_calloc((size_t)n, sizeof(float)), *giv = gb_calloc((size_t)n, sizeof(float));
+    double received = 0;
+    sp->given = 0;
+    session_span_attention(s, s->layer, s->head, rec, giv, &received, &sp->given);
+    for (int t = 0; t < n; t++) sp->weights[t] = t > sp->b ? rec[t] : giv[t];
+    sp->from_after = sp->outside = 0;
+    for (int t = sp->b + 1; t < n; t++) sp->from_after += rec[t];
+    for (int t = 0; t < sp->a; t++) sp->outside += giv[t];
+    free(rec);
+    free(giv);
+    sp->n = n;
+    sp->version = s->version, sp->layer = s->layer, sp->head = s->head, sp->made_a = sp->a, sp->made_b = sp->b;
+}
+
 const ViewData *session_view_data(Session *s, int with_explanation) {
     if (!s->view_data) {
         s->view_data = gb_calloc(1, sizeof *s->view_data);
@@ -159,6 +184,7 @@ const ViewData *session_view_data(Session *s, int with_explanation) {
     neighbours(v, s);
     if (with_explanation) explanation(v, s);
     if (s->has_model && session_attention_row(s, 0, 0, 0)) attn_pyramid_sync(&v->pyr, s);
+    span_strip(&v->span, s);
     v->version = s->version;
     return v;
 }
@@ -168,6 +194,7 @@ void viewdata_free(Session *s) {
     if (!v) return;
     if (v->has_explanation) explanation_free(&v->explanation);
     if (v->scratch.vocab) distribution_free(&v->scratch);
+    free(v->span.weights);
     for (int k = 0; k < ATTN_LEVELS; k++) {
         free(v->pyr.max[k]);
         free(v->pyr.sum[k]);

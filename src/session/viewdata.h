@@ -1,7 +1,7 @@
 /* What the views show, prepared from the session before a frame is drawn, so that drawing only
  * draws: the distribution of the selected position (the probs and explain views), its arithmetic
  * when a step is frozen, the neighbours view's token and its nearest tokens, and the attention
- * summary (a pyramid of block maxima and sums) of the chosen head. Kept with the session and
+ * summary (a pyramid of block maxima and sums) of the chosen head with a selected span's strip. Kept with the session and
  * brought up to date when what it was made from changed. No terminal code. */
 #ifndef GB_VIEWDATA_H
 #define GB_VIEWDATA_H
@@ -25,6 +25,21 @@ typedef struct {
     float *sum[ATTN_LEVELS];
 } AttnPyramid;
 
+/* A selected span's attention on the text (the attention view's strip): a token before the span weighs
+ * what the span's queries give it, a token after it what it gives the span (causal attention keeps the
+ * two apart; inside the span, what its queries give its keys). */
+typedef struct {
+    int has_span, a, b; /* session_span */
+    int n;              /* tokens weighed; 0: no span, or no attention probes */
+    float *weights;     /* (cap) one per token */
+    int cap;
+    double from_after;  /* what the queries after the span put on it */
+    double outside;     /* what its queries put on the keys before it */
+    double given;       /* what its queries put on every key */
+    uint64_t version;   /* what it was made from: session version, layer, head, span */
+    int layer, head, made_a, made_b;
+} SpanStrip;
+
 #define VIEWDATA_NEIGHBOURS 40    /* nearest tokens kept: more than any screen lists */
 #define VIEWDATA_EXPLAIN_ROWS 200 /* rows of the frozen step's arithmetic kept */
 
@@ -43,6 +58,7 @@ typedef struct ViewData {
     Explanation explanation;
     Distribution scratch;
     AttnPyramid pyr;
+    SpanStrip span;
     /* what the parts above were made from */
     uint64_t version;
     int neighbours_of, have_neighbours;

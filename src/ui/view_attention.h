@@ -8,11 +8,9 @@
 #include "viewdata.h"
 
 /* Heat map of the chosen layer and head (queries down, keys across, both labelled), a miniature grid of
- * every layer x head, and the selected token's attention painted onto the text. Zoomed out, a cell
- * shows the max (or mean) over a block of 2^zoom positions, read from a pyramid kept in UiState, so a
- * frame costs the cells on screen however long the text is. */
+ * every layer x head, and the selected token's attention (or a selected span's) painted onto the text.
+ * Zoomed out, a cell shows the max (or mean) over a block of 2^zoom positions, read from the pyramid
+ * the view data keeps (viewdata.h), so a frame costs the cells on screen however long the text is. */
 void ViewAttention_draw(Canvas *c, Rect r, Session *s, UiState *ui);
-/* Brings the pyramid up to date with the session (exposed for tests and the bench). */
-/* Value of the block (row, col) at zoom level k: max (mean 0) or mean (mean 1). */
 
 #endif

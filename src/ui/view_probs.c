@@ -11,6 +11,35 @@ const Distribution *ViewProbs_distribution(const Session *s, int32_t *sampled, i
     return session_shown_distribution(s, sampled, picked);
 }
 
+/* The three lines above the bars: what the distribution is, its entropy and its cut (top-k k, top-p p),
+ * and, live, what the step before drew. */
+static void draw_header(Canvas *c, Rect r, Session *s, UiState *ui, const Distribution *d, int32_t sampled,
+                        const char *k, const char *p) {
+    Style text = ui_style(ui, COLOR_IDX(252), 0, 0), dim = ui_style(ui, COLOR_IDX(244), 0, ATTR_DIM);
+    int sel = session_selected(s);
+    char label[96], line[320];
+    session_token_label(s, s->tokens[sel].id, label, sizeof label);
+    if (sampled < 0)
+        snprintf(line, sizeof line, "live: the token after '%s' (position %d) \u2014 space samples it", label, sel + 1);
+    else
+        snprintf(line, sizeof line, "position %d was drawn from this (after '%s')", sel + 1, label);
+    canvas_put_text(c, r.x, r.y, r.w, line, ui_style(ui, COLOR_IDX(250), 0, ATTR_BOLD));
+    snprintf(line, sizeof line, "entropy %.3f bits at T %.2f \u00b7 %.3f bits at T 1 \u00b7 kept %d of %d (top-k %s, top-p %s)",
+             d->entropy, d->temperature, d->entropy_t1, d->n_kept, d->vocab, k, p);
+    canvas_put_text(c, r.x, r.y + 1, r.w, line, text);
+    /* live: recall what the previous step drew, so a step's outcome stays in sight */
+    if (sampled < 0 && sel >= 1 && s->tokens[sel].generated && s->steps[sel].used) {
+        const Distribution *pd = &s->steps[sel].dist;
+        int32_t id = s->tokens[sel].id;
+        int rank = 0;
+        while (rank < pd->vocab && pd->order[rank] != id) rank++;
+        session_token_label(s, id, label, sizeof label);
+        snprintf(line, sizeof line, "the step before %s '%s': rank %d, %.2f%% (\u2190 shows that distribution)",
+                 s->tokens[sel].picked ? "picked" : "drew", label, rank + 1, 100.0 * s->tokens[sel].prob);
+        canvas_put_text(c, r.x, r.y + 2, r.w, line, dim);
+    }
+}
+
 void ViewProbs_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
     if (r.w <= 0 || r.h <= 0) return;
     if (ui->explain) { /* a frozen step: the arithmetic instead of the bars */
@@ -38,33 +67,12 @@ void ViewProbs_draw(Canvas *c, Rect r, Session *s, UiState *ui) {
         r.h -= chain_h;
         ViewChain_draw(c, (Rect){r.x, r.y + r.h + 1, r.w, chain_h - 1}, s, d, ui);
     }
-    int sel = session_selected(s);
-    char label[96], line[320];
-    session_token_label(s, s->tokens[sel].id, label, sizeof label);
-    if (sampled < 0)
-        snprintf(line, sizeof line, "live: the token after '%s' (position %d) \u2014 space samples it", label, sel + 1);
-    else
-        snprintf(line, sizeof line, "position %d was drawn from this (after '%s')", sel + 1, label);
-    canvas_put_text(c, r.x, r.y, r.w, line, ui_style(ui, COLOR_IDX(250), 0, ATTR_BOLD));
-    char k[16], p[16];
+    char label[96], line[320], k[16], p[16];
     if (d->top_k > 0) snprintf(k, sizeof k, "%d", d->top_k);
     else snprintf(k, sizeof k, "off");
     if (d->top_p < 1) snprintf(p, sizeof p, "%.2f", d->top_p);
     else snprintf(p, sizeof p, "off");
-    snprintf(line, sizeof line, "entropy %.3f bits at T %.2f \u00b7 %.3f bits at T 1 \u00b7 kept %d of %d (top-k %s, top-p %s)",
-             d->entropy, d->temperature, d->entropy_t1, d->n_kept, d->vocab, k, p);
-    canvas_put_text(c, r.x, r.y + 1, r.w, line, text);
-    /* live: recall what the previous step drew, so a step's outcome stays in sight */
-    if (sampled < 0 && sel >= 1 && s->tokens[sel].generated && s->steps[sel].used) {
-        const Distribution *pd = &s->steps[sel].dist;
-        int32_t id = s->tokens[sel].id;
-        int rank = 0;
-        while (rank < pd->vocab && pd->order[rank] != id) rank++;
-        session_token_label(s, id, label, sizeof label);
-        snprintf(line, sizeof line, "the step before %s '%s': rank %d, %.2f%% (\u2190 shows that distribution)",
-                 s->tokens[sel].picked ? "picked" : "drew", label, rank + 1, 100.0 * s->tokens[sel].prob);
-        canvas_put_text(c, r.x, r.y + 2, r.w, line, dim);
-    }
+    draw_header(c, r, s, ui, d, sampled, k, p);
 
     int labw = ui->big ? 20 : r.w >= 70 ? 16 : 12;
     int barw = (r.w - 5 - labw - 2 * 8 - 4 - 10) / 2; /* 10 columns for the sampled mark */
