@@ -1,14 +1,12 @@
 /* glassbox lens: the logit lens at the end of a prompt, from the command line (see lens.h). It
- * follows main.c's conventions: options before or after the prompt, `--` ends them, `-` reads
- * standard input, BOS in front when the vocabulary has one, one-line errors and status 2. */
-#include <errno.h>
+ * follows the command line's conventions (cli.h): `-` reads standard input, BOS in front when the
+ * vocabulary has one, one-line errors and status 2. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "json.h"
-#include "kit.h"
 #include "files.h"
 #include "lens.h"
 #include "loader.h"
@@ -40,7 +38,7 @@ static const char *token_label(const Tokenizer *tok, int32_t id, char *buf, size
     return token_display(b ? b : "", b ? n : 0, buf, bufsz);
 }
 
-static void print_lens(const LensColumn *c, const Tokenizer *tok, const char *prompt, size_t prompt_len, int json) {
+static void print_lens(const LensColumn *c, const Tokenizer *tok, const char *prompt, size_t prompt_len, bool json) {
     char buf[256];
     if (json) {
         printf("{\"prompt\": ");
@@ -55,11 +53,11 @@ static void print_lens(const LensColumn *c, const Tokenizer *tok, const char *pr
                 printf("%s{\"id\": %d, \"text\": ", i ? ", " : "", (int)e->id);
                 token_json(tok, e->id);
                 printf(", \"prob\": ");
-                kit_json_number(stdout, e->prob);
+                cli_json_number(stdout, e->prob);
                 printf("}");
             }
             printf("], \"chosen_rank\": %d, \"chosen_prob\": ", c->chosen_rank[l]);
-            kit_json_number(stdout, c->chosen_prob[l]);
+            cli_json_number(stdout, c->chosen_prob[l]);
             printf("}");
         }
         printf("\n]}\n");
@@ -80,45 +78,18 @@ static void print_lens(const LensColumn *c, const Tokenizer *tok, const char *pr
 }
 
 int cli_lens(int argc, char **argv) {
-    const char *model_path = cli_default_model(), *pos = NULL;
-    int json = 0, top = 5, only_pos = 0, missing = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        if (only_pos || a[0] != '-' || !a[1]) {
-            if (pos) {
-                fprintf(stderr, "glassbox: lens: unexpected argument '%s' (see glassbox lens --help)\n", a);
-                return GB_EXIT_USAGE;
-            }
-            pos = a;
-        } else if (strcmp(a, "--") == 0) only_pos = 1;
-        else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(LENS_USAGE, stdout);
-            return GB_EXIT_OK;
-        } else if (strcmp(a, "--json") == 0) json = 1;
-        else if ((v = kit_option(argc, argv, &i, "--model", &missing)) || (v = kit_option(argc, argv, &i, "-m", &missing)))
-            model_path = v;
-        else if ((v = kit_option(argc, argv, &i, "--top", &missing))) {
-            char *end;
-            errno = 0;
-            long k = strtol(v, &end, 10);
-            if (end == v || *end || errno || k < 1 || k > 1000) {
-                fprintf(stderr, "glassbox: lens: --top: expected an integer in [1, 1000], got '%s'\n", v);
-                return GB_EXIT_USAGE;
-            }
-            top = (int)k;
-        } else {
-            if (missing) fprintf(stderr, "glassbox: lens: %s: missing value\n", a);
-            else fprintf(stderr, "glassbox: lens: unknown option '%s' (see glassbox lens --help)\n", a);
-            return GB_EXIT_USAGE;
-        }
-    }
-    if (!pos) {
-        fprintf(stderr, "glassbox: lens: missing PROMPT (or - for standard input) (see glassbox lens --help)\n");
-        return GB_EXIT_USAGE;
-    }
+    const char *model_path = cli_default_model(), *pos;
+    int top = 5;
+    bool json = false;
+    const Option opts[] = {OPTION_FLAG("--json", &json), OPTION_STRING("--model", "-m", &model_path),
+                           OPTION_INT("--top", &top, 1, 1000)};
+    static const char *const names[] = {"PROMPT (or - for standard input)"};
+    const OptionSpec spec = {"lens", LENS_USAGE, opts, OPTIONS_COUNT(opts), names, 1, 1};
+    int n_args, r = options_parse(&spec, argc, argv, &pos, &n_args);
+    if (r != OPTIONS_RUN) return r;
     char *prompt = NULL, err[GB_ERRLEN];
     size_t prompt_len = 0;
-    if (kit_read_text("lens", pos, &prompt, &prompt_len) != 0) return GB_EXIT_USAGE;
+    if (cli_read_text(&prompt, &prompt_len, "lens", pos) != 0) return GB_EXIT_USAGE;
     int rc = GB_EXIT_USAGE, has_model = 0;
     Model m;
     Tokenizer *tok = NULL;
@@ -126,7 +97,7 @@ int cli_lens(int argc, char **argv) {
     float *scratch = NULL;
     LensColumn col = {0};
     if (loader_open(&m, &tok, model_path, 0, err) != 0) {
-        fprintf(stderr, "glassbox: lens: %s\n", err);
+        cli_print_open_error("lens", model_path, err);
         goto done;
     }
     has_model = 1;
