@@ -15,6 +15,7 @@
 #include "tui.h"
 #include "util.h"
 
+// clang-format off
 static const char BENCH_USAGE[] =
     "usage: glassbox bench [--model FILE] [--decode N [--no-probes]]\n"
     "Speed figures (no pass/fail): model load time; prompt prefill of 256 tokens;\n"
@@ -27,6 +28,7 @@ static const char BENCH_USAGE[] =
     "               and the file size (bench/run.sh sets it beside llama.cpp's figure\n"
     "               for the same file)\n"
     "  --no-probes  with --decode: probes off\n";
+// clang-format on
 
 /* The biggest .py of the Python standard library, for a realistic code-tokenizing figure. */
 static char *biggest_stdlib_py(void) {
@@ -82,19 +84,20 @@ static int bench_text(char **text, size_t *len, char *what, size_t whatsz) {
     return 0;
 }
 
-/* Seconds per forward call at positions [from, to), repeated until at least min_secs have passed. */
+/* Seconds per forward call at positions [from, to), repeated until min_secs have passed. */
 static double time_forward(Model *m, const int32_t *ids, int from, int to, double min_secs) {
     int calls = 0;
     double t0 = gb_now(), t;
     do {
-        for (int p = from; p < to; p++) model_forward(m, ids[p], p);
+        for (int p = from; p < to; p++)
+            model_forward(m, ids[p], p);
         calls += to - from;
         t = gb_now() - t0;
     } while (t < min_secs);
     return t / calls;
 }
 
-/* Seconds for one whole-prompt pass over ids[0..n), repeated until at least min_secs have passed. */
+/* Seconds for one whole-prompt pass over ids[0..n), repeated until min_secs have passed. */
 static double time_prefill(Model *m, const int32_t *ids, int n, double min_secs) {
     int calls = 0;
     double t0 = gb_now(), t;
@@ -133,7 +136,8 @@ static int bench_decode(Model *m, int steps, bool no_probes, double load_ms) {
         return GB_EXIT_USAGE;
     }
     int32_t prompt[16];
-    for (int i = 0; i < n_prompt; i++) prompt[i] = (int32_t)((i * 7919) % cf->vocab_size);
+    for (int i = 0; i < n_prompt; i++)
+        prompt[i] = (int32_t)((i * 7919) % cf->vocab_size);
     char err[GB_ERRLEN];
     if (!no_probes && model_enable_probes(m, err) != 0) { /* models load without them */
         fprintf(stderr, "glassbox: bench: %s\n", err);
@@ -156,7 +160,8 @@ static int bench_decode(Model *m, int steps, bool no_probes, double load_ms) {
     /* what the probes of these positions hold: attention rows (seq_len wide) and residuals */
     double probe_mb = (double)cf->n_layers * (n_prompt + steps) *
                       ((double)cf->n_heads * cf->seq_len + cf->dim) * sizeof(float) / 1e6;
-    printf("{\"threads\": %d, \"ms_per_token\": %.4f, \"tokens_per_s\": %.2f, \"cpu_ms_per_token\": %.4f, "
+    printf("{\"threads\": %d, \"ms_per_token\": %.4f, \"tokens_per_s\": %.2f, "
+           "\"cpu_ms_per_token\": %.4f, "
            "\"load_ms\": %.2f, \"probes\": %s, \"probe_mb\": %.1f, \"peak_rss_mb\": %.1f, "
            "\"file_mb\": %.1f}\n",
            omp_get_max_threads(), ms, 1e3 / ms, cpu_ms, load_ms, no_probes ? "false" : "true",
@@ -175,7 +180,8 @@ static void bench_forward(Model *m, const int32_t *ids, int ctx) {
         // Decoding at a full context: the last 16 positions of the window, again and again.
         int from = ctx > 16 ? ctx - 16 : 0;
         double per_token = time_forward(m, ids, from, ctx, 0.5);
-        printf("probes %-3s: prefill of %d tokens %.2f ms in one pass (%.0f tokens/s), %.2f ms token by "
+        printf("probes %-3s: prefill of %d tokens %.2f ms in one pass (%.0f tokens/s), %.2f ms "
+               "token by "
                "token\n",
                probes ? "on" : "off", ctx, prefill * 1e3, ctx / prefill, prefill_steps * 1e3);
         printf("probes %-3s: forward at %d tokens of context %.3f ms/token = %.0f tokens/s\n",
@@ -185,14 +191,16 @@ static void bench_forward(Model *m, const int32_t *ids, int ctx) {
 }
 
 /* The sampler chain on real logits, per token as a step pays it: the chain with its records, the
- * draw, and the drawn token's row of the chain table; at the default settings, then every stage on. */
+ * draw, and the drawn token's row of the chain table; at the default settings, then every stage
+ * on. */
 static void bench_sampler(Model *m, const int32_t *ids) {
     int vocab = m->config.vocab_size;
     Distribution d;
     distribution_init(&d, vocab);
     float *logits = model_forward(m, ids[0], 0);
     int32_t history[64];
-    for (int i = 0; i < 64; i++) history[i] = ids[i % 2]; // a window the penalties have to count
+    for (int i = 0; i < 64; i++)
+        history[i] = ids[i % 2]; // a window the penalties have to count
     for (int all = 0; all < 2; all++) {
         Sampler s;
         sampler_init(&s, DEFAULT_TEMP, all ? 40 : 0, all ? 0.95f : 1.0f, DEFAULT_SEED);
@@ -208,15 +216,16 @@ static void bench_sampler(Model *m, const int32_t *ids) {
             distribution_note_drawn(&d, sampler_sample(&s, &d));
             calls++;
         } while ((t = gb_now() - ts) < 0.2);
-        printf("sampler chain: %.3f ms/token (vocab %d; %s)\n", t / calls * 1e3, vocab,
-               all ? "every stage on: repeat-penalty 1.1 over 64, top-k 40, typical .95, top-p .95, "
-                     "min-p .05, T 0.8"
-                   : "default settings: T 0.8, the other stages off");
+        printf(
+            "sampler chain: %.3f ms/token (vocab %d; %s)\n", t / calls * 1e3, vocab,
+            all ? "every stage on: repeat-penalty 1.1 over 64, top-k 40, typical .95, top-p .95, "
+                  "min-p .05, T 0.8"
+                : "default settings: T 0.8, the other stages off");
     }
     distribution_free(&d);
 }
 
-/* Encoding speed of the model's tokenizer on text (what names it), or a line saying there is none. */
+/* The tokenizer's encoding speed on text (what names it), or a line saying there is none. */
 static void bench_tokenizer(const Tokenizer *tok, const char *text, size_t len, const char *what) {
     if (!text) {
         printf("tokenizer: no text found to encode\n");
@@ -241,7 +250,8 @@ static void bench_tui(const char *model_path) {
     char err[GB_ERRLEN];
     TuiBench tb;
     if (tui_bench(model_path, 256, 200, 50, &tb, err) == 0)
-        printf("tui: start-up %.1f ms to the first frame; step + all four views %.2f ms (max %.2f) at %d "
+        printf("tui: start-up %.1f ms to the first frame; step + all four views %.2f ms (max %.2f) "
+               "at %d "
                "tokens, %dx%d\n",
                tb.startup_ms, tb.step_ms, tb.step_max_ms, tb.context, tb.width, tb.height);
     else
@@ -252,8 +262,8 @@ static void bench_tui(const char *model_path) {
 static void bench_all(CliModel *cm, const char *model_path, double load_ms) {
     Model *m = &cm->model;
     const Config *cf = &m->config;
-    printf("model: %s (%s): dim %d, layers %d, heads %d/%d, ffn %d, vocab %d, context %d\n", m->name,
-           model_path, cf->dim, cf->n_layers, cf->n_heads, cf->n_kv_heads, cf->hidden_dim,
+    printf("model: %s (%s): dim %d, layers %d, heads %d/%d, ffn %d, vocab %d, context %d\n",
+           m->name, model_path, cf->dim, cf->n_layers, cf->n_heads, cf->n_kv_heads, cf->hidden_dim,
            cf->vocab_size, cf->context_length);
     printf("threads: %d (OpenMP)\n", omp_get_max_threads());
     printf("model load: %.2f ms\n", load_ms);
@@ -267,13 +277,15 @@ static void bench_all(CliModel *cm, const char *model_path, double load_ms) {
     // Prompt tokens: real code where possible, so the figure is for text the model sees.
     TokenSpan *spans = NULL;
     int n = have_text ? tokenizer_encode(cm->tok, text, text_len, &spans, err) : 0;
-    for (int i = 0; i < ctx; i++) ids[i] = n > 0 ? spans[i % n].id : i % cf->vocab_size;
+    for (int i = 0; i < ctx; i++)
+        ids[i] = n > 0 ? spans[i % n].id : i % cf->vocab_size;
     free(spans);
 
     bench_forward(m, ids, ctx);
     bench_sampler(m, ids);
     bench_tokenizer(cm->tok, have_text ? text : NULL, text_len, what);
-    cli_bench_lab(); /* cl100k and o200k on the text of scripts/tiktoken-bench.mjs, beside tiktoken's */
+    cli_bench_lab(); /* cl100k and o200k on the text of scripts/tiktoken-bench.mjs, beside
+                        tiktoken's */
     bench_tui(model_path);
     free(text);
     free(ids);
@@ -283,9 +295,11 @@ int cli_bench(int argc, char **argv) {
     const char *model_path = cli_default_model();
     int decode_steps = 0;
     bool no_probes = false;
-    const Option opts[] = {OPTION_STRING("--model", "-m", &model_path),
-                           OPTION_INT("--decode", &decode_steps, 1, 1 << 20),
-                           OPTION_FLAG("--no-probes", &no_probes)};
+    const Option opts[] = {
+        OPTION_STRING("--model", "-m", &model_path),
+        OPTION_INT("--decode", &decode_steps, 1, 1 << 20),
+        OPTION_FLAG("--no-probes", &no_probes),
+    };
     const OptionSpec spec = {"bench", BENCH_USAGE, opts, OPTIONS_COUNT(opts), NULL, 0, 0};
     const char *args[1];
     int n_args, r = options_parse(&spec, argc, argv, args, &n_args);
@@ -295,9 +309,12 @@ int cli_bench(int argc, char **argv) {
     double load_ms;
     if ((r = cli_open_tokenizer(&cm, "bench", model_path)) != 0) return r;
     // 256 positions are all the figures use; the probes are sized for them, not the file's context
-    if ((r = time_loads(&load_ms, model_path)) == 0 && (r = cli_load_weights(&cm, "bench", model_path, 256)) == 0) {
-        if (decode_steps > 0) r = bench_decode(&cm.model, decode_steps, no_probes, load_ms);
-        else bench_all(&cm, model_path, load_ms);
+    if ((r = time_loads(&load_ms, model_path)) == 0 &&
+        (r = cli_load_weights(&cm, "bench", model_path, 256)) == 0) {
+        if (decode_steps > 0)
+            r = bench_decode(&cm.model, decode_steps, no_probes, load_ms);
+        else
+            bench_all(&cm, model_path, load_ms);
     }
     cli_model_free(&cm);
     return r;

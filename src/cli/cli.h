@@ -5,9 +5,9 @@
  * what several share: the default model, opening a model, reading a prompt, the sampler options.
  *
  * Conventions shared by the subcommands that run the model:
- * - The prompt is encoded as bytes (any bytes, invalid UTF-8 included) and the vocabulary's BOS token
- *   is put in front of it when the model has one (glassbox's own models use <|endoftext|> as BOS, the
- *   way GPT-2 style models separate documents).
+ * - The prompt is encoded as bytes (any bytes, invalid UTF-8 included) and the vocabulary's BOS
+ *   token is put in front of it when the model has one (glassbox's own models use <|endoftext|> as
+ *   BOS, the way GPT-2 style models separate documents).
  * - Sampling defaults: temperature 0.8, top-k 0 (off), top-p 1 (off), seed 42.
  * - In JSON, a token's "text" is its bytes as UTF-8 in which every byte that is not part of a valid
  *   UTF-8 sequence is replaced by U+FFFD, and "bytes" lists the exact byte values. */
@@ -46,8 +46,9 @@ int cli_export(int argc, char **argv);          /* export_cli.c: a view to txt/a
 int cli_replay(int argc, char **argv);          /* replay_cli.c: a recorded session */
 int cli_lens(int argc, char **argv);            /* lens_cli.c: the logit lens */
 
-/* lab_cli.c: `glassbox tokenize --compare|--names|--explain TEXT` and `--file FILE` (text is the TEXT,
- * file the FILE); the own tokenizer is tok_name, else the model's. And the lab's lines of `bench`. */
+/* lab_cli.c: `glassbox tokenize --compare|--names|--explain TEXT` and `--file FILE` (text is the
+ * TEXT, file the FILE); the own tokenizer is tok_name, else the model's. And the lab's lines of
+ * `bench`. */
 enum { LAB_CLI_COMPARE, LAB_CLI_NAMES, LAB_CLI_EXPLAIN, LAB_CLI_FILE };
 int cli_tokenize_lab(int mode, const char *text, size_t len, const char *file, const char *tok_name,
                      const char *model_path, int json);
@@ -57,31 +58,32 @@ void cli_bench_lab(void);
 
 /* Default model: $GLASSBOX_MODEL, else gb_assets_dir()/glassbox.gguf. */
 const char *cli_default_model(void);
-/* For --version: the assets directory, the default model and the lessons directory, one a line, each
- * with the variable that overrides it. */
+/* For --version: the assets directory, the default model and the lessons directory, one a line,
+ * each with the variable that overrides it. */
 void cli_print_data_paths(void);
 /* --list-commands (name NULL) and `help NAME` for a TUI command: 0, or 1 when NAME is not one. */
 int cli_tui_commands(const char *name);
 
-/* The sampler options every sampling subcommand shares, with llama.cpp's names, as option rows whose
- * destination is a SamplerArgs: the sampler checks each value (sampler_set_value, sampler_set_chain:
- * its ranges, its messages) and given counts them. CLI_SAMPLER_OPTIONS are --min-p, --typical,
- * --repeat-penalty, --repeat-last-n, --presence-penalty, --frequency-penalty and --samplers;
- * CLI_SAMPLER_BASIC_OPTIONS add --temp, --top-k and --top-p for a subcommand that does not parse them
- * itself (score). CLI_SAMPLER_USAGE describes the first seven for --help. */
+/* The sampler options every sampling subcommand shares, with llama.cpp's names, as option rows
+ * whose destination is a SamplerArgs: the sampler checks each value (sampler_set_value and
+ * sampler_set_chain: its ranges, its messages) and `given` counts them. CLI_SAMPLER_OPTIONS are
+ * --min-p, --typical, --repeat-penalty, --repeat-last-n, --presence-penalty, --frequency-penalty
+ * and --samplers; CLI_SAMPLER_BASIC_OPTIONS add --temp, --top-k and --top-p for a subcommand that
+ * does not parse them itself (score). CLI_SAMPLER_USAGE describes the first seven for --help. */
 typedef struct {
     Sampler sampler;
     int given; /* how many sampler options the command line gave */
 } SamplerArgs;
 int cli_sampler_option(const Option *o, const char *value, char *why);
 #define CLI_SAMPLER_ROW(name, sa) OPTION_CALL(name, sa, cli_sampler_option)
-#define CLI_SAMPLER_OPTIONS(sa)                                                                   \
-    CLI_SAMPLER_ROW("--min-p", sa), CLI_SAMPLER_ROW("--typical", sa),                             \
-        CLI_SAMPLER_ROW("--repeat-penalty", sa), CLI_SAMPLER_ROW("--repeat-last-n", sa),          \
-        CLI_SAMPLER_ROW("--presence-penalty", sa), CLI_SAMPLER_ROW("--frequency-penalty", sa),    \
+#define CLI_SAMPLER_OPTIONS(sa)                                                                    \
+    CLI_SAMPLER_ROW("--min-p", sa), CLI_SAMPLER_ROW("--typical", sa),                              \
+        CLI_SAMPLER_ROW("--repeat-penalty", sa), CLI_SAMPLER_ROW("--repeat-last-n", sa),           \
+        CLI_SAMPLER_ROW("--presence-penalty", sa), CLI_SAMPLER_ROW("--frequency-penalty", sa),     \
         CLI_SAMPLER_ROW("--samplers", sa)
-#define CLI_SAMPLER_BASIC_OPTIONS(sa)                                                             \
+#define CLI_SAMPLER_BASIC_OPTIONS(sa)                                                              \
     CLI_SAMPLER_ROW("--temp", sa), CLI_SAMPLER_ROW("--top-k", sa), CLI_SAMPLER_ROW("--top-p", sa)
+// clang-format off
 #define CLI_SAMPLER_USAGE \
     "  --min-p P    keep the tokens at least P times as likely as the likeliest (default 0 = off)\n" \
     "  --typical P  locally typical sampling: the tokens nearest the entropy up to mass P (default 1 = off)\n" \
@@ -92,6 +94,7 @@ int cli_sampler_option(const Option *o, const char *value, char *why);
     "  --frequency-penalty P  subtract P per occurrence (default 0)\n" \
     "  --samplers LIST  the chain's order, comma-separated, as in llama.cpp (default\n" \
     "               penalties,top-k,typical,top-p,min-p,temp; also greedy); a stage not listed is off\n"
+// clang-format on
 
 /* The bytes of a TEXT argument, or of standard input for "-" (at most a prompt's limit). *text is
  * malloc'ed. Returns 0, or prints the error and returns GB_EXIT_USAGE. */
@@ -108,9 +111,9 @@ typedef struct {
     Model model;
     bool has_model;
 } CliModel;
-/* Opens path's tokenizer. Returns 0, or prints the error and returns GB_EXIT_USAGE (nothing to free). */
+/* Opens path's tokenizer: 0, or prints the error and returns GB_EXIT_USAGE (nothing to free). */
 int cli_open_tokenizer(CliModel *cm, const char *cmd, const char *path);
-/* Opens tok_name's tokenizer (tokenizer_open_named) when given, else path's. As cli_open_tokenizer. */
+/* tok_name's tokenizer (tokenizer_open_named) when given, else path's; as cli_open_tokenizer. */
 int cli_open_named_tokenizer(CliModel *cm, const char *cmd, const char *tok_name, const char *path);
 /* Loads the weights with room for max_seq positions (0: the model's context length), no probes, and
  * checks them against the tokenizer (loader_check, as every path that opens a model). 0, or prints
@@ -118,8 +121,8 @@ int cli_open_named_tokenizer(CliModel *cm, const char *cmd, const char *tok_name
 int cli_load_weights(CliModel *cm, const char *cmd, const char *path, int max_seq);
 void cli_model_free(CliModel *cm);
 
-/* The start of generate and probs: the prompt (text, or - for standard input) read, encoded with BOS
- * in front, and the model loaded with room for `extra` positions after it. */
+/* The start of generate and probs: the prompt (text, or - for standard input) read, encoded with
+ * BOS in front, and the model loaded with room for `extra` positions after it. */
 typedef struct {
     char *text;
     size_t len;
@@ -132,9 +135,9 @@ int cli_load_prompt(CliPrompt *p, CliModel *cm, const char *cmd, const char *mod
 void cli_prompt_free(CliPrompt *p);
 
 /* ---- output ---- */
-void cli_json_number(FILE *f, double v);                  /* null for NaN and the infinities */
+void cli_json_number(FILE *f, double v);                   /* null for NaN and the infinities */
 void cli_json_bytes(FILE *f, const char *bytes, size_t n); /* [104,105] */
-/* The display form of a token (token_display) in the caller's buffer; "<id N>" for an id without bytes. */
+/* A token's display form (token_display) in the caller's buffer; "<id N>" for one without bytes. */
 const char *cli_token_shown(char *buf, size_t bufsz, const Tokenizer *tok, int32_t id);
 /* s, then spaces up to width terminal columns (one per code point: good enough for the tables). */
 void cli_print_padded(const char *s, int width);

@@ -40,20 +40,23 @@ void cli_print_data_paths(void) {
 }
 
 /* `glassbox --list-commands` (name NULL: every typed command's name, one a line, for the man page's
- * test and shell completion) and `glassbox help NAME` (one command's usage). 1 when NAME is none. */
+ * test and shell completion) and `glassbox help NAME` (one command's usage): 1 when NAME is
+ * none. */
 int cli_tui_commands(const char *name) {
     for (int i = 0; i < commands_count(); i++)
-        if (!name) printf("%s\n", commands_name(i));
+        if (!name)
+            printf("%s\n", commands_name(i));
         else if (strcmp(name, commands_name(i)) == 0)
-            return printf(":%s\n  %s (e.g. :%s)\n", commands_usage(i), commands_help(i), commands_example(i)) < 0;
+            return printf(":%s\n  %s (e.g. :%s)\n", commands_usage(i), commands_help(i),
+                          commands_example(i)) < 0;
     return name != NULL;
 }
 
 /* ---- the sampler options ---- */
 
 /* One sampler option: the knob is the option's name without its dashes, as sampler_set_value and
- * sampler_set_chain know them. why gets the sampler's own words: "expected a number between 0 and 1"
- * (the value given is added by the parser) or "unknown stage 'frob' (...)". */
+ * sampler_set_chain know them. why gets the sampler's own words: "expected a number between 0 and
+ * 1" (the value given is added by the parser) or "unknown stage 'frob' (...)". */
 int cli_sampler_option(const Option *o, const char *value, char *why) {
     SamplerArgs *sa = o->dest;
     const char *knob = o->name + 2;
@@ -68,9 +71,11 @@ int cli_sampler_option(const Option *o, const char *value, char *why) {
         bool number = end != value && !*end && !errno && isfinite(v);
         if (number && sampler_set_value(&sa->sampler, knob, v, err) == 0) return 0;
         if (!number) sampler_set_value(&sa->sampler, knob, NAN, err); // for the words of its range
-        char *got = strstr(err, ", got "); // "min-p: expected ... got nan": the parser names the text
-        if (got) *got = 0;
     }
+    // "min-p: expected ..., got nan": the parser names the text given instead
+    char *got = strstr(err, ", got ");
+    if (!got) got = strstr(err, "; got ");
+    if (got) *got = 0;
     // err starts with the knob's name ("min-p: ..."), which the parser puts in front already
     size_t n = strlen(knob);
     snprintf(why, GB_ERRLEN, "%s", strncmp(err, knob, n) == 0 && err[n] == ':' ? err + n + 2 : err);
@@ -124,7 +129,8 @@ int cli_open_tokenizer(CliModel *cm, const char *cmd, const char *path) {
     return GB_EXIT_OK;
 }
 
-int cli_open_named_tokenizer(CliModel *cm, const char *cmd, const char *tok_name, const char *path) {
+int cli_open_named_tokenizer(CliModel *cm, const char *cmd, const char *tok_name,
+                             const char *path) {
     if (!tok_name) return cli_open_tokenizer(cm, cmd, path);
     char err[GB_ERRLEN];
     memset(cm, 0, sizeof *cm);
@@ -160,7 +166,8 @@ static int encode_prompt(CliPrompt *p, const char *cmd, const Tokenizer *tok) {
     }
     p->n_ids = total;
     if (total == 0) {
-        fprintf(stderr, "glassbox: %s: the prompt is empty and the model has no BOS token to start from\n",
+        fprintf(stderr,
+                "glassbox: %s: the prompt is empty and the model has no BOS token to start from\n",
                 cmd);
         return GB_EXIT_USAGE;
     }
@@ -185,8 +192,8 @@ int cli_load_prompt(CliPrompt *p, CliModel *cm, const char *cmd, const char *mod
     if ((r = encode_prompt(p, cmd, cm->tok)) == 0 &&
         (r = cli_load_weights(cm, cmd, model_path, p->n_ids + extra)) == 0 &&
         p->n_ids > cm->model.config.seq_len) {
-        fprintf(stderr, "glassbox: %s: the prompt is %d tokens but the model's context holds %d\n", cmd,
-                p->n_ids, cm->model.config.seq_len);
+        fprintf(stderr, "glassbox: %s: the prompt is %d tokens but the model's context holds %d\n",
+                cmd, p->n_ids, cm->model.config.seq_len);
         r = GB_EXIT_USAGE;
     }
     if (r != 0) {
@@ -199,13 +206,16 @@ int cli_load_prompt(CliPrompt *p, CliModel *cm, const char *cmd, const char *mod
 /* ---- output ---- */
 
 void cli_json_number(FILE *f, double v) {
-    if (isfinite(v)) fprintf(f, "%.9g", v);
-    else fputs("null", f);
+    if (isfinite(v))
+        fprintf(f, "%.9g", v);
+    else
+        fputs("null", f);
 }
 
 void cli_json_bytes(FILE *f, const char *bytes, size_t n) {
     fputc('[', f);
-    for (size_t i = 0; i < n; i++) fprintf(f, "%s%u", i ? "," : "", (unsigned char)bytes[i]);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s%u", i ? "," : "", (unsigned char)bytes[i]);
     fputc(']', f);
 }
 
@@ -222,8 +232,10 @@ const char *cli_token_shown(char *buf, size_t bufsz, const Tokenizer *tok, int32
 void cli_print_padded(const char *s, int width) {
     fputs(s, stdout);
     int w = 0;
-    for (const char *p = s; *p; p++) w += ((unsigned char)*p & 0xC0) != 0x80;
-    for (; w < width; w++) fputc(' ', stdout);
+    for (const char *p = s; *p; p++)
+        w += ((unsigned char)*p & 0xC0) != 0x80;
+    for (; w < width; w++)
+        fputc(' ', stdout);
 }
 
 int cli_finish_output(const char *cmd) {

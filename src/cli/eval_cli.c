@@ -8,6 +8,7 @@
 #include "files.h"
 #include "util.h"
 
+// clang-format off
 static const char EVAL_USAGE[] =
     "usage: glassbox eval [--json] [--model FILE] FILE|-\n"
     "The model's cross-entropy on FILE: the file's tokens run in non-overlapping windows of the\n"
@@ -18,6 +19,7 @@ static const char EVAL_USAGE[] =
     "  --json       print {\"bytes\", \"tokens\", \"predicted\", \"bits\", \"bits_per_byte\",\n"
     "               \"bits_per_token\"}\n"
     "  --model FILE the model (default: $GLASSBOX_MODEL, else assets/glassbox.gguf)\n";
+// clang-format on
 
 /* -log2 softmax(logits)[target], computed stably. */
 static double surprisal_bits(const float *logits, int vocab, int32_t target) {
@@ -25,7 +27,8 @@ static double surprisal_bits(const float *logits, int vocab, int32_t target) {
     for (int i = 1; i < vocab; i++)
         if (logits[i] > max) max = logits[i];
     double sum = 0.0;
-    for (int i = 0; i < vocab; i++) sum += exp((double)logits[i] - max);
+    for (int i = 0; i < vocab; i++)
+        sum += exp((double)logits[i] - max);
     return -(((double)logits[target] - max) - log(sum)) / log(2.0);
 }
 
@@ -68,9 +71,11 @@ static EvalSum evaluate(Model *m, const TokenSpan *spans, int n, int32_t bos) {
     return s;
 }
 
-static void print_eval(const EvalSum *s, const char *file, size_t len, int n, int seq_len, bool bos, bool json) {
+static void print_eval(const EvalSum *s, const char *file, size_t len, int n, int seq_len, bool bos,
+                       bool json) {
     if (json) {
-        printf("{\"bytes\": %zu, \"tokens\": %d, \"predicted\": %ld, \"bits\": ", len, n, s->predicted);
+        printf("{\"bytes\": %zu, \"tokens\": %d, \"predicted\": %ld, \"bits\": ", len, n,
+               s->predicted);
         cli_json_number(stdout, s->bits);
         printf(", \"bits_per_byte\": ");
         cli_json_number(stdout, s->bits / (double)len);
@@ -79,10 +84,12 @@ static void print_eval(const EvalSum *s, const char *file, size_t len, int n, in
         printf("}\n");
         return;
     }
-    printf("file: %s, %zu bytes, %d tokens (%.3f bytes per token)\n", file, len, n, n ? (double)len / n : 0.0);
+    printf("file: %s, %zu bytes, %d tokens (%.3f bytes per token)\n", file, len, n,
+           n ? (double)len / n : 0.0);
     printf("windows: %ld of up to %d tokens (context %d%s)\n", s->windows, seq_len - 1, seq_len,
            bos ? ", each after BOS" : "");
-    if (s->predicted < n) printf("predicted: %ld tokens (the first has no context: no BOS)\n", s->predicted);
+    if (s->predicted < n)
+        printf("predicted: %ld tokens (the first has no context: no BOS)\n", s->predicted);
     printf("bits per byte: %.4f\n", s->bits / (double)len);
     printf("bits per token: %.4f (perplexity %.2f)\n", s->predicted ? s->bits / s->predicted : NAN,
            s->predicted ? exp2(s->bits / s->predicted) : NAN);
@@ -92,7 +99,10 @@ static void print_eval(const EvalSum *s, const char *file, size_t len, int n, in
 int cli_eval(int argc, char **argv) {
     const char *model_path = cli_default_model();
     bool json = false;
-    const Option opts[] = {OPTION_STRING("--model", "-m", &model_path), OPTION_FLAG("--json", &json)};
+    const Option opts[] = {
+        OPTION_STRING("--model", "-m", &model_path),
+        OPTION_FLAG("--json", &json),
+    };
     static const char *const names[] = {"FILE"};
     const OptionSpec spec = {"eval", EVAL_USAGE, opts, OPTIONS_COUNT(opts), names, 1, 1};
     const char *args[1];
@@ -124,7 +134,8 @@ int cli_eval(int argc, char **argv) {
         int seq_len = cm.model.config.seq_len;
         int32_t bos = tokenizer_prompt_bos(cm.tok);
         if (seq_len < 2) {
-            fprintf(stderr, "glassbox: eval: %s: a context of %d cannot predict anything\n", model_path, seq_len);
+            fprintf(stderr, "glassbox: eval: %s: a context of %d cannot predict anything\n",
+                    model_path, seq_len);
             r = GB_EXIT_USAGE;
         } else {
             EvalSum s = evaluate(&cm.model, spans, n, bos);

@@ -1,6 +1,6 @@
 /* glassbox export: one view of a prompt (and the tokens generated after it) as text, ANSI, CSV or
- * SVG, drawn by the view itself (export.h). The options are the TUI's requests, applied in the order
- * a person would type them. */
+ * SVG, drawn by the view itself (export.h). The options are the TUI's requests, applied in the
+ * order a person would type them. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -15,6 +15,7 @@
 #include "session.h"
 #include "util.h"
 
+// clang-format off
 static const char EXPORT_USAGE[] =
     "usage: glassbox export [--view NAME] [--format txt|ansi|csv|svg] [-o FILE] [--model FILE]\n"
     "                       [--steps N] [--temp T] [--top-k K] [--top-p P] [--seed S] [--layer L]\n"
@@ -46,6 +47,7 @@ static const char EXPORT_USAGE[] =
     "                 stage,name,active,in,kept,removed,temperature,row,id,token,prob,rank\n"
     "  --score TEXT   teacher-force TEXT after the prompt and colour it by surprisal (tokens, text)\n"
     "  --width W --height H  canvas size in cells (default 100 x 30)\n";
+// clang-format on
 
 typedef struct {
     const char *model_path, *view_name, *format, *out, *score_text;
@@ -61,7 +63,9 @@ typedef struct {
 static int parse_select(const Option *o, const char *value, char *why) {
     ExportArgs *a = o->dest;
     if (strstr(value, "..")) {
-        if (sscanf(value, "%d..%d", &a->span_a, &a->span_b) == 2 && a->span_a >= 0 && a->span_b >= 0) return 0;
+        if (sscanf(value, "%d..%d", &a->span_a, &a->span_b) == 2 && a->span_a >= 0 &&
+            a->span_b >= 0)
+            return 0;
     } else {
         char *end;
         errno = 0;
@@ -77,8 +81,15 @@ static int parse_select(const Option *o, const char *value, char *why) {
 
 /* The options into a; OPTIONS_RUN, or the exit status. */
 static int parse_export_args(ExportArgs *a, const char **prompt_arg, int argc, char **argv) {
-    *a = (ExportArgs){.model_path = cli_default_model(), .view_name = "tokens", .width = 100, .height = 30,
-                      .select = -1, .span_a = -1, .span_b = -1, .temp = 0.8, .top_p = 1.0,
+    *a = (ExportArgs){.model_path = cli_default_model(),
+                      .view_name = "tokens",
+                      .width = 100,
+                      .height = 30,
+                      .select = -1,
+                      .span_a = -1,
+                      .span_b = -1,
+                      .temp = 0.8,
+                      .top_p = 1.0,
                       .seed = DEFAULT_SEED};
     sampler_init(&a->sa.sampler, DEFAULT_TEMP, 0, 1.0f, DEFAULT_SEED);
     /* the canvas's sizes keep the words tests/harden.sh checks */
@@ -101,7 +112,8 @@ static int parse_export_args(ExportArgs *a, const char **prompt_arg, int argc, c
         OPTION_CALL("--select", a, parse_select),
         {"--width", NULL, OPT_INT, &a->width, 0, 1000, NULL, size_words},
         {"--height", NULL, OPT_INT, &a->height, 0, 1000, NULL, size_words},
-        CLI_SAMPLER_OPTIONS(&a->sa)};
+        CLI_SAMPLER_OPTIONS(&a->sa),
+    };
     static const char *const names[] = {"PROMPT"};
     const OptionSpec spec = {"export", EXPORT_USAGE, opts, OPTIONS_COUNT(opts), names, 1, 1};
     int n_args;
@@ -121,7 +133,8 @@ static int set_up(App *app, const ExportArgs *a, char *prompt, size_t prompt_len
     c[n++] = command_make(CMD_HEAD, a->head);
     if (a->steps > 0) c[n++] = command_make(CMD_STEP, a->steps);
     if (a->score_text)
-        c[n] = command_make(CMD_SCORE, 0), c[n].text = (char *)a->score_text, c[n++].text_len = strlen(a->score_text);
+        c[n] = command_make(CMD_SCORE, 0), c[n].text = (char *)a->score_text,
+        c[n++].text_len = strlen(a->score_text);
     for (int i = 0; i < n; i++)
         if (apply(app, &c[i], err) & RX_ERROR) return -1;
     if ((a->select >= 0 && session_select(app->s, a->select, err) != 0) ||
@@ -160,17 +173,25 @@ int cli_export(int argc, char **argv) {
     if (r != OPTIONS_RUN) return r;
     int view = export_view_lookup(a.view_name);
     if (view < 0) {
-        fprintf(stderr, "glassbox: export: --view: expected tokens, attention, neighbours, probs, text or lens, got '%s'\n",
+        fprintf(stderr,
+                "glassbox: export: --view: expected tokens, attention, neighbours, probs, text or "
+                "lens, got '%s'\n",
                 a.view_name);
         return GB_EXIT_USAGE;
     }
-    int fmt = a.format ? export_format_lookup(a.format) : a.out ? export_format_from_path(a.out) : EXPORT_TXT;
+    int fmt = a.format ? export_format_lookup(a.format)
+              : a.out  ? export_format_from_path(a.out)
+                       : EXPORT_TXT;
     if (a.format && fmt < 0) {
-        fprintf(stderr, "glassbox: export: --format: expected txt, ansi, csv or svg, got '%s'\n", a.format);
+        fprintf(stderr, "glassbox: export: --format: expected txt, ansi, csv or svg, got '%s'\n",
+                a.format);
         return GB_EXIT_USAGE;
     }
     if (fmt < 0) {
-        fprintf(stderr, "glassbox: export: %s: no format given and the extension is not .txt .ansi .csv .svg\n", a.out);
+        fprintf(
+            stderr,
+            "glassbox: export: %s: no format given and the extension is not .txt .ansi .csv .svg\n",
+            a.out);
         return GB_EXIT_USAGE;
     }
     char *prompt = NULL, err[GB_ERRLEN];

@@ -11,6 +11,7 @@
 
 #define DEFAULT_STEPS 32
 
+// clang-format off
 static const char GENERATE_USAGE[] =
     "usage: glassbox generate [--temp T] [--top-k K] [--top-p P] [--seed S] [--steps N] [--json]\n"
     "                         [--min-p P] [--typical P] [--repeat-penalty R] [--repeat-last-n N]\n"
@@ -29,6 +30,7 @@ static const char GENERATE_USAGE[] =
     "               \"prob_t1\"}], \"text\"}: prob is the chance the sampler gave the token (at T, after\n"
     "               top-k/top-p), logprob its natural log, prob_t1 the model's own (T = 1, no cut)\n"
     "  --model FILE the model (default: $GLASSBOX_MODEL, else assets/glassbox.gguf)\n";
+// clang-format on
 
 /* Generated text on its way to standard output: raw bytes into a pipe or a file, but on a terminal
  * made printable (gb_printable, lines kept), so a vocabulary cannot send escape sequences. A UTF-8
@@ -82,7 +84,8 @@ static void print_token(Printer *p, const Tokenizer *tok, const Distribution *d,
     size_t tlen = 0;
     const char *bytes = tokenizer_token_bytes(tok, id, &tlen);
     if (!bytes) bytes = "", tlen = 0;
-    if (p->out_len + tlen > p->out_cap) p->out = gb_realloc(p->out, p->out_cap = 2 * (p->out_len + tlen));
+    if (p->out_len + tlen > p->out_cap)
+        p->out = gb_realloc(p->out, p->out_cap = 2 * (p->out_len + tlen));
     memcpy(p->out + p->out_len, bytes, tlen);
     p->out_len += tlen;
     if (p->json) {
@@ -116,15 +119,20 @@ static void print_end(Printer *p) {
 }
 
 /* Samples up to steps tokens after the prompt, printing each; stops at EOS or the context's end. */
-static void generate(CliModel *cm, const CliPrompt *prompt, Sampler *sampler, int steps, bool json) {
+static void generate(CliModel *cm, const CliPrompt *prompt, Sampler *sampler, int steps,
+                     bool json) {
     Model *m = &cm->model;
     int seq_len = m->config.seq_len;
     int32_t eos = tokenizer_eos(cm->tok);
-    int32_t *history = gb_malloc(sizeof(int32_t) * (size_t)(prompt->n_ids + steps + 1)); // what the penalties see
+    int32_t *history =
+        gb_malloc(sizeof(int32_t) * (size_t)(prompt->n_ids + steps + 1)); // what the penalties see
     memcpy(history, prompt->ids, sizeof(int32_t) * (size_t)prompt->n_ids);
     Distribution d;
     distribution_init(&d, m->config.vocab_size);
-    Printer p = {.json = json, .text = {isatty(STDOUT_FILENO) != 0, {0}, 0}, .out = gb_malloc(256), .out_cap = 256};
+    Printer p = {.json = json,
+                 .text = {isatty(STDOUT_FILENO) != 0, {0}, 0},
+                 .out = gb_malloc(256),
+                 .out_cap = 256};
     print_start(&p, prompt);
     float *logits = steps > 0 ? model_forward_prompt(m, prompt->ids, prompt->n_ids, 0) : NULL;
     int pos_next = prompt->n_ids;
@@ -144,7 +152,8 @@ static void generate(CliModel *cm, const CliPrompt *prompt, Sampler *sampler, in
     }
     print_end(&p);
     if (stopped_at_context)
-        fprintf(stderr, "glassbox: generate: stopped at the model's context length (%d tokens)\n", seq_len);
+        fprintf(stderr, "glassbox: generate: stopped at the model's context length (%d tokens)\n",
+                seq_len);
     free(history);
     distribution_free(&d);
 }
@@ -157,14 +166,16 @@ int cli_generate(int argc, char **argv) {
     bool json = false;
     SamplerArgs sa = {0};
     sampler_init(&sa.sampler, DEFAULT_TEMP, 0, 1.0f, DEFAULT_SEED);
-    const Option opts[] = {OPTION_STRING("--model", "-m", &model_path),
-                           OPTION_FLOAT("--temp", &temp, 0, INFINITY),
-                           OPTION_INT("--top-k", &top_k, 0, 1 << 30),
-                           OPTION_FLOAT("--top-p", &top_p, 0, 1),
-                           OPTION_U64("--seed", &seed),
-                           OPTION_NUMBER(OPT_INT, "--steps", "-n", &steps, 0, 1000000),
-                           OPTION_FLAG("--json", &json),
-                           CLI_SAMPLER_OPTIONS(&sa)};
+    const Option opts[] = {
+        OPTION_STRING("--model", "-m", &model_path),
+        OPTION_FLOAT("--temp", &temp, 0, INFINITY),
+        OPTION_INT("--top-k", &top_k, 0, 1 << 30),
+        OPTION_FLOAT("--top-p", &top_p, 0, 1),
+        OPTION_U64("--seed", &seed),
+        OPTION_NUMBER(OPT_INT, "--steps", "-n", &steps, 0, 1000000),
+        OPTION_FLAG("--json", &json),
+        CLI_SAMPLER_OPTIONS(&sa),
+    };
     static const char *const names[] = {"PROMPT (or - for standard input)"};
     const OptionSpec spec = {"generate", GENERATE_USAGE, opts, OPTIONS_COUNT(opts), names, 1, 1};
     const char *args[1];

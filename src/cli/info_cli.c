@@ -6,16 +6,18 @@
 #include "json.h"
 #include "util.h"
 
+// clang-format off
 static const char INFO_USAGE[] =
     "usage: glassbox info [--model FILE]\n"
     "Prints a GGUF model's metadata (long arrays abbreviated), its tensors (name, type,\n"
     "shape with the contiguous dimension first, bytes) and the llama configuration read\n"
     "from them.\n"
     "  --model FILE   the model (default: $GLASSBOX_MODEL, else assets/glassbox.gguf)\n";
+// clang-format on
 
 static const char *value_type_name(uint32_t t) {
-    static const char *names[] = {"u8", "i8", "u16", "i16", "u32", "i32", "f32", "bool",
-                                  "string", "array", "u64", "i64", "f64"};
+    static const char *names[] = {"u8",   "i8",     "u16",   "i16", "u32", "i32", "f32",
+                                  "bool", "string", "array", "u64", "i64", "f64"};
     return t < sizeof names / sizeof names[0] ? names[t] : "?";
 }
 
@@ -28,16 +30,31 @@ static void print_gguf_string(GGUFString s, size_t max) {
 
 static void print_scalar(const GGUFValue *v) {
     switch (v->type) {
-    case GGUF_TYPE_UINT8: case GGUF_TYPE_UINT16: case GGUF_TYPE_UINT32: case GGUF_TYPE_UINT64:
+    case GGUF_TYPE_UINT8:
+    case GGUF_TYPE_UINT16:
+    case GGUF_TYPE_UINT32:
+    case GGUF_TYPE_UINT64:
         printf("%llu", (unsigned long long)v->u64);
         break;
-    case GGUF_TYPE_INT8: case GGUF_TYPE_INT16: case GGUF_TYPE_INT32: case GGUF_TYPE_INT64:
+    case GGUF_TYPE_INT8:
+    case GGUF_TYPE_INT16:
+    case GGUF_TYPE_INT32:
+    case GGUF_TYPE_INT64:
         printf("%lld", (long long)v->i64);
         break;
-    case GGUF_TYPE_FLOAT32: case GGUF_TYPE_FLOAT64: printf("%g", v->f64); break;
-    case GGUF_TYPE_BOOL: printf("%s", v->b ? "true" : "false"); break;
-    case GGUF_TYPE_STRING: print_gguf_string(v->str, 80); break;
-    default: printf("?"); break;
+    case GGUF_TYPE_FLOAT32:
+    case GGUF_TYPE_FLOAT64:
+        printf("%g", v->f64);
+        break;
+    case GGUF_TYPE_BOOL:
+        printf("%s", v->b ? "true" : "false");
+        break;
+    case GGUF_TYPE_STRING:
+        print_gguf_string(v->str, 80);
+        break;
+    default:
+        printf("?");
+        break;
     }
 }
 
@@ -47,11 +64,14 @@ static void print_array(const GGUFValue *v) {
     uint64_t n = v->count < SHOWN ? v->count : SHOWN;
     for (uint64_t i = 0; i < n; i++) {
         if (i) printf(", ");
-        if (v->elem_type == GGUF_TYPE_STRING) print_gguf_string(v->strs[i], 40);
+        if (v->elem_type == GGUF_TYPE_STRING)
+            print_gguf_string(v->strs[i], 40);
         else if (v->elem_type == GGUF_TYPE_FLOAT32 || v->elem_type == GGUF_TYPE_FLOAT64)
             printf("%g", gguf_array_float(v, i));
-        else if (v->elem_type == GGUF_TYPE_BOOL) printf("%s", gguf_array_int(v, i) ? "true" : "false");
-        else printf("%lld", (long long)gguf_array_int(v, i));
+        else if (v->elem_type == GGUF_TYPE_BOOL)
+            printf("%s", gguf_array_int(v, i) ? "true" : "false");
+        else
+            printf("%lld", (long long)gguf_array_int(v, i));
     }
     if (v->count > n) printf(", … (%llu more)", (unsigned long long)(v->count - n));
 }
@@ -61,14 +81,17 @@ static void print_array(const GGUFValue *v) {
 static void print_file(const GGUFFile *f) {
     char shown[512];
     printf("file: %s (%zu bytes), GGUF v%u, alignment %u\n",
-           gb_printable(f->path, strlen(f->path), shown, sizeof shown, 0), f->size, f->version, f->alignment);
+           gb_printable(f->path, strlen(f->path), shown, sizeof shown, 0), f->size, f->version,
+           f->alignment);
     printf("\nmetadata (%llu keys):\n", (unsigned long long)f->n_kv);
     for (uint64_t i = 0; i < f->n_kv; i++) {
         const GGUFKeyValue *kv = &f->kv[i];
         printf("  %s", gb_printable(kv->key.data, (size_t)kv->key.len, shown, sizeof shown, 0));
         printf(" (%s) = ", value_type_name(kv->value.type));
-        if (kv->value.type == GGUF_TYPE_ARRAY) print_array(&kv->value);
-        else print_scalar(&kv->value);
+        if (kv->value.type == GGUF_TYPE_ARRAY)
+            print_array(&kv->value);
+        else
+            print_scalar(&kv->value);
         printf("\n");
     }
     printf("\ntensors (%llu):\n", (unsigned long long)f->n_tensors);
@@ -82,7 +105,8 @@ static void print_file(const GGUFFile *f) {
             off += snprintf(shape + off, sizeof shape - (size_t)off, "%s%llu", d ? " × " : "",
                             (unsigned long long)t->ne[d]);
         const char *tn = ggml_type_name(t->type);
-        printf("  %-32s %-6s ", gb_printable(t->name, strlen(t->name), shown, sizeof shown, 0), tn ? tn : "?");
+        printf("  %-32s %-6s ", gb_printable(t->name, strlen(t->name), shown, sizeof shown, 0),
+               tn ? tn : "?");
         cli_print_padded(shape, 22);
         printf(" %12llu\n", (unsigned long long)t->n_bytes);
         total += t->n_bytes;
@@ -107,16 +131,19 @@ static void print_config(const char *model_path) {
            cf->context_length, cf->rope_base, cf->norm_eps,
            m.weights.tied ? "tied to the embedding" : "separate");
     long long params = (long long)cf->vocab_size * cf->dim * (m.weights.tied ? 1 : 2) + cf->dim;
-    long long kv_dim = (long long)cf->n_kv_heads * cf->head_dim, q_dim = (long long)cf->n_heads * cf->head_dim;
-    params += (long long)cf->n_layers * (2LL * cf->dim + q_dim * cf->dim * 2 + kv_dim * cf->dim * 2 +
-                                         3LL * cf->hidden_dim * cf->dim);
+    long long kv_dim = (long long)cf->n_kv_heads * cf->head_dim,
+              q_dim = (long long)cf->n_heads * cf->head_dim;
+    params += (long long)cf->n_layers * (2LL * cf->dim + q_dim * cf->dim * 2 +
+                                         kv_dim * cf->dim * 2 + 3LL * cf->hidden_dim * cf->dim);
     printf("  parameters %lld\n", params);
     model_free(&m);
 }
 
 int cli_info(int argc, char **argv) {
     const char *model_path = cli_default_model();
-    const Option opts[] = {OPTION_STRING("--model", "-m", &model_path)};
+    const Option opts[] = {
+        OPTION_STRING("--model", "-m", &model_path),
+    };
     const OptionSpec spec = {"info", INFO_USAGE, opts, OPTIONS_COUNT(opts), NULL, 0, 0};
     const char *args[1];
     int n_args, r = options_parse(&spec, argc, argv, args, &n_args);

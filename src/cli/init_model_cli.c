@@ -10,6 +10,7 @@
 #include "files.h"
 #include "util.h"
 
+// clang-format off
 static const char INIT_MODEL_USAGE[] =
     "usage: glassbox init-model --random [--dim 64] [--layers 2] [--heads 4] [--kv-heads 2]\n"
     "                           [--ffn 172] [--ctx 256] [--vocab 512] [--seed 42]\n"
@@ -35,6 +36,7 @@ static const char INIT_MODEL_USAGE[] =
     "  --spm        write the vocabulary as SentencePiece (tokenizer.ggml.model \"llama\": <unk>\n"
     "               <s> </s>, 256 byte tokens, then each whole-text token, spaces as U+2581,\n"
     "               scored by its id), as TinyLlama- or CodeLlama-style files carry it\n";
+// clang-format on
 
 /* Reads every file matching the patterns (in glob's sorted order, so the result is reproducible).
  * texts/lens are malloc'ed arrays of n malloc'ed texts. */
@@ -75,7 +77,8 @@ static void scale_random_weights(Model *m, float f) {
         size_t n;
     } parts[12];
     float *e = matrix_floats(m->weights.token_embd);
-    for (size_t i = 0; i < (size_t)c->vocab_size * dim; i++) e[i] *= f;
+    for (size_t i = 0; i < (size_t)c->vocab_size * dim; i++)
+        e[i] *= f;
     for (int l = 0; l < c->n_layers; l++) {
         LayerWeights *lw = &m->weights.layers[l];
         int n = 0;
@@ -90,13 +93,15 @@ static void scale_random_weights(Model *m, float f) {
         parts[n].p = lw->bk, parts[n++].n = lw->bk ? kv_dim : 0;
         parts[n].p = lw->bv, parts[n++].n = lw->bv ? kv_dim : 0;
         for (int k = 0; k < n; k++)
-            for (size_t i = 0; i < parts[k].n; i++) parts[k].p[i] *= f;
+            for (size_t i = 0; i < parts[k].n; i++)
+                parts[k].p[i] *= f;
     }
 }
 
 /* Rewrites the vocabulary keys tokenizer_add_to_writer wrote so they list n_total tokens: the
  * trained ones, then "<|pad_N|>" control tokens (never produced from text) up to n_total. For a
- * model the size of a real one's vocabulary (49152 in SmolLM) when BPE on our sources stops short. */
+ * model the size of a real one's vocabulary (49152 in SmolLM) when BPE on our sources stops
+ * short. */
 static void pad_vocabulary(GGUFWriter *w, const Tokenizer *tok, int n_total) {
     int n = tokenizer_vocab_size(tok);
     char **strs = gb_calloc((size_t)n_total, sizeof(char *));
@@ -132,12 +137,12 @@ static void pad_vocabulary(GGUFWriter *w, const Tokenizer *tok, int n_total) {
     gguf_writer_set_array_strings(w, "tokenizer.ggml.tokens", (const char *const *)strs, lens,
                                   (uint64_t)n_total);
     gguf_writer_set_array_i32(w, "tokenizer.ggml.token_type", types, (uint64_t)n_total);
-    for (int i = 0; i < n_total; i++) free(strs[i]);
+    for (int i = 0; i < n_total; i++)
+        free(strs[i]);
     free(strs);
     free(lens);
     free(types);
 }
-
 
 typedef struct {
     Config config; /* the shape asked for; vocab_size is the vocabulary's once there is one */
@@ -168,8 +173,10 @@ static int parse_type(const Option *o, const char *value, char *why) {
 /* --arch: llama or qwen2. */
 static int parse_arch(const Option *o, const char *value, char *why) {
     Config *c = o->dest;
-    if (strcmp(value, "llama") == 0) c->arch = ARCH_LLAMA;
-    else if (strcmp(value, "qwen2") == 0) c->arch = ARCH_QWEN2;
+    if (strcmp(value, "llama") == 0)
+        c->arch = ARCH_LLAMA;
+    else if (strcmp(value, "qwen2") == 0)
+        c->arch = ARCH_QWEN2;
     else {
         snprintf(why, GB_ERRLEN, "expected llama or qwen2");
         return -1;
@@ -184,29 +191,32 @@ static int parse_init_args(InitArgs *a, int argc, char **argv) {
     c->dim = 64, c->n_layers = 2, c->n_heads = 4, c->n_kv_heads = 2, c->hidden_dim = 172;
     c->context_length = 256, c->vocab_size = 512, c->rope_base = 10000.0f, c->norm_eps = 1e-5f;
     a->seed = DEFAULT_SEED, a->std = 0.02f, a->type = GGML_TYPE_F32;
-    const Option opts[] = {OPTION_FLAG("--random", &a->random),
-                           OPTION_FLOAT("--std", &a->std, 1e-6, 10),
-                           OPTION_FLAG("--pad-vocab", &a->pad_vocab),
-                           OPTION_STRING("--output", "-o", &a->out),
-                           OPTION_INT("--dim", &c->dim, 2, 65536),
-                           OPTION_INT("--layers", &c->n_layers, 1, 1024),
-                           OPTION_INT("--heads", &c->n_heads, 1, 1024),
-                           OPTION_INT("--kv-heads", &c->n_kv_heads, 1, 1024),
-                           OPTION_INT("--ffn", &c->hidden_dim, 1, 1 << 20),
-                           OPTION_INT("--ctx", &c->context_length, 1, 1 << 20),
-                           OPTION_INT("--vocab", &c->vocab_size, 257, 1 << 20),
-                           OPTION_U64("--seed", &a->seed),
-                           OPTION_STRING("--pattern", NULL, &a->pattern),
-                           OPTION_CALL("--type", &a->type, parse_type),
-                           OPTION_STRING("--tokenizer-from", NULL, &a->tok_from),
-                           OPTION_FLAG("--spm", &a->spm),
-                           OPTION_CALL("--arch", c, parse_arch)};
+    const Option opts[] = {
+        OPTION_FLAG("--random", &a->random),
+        OPTION_FLOAT("--std", &a->std, 1e-6, 10),
+        OPTION_FLAG("--pad-vocab", &a->pad_vocab),
+        OPTION_STRING("--output", "-o", &a->out),
+        OPTION_INT("--dim", &c->dim, 2, 65536),
+        OPTION_INT("--layers", &c->n_layers, 1, 1024),
+        OPTION_INT("--heads", &c->n_heads, 1, 1024),
+        OPTION_INT("--kv-heads", &c->n_kv_heads, 1, 1024),
+        OPTION_INT("--ffn", &c->hidden_dim, 1, 1 << 20),
+        OPTION_INT("--ctx", &c->context_length, 1, 1 << 20),
+        OPTION_INT("--vocab", &c->vocab_size, 257, 1 << 20),
+        OPTION_U64("--seed", &a->seed),
+        OPTION_STRING("--pattern", NULL, &a->pattern),
+        OPTION_CALL("--type", &a->type, parse_type),
+        OPTION_STRING("--tokenizer-from", NULL, &a->tok_from),
+        OPTION_FLAG("--spm", &a->spm),
+        OPTION_CALL("--arch", c, parse_arch),
+    };
     const OptionSpec spec = {"init-model", INIT_MODEL_USAGE, opts, OPTIONS_COUNT(opts), NULL, 0, 0};
     const char *args[1];
     int n_args, r = options_parse(&spec, argc, argv, args, &n_args);
     if (r != OPTIONS_RUN) return r;
     if (!a->random) {
-        fprintf(stderr, "glassbox: init-model: only --random is supported (`glassbox train` trains one)\n");
+        fprintf(stderr,
+                "glassbox: init-model: only --random is supported (`glassbox train` trains one)\n");
         return GB_EXIT_USAGE;
     }
     if (!a->out) {
@@ -236,8 +246,11 @@ static Tokenizer *make_tokenizer(const InitArgs *a, int pattern, size_t *n_files
         fprintf(stderr, "glassbox: init-model: no sources found at %s or %s\n", pat_c, pat_h);
         goto done;
     }
-    for (size_t i = 0; i < n_texts; i++) *n_bytes += lens[i];
-    if (!tok) tok = bpe_train((const char *const *)texts, lens, n_texts, a->config.vocab_size, pattern, err);
+    for (size_t i = 0; i < n_texts; i++)
+        *n_bytes += lens[i];
+    if (!tok)
+        tok = bpe_train((const char *const *)texts, lens, n_texts, a->config.vocab_size, pattern,
+                        err);
     if (!tok || (a->pattern && tokenizer_set_pretokenizer(tok, a->pattern, err) != 0)) goto fail;
     if (a->spm) {
         Tokenizer *sp = tokenizer_to_spm(tok, err);
@@ -251,7 +264,8 @@ fail:
     tok = NULL;
 done:
     *n_files = n_texts;
-    for (size_t i = 0; i < n_texts; i++) free(texts[i]);
+    for (size_t i = 0; i < n_texts; i++)
+        free(texts[i]);
     free(texts);
     free(lens);
     return tok;
@@ -280,9 +294,11 @@ static int write_model(const InitArgs *a, Config *c, const Tokenizer *tok, int v
     model_add_to_writer(w, m, a->type);
     tokenizer_add_to_writer(w, tok);
     if (padded) pad_vocabulary(w, tok, c->vocab_size);
-    gguf_writer_set_string(w, "general.description",
-                           a->tok_from ? "random weights (glassbox init-model)"
-                                       : "random weights (glassbox init-model); BPE vocabulary trained on glassbox's sources");
+    gguf_writer_set_string(
+        w, "general.description",
+        a->tok_from
+            ? "random weights (glassbox init-model)"
+            : "random weights (glassbox init-model); BPE vocabulary trained on glassbox's sources");
     int wr = gguf_writer_write(w, a->out, err);
     gguf_writer_free(w);
     model_free(m);
@@ -299,8 +315,10 @@ int cli_init_model(int argc, char **argv) {
     if (r != OPTIONS_RUN) return r;
     int pattern = a.pattern ? pretok_pattern_from_name(a.pattern) : PRETOK_GPT2;
     if (pattern < 0 || pattern == PRETOK_SPM) {
-        fprintf(stderr, "glassbox: init-model: --pattern: '%s' is not a pre-tokenizer glassbox knows (%s)\n",
-                a.pattern, pretok_supported_names());
+        fprintf(
+            stderr,
+            "glassbox: init-model: --pattern: '%s' is not a pre-tokenizer glassbox knows (%s)\n",
+            a.pattern, pretok_supported_names());
         return GB_EXIT_USAGE;
     }
     double t0 = gb_now();
@@ -312,10 +330,11 @@ int cli_init_model(int argc, char **argv) {
     r = write_model(&a, &c, tok, a.config.vocab_size);
     if (r == GB_EXIT_OK)
         fprintf(stderr,
-                "glassbox: init-model: wrote %s: %s, %d tokens (BPE on %zu files, %zu bytes, %.1f s), dim %d, "
+                "glassbox: init-model: wrote %s: %s, %d tokens (BPE on %zu files, %zu bytes, %.1f "
+                "s), dim %d, "
                 "%d layers, %d/%d heads, ffn %d, context %d\n",
-                a.out, RANDOM_MODEL_NAME, c.vocab_size, n_files, n_bytes, t_bpe, c.dim, c.n_layers, c.n_heads,
-                c.n_kv_heads, c.hidden_dim, c.context_length);
+                a.out, RANDOM_MODEL_NAME, c.vocab_size, n_files, n_bytes, t_bpe, c.dim, c.n_layers,
+                c.n_heads, c.n_kv_heads, c.hidden_dim, c.context_length);
     tokenizer_free(tok);
     return r;
 }

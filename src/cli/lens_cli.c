@@ -6,14 +6,15 @@
 #include <string.h>
 
 #include "cli.h"
-#include "json.h"
 #include "files.h"
+#include "json.h"
 #include "lens.h"
 #include "loader.h"
 #include "model.h"
 #include "tokenizer.h"
 #include "util.h"
 
+// clang-format off
 static const char LENS_USAGE[] =
     "usage: glassbox lens [--json] [--top K] [--model FILE] PROMPT|-\n"
     "The logit lens at the last token of PROMPT (BOS in front when the model has one): for every\n"
@@ -25,6 +26,7 @@ static const char LENS_USAGE[] =
     "  --json       {\"prompt\", \"position\", \"chosen\": {\"id\", \"text\"}, \"layers\": [{\"layer\", \"top\":\n"
     "               [{\"id\", \"text\", \"prob\"}], \"chosen_rank\", \"chosen_prob\"}]}, last layer last\n"
     "  --model FILE the model (default: $GLASSBOX_MODEL, else assets/glassbox.gguf)\n";
+// clang-format on
 
 static void token_json(const Tokenizer *tok, int32_t id) {
     size_t n = 0;
@@ -38,7 +40,8 @@ static const char *token_label(const Tokenizer *tok, int32_t id, char *buf, size
     return token_display(b ? b : "", b ? n : 0, buf, bufsz);
 }
 
-static void print_lens(const LensColumn *c, const Tokenizer *tok, const char *prompt, size_t prompt_len, bool json) {
+static void print_lens(const LensColumn *c, const Tokenizer *tok, const char *prompt,
+                       size_t prompt_len, bool json) {
     char buf[256];
     if (json) {
         printf("{\"prompt\": ");
@@ -65,8 +68,8 @@ static void print_lens(const LensColumn *c, const Tokenizer *tok, const char *pr
     }
     printf("logit lens at position %d; following '%s' (#%d), the last layer's top token\n", c->pos,
            token_label(tok, c->chosen, buf, sizeof buf), (int)c->chosen);
-    printf("%5s %6s %9s   the likeliest next tokens if the model stopped after this layer\n", "layer", "rank",
-           "p");
+    printf("%5s %6s %9s   the likeliest next tokens if the model stopped after this layer\n",
+           "layer", "rank", "p");
     for (int l = 0; l < c->n_layers; l++) {
         printf("%5d %6d %8.4f%%  ", l, c->chosen_rank[l], 100.0 * c->chosen_prob[l]);
         for (int i = 0; i < c->k && c->top[(size_t)l * c->k + i].id >= 0; i++) {
@@ -81,8 +84,11 @@ int cli_lens(int argc, char **argv) {
     const char *model_path = cli_default_model(), *pos;
     int top = 5;
     bool json = false;
-    const Option opts[] = {OPTION_FLAG("--json", &json), OPTION_STRING("--model", "-m", &model_path),
-                           OPTION_INT("--top", &top, 1, 1000)};
+    const Option opts[] = {
+        OPTION_FLAG("--json", &json),
+        OPTION_STRING("--model", "-m", &model_path),
+        OPTION_INT("--top", &top, 1, 1000),
+    };
     static const char *const names[] = {"PROMPT (or - for standard input)"};
     const OptionSpec spec = {"lens", LENS_USAGE, opts, OPTIONS_COUNT(opts), names, 1, 1};
     int n_args, r = options_parse(&spec, argc, argv, &pos, &n_args);
@@ -111,7 +117,8 @@ int cli_lens(int argc, char **argv) {
         goto done;
     }
     if (n == 0 || n > m.config.seq_len) {
-        fprintf(stderr, "glassbox: lens: the prompt is %d tokens; the model's context holds 1 to %d\n", n,
+        fprintf(stderr,
+                "glassbox: lens: the prompt is %d tokens; the model's context holds 1 to %d\n", n,
                 m.config.seq_len);
         goto done;
     }

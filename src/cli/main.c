@@ -47,25 +47,37 @@ static void print_main_usage(FILE *f) {
     fprintf(f, "usage: glassbox [SUBCOMMAND] [OPTIONS] [ARGS]\n"
                "glassbox opens up a small language model: tokens, attention, embeddings\n"
                "and the next-token distribution.\n\nsubcommands:\n");
-    for (int i = 0; i < N_SUBCOMMANDS; i++) fprintf(f, "  %-16s %s\n", SUBCOMMANDS[i].name, SUBCOMMANDS[i].summary);
-    fprintf(f, "\nWith no subcommand (or only the TUI's options), glassbox opens the interactive view, as\n"
-               "`glassbox tui` does; when not on a terminal it continues \"%s\" on the default model.\n"
-               "`glassbox SUBCOMMAND --help` lists a subcommand's options. --model FILE works everywhere\n"
-               "and defaults to $GLASSBOX_MODEL, else\n  %s\n"
-               "TEXT or FILE `-` reads standard input. Options may come before or after the arguments;\n"
-               "`--` ends them.\n"
-               "Exit status: 0 success, 1 a runtime failure, 2 bad input (file, option, text).\n"
-               "\n--version shows where glassbox looks for its data; --list-subcommands and --list-commands\n"
-               "list the subcommands and the TUI's commands (`glassbox help NAME` explains one).\n"
-               "The manual: man glassbox.\n",
-            DEFAULT_PROMPT, cli_default_model());
-    fprintf(f, "\nModels: GGUF files of general.architecture llama (SmolLM2, TinyLlama, CodeLlama,\n"
-               "DeepSeek-Coder, stories15M and glassbox's own) or qwen2 (Qwen2.5-Coder), weights in F32, F16,\n"
-               "BF16, Q8_0, Q4_0, Q4_K, Q5_K or Q6_K (Q4_K_M files mix the last two).\n");
-    fprintf(f, "\nTokenizers: SentencePiece (tokenizer.ggml.model \"llama\": TinyLlama, CodeLlama, stories15M)\n"
-               "and byte-level BPE (\"gpt2\") with llama.cpp's pre-tokenizers (tokenizer.ggml.pre): gpt-2,\n"
-               "llama-bpe, smollm (SmolLM2), deepseek-coder, qwen2 (Qwen2.5-Coder), starcoder, refact,\n"
-               "stablelm2, deepseek-llm, deepseek-v3, default, falcon, bloom, viking and their aliases.\n");
+    for (int i = 0; i < N_SUBCOMMANDS; i++)
+        fprintf(f, "  %-16s %s\n", SUBCOMMANDS[i].name, SUBCOMMANDS[i].summary);
+    fprintf(
+        f,
+        "\nWith no subcommand (or only the TUI's options), glassbox opens the interactive view, "
+        "as\n"
+        "`glassbox tui` does; when not on a terminal it continues \"%s\" on the default model.\n"
+        "`glassbox SUBCOMMAND --help` lists a subcommand's options. --model FILE works everywhere\n"
+        "and defaults to $GLASSBOX_MODEL, else\n  %s\n"
+        "TEXT or FILE `-` reads standard input. Options may come before or after the arguments;\n"
+        "`--` ends them.\n"
+        "Exit status: 0 success, 1 a runtime failure, 2 bad input (file, option, text).\n"
+        "\n--version shows where glassbox looks for its data; --list-subcommands and "
+        "--list-commands\n"
+        "list the subcommands and the TUI's commands (`glassbox help NAME` explains one).\n"
+        "The manual: man glassbox.\n",
+        DEFAULT_PROMPT, cli_default_model());
+    fprintf(f,
+            "\nModels: GGUF files of general.architecture llama (SmolLM2, TinyLlama, CodeLlama,\n"
+            "DeepSeek-Coder, stories15M and glassbox's own) or qwen2 (Qwen2.5-Coder), weights in "
+            "F32, F16,\n"
+            "BF16, Q8_0, Q4_0, Q4_K, Q5_K or Q6_K (Q4_K_M files mix the last two).\n");
+    fprintf(
+        f,
+        "\nTokenizers: SentencePiece (tokenizer.ggml.model \"llama\": TinyLlama, CodeLlama, "
+        "stories15M)\n"
+        "and byte-level BPE (\"gpt2\") with llama.cpp's pre-tokenizers (tokenizer.ggml.pre): "
+        "gpt-2,\n"
+        "llama-bpe, smollm (SmolLM2), deepseek-coder, qwen2 (Qwen2.5-Coder), starcoder, refact,\n"
+        "stablelm2, deepseek-llm, deepseek-v3, default, falcon, bloom, viking and their "
+        "aliases.\n");
 }
 
 /* `glassbox help NAME`: a subcommand's --help, or a TUI command's usage. */
@@ -83,7 +95,8 @@ static int help(const char *name) {
 /* Every subcommand's results end here: what is still buffered is written and checked, so output
  * lost to a full disk or a closed pipe is a failure with a message, never a silent success. */
 static int finish_output(const char *cmd, int r) {
-    if (gb_finish_output(stdout, cmd, "standard output") != 0 && r == GB_EXIT_OK) return GB_EXIT_FAIL;
+    if (gb_finish_output(stdout, cmd, "standard output") != 0 && r == GB_EXIT_OK)
+        return GB_EXIT_FAIL;
     return r;
 }
 
@@ -109,7 +122,8 @@ int main(int argc, char **argv) {
         return GB_EXIT_OK;
     }
     if (strcmp(name, "--list-subcommands") == 0) {
-        for (int i = 0; i < N_SUBCOMMANDS; i++) printf("%s\n", SUBCOMMANDS[i].name);
+        for (int i = 0; i < N_SUBCOMMANDS; i++)
+            printf("%s\n", SUBCOMMANDS[i].name);
         return GB_EXIT_OK;
     }
     if (strcmp(name, "--list-commands") == 0) return cli_tui_commands(NULL);

@@ -13,12 +13,17 @@
 
 /* What a value of o must be, for the message: its own words, else from the kind and range. */
 static void describe_expected(char *out, size_t n, const Option *o) {
-    if (o->expected) snprintf(out, n, "%s", o->expected);
-    else if (o->kind == OPT_U64) snprintf(out, n, "an integer ≥ 0");
+    if (o->expected)
+        snprintf(out, n, "%s", o->expected);
+    else if (o->kind == OPT_U64)
+        snprintf(out, n, "an integer ≥ 0");
     else if (o->kind == OPT_FLOAT || o->kind == OPT_DOUBLE) {
-        if (isinf(o->max)) snprintf(out, n, "a number ≥ %g", o->min);
-        else snprintf(out, n, "a number in [%g, %g]", o->min, o->max);
-    } else snprintf(out, n, "an integer in [%.0f, %.0f]", o->min, o->max);
+        if (isinf(o->max))
+            snprintf(out, n, "a number ≥ %g", o->min);
+        else
+            snprintf(out, n, "a number in [%g, %g]", o->min, o->max);
+    } else
+        snprintf(out, n, "an integer in [%.0f, %.0f]", o->min, o->max);
 }
 
 /* A count with an optional k/M/G suffix (train's --tokens 15M), as a double for the range check. */
@@ -26,9 +31,12 @@ static bool parse_count(const char *s, double *out) {
     char *end;
     errno = 0;
     double v = strtod(s, &end);
-    if (end != s && (*end == 'k' || *end == 'K')) v *= 1e3, end++;
-    else if (end != s && *end == 'M') v *= 1e6, end++;
-    else if (end != s && (*end == 'G' || *end == 'B')) v *= 1e9, end++;
+    if (end != s && (*end == 'k' || *end == 'K'))
+        v *= 1e3, end++;
+    else if (end != s && *end == 'M')
+        v *= 1e6, end++;
+    else if (end != s && (*end == 'G' || *end == 'B'))
+        v *= 1e9, end++;
     if (end == s || *end || errno || !isfinite(v) || v != floor(v)) return false;
     *out = v;
     return true;
@@ -39,7 +47,8 @@ static bool parse_number(const Option *o, const char *s) {
     char *end;
     errno = 0;
     if (o->kind == OPT_U64) {
-        while (isspace((unsigned char)*s)) s++;
+        while (isspace((unsigned char)*s))
+            s++;
         if (*s == '-') return false; // strtoull would wrap it around
         unsigned long long v = strtoull(s, &end, 0);
         if (end == s || *end || errno) return false;
@@ -58,16 +67,21 @@ static bool parse_number(const Option *o, const char *s) {
         if (end == s || *end || errno || !isfinite(v)) return false;
     }
     if (v < o->min || v > o->max) return false;
-    if (o->kind == OPT_INT) *(int *)o->dest = (int)v;
-    else if (o->kind == OPT_LONG) *(long *)o->dest = (long)v;
-    else if (o->kind == OPT_FLOAT) *(float *)o->dest = (float)v;
-    else *(double *)o->dest = v;
+    if (o->kind == OPT_INT)
+        *(int *)o->dest = (int)v;
+    else if (o->kind == OPT_LONG)
+        *(long *)o->dest = (long)v;
+    else if (o->kind == OPT_FLOAT)
+        *(float *)o->dest = (float)v;
+    else
+        *(double *)o->dest = v;
     return true;
 }
 
 /* Stores value into o's destination; 0, or prints why it cannot and returns GB_EXIT_USAGE. name is
  * the option as typed. */
-static int take_value(const OptionSpec *spec, const Option *o, const char *name, const char *value) {
+static int take_value(const OptionSpec *spec, const Option *o, const char *name,
+                      const char *value) {
     char why[GB_ERRLEN];
     if (o->kind == OPT_STRING || o->kind == OPT_TEXT) {
         if (o->kind == OPT_STRING && !*value) {
@@ -82,7 +96,8 @@ static int take_value(const OptionSpec *spec, const Option *o, const char *name,
         if (o->parse(o, value, why) == 0) return 0;
         if (strncmp(why, "expected", 8) == 0)
             fprintf(stderr, "glassbox: %s: %s: %s, got '%s'\n", spec->cmd, name, why, value);
-        else fprintf(stderr, "glassbox: %s: %s: %s\n", spec->cmd, name, why);
+        else
+            fprintf(stderr, "glassbox: %s: %s: %s\n", spec->cmd, name, why);
         return GB_EXIT_USAGE;
     }
     if (parse_number(o, value)) return 0;
@@ -198,9 +213,11 @@ int options_print_usage(const OptionSpec *spec) {
     for (const char *p = strstr(spec->usage, "--"); p; p = strstr(p + 2, "--")) {
         if ((p > spec->usage && is_word_char(p[-1])) || !isalpha((unsigned char)p[2])) continue;
         size_t n = 2;
-        while (is_word_char(p[n])) n++;
+        while (is_word_char(p[n]))
+            n++;
         if ((n == 6 && strncmp(p, "--help", 6) == 0) || find_option(spec, p, n)) continue;
-        fprintf(stderr, "glassbox: %s: --help names %.*s, which is not an option\n", spec->cmd, (int)n, p);
+        fprintf(stderr, "glassbox: %s: --help names %.*s, which is not an option\n", spec->cmd,
+                (int)n, p);
         return GB_EXIT_FAIL;
     }
     return GB_EXIT_OK;

@@ -10,6 +10,7 @@
 #include "json.h"
 #include "util.h"
 
+// clang-format off
 static const char PROBS_USAGE[] =
     "usage: glassbox probs [--temp T] [--top K] [--top-k K] [--top-p P] [--json] [--explain]\n"
     "                      [--min-p P] [--typical P] [--repeat-penalty R] [--repeat-last-n N]\n"
@@ -36,9 +37,10 @@ static const char PROBS_USAGE[] =
     "               removed and the likeliest tokens' probabilities after it, and the drawn token's\n"
     "               rank and probability at every stage\n"
     "  --model FILE the model (default: $GLASSBOX_MODEL, else assets/glassbox.gguf)\n";
+// clang-format on
 
-/* probs --explain, the chain: one row per stage, what it kept and removed and the probabilities of the
- * likeliest tokens after it, then where the token the seed draws stood at each stage. */
+/* probs --explain, the chain: one row per stage, what it kept and removed and the probabilities of
+ * the likeliest tokens after it, then where the token the seed draws stood at each stage. */
 static void print_chain_text(const Tokenizer *tok, const Distribution *d) {
     char buf[1024], chain[128];
     int cols = d->n_chain < 5 ? d->n_chain : 5;
@@ -50,25 +52,28 @@ static void print_chain_text(const Tokenizer *tok, const Distribution *d) {
         cli_print_padded(cli_token_shown(buf, sizeof buf, tok, d->chain_ids[c]), 10);
     }
     printf("\n%-10s %7d %9s %5s ", "(model)", d->vocab, "", "1");
-    for (int c = 0; c < cols; c++) printf(" %9.4f%%", 100.0 * d->chain_prob_in[c]);
+    for (int c = 0; c < cols; c++)
+        printf(" %9.4f%%", 100.0 * d->chain_prob_in[c]);
     printf("\n");
     for (int i = 0; i < d->n_stages; i++) {
         const ChainStage *st = &d->stages[i];
-        printf("%-10s %7d %8.4f%% %5g ", sampler_stage_name(st->kind), st->n_kept, 100.0 * st->removed,
-               (double)st->temperature);
+        printf("%-10s %7d %8.4f%% %5g ", sampler_stage_name(st->kind), st->n_kept,
+               100.0 * st->removed, (double)st->temperature);
         for (int c = 0; c < cols; c++)
-            if (st->rank[c]) printf(" %9.4f%%", 100.0 * st->prob[c]);
-            else printf(" %10s", "cut");
+            if (st->rank[c])
+                printf(" %9.4f%%", 100.0 * st->prob[c]);
+            else
+                printf(" %10s", "cut");
         printf("%s\n", st->active ? "" : "  (off)");
     }
     if (d->drawn >= 0) {
         printf("drawn: ");
         cli_print_padded(cli_token_shown(buf, sizeof buf, tok, d->drawn), 0);
-        printf(" (#%d): rank %d, %.4f%% from the model", (int)d->drawn, distribution_stage_rank(d, -1, d->drawn),
-               100.0 * d->chain_prob_in[CHAIN_ROWS]);
+        printf(" (#%d): rank %d, %.4f%% from the model", (int)d->drawn,
+               distribution_stage_rank(d, -1, d->drawn), 100.0 * d->chain_prob_in[CHAIN_ROWS]);
         for (int i = 0; i < d->n_stages; i++)
-            printf("; after %s rank %d, %.4f%%", sampler_stage_name(d->stages[i].kind), d->stages[i].rank[CHAIN_ROWS],
-                   100.0 * d->stages[i].prob[CHAIN_ROWS]);
+            printf("; after %s rank %d, %.4f%%", sampler_stage_name(d->stages[i].kind),
+                   d->stages[i].rank[CHAIN_ROWS], 100.0 * d->stages[i].prob[CHAIN_ROWS]);
         printf("\n");
     }
 }
@@ -77,8 +82,9 @@ static void print_chain_json(const Distribution *d) {
     printf(", \"samplers\": [");
     for (int i = 0; i < d->n_stages; i++) {
         const ChainStage *st = &d->stages[i];
-        printf("%s\n  {\"stage\": \"%s\", \"active\": %s, \"in\": %d, \"kept\": %d, \"removed\": ", i ? "," : "",
-               sampler_stage_name(st->kind), st->active ? "true" : "false", st->n_in, st->n_kept);
+        printf("%s\n  {\"stage\": \"%s\", \"active\": %s, \"in\": %d, \"kept\": %d, \"removed\": ",
+               i ? "," : "", sampler_stage_name(st->kind), st->active ? "true" : "false", st->n_in,
+               st->n_kept);
         cli_json_number(stdout, st->removed);
         printf(", \"temperature\": ");
         cli_json_number(stdout, st->temperature);
@@ -100,10 +106,11 @@ static void print_chain_json(const Distribution *d) {
     if (d->drawn >= 0) printf(", \"drawn\": %d", (int)d->drawn);
 }
 
-/* probs --explain: the softmax arithmetic of the top rows (explain.h), as JSON, then the chain stage
- * by stage. Each row also carries the sampler's own probability, which the arithmetic must
+/* probs --explain: the softmax arithmetic of the top rows (explain.h), as JSON, then the chain
+ * stage by stage. Each row also carries the sampler's own probability, which the arithmetic must
  * reproduce. */
-static void print_explained_json(const Tokenizer *tok, const Distribution *d, const Explanation *e) {
+static void print_explained_json(const Tokenizer *tok, const Distribution *d,
+                                 const Explanation *e) {
     printf("{\"temperature\": ");
     cli_json_number(stdout, e->temperature);
     printf(", \"top_k\": %d, \"top_p\": ", e->top_k);
@@ -142,11 +149,13 @@ static void print_explained_json(const Tokenizer *tok, const Distribution *d, co
     printf("%s]}\n", e->n_rows ? "\n" : "");
 }
 
-/* probs --explain as tables: the arithmetic of the top rows (at T = 0 only the order), the chain. */
-static void print_explained_text(const Tokenizer *tok, const Distribution *d, const Explanation *e) {
+/* probs --explain as tables: the arithmetic of the top rows (at T = 0 the order), the chain. */
+static void print_explained_text(const Tokenizer *tok, const Distribution *d,
+                                 const Explanation *e) {
     char buf[1024];
     if (!(e->temperature > 0)) {
-        printf("T = 0: no softmax; the sampler takes the first token still in (largest logit, lowest id)\n");
+        printf("T = 0: no softmax; the sampler takes the first token still in (largest logit, "
+               "lowest id)\n");
         printf("%5s %7s  %-24s %12s %8s\n", "rank", "id", "token", "logit", "p");
         for (int r = 0; r < e->n_rows; r++) {
             printf("%5d %7d  ", r + 1, (int)e->rows[r].id);
@@ -165,12 +174,15 @@ static void print_explained_text(const Tokenizer *tok, const Distribution *d, co
         printf("%5d %7d  ", r + 1, (int)row->id);
         cli_print_padded(cli_token_shown(buf, sizeof buf, tok, row->id), 20);
         printf(" %12.6f %12.6f %14.9g %12.9f ", row->logit, row->scaled, row->weight, row->prob);
-        if (row->kept) printf("%12.9f\n", row->kept_prob);
-        else printf("%12s\n", "cut");
+        if (row->kept)
+            printf("%12.9f\n", row->kept_prob);
+        else
+            printf("%12s\n", "cut");
     }
     printf("normaliser: sum of the weights over all %d tokens = %.9g\n", e->vocab, e->sum);
     if (e->n_kept < e->vocab)
-        printf("cut (top-k %d, top-p %g): %d tokens kept, their weights sum to %.9g, the new normaliser\n",
+        printf("cut (top-k %d, top-p %g): %d tokens kept, their weights sum to %.9g, the new "
+               "normaliser\n",
                e->top_k, e->top_p, e->n_kept, e->kept_sum);
     else
         printf("no cut: every token kept\n");
@@ -178,7 +190,8 @@ static void print_explained_text(const Tokenizer *tok, const Distribution *d, co
 }
 
 /* The distribution's first rows in rank order, as JSON or as a table with the entropies. */
-static void print_distribution(const Tokenizer *tok, const Distribution *d, int rows, float temp, bool json) {
+static void print_distribution(const Tokenizer *tok, const Distribution *d, int rows, float temp,
+                               bool json) {
     char buf[1024];
     if (json) {
         printf("[");
@@ -211,8 +224,8 @@ static void print_distribution(const Tokenizer *tok, const Distribution *d, int 
         cli_print_padded(cli_token_shown(buf, sizeof buf, tok, id), 24);
         printf(" %10.6f %10.6f %9.4f\n", d->probs[id], d->probs_t1[id], d->logits[id]);
     }
-    printf("entropy: %.4f bits at T=%g (%d of %d tokens kept), %.4f bits at T=1\n", d->entropy, temp,
-           d->n_kept, d->vocab, d->entropy_t1);
+    printf("entropy: %.4f bits at T=%g (%d of %d tokens kept), %.4f bits at T=1\n", d->entropy,
+           temp, d->n_kept, d->vocab, d->entropy_t1);
 }
 
 int cli_probs(int argc, char **argv) {
@@ -223,15 +236,17 @@ int cli_probs(int argc, char **argv) {
     bool json = false, explain = false;
     SamplerArgs sa = {0};
     sampler_init(&sa.sampler, DEFAULT_TEMP, 0, 1.0f, DEFAULT_SEED);
-    const Option opts[] = {OPTION_STRING("--model", "-m", &model_path),
-                           OPTION_FLOAT("--temp", &temp, 0, INFINITY),
-                           OPTION_INT("--top", &top, 0, 1 << 30),
-                           OPTION_INT("--top-k", &top_k, 0, 1 << 30),
-                           OPTION_FLOAT("--top-p", &top_p, 0, 1),
-                           OPTION_U64("--seed", &seed),
-                           OPTION_FLAG("--json", &json),
-                           OPTION_FLAG("--explain", &explain),
-                           CLI_SAMPLER_OPTIONS(&sa)};
+    const Option opts[] = {
+        OPTION_STRING("--model", "-m", &model_path),
+        OPTION_FLOAT("--temp", &temp, 0, INFINITY),
+        OPTION_INT("--top", &top, 0, 1 << 30),
+        OPTION_INT("--top-k", &top_k, 0, 1 << 30),
+        OPTION_FLOAT("--top-p", &top_p, 0, 1),
+        OPTION_U64("--seed", &seed),
+        OPTION_FLAG("--json", &json),
+        OPTION_FLAG("--explain", &explain),
+        CLI_SAMPLER_OPTIONS(&sa),
+    };
     static const char *const names[] = {"PROMPT (or - for standard input)"};
     const OptionSpec spec = {"probs", PROBS_USAGE, opts, OPTIONS_COUNT(opts), names, 1, 1};
     const char *args[1];
@@ -253,11 +268,14 @@ int cli_probs(int argc, char **argv) {
         Explanation e;
         distribution_note_drawn(&d, sampler_sample(s, &d));
         explain_distribution(&e, &d, top < 0 ? 10 : (top < vocab ? top : vocab));
-        if (json) print_explained_json(cm.tok, &d, &e);
-        else print_explained_text(cm.tok, &d, &e);
+        if (json)
+            print_explained_json(cm.tok, &d, &e);
+        else
+            print_explained_text(cm.tok, &d, &e);
         explanation_free(&e);
     } else {
-        print_distribution(cm.tok, &d, top < 0 ? (json ? vocab : 20) : (top < vocab ? top : vocab), temp, json);
+        print_distribution(cm.tok, &d, top < 0 ? (json ? vocab : 20) : (top < vocab ? top : vocab),
+                           temp, json);
     }
     distribution_free(&d);
     r = cli_finish_output("probs");

@@ -13,6 +13,7 @@
 #include "session.h"
 #include "util.h"
 
+// clang-format off
 static const char REPLAY_USAGE[] =
     "usage: glassbox replay [--headless] [--model FILE] [--width W] [--height H] FILE\n"
     "Plays back a recording made with the TUI's `record FILE` (any lesson file plays too): the TUI\n"
@@ -20,9 +21,11 @@ static const char REPLAY_USAGE[] =
     "step's screen (W x H cells, default 120 x 36) as text, so two replays can be compared. The model\n"
     "is the one the recording names (or --model FILE); when its sha256 differs from the recorded one,\n"
     "that is said before anything plays.\n";
+// clang-format on
 
 /* Prints step i's screen as text. */
-static void print_screen(Session *s, UiState *ui, int w, int h, int step, int n_steps, const char *title) {
+static void print_screen(Session *s, UiState *ui, int w, int h, int step, int n_steps,
+                         const char *title) {
     Canvas c;
     canvas_init(&c, w, h);
     ui->colours = COLOURS_NONE;
@@ -36,10 +39,10 @@ static void print_screen(Session *s, UiState *ui, int w, int h, int step, int n_
     canvas_free(&c);
 }
 
-
 /* The model to replay on: model_path when given, else the one the recording names, else the
  * default; says so when its sha256 is not the recorded one. NULL after a message. */
-static const char *replay_model(const char *model_path, const char *file, char *rec_model, size_t rec_sz) {
+static const char *replay_model(const char *model_path, const char *file, char *rec_model,
+                                size_t rec_sz) {
     char *text = NULL, err[GB_ERRLEN];
     size_t len = 0;
     if (gb_read_input(GB_INPUT_RECORDING, file, &text, &len, err) != 0) {
@@ -56,7 +59,8 @@ static const char *replay_model(const char *model_path, const char *file, char *
     }
     if (rec_sha[0] && strcmp(sha, rec_sha) != 0)
         fprintf(stderr,
-                "glassbox: replay: %s is not the model this was recorded on (sha256 %.12s…, recorded %.12s… on %s): "
+                "glassbox: replay: %s is not the model this was recorded on (sha256 %.12s…, "
+                "recorded %.12s… on %s): "
                 "the screens may differ\n",
                 model_path, sha, rec_sha, rec_model[0] ? rec_model : "?");
     return model_path;
@@ -105,16 +109,20 @@ int cli_replay(int argc, char **argv) {
     const char *model_path = NULL;
     int width = 120, height = 36;
     bool headless = false;
-    const Option opts[] = {OPTION_FLAG("--headless", &headless), OPTION_STRING("--model", "-m", &model_path),
-                           OPTION_INT("--width", &width, SCREEN_MIN_W, 1000),
-                           OPTION_INT("--height", &height, SCREEN_MIN_H, 1000)};
+    const Option opts[] = {
+        OPTION_FLAG("--headless", &headless),
+        OPTION_STRING("--model", "-m", &model_path),
+        OPTION_INT("--width", &width, SCREEN_MIN_W, 1000),
+        OPTION_INT("--height", &height, SCREEN_MIN_H, 1000),
+    };
     static const char *const names[] = {"FILE"};
     const OptionSpec spec = {"replay", REPLAY_USAGE, opts, OPTIONS_COUNT(opts), names, 1, 1};
     const char *file;
     int n_args, r = options_parse(&spec, argc, argv, &file, &n_args);
     if (r != OPTIONS_RUN) return r;
     char rec_model[1024];
-    if (!(model_path = replay_model(model_path, file, rec_model, sizeof rec_model))) return GB_EXIT_USAGE;
+    if (!(model_path = replay_model(model_path, file, rec_model, sizeof rec_model)))
+        return GB_EXIT_USAGE;
     if (!headless) { /* the TUI's lesson mode: a step a key */
         char *args[] = {"tui", "--model", (char *)model_path, "--lesson", (char *)file, NULL};
         return cli_tui(5, args);

@@ -11,6 +11,7 @@
 #include "score.h"
 #include "util.h"
 
+// clang-format off
 static const char SCORE_USAGE[] =
     "usage: glassbox score [--json] [--ids] [--model FILE] [SAMPLER OPTIONS] PROMPT|- CONTINUATION\n"
     "Teacher-forced scoring: feeds CONTINUATION after PROMPT token by token, whatever the model would\n"
@@ -27,6 +28,7 @@ static const char SCORE_USAGE[] =
     "\"sampler_prob\" and \"sampler_rank\", 0 = a stage cut it: could this sampler have written it?):\n"
     "  --temp T --top-k K --top-p P  as for generate (defaults 0.8, 0 = off, 1 = off)\n"
     CLI_SAMPLER_USAGE;
+// clang-format on
 
 /* Parses "481 292, 117" into ids. Returns the count, or -1 with err. */
 static int parse_ids(const char *s, int32_t **ids, char *err) {
@@ -34,7 +36,8 @@ static int parse_ids(const char *s, int32_t **ids, char *err) {
     *ids = gb_malloc((size_t)cap * sizeof **ids);
     const char *p = s;
     for (;;) {
-        while (*p == ' ' || *p == ',' || *p == '\t' || *p == '\n') p++;
+        while (*p == ' ' || *p == ',' || *p == '\t' || *p == '\n')
+            p++;
         if (!*p) break;
         char *end;
         errno = 0;
@@ -51,7 +54,6 @@ static int parse_ids(const char *s, int32_t **ids, char *err) {
     }
     return n;
 }
-
 
 static void print_score_json(const ScoreResult *res, const Tokenizer *tok, const char *prompt,
                              size_t prompt_len, const char *cont, size_t cont_len, bool sampled) {
@@ -88,7 +90,8 @@ static void print_score_json(const ScoreResult *res, const Tokenizer *tok, const
 }
 
 /* A table row per token, then the total; bytes is the continuation's length (0 for --ids). */
-static void print_score_table(const ScoreResult *res, const Tokenizer *tok, size_t bytes, bool sampled) {
+static void print_score_table(const ScoreResult *res, const Tokenizer *tok, size_t bytes,
+                              bool sampled) {
     char buf[512];
     printf("%4s %7s  %-20s %12s %7s %8s%s\n", "#", "id", "token", "p (T=1)", "rank", "bits",
            sampled ? "  p (sampler)  rank" : "");
@@ -98,25 +101,29 @@ static void print_score_table(const ScoreResult *res, const Tokenizer *tok, size
         const char *b = tokenizer_token_bytes(tok, t->id, &tl);
         token_display(b ? b : "", b ? tl : 0, buf, sizeof buf);
         int pad = 20 - text_width(buf, (int)strlen(buf));
-        printf("%4d %7d  %s%*s %12.6g %7d %8.3f", i + 1, (int)t->id, buf, pad > 0 ? pad : 0, "", t->prob,
-               t->rank, t->bits);
-        if (sampled && t->sampler_rank) printf("  %11.6g %5d", t->sampler_prob, t->sampler_rank);
-        else if (sampled) printf("  %11s %5s", "cut", "-");
+        printf("%4d %7d  %s%*s %12.6g %7d %8.3f", i + 1, (int)t->id, buf, pad > 0 ? pad : 0, "",
+               t->prob, t->rank, t->bits);
+        if (sampled && t->sampler_rank)
+            printf("  %11.6g %5d", t->sampler_prob, t->sampler_rank);
+        else if (sampled)
+            printf("  %11s %5s", "cut", "-");
         printf("\n");
     }
-    printf("total %.3f bits over %d tokens, mean %.3f bits a token (%.1f bits a byte of the continuation)\n",
+    printf("total %.3f bits over %d tokens, mean %.3f bits a token (%.1f bits a byte of the "
+           "continuation)\n",
            res->total_bits, res->n, res->mean_bits, bytes ? res->total_bits / (double)bytes : 0.0);
 }
 
 /* The continuation's tokens: the ids given (--ids) or its text tokenised on its own, as generate's
  * continuation would be (*spans then holds where each came from). The count, or -1 with err. */
-static int continuation_ids(int32_t **ids, TokenSpan **spans, const Tokenizer *tok, const char *cont,
-                            bool by_ids, char *err) {
+static int continuation_ids(int32_t **ids, TokenSpan **spans, const Tokenizer *tok,
+                            const char *cont, bool by_ids, char *err) {
     if (by_ids) return parse_ids(cont, ids, err);
     int nc = tokenizer_encode_ex(tok, cont, strlen(cont), TOKENIZE_CONTINUATION, spans, err);
     if (nc >= 0) {
         *ids = gb_malloc((size_t)(nc + 1) * sizeof **ids);
-        for (int i = 0; i < nc; i++) (*ids)[i] = (*spans)[i].id;
+        for (int i = 0; i < nc; i++)
+            (*ids)[i] = (*spans)[i].id;
     }
     return nc;
 }
@@ -146,14 +153,16 @@ static int score(const ScoreArgs *a, const char *prompt, size_t prompt_len, cons
         fprintf(stderr, "glassbox: score: %s\n", err);
     } else if (nc == 0) {
         fprintf(stderr, "glassbox: score: the continuation is empty: nothing to score\n");
-    } else if (score_tokens_sampled(&res, &m, prefix, n_prefix, ids, nc, a->sa.given ? &a->sa.sampler : NULL,
-                                    err) != 0) {
+    } else if (score_tokens_sampled(&res, &m, prefix, n_prefix, ids, nc,
+                                    a->sa.given ? &a->sa.sampler : NULL, err) != 0) {
         fprintf(stderr, "glassbox: %s\n", err);
     } else {
         for (int i = 0; i < res.n && cspans; i++)
             res.tokens[i].start = cspans[i].start, res.tokens[i].end = cspans[i].end;
-        if (a->json) print_score_json(&res, tok, prompt, prompt_len, cont, strlen(cont), a->sa.given > 0);
-        else print_score_table(&res, tok, a->by_ids ? 0 : strlen(cont), a->sa.given > 0);
+        if (a->json)
+            print_score_json(&res, tok, prompt, prompt_len, cont, strlen(cont), a->sa.given > 0);
+        else
+            print_score_table(&res, tok, a->by_ids ? 0 : strlen(cont), a->sa.given > 0);
         rc = cli_finish_output("score");
     }
     score_free(&res);
@@ -168,9 +177,13 @@ static int score(const ScoreArgs *a, const char *prompt, size_t prompt_len, cons
 int cli_score(int argc, char **argv) {
     ScoreArgs a = {.model_path = cli_default_model()};
     sampler_init(&a.sa.sampler, DEFAULT_TEMP, 0, 1.0f, DEFAULT_SEED);
-    const Option opts[] = {OPTION_FLAG("--json", &a.json), OPTION_FLAG("--ids", &a.by_ids),
-                           OPTION_STRING("--model", "-m", &a.model_path), CLI_SAMPLER_BASIC_OPTIONS(&a.sa),
-                           CLI_SAMPLER_OPTIONS(&a.sa)};
+    const Option opts[] = {
+        OPTION_FLAG("--json", &a.json),
+        OPTION_FLAG("--ids", &a.by_ids),
+        OPTION_STRING("--model", "-m", &a.model_path),
+        CLI_SAMPLER_BASIC_OPTIONS(&a.sa),
+        CLI_SAMPLER_OPTIONS(&a.sa),
+    };
     static const char *const names[] = {"PROMPT", "CONTINUATION"};
     const OptionSpec spec = {"score", SCORE_USAGE, opts, OPTIONS_COUNT(opts), names, 2, 2};
     const char *args[2];

@@ -1,5 +1,5 @@
-/* glassbox tokenize: a text's tokens with their ids and byte spans; --batch for tools; the tokenizer
- * lab's modes (--compare, --names, --explain, --file) hand over to lab_cli.c. */
+/* glassbox tokenize: a text's tokens with their ids and byte spans; --batch for tools; the
+ * tokenizer lab's modes (--compare, --names, --explain, --file) hand over to lab_cli.c. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +9,7 @@
 #include "json.h"
 #include "util.h"
 
+// clang-format off
 static const char TOKENIZE_USAGE[] =
     "usage: glassbox tokenize [--json] [--special] [--model FILE | --tokenizer NAME|FILE.tiktoken]\n"
     "                         [--compare | --names | --explain] TEXT|-\n"
@@ -36,13 +37,15 @@ static const char TOKENIZE_USAGE[] =
     "                     the parts after), lowest rank first, under the one tokenizer\n"
     "  --file FILE        a source file's tokens and bytes/token under each, and its 10 costliest\n"
     "                     lines (with how many tokens are leading whitespace)\n";
+// clang-format on
 
 typedef struct {
     const char *model_path, *tok_name, *lab_file;
     bool json, compare, names, explain, special, batch;
 } TokenizeArgs;
 
-/* One line of --batch's input, hexadecimal, into bytes; the count, or -1 when it is not hexadecimal. */
+/* One line of --batch's input, hexadecimal, into bytes; the count, or -1 when it is not
+ * hexadecimal. */
 static long unhex_line(char *out, const char *line, size_t n) {
     size_t len = 0;
     for (size_t k = 0; k + 1 < n; k += 2) {
@@ -53,7 +56,7 @@ static long unhex_line(char *out, const char *line, size_t n) {
     return 2 * len == n ? (long)len : -1;
 }
 
-/* tokenize --batch: texts in hexadecimal, one a line, on standard input; their ids, one line each. */
+/* tokenize --batch: texts in hexadecimal, one a line, on standard input; their ids, a line each. */
 static int tokenize_batch(const TokenizeArgs *a) {
     char err[GB_ERRLEN];
     CliModel cm;
@@ -69,19 +72,23 @@ static int tokenize_batch(const TokenizeArgs *a) {
     char *text = gb_malloc(n_in / 2 + 1);
     for (size_t i = 0, line = 1; i < n_in && r == GB_EXIT_OK; line++) {
         size_t e = i;
-        while (e < n_in && in[e] != '\n') e++;
+        while (e < n_in && in[e] != '\n')
+            e++;
         long len = unhex_line(text, in + i, e - i);
         if (len < 0) {
-            fprintf(stderr, "glassbox: tokenize: standard input, line %zu: not hexadecimal\n", line);
+            fprintf(stderr, "glassbox: tokenize: standard input, line %zu: not hexadecimal\n",
+                    line);
             r = GB_EXIT_USAGE;
             break;
         }
         TokenSpan *spans;
-        int n = tokenizer_encode_ex(cm.tok, text, (size_t)len, a->special ? TOKENIZE_SPECIAL : 0, &spans, err);
+        int n = tokenizer_encode_ex(cm.tok, text, (size_t)len, a->special ? TOKENIZE_SPECIAL : 0,
+                                    &spans, err);
         if (n < 0) {
             printf("error: %s\n", err);
         } else {
-            for (int k = 0; k < n; k++) printf("%s%d", k ? " " : "", (int)spans[k].id);
+            for (int k = 0; k < n; k++)
+                printf("%s%d", k ? " " : "", (int)spans[k].id);
             printf("\n");
             free(spans);
         }
@@ -94,7 +101,8 @@ static int tokenize_batch(const TokenizeArgs *a) {
 }
 
 /* The tokens, one a line (id, display form, span) or as JSON, and the summary on standard error. */
-static void print_tokens(const Tokenizer *tok, const TokenSpan *spans, int n, size_t len, bool json) {
+static void print_tokens(const Tokenizer *tok, const TokenSpan *spans, int n, size_t len,
+                         bool json) {
     size_t bufsz = 64;
     char *buf = gb_malloc(bufsz);
     if (json) printf("[");
@@ -115,7 +123,8 @@ static void print_tokens(const Tokenizer *tok, const TokenSpan *spans, int n, si
         }
     }
     if (json) printf("%s]\n", n ? "\n" : "");
-    fprintf(stderr, "%d tokens, %zu bytes (%.2f bytes per token)\n", n, len, n ? (double)len / n : 0.0);
+    fprintf(stderr, "%d tokens, %zu bytes (%.2f bytes per token)\n", n, len,
+            n ? (double)len / n : 0.0);
     free(buf);
 }
 
@@ -159,19 +168,25 @@ static int tokenize_lab_text(const TokenizeArgs *a, const char *arg) {
 int cli_tokenize(int argc, char **argv) {
     TokenizeArgs a = {.model_path = cli_default_model()};
     const Option opts[] = {
-        OPTION_STRING("--model", "-m", &a.model_path), OPTION_STRING("--tokenizer", "-t", &a.tok_name),
-        OPTION_FLAG("--json", &a.json),                OPTION_FLAG("--special", &a.special),
+        OPTION_STRING("--model", "-m", &a.model_path),
+        OPTION_STRING("--tokenizer", "-t", &a.tok_name),
+        OPTION_FLAG("--json", &a.json),
+        OPTION_FLAG("--special", &a.special),
         OPTION_FLAG("--batch", &a.batch),
         /* the tokenizer lab (lab_cli.c) */
-        OPTION_FLAG("--compare", &a.compare), OPTION_FLAG("--names", &a.names),
-        OPTION_FLAG("--explain", &a.explain), OPTION_STRING("--file", NULL, &a.lab_file)};
+        OPTION_FLAG("--compare", &a.compare),
+        OPTION_FLAG("--names", &a.names),
+        OPTION_FLAG("--explain", &a.explain),
+        OPTION_STRING("--file", NULL, &a.lab_file),
+    };
     static const char *const names[] = {"TEXT (or - for standard input)"};
     const OptionSpec spec = {"tokenize", TOKENIZE_USAGE, opts, OPTIONS_COUNT(opts), names, 0, 1};
     const char *args[1];
     int n_args, r = options_parse(&spec, argc, argv, args, &n_args);
     if (r != OPTIONS_RUN) return r;
     if ((int)a.compare + (int)a.names + (int)a.explain + (a.lab_file != NULL) > 1) {
-        fprintf(stderr, "glassbox: tokenize: --compare, --names, --explain and --file go one at a time\n");
+        fprintf(stderr,
+                "glassbox: tokenize: --compare, --names, --explain and --file go one at a time\n");
         return GB_EXIT_USAGE;
     }
     if (a.lab_file) {
@@ -179,11 +194,13 @@ int cli_tokenize(int argc, char **argv) {
             fprintf(stderr, "glassbox: tokenize: --file takes no TEXT (got '%s')\n", args[0]);
             return GB_EXIT_USAGE;
         }
-        return cli_tokenize_lab(LAB_CLI_FILE, NULL, 0, a.lab_file, a.tok_name, a.model_path, a.json);
+        return cli_tokenize_lab(LAB_CLI_FILE, NULL, 0, a.lab_file, a.tok_name, a.model_path,
+                                a.json);
     }
     if (a.batch) return tokenize_batch(&a);
     if (n_args == 0) {
-        fprintf(stderr, "glassbox: tokenize: missing %s (see glassbox tokenize --help)\n", names[0]);
+        fprintf(stderr, "glassbox: tokenize: missing %s (see glassbox tokenize --help)\n",
+                names[0]);
         return GB_EXIT_USAGE;
     }
     if (a.compare || a.names || a.explain) return tokenize_lab_text(&a, args[0]);

@@ -21,6 +21,7 @@ static void on_stop_signal(int sig) {
     stop_signal = sig;
 }
 
+// clang-format off
 static const char TRAIN_USAGE[] =
     "usage: glassbox train --tokenizer VOCAB.gguf --train FILE|@LIST --heldout FILE|@LIST -o OUT.gguf\n"
     "  model:    --dim 192 --layers 4 --heads 6 --kv-heads 6 --ffn 512 --ctx 256\n"
@@ -34,6 +35,7 @@ static const char TRAIN_USAGE[] =
     "SIGINT/SIGTERM finish the step, save the checkpoint and exit (130/143); --resume continues it\n"
     "to exactly the weights of an uninterrupted run. On a machine shared with other work, "
     "OMP_WAIT_POLICY=passive\nkeeps the threads from stalling each other.\n";
+// clang-format on
 
 static void format_duration(char *out, size_t n, double sec) {
     long s = sec < 0 ? 0 : (long)(sec + 0.5);
@@ -55,7 +57,8 @@ typedef struct {
 /* What the options must also agree on among themselves; 0, or -1 after a message. */
 static int check_train_args(TrainArgs *a) {
     if (!a->tokenizer || !a->train || !a->out) {
-        fprintf(stderr, "glassbox: train: --tokenizer, --train and -o are required (see glassbox train --help)\n");
+        fprintf(stderr, "glassbox: train: --tokenizer, --train and -o are required (see glassbox "
+                        "train --help)\n");
         return -1;
     }
     if (a->kv_heads < 0) a->kv_heads = a->heads;
@@ -65,7 +68,8 @@ static int check_train_args(TrainArgs *a) {
     }
     if (a->dim % a->heads || a->heads % a->kv_heads || (a->dim / a->heads) % 2) {
         fprintf(stderr,
-                "glassbox: train: --dim %ld must split into --heads %ld of even size, and the heads into "
+                "glassbox: train: --dim %ld must split into --heads %ld of even size, and the "
+                "heads into "
                 "--kv-heads %ld groups\n",
                 a->dim, a->heads, a->kv_heads);
         return -1;
@@ -90,30 +94,32 @@ static int parse_train_args(TrainArgs *a, int argc, char **argv) {
     a->dim = 192, a->layers = 4, a->heads = 6, a->kv_heads = -1, a->ffn = 512, a->ctx = 256;
     a->batch = 16, a->warmup = 200, a->seed = 1, a->eval_every = 500, a->log_every = 10;
     a->ckpt_sec = 120, a->lr = 3e-3f, a->type = "f32";
-    const Option opts[] = {OPTION_LONG("--dim", &a->dim, 2, 4096),
-                           OPTION_LONG("--layers", &a->layers, 1, 256),
-                           OPTION_LONG("--heads", &a->heads, 1, 256),
-                           OPTION_LONG("--kv-heads", &a->kv_heads, 1, 256),
-                           OPTION_LONG("--ffn", &a->ffn, 1, 1 << 16),
-                           OPTION_LONG("--ctx", &a->ctx, 2, 1 << 16),
-                           OPTION_LONG("--batch", &a->batch, 1, 1 << 16),
-                           OPTION_LONG("--steps", &a->steps, 0, 1000000000L),
-                           OPTION_LONG("--tokens", &a->tokens, 0, 1000000000000L),
-                           OPTION_LONG("--warmup", &a->warmup, 0, 1000000000L),
-                           OPTION_LONG("--seed", &a->seed, 0, 9000000000000000L),
-                           OPTION_LONG("--eval-every", &a->eval_every, 0, 1000000000L),
-                           OPTION_LONG("--log-every", &a->log_every, 1, 1000000000L),
-                           OPTION_LONG("--checkpoint-every-sec", &a->ckpt_sec, 0, 1000000000L),
-                           OPTION_LONG("--threads", &a->threads, 0, 1024),
-                           OPTION_FLOAT("--lr", &a->lr, 0, 1e30),
-                           OPTION_STRING("--tokenizer", NULL, &a->tokenizer),
-                           OPTION_STRING("--train", NULL, &a->train),
-                           OPTION_STRING("--heldout", NULL, &a->heldout),
-                           OPTION_STRING("-o", "--output", &a->out),
-                           OPTION_STRING("--checkpoint", NULL, &a->checkpoint),
-                           OPTION_STRING("--type", NULL, &a->type),
-                           OPTION_FLAG("--resume", &a->resume),
-                           OPTION_FLAG("--export", &a->export_only)};
+    const Option opts[] = {
+        OPTION_LONG("--dim", &a->dim, 2, 4096),
+        OPTION_LONG("--layers", &a->layers, 1, 256),
+        OPTION_LONG("--heads", &a->heads, 1, 256),
+        OPTION_LONG("--kv-heads", &a->kv_heads, 1, 256),
+        OPTION_LONG("--ffn", &a->ffn, 1, 1 << 16),
+        OPTION_LONG("--ctx", &a->ctx, 2, 1 << 16),
+        OPTION_LONG("--batch", &a->batch, 1, 1 << 16),
+        OPTION_LONG("--steps", &a->steps, 0, 1000000000L),
+        OPTION_LONG("--tokens", &a->tokens, 0, 1000000000000L),
+        OPTION_LONG("--warmup", &a->warmup, 0, 1000000000L),
+        OPTION_LONG("--seed", &a->seed, 0, 9000000000000000L),
+        OPTION_LONG("--eval-every", &a->eval_every, 0, 1000000000L),
+        OPTION_LONG("--log-every", &a->log_every, 1, 1000000000L),
+        OPTION_LONG("--checkpoint-every-sec", &a->ckpt_sec, 0, 1000000000L),
+        OPTION_LONG("--threads", &a->threads, 0, 1024),
+        OPTION_FLOAT("--lr", &a->lr, 0, 1e30),
+        OPTION_STRING("--tokenizer", NULL, &a->tokenizer),
+        OPTION_STRING("--train", NULL, &a->train),
+        OPTION_STRING("--heldout", NULL, &a->heldout),
+        OPTION_STRING("-o", "--output", &a->out),
+        OPTION_STRING("--checkpoint", NULL, &a->checkpoint),
+        OPTION_STRING("--type", NULL, &a->type),
+        OPTION_FLAG("--resume", &a->resume),
+        OPTION_FLAG("--export", &a->export_only),
+    };
     const OptionSpec spec = {"train", TRAIN_USAGE, opts, OPTIONS_COUNT(opts), NULL, 0, 0};
     const char *args[1];
     int n_args, r = options_parse(&spec, argc, argv, args, &n_args);
@@ -169,10 +175,14 @@ static int load_data(TrainData *d, const TrainArgs *a) {
     if (!(d->tok = tokenizer_from_gguf(&d->vocab_file, err))) goto fail;
     int V = tokenizer_vocab_size(d->tok);
     /* the weights, their gradients and Adam's two moments: 4 copies; keep one under 2^28 floats */
-    double params = (double)V * a->dim + (double)a->layers * (4.0 * a->dim * a->dim + 3.0 * a->dim * a->ffn);
+    double params =
+        (double)V * a->dim + (double)a->layers * (4.0 * a->dim * a->dim + 3.0 * a->dim * a->ffn);
     if (params > (double)(1 << 28)) {
-        fprintf(stderr, "glassbox: train: %.0f parameters (vocabulary %d, --dim %ld, --layers %ld, --ffn %ld) is more "
-                "than glassbox trains (at most %d)\n", params, V, a->dim, a->layers, a->ffn, 1 << 28);
+        fprintf(stderr,
+                "glassbox: train: %.0f parameters (vocabulary %d, --dim %ld, --layers %ld, --ffn "
+                "%ld) is more "
+                "than glassbox trains (at most %d)\n",
+                params, V, a->dim, a->layers, a->ffn, 1 << 28);
         return GB_EXIT_USAGE;
     }
     d->eot = tokenizer_eos(d->tok);
@@ -180,21 +190,23 @@ static int load_data(TrainData *d, const TrainArgs *a) {
     d->token_bytes = gb_malloc((size_t)V * sizeof(uint32_t));
     for (int i = 0; i < V; i++) {
         size_t len = 0;
-        d->token_bytes[i] = tokenizer_token_bytes(d->tok, i, &len) && i != d->eot ? (uint32_t)len : 0;
+        d->token_bytes[i] =
+            tokenizer_token_bytes(d->tok, i, &len) && i != d->eot ? (uint32_t)len : 0;
     }
     double t0 = gb_now();
     size_t train_bytes = 0, held_bytes = 0;
-    if (train_tokenize_files(d->tok, a->train, d->eot, &d->train_ids, &d->n_train, &train_bytes, err) != 0 ||
-        (a->heldout &&
-         train_tokenize_files(d->tok, a->heldout, d->eot, &d->held_ids, &d->n_held, &held_bytes, err) != 0))
+    if (train_tokenize_files(d->tok, a->train, d->eot, &d->train_ids, &d->n_train, &train_bytes,
+                             err) != 0 ||
+        (a->heldout && train_tokenize_files(d->tok, a->heldout, d->eot, &d->held_ids, &d->n_held,
+                                            &held_bytes, err) != 0))
         goto fail;
     printf("data: %zu training tokens (%zu bytes, %.2f bytes/token), %zu held-out tokens; "
            "tokenized in %.1fs\n",
            d->n_train, train_bytes, d->n_train ? (double)train_bytes / d->n_train : 0.0, d->n_held,
            gb_now() - t0);
     if (d->n_train <= (size_t)a->ctx + 1) {
-        fprintf(stderr, "glassbox: train: %s: only %zu tokens, need more than --ctx %ld\n", a->train,
-                d->n_train, a->ctx);
+        fprintf(stderr, "glassbox: train: %s: only %zu tokens, need more than --ctx %ld\n",
+                a->train, d->n_train, a->ctx);
         return GB_EXIT_USAGE;
     }
     return GB_EXIT_OK;
@@ -214,13 +226,14 @@ static void eval_and_print(TrainModel *m, const TrainData *d, long step) {
 
 /* The model of a's shape, its weights initialised or taken from the checkpoint (--resume) at
  * *step; 0, or the exit status after a message (the model then freed). */
-static int build_model(TrainModel *m, TrainOptions *o, long *step, const TrainArgs *a, const TrainData *d,
-                       const char *ckpt_path, uint64_t data_hash) {
+static int build_model(TrainModel *m, TrainOptions *o, long *step, const TrainArgs *a,
+                       const TrainData *d, const char *ckpt_path, uint64_t data_hash) {
     char err[GB_ERRLEN];
     Config cfg;
     memset(&cfg, 0, sizeof(cfg));
     cfg.dim = (int)a->dim, cfg.hidden_dim = (int)a->ffn, cfg.n_layers = (int)a->layers;
-    cfg.n_heads = (int)a->heads, cfg.n_kv_heads = (int)a->kv_heads, cfg.vocab_size = tokenizer_vocab_size(d->tok);
+    cfg.n_heads = (int)a->heads, cfg.n_kv_heads = (int)a->kv_heads,
+    cfg.vocab_size = tokenizer_vocab_size(d->tok);
     cfg.rope_base = 10000.0f, cfg.norm_eps = 1e-5f;
     if (train_model_build(m, &cfg, (int)a->batch, (int)a->ctx, err) != 0) {
         fprintf(stderr, "glassbox: train: %s\n", err);
@@ -245,8 +258,8 @@ static int build_model(TrainModel *m, TrainOptions *o, long *step, const TrainAr
 
 /* Trains from *step to the last step or a stop signal: a log line every --log-every steps, an eval
  * every --eval-every, a checkpoint every --checkpoint-every-sec seconds. */
-static void train_loop(TrainModel *m, const TrainOptions *o, long *step, const TrainArgs *a, const TrainData *d,
-                       const char *ckpt_path, uint64_t data_hash) {
+static void train_loop(TrainModel *m, const TrainOptions *o, long *step, const TrainArgs *a,
+                       const TrainData *d, const char *ckpt_path, uint64_t data_hash) {
     char err[GB_ERRLEN];
     int32_t *inputs = gb_malloc((size_t)m->B * m->T * sizeof(int32_t));
     int32_t *targets = gb_malloc((size_t)m->B * m->T * sizeof(int32_t));
@@ -274,13 +287,15 @@ static void train_loop(TrainModel *m, const TrainOptions *o, long *step, const T
             format_duration(eta, sizeof(eta), sec_per_step * (double)(o->total_steps - s));
             printf("step %6ld/%ld | loss %.4f | lr %.2e | grad %.2f | %6.0f tok/s | elapsed %s | "
                    "eta %s\n",
-                   s, o->total_steps, loss_sum / loss_n, (double)train_lr(s - 1, o->total_steps, o->warmup, o->lr),
-                   (double)norm, tps, el, eta);
+                   s, o->total_steps, loss_sum / loss_n,
+                   (double)train_lr(s - 1, o->total_steps, o->warmup, o->lr), (double)norm, tps, el,
+                   eta);
             fflush(stdout);
             loss_sum = 0, loss_n = 0, window_train_sec = 0;
             last_log = now, last_log_step = s;
         }
-        if (a->eval_every > 0 && s % a->eval_every == 0 && s < o->total_steps) eval_and_print(m, d, s);
+        if (a->eval_every > 0 && s % a->eval_every == 0 && s < o->total_steps)
+            eval_and_print(m, d, s);
         if (a->ckpt_sec > 0 && now - last_ckpt >= (double)a->ckpt_sec && s < o->total_steps) {
             if (train_checkpoint_save(m, o, s, data_hash, ckpt_path, err) != 0)
                 fprintf(stderr, "glassbox: train: warning: checkpoint not saved: %s\n", err);
@@ -292,7 +307,8 @@ static void train_loop(TrainModel *m, const TrainOptions *o, long *step, const T
 }
 
 /* The trained weights and the vocabulary as GGUF at a->out; 0, or -1 after a message. */
-static int write_model(const TrainModel *m, const Tokenizer *tok, const TrainArgs *a, uint32_t type) {
+static int write_model(const TrainModel *m, const Tokenizer *tok, const TrainArgs *a,
+                       uint32_t type) {
     char err[GB_ERRLEN];
     GGUFWriter *w = gguf_writer_new();
     Model view;
@@ -314,8 +330,9 @@ static int save_on_signal(TrainModel *m, const TrainOptions *o, long step, const
     if (train_checkpoint_save(m, o, step, data_hash, ckpt_path, err) != 0)
         fprintf(stderr, "glassbox: train: %s\n", err);
     else
-        printf("stopped by signal %d at step %ld; checkpoint saved to %s (continue with --resume)\n", sig, step,
-               ckpt_path);
+        printf(
+            "stopped by signal %d at step %ld; checkpoint saved to %s (continue with --resume)\n",
+            sig, step, ckpt_path);
     return 128 + sig;
 }
 
@@ -325,7 +342,8 @@ int cli_train(int argc, char **argv) {
     if (r != OPTIONS_RUN) return r;
     uint32_t out_type = parse_type(a.type);
     if (out_type == UINT32_MAX) {
-        fprintf(stderr, "glassbox: train: --type: expected f32, f16, bf16 or q8_0, got '%s'\n", a.type);
+        fprintf(stderr, "glassbox: train: --type: expected f32, f16, bf16 or q8_0, got '%s'\n",
+                a.type);
         return GB_EXIT_USAGE;
     }
     if (check_output_folder(a.out) != 0) return GB_EXIT_USAGE;
@@ -347,10 +365,10 @@ int cli_train(int argc, char **argv) {
     printf("model: dim %d, %d layers, %d heads (%d kv), ffn %d, vocab %d, ctx %d: %zu parameters\n"
            "train: %ld steps of %d x %d tokens (%.1fM tokens, %.2f epochs), lr %g, warm-up %ld, "
            "seed %ld, %d threads\n",
-           m.config.dim, m.config.n_layers, m.config.n_heads, m.config.n_kv_heads, m.config.hidden_dim,
-           tokenizer_vocab_size(d.tok), m.T, m.n_params, o.total_steps, m.B, m.T,
-           (double)o.total_steps * m.B * m.T / 1e6, (double)o.total_steps * m.B * m.T / d.n_train, (double)o.lr,
-           o.warmup, a.seed, threads);
+           m.config.dim, m.config.n_layers, m.config.n_heads, m.config.n_kv_heads,
+           m.config.hidden_dim, tokenizer_vocab_size(d.tok), m.T, m.n_params, o.total_steps, m.B,
+           m.T, (double)o.total_steps * m.B * m.T / 1e6,
+           (double)o.total_steps * m.B * m.T / d.n_train, (double)o.lr, o.warmup, a.seed, threads);
     fflush(stdout);
 
     struct sigaction sa;

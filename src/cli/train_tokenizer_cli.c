@@ -9,10 +9,12 @@
 #include "files.h"
 #include "util.h"
 
+// clang-format off
 static const char TRAIN_TOKENIZER_USAGE[] =
     "usage: glassbox train-tokenizer --vocab N --pattern gpt2|cl100k|o200k -o FILE.gguf CORPUS...\n"
     "Trains a byte-level BPE vocabulary of N tokens on the corpus and writes it as GGUF.\n"
     "  CORPUS: text files, or @LIST for a file that names one file per line\n";
+// clang-format on
 
 typedef struct {
     char **data;
@@ -70,16 +72,18 @@ static int parse_pattern(const Option *o, const char *value, char *why) {
 }
 
 /* Trains on the corpus and writes the vocabulary to out: 0, or -1 with err. */
-static int train_and_write(const Corpus *corpus, int vocab, int pattern, const char *out, char *err) {
-    Tokenizer *t = bpe_train_log((const char *const *)corpus->data, corpus->lens, corpus->n, vocab, pattern, stderr, err);
+static int train_and_write(const Corpus *corpus, int vocab, int pattern, const char *out,
+                           char *err) {
+    Tokenizer *t = bpe_train_log((const char *const *)corpus->data, corpus->lens, corpus->n, vocab,
+                                 pattern, stderr, err);
     if (!t) return -1;
     GGUFWriter *w = gguf_writer_new();
     tokenizer_add_to_writer(w, t);
     int wr = gguf_writer_write(w, out, err);
     gguf_writer_free(w);
     if (wr == 0)
-        fprintf(stderr, "train-tokenizer: wrote %s (%d tokens, pattern %s)\n", out, tokenizer_vocab_size(t),
-                pretok_pattern_name(pattern));
+        fprintf(stderr, "train-tokenizer: wrote %s (%d tokens, pattern %s)\n", out,
+                tokenizer_vocab_size(t), pretok_pattern_name(pattern));
     tokenizer_free(t);
     return wr;
 }
@@ -87,17 +91,26 @@ static int train_and_write(const Corpus *corpus, int vocab, int pattern, const c
 int cli_train_tokenizer(int argc, char **argv) {
     int vocab = -1, pattern = PRETOK_GPT2;
     const char *out = NULL;
-    const Option opts[] = {OPTION_INT("--vocab", &vocab, 257, 1 << 24),
-                           OPTION_CALL("--pattern", &pattern, parse_pattern),
-                           OPTION_STRING("-o", "--output", &out)};
+    const Option opts[] = {
+        OPTION_INT("--vocab", &vocab, 257, 1 << 24),
+        OPTION_CALL("--pattern", &pattern, parse_pattern),
+        OPTION_STRING("-o", "--output", &out),
+    };
     static const char *const names[] = {"CORPUS (text files or @LIST)"};
-    const OptionSpec spec = {"train-tokenizer", TRAIN_TOKENIZER_USAGE, opts, OPTIONS_COUNT(opts), names, 0, -1};
+    const OptionSpec spec = {
+        "train-tokenizer", TRAIN_TOKENIZER_USAGE, opts, OPTIONS_COUNT(opts), names, 0, -1};
     const char **files = gb_malloc((size_t)argc * sizeof *files);
     int n_files, r = options_parse(&spec, argc, argv, files, &n_files);
-    const char *missing = r != OPTIONS_RUN ? NULL : vocab < 0 ? "--vocab N is required" : !out ? "-o FILE is required"
-                                                  : n_files == 0 ? "no corpus files given" : NULL;
+    const char *missing = NULL;
+    if (r == OPTIONS_RUN && vocab < 0)
+        missing = "--vocab N is required";
+    else if (r == OPTIONS_RUN && !out)
+        missing = "-o FILE is required";
+    else if (r == OPTIONS_RUN && n_files == 0)
+        missing = "no corpus files given";
     if (missing) {
-        fprintf(stderr, "glassbox: train-tokenizer: %s (see glassbox train-tokenizer --help)\n", missing);
+        fprintf(stderr, "glassbox: train-tokenizer: %s (see glassbox train-tokenizer --help)\n",
+                missing);
         r = GB_EXIT_USAGE;
     }
     if (r != OPTIONS_RUN) {
@@ -108,11 +121,14 @@ int cli_train_tokenizer(int argc, char **argv) {
     Corpus corpus = {0};
     r = GB_EXIT_OK;
     for (int i = 0; i < n_files && r == GB_EXIT_OK; i++)
-        if ((files[i][0] == '@' ? corpus_add_list(&corpus, files[i] + 1, err) : corpus_add_file(&corpus, files[i], err)) != 0)
+        if ((files[i][0] == '@' ? corpus_add_list(&corpus, files[i] + 1, err)
+                                : corpus_add_file(&corpus, files[i], err)) != 0)
             r = GB_EXIT_USAGE;
-    if (r == GB_EXIT_OK && train_and_write(&corpus, vocab, pattern, out, err) != 0) r = GB_EXIT_USAGE;
+    if (r == GB_EXIT_OK && train_and_write(&corpus, vocab, pattern, out, err) != 0)
+        r = GB_EXIT_USAGE;
     if (r != GB_EXIT_OK) fprintf(stderr, "glassbox: train-tokenizer: %s\n", err);
-    for (size_t i = 0; i < corpus.n; i++) free(corpus.data[i]);
+    for (size_t i = 0; i < corpus.n; i++)
+        free(corpus.data[i]);
     free(corpus.data);
     free(corpus.lens);
     free(files);

@@ -552,21 +552,27 @@ static const char TUI_USAGE[] =
     "                 fit in 512 MiB)\n";
 
 int cli_tui(int argc, char **argv) {
-    const char *model_path = NULL, *prompt = DEFAULT_PROMPT, *lesson = NULL, *record = NULL, *file = NULL;
+    const char *model_path = NULL, *prompt = DEFAULT_PROMPT, *lesson = NULL, *record = NULL,
+               *file = NULL;
     bool big = false, lessons_menu = false;
     int ctx = 0;
-    const Option opts[] = {OPTION_STRING("--model", NULL, &model_path), OPTION_TEXT("--prompt", &prompt),
-                           OPTION_FLAG("--big", &big),
-                           OPTION_INT("--ctx", &ctx, 1, 1 << 20),
-                           OPTION_STRING("--lesson", NULL, &lesson), OPTION_FLAG("--lessons", &lessons_menu),
-                           OPTION_STRING("--record", NULL, &record)};
+    const Option opts[] = {
+        OPTION_STRING("--model", NULL, &model_path),
+        OPTION_TEXT("--prompt", &prompt),
+        OPTION_FLAG("--big", &big),
+        OPTION_INT("--ctx", &ctx, 1, 1 << 20),
+        OPTION_STRING("--lesson", NULL, &lesson),
+        OPTION_FLAG("--lessons", &lessons_menu),
+        OPTION_STRING("--record", NULL, &record),
+    };
     const OptionSpec spec = {"tui", TUI_USAGE, opts, OPTIONS_COUNT(opts), NULL, 0, 1};
     int n_args, r = options_parse(&spec, argc, argv, &file, &n_args);
     if (r != OPTIONS_RUN) return r;
     if (file) { /* glassbox FILE.lesson */
         size_t n = strlen(file);
         if (n <= 7 || strcmp(file + n - 7, ".lesson") != 0) {
-            fprintf(stderr, "glassbox: tui: unexpected argument '%s' (see glassbox tui --help)\n", file);
+            fprintf(stderr, "glassbox: tui: unexpected argument '%s' (see glassbox tui --help)\n",
+                    file);
             return GB_EXIT_USAGE;
         }
         lesson = file;
