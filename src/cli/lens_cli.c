@@ -34,12 +34,6 @@ static void token_json(const Tokenizer *tok, int32_t id) {
     json_string(stdout, b ? b : "", b ? n : 0);
 }
 
-static const char *token_label(const Tokenizer *tok, int32_t id, char *buf, size_t bufsz) {
-    size_t n = 0;
-    const char *b = tokenizer_token_bytes(tok, id, &n);
-    return token_display(b ? b : "", b ? n : 0, buf, bufsz);
-}
-
 static void print_lens(const LensColumn *c, const Tokenizer *tok, const char *prompt,
                        size_t prompt_len, bool json) {
     char buf[256];
@@ -67,14 +61,14 @@ static void print_lens(const LensColumn *c, const Tokenizer *tok, const char *pr
         return;
     }
     printf("logit lens at position %d; following '%s' (#%d), the last layer's top token\n", c->pos,
-           token_label(tok, c->chosen, buf, sizeof buf), (int)c->chosen);
+           cli_token_shown(buf, sizeof buf, tok, c->chosen), (int)c->chosen);
     printf("%5s %6s %9s   the likeliest next tokens if the model stopped after this layer\n",
            "layer", "rank", "p");
     for (int l = 0; l < c->n_layers; l++) {
         printf("%5d %6d %8.4f%%  ", l, c->chosen_rank[l], 100.0 * c->chosen_prob[l]);
         for (int i = 0; i < c->k && c->top[(size_t)l * c->k + i].id >= 0; i++) {
             const LensEntry *e = &c->top[(size_t)l * c->k + i];
-            printf(" '%s' %.2f%%", token_label(tok, e->id, buf, sizeof buf), 100.0 * e->prob);
+            printf(" '%s' %.2f%%", cli_token_shown(buf, sizeof buf, tok, e->id), 100.0 * e->prob);
         }
         printf("\n");
     }
