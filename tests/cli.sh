@@ -53,6 +53,30 @@ check "extra argument exits 2" run_status 2 tokenize a b
 check "extra argument message" err_has "unexpected argument 'b'"
 check "flag with a value exits 2" run_status 2 tokenize --json=yes a
 
+# ---- the one option parser (src/cli/options.c): each subcommand's --help is checked against its
+# option table when printed (a row it does not name, or an --option that is no row, fails it), and
+# every subcommand reads its command line and words its errors the same way
+for sub in $("$G" --list-subcommands); do
+    check "$sub --help agrees with its option table" run_status 0 "$sub" --help
+    check "$sub --help: nothing on stderr" test ! -s "$TMP/err"
+done
+check "--opt=value (train-tokenizer)" run_status 2 train-tokenizer --vocab=100 -o "$TMP/v.gguf" "$0"
+check "... out of range, in the one wording" test "$(cat "$TMP/err")" = "glassbox: train-tokenizer: --vocab: expected an integer in [257, 16777216], got '100'"
+check "a count with a bad suffix (train --tokens 15x)" run_status 2 train --tokens 15x --tokenizer x --train y -o "$TMP/t.gguf"
+check "... named" err_has "glassbox: train: --tokens: expected an integer in [0, 1000000000000], got '15x'"
+check "unknown option (lens)" run_status 2 lens --frob x
+check "... named" test "$(cat "$TMP/err")" = "glassbox: lens: unknown option '--frob' (see glassbox lens --help)"
+check "missing value (replay)" run_status 2 replay x --width
+check "... named" test "$(cat "$TMP/err")" = "glassbox: replay: --width: missing value"
+check "a flag with a value (export)" run_status 2 export --chain=1 x
+check "... named" test "$(cat "$TMP/err")" = "glassbox: export: --chain takes no value"
+check "-- ends the options (tokenize -- --json)" run_status 0 tokenize -- --json
+check "... --json is the text" sh -c "! grep -q '^\[' '$TMP/out'"
+check "missing arguments named (score)" run_status 2 score
+check "... both" test "$(cat "$TMP/err")" = "glassbox: score: missing PROMPT and CONTINUATION (see glassbox score --help)"
+check "the TUI's options too (--ctx=abc)" run_status 2 --ctx=abc
+check "... named" err_has "--ctx: expected an integer in [1, 1048576], got 'abc'"
+
 # ---- missing and corrupt files
 check "missing eval file exits 2" run_status 2 eval "$TMP/no-such-file.txt"
 check "missing eval file is named" err_has "$TMP/no-such-file.txt"

@@ -1,15 +1,18 @@
-/* Shared by the subcommands and the TUI: where the default model and the data live, the sampler
- * options. */
+/* What several subcommands share (cli.h): where the default model and the data live, the sampler
+ * options, reading a prompt, opening a model, a few output helpers. */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "commands.h"
+#include "files.h"
 #include "lesson.h"
+#include "loader.h"
 #include "util.h"
 
 const char *cli_default_model(void) {
@@ -37,77 +40,204 @@ void cli_print_data_paths(void) {
 }
 
 /* `glassbox --list-commands` (name NULL: every typed command's name, one a line, for the man page's
- * test and shell completion) and `glassbox help NAME` (one command's usage). 1 when NAME is none. */
+ * test and shell completion) and `glassbox help NAME` (one command's usage): 1 when NAME is
+ * none. */
 int cli_tui_commands(const char *name) {
     for (int i = 0; i < commands_count(); i++)
-        if (!name) printf("%s\n", commands_name(i));
+        if (!name)
+            printf("%s\n", commands_name(i));
         else if (strcmp(name, commands_name(i)) == 0)
-            return printf(":%s\n  %s (e.g. :%s)\n", commands_usage(i), commands_help(i), commands_example(i)) < 0;
+            return printf(":%s\n  %s (e.g. :%s)\n", commands_usage(i), commands_help(i),
+                          commands_example(i)) < 0;
     return name != NULL;
 }
 
-/* The sampler options every sampling subcommand takes, with llama.cpp's names: option, the knob
- * sampler_set_value knows it by, and the value's kind for the message. */
-static const struct {
-    const char *option, *knob;
-} SAMPLER_OPTIONS[] = {
-    {"--temp", "temp"}, /* the first three only for the subcommands that do not parse them themselves */
-    {"--top-k", "top-k"},
-    {"--top-p", "top-p"},
-    {"--min-p", "min-p"},
-    {"--typical", "typical"},
-    {"--repeat-penalty", "repeat-penalty"},
-    {"--repeat-last-n", "repeat-last-n"},
-    {"--presence-penalty", "presence-penalty"},
-    {"--frequency-penalty", "frequency-penalty"},
-};
+/* ---- the sampler options ---- */
 
-int cli_take_sampler_options(const char *cmd, int *argc, char **argv, Sampler *s, int with_basic) {
-    int out = 1, only_positional = 0;
-    for (int i = 1; i < *argc; i++) {
-        const char *a = argv[i];
-        if (only_positional || a[0] != '-' || !a[1]) {
-            argv[out++] = argv[i];
-            continue;
-        }
-        if (strcmp(a, "--") == 0) only_positional = 1;
-        const char *eq = strchr(a, '=');
-        size_t name_len = eq ? (size_t)(eq - a) : strlen(a);
-        const char *knob = NULL;
-        int chain = name_len == 10 && strncmp(a, "--samplers", 10) == 0;
-        for (size_t k = with_basic ? 0 : 3; k < sizeof SAMPLER_OPTIONS / sizeof SAMPLER_OPTIONS[0] && !knob; k++)
-            if (strlen(SAMPLER_OPTIONS[k].option) == name_len && strncmp(SAMPLER_OPTIONS[k].option, a, name_len) == 0)
-                knob = SAMPLER_OPTIONS[k].knob;
-        if (!knob && !chain) {
-            argv[out++] = argv[i];
-            continue;
-        }
-        const char *value = eq ? eq + 1 : i + 1 < *argc ? argv[++i] : NULL;
-        if (!value) {
-            fprintf(stderr, "glassbox: %s: %.*s: missing value\n", cmd, (int)name_len, a);
-            return GB_EXIT_USAGE;
-        }
-        char err[GB_ERRLEN];
-        if (chain) {
-            if (sampler_set_chain(s, value, err) != 0) {
-                fprintf(stderr, "glassbox: %s: --%s\n", cmd, err);
-                return GB_EXIT_USAGE;
-            }
-            continue;
-        }
+/* One sampler option: the knob is the option's name without its dashes, as sampler_set_value and
+ * sampler_set_chain know them. why gets the sampler's own words: "expected a number between 0 and
+ * 1" (the value given is added by the parser) or "unknown stage 'frob' (...)". */
+int cli_sampler_option(const Option *o, const char *value, char *why) {
+    SamplerArgs *sa = o->dest;
+    const char *knob = o->name + 2;
+    char err[GB_ERRLEN];
+    sa->given++;
+    if (strcmp(knob, "samplers") == 0) {
+        if (sampler_set_chain(&sa->sampler, value, err) == 0) return 0;
+    } else {
         char *end;
         errno = 0;
         double v = strtod(value, &end);
-        if (end == value || *end || errno || !isfinite(v) || sampler_set_value(s, knob, v, err) != 0) {
-            if (end == value || *end || errno || !isfinite(v)) sampler_set_value(s, knob, NAN, err);
-            // err reads "min-p: expected a number between 0 and 1, got nan": name the text given instead
-            char *got = strstr(err, ", got ");
-            if (got) *got = 0;
-            fprintf(stderr, "glassbox: %s: --%s, got '%s'\n", cmd, err, value);
+        bool number = end != value && !*end && !errno && isfinite(v);
+        if (number && sampler_set_value(&sa->sampler, knob, v, err) == 0) return 0;
+        if (!number) sampler_set_value(&sa->sampler, knob, NAN, err); // for the words of its range
+    }
+    // "min-p: expected ..., got nan": the parser names the text given instead
+    char *got = strstr(err, ", got ");
+    if (!got) got = strstr(err, "; got ");
+    if (got) *got = 0;
+    // err starts with the knob's name ("min-p: ..."), which the parser puts in front already
+    size_t n = strlen(knob);
+    snprintf(why, GB_ERRLEN, "%s", strncmp(err, knob, n) == 0 && err[n] == ':' ? err + n + 2 : err);
+    return -1;
+}
+
+/* ---- input and models ---- */
+
+int cli_read_text(char **text, size_t *len, const char *cmd, const char *arg) {
+    if (strcmp(arg, "-") == 0) {
+        char err[GB_ERRLEN];
+        if (gb_read_input(GB_INPUT_PROMPT, "-", text, len, err) != 0) {
+            fprintf(stderr, "glassbox: %s: %s\n", cmd, err);
             return GB_EXIT_USAGE;
         }
+        return GB_EXIT_OK;
     }
-    argv[out] = NULL;
-    *argc = out;
-    return 0;
+    *len = strlen(arg);
+    *text = gb_strdup(arg);
+    return GB_EXIT_OK;
+}
+
+void cli_print_open_error(const char *cmd, const char *path, const char *err) {
+    struct stat st;
+    bool missing_default = strcmp(path, cli_default_model()) == 0 && stat(path, &st) != 0;
+    fprintf(stderr, "glassbox: %s: %s%s\n", cmd, err,
+            missing_default ? " (the default model: `make` builds it, or pass --model FILE)" : "");
+}
+
+void cli_model_free(CliModel *cm) {
+    if (cm->has_model) model_free(&cm->model);
+    if (cm->tok) tokenizer_free(cm->tok);
+    if (cm->has_file) gguf_close(&cm->file);
+    memset(cm, 0, sizeof *cm);
+}
+
+int cli_open_tokenizer(CliModel *cm, const char *cmd, const char *path) {
+    char err[GB_ERRLEN];
+    memset(cm, 0, sizeof *cm);
+    if (gguf_open(&cm->file, path, err) != 0) {
+        cli_print_open_error(cmd, path, err);
+        return GB_EXIT_USAGE;
+    }
+    cm->has_file = true;
+    cm->tok = tokenizer_from_gguf(&cm->file, err);
+    if (!cm->tok) {
+        fprintf(stderr, "glassbox: %s: %s\n", cmd, err);
+        cli_model_free(cm);
+        return GB_EXIT_USAGE;
+    }
+    return GB_EXIT_OK;
+}
+
+int cli_open_named_tokenizer(CliModel *cm, const char *cmd, const char *tok_name,
+                             const char *path) {
+    if (!tok_name) return cli_open_tokenizer(cm, cmd, path);
+    char err[GB_ERRLEN];
+    memset(cm, 0, sizeof *cm);
+    if (!(cm->tok = tokenizer_open_named(tok_name, err))) {
+        fprintf(stderr, "glassbox: %s: %s\n", cmd, err);
+        return GB_EXIT_USAGE;
+    }
+    return GB_EXIT_OK;
+}
+
+int cli_load_weights(CliModel *cm, const char *cmd, const char *path, int max_seq) {
+    char err[GB_ERRLEN];
+    if (model_load(&cm->model, path, max_seq, err) != 0) {
+        cli_print_open_error(cmd, path, err);
+        return GB_EXIT_USAGE;
+    }
+    cm->has_model = true;
+    model_limit_threads(&cm->model);
+    if (loader_check(&cm->model, cm->tok, path, err) != 0) {
+        fprintf(stderr, "glassbox: %s: %s\n", cmd, err);
+        return GB_EXIT_USAGE;
+    }
+    return GB_EXIT_OK;
+}
+
+/* Encodes text with BOS in front when the vocabulary has one; refuses nothing to start from. */
+static int encode_prompt(CliPrompt *p, const char *cmd, const Tokenizer *tok) {
+    char err[GB_ERRLEN];
+    int total = tokenizer_encode_prompt(tok, p->text, p->len, &p->ids, err);
+    if (total < 0) {
+        fprintf(stderr, "glassbox: %s: %s\n", cmd, err);
+        return GB_EXIT_USAGE;
+    }
+    p->n_ids = total;
+    if (total == 0) {
+        fprintf(stderr,
+                "glassbox: %s: the prompt is empty and the model has no BOS token to start from\n",
+                cmd);
+        return GB_EXIT_USAGE;
+    }
+    return GB_EXIT_OK;
+}
+
+void cli_prompt_free(CliPrompt *p) {
+    free(p->ids);
+    free(p->text);
+    memset(p, 0, sizeof *p);
+}
+
+int cli_load_prompt(CliPrompt *p, CliModel *cm, const char *cmd, const char *model_path,
+                    const char *arg, int extra) {
+    memset(p, 0, sizeof *p);
+    int r = cli_read_text(&p->text, &p->len, cmd, arg);
+    if (r != 0) return r;
+    if ((r = cli_open_tokenizer(cm, cmd, model_path)) != 0) {
+        cli_prompt_free(p);
+        return r;
+    }
+    if ((r = encode_prompt(p, cmd, cm->tok)) == 0 &&
+        (r = cli_load_weights(cm, cmd, model_path, p->n_ids + extra)) == 0 &&
+        p->n_ids > cm->model.config.seq_len) {
+        fprintf(stderr, "glassbox: %s: the prompt is %d tokens but the model's context holds %d\n",
+                cmd, p->n_ids, cm->model.config.seq_len);
+        r = GB_EXIT_USAGE;
+    }
+    if (r != 0) {
+        cli_model_free(cm);
+        cli_prompt_free(p);
+    }
+    return r;
+}
+
+/* ---- output ---- */
+
+void cli_json_number(FILE *f, double v) {
+    if (isfinite(v))
+        fprintf(f, "%.9g", v);
+    else
+        fputs("null", f);
+}
+
+void cli_json_bytes(FILE *f, const char *bytes, size_t n) {
+    fputc('[', f);
+    for (size_t i = 0; i < n; i++)
+        fprintf(f, "%s%u", i ? "," : "", (unsigned char)bytes[i]);
+    fputc(']', f);
+}
+
+const char *cli_token_shown(char *buf, size_t bufsz, const Tokenizer *tok, int32_t id) {
+    size_t len = 0;
+    const char *bytes = tokenizer_token_bytes(tok, id, &len);
+    if (!bytes) {
+        snprintf(buf, bufsz, "<id %d>", (int)id);
+        return buf;
+    }
+    return token_display(bytes, len, buf, bufsz);
+}
+
+void cli_print_padded(const char *s, int width) {
+    fputs(s, stdout);
+    int w = 0;
+    for (const char *p = s; *p; p++)
+        w += ((unsigned char)*p & 0xC0) != 0x80;
+    for (; w < width; w++)
+        fputc(' ', stdout);
+}
+
+int cli_finish_output(const char *cmd) {
+    return gb_finish_output(stdout, cmd, "standard output") == 0 ? GB_EXIT_OK : GB_EXIT_FAIL;
 }

@@ -1,5 +1,6 @@
-/* `glassbox tokenize --compare / --names / --explain TEXT` and `--file FILE` (the tokenizer lab on the
- * command line), and the tokenizer lines of `glassbox bench`. main.c parses the options and hands over. */
+/* `glassbox tokenize --compare / --names / --explain TEXT` and `--file FILE` (the tokenizer lab on
+ * the command line), and the tokenizer lines of `glassbox bench`. tokenize_cli.c parses the options
+ * and hands over. */
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,18 +30,6 @@ static const char *show_token(Shown *sh, const Tokenizer *t, int32_t id) {
     size_t n = 0;
     const char *b = tokenizer_token_bytes(t, id, &n);
     return b ? show(sh, b, n) : "?";
-}
-
-/* Terminal columns of a UTF-8 string, one per code point. */
-static int columns(const char *s) {
-    int w = 0;
-    for (; *s; s++) w += ((unsigned char)*s & 0xC0) != 0x80;
-    return w;
-}
-
-static void pad(const char *s, int width) {
-    fputs(s, stdout);
-    for (int w = columns(s); w < width; w++) fputc(' ', stdout);
 }
 
 /* ---- the tokenizers of a lab command ----
@@ -132,7 +121,8 @@ static int lab_compare(LabSet *ls, const char *text, size_t len, int json) {
         json_string(stdout, text, len);
         printf(", \"bytes\": %zu, \"tokenizers\": [", len);
     } else {
-        printf("%-22s %6s  %s\n", "tokenizer", "tokens", "split (space = next token, \u00b7 = a space)");
+        printf("%-22s %6s  %s\n", "tokenizer", "tokens",
+               "split (space = next token, \u00b7 = a space)");
     }
     for (int k = 0; k < LAB_ROWS; k++) {
         TokenSpan *spans = NULL;
@@ -150,7 +140,7 @@ static int lab_compare(LabSet *ls, const char *text, size_t len, int json) {
             json_split(text, spans, n);
             printf("}");
         } else {
-            pad(ls->label[k], 22);
+            cli_print_padded(ls->label[k], 22);
             printf(" %6d  ", n);
             print_split(ls->tok[k], spans, n, &sh);
             printf("\n");
@@ -195,7 +185,8 @@ static int lab_names(LabSet *ls, const char *text, size_t len, int json) {
         }
     }
     if (r != GB_EXIT_OK) goto done;
-    qsort(v, STYLE_COUNT, sizeof v[0], cmp_variant); /* cheapest first, over all four vocabularies */
+    qsort(v, STYLE_COUNT, sizeof v[0],
+          cmp_variant); /* cheapest first, over all four vocabularies */
     LabSpan words[64];
     int nw = lab_split_words(text, len, words, 64);
     if (nw > 64) nw = 64;
@@ -215,16 +206,19 @@ static int lab_names(LabSet *ls, const char *text, size_t len, int json) {
         printf("], \"variants\": [");
     } else {
         printf("words:");
-        for (int i = 0; i < nw; i++) printf(" %.*s", (int)(words[i].end - words[i].start), text + words[i].start);
+        for (int i = 0; i < nw; i++)
+            printf(" %.*s", (int)(words[i].end - words[i].start), text + words[i].start);
         printf("\nvariants, fewest tokens first (the total adds the four vocabularies):\n");
-        printf("%-22s %5s %5s %6s %5s %5s  %s\n", "style", "own", "r50k", "cl100k", "o200k", "total", "text");
+        printf("%-22s %5s %5s %6s %5s %5s  %s\n", "style", "own", "r50k", "cl100k", "o200k",
+               "total", "text");
     }
     for (int s = 0; s < STYLE_COUNT; s++) {
         if (json) {
-            printf("%s\n  {\"style\": \"%s\", \"text\": ", s ? "," : "", lab_style_name(v[s].style));
+            printf("%s\n  {\"style\": \"%s\", \"text\": ", s ? "," : "",
+                   lab_style_name(v[s].style));
             json_string(stdout, v[s].text, v[s].len);
-            printf(", \"valid_python\": %s, \"total\": %d, \"counts\": {", lab_style_valid_python(v[s].style) ? "true" : "false",
-                   v[s].total);
+            printf(", \"valid_python\": %s, \"total\": %d, \"counts\": {",
+                   lab_style_valid_python(v[s].style) ? "true" : "false", v[s].total);
             for (int k = 0; k < LAB_ROWS; k++) {
                 printf("%s", k ? ", " : "");
                 json_string(stdout, ls->name[k], strlen(ls->name[k]));
@@ -245,13 +239,13 @@ static int lab_names(LabSet *ls, const char *text, size_t len, int json) {
             char style[64];
             snprintf(style, sizeof style, "%s%s", lab_style_name(v[s].style),
                      lab_style_valid_python(v[s].style) ? "" : " (!py)");
-            printf("%-22s %5d %5d %6d %5d %5d  %.*s\n", style, v[s].count[0], v[s].count[1], v[s].count[2],
-                   v[s].count[3], v[s].total, (int)v[s].len, v[s].text);
+            printf("%-22s %5d %5d %6d %5d %5d  %.*s\n", style, v[s].count[0], v[s].count[1],
+                   v[s].count[2], v[s].count[3], v[s].total, (int)v[s].len, v[s].text);
             for (int k = 0; k < LAB_ROWS; k++) {
                 TokenSpan *spans = NULL;
                 int n = encode_or_say(ls->tok[k], v[s].text, v[s].len, &spans);
                 printf("    ");
-                pad(ls->label[k], 22);
+                cli_print_padded(ls->label[k], 22);
                 printf(" %3d  ", n);
                 print_split(ls->tok[k], spans, n < 0 ? 0 : n, &sh);
                 printf("\n");
@@ -259,17 +253,21 @@ static int lab_names(LabSet *ls, const char *text, size_t len, int json) {
             }
         }
     }
-    if (json) printf("\n]}\n");
-    else printf("(!py: not a valid Python name: kebab-case reads as a subtraction)\n");
+    if (json)
+        printf("\n]}\n");
+    else
+        printf("(!py: not a valid Python name: kebab-case reads as a subtraction)\n");
 done:
-    for (int s = 0; s < STYLE_COUNT; s++) free(v[s].text);
+    for (int s = 0; s < STYLE_COUNT; s++)
+        free(v[s].text);
     free(sh.buf);
     return r;
 }
 
 /* ---- --explain ---- */
 
-static int lab_explain(const Tokenizer *t, const char *name, const char *text, size_t len, int json) {
+static int lab_explain(const Tokenizer *t, const char *name, const char *text, size_t len,
+                       int json) {
     char err[GB_ERRLEN];
     LabReplay rp;
     if (lab_replay(t, text, len, &rp, err) != 0) {
@@ -280,7 +278,8 @@ static int lab_explain(const Tokenizer *t, const char *name, const char *text, s
     int32_t *ids = gb_malloc((len + 1) * sizeof(int32_t));
     uint32_t *starts = gb_malloc((len + 2) * sizeof(uint32_t));
     int final_tokens = 0;
-    for (int c = 0; c < rp.n_chunks; c++) final_tokens += lab_replay_state(&rp, c, rp.chunks[c].n_merges, ids, starts);
+    for (int c = 0; c < rp.n_chunks; c++)
+        final_tokens += lab_replay_state(&rp, c, rp.chunks[c].n_merges, ids, starts);
     if (json) {
         printf("{\"tokenizer\": ");
         json_string(stdout, name, strlen(name));
@@ -288,8 +287,8 @@ static int lab_explain(const Tokenizer *t, const char *name, const char *text, s
         json_string(stdout, text, len);
         printf(", \"merges\": %d, \"count\": %d, \"chunks\": [", rp.total_merges, final_tokens);
     } else {
-        printf("BPE merges of %zu bytes under %s: %d chunk%s, %d merges, %d tokens\n", len, name, rp.n_chunks,
-               rp.n_chunks == 1 ? "" : "s", rp.total_merges, final_tokens);
+        printf("BPE merges of %zu bytes under %s: %d chunk%s, %d merges, %d tokens\n", len, name,
+               rp.n_chunks, rp.n_chunks == 1 ? "" : "s", rp.total_merges, final_tokens);
     }
     for (int c = 0; c < rp.n_chunks; c++) {
         const LabChunk *ch = &rp.chunks[c];
@@ -299,14 +298,16 @@ static int lab_explain(const Tokenizer *t, const char *name, const char *text, s
             json_string(stdout, cs, ch->end - ch->start);
             printf(", \"steps\": [");
         } else {
-            printf("chunk %d: \"%s\" (%d bytes)\n", c + 1, show(&sh, cs, ch->end - ch->start), ch->n_bytes);
+            printf("chunk %d: \"%s\" (%d bytes)\n", c + 1, show(&sh, cs, ch->end - ch->start),
+                   ch->n_bytes);
         }
         for (int k = 0; k <= ch->n_merges; k++) {
             int np = lab_replay_state(&rp, c, k, ids, starts);
             const LabMerge *m = k > 0 ? &ch->merges[k - 1] : NULL;
             if (json) {
                 if (k == 0) continue;
-                printf("%s{\"rank\": %d, ", k > 1 ? ", " : "", m->rank == LAB_WHOLE_CHUNK ? -1 : (int)m->rank);
+                printf("%s{\"rank\": %d, ", k > 1 ? ", " : "",
+                       m->rank == LAB_WHOLE_CHUNK ? -1 : (int)m->rank);
                 if (m->rank == LAB_WHOLE_CHUNK) {
                     printf("\"whole\": true, ");
                 } else {
@@ -343,7 +344,7 @@ static int lab_explain(const Tokenizer *t, const char *name, const char *text, s
                 char rank[32];
                 snprintf(rank, sizeof rank, "rank %d", (int)m->rank);
                 printf("  %-12s ", rank);
-                pad(pair, 26);
+                cli_print_padded(pair, 26);
                 printf(" ");
             }
             for (int i = 0; i < np; i++) {
@@ -355,7 +356,8 @@ static int lab_explain(const Tokenizer *t, const char *name, const char *text, s
         if (json) {
             int np = lab_replay_state(&rp, c, ch->n_merges, ids, starts);
             printf("], \"tokens\": [");
-            for (int i = 0; i < np; i++) printf("%s%d", i ? ", " : "", (int)ids[i]);
+            for (int i = 0; i < np; i++)
+                printf("%s%d", i ? ", " : "", (int)ids[i]);
             printf("]}");
         }
     }
@@ -391,12 +393,15 @@ static int lab_file(LabSet *ls, const char *path, int json) {
             r = GB_EXIT_USAGE;
             break;
         }
-        if (k == 0) lines = l, n_lines = nl; /* the costliest lines: under the own tokenizer */
-        else free(l);
+        if (k == 0)
+            lines = l, n_lines = nl; /* the costliest lines: under the own tokenizer */
+        else
+            free(l);
     }
     if (r != GB_EXIT_OK) goto done;
     int indent_total = 0;
-    for (int i = 0; i < n_lines; i++) indent_total += lines[i].indent_tokens;
+    for (int i = 0; i < n_lines; i++)
+        indent_total += lines[i].indent_tokens;
     lab_sort_costliest(lines, n_lines);
     int top = n_lines < COSTLIEST ? n_lines : COSTLIEST;
     Shown sh = {0};
@@ -407,12 +412,13 @@ static int lab_file(LabSet *ls, const char *path, int json) {
         for (int k = 0; k < LAB_ROWS; k++) {
             printf("%s\n  {\"name\": ", k ? "," : "");
             json_string(stdout, ls->name[k], strlen(ls->name[k]));
-            printf(", \"count\": %d, \"bytes_per_token\": %.4f}", counts[k], counts[k] ? (double)len / counts[k] : 0.0);
+            printf(", \"count\": %d, \"bytes_per_token\": %.4f}", counts[k],
+                   counts[k] ? (double)len / counts[k] : 0.0);
         }
         printf("\n], \"indent_tokens\": %d, \"costliest\": [", indent_total);
         for (int i = 0; i < top; i++) {
-            printf("%s\n  {\"line\": %d, \"tokens\": %d, \"indent_tokens\": %d, \"text\": ", i ? "," : "",
-                   lines[i].line, lines[i].tokens, lines[i].indent_tokens);
+            printf("%s\n  {\"line\": %d, \"tokens\": %d, \"indent_tokens\": %d, \"text\": ",
+                   i ? "," : "", lines[i].line, lines[i].tokens, lines[i].indent_tokens);
             json_string(stdout, text + lines[i].start, lines[i].end - lines[i].start);
             printf("}");
         }
@@ -421,17 +427,17 @@ static int lab_file(LabSet *ls, const char *path, int json) {
         printf("%s: %zu bytes, %d lines\n", path, len, n_lines);
         printf("%-22s %8s %12s\n", "tokenizer", "tokens", "bytes/token");
         for (int k = 0; k < LAB_ROWS; k++) {
-            pad(ls->label[k], 22);
+            cli_print_padded(ls->label[k], 22);
             printf(" %8d %12.2f\n", counts[k], counts[k] ? (double)len / counts[k] : 0.0);
         }
-        printf("\ncostliest lines under %s (%d tokens of leading whitespace in the whole file):\n", ls->label[0],
-               indent_total);
+        printf("\ncostliest lines under %s (%d tokens of leading whitespace in the whole file):\n",
+               ls->label[0], indent_total);
         printf("%6s %6s %7s  %s\n", "line", "tokens", "indent", "text");
         for (int i = 0; i < top; i++) {
             uint32_t n = lines[i].end - lines[i].start;
             const char *shown = show(&sh, text + lines[i].start, n > 100 ? 100 : n);
-            printf("%6d %6d %7d  %s%s\n", lines[i].line, lines[i].tokens, lines[i].indent_tokens, shown,
-                   n > 100 ? "\u2026" : "");
+            printf("%6d %6d %7d  %s%s\n", lines[i].line, lines[i].tokens, lines[i].indent_tokens,
+                   shown, n > 100 ? "\u2026" : "");
         }
     }
     free(sh.buf);
@@ -447,11 +453,21 @@ int cli_tokenize_lab(int mode, const char *text, size_t len, const char *file, c
     int r = labset_open(&ls, tok_name, model_path, mode != LAB_CLI_EXPLAIN);
     if (r != GB_EXIT_OK) return r;
     switch (mode) {
-    case LAB_CLI_COMPARE: r = lab_compare(&ls, text, len, json); break;
-    case LAB_CLI_NAMES: r = lab_names(&ls, text, len, json); break;
-    case LAB_CLI_EXPLAIN: r = lab_explain(ls.own, tok_name ? tok_name : ls.own_label, text, len, json); break;
-    case LAB_CLI_FILE: r = lab_file(&ls, file, json); break;
-    default: r = GB_EXIT_USAGE; break;
+    case LAB_CLI_COMPARE:
+        r = lab_compare(&ls, text, len, json);
+        break;
+    case LAB_CLI_NAMES:
+        r = lab_names(&ls, text, len, json);
+        break;
+    case LAB_CLI_EXPLAIN:
+        r = lab_explain(ls.own, tok_name ? tok_name : ls.own_label, text, len, json);
+        break;
+    case LAB_CLI_FILE:
+        r = lab_file(&ls, file, json);
+        break;
+    default:
+        r = GB_EXIT_USAGE;
+        break;
     }
     labset_free(&ls);
     if (r == GB_EXIT_OK && fflush(stdout) != 0) r = GB_EXIT_FAIL;
@@ -462,8 +478,8 @@ int cli_tokenize_lab(int mode, const char *text, size_t len, const char *file, c
 
 /* Python standard library sources the way scripts/tiktoken-bench.mjs picks them, so the figures
  * compare: every .py below the stdlib directory except tests (directories site-packages,
- * dist-packages, test, tests, idle_test, __pycache__, config-*; files test_*), in byte order of their
- * relative paths, joined, cut to the first max bytes and back to a whole UTF-8 character. */
+ * dist-packages, test, tests, idle_test, __pycache__, config-*; files test_*), in byte order of
+ * their relative paths, joined, cut to the first max bytes and back to a whole UTF-8 character. */
 typedef struct {
     char **paths;
     size_t n, cap;
@@ -484,15 +500,18 @@ static void list_py(const char *root, const char *rel, PathList *out) {
         struct stat st;
         if (lstat(full, &st) != 0) continue;
         if (S_ISDIR(st.st_mode)) {
-            static const char *const skip[] = {"site-packages", "dist-packages", "test", "tests", "idle_test",
-                                               "__pycache__"};
+            static const char *const skip[] = {"site-packages", "dist-packages", "test",
+                                               "tests",         "idle_test",     "__pycache__"};
             int skipped = strncmp(nm, "config-", 7) == 0;
-            for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++) skipped |= strcmp(nm, skip[i]) == 0;
+            for (size_t i = 0; i < sizeof skip / sizeof skip[0]; i++)
+                skipped |= strcmp(nm, skip[i]) == 0;
             if (!skipped) list_py(root, r, out);
         } else if (S_ISREG(st.st_mode)) {
             size_t l = strlen(nm);
             if (l > 3 && strcmp(nm + l - 3, ".py") == 0 && strncmp(nm, "test_", 5) != 0) {
-                if (out->n == out->cap) out->paths = gb_realloc(out->paths, (out->cap = out->cap ? 2 * out->cap : 256) * sizeof(char *));
+                if (out->n == out->cap)
+                    out->paths = gb_realloc(out->paths, (out->cap = out->cap ? 2 * out->cap : 256) *
+                                                            sizeof(char *));
                 out->paths[out->n++] = gb_strdup(r);
             }
         }
@@ -500,11 +519,14 @@ static void list_py(const char *root, const char *rel, PathList *out) {
     closedir(d);
 }
 
-static int cmp_path(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_path(const void *a, const void *b) {
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 /* The stdlib directory python3 reports (as the node script asks it), else a usual place. */
 static int find_stdlib(char *out, size_t outsz) {
-    FILE *p = popen("python3 -c 'import sysconfig; print(sysconfig.get_paths()[\"stdlib\"])' 2>/dev/null", "r");
+    FILE *p = popen(
+        "python3 -c 'import sysconfig; print(sysconfig.get_paths()[\"stdlib\"])' 2>/dev/null", "r");
     if (p) {
         char line[4096] = "";
         char *got = fgets(line, sizeof line, p);
@@ -540,14 +562,16 @@ static char *stdlib_text(size_t max, size_t *len, size_t *n_files, char *where, 
     }
     if (n > max) { /* as the node script: step back while the cut would split a character */
         size_t cut = max;
-        while (cut > 0 && ((unsigned char)all[cut] & 0xC0) == 0x80) cut--;
+        while (cut > 0 && ((unsigned char)all[cut] & 0xC0) == 0x80)
+            cut--;
         n = cut;
     }
     all[n] = 0;
     *len = n;
     *n_files = pl.n;
     snprintf(where, wsz, "%s", root);
-    for (size_t i = 0; i < pl.n; i++) free(pl.paths[i]);
+    for (size_t i = 0; i < pl.n; i++)
+        free(pl.paths[i]);
     free(pl.paths);
     return all;
 }
@@ -577,7 +601,8 @@ void cli_bench_lab(void) {
         return;
     }
     printf("tokenizer vs tiktoken: %zu stdlib files from %s, first %zu bytes (the text of "
-           "scripts/tiktoken-bench.mjs)\n", n_files, where, len);
+           "scripts/tiktoken-bench.mjs)\n",
+           n_files, where, len);
     static const int which[] = {LAB_CL100K, LAB_O200K};
     for (int i = 0; i < 2; i++) {
         double t0 = gb_now();
@@ -589,7 +614,8 @@ void cli_bench_lab(void) {
         }
         int n = 0;
         double best = best_encode(t, text, len, 3, &n);
-        printf("  glassbox %s: %.2f MB/s (%d tokens, %.3f s, best of 3; rank file loaded in %.0f ms)\n",
+        printf("  glassbox %s: %.2f MB/s (%d tokens, %.3f s, best of 3; rank file loaded in %.0f "
+               "ms)\n",
                lab_shipped_name(which[i]), len / 1e6 / best, n, best, load * 1e3);
     }
     free(text);

@@ -1,21 +1,20 @@
 /* glassbox lens: the logit lens at the end of a prompt, from the command line (see lens.h). It
- * follows main.c's conventions: options before or after the prompt, `--` ends them, `-` reads
- * standard input, BOS in front when the vocabulary has one, one-line errors and status 2. */
-#include <errno.h>
+ * follows the command line's conventions (cli.h): `-` reads standard input, BOS in front when the
+ * vocabulary has one, one-line errors and status 2. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "json.h"
-#include "kit.h"
 #include "files.h"
+#include "json.h"
 #include "lens.h"
 #include "loader.h"
 #include "model.h"
 #include "tokenizer.h"
 #include "util.h"
 
+// clang-format off
 static const char LENS_USAGE[] =
     "usage: glassbox lens [--json] [--top K] [--model FILE] PROMPT|-\n"
     "The logit lens at the last token of PROMPT (BOS in front when the model has one): for every\n"
@@ -27,6 +26,7 @@ static const char LENS_USAGE[] =
     "  --json       {\"prompt\", \"position\", \"chosen\": {\"id\", \"text\"}, \"layers\": [{\"layer\", \"top\":\n"
     "               [{\"id\", \"text\", \"prob\"}], \"chosen_rank\", \"chosen_prob\"}]}, last layer last\n"
     "  --model FILE the model (default: $GLASSBOX_MODEL, else assets/glassbox.gguf)\n";
+// clang-format on
 
 static void token_json(const Tokenizer *tok, int32_t id) {
     size_t n = 0;
@@ -34,13 +34,8 @@ static void token_json(const Tokenizer *tok, int32_t id) {
     json_string(stdout, b ? b : "", b ? n : 0);
 }
 
-static const char *token_label(const Tokenizer *tok, int32_t id, char *buf, size_t bufsz) {
-    size_t n = 0;
-    const char *b = tokenizer_token_bytes(tok, id, &n);
-    return token_display(b ? b : "", b ? n : 0, buf, bufsz);
-}
-
-static void print_lens(const LensColumn *c, const Tokenizer *tok, const char *prompt, size_t prompt_len, int json) {
+static void print_lens(const LensColumn *c, const Tokenizer *tok, const char *prompt,
+                       size_t prompt_len, bool json) {
     char buf[256];
     if (json) {
         printf("{\"prompt\": ");
@@ -55,70 +50,46 @@ static void print_lens(const LensColumn *c, const Tokenizer *tok, const char *pr
                 printf("%s{\"id\": %d, \"text\": ", i ? ", " : "", (int)e->id);
                 token_json(tok, e->id);
                 printf(", \"prob\": ");
-                kit_json_number(stdout, e->prob);
+                cli_json_number(stdout, e->prob);
                 printf("}");
             }
             printf("], \"chosen_rank\": %d, \"chosen_prob\": ", c->chosen_rank[l]);
-            kit_json_number(stdout, c->chosen_prob[l]);
+            cli_json_number(stdout, c->chosen_prob[l]);
             printf("}");
         }
         printf("\n]}\n");
         return;
     }
     printf("logit lens at position %d; following '%s' (#%d), the last layer's top token\n", c->pos,
-           token_label(tok, c->chosen, buf, sizeof buf), (int)c->chosen);
-    printf("%5s %6s %9s   the likeliest next tokens if the model stopped after this layer\n", "layer", "rank",
-           "p");
+           cli_token_shown(buf, sizeof buf, tok, c->chosen), (int)c->chosen);
+    printf("%5s %6s %9s   the likeliest next tokens if the model stopped after this layer\n",
+           "layer", "rank", "p");
     for (int l = 0; l < c->n_layers; l++) {
         printf("%5d %6d %8.4f%%  ", l, c->chosen_rank[l], 100.0 * c->chosen_prob[l]);
         for (int i = 0; i < c->k && c->top[(size_t)l * c->k + i].id >= 0; i++) {
             const LensEntry *e = &c->top[(size_t)l * c->k + i];
-            printf(" '%s' %.2f%%", token_label(tok, e->id, buf, sizeof buf), 100.0 * e->prob);
+            printf(" '%s' %.2f%%", cli_token_shown(buf, sizeof buf, tok, e->id), 100.0 * e->prob);
         }
         printf("\n");
     }
 }
 
 int cli_lens(int argc, char **argv) {
-    const char *model_path = cli_default_model(), *pos = NULL;
-    int json = 0, top = 5, only_pos = 0, missing = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *v;
-        if (only_pos || a[0] != '-' || !a[1]) {
-            if (pos) {
-                fprintf(stderr, "glassbox: lens: unexpected argument '%s' (see glassbox lens --help)\n", a);
-                return GB_EXIT_USAGE;
-            }
-            pos = a;
-        } else if (strcmp(a, "--") == 0) only_pos = 1;
-        else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            fputs(LENS_USAGE, stdout);
-            return GB_EXIT_OK;
-        } else if (strcmp(a, "--json") == 0) json = 1;
-        else if ((v = kit_option(argc, argv, &i, "--model", &missing)) || (v = kit_option(argc, argv, &i, "-m", &missing)))
-            model_path = v;
-        else if ((v = kit_option(argc, argv, &i, "--top", &missing))) {
-            char *end;
-            errno = 0;
-            long k = strtol(v, &end, 10);
-            if (end == v || *end || errno || k < 1 || k > 1000) {
-                fprintf(stderr, "glassbox: lens: --top: expected an integer in [1, 1000], got '%s'\n", v);
-                return GB_EXIT_USAGE;
-            }
-            top = (int)k;
-        } else {
-            if (missing) fprintf(stderr, "glassbox: lens: %s: missing value\n", a);
-            else fprintf(stderr, "glassbox: lens: unknown option '%s' (see glassbox lens --help)\n", a);
-            return GB_EXIT_USAGE;
-        }
-    }
-    if (!pos) {
-        fprintf(stderr, "glassbox: lens: missing PROMPT (or - for standard input) (see glassbox lens --help)\n");
-        return GB_EXIT_USAGE;
-    }
+    const char *model_path = cli_default_model(), *pos;
+    int top = 5;
+    bool json = false;
+    const Option opts[] = {
+        OPTION_FLAG("--json", &json),
+        OPTION_STRING("--model", "-m", &model_path),
+        OPTION_INT("--top", &top, 1, 1000),
+    };
+    static const char *const names[] = {"PROMPT (or - for standard input)"};
+    const OptionSpec spec = {"lens", LENS_USAGE, opts, OPTIONS_COUNT(opts), names, 1, 1};
+    int n_args, r = options_parse(&spec, argc, argv, &pos, &n_args);
+    if (r != OPTIONS_RUN) return r;
     char *prompt = NULL, err[GB_ERRLEN];
     size_t prompt_len = 0;
-    if (kit_read_text("lens", pos, &prompt, &prompt_len) != 0) return GB_EXIT_USAGE;
+    if (cli_read_text(&prompt, &prompt_len, "lens", pos) != 0) return GB_EXIT_USAGE;
     int rc = GB_EXIT_USAGE, has_model = 0;
     Model m;
     Tokenizer *tok = NULL;
@@ -126,7 +97,7 @@ int cli_lens(int argc, char **argv) {
     float *scratch = NULL;
     LensColumn col = {0};
     if (loader_open(&m, &tok, model_path, 0, err) != 0) {
-        fprintf(stderr, "glassbox: lens: %s\n", err);
+        cli_print_open_error("lens", model_path, err);
         goto done;
     }
     has_model = 1;
@@ -140,7 +111,8 @@ int cli_lens(int argc, char **argv) {
         goto done;
     }
     if (n == 0 || n > m.config.seq_len) {
-        fprintf(stderr, "glassbox: lens: the prompt is %d tokens; the model's context holds 1 to %d\n", n,
+        fprintf(stderr,
+                "glassbox: lens: the prompt is %d tokens; the model's context holds 1 to %d\n", n,
                 m.config.seq_len);
         goto done;
     }

@@ -9,14 +9,12 @@
 #include "files.h"
 #include "util.h"
 
-static int usage(const char *msg) {
-    fprintf(stderr,
-            "glassbox train-tokenizer: %s\n"
-            "usage: glassbox train-tokenizer --vocab N --pattern gpt2|cl100k|o200k -o FILE.gguf CORPUS...\n"
-            "  CORPUS: text files, or @LIST for a file that names one file per line\n",
-            msg);
-    return GB_EXIT_USAGE;
-}
+// clang-format off
+static const char TRAIN_TOKENIZER_USAGE[] =
+    "usage: glassbox train-tokenizer --vocab N --pattern gpt2|cl100k|o200k -o FILE.gguf CORPUS...\n"
+    "Trains a byte-level BPE vocabulary of N tokens on the corpus and writes it as GGUF.\n"
+    "  CORPUS: text files, or @LIST for a file that names one file per line\n";
+// clang-format on
 
 typedef struct {
     char **data;
@@ -62,84 +60,77 @@ static int corpus_add_list(Corpus *c, const char *list, char *err) {
     return rc;
 }
 
+/* --pattern: a pre-tokenizer's name. */
+static int parse_pattern(const Option *o, const char *value, char *why) {
+    int pattern = pretok_pattern_from_name(value);
+    if (pattern < 0) {
+        snprintf(why, GB_ERRLEN, "expected gpt2, cl100k or o200k");
+        return -1;
+    }
+    *(int *)o->dest = pattern;
+    return 0;
+}
+
+/* Trains on the corpus and writes the vocabulary to out: 0, or -1 with err. */
+static int train_and_write(const Corpus *corpus, int vocab, int pattern, const char *out,
+                           char *err) {
+    Tokenizer *t = bpe_train_log((const char *const *)corpus->data, corpus->lens, corpus->n, vocab,
+                                 pattern, stderr, err);
+    if (!t) return -1;
+    GGUFWriter *w = gguf_writer_new();
+    tokenizer_add_to_writer(w, t);
+    int wr = gguf_writer_write(w, out, err);
+    gguf_writer_free(w);
+    if (wr == 0)
+        fprintf(stderr, "train-tokenizer: wrote %s (%d tokens, pattern %s)\n", out,
+                tokenizer_vocab_size(t), pretok_pattern_name(pattern));
+    tokenizer_free(t);
+    return wr;
+}
+
 int cli_train_tokenizer(int argc, char **argv) {
-    int vocab = -1, pattern = -1;
+    int vocab = -1, pattern = PRETOK_GPT2;
     const char *out = NULL;
+    const Option opts[] = {
+        OPTION_INT("--vocab", &vocab, 257, 1 << 24),
+        OPTION_CALL("--pattern", &pattern, parse_pattern),
+        OPTION_STRING("-o", "--output", &out),
+    };
+    static const char *const names[] = {"CORPUS (text files or @LIST)"};
+    const OptionSpec spec = {
+        "train-tokenizer", TRAIN_TOKENIZER_USAGE, opts, OPTIONS_COUNT(opts), names, 0, -1};
+    const char **files = gb_malloc((size_t)argc * sizeof *files);
+    int n_files, r = options_parse(&spec, argc, argv, files, &n_files);
+    const char *missing = NULL;
+    if (r == OPTIONS_RUN && vocab < 0)
+        missing = "--vocab N is required";
+    else if (r == OPTIONS_RUN && !out)
+        missing = "-o FILE is required";
+    else if (r == OPTIONS_RUN && n_files == 0)
+        missing = "no corpus files given";
+    if (missing) {
+        fprintf(stderr, "glassbox: train-tokenizer: %s (see glassbox train-tokenizer --help)\n",
+                missing);
+        r = GB_EXIT_USAGE;
+    }
+    if (r != OPTIONS_RUN) {
+        free(files);
+        return r;
+    }
     char err[GB_ERRLEN];
     Corpus corpus = {0};
-    int rc = GB_EXIT_USAGE;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if ((strcmp(a, "--vocab") == 0 || strcmp(a, "--pattern") == 0 || strcmp(a, "-o") == 0) && i + 1 >= argc) {
-            gb_seterr(err, "%s needs a value", a);
-            goto bad;
-        }
-        if (strcmp(a, "--vocab") == 0) {
-            char *end;
-            long v = strtol(argv[++i], &end, 10);
-            if (*end || end == argv[i] || v < 257 || v > (1 << 24)) {
-                gb_seterr(err, "--vocab %s: expected a whole number from 257 to 16777216", argv[i]);
-                goto bad;
-            }
-            vocab = (int)v;
-        } else if (strcmp(a, "--pattern") == 0) {
-            pattern = pretok_pattern_from_name(argv[++i]);
-            if (pattern < 0) {
-                gb_seterr(err, "--pattern %s: expected gpt2, cl100k or o200k", argv[i]);
-                goto bad;
-            }
-        } else if (strcmp(a, "-o") == 0) {
-            out = argv[++i];
-        } else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-            usage("train a byte-level BPE vocabulary");
-            rc = GB_EXIT_OK;
-            goto done;
-        } else if (a[0] == '-' && a[1]) {
-            gb_seterr(err, "unknown option %s", a);
-            goto bad;
-        } else if (a[0] == '@') {
-            if (corpus_add_list(&corpus, a + 1, err)) goto failed;
-        } else {
-            if (corpus_add_file(&corpus, a, err)) goto failed;
-        }
-    }
-    if (vocab < 0) {
-        gb_seterr(err, "--vocab N is required");
-        goto bad;
-    }
-    if (pattern < 0) pattern = PRETOK_GPT2;
-    if (!out) {
-        gb_seterr(err, "-o FILE is required");
-        goto bad;
-    }
-    if (corpus.n == 0) {
-        gb_seterr(err, "no corpus files given");
-        goto bad;
-    }
-    {
-        Tokenizer *t = bpe_train_log((const char *const *)corpus.data, corpus.lens, corpus.n, vocab, pattern, stderr, err);
-        if (!t) goto failed;
-        GGUFWriter *w = gguf_writer_new();
-        tokenizer_add_to_writer(w, t);
-        int wr = gguf_writer_write(w, out, err);
-        gguf_writer_free(w);
-        if (wr == 0)
-            fprintf(stderr, "train-tokenizer: wrote %s (%d tokens, pattern %s)\n", out, tokenizer_vocab_size(t),
-                    pretok_pattern_name(pattern));
-        tokenizer_free(t);
-        if (wr) goto failed;
-    }
-    rc = GB_EXIT_OK;
-    goto done;
-bad:
-    usage(err);
-    goto done;
-failed:
-    fprintf(stderr, "glassbox train-tokenizer: %s\n", err);
-    rc = GB_EXIT_USAGE;
-done:
-    for (size_t i = 0; i < corpus.n; i++) free(corpus.data[i]);
+    r = GB_EXIT_OK;
+    for (int i = 0; i < n_files && r == GB_EXIT_OK; i++)
+        if ((files[i][0] == '@' ? corpus_add_list(&corpus, files[i] + 1, err)
+                                : corpus_add_file(&corpus, files[i], err)) != 0)
+            r = GB_EXIT_USAGE;
+    if (r == GB_EXIT_OK && train_and_write(&corpus, vocab, pattern, out, err) != 0)
+        r = GB_EXIT_USAGE;
+    if (r != GB_EXIT_OK) fprintf(stderr, "glassbox: train-tokenizer: %s\n", err);
+    for (size_t i = 0; i < corpus.n; i++)
+        free(corpus.data[i]);
     free(corpus.data);
     free(corpus.lens);
-    return rc;
+    free(files);
+    return r;
 }

@@ -31,10 +31,7 @@
 #include "view_lab.h"
 #include "view_lesson.h"
 
-/* The same start as `glassbox generate`: the shipped model learnt Python from its standard library. */
-#define DEFAULT_PROMPT "def fibonacci(n):"
-#define DEFAULT_TEMP 0.8f
-#define DEFAULT_SEED 42
+/* DEFAULT_PROMPT, DEFAULT_TEMP, DEFAULT_SEED (cli.h): the same start as `glassbox generate`. */
 #define HISTORY_LINES 1000
 #define HISTORY_MAX_BYTES (4 << 20) /* HISTORY_LINES lines of the longest command line, and more */
 
@@ -540,58 +537,45 @@ static void tui_free(Tui *t) {
     free(t);
 }
 
-static void usage(FILE *f) {
-    fprintf(f,
-            "usage: glassbox [--model FILE] [--prompt TEXT] [--big] [--ctx N] [--lesson N|FILE | --lessons]\n"
-            "  Opens the interactive view: step through generation and watch the tokens, attention,\n"
-            "  embedding neighbours and next-token distribution. Press ? inside for every key.\n"
-            "  --model FILE   a llama GGUF model (default: $GLASSBOX_MODEL or the shipped model)\n"
-            "  --prompt TEXT  the text to start from (default: \"%s\")\n"
-            "  --big          projector mode: fewer, larger elements, high contrast\n"
-            "  --lesson N|FILE  open lesson N of the course (or a .lesson file) beside the views;\n"
-            "                 `glassbox FILE.lesson` does the same, and plain `glassbox` opens the menu\n"
-            "  --lessons      open the course menu\n"
-            "  --record FILE  record the session as a replayable lesson script (glassbox replay FILE)\n"
-            "  --ctx N        positions to hold (default: the model's, capped so the attention probes\n"
-            "                 fit in 512 MiB)\n",
-            DEFAULT_PROMPT);
-}
+static const char TUI_USAGE[] =
+    "usage: glassbox [--model FILE] [--prompt TEXT] [--big] [--ctx N] [--lesson N|FILE | --lessons]\n"
+    "  Opens the interactive view: step through generation and watch the tokens, attention,\n"
+    "  embedding neighbours and next-token distribution. Press ? inside for every key.\n"
+    "  --model FILE   a llama GGUF model (default: $GLASSBOX_MODEL or the shipped model)\n"
+    "  --prompt TEXT  the text to start from (default: \"" DEFAULT_PROMPT "\")\n"
+    "  --big          projector mode: fewer, larger elements, high contrast\n"
+    "  --lesson N|FILE  open lesson N of the course (or a .lesson file) beside the views;\n"
+    "                 `glassbox FILE.lesson` does the same, and plain `glassbox` opens the menu\n"
+    "  --lessons      open the course menu\n"
+    "  --record FILE  record the session as a replayable lesson script (glassbox replay FILE)\n"
+    "  --ctx N        positions to hold (default: the model's, capped so the attention probes\n"
+    "                 fit in 512 MiB)\n";
 
 int cli_tui(int argc, char **argv) {
-    const char *model_path = NULL, *prompt = DEFAULT_PROMPT, *lesson = NULL, *record = NULL;
-    int big = 0, lessons_menu = 0, ctx = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (strcmp(a, "--big") == 0) big = 1;
-        else if (strcmp(a, "--ctx") == 0 || strncmp(a, "--ctx=", 6) == 0) {
-            const char *v = a[5] == '=' ? a + 6 : i + 1 < argc ? argv[++i] : "";
-            char *end;
-            long n = strtol(v, &end, 10);
-            if (!*v || *end || n < 1 || n > (1 << 20)) {
-                fprintf(stderr, "glassbox: --ctx: expected an integer in [1, 1048576], got '%s'\n", v);
-                return GB_EXIT_USAGE;
-            }
-            ctx = (int)n;
-        }
-        else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
-            usage(stdout);
-            return GB_EXIT_OK;
-        } else if ((strcmp(a, "--model") == 0 || strcmp(a, "--prompt") == 0 || strcmp(a, "--lesson") == 0) &&
-                   i + 1 < argc) {
-            if (a[2] == 'm') model_path = argv[++i];
-            else if (a[2] == 'p') prompt = argv[++i];
-            else lesson = argv[++i];
-        } else if (strncmp(a, "--model=", 8) == 0) model_path = a + 8;
-        else if (strncmp(a, "--prompt=", 9) == 0) prompt = a + 9;
-        else if (strncmp(a, "--lesson=", 9) == 0) lesson = a + 9;
-        else if (strcmp(a, "--lessons") == 0) lessons_menu = 1;
-        else if (strcmp(a, "--record") == 0 && i + 1 < argc) record = argv[++i];
-        else if (strncmp(a, "--record=", 9) == 0) record = a + 9;
-        else if (a[0] != '-' && strlen(a) > 7 && strcmp(a + strlen(a) - 7, ".lesson") == 0) lesson = a; /* FILE.lesson */
-        else {
-            fprintf(stderr, "glassbox: unknown option '%s' (try --help)\n", a);
+    const char *model_path = NULL, *prompt = DEFAULT_PROMPT, *lesson = NULL, *record = NULL,
+               *file = NULL;
+    bool big = false, lessons_menu = false;
+    int ctx = 0;
+    const Option opts[] = {
+        OPTION_STRING("--model", NULL, &model_path),
+        OPTION_TEXT("--prompt", &prompt),
+        OPTION_FLAG("--big", &big),
+        OPTION_INT("--ctx", &ctx, 1, 1 << 20),
+        OPTION_STRING("--lesson", NULL, &lesson),
+        OPTION_FLAG("--lessons", &lessons_menu),
+        OPTION_STRING("--record", NULL, &record),
+    };
+    const OptionSpec spec = {"tui", TUI_USAGE, opts, OPTIONS_COUNT(opts), NULL, 0, 1};
+    int n_args, r = options_parse(&spec, argc, argv, &file, &n_args);
+    if (r != OPTIONS_RUN) return r;
+    if (file) { /* glassbox FILE.lesson */
+        size_t n = strlen(file);
+        if (n <= 7 || strcmp(file + n - 7, ".lesson") != 0) {
+            fprintf(stderr, "glassbox: tui: unexpected argument '%s' (see glassbox tui --help)\n",
+                    file);
             return GB_EXIT_USAGE;
         }
+        lesson = file;
     }
     if (!model_path) model_path = cli_default_model();
     Tui *t = gb_calloc(1, sizeof *t);

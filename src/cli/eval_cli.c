@@ -1,0 +1,150 @@
+/* glassbox eval: the model's cross-entropy on a file, in bits per byte and per token. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "files.h"
+#include "util.h"
+
+// clang-format off
+static const char EVAL_USAGE[] =
+    "usage: glassbox eval [--json] [--model FILE] FILE|-\n"
+    "The model's cross-entropy on FILE: the file's tokens run in non-overlapping windows of the\n"
+    "model's context, each window starting from the BOS token (so every token of the file is\n"
+    "predicted). Prints bits per byte (all predicted tokens' bits / the file's bytes), bits per\n"
+    "token, and the counts. A model without BOS starts each window with the last token of the one\n"
+    "before, so only the file's first token goes unpredicted.\n"
+    "  --json       print {\"bytes\", \"tokens\", \"predicted\", \"bits\", \"bits_per_byte\",\n"
+    "               \"bits_per_token\"}\n"
+    "  --model FILE the model (default: $GLASSBOX_MODEL, else assets/glassbox.gguf)\n";
+// clang-format on
+
+/* -log2 softmax(logits)[target], computed stably. */
+static double surprisal_bits(const float *logits, int vocab, int32_t target) {
+    float max = logits[0];
+    for (int i = 1; i < vocab; i++)
+        if (logits[i] > max) max = logits[i];
+    double sum = 0.0;
+    for (int i = 0; i < vocab; i++)
+        sum += exp((double)logits[i] - max);
+    return -(((double)logits[target] - max) - log(sum)) / log(2.0);
+}
+
+typedef struct {
+    double bits, secs;
+    long predicted, windows;
+} EvalSum;
+
+/* The bits of the n tokens of spans, window by window: a first token that is only context (BOS, or
+ * the previous window's last token), then up to seq_len - 1 tokens of the file, each predicted from
+ * everything before it. */
+static EvalSum evaluate(Model *m, const TokenSpan *spans, int n, int32_t bos) {
+    int vocab = m->config.vocab_size, seq_len = m->config.seq_len;
+    EvalSum s = {0};
+    int start = bos >= 0 ? 0 : 1; // index of the first file token still to predict
+    // A whole window runs as one batched pass (matrix-matrix products), with the logits of every
+    // position; the views' probes are not needed here.
+    m->probes.enabled = 0;
+    int32_t *window = gb_malloc((size_t)seq_len * sizeof(int32_t));     // (seq_len)
+    float *logits = gb_malloc((size_t)seq_len * vocab * sizeof(float)); // (seq_len, vocab)
+    double t0 = gb_now();
+    while (start < n) {
+        int count = n - start < seq_len - 1 ? n - start : seq_len - 1;
+        window[0] = bos >= 0 ? bos : spans[start - 1].id;
+        for (int i = 0; i < count - 1; i++)
+            window[i + 1] = spans[start + i].id;
+        // Positions 0..count-1: the context token and the first count-1 targets; position i's
+        // logits predict target i.
+        model_forward_prompt_all(m, window, count, 0, logits);
+        for (int i = 0; i < count; i++) {
+            s.bits += surprisal_bits(logits + (size_t)i * vocab, vocab, spans[start + i].id);
+            s.predicted++;
+        }
+        start += count;
+        s.windows++;
+    }
+    s.secs = gb_now() - t0;
+    free(window);
+    free(logits);
+    return s;
+}
+
+static void print_eval(const EvalSum *s, const char *file, size_t len, int n, int seq_len, bool bos,
+                       bool json) {
+    if (json) {
+        printf("{\"bytes\": %zu, \"tokens\": %d, \"predicted\": %ld, \"bits\": ", len, n,
+               s->predicted);
+        cli_json_number(stdout, s->bits);
+        printf(", \"bits_per_byte\": ");
+        cli_json_number(stdout, s->bits / (double)len);
+        printf(", \"bits_per_token\": ");
+        cli_json_number(stdout, s->predicted ? s->bits / (double)s->predicted : NAN);
+        printf("}\n");
+        return;
+    }
+    printf("file: %s, %zu bytes, %d tokens (%.3f bytes per token)\n", file, len, n,
+           n ? (double)len / n : 0.0);
+    printf("windows: %ld of up to %d tokens (context %d%s)\n", s->windows, seq_len - 1, seq_len,
+           bos ? ", each after BOS" : "");
+    if (s->predicted < n)
+        printf("predicted: %ld tokens (the first has no context: no BOS)\n", s->predicted);
+    printf("bits per byte: %.4f\n", s->bits / (double)len);
+    printf("bits per token: %.4f (perplexity %.2f)\n", s->predicted ? s->bits / s->predicted : NAN,
+           s->predicted ? exp2(s->bits / s->predicted) : NAN);
+    printf("time: %.2f s (%.0f tokens/s)\n", s->secs, s->secs > 0 ? s->predicted / s->secs : 0.0);
+}
+
+int cli_eval(int argc, char **argv) {
+    const char *model_path = cli_default_model();
+    bool json = false;
+    const Option opts[] = {
+        OPTION_STRING("--model", "-m", &model_path),
+        OPTION_FLAG("--json", &json),
+    };
+    static const char *const names[] = {"FILE"};
+    const OptionSpec spec = {"eval", EVAL_USAGE, opts, OPTIONS_COUNT(opts), names, 1, 1};
+    const char *args[1];
+    int n_args, r = options_parse(&spec, argc, argv, args, &n_args);
+    if (r != OPTIONS_RUN) return r;
+
+    char err[GB_ERRLEN], *text;
+    size_t len;
+    if (gb_read_file(args[0], &text, &len, err) != 0) {
+        fprintf(stderr, "glassbox: eval: %s\n", err);
+        return GB_EXIT_USAGE;
+    }
+    if (len == 0) {
+        fprintf(stderr, "glassbox: eval: %s: the file is empty\n", args[0]);
+        free(text);
+        return GB_EXIT_USAGE;
+    }
+    CliModel cm;
+    TokenSpan *spans = NULL;
+    if ((r = cli_open_tokenizer(&cm, "eval", model_path)) != 0) {
+        free(text);
+        return r;
+    }
+    int n = tokenizer_encode(cm.tok, text, len, &spans, err);
+    if (n < 0) {
+        fprintf(stderr, "glassbox: eval: %s\n", err);
+        r = GB_EXIT_USAGE;
+    } else if ((r = cli_load_weights(&cm, "eval", model_path, 0)) == 0) {
+        int seq_len = cm.model.config.seq_len;
+        int32_t bos = tokenizer_prompt_bos(cm.tok);
+        if (seq_len < 2) {
+            fprintf(stderr, "glassbox: eval: %s: a context of %d cannot predict anything\n",
+                    model_path, seq_len);
+            r = GB_EXIT_USAGE;
+        } else {
+            EvalSum s = evaluate(&cm.model, spans, n, bos);
+            print_eval(&s, args[0], len, n, seq_len, bos >= 0, json);
+            r = cli_finish_output("eval");
+        }
+    }
+    free(spans);
+    cli_model_free(&cm);
+    free(text);
+    return r;
+}
