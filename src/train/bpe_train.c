@@ -217,6 +217,113 @@ static void log_merge(FILE *log, const TokenList *tl, int32_t a, int32_t b, int6
     fprintf(log, "  merge %zu: \"%s\" + \"%s\" (%lld)\n", tl->n - 256, sa, sb, (long long)count);
 }
 
+/* Step 1: the corpus as its distinct pre-tokenizer chunks with their counts. */
+static int count_words(WordTable *wt, const char *const *texts, const size_t *lens, size_t n_texts, int pattern,
+                       size_t *total_bytes, char *err) {
+    Pretokenizer *pre = pretok_new(pattern, err);
+    if (!pre) return -1;
+    wt->slots = gb_calloc(1 << 16, sizeof(uint32_t));
+    wt->mask = (1 << 16) - 1;
+    *total_bytes = 0;
+    int rc = 0;
+    for (size_t i = 0; i < n_texts && rc == 0; i++) {
+        CountCtx c = {wt, (const uint8_t *)texts[i]};
+        rc = pretok_each(pre, texts[i], lens[i], count_chunk, &c, err) ? -1 : 0;
+        *total_bytes += lens[i];
+    }
+    pretok_free(pre);
+    free(wt->slots);
+    wt->slots = NULL;
+    return rc;
+}
+
+/* Step 2: every adjacent pair of symbols in every word, weighted by the word's count, each pair
+ * remembering the words it occurs in; all of them queued. */
+static void count_pairs(PairTable *pt, Heap *heap, const WordTable *wt, const int32_t *sym) {
+    pair_table_grow(pt);
+    for (uint32_t w = 0; w < wt->n_words; w++) {
+        const Word *wd = &wt->words[w];
+        const int32_t *s = sym + wd->off;
+        for (uint32_t i = 0; i + 1 < wd->n_sym; i++) {
+            uint32_t p = pair_get(pt, s[i], s[i + 1]);
+            pt->v[p].count += wd->count;
+            pair_note_word(&pt->v[p], w);
+        }
+    }
+    for (uint32_t p = 0; p < pt->n; p++) queue_pair(heap, pt, p);
+}
+
+/* The pairs whose count grew during one merge, to queue again once it is done. */
+typedef struct {
+    uint32_t *v;
+    size_t n, cap;
+    int32_t merge; /* the merge they belong to: a pair is listed once a merge */
+} Touched;
+
+static void touch_pair(Touched *t, Pair *pair, uint32_t p) {
+    if (pair->pushed_at == t->merge) return;
+    pair->pushed_at = t->merge;
+    if (t->n == t->cap) t->v = gb_realloc(t->v, (t->cap = t->cap ? 2 * t->cap : 256) * sizeof(uint32_t));
+    t->v[t->n++] = p;
+}
+
+/* Rewrites word w with A B merged into C: un-counts its old pairs, counts its new ones, and notes the
+ * words and the grown pairs of those that contain C. */
+static void merge_in_word(PairTable *pt, WordTable *wt, int32_t *sym, uint32_t w, int32_t A, int32_t B, int32_t C,
+                          Touched *touched) {
+    Word *wd = &wt->words[w];
+    int32_t *s = sym + wd->off;
+    uint32_t n = wd->n_sym, i;
+    for (i = 0; i + 1 < n; i++)
+        if (s[i] == A && s[i + 1] == B) break;
+    if (i + 1 >= n) return; /* the pair has left this word already */
+    for (i = 0; i + 1 < n; i++) pt->v[pair_get(pt, s[i], s[i + 1])].count -= wd->count;
+    uint32_t o = 0;
+    for (i = 0; i < n; i++) {
+        if (i + 1 < n && s[i] == A && s[i + 1] == B) {
+            s[o++] = C;
+            i++;
+        } else {
+            s[o++] = s[i];
+        }
+    }
+    wd->n_sym = n = o;
+    for (i = 0; i + 1 < n; i++) {
+        uint32_t p = pair_get(pt, s[i], s[i + 1]);
+        pt->v[p].count += wd->count;
+        if (s[i] == C || s[i + 1] == C) {
+            pair_note_word(&pt->v[p], w);
+            touch_pair(touched, &pt->v[p], p);
+        }
+    }
+}
+
+static void log_last_merges(FILE *log, const TokenList *tl, size_t n_merges) {
+    size_t from = n_merges > 8 ? n_merges - 8 : 0;
+    fprintf(log, "train-tokenizer: the last merges:\n");
+    for (size_t m = from; m < n_merges; m++) {
+        char s[96];
+        token_display((const char *)tl->bytes[256 + m], tl->lens[256 + m], s, sizeof s);
+        fprintf(log, "  %zu \"%s\"\n", 256 + m, s);
+    }
+}
+
+/* Step 4: the learned tokens, <|endoftext|> last, and the merges as a Tokenizer. */
+static Tokenizer *make_tokenizer(TokenList *tl, const int32_t *merges, size_t n_merges, int pattern, char *err) {
+    const uint8_t eot[] = "<|endoftext|>";
+    token_list_add(tl, eot, 13, NULL, 0);
+    int n_tokens = (int)tl->n;
+    uint8_t *special = gb_calloc((size_t)n_tokens, 1);
+    special[n_tokens - 1] = 1;
+    size_t *tlens = gb_malloc((size_t)n_tokens * sizeof(size_t));
+    for (int i = 0; i < n_tokens; i++) tlens[i] = tl->lens[i];
+    Tokenizer *t = tokenizer_from_merges("bpe_train", n_tokens, (const char *const *)tl->bytes, tlens, special, merges,
+                                         n_merges, pattern, n_tokens - 1, n_tokens - 1, err);
+    free(special);
+    free(tlens);
+    return t;
+}
+
 Tokenizer *bpe_train_log(const char *const *texts, const size_t *lens, size_t n_texts, int vocab_size,
                          int pattern, FILE *log, char *err) {
     if (vocab_size < 257) {
@@ -228,62 +335,35 @@ Tokenizer *bpe_train_log(const char *const *texts, const size_t *lens, size_t n_
             gb_seterr(err, "text %zu is too long (%zu bytes; the limit is 4 GiB)", i, lens[i]);
             return NULL;
         }
-    Pretokenizer *pre = pretok_new(pattern, err);
-    if (!pre) return NULL;
     double t0 = gb_now();
-
-    /* 1. distinct chunks */
     WordTable wt = {0};
-    wt.slots = gb_calloc(1 << 16, sizeof(uint32_t));
-    wt.mask = (1 << 16) - 1;
-    size_t total_bytes = 0;
-    for (size_t i = 0; i < n_texts; i++) {
-        CountCtx c = {&wt, (const uint8_t *)texts[i]};
-        if (pretok_each(pre, texts[i], lens[i], count_chunk, &c, err)) {
-            pretok_free(pre);
-            free(wt.bytes);
-            free(wt.words);
-            free(wt.slots);
-            return NULL;
-        }
-        total_bytes += lens[i];
+    size_t total_bytes;
+    if (count_words(&wt, texts, lens, n_texts, pattern, &total_bytes, err) != 0) {
+        free(wt.bytes);
+        free(wt.words);
+        return NULL;
     }
-    pretok_free(pre);
-    free(wt.slots);
-    wt.slots = NULL;
     if (log)
         fprintf(log, "train-tokenizer: %zu bytes, %zu distinct chunks (%.2f s); %d merges to go\n", total_bytes,
                 wt.n_words, gb_now() - t0, vocab_size - 257);
 
-    /* 2. symbols (bytes to begin with) and pair counts */
     int32_t *sym = gb_malloc((wt.bytes_len ? wt.bytes_len : 1) * sizeof(int32_t)); /* (bytes_len) */
     for (size_t i = 0; i < wt.bytes_len; i++) sym[i] = wt.bytes[i];
     PairTable pt = {0};
-    pair_table_grow(&pt);
-    for (uint32_t w = 0; w < wt.n_words; w++) {
-        const Word *wd = &wt.words[w];
-        const int32_t *s = sym + wd->off;
-        for (uint32_t i = 0; i + 1 < wd->n_sym; i++) {
-            uint32_t p = pair_get(&pt, s[i], s[i + 1]);
-            pt.v[p].count += wd->count;
-            pair_note_word(&pt.v[p], w);
-        }
-    }
     Heap heap = {0};
-    for (uint32_t p = 0; p < pt.n; p++) queue_pair(&heap, &pt, p);
+    count_pairs(&pt, &heap, &wt, sym);
 
     TokenList tl = {0};
     for (int b = 0; b < 256; b++) {
         uint8_t byte = (uint8_t)b;
         token_list_add(&tl, &byte, 1, NULL, 0);
     }
-    int32_t *merges = gb_malloc((size_t)(vocab_size - 257 + 1) * 2 * sizeof(int32_t));
+    int32_t *merges = gb_malloc((size_t)(vocab_size - 257 + 1) * 2 * sizeof(int32_t)); /* (merges, 2) */
     size_t n_merges = 0;
-    uint32_t *touched = NULL; /* pairs whose count grew during this merge */
-    size_t n_touched = 0, cap_touched = 0;
+    Touched touched = {0};
     double t_merge = gb_now(), t_report = t_merge;
 
-    /* 3. merges */
+    /* Step 3: merge the most frequent pair until the vocabulary is full. */
     while (tl.n < (size_t)vocab_size - 1 && heap.n > 0) {
         Candidate c = heap_pop(&heap);
         Pair *best = &pt.v[c.pair];
@@ -297,47 +377,15 @@ Tokenizer *bpe_train_log(const char *const *texts, const size_t *lens, size_t n_
         merges[2 * n_merges] = A;
         merges[2 * n_merges + 1] = B;
         n_merges++;
-        uint32_t *where = best->where;
+        uint32_t *where = best->where; /* merging rewrites best's own list of words */
         uint32_t n_where = best->n_where;
         best->where = NULL;
         best->n_where = best->cap_where = 0;
-        n_touched = 0;
-        for (uint32_t k = 0; k < n_where; k++) {
-            uint32_t w = where[k];
-            Word *wd = &wt.words[w];
-            int32_t *s = sym + wd->off;
-            uint32_t n = wd->n_sym, i;
-            for (i = 0; i + 1 < n; i++)
-                if (s[i] == A && s[i + 1] == B) break;
-            if (i + 1 >= n) continue; /* the pair has left this word already */
-            for (i = 0; i + 1 < n; i++) pt.v[pair_get(&pt, s[i], s[i + 1])].count -= wd->count;
-            uint32_t o = 0;
-            for (i = 0; i < n; i++) {
-                if (i + 1 < n && s[i] == A && s[i + 1] == B) {
-                    s[o++] = C;
-                    i++;
-                } else {
-                    s[o++] = s[i];
-                }
-            }
-            wd->n_sym = n = o;
-            for (i = 0; i + 1 < n; i++) {
-                uint32_t p = pair_get(&pt, s[i], s[i + 1]);
-                pt.v[p].count += wd->count;
-                if (s[i] == C || s[i + 1] == C) {
-                    pair_note_word(&pt.v[p], w);
-                    if (pt.v[p].pushed_at != (int32_t)n_merges) {
-                        pt.v[p].pushed_at = (int32_t)n_merges;
-                        if (n_touched == cap_touched)
-                            touched = gb_realloc(touched, (cap_touched = cap_touched ? 2 * cap_touched : 256) *
-                                                              sizeof(uint32_t));
-                        touched[n_touched++] = p;
-                    }
-                }
-            }
-        }
+        touched.n = 0;
+        touched.merge = (int32_t)n_merges;
+        for (uint32_t k = 0; k < n_where; k++) merge_in_word(&pt, &wt, sym, where[k], A, B, C, &touched);
         free(where);
-        for (size_t k = 0; k < n_touched; k++) queue_pair(&heap, &pt, touched[k]);
+        for (size_t k = 0; k < touched.n; k++) queue_pair(&heap, &pt, touched.v[k]);
         if (log && (gb_now() - t_report > 1.0 || tl.n == (size_t)vocab_size - 1)) {
             t_report = gb_now();
             fprintf(log, "train-tokenizer: %zu/%d merges, %.0f merges/s, last:\n", n_merges, vocab_size - 257,
@@ -348,32 +396,15 @@ Tokenizer *bpe_train_log(const char *const *texts, const size_t *lens, size_t n_
     if (log) {
         fprintf(log, "train-tokenizer: %zu merges in %.2f s (%.2f s in all)%s\n", n_merges, gb_now() - t_merge,
                 gb_now() - t0, tl.n < (size_t)vocab_size - 1 ? "; the corpus ran out of pairs" : "");
-        size_t from = n_merges > 8 ? n_merges - 8 : 0;
-        fprintf(log, "train-tokenizer: the last merges:\n");
-        for (size_t m = from; m < n_merges; m++) {
-            char s[96];
-            token_display((const char *)tl.bytes[256 + m], tl.lens[256 + m], s, sizeof s);
-            fprintf(log, "  %zu \"%s\"\n", 256 + m, s);
-        }
+        log_last_merges(log, &tl, n_merges);
     }
 
-    /* 4. the tokenizer */
-    const uint8_t eot[] = "<|endoftext|>";
-    token_list_add(&tl, eot, 13, NULL, 0);
-    int n_tokens = (int)tl.n;
-    uint8_t *special = gb_calloc((size_t)n_tokens, 1);
-    special[n_tokens - 1] = 1;
-    size_t *tlens = gb_malloc((size_t)n_tokens * sizeof(size_t));
-    for (int i = 0; i < n_tokens; i++) tlens[i] = tl.lens[i];
-    Tokenizer *t = tokenizer_from_merges("bpe_train", n_tokens, (const char *const *)tl.bytes, tlens, special, merges,
-                                         n_merges, pattern, n_tokens - 1, n_tokens - 1, err);
-    free(special);
-    free(tlens);
+    Tokenizer *t = make_tokenizer(&tl, merges, n_merges, pattern, err);
     for (size_t i = 0; i < tl.n; i++) free(tl.bytes[i]);
     free(tl.bytes);
     free(tl.lens);
     free(merges);
-    free(touched);
+    free(touched.v);
     free(heap.v);
     for (size_t p = 0; p < pt.n; p++) free(pt.v[p].where);
     free(pt.v);
