@@ -3,7 +3,6 @@
  * checkpoint atomically, write GGUF). */
 #include "train.h"
 
-#include <cblas.h>
 #include <errno.h>
 #include <math.h>
 #include <omp.h>
@@ -11,9 +10,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "gemm.h"
 #include "gguf.h"
 #include "tokenizer.h"
 #include "rng.h"
@@ -102,9 +103,9 @@ void rmsnorm_backward(float *dinp, float *dweight, const float *dout, const floa
     }
 }
 
-/* One thread pool does all the work: OpenMP threads each run a single-threaded cblas_sgemm on their
- * own slab of the output (rows, or rows of a weight gradient), so OpenBLAS's threads never compete
- * with OpenMP's and every sum is computed in the same order whatever the scheduling. */
+/* One thread pool does all the work: OpenMP threads each run a single-threaded gemm (gemm.h) on their
+ * own slab of the output (rows, or rows of a weight gradient), and every sum is computed in the
+ * same order whatever the number of threads. */
 static void slab(int n, int *lo, int *hi) {
     int nt = omp_get_num_threads(), t = omp_get_thread_num();
     *lo = (int)((long)n * t / nt);
@@ -118,8 +119,7 @@ void matmul_forward(float *out, const float *inp, const float *weight, int N, in
         int r0, r1;
         slab(N, &r0, &r1);
         if (r1 > r0)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r1 - r0, OC, C, 1.0f,
-                        inp + (size_t)r0 * C, C, weight, C, 0.0f, out + (size_t)r0 * OC, OC);
+            gemm(out + (size_t)r0 * OC, inp + (size_t)r0 * C, weight, r1 - r0, OC, C, 0, 1, C, C, OC, 1.0f, 0.0f);
     }
 }
 
@@ -131,21 +131,17 @@ void matmul_backward(float *dinp, float *dweight, const float *dout, const float
         /* dinp (N, C) (+)= dout (N, OC) . weight (OC, C), rows split */
         slab(N, &r0, &r1);
         if (r1 > r0)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, C, OC, 1.0f,
-                        dout + (size_t)r0 * OC, OC, weight, C, accumulate ? 1.0f : 0.0f,
-                        dinp + (size_t)r0 * C, C);
+            gemm(dinp + (size_t)r0 * C, dout + (size_t)r0 * OC, weight, r1 - r0, C, OC, 0, 0, OC, C, C, 1.0f, accumulate ? 1.0f : 0.0f);
         /* dweight (OC, C) += dout^T (OC, N) . inp (N, C), split over its rows or its columns: each
          * thread packs the whole of the other operand, so split the side that keeps that smaller */
         if (OC >= C) {
             slab(OC, &r0, &r1);
             if (r1 > r0)
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r1 - r0, C, N, 1.0f, dout + r0,
-                            OC, inp, C, 1.0f, dweight + (size_t)r0 * C, C);
+                gemm(dweight + (size_t)r0 * C, dout + r0, inp, r1 - r0, C, N, 1, 0, OC, C, C, 1.0f, 1.0f);
         } else {
             slab(C, &r0, &r1);
             if (r1 > r0)
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, r1 - r0, N, 1.0f, dout, OC,
-                            inp + r0, C, 1.0f, dweight + r0, C);
+                gemm(dweight + r0, dout, inp + r0, OC, r1 - r0, N, 1, 0, OC, C, C, 1.0f, 1.0f);
         }
     }
 }
@@ -239,12 +235,10 @@ void attention_forward(float *out, float *att, const float *q, const float *k, c
                 for (int i0 = 0; i0 < T; i0 += band) {
                     int i1 = i0 + band < T ? i0 + band : T;
                     /* scores (i0:i1, 0:i1) = scale * q (i0:i1, hd) . k (0:i1, hd)^T */
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, i1 - i0, i1, hd, scale,
-                                qh + (size_t)i0 * QD, QD, kh, KD, 0.0f, a + (size_t)i0 * T, T);
+                    gemm(a + (size_t)i0 * T, qh + (size_t)i0 * QD, kh, i1 - i0, i1, hd, 0, 1, QD, KD, T, scale, 0.0f);
                     causal_softmax(a, T, i0, i1);
                     /* out (i0:i1, hd) = att (i0:i1, 0:i1) . v (0:i1, hd) */
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, i1 - i0, hd, i1, 1.0f,
-                                a + (size_t)i0 * T, T, vh, KD, 0.0f, oh + (size_t)i0 * QD, QD);
+                    gemm(oh + (size_t)i0 * QD, a + (size_t)i0 * T, vh, i1 - i0, hd, i1, 0, 0, T, KD, QD, 1.0f, 0.0f);
                 }
             }
 }
@@ -269,11 +263,9 @@ void attention_backward(float *dq, float *dk, float *dv, float *datt_scratch, in
                         float *db = datt + (size_t)i0 * T;
                         const float *dob = dout + qoff + (size_t)i0 * QD;
                         /* datt (i0:i1, 0:i1) = dout (i0:i1, hd) . v (0:i1, hd)^T */
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, i1, hd, 1.0f, dob,
-                                    QD, v + koff, KD, 0.0f, db, T);
+                        gemm(db, dob, v + koff, m, i1, hd, 0, 1, QD, KD, T, 1.0f, 0.0f);
                         /* dv (0:i1, hd) += att (i0:i1, 0:i1)^T . dout (i0:i1, hd) */
-                        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, i1, hd, m, 1.0f, ab, T,
-                                    dob, QD, 1.0f, dv + koff, KD);
+                        gemm(dv + koff, ab, dob, i1, hd, m, 1, 0, T, QD, KD, 1.0f, 1.0f);
                         /* softmax backward: dscore = att * (datt - sum_j att . datt), j <= i */
                         for (int i = i0; i < i1; i++) {
                             const float *p = a + (size_t)i * T;
@@ -287,11 +279,9 @@ void attention_backward(float *dq, float *dk, float *dv, float *datt_scratch, in
                                 d[j] = 0.0f;
                         }
                         /* dq (i0:i1, hd) = scale * dscore (i0:i1, 0:i1) . k (0:i1, hd) */
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, hd, i1, scale, db,
-                                    T, k + koff, KD, 0.0f, dq + qoff + (size_t)i0 * QD, QD);
+                        gemm(dq + qoff + (size_t)i0 * QD, db, k + koff, m, hd, i1, 0, 0, T, KD, QD, scale, 0.0f);
                         /* dk (0:i1, hd) += scale * dscore (i0:i1, 0:i1)^T . q (i0:i1, hd) */
-                        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, i1, hd, m, scale, db,
-                                    T, q + qoff + (size_t)i0 * QD, QD, 1.0f, dk + koff, KD);
+                        gemm(dk + koff, db, q + qoff + (size_t)i0 * QD, i1, hd, m, 1, 0, T, QD, KD, scale, 1.0f);
                     }
                 }
     }
@@ -374,6 +364,23 @@ void crossentropy_backward(float *probs, const int32_t *targets, int N, int V, f
 
 /* ---------------------------------------------------------------------------------------------- */
 /* the model */
+
+/* The profile's clock: wall time, or with GLASSBOX_TRAIN_PROFILE=cpu the CPU time of the calling
+ * thread (steadier on a busy machine; with one thread, all of the work). */
+static double profile_now(const TrainModel *m) {
+    if (!m->profile_cpu) return gb_now();
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* Runs stmt, adding its time to phase ph of m's profile when profiling is on. */
+#define TIMED(m, ph, stmt)                                                                         \
+    do {                                                                                           \
+        double t0_ = (m)->profile ? profile_now(m) : 0.0;                                           \
+        stmt;                                                                                      \
+        if ((m)->profile) (m)->profile[ph] += profile_now(m) - t0_;                                 \
+    } while (0)
 
 static void tensor_sizes(size_t sizes[TRAIN_N_TENSORS], const Config *c) {
     size_t C = c->dim, L = c->n_layers, QD = (size_t)c->n_heads * c->head_dim,
@@ -496,8 +503,6 @@ int train_model_build(TrainModel *m, const Config *cin, int B, int T, char *err)
     point_params(&m->params, m->params_memory, m->tensor_sizes);
     point_params(&m->grads, m->grads_memory, m->tensor_sizes);
     size_t asz[TRAIN_N_ACTS];
-    /* the trainer's own threads do all the work; OpenBLAS runs inside them, single-threaded */
-    openblas_set_num_threads(1);
     m->n_slots = omp_get_max_threads();
     size_t total = act_sizes(asz, &c, B, T, m->n_slots);
     m->acts_memory = gb_calloc(total, sizeof(float));
@@ -506,10 +511,39 @@ int train_model_build(TrainModel *m, const Config *cin, int B, int T, char *err)
     m->rope_cos = gb_malloc((size_t)T * half * sizeof(float));
     m->rope_sin = gb_malloc((size_t)T * half * sizeof(float));
     rope_tables(m->rope_cos, m->rope_sin, T, c.rope_dim, c.rope_base);
+    const char *prof = getenv("GLASSBOX_TRAIN_PROFILE");
+    if (prof && *prof && strcmp(prof, "0") != 0) {
+        m->profile = gb_calloc(TRAIN_N_PHASES, sizeof(double));
+        m->profile_cpu = strcmp(prof, "cpu") == 0;
+    }
     return 0;
 }
 
+/* The profile's table: milliseconds a step per phase, and each phase's share. */
+static void print_profile(const TrainModel *m, FILE *f) {
+    static const char *names[TRAIN_N_PHASES] = {
+        "embedding",       "rmsnorm",          "matmul (weights)", "rope",
+        "attention",       "residual add",     "swiglu",           "output head matmul",
+        "softmax + loss",  "loss backward",    "head backward",    "matmul backward",
+        "rmsnorm backward", "swiglu backward", "attention backward", "rope backward",
+        "embedding backward", "zero grad",     "grad clip",        "adamw"};
+    double total = 0;
+    for (int i = 0; i < TRAIN_N_PHASES; i++)
+        total += m->profile[i];
+    long n = m->profile_steps > 0 ? m->profile_steps : 1;
+    fprintf(f, "train profile: %ld steps, %.1f ms a step (%d threads; %s)\n", m->profile_steps,
+            1e3 * total / n, m->n_slots,
+            m->profile_cpu ? "CPU time of the calling thread" : "wall time");
+    for (int i = 0; i < TRAIN_N_PHASES; i++)
+        fprintf(f, "  %-20s %8.1f ms %5.1f %%\n", names[i], 1e3 * m->profile[i] / n,
+                total > 0 ? 100.0 * m->profile[i] / total : 0.0);
+}
+
 void train_model_free(TrainModel *m) {
+    if (m->profile) {
+        print_profile(m, stderr);
+        free(m->profile);
+    }
     free(m->params_memory);
     free(m->grads_memory);
     free(m->m_memory);
@@ -547,6 +581,13 @@ void train_init_weights(TrainModel *m, uint64_t seed) {
     }
 }
 
+/* out (n) = a (n) + b (n): the residual stream after a sub-block */
+static void residual_forward(float *out, const float *a, const float *b, size_t n) {
+#pragma omp parallel for simd schedule(static) if ((long)n >= PARALLEL_MIN_WORK)
+    for (size_t i = 0; i < n; i++)
+        out[i] = a[i] + b[i];
+}
+
 float train_forward(TrainModel *m, const int32_t *inputs, const int32_t *targets) {
     const Config *c = &m->config;
     int B = m->B, T = m->T, BT = B * T, C = c->dim, L = c->n_layers, NH = c->n_heads,
@@ -556,11 +597,13 @@ float train_forward(TrainModel *m, const int32_t *inputs, const int32_t *targets
     ActTensors *a = &m->acts;
 
     /* token embeddings; ids out of range read row 0 (callers check their data) */
+    double t_embed = m->profile ? profile_now(m) : 0.0;
 #pragma omp parallel for schedule(static) if ((long)BT * C >= PARALLEL_MIN_WORK)
     for (int n = 0; n < BT; n++) {
         int id = inputs[n] >= 0 && inputs[n] < V ? inputs[n] : 0;
         memcpy(a->encoded + (size_t)n * C, p->token_embd + (size_t)id * C, C * sizeof(float));
     }
+    if (m->profile) m->profile[PH_EMBED] += profile_now(m) - t_embed;
     for (int l = 0; l < L; l++) {
         const float *resid = l == 0 ? a->encoded : a->residual3 + (size_t)(l - 1) * BT * C;
         float *ln1 = a->ln1 + (size_t)l * BT * C, *ln1_rstd = a->ln1_rstd + (size_t)l * BT;
@@ -572,35 +615,43 @@ float train_forward(TrainModel *m, const int32_t *inputs, const int32_t *targets
         float *gate = a->gate + (size_t)l * BT * H, *up = a->up + (size_t)l * BT * H,
               *hact = a->hact + (size_t)l * BT * H;
 
-        rmsnorm_forward(ln1, ln1_rstd, resid, p->attn_norm + (size_t)l * C, BT, C, c->norm_eps);
-        matmul_forward(q, ln1, p->wq + (size_t)l * QD * C, BT, C, QD);
-        matmul_forward(k, ln1, p->wk + (size_t)l * KD * C, BT, C, KD);
-        matmul_forward(v, ln1, p->wv + (size_t)l * KD * C, BT, C, KD);
-        rope_forward(q, m->rope_cos, m->rope_sin, B, T, NH, hd, c->rope_dim);
-        rope_forward(k, m->rope_cos, m->rope_sin, B, T, NKV, hd, c->rope_dim);
-        attention_forward(atty, att, q, k, v, B, T, NH, NKV, hd);
-        matmul_forward(a->dtmp, atty, p->wo + (size_t)l * C * QD, BT, QD, C);
-#pragma omp parallel for schedule(static) if ((long)BT * C >= PARALLEL_MIN_WORK)
-        for (size_t i = 0; i < (size_t)BT * C; i++)
-            res2[i] = resid[i] + a->dtmp[i];
+        TIMED(m, PH_NORM,
+              rmsnorm_forward(ln1, ln1_rstd, resid, p->attn_norm + (size_t)l * C, BT, C,
+                              c->norm_eps));
+        TIMED(m, PH_MATMUL, {
+            matmul_forward(q, ln1, p->wq + (size_t)l * QD * C, BT, C, QD);
+            matmul_forward(k, ln1, p->wk + (size_t)l * KD * C, BT, C, KD);
+            matmul_forward(v, ln1, p->wv + (size_t)l * KD * C, BT, C, KD);
+        });
+        TIMED(m, PH_ROPE, {
+            rope_forward(q, m->rope_cos, m->rope_sin, B, T, NH, hd, c->rope_dim);
+            rope_forward(k, m->rope_cos, m->rope_sin, B, T, NKV, hd, c->rope_dim);
+        });
+        TIMED(m, PH_ATTN, attention_forward(atty, att, q, k, v, B, T, NH, NKV, hd));
+        TIMED(m, PH_MATMUL, matmul_forward(a->dtmp, atty, p->wo + (size_t)l * C * QD, BT, QD, C));
+        TIMED(m, PH_RESID, residual_forward(res2, resid, a->dtmp, (size_t)BT * C));
 
-        rmsnorm_forward(ln2, ln2_rstd, res2, p->ffn_norm + (size_t)l * C, BT, C, c->norm_eps);
-        matmul_forward(gate, ln2, p->w_gate + (size_t)l * H * C, BT, C, H);
-        matmul_forward(up, ln2, p->w_up + (size_t)l * H * C, BT, C, H);
-        swiglu_forward(hact, gate, up, (size_t)BT * H);
-        matmul_forward(a->dtmp, hact, p->w_down + (size_t)l * C * H, BT, H, C);
-#pragma omp parallel for schedule(static) if ((long)BT * C >= PARALLEL_MIN_WORK)
-        for (size_t i = 0; i < (size_t)BT * C; i++)
-            res3[i] = res2[i] + a->dtmp[i];
+        TIMED(m, PH_NORM,
+              rmsnorm_forward(ln2, ln2_rstd, res2, p->ffn_norm + (size_t)l * C, BT, C,
+                              c->norm_eps));
+        TIMED(m, PH_MATMUL, {
+            matmul_forward(gate, ln2, p->w_gate + (size_t)l * H * C, BT, C, H);
+            matmul_forward(up, ln2, p->w_up + (size_t)l * H * C, BT, C, H);
+        });
+        TIMED(m, PH_SWIGLU, swiglu_forward(hact, gate, up, (size_t)BT * H));
+        TIMED(m, PH_MATMUL, matmul_forward(a->dtmp, hact, p->w_down + (size_t)l * C * H, BT, H, C));
+        TIMED(m, PH_RESID, residual_forward(res3, res2, a->dtmp, (size_t)BT * C));
     }
-    rmsnorm_forward(a->lnf, a->lnf_rstd, a->residual3 + (size_t)(L - 1) * BT * C, p->output_norm,
-                    BT, C, c->norm_eps);
-    matmul_forward(a->logits, a->lnf, p->token_embd, BT, C, V);
+    TIMED(m, PH_NORM,
+          rmsnorm_forward(a->lnf, a->lnf_rstd, a->residual3 + (size_t)(L - 1) * BT * C,
+                          p->output_norm, BT, C, c->norm_eps));
+    TIMED(m, PH_HEAD, matmul_forward(a->logits, a->lnf, p->token_embd, BT, C, V));
 
     m->targets = targets;
     if (!targets) return 0.0f;
     int count = 0;
-    double total = crossentropy_forward(a->losses, a->logits, targets, BT, V, &count);
+    double total;
+    TIMED(m, PH_LOSS, total = crossentropy_forward(a->losses, a->logits, targets, BT, V, &count));
     m->n_targets = count;
     m->mean_loss = count ? (float)(total / count) : 0.0f;
     return m->mean_loss;
@@ -620,12 +671,15 @@ void train_backward(TrainModel *m, const int32_t *inputs) {
     if (!m->targets || m->n_targets == 0) return;
 
     /* loss = mean over counted targets */
-    crossentropy_backward(a->logits, m->targets, BT, V, 1.0f / m->n_targets);
+    TIMED(m, PH_LOSS_B, crossentropy_backward(a->logits, m->targets, BT, V, 1.0f / m->n_targets));
     /* tied head: lnf (BT, C) -> logits (BT, V) through token_embd */
-    matmul_backward(a->dln, g->token_embd, a->logits, a->lnf, p->token_embd, BT, C, V, 0);
-    memset(a->dres, 0, (size_t)BT * C * sizeof(float));
-    rmsnorm_backward(a->dres, g->output_norm, a->dln, a->residual3 + (size_t)(L - 1) * BT * C,
-                     p->output_norm, a->lnf_rstd, BT, C);
+    TIMED(m, PH_HEAD_B,
+          matmul_backward(a->dln, g->token_embd, a->logits, a->lnf, p->token_embd, BT, C, V, 0));
+    TIMED(m, PH_NORM_B, {
+        memset(a->dres, 0, (size_t)BT * C * sizeof(float));
+        rmsnorm_backward(a->dres, g->output_norm, a->dln, a->residual3 + (size_t)(L - 1) * BT * C,
+                         p->output_norm, a->lnf_rstd, BT, C);
+    });
 
     for (int l = L - 1; l >= 0; l--) {
         const float *resid = l == 0 ? a->encoded : a->residual3 + (size_t)(l - 1) * BT * C;
@@ -641,34 +695,47 @@ void train_backward(TrainModel *m, const int32_t *inputs) {
 
         /* ffn: res3 = res2 + w_down . (silu(w_gate . ln2) * (w_up . ln2)); dres flows straight
          * through */
-        matmul_backward(a->dhact, g->w_down + (size_t)l * C * H, a->dres, hact,
-                        p->w_down + (size_t)l * C * H, BT, H, C, 0);
-        swiglu_backward(a->dgate, a->dup, a->dhact, gate, up, (size_t)BT * H);
-        matmul_backward(a->dln, g->w_gate + (size_t)l * H * C, a->dgate, ln2,
-                        p->w_gate + (size_t)l * H * C, BT, C, H, 0);
-        matmul_backward(a->dln, g->w_up + (size_t)l * H * C, a->dup, ln2,
-                        p->w_up + (size_t)l * H * C, BT, C, H, 1);
-        rmsnorm_backward(a->dres, g->ffn_norm + (size_t)l * C, a->dln, res2,
-                         p->ffn_norm + (size_t)l * C, ln2_rstd, BT, C);
+        TIMED(m, PH_MATMUL_B,
+              matmul_backward(a->dhact, g->w_down + (size_t)l * C * H, a->dres, hact,
+                              p->w_down + (size_t)l * C * H, BT, H, C, 0));
+        TIMED(m, PH_SWIGLU_B, swiglu_backward(a->dgate, a->dup, a->dhact, gate, up, (size_t)BT * H));
+        TIMED(m, PH_MATMUL_B, {
+            matmul_backward(a->dln, g->w_gate + (size_t)l * H * C, a->dgate, ln2,
+                            p->w_gate + (size_t)l * H * C, BT, C, H, 0);
+            matmul_backward(a->dln, g->w_up + (size_t)l * H * C, a->dup, ln2,
+                            p->w_up + (size_t)l * H * C, BT, C, H, 1);
+        });
+        TIMED(m, PH_NORM_B,
+              rmsnorm_backward(a->dres, g->ffn_norm + (size_t)l * C, a->dln, res2,
+                               p->ffn_norm + (size_t)l * C, ln2_rstd, BT, C));
 
         /* attention: res2 = resid + wo . attention(rope(wq . ln1), rope(wk . ln1), wv . ln1) */
-        matmul_backward(a->datty, g->wo + (size_t)l * C * QD, a->dres, atty,
-                        p->wo + (size_t)l * C * QD, BT, QD, C, 0);
-        memset(a->dk, 0, (size_t)BT * KD * sizeof(float));
-        memset(a->dv, 0, (size_t)BT * KD * sizeof(float));
-        attention_backward(a->dq, a->dk, a->dv, a->datt, m->n_slots, a->datty, att, q, k, v, B, T,
-                           NH, NKV, hd);
-        rope_backward(a->dq, m->rope_cos, m->rope_sin, B, T, NH, hd, c->rope_dim);
-        rope_backward(a->dk, m->rope_cos, m->rope_sin, B, T, NKV, hd, c->rope_dim);
-        matmul_backward(a->dln, g->wq + (size_t)l * QD * C, a->dq, ln1, p->wq + (size_t)l * QD * C,
-                        BT, C, QD, 0);
-        matmul_backward(a->dln, g->wk + (size_t)l * KD * C, a->dk, ln1, p->wk + (size_t)l * KD * C,
-                        BT, C, KD, 1);
-        matmul_backward(a->dln, g->wv + (size_t)l * KD * C, a->dv, ln1, p->wv + (size_t)l * KD * C,
-                        BT, C, KD, 1);
-        rmsnorm_backward(a->dres, g->attn_norm + (size_t)l * C, a->dln, resid,
-                         p->attn_norm + (size_t)l * C, ln1_rstd, BT, C);
+        TIMED(m, PH_MATMUL_B,
+              matmul_backward(a->datty, g->wo + (size_t)l * C * QD, a->dres, atty,
+                              p->wo + (size_t)l * C * QD, BT, QD, C, 0));
+        TIMED(m, PH_ATTN_B, {
+            memset(a->dk, 0, (size_t)BT * KD * sizeof(float));
+            memset(a->dv, 0, (size_t)BT * KD * sizeof(float));
+            attention_backward(a->dq, a->dk, a->dv, a->datt, m->n_slots, a->datty, att, q, k, v,
+                               B, T, NH, NKV, hd);
+        });
+        TIMED(m, PH_ROPE_B, {
+            rope_backward(a->dq, m->rope_cos, m->rope_sin, B, T, NH, hd, c->rope_dim);
+            rope_backward(a->dk, m->rope_cos, m->rope_sin, B, T, NKV, hd, c->rope_dim);
+        });
+        TIMED(m, PH_MATMUL_B, {
+            matmul_backward(a->dln, g->wq + (size_t)l * QD * C, a->dq, ln1,
+                            p->wq + (size_t)l * QD * C, BT, C, QD, 0);
+            matmul_backward(a->dln, g->wk + (size_t)l * KD * C, a->dk, ln1,
+                            p->wk + (size_t)l * KD * C, BT, C, KD, 1);
+            matmul_backward(a->dln, g->wv + (size_t)l * KD * C, a->dv, ln1,
+                            p->wv + (size_t)l * KD * C, BT, C, KD, 1);
+        });
+        TIMED(m, PH_NORM_B,
+              rmsnorm_backward(a->dres, g->attn_norm + (size_t)l * C, a->dln, resid,
+                               p->attn_norm + (size_t)l * C, ln1_rstd, BT, C));
     }
+    double t_embed = m->profile ? profile_now(m) : 0.0;
     /* embedding: rows in order, so repeated ids sum deterministically; blocks of channels in
      * parallel */
     int n_blocks = (C + 31) / 32;
@@ -683,6 +750,7 @@ void train_backward(TrainModel *m, const int32_t *inputs) {
                 dst[i] += src[i];
         }
     }
+    if (m->profile) m->profile[PH_EMBED_B] += profile_now(m) - t_embed;
 }
 
 float train_clip_grad(TrainModel *m, float max_norm) {
@@ -796,12 +864,14 @@ float train_step(TrainModel *m, const TrainOptions *o, const int32_t *tokens, si
                  long step, int32_t *inputs, int32_t *targets, float *grad_norm) {
     train_sample_batch(inputs, targets, tokens, n_tokens, m->B, m->T, o->seed, step);
     float loss = train_forward(m, inputs, targets);
-    train_zero_grad(m);
+    TIMED(m, PH_ZERO, train_zero_grad(m));
     train_backward(m, inputs);
-    float norm = train_clip_grad(m, o->grad_clip);
+    float norm;
+    TIMED(m, PH_CLIP, norm = train_clip_grad(m, o->grad_clip));
     if (grad_norm) *grad_norm = norm;
     float lr = train_lr(step, o->total_steps, o->warmup, o->lr);
-    train_adamw(m, lr, 0.9f, 0.95f, 1e-8f, o->weight_decay, (int)(step + 1));
+    TIMED(m, PH_ADAMW, train_adamw(m, lr, 0.9f, 0.95f, 1e-8f, o->weight_decay, (int)(step + 1)));
+    if (m->profile) m->profile_steps++;
     return loss;
 }
 

@@ -1,7 +1,7 @@
 /* The trainer: a llama-architecture decoder (exactly the block src/model.c runs) trained with AdamW
  * on batches of B sequences of T tokens. Parameters, gradients, AdamW moments and activations each
  * live in one allocation, addressed through a struct of pointers; each layer is a *_forward /
- * *_backward pair over flat float arrays. Every batched matrix product is a cblas_sgemm call. */
+ * *_backward pair over flat float arrays. Every batched matrix product is a call of gemm (gemm.h). */
 #ifndef GB_TRAIN_H
 #define GB_TRAIN_H
 
@@ -82,12 +82,24 @@ typedef struct {
     const int32_t *targets; /* (B, T) of the last forward pass; negative ids are ignored */
     int n_targets;          /* targets counted in the last forward pass's loss */
     float mean_loss;        /* of the last forward pass with targets */
+    double *profile;        /* (TRAIN_N_PHASES) seconds per phase, or NULL: see train_model_build */
+    long profile_steps;     /* train_step calls timed */
+    int profile_cpu;        /* the profile's clock: 0 wall time, 1 the calling thread's CPU time */
 } TrainModel;
+
+/* The phases of a step that GLASSBOX_TRAIN_PROFILE times. */
+typedef enum {
+    PH_EMBED, PH_NORM, PH_MATMUL, PH_ROPE, PH_ATTN, PH_RESID, PH_SWIGLU, PH_HEAD, PH_LOSS,
+    PH_LOSS_B, PH_HEAD_B, PH_MATMUL_B, PH_NORM_B, PH_SWIGLU_B, PH_ATTN_B, PH_ROPE_B, PH_EMBED_B,
+    PH_ZERO, PH_CLIP, PH_ADAMW, TRAIN_N_PHASES
+} TrainPhase;
 
 /* Allocates a trainer for config c (dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size,
  * rope_base, norm_eps; head_dim is derived) and batches of B x T. Parameters are zero until
- * train_init_weights. Sets OpenBLAS to one thread: the trainer splits every product across its
- * OpenMP threads itself (omp_get_max_threads() at build time sizes the per-thread scratch).
+ * train_init_weights. With GLASSBOX_TRAIN_PROFILE set in the environment, train_step times each
+ * phase and train_model_free prints the table to stderr (GLASSBOX_TRAIN_PROFILE=cpu: the CPU time
+ * of the calling thread rather than wall time). The trainer splits every product across its OpenMP
+ * threads itself (omp_get_max_threads() at build time sizes the per-thread scratch).
  * Returns 0, or -1 with err. */
 int train_model_build(TrainModel *m, const Config *c, int B, int T, char *err);
 void train_model_free(TrainModel *m);

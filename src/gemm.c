@@ -1,0 +1,291 @@
+/* The trainer's matrix product (see gemm.h).
+ *
+ * Loops, outermost first: columns of C in blocks of GEMM_NC, K in blocks of GEMM_KC (B's block
+ * packed), rows of C in blocks of GEMM_MC (A's block packed), then tiles of MR x NR, each a call of
+ * the micro-kernel over the packed slivers: A's (KC, MR) and B's (KC, NR), zero-padded at the edges.
+ * B's sliver (32 KB with AVX-512) stays in L1 while the kernel walks down A's block (96 KB, L2).
+ * The compiler flags stay strict (-ffp-contract=off): the vector kernels ask for FMA explicitly,
+ * the portable one multiplies and adds. */
+#include "gemm.h"
+
+#include <pthread.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "kernels.h"
+#include "util.h"
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define GB_X86 1
+#include <immintrin.h>
+#endif
+
+#define GEMM_MC 96   /* a multiple of every kernel's MR (12, 6, 4) */
+#define GEMM_NC 1024 /* a multiple of every kernel's NR (32, 16) */
+#define MR_MAX 12
+#define NR_MAX 32
+
+/* c (mr, nr of a tile; row stride ldc) = alpha * (a sliver . b sliver) + beta * c */
+typedef void (*MicroKernel)(int kc, const float *a, const float *b, float *c, int ldc, float alpha,
+                            float beta, int mr, int nr);
+
+/* Writes a finished tile held in tmp (MR_MAX x NR_MAX, row stride NR_MAX): the same operations, in
+ * the same order, as the kernels' vector stores (alpha * sum, then + beta * c), so a tile at an edge
+ * gets the bits it would get inside. */
+static void store_tile(float *c, int ldc, const float *tmp, float alpha, float beta, int mr,
+                       int nr) {
+    for (int i = 0; i < mr; i++)
+        for (int j = 0; j < nr; j++) {
+            float v = alpha * tmp[i * NR_MAX + j];
+            c[(size_t)i * ldc + j] = beta != 0.0f ? v + beta * c[(size_t)i * ldc + j] : v;
+        }
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Micro-kernels */
+
+/* Portable: 4 x 16, one running sum per element (the inner loop vectorises where the compiler
+ * can). */
+#define P_MR 4
+#define P_NR 16
+static void kernel_portable(int kc, const float *a, const float *b, float *c, int ldc, float alpha,
+                            float beta, int mr, int nr) {
+    float acc[P_MR][P_NR] = {{0}};
+    for (int k = 0; k < kc; k++, a += P_MR, b += P_NR)
+        for (int i = 0; i < P_MR; i++) {
+            float ai = a[i];
+            for (int j = 0; j < P_NR; j++)
+                acc[i][j] += ai * b[j];
+        }
+    float tmp[MR_MAX * NR_MAX];
+    for (int i = 0; i < P_MR; i++)
+        memcpy(tmp + i * NR_MAX, acc[i], sizeof(acc[i]));
+    store_tile(c, ldc, tmp, alpha, beta, mr, nr);
+}
+
+#ifdef GB_X86
+/* AVX2 + FMA: 6 x 16, twelve accumulators of 8 lanes. */
+#define AVX2 __attribute__((target("avx2,fma")))
+#define A2_MR 6
+#define A2_NR 16
+AVX2 static void kernel_avx2(int kc, const float *a, const float *b, float *c, int ldc, float alpha,
+                             float beta, int mr, int nr) {
+    __m256 acc[A2_MR][2];
+#pragma GCC unroll 6
+    for (int i = 0; i < A2_MR; i++)
+        acc[i][0] = acc[i][1] = _mm256_setzero_ps();
+    for (int k = 0; k < kc; k++, a += A2_MR, b += A2_NR) {
+        __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
+#pragma GCC unroll 6
+        for (int i = 0; i < A2_MR; i++) {
+            __m256 ai = _mm256_broadcast_ss(a + i);
+            acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
+            acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
+        }
+    }
+    __m256 va = _mm256_set1_ps(alpha), vb = _mm256_set1_ps(beta);
+    if (mr == A2_MR && nr == A2_NR) {
+#pragma GCC unroll 6
+        for (int i = 0; i < A2_MR; i++) {
+            float *ci = c + (size_t)i * ldc;
+            __m256 v0 = _mm256_mul_ps(va, acc[i][0]), v1 = _mm256_mul_ps(va, acc[i][1]);
+            if (beta != 0.0f) {
+                v0 = _mm256_add_ps(v0, _mm256_mul_ps(vb, _mm256_loadu_ps(ci)));
+                v1 = _mm256_add_ps(v1, _mm256_mul_ps(vb, _mm256_loadu_ps(ci + 8)));
+            }
+            _mm256_storeu_ps(ci, v0);
+            _mm256_storeu_ps(ci + 8, v1);
+        }
+        return;
+    }
+    float tmp[MR_MAX * NR_MAX];
+    for (int i = 0; i < A2_MR; i++) {
+        _mm256_storeu_ps(tmp + i * NR_MAX, acc[i][0]);
+        _mm256_storeu_ps(tmp + i * NR_MAX + 8, acc[i][1]);
+    }
+    store_tile(c, ldc, tmp, alpha, beta, mr, nr);
+}
+
+/* AVX-512: 12 x 32, twenty-four accumulators of 16 lanes; A's values are broadcast from memory. */
+#define AVX512 __attribute__((target("avx512f")))
+#define A5_MR 12
+#define A5_NR 32
+AVX512 static void kernel_avx512(int kc, const float *a, const float *b, float *c, int ldc,
+                                 float alpha, float beta, int mr, int nr) {
+    __m512 acc[A5_MR][2];
+#pragma GCC unroll 12
+    for (int i = 0; i < A5_MR; i++) {
+        acc[i][0] = acc[i][1] = _mm512_setzero_ps();
+        _mm_prefetch((const char *)(c + (size_t)i * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + (size_t)i * ldc + 16), _MM_HINT_T0);
+    }
+    for (int k = 0; k < kc; k++, a += A5_MR, b += A5_NR) {
+        __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+#pragma GCC unroll 12
+        for (int i = 0; i < A5_MR; i++) {
+            __m512 ai = _mm512_set1_ps(a[i]);
+            acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
+            acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
+        }
+    }
+    __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    if (mr == A5_MR && nr == A5_NR) {
+#pragma GCC unroll 12
+        for (int i = 0; i < A5_MR; i++) {
+            float *ci = c + (size_t)i * ldc;
+            __m512 v0 = _mm512_mul_ps(va, acc[i][0]), v1 = _mm512_mul_ps(va, acc[i][1]);
+            if (beta != 0.0f) {
+                v0 = _mm512_add_ps(v0, _mm512_mul_ps(vb, _mm512_loadu_ps(ci)));
+                v1 = _mm512_add_ps(v1, _mm512_mul_ps(vb, _mm512_loadu_ps(ci + 16)));
+            }
+            _mm512_storeu_ps(ci, v0);
+            _mm512_storeu_ps(ci + 16, v1);
+        }
+        return;
+    }
+    float tmp[MR_MAX * NR_MAX];
+    for (int i = 0; i < A5_MR; i++) {
+        _mm512_storeu_ps(tmp + i * NR_MAX, acc[i][0]);
+        _mm512_storeu_ps(tmp + i * NR_MAX + 16, acc[i][1]);
+    }
+    store_tile(c, ldc, tmp, alpha, beta, mr, nr);
+}
+#endif
+
+typedef struct {
+    MicroKernel fn;
+    int mr, nr;
+} Kernel;
+
+static Kernel pick_kernel(void) {
+    Kernel k = {kernel_portable, P_MR, P_NR};
+#ifdef GB_X86
+    KernelSet s = kernels_selected();
+    if (s == KERNEL_AVX512) k = (Kernel){kernel_avx512, A5_MR, A5_NR};
+    if (s == KERNEL_AVX2) k = (Kernel){kernel_avx2, A2_MR, A2_NR};
+#endif
+    return k;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Packing */
+
+/* dst: slivers of mr rows of op(A)[i0 : i0 + mc, k0 : k0 + kc], each (kc, mr), rows past mc zero. */
+static void pack_a(float *dst, const float *A, int trans_a, int lda, int i0, int k0, int mc, int kc,
+                   int mr) {
+    for (int s = 0; s < mc; s += mr, dst += (size_t)kc * mr) {
+        int rows = mc - s < mr ? mc - s : mr;
+        if (trans_a) { /* A (K, M): a row of A holds one k for consecutive i */
+            for (int k = 0; k < kc; k++) {
+                const float *src = A + (size_t)(k0 + k) * lda + i0 + s;
+                float *d = dst + (size_t)k * mr;
+                for (int i = 0; i < rows; i++)
+                    d[i] = src[i];
+                for (int i = rows; i < mr; i++)
+                    d[i] = 0.0f;
+            }
+        } else {
+            for (int i = 0; i < mr; i++) {
+                float *d = dst + i;
+                if (i >= rows) {
+                    for (int k = 0; k < kc; k++)
+                        d[(size_t)k * mr] = 0.0f;
+                    continue;
+                }
+                const float *src = A + (size_t)(i0 + s + i) * lda + k0;
+                for (int k = 0; k < kc; k++)
+                    d[(size_t)k * mr] = src[k];
+            }
+        }
+    }
+}
+
+/* dst: slivers of nr columns of op(B)[k0 : k0 + kc, j0 : j0 + nc], each (kc, nr), columns past nc
+ * zero. */
+static void pack_b(float *dst, const float *B, int trans_b, int ldb, int k0, int j0, int kc, int nc,
+                   int nr) {
+    for (int s = 0; s < nc; s += nr, dst += (size_t)kc * nr) {
+        int cols = nc - s < nr ? nc - s : nr;
+        if (!trans_b) { /* B (K, N): a row of B holds one k for consecutive j */
+            for (int k = 0; k < kc; k++) {
+                const float *src = B + (size_t)(k0 + k) * ldb + j0 + s;
+                float *d = dst + (size_t)k * nr;
+                memcpy(d, src, (size_t)cols * sizeof(float));
+                for (int j = cols; j < nr; j++)
+                    d[j] = 0.0f;
+            }
+        } else {
+            for (int j = 0; j < nr; j++) {
+                float *d = dst + j;
+                if (j >= cols) {
+                    for (int k = 0; k < kc; k++)
+                        d[(size_t)k * nr] = 0.0f;
+                    continue;
+                }
+                const float *src = B + (size_t)(j0 + s + j) * ldb + k0;
+                for (int k = 0; k < kc; k++)
+                    d[(size_t)k * nr] = src[k];
+            }
+        }
+    }
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * Per-thread buffers */
+
+static pthread_key_t buffer_key;
+static pthread_once_t buffer_once = PTHREAD_ONCE_INIT;
+
+static void make_key(void) {
+    pthread_key_create(&buffer_key, free);
+}
+
+/* This thread's packing buffers: A's block (MC x KC) then B's (KC x NC), from a 64-byte boundary
+ * (a vector load then never straddles two cache lines). */
+static float *thread_buffers(void) {
+    pthread_once(&buffer_once, make_key);
+    char *buf = pthread_getspecific(buffer_key);
+    if (!buf) {
+        buf = gb_malloc(((size_t)GEMM_MC * GEMM_KC + (size_t)GEMM_KC * GEMM_NC) * sizeof(float) + 64);
+        pthread_setspecific(buffer_key, buf);
+    }
+    return (float *)(buf + (64 - (uintptr_t)buf % 64) % 64);
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * The product */
+
+void gemm(float *C, const float *A, const float *B, int M, int N, int K, int trans_a, int trans_b,
+          int lda, int ldb, int ldc, float alpha, float beta) {
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0) { /* no products: C = beta * C */
+        for (int i = 0; i < M; i++)
+            for (int j = 0; j < N; j++)
+                C[(size_t)i * ldc + j] = beta != 0.0f ? beta * C[(size_t)i * ldc + j] : 0.0f;
+        return;
+    }
+    Kernel kern = pick_kernel();
+    float *abuf = thread_buffers(), *bbuf = abuf + (size_t)GEMM_MC * GEMM_KC;
+    for (int jc = 0; jc < N; jc += GEMM_NC) {
+        int nc = N - jc < GEMM_NC ? N - jc : GEMM_NC;
+        for (int pc = 0; pc < K; pc += GEMM_KC) {
+            int kc = K - pc < GEMM_KC ? K - pc : GEMM_KC;
+            float b_eff = pc == 0 ? beta : 1.0f;
+            pack_b(bbuf, B, trans_b, ldb, pc, jc, kc, nc, kern.nr);
+            for (int ic = 0; ic < M; ic += GEMM_MC) {
+                int mc = M - ic < GEMM_MC ? M - ic : GEMM_MC;
+                pack_a(abuf, A, trans_a, lda, ic, pc, mc, kc, kern.mr);
+                for (int jr = 0; jr < nc; jr += kern.nr) {
+                    int nr = nc - jr < kern.nr ? nc - jr : kern.nr;
+                    const float *bs = bbuf + (size_t)(jr / kern.nr) * kc * kern.nr;
+                    for (int ir = 0; ir < mc; ir += kern.mr) {
+                        int mr = mc - ir < kern.mr ? mc - ir : kern.mr;
+                        kern.fn(kc, abuf + (size_t)(ir / kern.mr) * kc * kern.mr, bs,
+                                C + (size_t)(ic + ir) * ldc + jc + jr, ldc, alpha, b_eff, mr, nr);
+                    }
+                }
+            }
+        }
+    }
+}
