@@ -10,6 +10,7 @@
 
 #include <pthread.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,14 +22,15 @@
 #include <immintrin.h>
 #endif
 
-#define GEMM_MC 96   /* a multiple of every kernel's MR (12, 6, 4) */
+#define GEMM_MC 96   /* rows of A a block of B meets before the next block: a multiple of every MR */
 #define GEMM_NC 1024 /* a multiple of every kernel's NR (32, 16) */
 #define MR_MAX 12
 #define NR_MAX 32
 
-/* c (mr, nr of a tile; row stride ldc) = alpha * (a sliver . b sliver) + beta * c */
-typedef void (*MicroKernel)(int kc, const float *a, const float *b, float *c, int ldc, float alpha,
-                            float beta, int mr, int nr);
+/* c (mr, nr of a tile; row stride ldc) = alpha * (a . b sliver) + beta * c, where a's element
+ * (i, k) is a[i * ars + k * acs] for i < MR (A in place: no copy of A is made but at an edge) */
+typedef void (*MicroKernel)(int kc, const float *a, long ars, long acs, const float *b, float *c,
+                            int ldc, float alpha, float beta, int mr, int nr);
 
 /* Writes a finished tile held in tmp (MR_MAX x NR_MAX, row stride NR_MAX): the same operations, in
  * the same order, as the kernels' vector stores (alpha * sum, then + beta * c), so a tile at an edge
@@ -49,12 +51,12 @@ static void store_tile(float *c, int ldc, const float *tmp, float alpha, float b
  * can). */
 #define P_MR 4
 #define P_NR 16
-static void kernel_portable(int kc, const float *a, const float *b, float *c, int ldc, float alpha,
-                            float beta, int mr, int nr) {
+static void kernel_portable(int kc, const float *a, long ars, long acs, const float *b, float *c,
+                            int ldc, float alpha, float beta, int mr, int nr) {
     float acc[P_MR][P_NR] = {{0}};
-    for (int k = 0; k < kc; k++, a += P_MR, b += P_NR)
+    for (int k = 0; k < kc; k++, a += acs, b += P_NR)
         for (int i = 0; i < P_MR; i++) {
-            float ai = a[i];
+            float ai = a[i * ars];
             for (int j = 0; j < P_NR; j++)
                 acc[i][j] += ai * b[j];
         }
@@ -69,17 +71,17 @@ static void kernel_portable(int kc, const float *a, const float *b, float *c, in
 #define AVX2 __attribute__((target("avx2,fma")))
 #define A2_MR 6
 #define A2_NR 16
-AVX2 static void kernel_avx2(int kc, const float *a, const float *b, float *c, int ldc, float alpha,
-                             float beta, int mr, int nr) {
+AVX2 static void kernel_avx2(int kc, const float *a, long ars, long acs, const float *b, float *c,
+                             int ldc, float alpha, float beta, int mr, int nr) {
     __m256 acc[A2_MR][2];
 #pragma GCC unroll 6
     for (int i = 0; i < A2_MR; i++)
         acc[i][0] = acc[i][1] = _mm256_setzero_ps();
-    for (int k = 0; k < kc; k++, a += A2_MR, b += A2_NR) {
+    for (int k = 0; k < kc; k++, a += acs, b += A2_NR) {
         __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
 #pragma GCC unroll 6
         for (int i = 0; i < A2_MR; i++) {
-            __m256 ai = _mm256_broadcast_ss(a + i);
+            __m256 ai = _mm256_broadcast_ss(a + i * ars);
             acc[i][0] = _mm256_fmadd_ps(ai, b0, acc[i][0]);
             acc[i][1] = _mm256_fmadd_ps(ai, b1, acc[i][1]);
         }
@@ -111,8 +113,8 @@ AVX2 static void kernel_avx2(int kc, const float *a, const float *b, float *c, i
 #define AVX512 __attribute__((target("avx512f")))
 #define A5_MR 12
 #define A5_NR 32
-AVX512 static void kernel_avx512(int kc, const float *a, const float *b, float *c, int ldc,
-                                 float alpha, float beta, int mr, int nr) {
+AVX512 static void kernel_avx512(int kc, const float *a, long ars, long acs, const float *b,
+                                 float *c, int ldc, float alpha, float beta, int mr, int nr) {
     __m512 acc[A5_MR][2];
 #pragma GCC unroll 12
     for (int i = 0; i < A5_MR; i++) {
@@ -120,11 +122,11 @@ AVX512 static void kernel_avx512(int kc, const float *a, const float *b, float *
         _mm_prefetch((const char *)(c + (size_t)i * ldc), _MM_HINT_T0);
         _mm_prefetch((const char *)(c + (size_t)i * ldc + 16), _MM_HINT_T0);
     }
-    for (int k = 0; k < kc; k++, a += A5_MR, b += A5_NR) {
+    for (int k = 0; k < kc; k++, a += acs, b += A5_NR) {
         __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
 #pragma GCC unroll 12
         for (int i = 0; i < A5_MR; i++) {
-            __m512 ai = _mm512_set1_ps(a[i]);
+            __m512 ai = _mm512_set1_ps(a[i * ars]);
             acc[i][0] = _mm512_fmadd_ps(ai, b0, acc[i][0]);
             acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
         }
@@ -171,34 +173,56 @@ static Kernel pick_kernel(void) {
 /* ------------------------------------------------------------------------------------------------
  * Packing */
 
-/* dst: slivers of mr rows of op(A)[i0 : i0 + mc, k0 : k0 + kc], each (kc, mr), rows past mc zero. */
-static void pack_a(float *dst, const float *A, int trans_a, int lda, int i0, int k0, int mc, int kc,
-                   int mr) {
-    for (int s = 0; s < mc; s += mr, dst += (size_t)kc * mr) {
-        int rows = mc - s < mr ? mc - s : mr;
-        if (trans_a) { /* A (K, M): a row of A holds one k for consecutive i */
-            for (int k = 0; k < kc; k++) {
-                const float *src = A + (size_t)(k0 + k) * lda + i0 + s;
-                float *d = dst + (size_t)k * mr;
-                for (int i = 0; i < rows; i++)
-                    d[i] = src[i];
-                for (int i = rows; i < mr; i++)
-                    d[i] = 0.0f;
-            }
-        } else {
-            for (int i = 0; i < mr; i++) {
-                float *d = dst + i;
-                if (i >= rows) {
-                    for (int k = 0; k < kc; k++)
-                        d[(size_t)k * mr] = 0.0f;
-                    continue;
-                }
-                const float *src = A + (size_t)(i0 + s + i) * lda + k0;
-                for (int k = 0; k < kc; k++)
-                    d[(size_t)k * mr] = src[k];
-            }
+/* dst (kc, W) = W floats from each of kc rows ld apart: a copy whose width the compiler knows */
+#define COPY_ROWS(W)                                                                               \
+    static void copy_rows_##W(float *dst, const float *src, size_t ld, int kc) {                   \
+        for (int k = 0; k < kc; k++, dst += W, src += ld)                                          \
+            for (int i = 0; i < W; i++)                                                            \
+                dst[i] = src[i];                                                                   \
+    }
+COPY_ROWS(4)
+COPY_ROWS(6)
+COPY_ROWS(12)
+COPY_ROWS(16)
+COPY_ROWS(32)
+#undef COPY_ROWS
+
+/* dst (kc, w) = w floats from each of kc rows ld apart, then zeros up to width (w <= width) */
+static void copy_rows(float *dst, const float *src, size_t ld, int kc, int w, int width) {
+    if (w == width) {
+        switch (width) {
+        case 4: copy_rows_4(dst, src, ld, kc); return;
+        case 6: copy_rows_6(dst, src, ld, kc); return;
+        case 12: copy_rows_12(dst, src, ld, kc); return;
+        case 16: copy_rows_16(dst, src, ld, kc); return;
+        case 32: copy_rows_32(dst, src, ld, kc); return;
+        default: break;
         }
     }
+    for (int k = 0; k < kc; k++, dst += width, src += ld) {
+        for (int i = 0; i < w; i++)
+            dst[i] = src[i];
+        for (int i = w; i < width; i++)
+            dst[i] = 0.0f;
+    }
+}
+
+/* dst: slivers of mr rows of op(A)[i0 : i0 + mc, k0 : k0 + kc] for A stored (K, M), each (kc, mr),
+ * rows past mc zero. A row of A holds one k for consecutive i: each sliver's step is a short copy. */
+static void pack_a_trans(float *dst, const float *A, int lda, int i0, int k0, int mc, int kc,
+                         int mr) {
+    for (int s = 0; s < mc; s += mr, dst += (size_t)kc * mr)
+        copy_rows(dst, A + (size_t)k0 * lda + i0 + s, (size_t)lda, kc, mc - s < mr ? mc - s : mr,
+                  mr);
+}
+
+/* dst (kc, mr) = rows [i0, i0 + rows) of A (M, K) [., k0 : k0 + kc], rows past `rows` zero: the
+ * sliver at the bottom edge, the only part of an untransposed A that gemm copies. */
+static void pack_a_edge(float *dst, const float *A, int lda, int i0, int k0, int rows, int kc,
+                        int mr) {
+    for (int k = 0; k < kc; k++)
+        for (int i = 0; i < mr; i++)
+            dst[(size_t)k * mr + i] = i < rows ? A[(size_t)(i0 + i) * lda + k0 + k] : 0.0f;
 }
 
 /* dst: slivers of nr columns of op(B)[k0 : k0 + kc, j0 : j0 + nc], each (kc, nr), columns past nc
@@ -208,13 +232,7 @@ static void pack_b(float *dst, const float *B, int trans_b, int ldb, int k0, int
     for (int s = 0; s < nc; s += nr, dst += (size_t)kc * nr) {
         int cols = nc - s < nr ? nc - s : nr;
         if (!trans_b) { /* B (K, N): a row of B holds one k for consecutive j */
-            for (int k = 0; k < kc; k++) {
-                const float *src = B + (size_t)(k0 + k) * ldb + j0 + s;
-                float *d = dst + (size_t)k * nr;
-                memcpy(d, src, (size_t)cols * sizeof(float));
-                for (int j = cols; j < nr; j++)
-                    d[j] = 0.0f;
-            }
+            copy_rows(dst, B + (size_t)k0 * ldb + j0 + s, (size_t)ldb, kc, cols, nr);
         } else {
             for (int j = 0; j < nr; j++) {
                 float *d = dst + j;
@@ -254,15 +272,45 @@ static float *thread_buffers(void) {
 }
 
 /* ------------------------------------------------------------------------------------------------
- * The product */
+ * The products */
+
+/* Rows [ic, ic + mc) of C times columns [jc, jc + nc) over K's block [pc, pc + kc): B's block packed
+ * at bp as slivers sstride floats apart, A in place (untransposed) or packed here (transposed). */
+static void block_product(const Kernel *kern, float *C, int ldc, const float *A, int trans_a, int lda,
+                          float *abuf, const float *bp, size_t sstride, int ic, int mc, int jc,
+                          int nc, int pc, int kc, float alpha, float beta) {
+    if (trans_a) pack_a_trans(abuf, A, lda, ic, pc, mc, kc, kern->mr);
+    for (int jr = 0; jr < nc; jr += kern->nr) {
+        int nr = nc - jr < kern->nr ? nc - jr : kern->nr;
+        const float *bs = bp + (size_t)(jr / kern->nr) * sstride;
+        for (int ir = 0; ir < mc; ir += kern->mr) {
+            int mr = mc - ir < kern->mr ? mc - ir : kern->mr, i = ic + ir;
+            float *ct = C + (size_t)i * ldc + jc + jr;
+            const float *as = abuf + (size_t)(ir / kern->mr) * kc * kern->mr;
+            long ars = 1, acs = kern->mr; /* a packed sliver */
+            if (!trans_a && mr == kern->mr) { /* A in place: rows lda apart */
+                as = A + (size_t)i * lda + pc, ars = lda, acs = 1;
+            } else if (!trans_a) { /* the bottom edge: copied once, for the first sliver of B */
+                if (jr == 0) pack_a_edge(abuf, A, lda, i, pc, mr, kc, kern->mr);
+                as = abuf;
+            }
+            kern->fn(kc, as, ars, acs, bs, ct, ldc, alpha, beta, mr, nr);
+        }
+    }
+}
+
+/* C = beta * C, for K = 0 */
+static void scale_c(float *C, int M, int N, int ldc, float beta) {
+    for (int i = 0; i < M; i++)
+        for (int j = 0; j < N; j++)
+            C[(size_t)i * ldc + j] = beta != 0.0f ? beta * C[(size_t)i * ldc + j] : 0.0f;
+}
 
 void gemm(float *C, const float *A, const float *B, int M, int N, int K, int trans_a, int trans_b,
           int lda, int ldb, int ldc, float alpha, float beta) {
     if (M <= 0 || N <= 0) return;
-    if (K <= 0) { /* no products: C = beta * C */
-        for (int i = 0; i < M; i++)
-            for (int j = 0; j < N; j++)
-                C[(size_t)i * ldc + j] = beta != 0.0f ? beta * C[(size_t)i * ldc + j] : 0.0f;
+    if (K <= 0) {
+        scale_c(C, M, N, ldc, beta);
         return;
     }
     Kernel kern = pick_kernel();
@@ -271,21 +319,52 @@ void gemm(float *C, const float *A, const float *B, int M, int N, int K, int tra
         int nc = N - jc < GEMM_NC ? N - jc : GEMM_NC;
         for (int pc = 0; pc < K; pc += GEMM_KC) {
             int kc = K - pc < GEMM_KC ? K - pc : GEMM_KC;
-            float b_eff = pc == 0 ? beta : 1.0f;
             pack_b(bbuf, B, trans_b, ldb, pc, jc, kc, nc, kern.nr);
-            for (int ic = 0; ic < M; ic += GEMM_MC) {
-                int mc = M - ic < GEMM_MC ? M - ic : GEMM_MC;
-                pack_a(abuf, A, trans_a, lda, ic, pc, mc, kc, kern.mr);
-                for (int jr = 0; jr < nc; jr += kern.nr) {
-                    int nr = nc - jr < kern.nr ? nc - jr : kern.nr;
-                    const float *bs = bbuf + (size_t)(jr / kern.nr) * kc * kern.nr;
-                    for (int ir = 0; ir < mc; ir += kern.mr) {
-                        int mr = mc - ir < kern.mr ? mc - ir : kern.mr;
-                        kern.fn(kc, abuf + (size_t)(ir / kern.mr) * kc * kern.mr, bs,
-                                C + (size_t)(ic + ir) * ldc + jc + jr, ldc, alpha, b_eff, mr, nr);
-                    }
-                }
-            }
+            for (int ic = 0; ic < M; ic += GEMM_MC)
+                block_product(&kern, C, ldc, A, trans_a, lda, abuf, bbuf, (size_t)kc * kern.nr, ic,
+                              M - ic < GEMM_MC ? M - ic : GEMM_MC, jc, nc, pc, kc, alpha,
+                              pc == 0 ? beta : 1.0f);
         }
+    }
+}
+
+int gemm_tile_rows(void) {
+    return pick_kernel().mr;
+}
+
+size_t gemm_pack_floats(int K, int N) {
+    return (size_t)K * (size_t)((N + NR_MAX - 1) / NR_MAX * NR_MAX);
+}
+
+void gemm_pack(GemmPacked *out, float *dst, const float *B, int K, int N, int trans_b, int ldb) {
+    Kernel kern = pick_kernel();
+    size_t npad = (size_t)(N + kern.nr - 1) / kern.nr * kern.nr;
+    for (int pc = 0; pc < K; pc += GEMM_KC)
+        pack_b(dst + (size_t)pc * npad, B, trans_b, ldb, pc, 0,
+               K - pc < GEMM_KC ? K - pc : GEMM_KC, N, kern.nr);
+    out->data = dst, out->K = K, out->N = N, out->nr = kern.nr;
+}
+
+void gemm_packed(float *C, const float *A, const GemmPacked *b, int M, int N, int K, int trans_a,
+                 int lda, int ldc, float alpha, float beta) {
+    if (M <= 0 || N <= 0) return;
+    if (K <= 0) {
+        scale_c(C, M, N, ldc, beta);
+        return;
+    }
+    Kernel kern = pick_kernel();
+    if (kern.nr != b->nr) { /* a caller's bug: the kernels changed between packing and use */
+        fprintf(stderr, "glassbox: gemm_packed: B was packed for other kernels\n");
+        abort();
+    }
+    float *abuf = thread_buffers();
+    size_t npad = (size_t)(b->N + kern.nr - 1) / kern.nr * kern.nr;
+    for (int pc = 0; pc < K; pc += GEMM_KC) {
+        int kc = K - pc < GEMM_KC ? K - pc : GEMM_KC;
+        int kblock = b->K - pc < GEMM_KC ? b->K - pc : GEMM_KC; /* the packed block's depth */
+        for (int ic = 0; ic < M; ic += GEMM_MC)
+            block_product(&kern, C, ldc, A, trans_a, lda, abuf, b->data + (size_t)pc * npad,
+                          (size_t)kblock * kern.nr, ic, M - ic < GEMM_MC ? M - ic : GEMM_MC, 0, N,
+                          pc, kc, alpha, pc == 0 ? beta : 1.0f);
     }
 }

@@ -16,13 +16,34 @@
 #ifndef GB_GEMM_H
 #define GB_GEMM_H
 
+#include <stddef.h>
+
 /* A is (M, K), or (K, M) when trans_a; B is (K, N), or (N, K) when trans_b; C is (M, N). lda, ldb
  * and ldc are the row strides of the matrices as stored. With beta 0, C is not read (it may hold
  * anything, NaN included). */
 void gemm(float *C, const float *A, const float *B, int M, int N, int K, int trans_a, int trans_b,
           int lda, int ldb, int ldc, float alpha, float beta);
 
-/* The packing buffers: one per thread, made on first use and freed when the thread ends. */
+/* B packed once for several products with it (attention packs a sequence's keys and values once
+ * for all its queries). The layout follows the kernels in use when it was packed. */
+typedef struct {
+    const float *data;
+    int K, N, nr;
+} GemmPacked;
+/* Floats gemm_pack may write for a (K, N) B. */
+size_t gemm_pack_floats(int K, int N);
+/* *out describes B (K, N), or (N, K) when trans_b, packed into dst. */
+void gemm_pack(GemmPacked *out, float *dst, const float *B, int K, int N, int trans_b, int ldb);
+/* gemm with a packed B: C (M, N) = alpha * op(A) (M, K) . B[0:K, 0:N] + beta * C, for K <= b->K
+ * and N <= b->N (a leading part of the packed matrix). The same bits as gemm. */
+void gemm_packed(float *C, const float *A, const GemmPacked *b, int M, int N, int K, int trans_a,
+                 int lda, int ldc, float alpha, float beta);
+/* The rows of C one micro-kernel call computes (blocks of rows that are a multiple of it waste
+ * nothing). */
+int gemm_tile_rows(void);
+
+/* K is added in blocks of GEMM_KC. The packing buffers: one per thread, made on first use and freed
+ * when the thread ends. */
 #define GEMM_KC 256
 
 #endif

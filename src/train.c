@@ -15,6 +15,7 @@
 
 #include "cli.h"
 #include "gemm.h"
+#include "train_ops.h"
 #include "gguf.h"
 #include "tokenizer.h"
 #include "rng.h"
@@ -24,37 +25,7 @@
 /* ---------------------------------------------------------------------------------------------- */
 /* layers */
 
-/* Loops with less work than this run on one thread: a team's start and barrier cost more than they
- * save there, and on a busy machine a descheduled team member can stall each barrier for a whole
- * time slice (tiny models, as in the tests, would crawl). */
-#define PARALLEL_MIN_WORK (1L << 17)
-
-/* e^x for x <= 0, within about 2e-7 relative of expf, in plain arithmetic so that loops over it
- * vectorize (libm's expf is a call per element; exponentials are a tenth of a training step).
- * Range reduction x = n ln2 + r with |r| <= ln2/2, a degree-7 Taylor polynomial for e^r, and 2^n
- * built in the exponent bits. Inputs below -60 count as -60: e^-60 (1e-26) is as good as 0 next to
- * the 1 every softmax row and sigmoid holds, and keeps every lane far from denormal numbers. */
-#pragma GCC push_options
-#pragma GCC optimize("no-trapping-math")
-static inline float exp_fast(float x) {
-    x = x < -60.0f ? -60.0f : x;
-    float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f; /* round(x / ln2) */
-    float r = (x - n * 0.693145751953125f) - n * 1.428606765330187e-06f;
-    /* Horner form of 1 + r + r^2/2! + ... + r^7/7! */
-    float p = 1.0f / 5040;
-    p = p * r + 1.0f / 720;
-    p = p * r + 1.0f / 120;
-    p = p * r + 1.0f / 24;
-    p = p * r + 1.0f / 6;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
-    int32_t bits = ((int32_t)n + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, sizeof(scale));
-    return p * scale;
-}
-
+GB_TRAIN_FAST_MATH_BEGIN
 void rmsnorm_forward(float *out, float *rstd, const float *inp, const float *weight, int N, int C,
                      float eps) {
 #pragma omp parallel for schedule(static) if ((long)N * C >= PARALLEL_MIN_WORK)
@@ -146,147 +117,6 @@ void matmul_backward(float *dinp, float *dweight, const float *dout, const float
     }
 }
 
-void rope_tables(float *cos_out, float *sin_out, int T, int rope_dim, float base) {
-    int half = rope_dim / 2;
-    for (int t = 0; t < T; t++)
-        for (int i = 0; i < half; i++) {
-            float freq = powf(base, -(float)(2 * i) / (float)rope_dim);
-            float angle = (float)t * freq;
-            cos_out[t * half + i] = cosf(angle);
-            sin_out[t * half + i] = sinf(angle);
-        }
-}
-
-/* Rotates every head's adjacent pairs by +angle (sign 1) or -angle (sign -1): the backward pass of
- * a rotation is the inverse rotation. */
-static void rope_apply(float *x, const float *cos_t, const float *sin_t, int B, int T, int n_heads,
-                       int head_dim, int rope_dim, float sign) {
-    int half = rope_dim / 2;
-#pragma omp parallel for collapse(2)                                                               \
-    schedule(static) if ((long)B * T * n_heads * head_dim >= PARALLEL_MIN_WORK)
-    for (int b = 0; b < B; b++)
-        for (int t = 0; t < T; t++) {
-            float *row = x + ((size_t)b * T + t) * n_heads * head_dim;
-            const float *c = cos_t + (size_t)t * half, *s = sin_t + (size_t)t * half;
-            for (int h = 0; h < n_heads; h++) {
-                float *xh = row + h * head_dim;
-                for (int i = 0; i < half; i++) {
-                    float a = xh[2 * i], bb = xh[2 * i + 1], sn = sign * s[i];
-                    xh[2 * i] = a * c[i] - bb * sn;
-                    xh[2 * i + 1] = a * sn + bb * c[i];
-                }
-            }
-        }
-}
-
-void rope_forward(float *x, const float *cos_t, const float *sin_t, int B, int T, int n_heads,
-                  int head_dim, int rope_dim) {
-    rope_apply(x, cos_t, sin_t, B, T, n_heads, head_dim, rope_dim, 1.0f);
-}
-
-void rope_backward(float *dx, const float *cos_t, const float *sin_t, int B, int T, int n_heads,
-                   int head_dim, int rope_dim) {
-    rope_apply(dx, cos_t, sin_t, B, T, n_heads, head_dim, rope_dim, -1.0f);
-}
-
-/* Causal softmax of rows [i0, i1) of a (T, T) score matrix in place; entries above the diagonal
- * become 0. */
-static void causal_softmax(float *att, int T, int i0, int i1) {
-    for (int i = i0; i < i1; i++) {
-        float *row = att + (size_t)i * T;
-        float mx = row[0];
-#pragma omp simd reduction(max : mx)
-        for (int j = 1; j <= i; j++)
-            mx = row[j] > mx ? row[j] : mx;
-        float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-        for (int j = 0; j <= i; j++) {
-            row[j] = exp_fast(row[j] - mx);
-            sum += row[j];
-        }
-        float inv = 1.0f / sum;
-        for (int j = 0; j <= i; j++)
-            row[j] *= inv;
-        for (int j = i + 1; j < T; j++)
-            row[j] = 0.0f;
-    }
-}
-
-/* Queries are taken in ATT_BLOCKS bands of rows: band [i0, i1) attends to keys [0, i1) only, so the
- * products skip most of the masked upper triangle (5/8 of the full work with 4 bands). */
-#define ATT_BLOCKS 4
-
-/* Attention runs one (sequence, kv head) pair per task: the query heads of a group share its keys
- * and values, so their gradients accumulate within one thread. */
-void attention_forward(float *out, float *att, const float *q, const float *k, const float *v,
-                       int B, int T, int NH, int NKV, int hd) {
-    int QD = NH * hd, KD = NKV * hd, group = NH / NKV, band = (T + ATT_BLOCKS - 1) / ATT_BLOCKS;
-    float scale = 1.0f / sqrtf((float)hd);
-#pragma omp parallel for collapse(2)                                                               \
-    schedule(static) if ((long)B * NH * T * T * hd >= PARALLEL_MIN_WORK)
-    for (int b = 0; b < B; b++)
-        for (int kvh = 0; kvh < NKV; kvh++)
-            for (int h = kvh * group; h < (kvh + 1) * group; h++) {
-                const float *qh = q + (size_t)b * T * QD + h * hd;
-                const float *kh = k + (size_t)b * T * KD + kvh * hd;
-                const float *vh = v + (size_t)b * T * KD + kvh * hd;
-                float *a = att + ((size_t)b * NH + h) * T * T;
-                float *oh = out + (size_t)b * T * QD + h * hd;
-                for (int i0 = 0; i0 < T; i0 += band) {
-                    int i1 = i0 + band < T ? i0 + band : T;
-                    /* scores (i0:i1, 0:i1) = scale * q (i0:i1, hd) . k (0:i1, hd)^T */
-                    gemm(a + (size_t)i0 * T, qh + (size_t)i0 * QD, kh, i1 - i0, i1, hd, 0, 1, QD, KD, T, scale, 0.0f);
-                    causal_softmax(a, T, i0, i1);
-                    /* out (i0:i1, hd) = att (i0:i1, 0:i1) . v (0:i1, hd) */
-                    gemm(oh + (size_t)i0 * QD, a + (size_t)i0 * T, vh, i1 - i0, hd, i1, 0, 0, T, KD, QD, 1.0f, 0.0f);
-                }
-            }
-}
-
-void attention_backward(float *dq, float *dk, float *dv, float *datt_scratch, int n_slots,
-                        const float *dout, const float *att, const float *q, const float *k,
-                        const float *v, int B, int T, int NH, int NKV, int hd) {
-    int QD = NH * hd, KD = NKV * hd, group = NH / NKV, band = (T + ATT_BLOCKS - 1) / ATT_BLOCKS;
-    float scale = 1.0f / sqrtf((float)hd);
-#pragma omp parallel num_threads(n_slots) if ((long)B * NH * T * T * hd >= PARALLEL_MIN_WORK)
-    {
-        float *datt = datt_scratch + (size_t)omp_get_thread_num() * T * T;
-#pragma omp for collapse(2) schedule(static)
-        for (int b = 0; b < B; b++)
-            for (int kvh = 0; kvh < NKV; kvh++)
-                for (int h = kvh * group; h < (kvh + 1) * group; h++) {
-                    size_t qoff = (size_t)b * T * QD + h * hd, koff = (size_t)b * T * KD + kvh * hd;
-                    const float *a = att + ((size_t)b * NH + h) * T * T;
-                    for (int i0 = 0; i0 < T; i0 += band) {
-                        int i1 = i0 + band < T ? i0 + band : T, m = i1 - i0;
-                        const float *ab = a + (size_t)i0 * T;
-                        float *db = datt + (size_t)i0 * T;
-                        const float *dob = dout + qoff + (size_t)i0 * QD;
-                        /* datt (i0:i1, 0:i1) = dout (i0:i1, hd) . v (0:i1, hd)^T */
-                        gemm(db, dob, v + koff, m, i1, hd, 0, 1, QD, KD, T, 1.0f, 0.0f);
-                        /* dv (0:i1, hd) += att (i0:i1, 0:i1)^T . dout (i0:i1, hd) */
-                        gemm(dv + koff, ab, dob, i1, hd, m, 1, 0, T, QD, KD, 1.0f, 1.0f);
-                        /* softmax backward: dscore = att * (datt - sum_j att . datt), j <= i */
-                        for (int i = i0; i < i1; i++) {
-                            const float *p = a + (size_t)i * T;
-                            float *d = datt + (size_t)i * T;
-                            float dot = 0.0f;
-                            for (int j = 0; j <= i; j++)
-                                dot += p[j] * d[j];
-                            for (int j = 0; j <= i; j++)
-                                d[j] = p[j] * (d[j] - dot);
-                            for (int j = i + 1; j < i1; j++)
-                                d[j] = 0.0f;
-                        }
-                        /* dq (i0:i1, hd) = scale * dscore (i0:i1, 0:i1) . k (0:i1, hd) */
-                        gemm(dq + qoff + (size_t)i0 * QD, db, k + koff, m, hd, i1, 0, 0, T, KD, QD, scale, 0.0f);
-                        /* dk (0:i1, hd) += scale * dscore (i0:i1, 0:i1)^T . q (i0:i1, hd) */
-                        gemm(dk + koff, db, q + qoff + (size_t)i0 * QD, i1, hd, m, 1, 0, T, QD, KD, scale, 1.0f);
-                    }
-                }
-    }
-}
-
 /* sigmoid(g) from e^-|g|, so the exponential's argument is never positive */
 static inline float sigmoid_fast(float g) {
     float e = exp_fast(g < 0.0f ? g : -g);
@@ -360,7 +190,7 @@ void crossentropy_backward(float *probs, const int32_t *targets, int N, int V, f
         row[tgt] -= scale;
     }
 }
-#pragma GCC pop_options
+GB_TRAIN_FAST_MATH_END
 
 /* ---------------------------------------------------------------------------------------------- */
 /* the model */
@@ -448,7 +278,7 @@ static size_t act_sizes(size_t sizes[TRAIN_N_ACTS], const Config *c, int B, int 
         BT * QD,                 /* dq */
         BT * KD,                 /* dk */
         BT * KD,                 /* dv */
-        (size_t)T * T * n_slots, /* datt */
+        attention_scratch_floats(T, c->head_dim) * n_slots, /* attn_scratch */
     };
     size_t total = 0;
     for (int i = 0; i < TRAIN_N_ACTS; i++)
@@ -462,7 +292,7 @@ static void point_acts(ActTensors *a, float *memory, const size_t sizes[TRAIN_N_
         &a->att,     &a->atty,  &a->residual2, &a->ln2,  &a->ln2_rstd, &a->gate,
         &a->up,      &a->hact,  &a->residual3, &a->lnf,  &a->lnf_rstd, &a->logits,
         &a->losses,  &a->dres,  &a->dln,       &a->dtmp, &a->dhact,    &a->dgate,
-        &a->dup,     &a->datty, &a->dq,        &a->dk,   &a->dv,       &a->datt};
+        &a->dup,     &a->datty, &a->dq,        &a->dk,   &a->dv,       &a->attn_scratch};
     for (int i = 0; i < TRAIN_N_ACTS; i++) {
         *ptrs[i] = memory;
         memory += sizes[i];
@@ -627,7 +457,8 @@ float train_forward(TrainModel *m, const int32_t *inputs, const int32_t *targets
             rope_forward(q, m->rope_cos, m->rope_sin, B, T, NH, hd, c->rope_dim);
             rope_forward(k, m->rope_cos, m->rope_sin, B, T, NKV, hd, c->rope_dim);
         });
-        TIMED(m, PH_ATTN, attention_forward(atty, att, q, k, v, B, T, NH, NKV, hd));
+        TIMED(m, PH_ATTN,
+              attention_forward(atty, att, a->attn_scratch, m->n_slots, q, k, v, B, T, NH, NKV, hd));
         TIMED(m, PH_MATMUL, matmul_forward(a->dtmp, atty, p->wo + (size_t)l * C * QD, BT, QD, C));
         TIMED(m, PH_RESID, residual_forward(res2, resid, a->dtmp, (size_t)BT * C));
 
@@ -716,8 +547,8 @@ void train_backward(TrainModel *m, const int32_t *inputs) {
         TIMED(m, PH_ATTN_B, {
             memset(a->dk, 0, (size_t)BT * KD * sizeof(float));
             memset(a->dv, 0, (size_t)BT * KD * sizeof(float));
-            attention_backward(a->dq, a->dk, a->dv, a->datt, m->n_slots, a->datty, att, q, k, v,
-                               B, T, NH, NKV, hd);
+            attention_backward(a->dq, a->dk, a->dv, a->attn_scratch, m->n_slots, a->datty, att, q,
+                               k, v, B, T, NH, NKV, hd);
         });
         TIMED(m, PH_ROPE_B, {
             rope_backward(a->dq, m->rope_cos, m->rope_sin, B, T, NH, hd, c->rope_dim);

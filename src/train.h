@@ -35,7 +35,7 @@ typedef struct {
     float *q;         /* (L, B, T, QD) after RoPE */
     float *k;         /* (L, B, T, KD) after RoPE */
     float *v;         /* (L, B, T, KD) */
-    float *att;       /* (L, B, NH, T, T) attention probabilities, 0 above the diagonal */
+    float *att;       /* (L, B, NH, T, T) attention probabilities (see attention_forward) */
     float *atty;      /* (L, B, T, QD) attention output, before wo */
     float *residual2; /* (L, B, T, C) residual stream after the attention sub-block */
     float *ln2;       /* (L, B, T, C) ffn-norm output */
@@ -59,7 +59,7 @@ typedef struct {
     float *dq;    /* (B, T, QD) */
     float *dk;    /* (B, T, KD) */
     float *dv;    /* (B, T, KD) */
-    float *datt;  /* (n_slots, T, T) gradient of one head's attention probabilities, per thread */
+    float *attn_scratch; /* (n_slots, attention_scratch_floats) per thread */
 } ActTensors;
 #define TRAIN_N_ACTS 30
 
@@ -185,12 +185,14 @@ void rope_forward(float *x, const float *cos_t, const float *sin_t, int B, int T
 void rope_backward(float *dx, const float *cos_t, const float *sin_t, int B, int T, int n_heads,
                    int head_dim, int rope_dim);
 /* Causal grouped-query attention. q (B, T, NH*hd), k and v (B, T, NKV*hd); out (B, T, NH*hd);
- * att (B, NH, T, T) probabilities. */
-void attention_forward(float *out, float *att, const float *q, const float *k, const float *v,
-                       int B, int T, int NH, int NKV, int hd);
-/* dq is overwritten; dk and dv accumulate. datt_scratch holds n_slots * T * T floats; at most
- * n_slots threads run. */
-void attention_backward(float *dq, float *dk, float *dv, float *datt_scratch, int n_slots,
+ * att (B, NH, T, T) probabilities: row i holds keys 0 .. i, then zeros up to the end of its tile of
+ * query rows; what lies further right is never written (nor read by attention_backward). scratch
+ * holds n_slots * attention_scratch_floats(T, hd) floats; at most n_slots threads run. */
+size_t attention_scratch_floats(int T, int hd);
+void attention_forward(float *out, float *att, float *scratch, int n_slots, const float *q,
+                       const float *k, const float *v, int B, int T, int NH, int NKV, int hd);
+/* dq is overwritten; dk and dv accumulate. scratch as for attention_forward. */
+void attention_backward(float *dq, float *dk, float *dv, float *scratch, int n_slots,
                         const float *dout, const float *att, const float *q, const float *k,
                         const float *v, int B, int T, int NH, int NKV, int hd);
 void swiglu_forward(float *out, const float *gate, const float *up, size_t n);

@@ -224,18 +224,19 @@ static void test_rope(void **state) {
 
 /* ---- attention ---- */
 typedef struct {
-    float *q, *k, *v, *r, *out, *att;
+    float *q, *k, *v, *r, *out, *att, *scratch;
 } AttCtx;
 static double att_loss(void *p) {
     AttCtx *c = p;
-    attention_forward(c->out, c->att, c->q, c->k, c->v, TB, TT, TNH, TNKV, THD);
+    attention_forward(c->out, c->att, c->scratch, 3, c->q, c->k, c->v, TB, TT, TNH, TNKV, THD);
     return dot_r(c->out, c->r, TB * TT * TNH * THD);
 }
 static void test_attention(void **state) {
     (void)state;
     size_t nq = TB * TT * TNH * THD, nk = TB * TT * TNKV * THD;
     AttCtx c = {rand_buf(nq, 1.0f), rand_buf(nk, 1.0f), rand_buf(nk, 1.0f),
-                rand_buf(nq, 1.0f), gb_malloc(nq * 4),  gb_malloc(TB * TNH * TT * TT * 4)};
+                rand_buf(nq, 1.0f), gb_malloc(nq * 4),  gb_malloc(TB * TNH * TT * TT * 4),
+                gb_malloc(3 * attention_scratch_floats(TT, THD) * 4)};
     att_loss(&c);
     /* forward against a direct computation for batch 1, head 1, query 3 */
     {
@@ -258,25 +259,24 @@ static void test_attention(void **state) {
             assert_true(fabs(c.out[(b * TT + i) * TNH * THD + h * THD + d] - y) < 1e-5);
         }
     }
-    float *dq = gb_calloc(nq, 4), *dk = gb_calloc(nk, 4), *dv = gb_calloc(nk, 4),
-          *datt = gb_malloc(3 * TT * TT * 4);
-    attention_backward(dq, dk, dv, datt, 3, c.r, c.att, c.q, c.k, c.v, TB, TT, TNH, TNKV, THD);
+    float *dq = gb_calloc(nq, 4), *dk = gb_calloc(nk, 4), *dv = gb_calloc(nk, 4);
+    attention_backward(dq, dk, dv, c.scratch, 3, c.r, c.att, c.q, c.k, c.v, TB, TT, TNH, TNKV, THD);
     check_grad("attention dq", att_loss, &c, c.q, dq, nq, 1);
     check_grad("attention dk", att_loss, &c, c.k, dk, nk, 1);
     check_grad("attention dv", att_loss, &c, c.v, dv, nk, 1);
-    free(c.q), free(c.k), free(c.v), free(c.r), free(c.out), free(c.att);
-    free(dq), free(dk), free(dv), free(datt);
+    free(c.q), free(c.k), free(c.v), free(c.r), free(c.out), free(c.att), free(c.scratch);
+    free(dq), free(dk), free(dv);
 }
 
 /* Attention large enough to run in parallel bands: forward against a direct computation, backward
  * against finite differences on a sample of entries. */
 enum { PB = 2, PT = 64, PNH = 4, PNKV = 2, PHD = 16 };
 typedef struct {
-    float *q, *k, *v, *r, *out, *att;
+    float *q, *k, *v, *r, *out, *att, *scratch;
 } BigAttCtx;
 static double big_att_loss(void *p) {
     BigAttCtx *c = p;
-    attention_forward(c->out, c->att, c->q, c->k, c->v, PB, PT, PNH, PNKV, PHD);
+    attention_forward(c->out, c->att, c->scratch, 4, c->q, c->k, c->v, PB, PT, PNH, PNKV, PHD);
     return dot_r(c->out, c->r, (size_t)PB * PT * PNH * PHD);
 }
 static void test_attention_parallel(void **state) {
@@ -284,7 +284,8 @@ static void test_attention_parallel(void **state) {
     size_t nq = (size_t)PB * PT * PNH * PHD, nk = (size_t)PB * PT * PNKV * PHD;
     BigAttCtx c = {rand_buf(nq, 1.0f), rand_buf(nk, 1.0f),
                    rand_buf(nk, 1.0f), rand_buf(nq, 1.0f),
-                   gb_malloc(nq * 4),  gb_malloc((size_t)PB * PNH * PT * PT * 4)};
+                   gb_malloc(nq * 4),  gb_malloc((size_t)PB * PNH * PT * PT * 4),
+                   gb_malloc(4 * attention_scratch_floats(PT, PHD) * 4)};
     big_att_loss(&c);
     for (int b = 0; b < PB; b++)
         for (int h = 0; h < PNH; h++)
@@ -309,14 +310,13 @@ static void test_attention_parallel(void **state) {
                                 1e-4);
                 }
             }
-    float *dq = gb_calloc(nq, 4), *dk = gb_calloc(nk, 4), *dv = gb_calloc(nk, 4),
-          *datt = gb_malloc((size_t)4 * PT * PT * 4);
-    attention_backward(dq, dk, dv, datt, 4, c.r, c.att, c.q, c.k, c.v, PB, PT, PNH, PNKV, PHD);
+    float *dq = gb_calloc(nq, 4), *dk = gb_calloc(nk, 4), *dv = gb_calloc(nk, 4);
+    attention_backward(dq, dk, dv, c.scratch, 4, c.r, c.att, c.q, c.k, c.v, PB, PT, PNH, PNKV, PHD);
     check_grad("parallel attention dq", big_att_loss, &c, c.q, dq, nq, 97);
     check_grad("parallel attention dk", big_att_loss, &c, c.k, dk, nk, 61);
     check_grad("parallel attention dv", big_att_loss, &c, c.v, dv, nk, 53);
-    free(c.q), free(c.k), free(c.v), free(c.r), free(c.out), free(c.att);
-    free(dq), free(dk), free(dv), free(datt);
+    free(c.q), free(c.k), free(c.v), free(c.r), free(c.out), free(c.att), free(c.scratch);
+    free(dq), free(dk), free(dv);
 }
 
 /* ---- swiglu ---- */

@@ -1,0 +1,213 @@
+/* The trainer's attention (see train.h): rotary position embeddings, and causal grouped-query
+ * attention forward and backward as matrix products over tiles of query rows.
+ *
+ * One task is one (sequence, kv head) pair: the query heads of a group share its keys and values,
+ * which are packed once for the products (gemm.h), and their gradients accumulate within the task.
+ * A task runs on one thread, start to end, so every sum is in the same order whatever the number
+ * of threads. Query rows go in tiles of ATT_TILE: tile [i0, i1) meets keys [0, i1) only, so the
+ * products skip the masked upper triangle but for a tile-sized strip along the diagonal. */
+#include "train.h"
+
+#include <math.h>
+#include <omp.h>
+
+#include "gemm.h"
+#include "train_ops.h"
+
+/* Query rows per tile: a multiple of every micro-kernel's rows (12, 6, 4); 24 wastes 9% of the
+ * causal products on the strip above the diagonal at T = 256 and keeps the products' calls few. */
+#define ATT_TILE 24
+
+void rope_tables(float *cos_out, float *sin_out, int T, int rope_dim, float base) {
+    int half = rope_dim / 2;
+    for (int t = 0; t < T; t++)
+        for (int i = 0; i < half; i++) {
+            float freq = powf(base, -(float)(2 * i) / (float)rope_dim);
+            float angle = (float)t * freq;
+            cos_out[t * half + i] = cosf(angle);
+            sin_out[t * half + i] = sinf(angle);
+        }
+}
+
+/* Rotates every head's adjacent pairs by +angle (sign 1) or -angle (sign -1): the backward pass of
+ * a rotation is the inverse rotation. */
+static void rope_apply(float *x, const float *cos_t, const float *sin_t, int B, int T, int n_heads,
+                       int head_dim, int rope_dim, float sign) {
+    int half = rope_dim / 2;
+#pragma omp parallel for collapse(2)                                                               \
+    schedule(static) if ((long)B * T * n_heads * head_dim >= PARALLEL_MIN_WORK)
+    for (int b = 0; b < B; b++)
+        for (int t = 0; t < T; t++) {
+            float *row = x + ((size_t)b * T + t) * n_heads * head_dim;
+            const float *c = cos_t + (size_t)t * half, *s = sin_t + (size_t)t * half;
+            for (int h = 0; h < n_heads; h++) {
+                float *xh = row + h * head_dim;
+                for (int i = 0; i < half; i++) {
+                    float a = xh[2 * i], bb = xh[2 * i + 1], sn = sign * s[i];
+                    xh[2 * i] = a * c[i] - bb * sn;
+                    xh[2 * i + 1] = a * sn + bb * c[i];
+                }
+            }
+        }
+}
+
+void rope_forward(float *x, const float *cos_t, const float *sin_t, int B, int T, int n_heads,
+                  int head_dim, int rope_dim) {
+    rope_apply(x, cos_t, sin_t, B, T, n_heads, head_dim, rope_dim, 1.0f);
+}
+
+void rope_backward(float *dx, const float *cos_t, const float *sin_t, int B, int T, int n_heads,
+                   int head_dim, int rope_dim) {
+    rope_apply(dx, cos_t, sin_t, B, T, n_heads, head_dim, rope_dim, -1.0f);
+}
+
+size_t attention_scratch_floats(int T, int hd) {
+    return (size_t)T * T + gemm_pack_floats(hd, T) + gemm_pack_floats(T, hd);
+}
+
+GB_TRAIN_FAST_MATH_BEGIN
+/* Causal softmax of rows [i0, i1) of a (T, T) score matrix in place, each row over its keys
+ * 0 .. i; the entries right of the diagonal up to i1 become 0. */
+static void causal_softmax(float *att, int T, int i0, int i1) {
+    for (int i = i0; i < i1; i++) {
+        float *row = att + (size_t)i * T;
+        float mx = row[0];
+#pragma omp simd reduction(max : mx)
+        for (int j = 1; j <= i; j++)
+            mx = row[j] > mx ? row[j] : mx;
+        float sum = 0.0f;
+#pragma omp simd reduction(+ : sum)
+        for (int j = 0; j <= i; j++) {
+            row[j] = exp_fast(row[j] - mx);
+            sum += row[j];
+        }
+        float inv = 1.0f / sum;
+#pragma omp simd
+        for (int j = 0; j <= i; j++)
+            row[j] *= inv;
+        for (int j = i + 1; j < i1; j++)
+            row[j] = 0.0f;
+    }
+}
+
+/* Rows [i0, i1) of the softmax's backward pass in place: d (the gradient of the probabilities p)
+ * becomes the gradient of the scores, p * (d - sum_j p . d) over j <= i, 0 right of the diagonal
+ * up to i1. */
+static void softmax_backward_rows(float *d, const float *p, int T, int i0, int i1) {
+    for (int i = i0; i < i1; i++) {
+        const float *pi = p + (size_t)i * T;
+        float *di = d + (size_t)i * T;
+        float dot = 0.0f;
+#pragma omp simd reduction(+ : dot)
+        for (int j = 0; j <= i; j++)
+            dot += pi[j] * di[j];
+#pragma omp simd
+        for (int j = 0; j <= i; j++)
+            di[j] = pi[j] * (di[j] - dot);
+        for (int j = i + 1; j < i1; j++)
+            di[j] = 0.0f;
+    }
+}
+GB_TRAIN_FAST_MATH_END
+
+/* One task of the forward pass: query heads [h0, h0 + group) over kv head kvh of one sequence.
+ * q (T, QD), k and v (T, KD) are the sequence's rows; att (NH, T, T) its probabilities. */
+static void attention_forward_task(float *out, float *att, float *scratch, const float *q,
+                                   const float *k, const float *v, int T, int QD, int KD, int h0,
+                                   int group, int kvh, int hd) {
+    float scale = 1.0f / sqrtf((float)hd);
+    GemmPacked kt, vp;
+    float *kbuf = scratch + (size_t)T * T, *vbuf = kbuf + gemm_pack_floats(hd, T);
+    gemm_pack(&kt, kbuf, k + kvh * hd, hd, T, 1, KD); /* k^T (hd, T) */
+    gemm_pack(&vp, vbuf, v + kvh * hd, T, hd, 0, KD); /* v (T, hd) */
+    for (int h = h0; h < h0 + group; h++) {
+        const float *qh = q + h * hd;
+        float *a = att + (size_t)h * T * T, *oh = out + h * hd;
+        for (int i0 = 0; i0 < T; i0 += ATT_TILE) {
+            int i1 = i0 + ATT_TILE < T ? i0 + ATT_TILE : T;
+            /* scores (i0:i1, 0:i1) = scale * q (i0:i1, hd) . k (0:i1, hd)^T */
+            gemm_packed(a + (size_t)i0 * T, qh + (size_t)i0 * QD, &kt, i1 - i0, i1, hd, 0, QD, T,
+                        scale, 0.0f);
+            causal_softmax(a, T, i0, i1);
+            /* out (i0:i1, hd) = att (i0:i1, 0:i1) . v (0:i1, hd) */
+            gemm_packed(oh + (size_t)i0 * QD, a + (size_t)i0 * T, &vp, i1 - i0, hd, i1, 0, T, QD,
+                        1.0f, 0.0f);
+        }
+    }
+}
+
+void attention_forward(float *out, float *att, float *scratch, int n_slots, const float *q,
+                       const float *k, const float *v, int B, int T, int NH, int NKV, int hd) {
+    int QD = NH * hd, KD = NKV * hd, group = NH / NKV;
+    size_t per_slot = attention_scratch_floats(T, hd);
+#pragma omp parallel num_threads(n_slots) if ((long)B * NH * T * T * hd >= PARALLEL_MIN_WORK)
+    {
+        float *s = scratch + (size_t)omp_get_thread_num() * per_slot;
+#pragma omp for collapse(2) schedule(static)
+        for (int b = 0; b < B; b++)
+            for (int kvh = 0; kvh < NKV; kvh++)
+                attention_forward_task(out + (size_t)b * T * QD, att + (size_t)b * NH * T * T, s,
+                                       q + (size_t)b * T * QD, k + (size_t)b * T * KD,
+                                       v + (size_t)b * T * KD, T, QD, KD, kvh * group, group, kvh,
+                                       hd);
+    }
+}
+
+/* One task of the backward pass (the rows and heads of attention_forward_task). dq rows are
+ * written, dk and dv rows accumulate. The scratch's first T*T floats hold one head's gradient of
+ * the probabilities, then of the scores. */
+static void attention_backward_task(float *dq, float *dk, float *dv, float *scratch,
+                                    const float *dout, const float *att, const float *q,
+                                    const float *k, const float *v, int T, int QD, int KD, int h0,
+                                    int group, int kvh, int hd) {
+    float scale = 1.0f / sqrtf((float)hd);
+    GemmPacked vt, kp;
+    float *datt = scratch, *vbuf = scratch + (size_t)T * T, *kbuf = vbuf + gemm_pack_floats(hd, T);
+    gemm_pack(&vt, vbuf, v + kvh * hd, hd, T, 1, KD); /* v^T (hd, T) */
+    gemm_pack(&kp, kbuf, k + kvh * hd, T, hd, 0, KD); /* k (T, hd) */
+    float *dkh = dk + kvh * hd, *dvh = dv + kvh * hd;
+    for (int h = h0; h < h0 + group; h++) {
+        const float *a = att + (size_t)h * T * T, *doh = dout + h * hd, *qh = q + h * hd;
+        float *dqh = dq + h * hd;
+        for (int i0 = 0; i0 < T; i0 += ATT_TILE) {
+            int i1 = i0 + ATT_TILE < T ? i0 + ATT_TILE : T, m = i1 - i0;
+            float *db = datt + (size_t)i0 * T;
+            /* datt (i0:i1, 0:i1) = dout (i0:i1, hd) . v (0:i1, hd)^T */
+            gemm_packed(db, doh + (size_t)i0 * QD, &vt, m, i1, hd, 0, QD, T, 1.0f, 0.0f);
+            softmax_backward_rows(datt, a, T, i0, i1);
+            /* dq (i0:i1, hd) = scale * dscore (i0:i1, 0:i1) . k (0:i1, hd) */
+            gemm_packed(dqh + (size_t)i0 * QD, db, &kp, m, hd, i1, 0, T, QD, scale, 0.0f);
+        }
+        /* keys in the same tiles: key tile [j0, j1) meets queries [j0, T), whose rows hold
+         * probabilities (and score gradients) for every key of the tile */
+        for (int j0 = 0; j0 < T; j0 += ATT_TILE) {
+            int j1 = j0 + ATT_TILE < T ? j0 + ATT_TILE : T;
+            size_t at = (size_t)j0 * T + j0;
+            /* dv (j0:j1, hd) += att (j0:T, j0:j1)^T . dout (j0:T, hd) */
+            gemm(dvh + (size_t)j0 * KD, a + at, doh + (size_t)j0 * QD, j1 - j0, hd, T - j0, 1, 0, T,
+                 QD, KD, 1.0f, 1.0f);
+            /* dk (j0:j1, hd) += scale * dscore (j0:T, j0:j1)^T . q (j0:T, hd) */
+            gemm(dkh + (size_t)j0 * KD, datt + at, qh + (size_t)j0 * QD, j1 - j0, hd, T - j0, 1, 0,
+                 T, QD, KD, scale, 1.0f);
+        }
+    }
+}
+
+void attention_backward(float *dq, float *dk, float *dv, float *scratch, int n_slots,
+                        const float *dout, const float *att, const float *q, const float *k,
+                        const float *v, int B, int T, int NH, int NKV, int hd) {
+    int QD = NH * hd, KD = NKV * hd, group = NH / NKV;
+    size_t per_slot = attention_scratch_floats(T, hd);
+#pragma omp parallel num_threads(n_slots) if ((long)B * NH * T * T * hd >= PARALLEL_MIN_WORK)
+    {
+        float *s = scratch + (size_t)omp_get_thread_num() * per_slot;
+#pragma omp for collapse(2) schedule(static)
+        for (int b = 0; b < B; b++)
+            for (int kvh = 0; kvh < NKV; kvh++) {
+                size_t qo = (size_t)b * T * QD, ko = (size_t)b * T * KD;
+                attention_backward_task(dq + qo, dk + ko, dv + ko, s, dout + qo,
+                                        att + (size_t)b * NH * T * T, q + qo, k + ko, v + ko, T, QD,
+                                        KD, kvh * group, group, kvh, hd);
+            }
+    }
+}
