@@ -55,7 +55,7 @@ class Block(torch.nn.Module):
         if self.n_kv_heads != self.n_heads:
             group = self.n_heads // self.n_kv_heads
             k, v = k.repeat_interleave(group, dim=1), v.repeat_interleave(group, dim=1)
-        att = (q @ k.transpose(-2, -1)) * (1.0 / math.sqrt(self.hd))
+        att = (q * (1.0 / math.sqrt(self.hd))) @ k.transpose(-2, -1)  # scale the smaller tensor
         att = torch.softmax(att.masked_fill(mask, float("-inf")), dim=-1)
         y = (att @ v).transpose(1, 2).reshape(B, T, C)
         x = x + self.wo(y)
@@ -128,21 +128,22 @@ def main():
                             lr=3e-3, betas=(0.9, 0.95), eps=1e-8, foreach=True)
     gen = torch.Generator().manual_seed(a.seed)
     tokens_per_step = a.batch * a.ctx
-    measured = 0.0
+    measured = cpu = 0.0
     for step in range(a.warmup + a.steps):
         data = torch.randint(0, a.vocab, (a.batch, a.ctx + 1), generator=gen)
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         loss = model(data[:, :-1], data[:, 1:])
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
-        dt = time.perf_counter() - t0
+        dt, dc = time.perf_counter() - t0, time.process_time() - c0
         if step >= a.warmup:
             measured += dt
+            cpu += dc
             print(f"step {step + 1}: {dt:.3f} seconds (loss {loss.item():.4f})", flush=True)
     print(f"torch: {a.steps * tokens_per_step / measured:.0f} tokens/s over {a.steps} steps "
-          f"({a.threads} threads, torch {torch.__version__})")
+          f"({a.threads} threads, torch {torch.__version__}; {1e3 * cpu / a.steps:.0f} ms CPU a step)")
 
 
 if __name__ == "__main__":

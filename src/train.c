@@ -14,7 +14,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "gemm.h"
 #include "train_ops.h"
 #include "gguf.h"
 #include "tokenizer.h"
@@ -23,177 +22,7 @@
 #include "util.h"
 
 /* ---------------------------------------------------------------------------------------------- */
-/* layers */
-
-GB_TRAIN_FAST_MATH_BEGIN
-void rmsnorm_forward(float *out, float *rstd, const float *inp, const float *weight, int N, int C,
-                     float eps) {
-#pragma omp parallel for schedule(static) if ((long)N * C >= PARALLEL_MIN_WORK)
-    for (int n = 0; n < N; n++) {
-        const float *x = inp + (size_t)n * C;
-        float *o = out + (size_t)n * C;
-        float ss = 0.0f;
-        for (int i = 0; i < C; i++)
-            ss += x[i] * x[i];
-        float r = 1.0f / sqrtf(ss / C + eps);
-        for (int i = 0; i < C; i++)
-            o[i] = x[i] * r * weight[i];
-        rstd[n] = r;
-    }
-}
-
-void rmsnorm_backward(float *dinp, float *dweight, const float *dout, const float *inp,
-                      const float *weight, const float *rstd, int N, int C) {
-    /* dx = rstd * (dxhat - xhat * mean(dxhat . xhat)), with xhat = x * rstd, dxhat = dout * w */
-#pragma omp parallel for schedule(static) if ((long)N * C >= PARALLEL_MIN_WORK)
-    for (int n = 0; n < N; n++) {
-        const float *x = inp + (size_t)n * C, *dy = dout + (size_t)n * C;
-        float *dx = dinp + (size_t)n * C;
-        float r = rstd[n], dot = 0.0f;
-        for (int i = 0; i < C; i++)
-            dot += dy[i] * weight[i] * x[i] * r;
-        dot /= C;
-        for (int i = 0; i < C; i++)
-            dx[i] += r * (dy[i] * weight[i] - x[i] * r * dot);
-    }
-    /* the weight's gradient sums over rows: blocks of channels per thread, rows in order within
-     * each (deterministic whatever the thread count), the inner loop over contiguous channels */
-    int n_blocks = (C + 63) / 64;
-#pragma omp parallel for schedule(static) if ((long)N * C >= PARALLEL_MIN_WORK)
-    for (int blk = 0; blk < n_blocks; blk++) {
-        int i0 = blk * 64, i1 = i0 + 64 < C ? i0 + 64 : C;
-        float s[64] = {0};
-        for (int n = 0; n < N; n++) {
-            const float *dy = dout + (size_t)n * C, *x = inp + (size_t)n * C;
-            float r = rstd[n];
-            for (int i = i0; i < i1; i++)
-                s[i - i0] += dy[i] * x[i] * r;
-        }
-        for (int i = i0; i < i1; i++)
-            dweight[i] += s[i - i0];
-    }
-}
-
-/* One thread pool does all the work: OpenMP threads each run a single-threaded gemm (gemm.h) on their
- * own slab of the output (rows, or rows of a weight gradient), and every sum is computed in the
- * same order whatever the number of threads. */
-static void slab(int n, int *lo, int *hi) {
-    int nt = omp_get_num_threads(), t = omp_get_thread_num();
-    *lo = (int)((long)n * t / nt);
-    *hi = (int)((long)n * (t + 1) / nt);
-}
-
-void matmul_forward(float *out, const float *inp, const float *weight, int N, int C, int OC) {
-    /* out (N, OC) = inp (N, C) . weight (OC, C)^T, rows split across threads */
-#pragma omp parallel if ((long)N * C * OC >= PARALLEL_MIN_WORK)
-    {
-        int r0, r1;
-        slab(N, &r0, &r1);
-        if (r1 > r0)
-            gemm(out + (size_t)r0 * OC, inp + (size_t)r0 * C, weight, r1 - r0, OC, C, 0, 1, C, C, OC, 1.0f, 0.0f);
-    }
-}
-
-void matmul_backward(float *dinp, float *dweight, const float *dout, const float *inp,
-                     const float *weight, int N, int C, int OC, int accumulate) {
-#pragma omp parallel if ((long)N * C * OC >= PARALLEL_MIN_WORK)
-    {
-        int r0, r1;
-        /* dinp (N, C) (+)= dout (N, OC) . weight (OC, C), rows split */
-        slab(N, &r0, &r1);
-        if (r1 > r0)
-            gemm(dinp + (size_t)r0 * C, dout + (size_t)r0 * OC, weight, r1 - r0, C, OC, 0, 0, OC, C, C, 1.0f, accumulate ? 1.0f : 0.0f);
-        /* dweight (OC, C) += dout^T (OC, N) . inp (N, C), split over its rows or its columns: each
-         * thread packs the whole of the other operand, so split the side that keeps that smaller */
-        if (OC >= C) {
-            slab(OC, &r0, &r1);
-            if (r1 > r0)
-                gemm(dweight + (size_t)r0 * C, dout + r0, inp, r1 - r0, C, N, 1, 0, OC, C, C, 1.0f, 1.0f);
-        } else {
-            slab(C, &r0, &r1);
-            if (r1 > r0)
-                gemm(dweight + r0, dout, inp + r0, OC, r1 - r0, N, 1, 0, OC, C, C, 1.0f, 1.0f);
-        }
-    }
-}
-
-/* sigmoid(g) from e^-|g|, so the exponential's argument is never positive */
-static inline float sigmoid_fast(float g) {
-    float e = exp_fast(g < 0.0f ? g : -g);
-    return g >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
-}
-
-void swiglu_forward(float *out, const float *gate, const float *up, size_t n) {
-#pragma omp parallel for simd schedule(static) if ((long)n >= PARALLEL_MIN_WORK)
-    for (size_t i = 0; i < n; i++) {
-        float g = gate[i];
-        out[i] = g * sigmoid_fast(g) * up[i];
-    }
-}
-
-void swiglu_backward(float *dgate, float *dup, const float *dout, const float *gate,
-                     const float *up, size_t n) {
-#pragma omp parallel for simd schedule(static) if ((long)n >= PARALLEL_MIN_WORK)
-    for (size_t i = 0; i < n; i++) {
-        float g = gate[i], sig = sigmoid_fast(g);
-        dup[i] = dout[i] * g * sig;
-        dgate[i] = dout[i] * up[i] * sig * (1.0f + g * (1.0f - sig));
-    }
-}
-
-double crossentropy_forward(float *losses, float *logits, const int32_t *targets, int N, int V,
-                            int *count) {
-#pragma omp parallel for schedule(static) if ((long)N * V >= PARALLEL_MIN_WORK)
-    for (int n = 0; n < N; n++) {
-        float *row = logits + (size_t)n * V;
-        float mx = row[0];
-#pragma omp simd reduction(max : mx)
-        for (int i = 1; i < V; i++)
-            mx = row[i] > mx ? row[i] : mx;
-        int tgt = targets[n];
-        float target_logit = tgt >= 0 ? row[tgt] : 0.0f;
-        float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-        for (int i = 0; i < V; i++) {
-            row[i] = exp_fast(row[i] - mx);
-            sum += row[i];
-        }
-        float inv = 1.0f / sum;
-#pragma omp simd
-        for (int i = 0; i < V; i++)
-            row[i] *= inv;
-        /* -log softmax = log(sum) - (logit - max): exact even where the probability underflows */
-        losses[n] = tgt >= 0 ? logf(sum) - (target_logit - mx) : 0.0f;
-    }
-    double total = 0.0;
-    int c = 0;
-    for (int n = 0; n < N; n++)
-        if (targets[n] >= 0) {
-            total += losses[n];
-            c++;
-        }
-    *count = c;
-    return total;
-}
-
-void crossentropy_backward(float *probs, const int32_t *targets, int N, int V, float scale) {
-#pragma omp parallel for schedule(static) if ((long)N * V >= PARALLEL_MIN_WORK)
-    for (int n = 0; n < N; n++) {
-        float *row = probs + (size_t)n * V;
-        int tgt = targets[n];
-        if (tgt < 0) {
-            memset(row, 0, (size_t)V * sizeof(float));
-            continue;
-        }
-        for (int i = 0; i < V; i++)
-            row[i] *= scale;
-        row[tgt] -= scale;
-    }
-}
-GB_TRAIN_FAST_MATH_END
-
-/* ---------------------------------------------------------------------------------------------- */
-/* the model */
+/* the model (its layers are in train_layers.c and train_attn.c) */
 
 /* The profile's clock: wall time, or with GLASSBOX_TRAIN_PROFILE=cpu the CPU time of the calling
  * thread (steadier on a busy machine; with one thread, all of the work). */
@@ -411,13 +240,6 @@ void train_init_weights(TrainModel *m, uint64_t seed) {
     }
 }
 
-/* out (n) = a (n) + b (n): the residual stream after a sub-block */
-static void residual_forward(float *out, const float *a, const float *b, size_t n) {
-#pragma omp parallel for simd schedule(static) if ((long)n >= PARALLEL_MIN_WORK)
-    for (size_t i = 0; i < n; i++)
-        out[i] = a[i] + b[i];
-}
-
 float train_forward(TrainModel *m, const int32_t *inputs, const int32_t *targets) {
     const Config *c = &m->config;
     int B = m->B, T = m->T, BT = B * T, C = c->dim, L = c->n_layers, NH = c->n_heads,
@@ -600,21 +422,14 @@ float train_clip_grad(TrainModel *m, float max_norm) {
 
 void train_adamw(TrainModel *m, float lr, float beta1, float beta2, float eps, float weight_decay,
                  int t) {
-    float c1 = 1.0f - powf(beta1, (float)t), c2 = 1.0f - powf(beta2, (float)t);
+    AdamWStep s = {lr, beta1, beta2, eps, 0.0f, 1.0f - powf(beta1, (float)t),
+                   1.0f - powf(beta2, (float)t)};
     size_t off = 0;
     for (int k = 0; k < TRAIN_N_TENSORS; k++) {
         size_t n = m->tensor_sizes[k];
-        float wd = tensor_is_matrix(k) ? weight_decay : 0.0f;
-        float *p = m->params_memory + off, *g = m->grads_memory + off, *mm = m->m_memory + off,
-              *vv = m->v_memory + off;
-#pragma omp parallel for schedule(static) if ((long)n >= PARALLEL_MIN_WORK)
-        for (size_t i = 0; i < n; i++) {
-            float mi = beta1 * mm[i] + (1.0f - beta1) * g[i];
-            float vi = beta2 * vv[i] + (1.0f - beta2) * g[i] * g[i];
-            mm[i] = mi;
-            vv[i] = vi;
-            p[i] -= lr * ((mi / c1) / (sqrtf(vi / c2) + eps) + wd * p[i]);
-        }
+        s.weight_decay = tensor_is_matrix(k) ? weight_decay : 0.0f;
+        adamw_update(m->params_memory + off, m->grads_memory + off, m->m_memory + off,
+                     m->v_memory + off, n, &s);
         off += n;
     }
 }

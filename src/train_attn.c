@@ -65,7 +65,7 @@ size_t attention_scratch_floats(int T, int hd) {
     return (size_t)T * T + gemm_pack_floats(hd, T) + gemm_pack_floats(T, hd);
 }
 
-GB_TRAIN_FAST_MATH_BEGIN
+TRAIN_FAST_MATH_BEGIN
 /* Causal softmax of rows [i0, i1) of a (T, T) score matrix in place, each row over its keys
  * 0 .. i; the entries right of the diagonal up to i1 become 0. */
 static void causal_softmax(float *att, int T, int i0, int i1) {
@@ -108,7 +108,7 @@ static void softmax_backward_rows(float *d, const float *p, int T, int i0, int i
             di[j] = 0.0f;
     }
 }
-GB_TRAIN_FAST_MATH_END
+TRAIN_FAST_MATH_END
 
 /* One task of the forward pass: query heads [h0, h0 + group) over kv head kvh of one sequence.
  * q (T, QD), k and v (T, KD) are the sequence's rows; att (NH, T, T) its probabilities. */
