@@ -22,3 +22,6 @@ OMP_WAIT_POLICY=${OMP_WAIT_POLICY:-passive} ./build/glassbox train --tokenizer a
   awk '/tok\/s/ { line = $0 } END { split(line, f, "|"); gsub(/^ +| +$/, "", f[5]);
        print "train (dim 192, 4 layers, batch 16 x 256): " f[5] " over the last steps" }'
 rm -rf "$out"
+# The trainer beside PyTorch on the same configuration, alternating (bench/trainer-vs-torch.sh);
+# "skipped" without Debian's python3-torch (sh scripts/deps.sh torch).
+sh bench/trainer-vs-torch.sh

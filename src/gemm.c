@@ -216,13 +216,15 @@ static void pack_a_trans(float *dst, const float *A, int lda, int i0, int k0, in
                   mr);
 }
 
-/* dst (kc, mr) = rows [i0, i0 + rows) of A (M, K) [., k0 : k0 + kc], rows past `rows` zero: the
- * sliver at the bottom edge, the only part of an untransposed A that gemm copies. */
-static void pack_a_edge(float *dst, const float *A, int lda, int i0, int k0, int rows, int kc,
-                        int mr) {
+/* dst (kc, mr) = rows [i0, i0 + rows) of op(A)[., k0 : k0 + kc], rows past `rows` zero: the sliver
+ * at the bottom edge where A is read in place. */
+static void pack_a_edge(float *dst, const float *A, int trans_a, int lda, int i0, int k0, int rows,
+                        int kc, int mr) {
     for (int k = 0; k < kc; k++)
-        for (int i = 0; i < mr; i++)
-            dst[(size_t)k * mr + i] = i < rows ? A[(size_t)(i0 + i) * lda + k0 + k] : 0.0f;
+        for (int i = 0; i < mr; i++) {
+            size_t at = trans_a ? (size_t)(k0 + k) * lda + i0 + i : (size_t)(i0 + i) * lda + k0 + k;
+            dst[(size_t)k * mr + i] = i < rows ? A[at] : 0.0f;
+        }
 }
 
 /* dst: slivers of nr columns of op(B)[k0 : k0 + kc, j0 : j0 + nc], each (kc, nr), columns past nc
@@ -279,7 +281,10 @@ static float *thread_buffers(void) {
 static void block_product(const Kernel *kern, float *C, int ldc, const float *A, int trans_a, int lda,
                           float *abuf, const float *bp, size_t sstride, int ic, int mc, int jc,
                           int nc, int pc, int kc, float alpha, float beta) {
-    if (trans_a) pack_a_trans(abuf, A, lda, ic, pc, mc, kc, kern->mr);
+    /* A transposed is packed when B has several slivers to meet it (A's block then stays in L2);
+     * with one, each sliver of A is read once either way, and is read in place */
+    int pack_all = trans_a && nc > kern->nr;
+    if (pack_all) pack_a_trans(abuf, A, lda, ic, pc, mc, kc, kern->mr);
     for (int jr = 0; jr < nc; jr += kern->nr) {
         int nr = nc - jr < kern->nr ? nc - jr : kern->nr;
         const float *bs = bp + (size_t)(jr / kern->nr) * sstride;
@@ -288,10 +293,11 @@ static void block_product(const Kernel *kern, float *C, int ldc, const float *A,
             float *ct = C + (size_t)i * ldc + jc + jr;
             const float *as = abuf + (size_t)(ir / kern->mr) * kc * kern->mr;
             long ars = 1, acs = kern->mr; /* a packed sliver */
-            if (!trans_a && mr == kern->mr) { /* A in place: rows lda apart */
-                as = A + (size_t)i * lda + pc, ars = lda, acs = 1;
-            } else if (!trans_a) { /* the bottom edge: copied once, for the first sliver of B */
-                if (jr == 0) pack_a_edge(abuf, A, lda, i, pc, mr, kc, kern->mr);
+            if (!pack_all && mr == kern->mr) { /* A in place */
+                as = trans_a ? A + (size_t)pc * lda + i : A + (size_t)i * lda + pc;
+                ars = trans_a ? 1 : lda, acs = trans_a ? lda : 1;
+            } else if (!pack_all) { /* the bottom edge: copied once, for the first sliver of B */
+                if (jr == 0) pack_a_edge(abuf, A, trans_a, lda, i, pc, mr, kc, kern->mr);
                 as = abuf;
             }
             kern->fn(kc, as, ars, acs, bs, ct, ldc, alpha, beta, mr, nr);
@@ -345,8 +351,8 @@ void gemm_pack(GemmPacked *out, float *dst, const float *B, int K, int N, int tr
     out->data = dst, out->K = K, out->N = N, out->nr = kern.nr;
 }
 
-void gemm_packed(float *C, const float *A, const GemmPacked *b, int M, int N, int K, int trans_a,
-                 int lda, int ldc, float alpha, float beta) {
+void gemm_packed(float *C, const float *A, const GemmPacked *b, int M, int N, int K, int k0,
+                 int trans_a, int lda, int ldc, float alpha, float beta) {
     if (M <= 0 || N <= 0) return;
     if (K <= 0) {
         scale_c(C, M, N, ldc, beta);
@@ -359,12 +365,15 @@ void gemm_packed(float *C, const float *A, const GemmPacked *b, int M, int N, in
     }
     float *abuf = thread_buffers();
     size_t npad = (size_t)(b->N + kern.nr - 1) / kern.nr * kern.nr;
-    for (int pc = 0; pc < K; pc += GEMM_KC) {
-        int kc = K - pc < GEMM_KC ? K - pc : GEMM_KC;
-        int kblock = b->K - pc < GEMM_KC ? b->K - pc : GEMM_KC; /* the packed block's depth */
+    /* K's blocks as B was packed: [ks, ke) within the block that starts at pb */
+    for (int ks = k0, ke; ks < k0 + K; ks = ke) {
+        int pb = ks / GEMM_KC * GEMM_KC;
+        ke = pb + GEMM_KC < k0 + K ? pb + GEMM_KC : k0 + K;
+        int kblock = b->K - pb < GEMM_KC ? b->K - pb : GEMM_KC; /* the packed block's depth */
+        const float *bp = b->data + (size_t)pb * npad + (size_t)(ks - pb) * kern.nr;
         for (int ic = 0; ic < M; ic += GEMM_MC)
-            block_product(&kern, C, ldc, A, trans_a, lda, abuf, b->data + (size_t)pc * npad,
-                          (size_t)kblock * kern.nr, ic, M - ic < GEMM_MC ? M - ic : GEMM_MC, 0, N,
-                          pc, kc, alpha, pc == 0 ? beta : 1.0f);
+            block_product(&kern, C, ldc, A, trans_a, lda, abuf, bp, (size_t)kblock * kern.nr, ic,
+                          M - ic < GEMM_MC ? M - ic : GEMM_MC, 0, N, ks - k0, ke - ks, alpha,
+                          ks == k0 ? beta : 1.0f);
     }
 }

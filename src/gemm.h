@@ -34,10 +34,12 @@ typedef struct {
 size_t gemm_pack_floats(int K, int N);
 /* *out describes B (K, N), or (N, K) when trans_b, packed into dst. */
 void gemm_pack(GemmPacked *out, float *dst, const float *B, int K, int N, int trans_b, int ldb);
-/* gemm with a packed B: C (M, N) = alpha * op(A) (M, K) . B[0:K, 0:N] + beta * C, for K <= b->K
- * and N <= b->N (a leading part of the packed matrix). The same bits as gemm. */
-void gemm_packed(float *C, const float *A, const GemmPacked *b, int M, int N, int K, int trans_a,
-                 int lda, int ldc, float alpha, float beta);
+/* gemm with a packed B: C (M, N) = alpha * op(A) (M, K) . B[k0 : k0 + K, 0 : N] + beta * C, for
+ * k0 + K <= b->K and N <= b->N: a band of the packed matrix's rows, and its leading columns. K is
+ * added in the blocks B was packed in (from 0, GEMM_KC at a time), so with k0 = 0 these are gemm's
+ * bits. */
+void gemm_packed(float *C, const float *A, const GemmPacked *b, int M, int N, int K, int k0,
+                 int trans_a, int lda, int ldc, float alpha, float beta);
 /* The rows of C one micro-kernel call computes (blocks of rows that are a multiple of it waste
  * nothing). */
 int gemm_tile_rows(void);

@@ -61,14 +61,16 @@ void rope_backward(float *dx, const float *cos_t, const float *sin_t, int B, int
     rope_apply(dx, cos_t, sin_t, B, T, n_heads, head_dim, rope_dim, -1.0f);
 }
 
+/* One thread's scratch: a head's (T, T) gradient of the probabilities, then k or v transposed and
+ * packed, then v or k, and one head's dout and q (the backward pass) packed. */
 size_t attention_scratch_floats(int T, int hd) {
-    return (size_t)T * T + gemm_pack_floats(hd, T) + gemm_pack_floats(T, hd);
+    return (size_t)T * T + gemm_pack_floats(hd, T) + 3 * gemm_pack_floats(T, hd);
 }
 
 TRAIN_FAST_MATH_BEGIN
 /* Causal softmax of rows [i0, i1) of a (T, T) score matrix in place, each row over its keys
  * 0 .. i; the entries right of the diagonal up to i1 become 0. */
-static void causal_softmax(float *att, int T, int i0, int i1) {
+TRAIN_BODY void causal_softmax_body(float *att, int T, int i0, int i1) {
     for (int i = i0; i < i1; i++) {
         float *row = att + (size_t)i * T;
         float mx = row[0];
@@ -89,11 +91,12 @@ static void causal_softmax(float *att, int T, int i0, int i1) {
             row[j] = 0.0f;
     }
 }
+TRAIN_SIMD_CLONES(causal_softmax, (float *att, int T, int i0, int i1), (att, T, i0, i1))
 
 /* Rows [i0, i1) of the softmax's backward pass in place: d (the gradient of the probabilities p)
  * becomes the gradient of the scores, p * (d - sum_j p . d) over j <= i, 0 right of the diagonal
  * up to i1. */
-static void softmax_backward_rows(float *d, const float *p, int T, int i0, int i1) {
+TRAIN_BODY void softmax_backward_rows_body(float *d, const float *p, int T, int i0, int i1) {
     for (int i = i0; i < i1; i++) {
         const float *pi = p + (size_t)i * T;
         float *di = d + (size_t)i * T;
@@ -108,13 +111,92 @@ static void softmax_backward_rows(float *d, const float *p, int T, int i0, int i
             di[j] = 0.0f;
     }
 }
+TRAIN_SIMD_CLONES(softmax_backward_rows, (float *d, const float *p, int T, int i0, int i1),
+                  (d, p, T, i0, i1))
 TRAIN_FAST_MATH_END
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+/* The same two functions for AVX-512 by hand: rows are short (i + 1 keys), and the compiler's
+ * loops finish each one element at a time; here the last part of a row is a masked vector. */
+#include <immintrin.h>
+#define AVX512 __attribute__((target("avx512f")))
+
+/* exp_fast on 16 lanes: the same operations in the same order, so the same bits */
+AVX512 static inline __m512 exp_fast16(__m512 x) {
+    x = _mm512_max_ps(_mm512_set1_ps(-60.0f), x); /* -60 > x ? -60 : x, as exp_fast (NaN stays) */
+    __m512 big = _mm512_set1_ps(12582912.0f);
+    __m512 n = _mm512_sub_ps(_mm512_add_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504f)), big), big);
+    __m512 r = _mm512_sub_ps(_mm512_sub_ps(x, _mm512_mul_ps(n, _mm512_set1_ps(0.693145751953125f))),
+                             _mm512_mul_ps(n, _mm512_set1_ps(1.428606765330187e-06f)));
+    static const float c[7] = {1.0f / 720, 1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f, 1.0f, 1.0f};
+    __m512 p = _mm512_set1_ps(1.0f / 5040);
+    for (int i = 0; i < 7; i++)
+        p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(c[i]));
+    __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(n), _mm512_set1_epi32(127)), 23);
+    return _mm512_mul_ps(p, _mm512_castsi512_ps(bits));
+}
+
+/* lanes [0, n - j) of the vector at j, for the last part of a row of n */
+AVX512 static inline __mmask16 lanes(int j, int n) {
+    return n - j >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << (n - j)) - 1);
+}
+
+AVX512 static void causal_softmax_hand512(float *att, int T, int i0, int i1) {
+    for (int i = i0; i < i1; i++) {
+        float *row = att + (size_t)i * T;
+        int n = i + 1;
+        __m512 vm = _mm512_set1_ps(-INFINITY), vs = _mm512_setzero_ps();
+        for (int j = 0; j < n; j += 16)
+            vm = _mm512_max_ps(vm, _mm512_mask_loadu_ps(vm, lanes(j, n), row + j));
+        __m512 mx = _mm512_set1_ps(_mm512_reduce_max_ps(vm));
+        for (int j = 0; j < n; j += 16) {
+            __mmask16 k = lanes(j, n);
+            __m512 e = exp_fast16(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, row + j), mx));
+            _mm512_mask_storeu_ps(row + j, k, e);
+            vs = _mm512_add_ps(vs, _mm512_maskz_mov_ps(k, e));
+        }
+        __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(vs));
+        for (int j = 0; j < n; j += 16) {
+            __mmask16 k = lanes(j, n);
+            _mm512_mask_storeu_ps(row + j, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, row + j), inv));
+        }
+        for (int j = n; j < i1; j++)
+            row[j] = 0.0f;
+    }
+}
+
+AVX512 static void softmax_backward_rows_hand512(float *d, const float *p, int T, int i0, int i1) {
+    for (int i = i0; i < i1; i++) {
+        const float *pi = p + (size_t)i * T;
+        float *di = d + (size_t)i * T;
+        int n = i + 1;
+        __m512 vd = _mm512_setzero_ps();
+        for (int j = 0; j < n; j += 16) {
+            __mmask16 k = lanes(j, n);
+            vd = _mm512_add_ps(vd, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, pi + j),
+                                                 _mm512_maskz_loadu_ps(k, di + j)));
+        }
+        __m512 dot = _mm512_set1_ps(_mm512_reduce_add_ps(vd));
+        for (int j = 0; j < n; j += 16) {
+            __mmask16 k = lanes(j, n);
+            __m512 g = _mm512_sub_ps(_mm512_maskz_loadu_ps(k, di + j), dot);
+            _mm512_mask_storeu_ps(di + j, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, pi + j), g));
+        }
+        for (int j = n; j < i1; j++)
+            di[j] = 0.0f;
+    }
+}
+#define PICK_SOFTMAX(name)                                                                         \
+    (kernels_selected() == KERNEL_AVX512 ? name##_hand512 : TRAIN_SIMD_PICK(name))
+#else
+#define PICK_SOFTMAX(name) TRAIN_SIMD_PICK(name)
+#endif
 
 /* One task of the forward pass: query heads [h0, h0 + group) over kv head kvh of one sequence.
  * q (T, QD), k and v (T, KD) are the sequence's rows; att (NH, T, T) its probabilities. */
 static void attention_forward_task(float *out, float *att, float *scratch, const float *q,
                                    const float *k, const float *v, int T, int QD, int KD, int h0,
-                                   int group, int kvh, int hd) {
+                                   int group, int kvh, int hd, causal_softmax_fn softmax) {
     float scale = 1.0f / sqrtf((float)hd);
     GemmPacked kt, vp;
     float *kbuf = scratch + (size_t)T * T, *vbuf = kbuf + gemm_pack_floats(hd, T);
@@ -126,12 +208,12 @@ static void attention_forward_task(float *out, float *att, float *scratch, const
         for (int i0 = 0; i0 < T; i0 += ATT_TILE) {
             int i1 = i0 + ATT_TILE < T ? i0 + ATT_TILE : T;
             /* scores (i0:i1, 0:i1) = scale * q (i0:i1, hd) . k (0:i1, hd)^T */
-            gemm_packed(a + (size_t)i0 * T, qh + (size_t)i0 * QD, &kt, i1 - i0, i1, hd, 0, QD, T,
-                        scale, 0.0f);
-            causal_softmax(a, T, i0, i1);
+            gemm_packed(a + (size_t)i0 * T, qh + (size_t)i0 * QD, &kt, i1 - i0, i1, hd, 0, 0, QD,
+                        T, scale, 0.0f);
+            softmax(a, T, i0, i1);
             /* out (i0:i1, hd) = att (i0:i1, 0:i1) . v (0:i1, hd) */
-            gemm_packed(oh + (size_t)i0 * QD, a + (size_t)i0 * T, &vp, i1 - i0, hd, i1, 0, T, QD,
-                        1.0f, 0.0f);
+            gemm_packed(oh + (size_t)i0 * QD, a + (size_t)i0 * T, &vp, i1 - i0, hd, i1, 0, 0, T,
+                        QD, 1.0f, 0.0f);
         }
     }
 }
@@ -140,6 +222,7 @@ void attention_forward(float *out, float *att, float *scratch, int n_slots, cons
                        const float *k, const float *v, int B, int T, int NH, int NKV, int hd) {
     int QD = NH * hd, KD = NKV * hd, group = NH / NKV;
     size_t per_slot = attention_scratch_floats(T, hd);
+    causal_softmax_fn softmax = PICK_SOFTMAX(causal_softmax);
 #pragma omp parallel num_threads(n_slots) if ((long)B * NH * T * T * hd >= PARALLEL_MIN_WORK)
     {
         float *s = scratch + (size_t)omp_get_thread_num() * per_slot;
@@ -149,20 +232,21 @@ void attention_forward(float *out, float *att, float *scratch, int n_slots, cons
                 attention_forward_task(out + (size_t)b * T * QD, att + (size_t)b * NH * T * T, s,
                                        q + (size_t)b * T * QD, k + (size_t)b * T * KD,
                                        v + (size_t)b * T * KD, T, QD, KD, kvh * group, group, kvh,
-                                       hd);
+                                       hd, softmax);
     }
 }
 
 /* One task of the backward pass (the rows and heads of attention_forward_task). dq rows are
- * written, dk and dv rows accumulate. The scratch's first T*T floats hold one head's gradient of
- * the probabilities, then of the scores. */
+ * written, dk and dv rows accumulate. */
 static void attention_backward_task(float *dq, float *dk, float *dv, float *scratch,
                                     const float *dout, const float *att, const float *q,
                                     const float *k, const float *v, int T, int QD, int KD, int h0,
-                                    int group, int kvh, int hd) {
+                                    int group, int kvh, int hd, softmax_backward_rows_fn softmax_bwd) {
     float scale = 1.0f / sqrtf((float)hd);
-    GemmPacked vt, kp;
+    size_t nt = gemm_pack_floats(T, hd);
     float *datt = scratch, *vbuf = scratch + (size_t)T * T, *kbuf = vbuf + gemm_pack_floats(hd, T);
+    float *dobuf = kbuf + nt, *qbuf = dobuf + nt;
+    GemmPacked vt, kp, dop, qp;
     gemm_pack(&vt, vbuf, v + kvh * hd, hd, T, 1, KD); /* v^T (hd, T) */
     gemm_pack(&kp, kbuf, k + kvh * hd, T, hd, 0, KD); /* k (T, hd) */
     float *dkh = dk + kvh * hd, *dvh = dv + kvh * hd;
@@ -173,22 +257,24 @@ static void attention_backward_task(float *dq, float *dk, float *dv, float *scra
             int i1 = i0 + ATT_TILE < T ? i0 + ATT_TILE : T, m = i1 - i0;
             float *db = datt + (size_t)i0 * T;
             /* datt (i0:i1, 0:i1) = dout (i0:i1, hd) . v (0:i1, hd)^T */
-            gemm_packed(db, doh + (size_t)i0 * QD, &vt, m, i1, hd, 0, QD, T, 1.0f, 0.0f);
-            softmax_backward_rows(datt, a, T, i0, i1);
+            gemm_packed(db, doh + (size_t)i0 * QD, &vt, m, i1, hd, 0, 0, QD, T, 1.0f, 0.0f);
+            softmax_bwd(datt, a, T, i0, i1);
             /* dq (i0:i1, hd) = scale * dscore (i0:i1, 0:i1) . k (0:i1, hd) */
-            gemm_packed(dqh + (size_t)i0 * QD, db, &kp, m, hd, i1, 0, T, QD, scale, 0.0f);
+            gemm_packed(dqh + (size_t)i0 * QD, db, &kp, m, hd, i1, 0, 0, T, QD, scale, 0.0f);
         }
         /* keys in the same tiles: key tile [j0, j1) meets queries [j0, T), whose rows hold
          * probabilities (and score gradients) for every key of the tile */
+        gemm_pack(&dop, dobuf, doh, T, hd, 0, QD); /* dout (T, hd) */
+        gemm_pack(&qp, qbuf, qh, T, hd, 0, QD);    /* q (T, hd) */
         for (int j0 = 0; j0 < T; j0 += ATT_TILE) {
             int j1 = j0 + ATT_TILE < T ? j0 + ATT_TILE : T;
             size_t at = (size_t)j0 * T + j0;
             /* dv (j0:j1, hd) += att (j0:T, j0:j1)^T . dout (j0:T, hd) */
-            gemm(dvh + (size_t)j0 * KD, a + at, doh + (size_t)j0 * QD, j1 - j0, hd, T - j0, 1, 0, T,
-                 QD, KD, 1.0f, 1.0f);
+            gemm_packed(dvh + (size_t)j0 * KD, a + at, &dop, j1 - j0, hd, T - j0, j0, 1, T, KD,
+                        1.0f, 1.0f);
             /* dk (j0:j1, hd) += scale * dscore (j0:T, j0:j1)^T . q (j0:T, hd) */
-            gemm(dkh + (size_t)j0 * KD, datt + at, qh + (size_t)j0 * QD, j1 - j0, hd, T - j0, 1, 0,
-                 T, QD, KD, scale, 1.0f);
+            gemm_packed(dkh + (size_t)j0 * KD, datt + at, &qp, j1 - j0, hd, T - j0, j0, 1, T, KD,
+                        scale, 1.0f);
         }
     }
 }
@@ -198,6 +284,7 @@ void attention_backward(float *dq, float *dk, float *dv, float *scratch, int n_s
                         const float *v, int B, int T, int NH, int NKV, int hd) {
     int QD = NH * hd, KD = NKV * hd, group = NH / NKV;
     size_t per_slot = attention_scratch_floats(T, hd);
+    softmax_backward_rows_fn softmax_bwd = PICK_SOFTMAX(softmax_backward_rows);
 #pragma omp parallel num_threads(n_slots) if ((long)B * NH * T * T * hd >= PARALLEL_MIN_WORK)
     {
         float *s = scratch + (size_t)omp_get_thread_num() * per_slot;
@@ -207,7 +294,7 @@ void attention_backward(float *dq, float *dk, float *dv, float *scratch, int n_s
                 size_t qo = (size_t)b * T * QD, ko = (size_t)b * T * KD;
                 attention_backward_task(dq + qo, dk + ko, dv + ko, s, dout + qo,
                                         att + (size_t)b * NH * T * T, q + qo, k + ko, v + ko, T, QD,
-                                        KD, kvh * group, group, kvh, hd);
+                                        KD, kvh * group, group, kvh, hd, softmax_bwd);
             }
     }
 }

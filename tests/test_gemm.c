@@ -115,13 +115,19 @@ static void test_parts_same_bits(void **state) {
             float *bp = gb_malloc(gemm_pack_floats(K, N) * 4);
             GemmPacked pb;
             gemm_pack(&pb, bp, B, K, N, 0, N);
-            gemm_packed(parts, A, &pb, M, N, K, ta, lda, N, 1.0f, 0.0f);
+            gemm_packed(parts, A, &pb, M, N, K, 0, ta, lda, N, 1.0f, 0.0f);
             assert_memory_equal(whole, parts, (size_t)M * N * 4);
             int K2 = 300, N2 = 77;
             gemm(whole, A, B, M, N2, K2, ta, 0, lda, N, N, 1.0f, 0.0f);
-            gemm_packed(parts, A, &pb, M, N2, K2, ta, lda, N, 1.0f, 0.0f);
+            gemm_packed(parts, A, &pb, M, N2, K2, 0, ta, lda, N, 1.0f, 0.0f);
             for (int i = 0; i < M; i++)
                 assert_memory_equal(whole + (size_t)i * N, parts + (size_t)i * N, (size_t)N2 * 4);
+            /* a band of B's rows inside one block: gemm on the band's own rows */
+            int k0 = 260, K3 = 200;
+            const float *A3 = ta ? A + (size_t)k0 * lda : A + k0;
+            gemm(whole, A3, B + (size_t)k0 * N, M, N, K3, ta, 0, lda, N, N, 1.0f, 0.0f);
+            gemm_packed(parts, A3, &pb, M, N, K3, k0, ta, lda, N, 1.0f, 0.0f);
+            assert_memory_equal(whole, parts, (size_t)M * N * 4);
             free(A), free(B), free(whole), free(parts), free(bp);
         }
     }
