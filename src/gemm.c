@@ -173,6 +173,38 @@ static Kernel pick_kernel(void) {
 /* ------------------------------------------------------------------------------------------------
  * Packing */
 
+/* Slivers of width w from kc rows ld apart, ncols floats of each: the floats [s, s + w) of row k go
+ * to dst + (s / w) * kc * w + k * w, the last sliver zero-padded. Row by row, so that memory is
+ * read in order, each row's pieces copied with a width the compiler knows. */
+#define PANEL_ROWS(W)                                                                              \
+    static void panel_rows_##W(float *dst, const float *src, size_t ld, int kc, int ncols) {       \
+        int full = ncols / W, rest = ncols % W;                                                    \
+        size_t sliver = (size_t)kc * W;                                                            \
+        for (int k = 0; k < kc; k++, src += ld) {                                                  \
+            float *d = dst + (size_t)k * W;                                                        \
+            for (int s = 0; s < full; s++, d += sliver)                                            \
+                for (int i = 0; i < W; i++)                                                        \
+                    d[i] = src[s * W + i];                                                         \
+            if (rest) {                                                                            \
+                for (int i = 0; i < rest; i++)                                                     \
+                    d[i] = src[full * W + i];                                                      \
+                for (int i = rest; i < W; i++)                                                     \
+                    d[i] = 0.0f;                                                                   \
+            }                                                                                      \
+        }                                                                                          \
+    }
+PANEL_ROWS(16)
+PANEL_ROWS(32)
+#undef PANEL_ROWS
+
+/* B's slivers are 16 (portable, AVX2) or 32 (AVX-512) wide */
+static void panel_rows(float *dst, const float *src, size_t ld, int kc, int ncols, int w) {
+    if (w == 16)
+        panel_rows_16(dst, src, ld, kc, ncols);
+    else
+        panel_rows_32(dst, src, ld, kc, ncols);
+}
+
 /* dst (kc, W) = W floats from each of kc rows ld apart: a copy whose width the compiler knows */
 #define COPY_ROWS(W)                                                                               \
     static void copy_rows_##W(float *dst, const float *src, size_t ld, int kc) {                   \
@@ -183,37 +215,28 @@ static Kernel pick_kernel(void) {
 COPY_ROWS(4)
 COPY_ROWS(6)
 COPY_ROWS(12)
-COPY_ROWS(16)
-COPY_ROWS(32)
 #undef COPY_ROWS
 
-/* dst (kc, w) = w floats from each of kc rows ld apart, then zeros up to width (w <= width) */
-static void copy_rows(float *dst, const float *src, size_t ld, int kc, int w, int width) {
-    if (w == width) {
-        switch (width) {
-        case 4: copy_rows_4(dst, src, ld, kc); return;
-        case 6: copy_rows_6(dst, src, ld, kc); return;
-        case 12: copy_rows_12(dst, src, ld, kc); return;
-        case 16: copy_rows_16(dst, src, ld, kc); return;
-        case 32: copy_rows_32(dst, src, ld, kc); return;
-        default: break;
-        }
-    }
-    for (int k = 0; k < kc; k++, dst += width, src += ld) {
-        for (int i = 0; i < w; i++)
-            dst[i] = src[i];
-        for (int i = w; i < width; i++)
-            dst[i] = 0.0f;
-    }
-}
-
 /* dst: slivers of mr rows of op(A)[i0 : i0 + mc, k0 : k0 + kc] for A stored (K, M), each (kc, mr),
- * rows past mc zero. A row of A holds one k for consecutive i: each sliver's step is a short copy. */
+ * rows past mc zero. A row of A holds one k for consecutive i: sliver by sliver (measured faster
+ * than row by row here, where A is wide and each sliver takes a short piece of its rows). */
 static void pack_a_trans(float *dst, const float *A, int lda, int i0, int k0, int mc, int kc,
                          int mr) {
-    for (int s = 0; s < mc; s += mr, dst += (size_t)kc * mr)
-        copy_rows(dst, A + (size_t)k0 * lda + i0 + s, (size_t)lda, kc, mc - s < mr ? mc - s : mr,
-                  mr);
+    for (int s = 0; s < mc; s += mr, dst += (size_t)kc * mr) {
+        const float *src = A + (size_t)k0 * lda + i0 + s;
+        int rows = mc - s < mr ? mc - s : mr;
+        if (rows == mr && mr == 12) {
+            copy_rows_12(dst, src, (size_t)lda, kc);
+        } else if (rows == mr && mr == 6) {
+            copy_rows_6(dst, src, (size_t)lda, kc);
+        } else if (rows == mr && mr == 4) {
+            copy_rows_4(dst, src, (size_t)lda, kc);
+        } else {
+            for (int k = 0; k < kc; k++)
+                for (int i = 0; i < mr; i++)
+                    dst[(size_t)k * mr + i] = i < rows ? src[(size_t)k * lda + i] : 0.0f;
+        }
+    }
 }
 
 /* dst (kc, mr) = rows [i0, i0 + rows) of op(A)[., k0 : k0 + kc], rows past `rows` zero: the sliver
@@ -231,22 +254,22 @@ static void pack_a_edge(float *dst, const float *A, int trans_a, int lda, int i0
  * zero. */
 static void pack_b(float *dst, const float *B, int trans_b, int ldb, int k0, int j0, int kc, int nc,
                    int nr) {
+    if (!trans_b) { /* B (K, N): a row of B holds one k for consecutive j */
+        panel_rows(dst, B + (size_t)k0 * ldb + j0, (size_t)ldb, kc, nc, nr);
+        return;
+    }
     for (int s = 0; s < nc; s += nr, dst += (size_t)kc * nr) {
         int cols = nc - s < nr ? nc - s : nr;
-        if (!trans_b) { /* B (K, N): a row of B holds one k for consecutive j */
-            copy_rows(dst, B + (size_t)k0 * ldb + j0 + s, (size_t)ldb, kc, cols, nr);
-        } else {
-            for (int j = 0; j < nr; j++) {
-                float *d = dst + j;
-                if (j >= cols) {
-                    for (int k = 0; k < kc; k++)
-                        d[(size_t)k * nr] = 0.0f;
-                    continue;
-                }
-                const float *src = B + (size_t)(j0 + s + j) * ldb + k0;
+        for (int j = 0; j < nr; j++) {
+            float *d = dst + j;
+            if (j >= cols) {
                 for (int k = 0; k < kc; k++)
-                    d[(size_t)k * nr] = src[k];
+                    d[(size_t)k * nr] = 0.0f;
+                continue;
             }
+            const float *src = B + (size_t)(j0 + s + j) * ldb + k0;
+            for (int k = 0; k < kc; k++)
+                d[(size_t)k * nr] = src[k];
         }
     }
 }

@@ -324,10 +324,13 @@ void train_backward(TrainModel *m, const int32_t *inputs) {
     if (!m->targets || m->n_targets == 0) return;
 
     /* loss = mean over counted targets */
-    TIMED(m, PH_LOSS_B, crossentropy_backward(a->logits, m->targets, BT, V, 1.0f / m->n_targets));
+    /* the gradient of the summed loss (probabilities minus the one-hot targets), then the mean's
+     * 1 / n_targets applied in the head's products: no pass over the (BT, V) logits but theirs */
+    TIMED(m, PH_LOSS_B, crossentropy_backward(a->logits, m->targets, BT, V, 1.0f));
     /* tied head: lnf (BT, C) -> logits (BT, V) through token_embd */
     TIMED(m, PH_HEAD_B,
-          matmul_backward(a->dln, g->token_embd, a->logits, a->lnf, p->token_embd, BT, C, V, 0));
+          matmul_backward_scaled(a->dln, g->token_embd, a->logits, a->lnf, p->token_embd, BT, C, V,
+                                 0, 1.0f / m->n_targets));
     TIMED(m, PH_NORM_B, {
         memset(a->dres, 0, (size_t)BT * C * sizeof(float));
         rmsnorm_backward(a->dres, g->output_norm, a->dln, a->residual3 + (size_t)(L - 1) * BT * C,

@@ -30,24 +30,67 @@ void rope_tables(float *cos_out, float *sin_out, int T, int rope_dim, float base
 }
 
 /* Rotates every head's adjacent pairs by +angle (sign 1) or -angle (sign -1): the backward pass of
- * a rotation is the inverse rotation. */
+ * a rotation is the inverse rotation. Pairs [p0, p1) of each head of the row at position t. */
+static void rope_row(float *row, const float *c, const float *s, int n_heads, int head_dim, int p0,
+                     int p1, float sign) {
+    for (int h = 0; h < n_heads; h++) {
+        float *xh = row + h * head_dim;
+        for (int i = p0; i < p1; i++) {
+            float a = xh[2 * i], bb = xh[2 * i + 1], sn = sign * s[i];
+            xh[2 * i] = a * c[i] - bb * sn;
+            xh[2 * i + 1] = a * sn + bb * c[i];
+        }
+    }
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#include <immintrin.h>
+/* 16 pairs at a time: x * (c, c) + swap(x) * (-s, s), the same products and sums as rope_row (a
+ * sum's two terms swapped, a product's sign moved onto s: both exact), so the same bits. Returns
+ * the pairs done. */
+__attribute__((target("avx512f"))) static int rope_row_avx512(float *row, const float *c,
+                                                              const float *s, int n_heads,
+                                                              int head_dim, int half, float sign) {
+    const __m512i lo = _mm512_set_epi32(7, 7, 6, 6, 5, 5, 4, 4, 3, 3, 2, 2, 1, 1, 0, 0);
+    const __m512i hi = _mm512_set_epi32(15, 15, 14, 14, 13, 13, 12, 12, 11, 11, 10, 10, 9, 9, 8, 8);
+    const __m512 zero = _mm512_setzero_ps();
+    int p0 = 0;
+    for (; p0 + 16 <= half; p0 += 16) {
+        __m512 cv = _mm512_loadu_ps(c + p0), sv = _mm512_mul_ps(_mm512_set1_ps(sign), _mm512_loadu_ps(s + p0));
+        __m512 c_lo = _mm512_permutexvar_ps(lo, cv), c_hi = _mm512_permutexvar_ps(hi, cv);
+        __m512 s_lo = _mm512_permutexvar_ps(lo, sv), s_hi = _mm512_permutexvar_ps(hi, sv);
+        s_lo = _mm512_mask_sub_ps(s_lo, 0x5555, zero, s_lo); /* -s in the even lanes */
+        s_hi = _mm512_mask_sub_ps(s_hi, 0x5555, zero, s_hi);
+        for (int h = 0; h < n_heads; h++) {
+            float *x = row + h * head_dim + 2 * p0;
+            __m512 x0 = _mm512_loadu_ps(x), x1 = _mm512_loadu_ps(x + 16);
+            _mm512_storeu_ps(x, _mm512_add_ps(_mm512_mul_ps(x0, c_lo),
+                                              _mm512_mul_ps(_mm512_permute_ps(x0, 0xB1), s_lo)));
+            _mm512_storeu_ps(x + 16, _mm512_add_ps(_mm512_mul_ps(x1, c_hi),
+                                                   _mm512_mul_ps(_mm512_permute_ps(x1, 0xB1), s_hi)));
+        }
+    }
+    return p0;
+}
+#endif
+
 static void rope_apply(float *x, const float *cos_t, const float *sin_t, int B, int T, int n_heads,
                        int head_dim, int rope_dim, float sign) {
-    int half = rope_dim / 2;
+    int half = rope_dim / 2, avx512 = 0;
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+    avx512 = kernels_selected() == KERNEL_AVX512;
+#endif
 #pragma omp parallel for collapse(2)                                                               \
     schedule(static) if ((long)B * T * n_heads * head_dim >= PARALLEL_MIN_WORK)
     for (int b = 0; b < B; b++)
         for (int t = 0; t < T; t++) {
             float *row = x + ((size_t)b * T + t) * n_heads * head_dim;
             const float *c = cos_t + (size_t)t * half, *s = sin_t + (size_t)t * half;
-            for (int h = 0; h < n_heads; h++) {
-                float *xh = row + h * head_dim;
-                for (int i = 0; i < half; i++) {
-                    float a = xh[2 * i], bb = xh[2 * i + 1], sn = sign * s[i];
-                    xh[2 * i] = a * c[i] - bb * sn;
-                    xh[2 * i + 1] = a * sn + bb * c[i];
-                }
-            }
+            int p0 = 0;
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+            if (avx512) p0 = rope_row_avx512(row, c, s, n_heads, head_dim, half, sign);
+#endif
+            rope_row(row, c, s, n_heads, head_dim, p0, half, sign);
         }
 }
 

@@ -134,26 +134,32 @@ void matmul_forward(float *out, const float *inp, const float *weight, int N, in
     }
 }
 
-void matmul_backward(float *dinp, float *dweight, const float *dout, const float *inp,
-                     const float *weight, int N, int C, int OC, int accumulate) {
+void matmul_backward_scaled(float *dinp, float *dweight, const float *dout, const float *inp,
+                            const float *weight, int N, int C, int OC, int accumulate, float scale) {
 #pragma omp parallel if ((long)N * C * OC >= PARALLEL_MIN_WORK)
     {
         long r0, r1;
-        /* dinp (N, C) (+)= dout (N, OC) . weight (OC, C), rows split */
+        /* dinp (N, C) (+)= scale * dout (N, OC) . weight (OC, C), rows split */
         slab(N, &r0, &r1);
         gemm(dinp + (size_t)r0 * C, dout + (size_t)r0 * OC, weight, (int)(r1 - r0), C, OC, 0, 0, OC,
-             C, C, 1.0f, accumulate ? 1.0f : 0.0f);
-        /* dweight (OC, C) += dout^T (OC, N) . inp (N, C), split over its rows or its columns: each
-         * thread packs the whole of the other operand, so split the side that keeps that smaller */
+             C, C, scale, accumulate ? 1.0f : 0.0f);
+        /* dweight (OC, C) += scale * dout^T (OC, N) . inp (N, C), split over its rows or its
+         * columns: each thread packs the whole of the other operand, so split the side that keeps
+         * that smaller */
         if (OC >= C) {
             slab(OC, &r0, &r1);
             gemm(dweight + (size_t)r0 * C, dout + r0, inp, (int)(r1 - r0), C, N, 1, 0, OC, C, C,
-                 1.0f, 1.0f);
+                 scale, 1.0f);
         } else {
             slab(C, &r0, &r1);
-            gemm(dweight + r0, dout, inp + r0, OC, (int)(r1 - r0), N, 1, 0, OC, C, C, 1.0f, 1.0f);
+            gemm(dweight + r0, dout, inp + r0, OC, (int)(r1 - r0), N, 1, 0, OC, C, C, scale, 1.0f);
         }
     }
+}
+
+void matmul_backward(float *dinp, float *dweight, const float *dout, const float *inp,
+                     const float *weight, int N, int C, int OC, int accumulate) {
+    matmul_backward_scaled(dinp, dweight, dout, inp, weight, N, C, OC, accumulate, 1.0f);
 }
 
 /* ---- element-wise ---- */
@@ -284,9 +290,10 @@ TRAIN_BODY void ce_backward_body(float *probs, const int32_t *targets, long n0, 
             memset(row, 0, (size_t)V * sizeof(float));
             continue;
         }
+        if (scale != 1.0f) /* the trainer passes 1 and scales in the products that follow */
 #pragma omp simd
-        for (int i = 0; i < V; i++)
-            row[i] *= scale;
+            for (int i = 0; i < V; i++)
+                row[i] *= scale;
         row[tgt] -= scale;
     }
 }

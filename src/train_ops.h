@@ -77,6 +77,10 @@ TRAIN_FAST_MATH_END
 #define TRAIN_SIMD_PICK(name) name##_portable
 #endif
 
+/* matmul_backward with both products times scale (dinp's accumulation, if any, is not scaled) */
+void matmul_backward_scaled(float *dinp, float *dweight, const float *dout, const float *inp,
+                            const float *weight, int N, int C, int OC, int accumulate, float scale);
+
 /* out (n) = a (n) + b (n): the residual stream after a sub-block */
 void residual_forward(float *out, const float *a, const float *b, size_t n);
 

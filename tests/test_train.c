@@ -13,7 +13,9 @@
 
 #include <cmocka.h>
 
+#include "kernels.h"
 #include "train.h"
+#include "train_ops.h"
 #include "util.h"
 
 /* tiny sizes: B=2, T=5, C=8, 2 heads of 4, 1 kv head, hidden 12, vocab 11 */
@@ -384,6 +386,64 @@ static void test_crossentropy(void **state) {
     free(c.logits), free(c.work), free(c.losses), free(d);
 }
 
+/* ---- the kernel sets ---- */
+/* The element-wise layers give the same bits with every kernel set the CPU has (their vector loops
+ * do the scalar loop's operations in its order): RoPE on heads wider than its vectors, SwiGLU both
+ * ways, the residual addition, AdamW's update. */
+static void test_kernel_sets_same_bits(void **state) {
+    (void)state;
+    enum { B = 2, T = 5, NH = 3, HD = 40, RD = 36, N = 1003 };
+    size_t nx = (size_t)B * T * NH * HD;
+    float *x = rand_buf(nx, 2.0f), *g = rand_buf(N, 4.0f), *u = rand_buf(N, 1.0f);
+    float *d = rand_buf(N, 1.0f), *p0 = rand_buf(N, 1.0f), *m0 = rand_buf(N, 0.1f);
+    float *v0 = gb_malloc(N * 4), *cos_t = gb_malloc(T * RD / 2 * 4), *sin_t = gb_malloc(T * RD / 2 * 4);
+    for (int i = 0; i < N; i++)
+        v0[i] = fabsf(frand()) * 0.01f;
+    rope_tables(cos_t, sin_t, T, RD, 10000.0f);
+    AdamWStep st = {3e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, 0.19f, 0.0975f};
+    float *want[7] = {0};
+    static const KernelSet sets[] = {KERNEL_PORTABLE, KERNEL_AVX2, KERNEL_AVX512};
+    for (int si = 0; si < 3; si++) {
+        if (kernels_select(sets[si]) != sets[si]) continue;
+        float *got[7];
+        got[0] = gb_malloc(nx * 4), got[1] = gb_malloc(nx * 4);
+        memcpy(got[0], x, nx * 4), memcpy(got[1], x, nx * 4);
+        rope_forward(got[0], cos_t, sin_t, B, T, NH, HD, RD);
+        rope_backward(got[1], cos_t, sin_t, B, T, NH, HD, RD);
+        got[2] = gb_malloc(N * 4), got[3] = gb_malloc(N * 4), got[4] = gb_malloc(N * 4);
+        swiglu_forward(got[2], g, u, N);
+        swiglu_backward(got[3], got[4], d, g, u, N);
+        got[5] = gb_malloc(N * 4);
+        residual_forward(got[5], g, u, N);
+        got[6] = gb_malloc(3 * N * 4);
+        memcpy(got[6], p0, N * 4), memcpy(got[6] + N, m0, N * 4), memcpy(got[6] + 2 * N, v0, N * 4);
+        adamw_update(got[6], g, got[6] + N, got[6] + 2 * N, N, &st);
+        size_t sizes[7] = {nx, nx, N, N, N, N, 3 * N};
+        for (int k = 0; k < 7; k++) {
+            if (!want[k]) {
+                want[k] = got[k];
+                continue;
+            }
+            if (memcmp(want[k], got[k], sizes[k] * 4) != 0)
+                fail_msg("output %d differs with kernels %s", k, kernels_name(sets[si]));
+            free(got[k]);
+        }
+    }
+    kernels_select(KERNEL_AVX512);
+    /* RoPE against its definition: position 3, head 2, pair 17 turns by 3 * 10000^(-34/36); the
+     * values past rope_dim stay */
+    {
+        size_t o = ((size_t)1 * T + 3) * NH * HD + 2 * HD;
+        double ang = 3.0 * pow(10000.0, -34.0 / 36.0), a = x[o + 34], b = x[o + 35];
+        assert_true(fabs(want[0][o + 34] - (a * cos(ang) - b * sin(ang))) < 1e-5);
+        assert_true(fabs(want[0][o + 35] - (a * sin(ang) + b * cos(ang))) < 1e-5);
+        assert_true(want[0][o + 37] == x[o + 37]);
+    }
+    for (int k = 0; k < 7; k++)
+        free(want[k]);
+    free(x), free(g), free(u), free(d), free(p0), free(m0), free(v0), free(cos_t), free(sin_t);
+}
+
 /* ---- whole model ---- */
 static Config tiny_config(void) {
     Config c;
@@ -673,6 +733,7 @@ int main(void) {
         cmocka_unit_test(test_attention_parallel),
         cmocka_unit_test(test_swiglu),
         cmocka_unit_test(test_crossentropy),
+        cmocka_unit_test(test_kernel_sets_same_bits),
         cmocka_unit_test(test_model_gradient),
         cmocka_unit_test(test_loss_falls),
         cmocka_unit_test(test_resume_is_exact),
