@@ -27,10 +27,11 @@
 #define MR_MAX 12
 #define NR_MAX 32
 
-/* c (mr, nr of a tile; row stride ldc) = alpha * (a . b sliver) + beta * c, where a's element
- * (i, k) is a[i * ars + k * acs] for i < MR (A in place: no copy of A is made but at an edge) */
-typedef void (*MicroKernel)(int kc, const float *a, long ars, long acs, const float *b, float *c,
-                            int ldc, float alpha, float beta, int mr, int nr);
+/* c (mr, nr of a tile; row stride ldc) = alpha * (a . b) + beta * c, where a's element (i, k) is
+ * a[i * ars + k * acs] for i < MR (A in place: no copy of A is made but at an edge) and b's row k
+ * (NR floats) starts at b + k * bcs (a packed sliver: bcs = NR) */
+typedef void (*MicroKernel)(int kc, const float *a, long ars, long acs, const float *b, long bcs,
+                            float *c, int ldc, float alpha, float beta, int mr, int nr);
 
 /* Writes a finished tile held in tmp (MR_MAX x NR_MAX, row stride NR_MAX): the same operations, in
  * the same order, as the kernels' vector stores (alpha * sum, then + beta * c), so a tile at an edge
@@ -51,10 +52,10 @@ static void store_tile(float *c, int ldc, const float *tmp, float alpha, float b
  * can). */
 #define P_MR 4
 #define P_NR 16
-static void kernel_portable(int kc, const float *a, long ars, long acs, const float *b, float *c,
-                            int ldc, float alpha, float beta, int mr, int nr) {
+static void kernel_portable(int kc, const float *a, long ars, long acs, const float *b, long bcs,
+                            float *c, int ldc, float alpha, float beta, int mr, int nr) {
     float acc[P_MR][P_NR] = {{0}};
-    for (int k = 0; k < kc; k++, a += acs, b += P_NR)
+    for (int k = 0; k < kc; k++, a += acs, b += bcs)
         for (int i = 0; i < P_MR; i++) {
             float ai = a[i * ars];
             for (int j = 0; j < P_NR; j++)
@@ -71,13 +72,13 @@ static void kernel_portable(int kc, const float *a, long ars, long acs, const fl
 #define AVX2 __attribute__((target("avx2,fma")))
 #define A2_MR 6
 #define A2_NR 16
-AVX2 static void kernel_avx2(int kc, const float *a, long ars, long acs, const float *b, float *c,
-                             int ldc, float alpha, float beta, int mr, int nr) {
+AVX2 static void kernel_avx2(int kc, const float *a, long ars, long acs, const float *b, long bcs,
+                             float *c, int ldc, float alpha, float beta, int mr, int nr) {
     __m256 acc[A2_MR][2];
 #pragma GCC unroll 6
     for (int i = 0; i < A2_MR; i++)
         acc[i][0] = acc[i][1] = _mm256_setzero_ps();
-    for (int k = 0; k < kc; k++, a += acs, b += A2_NR) {
+    for (int k = 0; k < kc; k++, a += acs, b += bcs) {
         __m256 b0 = _mm256_loadu_ps(b), b1 = _mm256_loadu_ps(b + 8);
 #pragma GCC unroll 6
         for (int i = 0; i < A2_MR; i++) {
@@ -114,7 +115,8 @@ AVX2 static void kernel_avx2(int kc, const float *a, long ars, long acs, const f
 #define A5_MR 12
 #define A5_NR 32
 AVX512 static void kernel_avx512(int kc, const float *a, long ars, long acs, const float *b,
-                                 float *c, int ldc, float alpha, float beta, int mr, int nr) {
+                                 long bcs, float *c, int ldc, float alpha, float beta, int mr,
+                                 int nr) {
     __m512 acc[A5_MR][2];
 #pragma GCC unroll 12
     for (int i = 0; i < A5_MR; i++) {
@@ -122,7 +124,7 @@ AVX512 static void kernel_avx512(int kc, const float *a, long ars, long acs, con
         _mm_prefetch((const char *)(c + (size_t)i * ldc), _MM_HINT_T0);
         _mm_prefetch((const char *)(c + (size_t)i * ldc + 16), _MM_HINT_T0);
     }
-    for (int k = 0; k < kc; k++, a += acs, b += A5_NR) {
+    for (int k = 0; k < kc; k++, a += acs, b += bcs) {
         __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
 #pragma GCC unroll 12
         for (int i = 0; i < A5_MR; i++) {
@@ -131,27 +133,22 @@ AVX512 static void kernel_avx512(int kc, const float *a, long ars, long acs, con
             acc[i][1] = _mm512_fmadd_ps(ai, b1, acc[i][1]);
         }
     }
+    /* the tile's rows, the columns past nr masked off (the operations of store_tile, per lane) */
     __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
-    if (mr == A5_MR && nr == A5_NR) {
+    __mmask16 m0 = nr >= 16 ? 0xFFFF : (__mmask16)((1u << nr) - 1);
+    __mmask16 m1 = nr >= 32 ? 0xFFFF : nr <= 16 ? 0 : (__mmask16)((1u << (nr - 16)) - 1);
 #pragma GCC unroll 12
-        for (int i = 0; i < A5_MR; i++) {
-            float *ci = c + (size_t)i * ldc;
-            __m512 v0 = _mm512_mul_ps(va, acc[i][0]), v1 = _mm512_mul_ps(va, acc[i][1]);
-            if (beta != 0.0f) {
-                v0 = _mm512_add_ps(v0, _mm512_mul_ps(vb, _mm512_loadu_ps(ci)));
-                v1 = _mm512_add_ps(v1, _mm512_mul_ps(vb, _mm512_loadu_ps(ci + 16)));
-            }
-            _mm512_storeu_ps(ci, v0);
-            _mm512_storeu_ps(ci + 16, v1);
-        }
-        return;
-    }
-    float tmp[MR_MAX * NR_MAX];
     for (int i = 0; i < A5_MR; i++) {
-        _mm512_storeu_ps(tmp + i * NR_MAX, acc[i][0]);
-        _mm512_storeu_ps(tmp + i * NR_MAX + 16, acc[i][1]);
+        if (i >= mr) break;
+        float *ci = c + (size_t)i * ldc;
+        __m512 v0 = _mm512_mul_ps(va, acc[i][0]), v1 = _mm512_mul_ps(va, acc[i][1]);
+        if (beta != 0.0f) {
+            v0 = _mm512_add_ps(v0, _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(m0, ci)));
+            v1 = _mm512_add_ps(v1, _mm512_mul_ps(vb, _mm512_maskz_loadu_ps(m1, ci + 16)));
+        }
+        _mm512_mask_storeu_ps(ci, m0, v0);
+        _mm512_mask_storeu_ps(ci + 16, m1, v1);
     }
-    store_tile(c, ldc, tmp, alpha, beta, mr, nr);
 }
 #endif
 
@@ -302,8 +299,8 @@ static float *thread_buffers(void) {
 /* Rows [ic, ic + mc) of C times columns [jc, jc + nc) over K's block [pc, pc + kc): B's block packed
  * at bp as slivers sstride floats apart, A in place (untransposed) or packed here (transposed). */
 static void block_product(const Kernel *kern, float *C, int ldc, const float *A, int trans_a, int lda,
-                          float *abuf, const float *bp, size_t sstride, int ic, int mc, int jc,
-                          int nc, int pc, int kc, float alpha, float beta) {
+                          float *abuf, const float *bp, size_t sstride, long bcs, int ic, int mc,
+                          int jc, int nc, int pc, int kc, float alpha, float beta) {
     /* A transposed is packed when B has several slivers to meet it (A's block then stays in L2);
      * with one, each sliver of A is read once either way, and is read in place */
     int pack_all = trans_a && nc > kern->nr;
@@ -323,7 +320,7 @@ static void block_product(const Kernel *kern, float *C, int ldc, const float *A,
                 if (jr == 0) pack_a_edge(abuf, A, trans_a, lda, i, pc, mr, kc, kern->mr);
                 as = abuf;
             }
-            kern->fn(kc, as, ars, acs, bs, ct, ldc, alpha, beta, mr, nr);
+            kern->fn(kc, as, ars, acs, bs, bcs, ct, ldc, alpha, beta, mr, nr);
         }
     }
 }
@@ -350,7 +347,7 @@ void gemm(float *C, const float *A, const float *B, int M, int N, int K, int tra
             int kc = K - pc < GEMM_KC ? K - pc : GEMM_KC;
             pack_b(bbuf, B, trans_b, ldb, pc, jc, kc, nc, kern.nr);
             for (int ic = 0; ic < M; ic += GEMM_MC)
-                block_product(&kern, C, ldc, A, trans_a, lda, abuf, bbuf, (size_t)kc * kern.nr, ic,
+                block_product(&kern, C, ldc, A, trans_a, lda, abuf, bbuf, (size_t)kc * kern.nr, kern.nr, ic,
                               M - ic < GEMM_MC ? M - ic : GEMM_MC, jc, nc, pc, kc, alpha,
                               pc == 0 ? beta : 1.0f);
         }
@@ -367,11 +364,16 @@ size_t gemm_pack_floats(int K, int N) {
 
 void gemm_pack(GemmPacked *out, float *dst, const float *B, int K, int N, int trans_b, int ldb) {
     Kernel kern = pick_kernel();
+    out->K = K, out->N = N, out->nr = kern.nr;
+    if (!trans_b && N == kern.nr) { /* one sliver's width: B's rows are read where they are */
+        out->data = B, out->ld = ldb;
+        return;
+    }
     size_t npad = (size_t)(N + kern.nr - 1) / kern.nr * kern.nr;
     for (int pc = 0; pc < K; pc += GEMM_KC)
         pack_b(dst + (size_t)pc * npad, B, trans_b, ldb, pc, 0,
                K - pc < GEMM_KC ? K - pc : GEMM_KC, N, kern.nr);
-    out->data = dst, out->K = K, out->N = N, out->nr = kern.nr;
+    out->data = dst, out->ld = 0;
 }
 
 void gemm_packed(float *C, const float *A, const GemmPacked *b, int M, int N, int K, int k0,
@@ -393,10 +395,11 @@ void gemm_packed(float *C, const float *A, const GemmPacked *b, int M, int N, in
         int pb = ks / GEMM_KC * GEMM_KC;
         ke = pb + GEMM_KC < k0 + K ? pb + GEMM_KC : k0 + K;
         int kblock = b->K - pb < GEMM_KC ? b->K - pb : GEMM_KC; /* the packed block's depth */
-        const float *bp = b->data + (size_t)pb * npad + (size_t)(ks - pb) * kern.nr;
+        const float *bp = b->ld ? b->data + (size_t)ks * b->ld
+                                : b->data + (size_t)pb * npad + (size_t)(ks - pb) * kern.nr;
         for (int ic = 0; ic < M; ic += GEMM_MC)
-            block_product(&kern, C, ldc, A, trans_a, lda, abuf, bp, (size_t)kblock * kern.nr, ic,
-                          M - ic < GEMM_MC ? M - ic : GEMM_MC, 0, N, ks - k0, ke - ks, alpha,
-                          ks == k0 ? beta : 1.0f);
+            block_product(&kern, C, ldc, A, trans_a, lda, abuf, bp, (size_t)kblock * kern.nr,
+                          b->ld ? b->ld : kern.nr, ic, M - ic < GEMM_MC ? M - ic : GEMM_MC, 0, N,
+                          ks - k0, ke - ks, alpha, ks == k0 ? beta : 1.0f);
     }
 }

@@ -25,10 +25,12 @@ void gemm(float *C, const float *A, const float *B, int M, int N, int K, int tra
           int lda, int ldb, int ldc, float alpha, float beta);
 
 /* B packed once for several products with it (attention packs a sequence's keys and values once
- * for all its queries). The layout follows the kernels in use when it was packed. */
+ * for all its queries). The layout follows the kernels in use when it was packed; a B one sliver
+ * wide (N = the kernels' NR, untransposed) is not copied but read in place (ld: its row stride). */
 typedef struct {
     const float *data;
     int K, N, nr;
+    long ld; /* 0: packed */
 } GemmPacked;
 /* Floats gemm_pack may write for a (K, N) B. */
 size_t gemm_pack_floats(int K, int N);

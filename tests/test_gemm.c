@@ -134,10 +134,39 @@ static void test_parts_same_bits(void **state) {
     kernels_select(KERNEL_AVX512);
 }
 
+/* B one sliver wide (16 or 32 columns: one of them the kernels' width) is read in place by
+ * gemm_packed: the same bits as gemm, bands of rows included. */
+static void test_packed_in_place(void **state) {
+    (void)state;
+    for (size_t s = 0; s < sizeof(sets) / sizeof(sets[0]); s++) {
+        if (kernels_select(sets[s]) != sets[s]) continue;
+        for (int N = 16; N <= 32; N += 16)
+            for (int ta = 0; ta < 2; ta++) {
+                int M = 50, K = 300, ldb = N + 7, lda = ta ? M : K;
+                float *A = rand_buf((size_t)M * K), *B = rand_buf((size_t)K * ldb);
+                float *want = gb_malloc((size_t)M * N * 4), *got = gb_malloc((size_t)M * N * 4);
+                float *bp = gb_malloc(gemm_pack_floats(K, N) * 4);
+                GemmPacked pb;
+                gemm_pack(&pb, bp, B, K, N, 0, ldb);
+                gemm(want, A, B, M, N, K, ta, 0, lda, ldb, N, 0.5f, 0.0f);
+                gemm_packed(got, A, &pb, M, N, K, 0, ta, lda, N, 0.5f, 0.0f);
+                assert_memory_equal(want, got, (size_t)M * N * 4);
+                int k0 = 40, K2 = 100;
+                const float *A2 = ta ? A + (size_t)k0 * lda : A + k0;
+                gemm(want, A2, B + (size_t)k0 * ldb, M, N, K2, ta, 0, lda, ldb, N, 1.0f, 0.0f);
+                gemm_packed(got, A2, &pb, M, N, K2, k0, ta, lda, N, 1.0f, 0.0f);
+                assert_memory_equal(want, got, (size_t)M * N * 4);
+                free(A), free(B), free(want), free(got), free(bp);
+            }
+    }
+    kernels_select(KERNEL_AVX512);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_against_loops),
         cmocka_unit_test(test_parts_same_bits),
+        cmocka_unit_test(test_packed_in_place),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
