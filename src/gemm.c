@@ -2,10 +2,10 @@
  *
  * Loops, outermost first: columns of C in blocks of GEMM_NC, K in blocks of GEMM_KC (B's block
  * packed), rows of C in blocks of GEMM_MC (A's block packed), then tiles of MR x NR, each a call of
- * the micro-kernel over the packed slivers: A's (KC, MR) and B's (KC, NR), zero-padded at the edges.
- * B's sliver (32 KB with AVX-512) stays in L1 while the kernel walks down A's block (96 KB, L2).
- * The compiler flags stay strict (-ffp-contract=off): the vector kernels ask for FMA explicitly,
- * the portable one multiplies and adds. */
+ * the micro-kernel over the packed slivers: A's (KC, MR) and B's (KC, NR), zero-padded at the
+ * edges. B's sliver (32 KB with AVX-512) stays in L1 while the kernel walks down A's block (96 KB,
+ * L2). The compiler flags stay strict (-ffp-contract=off): the vector kernels ask for FMA
+ * explicitly, the portable one multiplies and adds. */
 #include "gemm.h"
 
 #include <pthread.h>
@@ -22,7 +22,8 @@
 #include <immintrin.h>
 #endif
 
-#define GEMM_MC 96   /* rows of A a block of B meets before the next block: a multiple of every MR */
+#define GEMM_MC 96   /* rows of A a block of B meets before the next block: a multiple of every MR \
+                      */
 #define GEMM_NC 1024 /* a multiple of every kernel's NR (32, 16) */
 #define MR_MAX 12
 #define NR_MAX 32
@@ -34,8 +35,8 @@ typedef void (*MicroKernel)(int kc, const float *a, long ars, long acs, const fl
                             float *c, int ldc, float alpha, float beta, int mr, int nr);
 
 /* Writes a finished tile held in tmp (MR_MAX x NR_MAX, row stride NR_MAX): the same operations, in
- * the same order, as the kernels' vector stores (alpha * sum, then + beta * c), so a tile at an edge
- * gets the bits it would get inside. */
+ * the same order, as the kernels' vector stores (alpha * sum, then + beta * c), so a tile at an
+ * edge gets the bits it would get inside. */
 static void store_tile(float *c, int ldc, const float *tmp, float alpha, float beta, int mr,
                        int nr) {
     for (int i = 0; i < mr; i++)
@@ -287,7 +288,8 @@ static float *thread_buffers(void) {
     pthread_once(&buffer_once, make_key);
     char *buf = pthread_getspecific(buffer_key);
     if (!buf) {
-        buf = gb_malloc(((size_t)GEMM_MC * GEMM_KC + (size_t)GEMM_KC * GEMM_NC) * sizeof(float) + 64);
+        buf =
+            gb_malloc(((size_t)GEMM_MC * GEMM_KC + (size_t)GEMM_KC * GEMM_NC) * sizeof(float) + 64);
         pthread_setspecific(buffer_key, buf);
     }
     return (float *)(buf + (64 - (uintptr_t)buf % 64) % 64);
@@ -296,11 +298,12 @@ static float *thread_buffers(void) {
 /* ------------------------------------------------------------------------------------------------
  * The products */
 
-/* Rows [ic, ic + mc) of C times columns [jc, jc + nc) over K's block [pc, pc + kc): B's block packed
- * at bp as slivers sstride floats apart, A in place (untransposed) or packed here (transposed). */
-static void block_product(const Kernel *kern, float *C, int ldc, const float *A, int trans_a, int lda,
-                          float *abuf, const float *bp, size_t sstride, long bcs, int ic, int mc,
-                          int jc, int nc, int pc, int kc, float alpha, float beta) {
+/* Rows [ic, ic + mc) of C times columns [jc, jc + nc) over K's block [pc, pc + kc): B's block
+ * packed at bp as slivers sstride floats apart, A in place (untransposed) or packed here
+ * (transposed). */
+static void block_product(const Kernel *kern, float *C, int ldc, const float *A, int trans_a,
+                          int lda, float *abuf, const float *bp, size_t sstride, long bcs, int ic,
+                          int mc, int jc, int nc, int pc, int kc, float alpha, float beta) {
     /* A transposed is packed when B has several slivers to meet it (A's block then stays in L2);
      * with one, each sliver of A is read once either way, and is read in place */
     int pack_all = trans_a && nc > kern->nr;
@@ -312,7 +315,7 @@ static void block_product(const Kernel *kern, float *C, int ldc, const float *A,
             int mr = mc - ir < kern->mr ? mc - ir : kern->mr, i = ic + ir;
             float *ct = C + (size_t)i * ldc + jc + jr;
             const float *as = abuf + (size_t)(ir / kern->mr) * kc * kern->mr;
-            long ars = 1, acs = kern->mr; /* a packed sliver */
+            long ars = 1, acs = kern->mr;      /* a packed sliver */
             if (!pack_all && mr == kern->mr) { /* A in place */
                 as = trans_a ? A + (size_t)pc * lda + i : A + (size_t)i * lda + pc;
                 ars = trans_a ? 1 : lda, acs = trans_a ? lda : 1;
@@ -347,9 +350,9 @@ void gemm(float *C, const float *A, const float *B, int M, int N, int K, int tra
             int kc = K - pc < GEMM_KC ? K - pc : GEMM_KC;
             pack_b(bbuf, B, trans_b, ldb, pc, jc, kc, nc, kern.nr);
             for (int ic = 0; ic < M; ic += GEMM_MC)
-                block_product(&kern, C, ldc, A, trans_a, lda, abuf, bbuf, (size_t)kc * kern.nr, kern.nr, ic,
-                              M - ic < GEMM_MC ? M - ic : GEMM_MC, jc, nc, pc, kc, alpha,
-                              pc == 0 ? beta : 1.0f);
+                block_product(&kern, C, ldc, A, trans_a, lda, abuf, bbuf, (size_t)kc * kern.nr,
+                              kern.nr, ic, M - ic < GEMM_MC ? M - ic : GEMM_MC, jc, nc, pc, kc,
+                              alpha, pc == 0 ? beta : 1.0f);
         }
     }
 }
@@ -371,8 +374,8 @@ void gemm_pack(GemmPacked *out, float *dst, const float *B, int K, int N, int tr
     }
     size_t npad = (size_t)(N + kern.nr - 1) / kern.nr * kern.nr;
     for (int pc = 0; pc < K; pc += GEMM_KC)
-        pack_b(dst + (size_t)pc * npad, B, trans_b, ldb, pc, 0,
-               K - pc < GEMM_KC ? K - pc : GEMM_KC, N, kern.nr);
+        pack_b(dst + (size_t)pc * npad, B, trans_b, ldb, pc, 0, K - pc < GEMM_KC ? K - pc : GEMM_KC,
+               N, kern.nr);
     out->data = dst, out->ld = 0;
 }
 

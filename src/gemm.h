@@ -5,9 +5,9 @@
  * micro-kernel is chosen at run time with the other kernels (kernels.h: AVX-512, AVX2 + FMA, or
  * portable C; GLASSBOX_KERNELS caps it).
  *
- * Why not OpenBLAS's sgemm: its run-time choice of kernels does not know newer CPUs (OpenBLAS 0.3.21
- * runs its Prescott, SSE3, kernels on a 2023 Xeon, a third of the speed), and the trainer wants the
- * order of every sum fixed by the code alone.
+ * Why not OpenBLAS's sgemm: its run-time choice of kernels does not know newer CPUs (OpenBLAS
+ * 0.3.21 runs its Prescott, SSE3, kernels on a 2023 Xeon, a third of the speed), and the trainer
+ * wants the order of every sum fixed by the code alone.
  *
  * The order of a sum: each element of C adds its K products in blocks of GEMM_KC in order, one
  * running sum per block, then alpha * block + (beta * C, then the block before); whatever M, N and

@@ -56,7 +56,8 @@ __attribute__((target("avx512f"))) static int rope_row_avx512(float *row, const 
     const __m512 zero = _mm512_setzero_ps();
     int p0 = 0;
     for (; p0 + 16 <= half; p0 += 16) {
-        __m512 cv = _mm512_loadu_ps(c + p0), sv = _mm512_mul_ps(_mm512_set1_ps(sign), _mm512_loadu_ps(s + p0));
+        __m512 cv = _mm512_loadu_ps(c + p0),
+               sv = _mm512_mul_ps(_mm512_set1_ps(sign), _mm512_loadu_ps(s + p0));
         __m512 c_lo = _mm512_permutexvar_ps(lo, cv), c_hi = _mm512_permutexvar_ps(hi, cv);
         __m512 s_lo = _mm512_permutexvar_ps(lo, sv), s_hi = _mm512_permutexvar_ps(hi, sv);
         s_lo = _mm512_mask_sub_ps(s_lo, 0x5555, zero, s_lo); /* -s in the even lanes */
@@ -66,8 +67,9 @@ __attribute__((target("avx512f"))) static int rope_row_avx512(float *row, const 
             __m512 x0 = _mm512_loadu_ps(x), x1 = _mm512_loadu_ps(x + 16);
             _mm512_storeu_ps(x, _mm512_add_ps(_mm512_mul_ps(x0, c_lo),
                                               _mm512_mul_ps(_mm512_permute_ps(x0, 0xB1), s_lo)));
-            _mm512_storeu_ps(x + 16, _mm512_add_ps(_mm512_mul_ps(x1, c_hi),
-                                                   _mm512_mul_ps(_mm512_permute_ps(x1, 0xB1), s_hi)));
+            _mm512_storeu_ps(x + 16,
+                             _mm512_add_ps(_mm512_mul_ps(x1, c_hi),
+                                           _mm512_mul_ps(_mm512_permute_ps(x1, 0xB1), s_hi)));
         }
     }
     return p0;
@@ -168,14 +170,16 @@ TRAIN_FAST_MATH_END
 AVX512 static inline __m512 exp_fast16(__m512 x) {
     x = _mm512_max_ps(_mm512_set1_ps(-60.0f), x); /* -60 > x ? -60 : x, as exp_fast (NaN stays) */
     __m512 big = _mm512_set1_ps(12582912.0f);
-    __m512 n = _mm512_sub_ps(_mm512_add_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504f)), big), big);
+    __m512 n =
+        _mm512_sub_ps(_mm512_add_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504f)), big), big);
     __m512 r = _mm512_sub_ps(_mm512_sub_ps(x, _mm512_mul_ps(n, _mm512_set1_ps(0.693145751953125f))),
                              _mm512_mul_ps(n, _mm512_set1_ps(1.428606765330187e-06f)));
     static const float c[7] = {1.0f / 720, 1.0f / 120, 1.0f / 24, 1.0f / 6, 0.5f, 1.0f, 1.0f};
     __m512 p = _mm512_set1_ps(1.0f / 5040);
     for (int i = 0; i < 7; i++)
         p = _mm512_add_ps(_mm512_mul_ps(p, r), _mm512_set1_ps(c[i]));
-    __m512i bits = _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(n), _mm512_set1_epi32(127)), 23);
+    __m512i bits =
+        _mm512_slli_epi32(_mm512_add_epi32(_mm512_cvttps_epi32(n), _mm512_set1_epi32(127)), 23);
     return _mm512_mul_ps(p, _mm512_castsi512_ps(bits));
 }
 
@@ -201,7 +205,8 @@ AVX512 static void causal_softmax_hand512(float *att, int T, int i0, int i1) {
         __m512 inv = _mm512_set1_ps(1.0f / _mm512_reduce_add_ps(vs));
         for (int j = 0; j < n; j += 16) {
             __mmask16 k = lanes(j, n);
-            _mm512_mask_storeu_ps(row + j, k, _mm512_mul_ps(_mm512_maskz_loadu_ps(k, row + j), inv));
+            _mm512_mask_storeu_ps(row + j, k,
+                                  _mm512_mul_ps(_mm512_maskz_loadu_ps(k, row + j), inv));
         }
         for (int j = n; j < i1; j++)
             row[j] = 0.0f;
@@ -251,12 +256,12 @@ static void attention_forward_task(float *out, float *att, float *scratch, const
         for (int i0 = 0; i0 < T; i0 += ATT_TILE) {
             int i1 = i0 + ATT_TILE < T ? i0 + ATT_TILE : T;
             /* scores (i0:i1, 0:i1) = scale * q (i0:i1, hd) . k (0:i1, hd)^T */
-            gemm_packed(a + (size_t)i0 * T, qh + (size_t)i0 * QD, &kt, i1 - i0, i1, hd, 0, 0, QD,
-                        T, scale, 0.0f);
+            gemm_packed(a + (size_t)i0 * T, qh + (size_t)i0 * QD, &kt, i1 - i0, i1, hd, 0, 0, QD, T,
+                        scale, 0.0f);
             softmax(a, T, i0, i1);
             /* out (i0:i1, hd) = att (i0:i1, 0:i1) . v (0:i1, hd) */
-            gemm_packed(oh + (size_t)i0 * QD, a + (size_t)i0 * T, &vp, i1 - i0, hd, i1, 0, 0, T,
-                        QD, 1.0f, 0.0f);
+            gemm_packed(oh + (size_t)i0 * QD, a + (size_t)i0 * T, &vp, i1 - i0, hd, i1, 0, 0, T, QD,
+                        1.0f, 0.0f);
         }
     }
 }
@@ -284,7 +289,8 @@ void attention_forward(float *out, float *att, float *scratch, int n_slots, cons
 static void attention_backward_task(float *dq, float *dk, float *dv, float *scratch,
                                     const float *dout, const float *att, const float *q,
                                     const float *k, const float *v, int T, int QD, int KD, int h0,
-                                    int group, int kvh, int hd, softmax_backward_rows_fn softmax_bwd) {
+                                    int group, int kvh, int hd,
+                                    softmax_backward_rows_fn softmax_bwd) {
     float scale = 1.0f / sqrtf((float)hd);
     size_t nt = gemm_pack_floats(T, hd);
     float *datt = scratch, *vbuf = scratch + (size_t)T * T, *kbuf = vbuf + gemm_pack_floats(hd, T);

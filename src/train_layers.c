@@ -1,6 +1,6 @@
 /* The trainer's layers but attention (see train.h; attention is in train_attn.c): RMSNorm, the
- * weight products, SwiGLU, the cross-entropy over the vocabulary, the residual additions and AdamW's
- * update, each a *_forward / *_backward pair over flat arrays.
+ * weight products, SwiGLU, the cross-entropy over the vocabulary, the residual additions and
+ * AdamW's update, each a *_forward / *_backward pair over flat arrays.
  *
  * The loops over rows and elements are written once and compiled three times (train_ops.h:
  * TRAIN_SIMD_CLONES): for AVX-512, for AVX2 and for any x86-64 or other CPU, the set chosen at run
@@ -114,7 +114,8 @@ void rmsnorm_backward(float *dinp, float *dweight, const float *dout, const floa
 #pragma omp for schedule(static) nowait
         for (int blk = 0; blk < n_blocks; blk++) {
             int c0 = blk * NORM_CHANNELS;
-            dw_fn(dweight, dout, inp, rstd, N, C, c0, c0 + NORM_CHANNELS < C ? c0 + NORM_CHANNELS : C);
+            dw_fn(dweight, dout, inp, rstd, N, C, c0,
+                  c0 + NORM_CHANNELS < C ? c0 + NORM_CHANNELS : C);
         }
     }
 }
@@ -135,7 +136,8 @@ void matmul_forward(float *out, const float *inp, const float *weight, int N, in
 }
 
 void matmul_backward_scaled(float *dinp, float *dweight, const float *dout, const float *inp,
-                            const float *weight, int N, int C, int OC, int accumulate, float scale) {
+                            const float *weight, int N, int C, int OC, int accumulate,
+                            float scale) {
 #pragma omp parallel if ((long)N * C * OC >= PARALLEL_MIN_WORK)
     {
         long r0, r1;
@@ -332,9 +334,8 @@ static void adamw_portable(long i0, long i1, float *p, const float *g, float *mm
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
-__attribute__((target("avx512f"))) static void adamw_avx512(long i0, long i1, float *p,
-                                                             const float *g, float *mm, float *vv,
-                                                             const AdamWStep *s) {
+__attribute__((target("avx512f"))) static void
+adamw_avx512(long i0, long i1, float *p, const float *g, float *mm, float *vv, const AdamWStep *s) {
     __m512 lr = _mm512_set1_ps(s->lr), b1 = _mm512_set1_ps(s->beta1);
     __m512 b2 = _mm512_set1_ps(s->beta2), eps = _mm512_set1_ps(s->eps);
     __m512 wd = _mm512_set1_ps(s->weight_decay), c1 = _mm512_set1_ps(s->c1);
@@ -343,13 +344,15 @@ __attribute__((target("avx512f"))) static void adamw_avx512(long i0, long i1, fl
     long i = i0;
     for (; i + 16 <= i1; i += 16) {
         __m512 gi = _mm512_loadu_ps(g + i), pi = _mm512_loadu_ps(p + i);
-        __m512 mi = _mm512_add_ps(_mm512_mul_ps(b1, _mm512_loadu_ps(mm + i)), _mm512_mul_ps(one_b1, gi));
+        __m512 mi =
+            _mm512_add_ps(_mm512_mul_ps(b1, _mm512_loadu_ps(mm + i)), _mm512_mul_ps(one_b1, gi));
         __m512 vi = _mm512_add_ps(_mm512_mul_ps(b2, _mm512_loadu_ps(vv + i)),
                                   _mm512_mul_ps(_mm512_mul_ps(one_b2, gi), gi));
         _mm512_storeu_ps(mm + i, mi);
         _mm512_storeu_ps(vv + i, vi);
         __m512 den = _mm512_add_ps(_mm512_sqrt_ps(_mm512_div_ps(vi, c2)), eps);
-        __m512 upd = _mm512_add_ps(_mm512_div_ps(_mm512_div_ps(mi, c1), den), _mm512_mul_ps(wd, pi));
+        __m512 upd =
+            _mm512_add_ps(_mm512_div_ps(_mm512_div_ps(mi, c1), den), _mm512_mul_ps(wd, pi));
         _mm512_storeu_ps(p + i, _mm512_sub_ps(pi, _mm512_mul_ps(lr, upd)));
     }
     adamw_portable(i, i1, p, g, mm, vv, s);

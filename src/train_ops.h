@@ -54,8 +54,9 @@ TRAIN_FAST_MATH_END
 #define TRAIN_BODY static inline __attribute__((always_inline))
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define TRAIN_SIMD_CLONES(name, params, args)                                                      \
-    typedef void(*name##_fn) params;                                                             \
-    __attribute__((target("avx512f,avx512bw,avx512dq,avx512vl"))) static void name##_avx512 params { \
+    typedef void(*name##_fn) params;                                                               \
+    __attribute__((                                                                                \
+        target("avx512f,avx512bw,avx512dq,avx512vl"))) static void name##_avx512 params {          \
         name##_body args;                                                                          \
     }                                                                                              \
     __attribute__((target("avx2,fma"))) static void name##_avx2 params {                           \
@@ -65,12 +66,12 @@ TRAIN_FAST_MATH_END
         name##_body args;                                                                          \
     }
 #define TRAIN_SIMD_PICK(name)                                                                      \
-    (kernels_selected() == KERNEL_AVX512 ? name##_avx512                                          \
-     : kernels_selected() == KERNEL_AVX2 ? name##_avx2                                            \
+    (kernels_selected() == KERNEL_AVX512 ? name##_avx512                                           \
+     : kernels_selected() == KERNEL_AVX2 ? name##_avx2                                             \
                                          : name##_portable)
 #else
 #define TRAIN_SIMD_CLONES(name, params, args)                                                      \
-    typedef void(*name##_fn) params;                                                             \
+    typedef void(*name##_fn) params;                                                               \
     static void name##_portable params {                                                           \
         name##_body args;                                                                          \
     }

@@ -55,9 +55,10 @@ static void check_one(int M, int N, int K, int ta, int tb, float alpha, float be
             double want = alpha * s + (beta != 0.0f ? beta * C0[(size_t)i * ldc + j] : 0.0);
             double got = C[(size_t)i * ldc + j];
             if (!(fabs(got - want) <= 1e-5 * (fabs(alpha) * mag + 1.0)))
-                fail_msg("%s M %d N %d K %d ta %d tb %d alpha %g beta %g: C[%d][%d] %.7g, want %.7g",
-                         kernels_name(kernels_selected()), M, N, K, ta, tb, alpha, beta, i, j, got,
-                         want);
+                fail_msg(
+                    "%s M %d N %d K %d ta %d tb %d alpha %g beta %g: C[%d][%d] %.7g, want %.7g",
+                    kernels_name(kernels_selected()), M, N, K, ta, tb, alpha, beta, i, j, got,
+                    want);
         }
         for (int j = N; j < ldc; j++) /* past the width: untouched */
             assert_memory_equal(&C[(size_t)i * ldc + j], &C0[(size_t)i * ldc + j], sizeof(float));
@@ -69,7 +70,7 @@ static const KernelSet sets[] = {KERNEL_PORTABLE, KERNEL_AVX2, KERNEL_AVX512};
 
 static void test_against_loops(void **state) {
     (void)state;
-    static const int sizes[][3] = {{1, 1, 1},   {5, 7, 3},     {12, 32, 16},  {13, 33, 17},
+    static const int sizes[][3] = {{1, 1, 1},    {5, 7, 3},     {12, 32, 16},   {13, 33, 17},
                                    {97, 70, 40}, {30, 20, 600}, {200, 1100, 9}, {3, 2, 257}};
     for (size_t s = 0; s < sizeof(sets) / sizeof(sets[0]); s++) {
         if (kernels_select(sets[s]) != sets[s]) continue;
@@ -104,8 +105,8 @@ static void test_parts_same_bits(void **state) {
                     gemm(parts + (size_t)r[p] * N, Ap, B, r[p + 1] - r[p], N, K, ta, 0, lda, N, N,
                          1.0f, 0.0f);
                 } else {
-                    gemm(parts + (size_t)r[p] * N, Ap, B, r[2] - r[1], 45, K, ta, 0, lda, N, N, 1.0f,
-                         0.0f);
+                    gemm(parts + (size_t)r[p] * N, Ap, B, r[2] - r[1], 45, K, ta, 0, lda, N, N,
+                         1.0f, 0.0f);
                     gemm(parts + (size_t)r[p] * N + 45, Ap, B + 45, r[2] - r[1], N - 45, K, ta, 0,
                          lda, N, N, 1.0f, 0.0f);
                 }
