@@ -1,11 +1,13 @@
 /* The trainer's matrix product (see gemm.h).
  *
  * Loops, outermost first: columns of C in blocks of GEMM_NC, K in blocks of GEMM_KC (B's block
- * packed), rows of C in blocks of GEMM_MC (A's block packed), then tiles of MR x NR, each a call of
- * the micro-kernel over the packed slivers: A's (KC, MR) and B's (KC, NR), zero-padded at the
- * edges. B's sliver (32 KB with AVX-512) stays in L1 while the kernel walks down A's block (96 KB,
- * L2). The compiler flags stay strict (-ffp-contract=off): the vector kernels ask for FMA
- * explicitly, the portable one multiplies and adds. */
+ * packed into slivers of (KC, NR), zero-padded at the edge), rows of C in blocks of GEMM_MC, then
+ * tiles of MR x NR, each a call of the micro-kernel. A untransposed is read in place, its rows lda
+ * apart (only a bottom-edge sliver is copied, zero-padded); A transposed is packed, a block at a
+ * time, into slivers of (KC, MR) when B has several slivers to meet it. B's sliver (32 KB with
+ * AVX-512) stays in L1 while the kernel walks down A's block (L2). The compiler flags stay strict
+ * (-ffp-contract=off): the vector kernels ask for FMA explicitly, the portable one multiplies and
+ * adds. */
 #include "gemm.h"
 
 #include <pthread.h>
@@ -22,8 +24,8 @@
 #include <immintrin.h>
 #endif
 
-#define GEMM_MC 96   /* rows of A a block of B meets before the next block: a multiple of every MR \
-                      */
+/* rows of A a block of B meets before the next block: a multiple of every MR */
+#define GEMM_MC 96
 #define GEMM_NC 1024 /* a multiple of every kernel's NR (32, 16) */
 #define MR_MAX 12
 #define NR_MAX 32
@@ -355,10 +357,6 @@ void gemm(float *C, const float *A, const float *B, int M, int N, int K, int tra
                               alpha, pc == 0 ? beta : 1.0f);
         }
     }
-}
-
-int gemm_tile_rows(void) {
-    return pick_kernel().mr;
 }
 
 size_t gemm_pack_floats(int K, int N) {

@@ -1,13 +1,14 @@
 /* The trainer's matrix product: C = alpha * op(A) . op(B) + beta * C over row-major float32
- * matrices, on the calling thread, in the way BLIS and GotoBLAS do it: blocks of B and of A are
- * copied ("packed") into buffers laid out in the order a register-blocked micro-kernel reads them,
- * and the micro-kernel keeps a whole tile of C in vector registers while it runs down K. The
- * micro-kernel is chosen at run time with the other kernels (kernels.h: AVX-512, AVX2 + FMA, or
- * portable C; GLASSBOX_KERNELS caps it).
+ * matrices, on the calling thread, in the way BLIS and GotoBLAS do it: blocks of B (and of a
+ * transposed A) are copied ("packed") into buffers laid out in the order a register-blocked
+ * micro-kernel reads them, an untransposed A is read where it lies, and the micro-kernel keeps a
+ * whole tile of C in vector registers while it runs down K. The micro-kernel is chosen at run time
+ * with the other kernels (kernels.h: AVX-512, AVX2 + FMA, or portable C; GLASSBOX_KERNELS caps it).
  *
  * Why not OpenBLAS's sgemm: its run-time choice of kernels does not know newer CPUs (OpenBLAS
- * 0.3.21 runs its Prescott, SSE3, kernels on a 2023 Xeon, a third of the speed), and the trainer
- * wants the order of every sum fixed by the code alone.
+ * 0.3.21, Debian 12's, runs its Prescott SSE3 kernels on a Xeon of family 6 model 207, a third of
+ * the speed of its SkylakeX ones), and the trainer wants the order of every sum fixed by the code
+ * alone.
  *
  * The order of a sum: each element of C adds its K products in blocks of GEMM_KC in order, one
  * running sum per block, then alpha * block + (beta * C, then the block before); whatever M, N and
@@ -42,10 +43,6 @@ void gemm_pack(GemmPacked *out, float *dst, const float *B, int K, int N, int tr
  * bits. */
 void gemm_packed(float *C, const float *A, const GemmPacked *b, int M, int N, int K, int k0,
                  int trans_a, int lda, int ldc, float alpha, float beta);
-/* The rows of C one micro-kernel call computes (blocks of rows that are a multiple of it waste
- * nothing). */
-int gemm_tile_rows(void);
-
 /* K is added in blocks of GEMM_KC. The packing buffers: one per thread, made on first use and freed
  * when the thread ends. */
 #define GEMM_KC 256

@@ -177,6 +177,7 @@ int train_model_build(TrainModel *m, const Config *cin, int B, int T, char *err)
     point_params(&m->grads, m->grads_memory, m->tensor_sizes);
     size_t asz[TRAIN_N_ACTS];
     m->n_slots = omp_get_max_threads();
+    kernels_selected(); /* the kernel set, chosen once here rather than by racing threads */
     size_t total = act_sizes(asz, &c, B, T, m->n_slots);
     m->acts_memory = big_calloc(total);
     point_acts(&m->acts, m->acts_memory, asz);
