@@ -5,6 +5,8 @@
 #   check  the test tools (`make check`)
 #   fuzz   libFuzzer and its runtime (`make fuzz`)
 #   model  the corpus and training tools (`make corpus`, `make model`, `make bench`)
+#   torch  Debian's PyTorch, for bench/trainer-vs-torch.sh (the trainer beside PyTorch in `make bench`);
+#          optional: nothing in the build or `make check` needs it
 # `deps.sh --list GROUP...` prints the packages of those groups instead of installing them.
 set -eu
 list=0
@@ -22,8 +24,9 @@ for g in "$@"; do
   check) PKGS="$PKGS libcmocka-dev tmux python3 valgrind time groff-base" ;;
   fuzz) PKGS="$PKGS clang-14 libclang-rt-14-dev libomp-14-dev" ;;
   model) PKGS="$PKGS python3 xz-utils" ;;
+  torch) PKGS="$PKGS python3-torch" ;;
   *)
-    echo "deps.sh: unknown group '$g' (run, check, fuzz, model)" >&2
+    echo "deps.sh: unknown group '$g' (run, check, fuzz, model, torch)" >&2
     exit 2
     ;;
   esac

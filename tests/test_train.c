@@ -13,7 +13,9 @@
 
 #include <cmocka.h>
 
+#include "kernels.h"
 #include "train.h"
+#include "train_ops.h"
 #include "util.h"
 
 /* tiny sizes: B=2, T=5, C=8, 2 heads of 4, 1 kv head, hidden 12, vocab 11 */
@@ -224,18 +226,19 @@ static void test_rope(void **state) {
 
 /* ---- attention ---- */
 typedef struct {
-    float *q, *k, *v, *r, *out, *att;
+    float *q, *k, *v, *r, *out, *att, *scratch;
 } AttCtx;
 static double att_loss(void *p) {
     AttCtx *c = p;
-    attention_forward(c->out, c->att, c->q, c->k, c->v, TB, TT, TNH, TNKV, THD);
+    attention_forward(c->out, c->att, c->scratch, 3, c->q, c->k, c->v, TB, TT, TNH, TNKV, THD);
     return dot_r(c->out, c->r, TB * TT * TNH * THD);
 }
 static void test_attention(void **state) {
     (void)state;
     size_t nq = TB * TT * TNH * THD, nk = TB * TT * TNKV * THD;
     AttCtx c = {rand_buf(nq, 1.0f), rand_buf(nk, 1.0f), rand_buf(nk, 1.0f),
-                rand_buf(nq, 1.0f), gb_malloc(nq * 4),  gb_malloc(TB * TNH * TT * TT * 4)};
+                rand_buf(nq, 1.0f), gb_malloc(nq * 4),  gb_malloc(TB * TNH * TT * TT * 4),
+                gb_malloc(3 * attention_scratch_floats(TT, THD) * 4)};
     att_loss(&c);
     /* forward against a direct computation for batch 1, head 1, query 3 */
     {
@@ -258,25 +261,24 @@ static void test_attention(void **state) {
             assert_true(fabs(c.out[(b * TT + i) * TNH * THD + h * THD + d] - y) < 1e-5);
         }
     }
-    float *dq = gb_calloc(nq, 4), *dk = gb_calloc(nk, 4), *dv = gb_calloc(nk, 4),
-          *datt = gb_malloc(3 * TT * TT * 4);
-    attention_backward(dq, dk, dv, datt, 3, c.r, c.att, c.q, c.k, c.v, TB, TT, TNH, TNKV, THD);
+    float *dq = gb_calloc(nq, 4), *dk = gb_calloc(nk, 4), *dv = gb_calloc(nk, 4);
+    attention_backward(dq, dk, dv, c.scratch, 3, c.r, c.att, c.q, c.k, c.v, TB, TT, TNH, TNKV, THD);
     check_grad("attention dq", att_loss, &c, c.q, dq, nq, 1);
     check_grad("attention dk", att_loss, &c, c.k, dk, nk, 1);
     check_grad("attention dv", att_loss, &c, c.v, dv, nk, 1);
-    free(c.q), free(c.k), free(c.v), free(c.r), free(c.out), free(c.att);
-    free(dq), free(dk), free(dv), free(datt);
+    free(c.q), free(c.k), free(c.v), free(c.r), free(c.out), free(c.att), free(c.scratch);
+    free(dq), free(dk), free(dv);
 }
 
 /* Attention large enough to run in parallel bands: forward against a direct computation, backward
  * against finite differences on a sample of entries. */
 enum { PB = 2, PT = 64, PNH = 4, PNKV = 2, PHD = 16 };
 typedef struct {
-    float *q, *k, *v, *r, *out, *att;
+    float *q, *k, *v, *r, *out, *att, *scratch;
 } BigAttCtx;
 static double big_att_loss(void *p) {
     BigAttCtx *c = p;
-    attention_forward(c->out, c->att, c->q, c->k, c->v, PB, PT, PNH, PNKV, PHD);
+    attention_forward(c->out, c->att, c->scratch, 4, c->q, c->k, c->v, PB, PT, PNH, PNKV, PHD);
     return dot_r(c->out, c->r, (size_t)PB * PT * PNH * PHD);
 }
 static void test_attention_parallel(void **state) {
@@ -284,7 +286,8 @@ static void test_attention_parallel(void **state) {
     size_t nq = (size_t)PB * PT * PNH * PHD, nk = (size_t)PB * PT * PNKV * PHD;
     BigAttCtx c = {rand_buf(nq, 1.0f), rand_buf(nk, 1.0f),
                    rand_buf(nk, 1.0f), rand_buf(nq, 1.0f),
-                   gb_malloc(nq * 4),  gb_malloc((size_t)PB * PNH * PT * PT * 4)};
+                   gb_malloc(nq * 4),  gb_malloc((size_t)PB * PNH * PT * PT * 4),
+                   gb_malloc(4 * attention_scratch_floats(PT, PHD) * 4)};
     big_att_loss(&c);
     for (int b = 0; b < PB; b++)
         for (int h = 0; h < PNH; h++)
@@ -309,14 +312,13 @@ static void test_attention_parallel(void **state) {
                                 1e-4);
                 }
             }
-    float *dq = gb_calloc(nq, 4), *dk = gb_calloc(nk, 4), *dv = gb_calloc(nk, 4),
-          *datt = gb_malloc((size_t)4 * PT * PT * 4);
-    attention_backward(dq, dk, dv, datt, 4, c.r, c.att, c.q, c.k, c.v, PB, PT, PNH, PNKV, PHD);
+    float *dq = gb_calloc(nq, 4), *dk = gb_calloc(nk, 4), *dv = gb_calloc(nk, 4);
+    attention_backward(dq, dk, dv, c.scratch, 4, c.r, c.att, c.q, c.k, c.v, PB, PT, PNH, PNKV, PHD);
     check_grad("parallel attention dq", big_att_loss, &c, c.q, dq, nq, 97);
     check_grad("parallel attention dk", big_att_loss, &c, c.k, dk, nk, 61);
     check_grad("parallel attention dv", big_att_loss, &c, c.v, dv, nk, 53);
-    free(c.q), free(c.k), free(c.v), free(c.r), free(c.out), free(c.att);
-    free(dq), free(dk), free(dv), free(datt);
+    free(c.q), free(c.k), free(c.v), free(c.r), free(c.out), free(c.att), free(c.scratch);
+    free(dq), free(dk), free(dv);
 }
 
 /* ---- swiglu ---- */
@@ -382,6 +384,64 @@ static void test_crossentropy(void **state) {
     crossentropy_backward(d, targets, TB * TT, TV, 1.0f);
     check_grad("crossentropy dlogits", ce_loss, &c, c.logits, d, n, 1);
     free(c.logits), free(c.work), free(c.losses), free(d);
+}
+
+/* ---- the kernel sets ---- */
+/* The element-wise layers give the same bits with every kernel set the CPU has (their vector loops
+ * do the scalar loop's operations in its order): RoPE on heads wider than its vectors, SwiGLU both
+ * ways, the residual addition, AdamW's update. */
+static void test_kernel_sets_same_bits(void **state) {
+    (void)state;
+    enum { B = 2, T = 5, NH = 3, HD = 40, RD = 36, N = 1003 };
+    size_t nx = (size_t)B * T * NH * HD;
+    float *x = rand_buf(nx, 2.0f), *g = rand_buf(N, 4.0f), *u = rand_buf(N, 1.0f);
+    float *d = rand_buf(N, 1.0f), *p0 = rand_buf(N, 1.0f), *m0 = rand_buf(N, 0.1f);
+    float *v0 = gb_malloc(N * 4), *cos_t = gb_malloc(T * RD / 2 * 4), *sin_t = gb_malloc(T * RD / 2 * 4);
+    for (int i = 0; i < N; i++)
+        v0[i] = fabsf(frand()) * 0.01f;
+    rope_tables(cos_t, sin_t, T, RD, 10000.0f);
+    AdamWStep st = {3e-3f, 0.9f, 0.95f, 1e-8f, 0.1f, 0.19f, 0.0975f};
+    float *want[7] = {0};
+    static const KernelSet sets[] = {KERNEL_PORTABLE, KERNEL_AVX2, KERNEL_AVX512};
+    for (int si = 0; si < 3; si++) {
+        if (kernels_select(sets[si]) != sets[si]) continue;
+        float *got[7];
+        got[0] = gb_malloc(nx * 4), got[1] = gb_malloc(nx * 4);
+        memcpy(got[0], x, nx * 4), memcpy(got[1], x, nx * 4);
+        rope_forward(got[0], cos_t, sin_t, B, T, NH, HD, RD);
+        rope_backward(got[1], cos_t, sin_t, B, T, NH, HD, RD);
+        got[2] = gb_malloc(N * 4), got[3] = gb_malloc(N * 4), got[4] = gb_malloc(N * 4);
+        swiglu_forward(got[2], g, u, N);
+        swiglu_backward(got[3], got[4], d, g, u, N);
+        got[5] = gb_malloc(N * 4);
+        residual_forward(got[5], g, u, N);
+        got[6] = gb_malloc(3 * N * 4);
+        memcpy(got[6], p0, N * 4), memcpy(got[6] + N, m0, N * 4), memcpy(got[6] + 2 * N, v0, N * 4);
+        adamw_update(got[6], g, got[6] + N, got[6] + 2 * N, N, &st);
+        size_t sizes[7] = {nx, nx, N, N, N, N, 3 * N};
+        for (int k = 0; k < 7; k++) {
+            if (!want[k]) {
+                want[k] = got[k];
+                continue;
+            }
+            if (memcmp(want[k], got[k], sizes[k] * 4) != 0)
+                fail_msg("output %d differs with kernels %s", k, kernels_name(sets[si]));
+            free(got[k]);
+        }
+    }
+    kernels_select(KERNEL_AVX512);
+    /* RoPE against its definition: position 3, head 2, pair 17 turns by 3 * 10000^(-34/36); the
+     * values past rope_dim stay */
+    {
+        size_t o = ((size_t)1 * T + 3) * NH * HD + 2 * HD;
+        double ang = 3.0 * pow(10000.0, -34.0 / 36.0), a = x[o + 34], b = x[o + 35];
+        assert_true(fabs(want[0][o + 34] - (a * cos(ang) - b * sin(ang))) < 1e-5);
+        assert_true(fabs(want[0][o + 35] - (a * sin(ang) + b * cos(ang))) < 1e-5);
+        assert_true(want[0][o + 37] == x[o + 37]);
+    }
+    for (int k = 0; k < 7; k++)
+        free(want[k]);
+    free(x), free(g), free(u), free(d), free(p0), free(m0), free(v0), free(cos_t), free(sin_t);
 }
 
 /* ---- whole model ---- */
@@ -673,6 +733,7 @@ int main(void) {
         cmocka_unit_test(test_attention_parallel),
         cmocka_unit_test(test_swiglu),
         cmocka_unit_test(test_crossentropy),
+        cmocka_unit_test(test_kernel_sets_same_bits),
         cmocka_unit_test(test_model_gradient),
         cmocka_unit_test(test_loss_falls),
         cmocka_unit_test(test_resume_is_exact),

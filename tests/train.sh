@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # glassbox train end to end on a tiny model: the loss falls, the GGUF written loads (info, eval,
 # generate), SIGTERM saves a checkpoint and exits 143, --resume finishes with exactly the file an
-# uninterrupted run writes, and bad arguments exit 2 with a clear message.
+# uninterrupted run writes, the thread count changes no bit, and bad arguments exit 2 with a clear
+# message.
 # Run by `make clitest` with $GLASSBOX set to the binary.
 set -euo pipefail
 
@@ -64,6 +65,15 @@ check "... from the saved step" out_has "resume: $TMP/part.gguf.ckpt at step"
 check "... with the uninterrupted run's exact file" cmp -s "$TMP/full.gguf" "$TMP/part.gguf"
 check "a checkpoint for other options is refused" run_status 2 train "${LONG[@]}" --lr 1e-3 --resume -o "$TMP/part.gguf"
 check "... saying how to start afresh" err_has "remove $TMP/part.gguf.ckpt"
+
+# The thread count changes no bit: a model large enough that every layer splits its work across
+# threads (rows, heads, weight-gradient slabs; 3 threads split unevenly), trained with 1 and 3.
+MID=(--tokenizer "$TMP/v.gguf" --train @"$TMP/train.list" --dim 64 --layers 2 --heads 4 --kv-heads 2
+    --ffn 128 --ctx 64 --batch 8 --steps 12 --warmup 3 --log-every 4 --eval-every 0)
+check "1 thread trains" run_status 0 train "${MID[@]}" --threads 1 -o "$TMP/t1.gguf"
+check "3 threads train" run_status 0 train "${MID[@]}" --threads 3 -o "$TMP/t3.gguf"
+check "... the same file, bit for bit" cmp -s "$TMP/t1.gguf" "$TMP/t3.gguf"
+GLASSBOX_KERNELS=portable check "the portable kernels train too" run_status 0 train "${MID[@]}" --threads 2 -o "$TMP/tp.gguf"
 
 # Bad arguments.
 check "no --train exits 2" run_status 2 train --tokenizer "$TMP/v.gguf" -o "$TMP/x.gguf"

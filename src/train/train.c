@@ -3,15 +3,17 @@
  * the checkpoint (written atomically). `glassbox train` itself is src/cli/train_cli.c. */
 #include "train.h"
 
-#include <cblas.h>
 #include <errno.h>
 #include <math.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
+#include "train_ops.h"
 #include "gguf.h"
 #include "tokenizer.h"
 #include "rng.h"
@@ -19,359 +21,24 @@
 #include "util.h"
 
 /* ---------------------------------------------------------------------------------------------- */
-/* layers */
+/* the model (its layers are in train_layers.c and train_attn.c) */
 
-/* Loops with less work than this run on one thread: a team's start and barrier cost more than they
- * save there, and on a busy machine a descheduled team member can stall each barrier for a whole
- * time slice (tiny models, as in the tests, would crawl). */
-#define PARALLEL_MIN_WORK (1L << 17)
-
-/* e^x for x <= 0, within about 2e-7 relative of expf, in plain arithmetic so that loops over it
- * vectorize (libm's expf is a call per element; exponentials are a tenth of a training step).
- * Range reduction x = n ln2 + r with |r| <= ln2/2, a degree-7 Taylor polynomial for e^r, and 2^n
- * built in the exponent bits. Inputs below -60 count as -60: e^-60 (1e-26) is as good as 0 next to
- * the 1 every softmax row and sigmoid holds, and keeps every lane far from denormal numbers. */
-#pragma GCC push_options
-#pragma GCC optimize("no-trapping-math")
-static inline float exp_fast(float x) {
-    x = x < -60.0f ? -60.0f : x;
-    float n = (x * 1.44269504f + 12582912.0f) - 12582912.0f; /* round(x / ln2) */
-    float r = (x - n * 0.693145751953125f) - n * 1.428606765330187e-06f;
-    /* Horner form of 1 + r + r^2/2! + ... + r^7/7! */
-    float p = 1.0f / 5040;
-    p = p * r + 1.0f / 720;
-    p = p * r + 1.0f / 120;
-    p = p * r + 1.0f / 24;
-    p = p * r + 1.0f / 6;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
-    int32_t bits = ((int32_t)n + 127) << 23;
-    float scale;
-    memcpy(&scale, &bits, sizeof(scale));
-    return p * scale;
+/* The profile's clock: wall time, or with GLASSBOX_TRAIN_PROFILE=cpu the CPU time of the calling
+ * thread (steadier on a busy machine; with one thread, all of the work). */
+static double profile_now(const TrainModel *m) {
+    if (!m->profile_cpu) return gb_now();
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-void rmsnorm_forward(float *out, float *rstd, const float *inp, const float *weight, int N, int C,
-                     float eps) {
-#pragma omp parallel for schedule(static) if ((long)N * C >= PARALLEL_MIN_WORK)
-    for (int n = 0; n < N; n++) {
-        const float *x = inp + (size_t)n * C;
-        float *o = out + (size_t)n * C;
-        float ss = 0.0f;
-        for (int i = 0; i < C; i++)
-            ss += x[i] * x[i];
-        float r = 1.0f / sqrtf(ss / C + eps);
-        for (int i = 0; i < C; i++)
-            o[i] = x[i] * r * weight[i];
-        rstd[n] = r;
-    }
-}
-
-void rmsnorm_backward(float *dinp, float *dweight, const float *dout, const float *inp,
-                      const float *weight, const float *rstd, int N, int C) {
-    /* dx = rstd * (dxhat - xhat * mean(dxhat . xhat)), with xhat = x * rstd, dxhat = dout * w */
-#pragma omp parallel for schedule(static) if ((long)N * C >= PARALLEL_MIN_WORK)
-    for (int n = 0; n < N; n++) {
-        const float *x = inp + (size_t)n * C, *dy = dout + (size_t)n * C;
-        float *dx = dinp + (size_t)n * C;
-        float r = rstd[n], dot = 0.0f;
-        for (int i = 0; i < C; i++)
-            dot += dy[i] * weight[i] * x[i] * r;
-        dot /= C;
-        for (int i = 0; i < C; i++)
-            dx[i] += r * (dy[i] * weight[i] - x[i] * r * dot);
-    }
-    /* the weight's gradient sums over rows: blocks of channels per thread, rows in order within
-     * each (deterministic whatever the thread count), the inner loop over contiguous channels */
-    int n_blocks = (C + 63) / 64;
-#pragma omp parallel for schedule(static) if ((long)N * C >= PARALLEL_MIN_WORK)
-    for (int blk = 0; blk < n_blocks; blk++) {
-        int i0 = blk * 64, i1 = i0 + 64 < C ? i0 + 64 : C;
-        float s[64] = {0};
-        for (int n = 0; n < N; n++) {
-            const float *dy = dout + (size_t)n * C, *x = inp + (size_t)n * C;
-            float r = rstd[n];
-            for (int i = i0; i < i1; i++)
-                s[i - i0] += dy[i] * x[i] * r;
-        }
-        for (int i = i0; i < i1; i++)
-            dweight[i] += s[i - i0];
-    }
-}
-
-/* One thread pool does all the work: OpenMP threads each run a single-threaded cblas_sgemm on their
- * own slab of the output (rows, or rows of a weight gradient), so OpenBLAS's threads never compete
- * with OpenMP's and every sum is computed in the same order whatever the scheduling. */
-static void slab(int n, int *lo, int *hi) {
-    int nt = omp_get_num_threads(), t = omp_get_thread_num();
-    *lo = (int)((long)n * t / nt);
-    *hi = (int)((long)n * (t + 1) / nt);
-}
-
-void matmul_forward(float *out, const float *inp, const float *weight, int N, int C, int OC) {
-    /* out (N, OC) = inp (N, C) . weight (OC, C)^T, rows split across threads */
-#pragma omp parallel if ((long)N * C * OC >= PARALLEL_MIN_WORK)
-    {
-        int r0, r1;
-        slab(N, &r0, &r1);
-        if (r1 > r0)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, r1 - r0, OC, C, 1.0f,
-                        inp + (size_t)r0 * C, C, weight, C, 0.0f, out + (size_t)r0 * OC, OC);
-    }
-}
-
-void matmul_backward(float *dinp, float *dweight, const float *dout, const float *inp,
-                     const float *weight, int N, int C, int OC, int accumulate) {
-#pragma omp parallel if ((long)N * C * OC >= PARALLEL_MIN_WORK)
-    {
-        int r0, r1;
-        /* dinp (N, C) (+)= dout (N, OC) . weight (OC, C), rows split */
-        slab(N, &r0, &r1);
-        if (r1 > r0)
-            cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, r1 - r0, C, OC, 1.0f,
-                        dout + (size_t)r0 * OC, OC, weight, C, accumulate ? 1.0f : 0.0f,
-                        dinp + (size_t)r0 * C, C);
-        /* dweight (OC, C) += dout^T (OC, N) . inp (N, C), split over its rows or its columns: each
-         * thread packs the whole of the other operand, so split the side that keeps that smaller */
-        if (OC >= C) {
-            slab(OC, &r0, &r1);
-            if (r1 > r0)
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, r1 - r0, C, N, 1.0f, dout + r0,
-                            OC, inp, C, 1.0f, dweight + (size_t)r0 * C, C);
-        } else {
-            slab(C, &r0, &r1);
-            if (r1 > r0)
-                cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, OC, r1 - r0, N, 1.0f, dout, OC,
-                            inp + r0, C, 1.0f, dweight + r0, C);
-        }
-    }
-}
-
-void rope_tables(float *cos_out, float *sin_out, int T, int rope_dim, float base) {
-    int half = rope_dim / 2;
-    for (int t = 0; t < T; t++)
-        for (int i = 0; i < half; i++) {
-            float freq = powf(base, -(float)(2 * i) / (float)rope_dim);
-            float angle = (float)t * freq;
-            cos_out[t * half + i] = cosf(angle);
-            sin_out[t * half + i] = sinf(angle);
-        }
-}
-
-/* Rotates every head's adjacent pairs by +angle (sign 1) or -angle (sign -1): the backward pass of
- * a rotation is the inverse rotation. */
-static void rope_apply(float *x, const float *cos_t, const float *sin_t, int B, int T, int n_heads,
-                       int head_dim, int rope_dim, float sign) {
-    int half = rope_dim / 2;
-#pragma omp parallel for collapse(2)                                                               \
-    schedule(static) if ((long)B * T * n_heads * head_dim >= PARALLEL_MIN_WORK)
-    for (int b = 0; b < B; b++)
-        for (int t = 0; t < T; t++) {
-            float *row = x + ((size_t)b * T + t) * n_heads * head_dim;
-            const float *c = cos_t + (size_t)t * half, *s = sin_t + (size_t)t * half;
-            for (int h = 0; h < n_heads; h++) {
-                float *xh = row + h * head_dim;
-                for (int i = 0; i < half; i++) {
-                    float a = xh[2 * i], bb = xh[2 * i + 1], sn = sign * s[i];
-                    xh[2 * i] = a * c[i] - bb * sn;
-                    xh[2 * i + 1] = a * sn + bb * c[i];
-                }
-            }
-        }
-}
-
-void rope_forward(float *x, const float *cos_t, const float *sin_t, int B, int T, int n_heads,
-                  int head_dim, int rope_dim) {
-    rope_apply(x, cos_t, sin_t, B, T, n_heads, head_dim, rope_dim, 1.0f);
-}
-
-void rope_backward(float *dx, const float *cos_t, const float *sin_t, int B, int T, int n_heads,
-                   int head_dim, int rope_dim) {
-    rope_apply(dx, cos_t, sin_t, B, T, n_heads, head_dim, rope_dim, -1.0f);
-}
-
-/* Causal softmax of rows [i0, i1) of a (T, T) score matrix in place; entries above the diagonal
- * become 0. */
-static void causal_softmax(float *att, int T, int i0, int i1) {
-    for (int i = i0; i < i1; i++) {
-        float *row = att + (size_t)i * T;
-        float mx = row[0];
-#pragma omp simd reduction(max : mx)
-        for (int j = 1; j <= i; j++)
-            mx = row[j] > mx ? row[j] : mx;
-        float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-        for (int j = 0; j <= i; j++) {
-            row[j] = exp_fast(row[j] - mx);
-            sum += row[j];
-        }
-        float inv = 1.0f / sum;
-        for (int j = 0; j <= i; j++)
-            row[j] *= inv;
-        for (int j = i + 1; j < T; j++)
-            row[j] = 0.0f;
-    }
-}
-
-/* Queries are taken in ATT_BLOCKS bands of rows: band [i0, i1) attends to keys [0, i1) only, so the
- * products skip most of the masked upper triangle (5/8 of the full work with 4 bands). */
-#define ATT_BLOCKS 4
-
-/* Attention runs one (sequence, kv head) pair per task: the query heads of a group share its keys
- * and values, so their gradients accumulate within one thread. */
-void attention_forward(float *out, float *att, const float *q, const float *k, const float *v,
-                       int B, int T, int NH, int NKV, int hd) {
-    int QD = NH * hd, KD = NKV * hd, group = NH / NKV, band = (T + ATT_BLOCKS - 1) / ATT_BLOCKS;
-    float scale = 1.0f / sqrtf((float)hd);
-#pragma omp parallel for collapse(2)                                                               \
-    schedule(static) if ((long)B * NH * T * T * hd >= PARALLEL_MIN_WORK)
-    for (int b = 0; b < B; b++)
-        for (int kvh = 0; kvh < NKV; kvh++)
-            for (int h = kvh * group; h < (kvh + 1) * group; h++) {
-                const float *qh = q + (size_t)b * T * QD + h * hd;
-                const float *kh = k + (size_t)b * T * KD + kvh * hd;
-                const float *vh = v + (size_t)b * T * KD + kvh * hd;
-                float *a = att + ((size_t)b * NH + h) * T * T;
-                float *oh = out + (size_t)b * T * QD + h * hd;
-                for (int i0 = 0; i0 < T; i0 += band) {
-                    int i1 = i0 + band < T ? i0 + band : T;
-                    /* scores (i0:i1, 0:i1) = scale * q (i0:i1, hd) . k (0:i1, hd)^T */
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, i1 - i0, i1, hd, scale,
-                                qh + (size_t)i0 * QD, QD, kh, KD, 0.0f, a + (size_t)i0 * T, T);
-                    causal_softmax(a, T, i0, i1);
-                    /* out (i0:i1, hd) = att (i0:i1, 0:i1) . v (0:i1, hd) */
-                    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, i1 - i0, hd, i1, 1.0f,
-                                a + (size_t)i0 * T, T, vh, KD, 0.0f, oh + (size_t)i0 * QD, QD);
-                }
-            }
-}
-
-void attention_backward(float *dq, float *dk, float *dv, float *datt_scratch, int n_slots,
-                        const float *dout, const float *att, const float *q, const float *k,
-                        const float *v, int B, int T, int NH, int NKV, int hd) {
-    int QD = NH * hd, KD = NKV * hd, group = NH / NKV, band = (T + ATT_BLOCKS - 1) / ATT_BLOCKS;
-    float scale = 1.0f / sqrtf((float)hd);
-#pragma omp parallel num_threads(n_slots) if ((long)B * NH * T * T * hd >= PARALLEL_MIN_WORK)
-    {
-        float *datt = datt_scratch + (size_t)omp_get_thread_num() * T * T;
-#pragma omp for collapse(2) schedule(static)
-        for (int b = 0; b < B; b++)
-            for (int kvh = 0; kvh < NKV; kvh++)
-                for (int h = kvh * group; h < (kvh + 1) * group; h++) {
-                    size_t qoff = (size_t)b * T * QD + h * hd, koff = (size_t)b * T * KD + kvh * hd;
-                    const float *a = att + ((size_t)b * NH + h) * T * T;
-                    for (int i0 = 0; i0 < T; i0 += band) {
-                        int i1 = i0 + band < T ? i0 + band : T, m = i1 - i0;
-                        const float *ab = a + (size_t)i0 * T;
-                        float *db = datt + (size_t)i0 * T;
-                        const float *dob = dout + qoff + (size_t)i0 * QD;
-                        /* datt (i0:i1, 0:i1) = dout (i0:i1, hd) . v (0:i1, hd)^T */
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, m, i1, hd, 1.0f, dob,
-                                    QD, v + koff, KD, 0.0f, db, T);
-                        /* dv (0:i1, hd) += att (i0:i1, 0:i1)^T . dout (i0:i1, hd) */
-                        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, i1, hd, m, 1.0f, ab, T,
-                                    dob, QD, 1.0f, dv + koff, KD);
-                        /* softmax backward: dscore = att * (datt - sum_j att . datt), j <= i */
-                        for (int i = i0; i < i1; i++) {
-                            const float *p = a + (size_t)i * T;
-                            float *d = datt + (size_t)i * T;
-                            float dot = 0.0f;
-                            for (int j = 0; j <= i; j++)
-                                dot += p[j] * d[j];
-                            for (int j = 0; j <= i; j++)
-                                d[j] = p[j] * (d[j] - dot);
-                            for (int j = i + 1; j < i1; j++)
-                                d[j] = 0.0f;
-                        }
-                        /* dq (i0:i1, hd) = scale * dscore (i0:i1, 0:i1) . k (0:i1, hd) */
-                        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, hd, i1, scale, db,
-                                    T, k + koff, KD, 0.0f, dq + qoff + (size_t)i0 * QD, QD);
-                        /* dk (0:i1, hd) += scale * dscore (i0:i1, 0:i1)^T . q (i0:i1, hd) */
-                        cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, i1, hd, m, scale, db,
-                                    T, q + qoff + (size_t)i0 * QD, QD, 1.0f, dk + koff, KD);
-                    }
-                }
-    }
-}
-
-/* sigmoid(g) from e^-|g|, so the exponential's argument is never positive */
-static inline float sigmoid_fast(float g) {
-    float e = exp_fast(g < 0.0f ? g : -g);
-    return g >= 0.0f ? 1.0f / (1.0f + e) : e / (1.0f + e);
-}
-
-void swiglu_forward(float *out, const float *gate, const float *up, size_t n) {
-#pragma omp parallel for simd schedule(static) if ((long)n >= PARALLEL_MIN_WORK)
-    for (size_t i = 0; i < n; i++) {
-        float g = gate[i];
-        out[i] = g * sigmoid_fast(g) * up[i];
-    }
-}
-
-void swiglu_backward(float *dgate, float *dup, const float *dout, const float *gate,
-                     const float *up, size_t n) {
-#pragma omp parallel for simd schedule(static) if ((long)n >= PARALLEL_MIN_WORK)
-    for (size_t i = 0; i < n; i++) {
-        float g = gate[i], sig = sigmoid_fast(g);
-        dup[i] = dout[i] * g * sig;
-        dgate[i] = dout[i] * up[i] * sig * (1.0f + g * (1.0f - sig));
-    }
-}
-
-double crossentropy_forward(float *losses, float *logits, const int32_t *targets, int N, int V,
-                            int *count) {
-#pragma omp parallel for schedule(static) if ((long)N * V >= PARALLEL_MIN_WORK)
-    for (int n = 0; n < N; n++) {
-        float *row = logits + (size_t)n * V;
-        float mx = row[0];
-#pragma omp simd reduction(max : mx)
-        for (int i = 1; i < V; i++)
-            mx = row[i] > mx ? row[i] : mx;
-        int tgt = targets[n];
-        float target_logit = tgt >= 0 ? row[tgt] : 0.0f;
-        float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-        for (int i = 0; i < V; i++) {
-            row[i] = exp_fast(row[i] - mx);
-            sum += row[i];
-        }
-        float inv = 1.0f / sum;
-#pragma omp simd
-        for (int i = 0; i < V; i++)
-            row[i] *= inv;
-        /* -log softmax = log(sum) - (logit - max): exact even where the probability underflows */
-        losses[n] = tgt >= 0 ? logf(sum) - (target_logit - mx) : 0.0f;
-    }
-    double total = 0.0;
-    int c = 0;
-    for (int n = 0; n < N; n++)
-        if (targets[n] >= 0) {
-            total += losses[n];
-            c++;
-        }
-    *count = c;
-    return total;
-}
-
-void crossentropy_backward(float *probs, const int32_t *targets, int N, int V, float scale) {
-#pragma omp parallel for schedule(static) if ((long)N * V >= PARALLEL_MIN_WORK)
-    for (int n = 0; n < N; n++) {
-        float *row = probs + (size_t)n * V;
-        int tgt = targets[n];
-        if (tgt < 0) {
-            memset(row, 0, (size_t)V * sizeof(float));
-            continue;
-        }
-        for (int i = 0; i < V; i++)
-            row[i] *= scale;
-        row[tgt] -= scale;
-    }
-}
-#pragma GCC pop_options
-
-/* ---------------------------------------------------------------------------------------------- */
-/* the model */
+/* Runs stmt, adding its time to phase ph of m's profile when profiling is on. */
+#define TIMED(m, ph, stmt)                                                                         \
+    do {                                                                                           \
+        double t0_ = (m)->profile ? profile_now(m) : 0.0;                                           \
+        stmt;                                                                                      \
+        if ((m)->profile) (m)->profile[ph] += profile_now(m) - t0_;                                 \
+    } while (0)
 
 static void tensor_sizes(size_t sizes[TRAIN_N_TENSORS], const Config *c) {
     size_t C = c->dim, L = c->n_layers, QD = (size_t)c->n_heads * c->head_dim,
@@ -439,7 +106,7 @@ static size_t act_sizes(size_t sizes[TRAIN_N_ACTS], const Config *c, int B, int 
         BT * QD,                 /* dq */
         BT * KD,                 /* dk */
         BT * KD,                 /* dv */
-        (size_t)T * T * n_slots, /* datt */
+        attention_scratch_floats(T, c->head_dim) * n_slots, /* attn_scratch */
     };
     size_t total = 0;
     for (int i = 0; i < TRAIN_N_ACTS; i++)
@@ -453,11 +120,24 @@ static void point_acts(ActTensors *a, float *memory, const size_t sizes[TRAIN_N_
         &a->att,     &a->atty,  &a->residual2, &a->ln2,  &a->ln2_rstd, &a->gate,
         &a->up,      &a->hact,  &a->residual3, &a->lnf,  &a->lnf_rstd, &a->logits,
         &a->losses,  &a->dres,  &a->dln,       &a->dtmp, &a->dhact,    &a->dgate,
-        &a->dup,     &a->datty, &a->dq,        &a->dk,   &a->dv,       &a->datt};
+        &a->dup,     &a->datty, &a->dq,        &a->dk,   &a->dv,       &a->attn_scratch};
     for (int i = 0; i < TRAIN_N_ACTS; i++) {
         *ptrs[i] = memory;
         memory += sizes[i];
     }
+}
+
+/* n zeroed floats. Where the kernel gives transparent huge pages only on request (Debian's default),
+ * asks for them: every product and pass streams through these arrays, and with 4 KB pages the
+ * 12 rows a micro-kernel reads at once, 16 KB apart in the logits, cost a page walk each. */
+static float *big_calloc(size_t n) {
+    float *p = gb_calloc(n, sizeof(float));
+#ifdef MADV_HUGEPAGE
+    size_t huge = (size_t)2 << 20, bytes = n * sizeof(float);
+    uintptr_t lo = ((uintptr_t)p + huge - 1) / huge * huge, hi = ((uintptr_t)p + bytes) / huge * huge;
+    if (hi > lo) madvise((void *)lo, hi - lo, MADV_HUGEPAGE); /* advice: failure changes nothing */
+#endif
+    return p;
 }
 
 int train_model_build(TrainModel *m, const Config *cin, int B, int T, char *err) {
@@ -487,27 +167,55 @@ int train_model_build(TrainModel *m, const Config *cin, int B, int T, char *err)
     m->n_params = 0;
     for (int i = 0; i < TRAIN_N_TENSORS; i++)
         m->n_params += m->tensor_sizes[i];
-    m->params_memory = gb_calloc(m->n_params, sizeof(float));
-    m->grads_memory = gb_calloc(m->n_params, sizeof(float));
-    m->m_memory = gb_calloc(m->n_params, sizeof(float));
-    m->v_memory = gb_calloc(m->n_params, sizeof(float));
+    m->params_memory = big_calloc(m->n_params);
+    m->grads_memory = big_calloc(m->n_params);
+    m->m_memory = big_calloc(m->n_params);
+    m->v_memory = big_calloc(m->n_params);
     point_params(&m->params, m->params_memory, m->tensor_sizes);
     point_params(&m->grads, m->grads_memory, m->tensor_sizes);
     size_t asz[TRAIN_N_ACTS];
-    /* the trainer's own threads do all the work; OpenBLAS runs inside them, single-threaded */
-    openblas_set_num_threads(1);
     m->n_slots = omp_get_max_threads();
+    kernels_selected(); /* the kernel set, chosen once here rather than by racing threads */
     size_t total = act_sizes(asz, &c, B, T, m->n_slots);
-    m->acts_memory = gb_calloc(total, sizeof(float));
+    m->acts_memory = big_calloc(total);
     point_acts(&m->acts, m->acts_memory, asz);
     int half = c.rope_dim / 2;
     m->rope_cos = gb_malloc((size_t)T * half * sizeof(float));
     m->rope_sin = gb_malloc((size_t)T * half * sizeof(float));
     rope_tables(m->rope_cos, m->rope_sin, T, c.rope_dim, c.rope_base);
+    const char *prof = getenv("GLASSBOX_TRAIN_PROFILE");
+    if (prof && *prof && strcmp(prof, "0") != 0) {
+        m->profile = gb_calloc(TRAIN_N_PHASES, sizeof(double));
+        m->profile_cpu = strcmp(prof, "cpu") == 0;
+    }
     return 0;
 }
 
+/* The profile's table: milliseconds a step per phase, and each phase's share. */
+static void print_profile(const TrainModel *m, FILE *f) {
+    static const char *names[TRAIN_N_PHASES] = {
+        "embedding",       "rmsnorm",          "matmul (weights)", "rope",
+        "attention",       "residual add",     "swiglu",           "output head matmul",
+        "softmax + loss",  "loss backward",    "head backward",    "matmul backward",
+        "rmsnorm backward", "swiglu backward", "attention backward", "rope backward",
+        "embedding backward", "zero grad",     "grad clip",        "adamw"};
+    double total = 0;
+    for (int i = 0; i < TRAIN_N_PHASES; i++)
+        total += m->profile[i];
+    long n = m->profile_steps > 0 ? m->profile_steps : 1;
+    fprintf(f, "train profile: %ld steps, %.1f ms a step (%d threads; %s)\n", m->profile_steps,
+            1e3 * total / n, m->n_slots,
+            m->profile_cpu ? "CPU time of the calling thread" : "wall time");
+    for (int i = 0; i < TRAIN_N_PHASES; i++)
+        fprintf(f, "  %-20s %8.1f ms %5.1f %%\n", names[i], 1e3 * m->profile[i] / n,
+                total > 0 ? 100.0 * m->profile[i] / total : 0.0);
+}
+
 void train_model_free(TrainModel *m) {
+    if (m->profile) {
+        print_profile(m, stderr);
+        free(m->profile);
+    }
     free(m->params_memory);
     free(m->grads_memory);
     free(m->m_memory);
@@ -554,11 +262,13 @@ float train_forward(TrainModel *m, const int32_t *inputs, const int32_t *targets
     ActTensors *a = &m->acts;
 
     /* token embeddings; ids out of range read row 0 (callers check their data) */
+    double t_embed = m->profile ? profile_now(m) : 0.0;
 #pragma omp parallel for schedule(static) if ((long)BT * C >= PARALLEL_MIN_WORK)
     for (int n = 0; n < BT; n++) {
         int id = inputs[n] >= 0 && inputs[n] < V ? inputs[n] : 0;
         memcpy(a->encoded + (size_t)n * C, p->token_embd + (size_t)id * C, C * sizeof(float));
     }
+    if (m->profile) m->profile[PH_EMBED] += profile_now(m) - t_embed;
     for (int l = 0; l < L; l++) {
         const float *resid = l == 0 ? a->encoded : a->residual3 + (size_t)(l - 1) * BT * C;
         float *ln1 = a->ln1 + (size_t)l * BT * C, *ln1_rstd = a->ln1_rstd + (size_t)l * BT;
@@ -570,35 +280,44 @@ float train_forward(TrainModel *m, const int32_t *inputs, const int32_t *targets
         float *gate = a->gate + (size_t)l * BT * H, *up = a->up + (size_t)l * BT * H,
               *hact = a->hact + (size_t)l * BT * H;
 
-        rmsnorm_forward(ln1, ln1_rstd, resid, p->attn_norm + (size_t)l * C, BT, C, c->norm_eps);
-        matmul_forward(q, ln1, p->wq + (size_t)l * QD * C, BT, C, QD);
-        matmul_forward(k, ln1, p->wk + (size_t)l * KD * C, BT, C, KD);
-        matmul_forward(v, ln1, p->wv + (size_t)l * KD * C, BT, C, KD);
-        rope_forward(q, m->rope_cos, m->rope_sin, B, T, NH, hd, c->rope_dim);
-        rope_forward(k, m->rope_cos, m->rope_sin, B, T, NKV, hd, c->rope_dim);
-        attention_forward(atty, att, q, k, v, B, T, NH, NKV, hd);
-        matmul_forward(a->dtmp, atty, p->wo + (size_t)l * C * QD, BT, QD, C);
-#pragma omp parallel for schedule(static) if ((long)BT * C >= PARALLEL_MIN_WORK)
-        for (size_t i = 0; i < (size_t)BT * C; i++)
-            res2[i] = resid[i] + a->dtmp[i];
+        TIMED(m, PH_NORM,
+              rmsnorm_forward(ln1, ln1_rstd, resid, p->attn_norm + (size_t)l * C, BT, C,
+                              c->norm_eps));
+        TIMED(m, PH_MATMUL, {
+            matmul_forward(q, ln1, p->wq + (size_t)l * QD * C, BT, C, QD);
+            matmul_forward(k, ln1, p->wk + (size_t)l * KD * C, BT, C, KD);
+            matmul_forward(v, ln1, p->wv + (size_t)l * KD * C, BT, C, KD);
+        });
+        TIMED(m, PH_ROPE, {
+            rope_forward(q, m->rope_cos, m->rope_sin, B, T, NH, hd, c->rope_dim);
+            rope_forward(k, m->rope_cos, m->rope_sin, B, T, NKV, hd, c->rope_dim);
+        });
+        TIMED(m, PH_ATTN,
+              attention_forward(atty, att, a->attn_scratch, m->n_slots, q, k, v, B, T, NH, NKV, hd));
+        TIMED(m, PH_MATMUL, matmul_forward(a->dtmp, atty, p->wo + (size_t)l * C * QD, BT, QD, C));
+        TIMED(m, PH_RESID, residual_forward(res2, resid, a->dtmp, (size_t)BT * C));
 
-        rmsnorm_forward(ln2, ln2_rstd, res2, p->ffn_norm + (size_t)l * C, BT, C, c->norm_eps);
-        matmul_forward(gate, ln2, p->w_gate + (size_t)l * H * C, BT, C, H);
-        matmul_forward(up, ln2, p->w_up + (size_t)l * H * C, BT, C, H);
-        swiglu_forward(hact, gate, up, (size_t)BT * H);
-        matmul_forward(a->dtmp, hact, p->w_down + (size_t)l * C * H, BT, H, C);
-#pragma omp parallel for schedule(static) if ((long)BT * C >= PARALLEL_MIN_WORK)
-        for (size_t i = 0; i < (size_t)BT * C; i++)
-            res3[i] = res2[i] + a->dtmp[i];
+        TIMED(m, PH_NORM,
+              rmsnorm_forward(ln2, ln2_rstd, res2, p->ffn_norm + (size_t)l * C, BT, C,
+                              c->norm_eps));
+        TIMED(m, PH_MATMUL, {
+            matmul_forward(gate, ln2, p->w_gate + (size_t)l * H * C, BT, C, H);
+            matmul_forward(up, ln2, p->w_up + (size_t)l * H * C, BT, C, H);
+        });
+        TIMED(m, PH_SWIGLU, swiglu_forward(hact, gate, up, (size_t)BT * H));
+        TIMED(m, PH_MATMUL, matmul_forward(a->dtmp, hact, p->w_down + (size_t)l * C * H, BT, H, C));
+        TIMED(m, PH_RESID, residual_forward(res3, res2, a->dtmp, (size_t)BT * C));
     }
-    rmsnorm_forward(a->lnf, a->lnf_rstd, a->residual3 + (size_t)(L - 1) * BT * C, p->output_norm,
-                    BT, C, c->norm_eps);
-    matmul_forward(a->logits, a->lnf, p->token_embd, BT, C, V);
+    TIMED(m, PH_NORM,
+          rmsnorm_forward(a->lnf, a->lnf_rstd, a->residual3 + (size_t)(L - 1) * BT * C,
+                          p->output_norm, BT, C, c->norm_eps));
+    TIMED(m, PH_HEAD, matmul_forward(a->logits, a->lnf, p->token_embd, BT, C, V));
 
     m->targets = targets;
     if (!targets) return 0.0f;
     int count = 0;
-    double total = crossentropy_forward(a->losses, a->logits, targets, BT, V, &count);
+    double total;
+    TIMED(m, PH_LOSS, total = crossentropy_forward(a->losses, a->logits, targets, BT, V, &count));
     m->n_targets = count;
     m->mean_loss = count ? (float)(total / count) : 0.0f;
     return m->mean_loss;
@@ -618,12 +337,18 @@ void train_backward(TrainModel *m, const int32_t *inputs) {
     if (!m->targets || m->n_targets == 0) return;
 
     /* loss = mean over counted targets */
-    crossentropy_backward(a->logits, m->targets, BT, V, 1.0f / m->n_targets);
+    /* the gradient of the summed loss (probabilities minus the one-hot targets), then the mean's
+     * 1 / n_targets applied in the head's products: no pass over the (BT, V) logits but theirs */
+    TIMED(m, PH_LOSS_B, crossentropy_backward(a->logits, m->targets, BT, V, 1.0f));
     /* tied head: lnf (BT, C) -> logits (BT, V) through token_embd */
-    matmul_backward(a->dln, g->token_embd, a->logits, a->lnf, p->token_embd, BT, C, V, 0);
-    memset(a->dres, 0, (size_t)BT * C * sizeof(float));
-    rmsnorm_backward(a->dres, g->output_norm, a->dln, a->residual3 + (size_t)(L - 1) * BT * C,
-                     p->output_norm, a->lnf_rstd, BT, C);
+    TIMED(m, PH_HEAD_B,
+          matmul_backward_scaled(a->dln, g->token_embd, a->logits, a->lnf, p->token_embd, BT, C, V,
+                                 0, 1.0f / m->n_targets));
+    TIMED(m, PH_NORM_B, {
+        memset(a->dres, 0, (size_t)BT * C * sizeof(float));
+        rmsnorm_backward(a->dres, g->output_norm, a->dln, a->residual3 + (size_t)(L - 1) * BT * C,
+                         p->output_norm, a->lnf_rstd, BT, C);
+    });
 
     for (int l = L - 1; l >= 0; l--) {
         const float *resid = l == 0 ? a->encoded : a->residual3 + (size_t)(l - 1) * BT * C;
@@ -639,34 +364,47 @@ void train_backward(TrainModel *m, const int32_t *inputs) {
 
         /* ffn: res3 = res2 + w_down . (silu(w_gate . ln2) * (w_up . ln2)); dres flows straight
          * through */
-        matmul_backward(a->dhact, g->w_down + (size_t)l * C * H, a->dres, hact,
-                        p->w_down + (size_t)l * C * H, BT, H, C, 0);
-        swiglu_backward(a->dgate, a->dup, a->dhact, gate, up, (size_t)BT * H);
-        matmul_backward(a->dln, g->w_gate + (size_t)l * H * C, a->dgate, ln2,
-                        p->w_gate + (size_t)l * H * C, BT, C, H, 0);
-        matmul_backward(a->dln, g->w_up + (size_t)l * H * C, a->dup, ln2,
-                        p->w_up + (size_t)l * H * C, BT, C, H, 1);
-        rmsnorm_backward(a->dres, g->ffn_norm + (size_t)l * C, a->dln, res2,
-                         p->ffn_norm + (size_t)l * C, ln2_rstd, BT, C);
+        TIMED(m, PH_MATMUL_B,
+              matmul_backward(a->dhact, g->w_down + (size_t)l * C * H, a->dres, hact,
+                              p->w_down + (size_t)l * C * H, BT, H, C, 0));
+        TIMED(m, PH_SWIGLU_B, swiglu_backward(a->dgate, a->dup, a->dhact, gate, up, (size_t)BT * H));
+        TIMED(m, PH_MATMUL_B, {
+            matmul_backward(a->dln, g->w_gate + (size_t)l * H * C, a->dgate, ln2,
+                            p->w_gate + (size_t)l * H * C, BT, C, H, 0);
+            matmul_backward(a->dln, g->w_up + (size_t)l * H * C, a->dup, ln2,
+                            p->w_up + (size_t)l * H * C, BT, C, H, 1);
+        });
+        TIMED(m, PH_NORM_B,
+              rmsnorm_backward(a->dres, g->ffn_norm + (size_t)l * C, a->dln, res2,
+                               p->ffn_norm + (size_t)l * C, ln2_rstd, BT, C));
 
         /* attention: res2 = resid + wo . attention(rope(wq . ln1), rope(wk . ln1), wv . ln1) */
-        matmul_backward(a->datty, g->wo + (size_t)l * C * QD, a->dres, atty,
-                        p->wo + (size_t)l * C * QD, BT, QD, C, 0);
-        memset(a->dk, 0, (size_t)BT * KD * sizeof(float));
-        memset(a->dv, 0, (size_t)BT * KD * sizeof(float));
-        attention_backward(a->dq, a->dk, a->dv, a->datt, m->n_slots, a->datty, att, q, k, v, B, T,
-                           NH, NKV, hd);
-        rope_backward(a->dq, m->rope_cos, m->rope_sin, B, T, NH, hd, c->rope_dim);
-        rope_backward(a->dk, m->rope_cos, m->rope_sin, B, T, NKV, hd, c->rope_dim);
-        matmul_backward(a->dln, g->wq + (size_t)l * QD * C, a->dq, ln1, p->wq + (size_t)l * QD * C,
-                        BT, C, QD, 0);
-        matmul_backward(a->dln, g->wk + (size_t)l * KD * C, a->dk, ln1, p->wk + (size_t)l * KD * C,
-                        BT, C, KD, 1);
-        matmul_backward(a->dln, g->wv + (size_t)l * KD * C, a->dv, ln1, p->wv + (size_t)l * KD * C,
-                        BT, C, KD, 1);
-        rmsnorm_backward(a->dres, g->attn_norm + (size_t)l * C, a->dln, resid,
-                         p->attn_norm + (size_t)l * C, ln1_rstd, BT, C);
+        TIMED(m, PH_MATMUL_B,
+              matmul_backward(a->datty, g->wo + (size_t)l * C * QD, a->dres, atty,
+                              p->wo + (size_t)l * C * QD, BT, QD, C, 0));
+        TIMED(m, PH_ATTN_B, {
+            memset(a->dk, 0, (size_t)BT * KD * sizeof(float));
+            memset(a->dv, 0, (size_t)BT * KD * sizeof(float));
+            attention_backward(a->dq, a->dk, a->dv, a->attn_scratch, m->n_slots, a->datty, att, q,
+                               k, v, B, T, NH, NKV, hd);
+        });
+        TIMED(m, PH_ROPE_B, {
+            rope_backward(a->dq, m->rope_cos, m->rope_sin, B, T, NH, hd, c->rope_dim);
+            rope_backward(a->dk, m->rope_cos, m->rope_sin, B, T, NKV, hd, c->rope_dim);
+        });
+        TIMED(m, PH_MATMUL_B, {
+            matmul_backward(a->dln, g->wq + (size_t)l * QD * C, a->dq, ln1,
+                            p->wq + (size_t)l * QD * C, BT, C, QD, 0);
+            matmul_backward(a->dln, g->wk + (size_t)l * KD * C, a->dk, ln1,
+                            p->wk + (size_t)l * KD * C, BT, C, KD, 1);
+            matmul_backward(a->dln, g->wv + (size_t)l * KD * C, a->dv, ln1,
+                            p->wv + (size_t)l * KD * C, BT, C, KD, 1);
+        });
+        TIMED(m, PH_NORM_B,
+              rmsnorm_backward(a->dres, g->attn_norm + (size_t)l * C, a->dln, resid,
+                               p->attn_norm + (size_t)l * C, ln1_rstd, BT, C));
     }
+    double t_embed = m->profile ? profile_now(m) : 0.0;
     /* embedding: rows in order, so repeated ids sum deterministically; blocks of channels in
      * parallel */
     int n_blocks = (C + 31) / 32;
@@ -681,6 +419,7 @@ void train_backward(TrainModel *m, const int32_t *inputs) {
                 dst[i] += src[i];
         }
     }
+    if (m->profile) m->profile[PH_EMBED_B] += profile_now(m) - t_embed;
 }
 
 float train_clip_grad(TrainModel *m, float max_norm) {
@@ -699,21 +438,14 @@ float train_clip_grad(TrainModel *m, float max_norm) {
 
 void train_adamw(TrainModel *m, float lr, float beta1, float beta2, float eps, float weight_decay,
                  int t) {
-    float c1 = 1.0f - powf(beta1, (float)t), c2 = 1.0f - powf(beta2, (float)t);
+    AdamWStep s = {lr, beta1, beta2, eps, 0.0f, 1.0f - powf(beta1, (float)t),
+                   1.0f - powf(beta2, (float)t)};
     size_t off = 0;
     for (int k = 0; k < TRAIN_N_TENSORS; k++) {
         size_t n = m->tensor_sizes[k];
-        float wd = tensor_is_matrix(k) ? weight_decay : 0.0f;
-        float *p = m->params_memory + off, *g = m->grads_memory + off, *mm = m->m_memory + off,
-              *vv = m->v_memory + off;
-#pragma omp parallel for schedule(static) if ((long)n >= PARALLEL_MIN_WORK)
-        for (size_t i = 0; i < n; i++) {
-            float mi = beta1 * mm[i] + (1.0f - beta1) * g[i];
-            float vi = beta2 * vv[i] + (1.0f - beta2) * g[i] * g[i];
-            mm[i] = mi;
-            vv[i] = vi;
-            p[i] -= lr * ((mi / c1) / (sqrtf(vi / c2) + eps) + wd * p[i]);
-        }
+        s.weight_decay = tensor_is_matrix(k) ? weight_decay : 0.0f;
+        adamw_update(m->params_memory + off, m->grads_memory + off, m->m_memory + off,
+                     m->v_memory + off, n, &s);
         off += n;
     }
 }
@@ -794,12 +526,14 @@ float train_step(TrainModel *m, const TrainOptions *o, const int32_t *tokens, si
                  long step, int32_t *inputs, int32_t *targets, float *grad_norm) {
     train_sample_batch(inputs, targets, tokens, n_tokens, m->B, m->T, o->seed, step);
     float loss = train_forward(m, inputs, targets);
-    train_zero_grad(m);
+    TIMED(m, PH_ZERO, train_zero_grad(m));
     train_backward(m, inputs);
-    float norm = train_clip_grad(m, o->grad_clip);
+    float norm;
+    TIMED(m, PH_CLIP, norm = train_clip_grad(m, o->grad_clip));
     if (grad_norm) *grad_norm = norm;
     float lr = train_lr(step, o->total_steps, o->warmup, o->lr);
-    train_adamw(m, lr, 0.9f, 0.95f, 1e-8f, o->weight_decay, (int)(step + 1));
+    TIMED(m, PH_ADAMW, train_adamw(m, lr, 0.9f, 0.95f, 1e-8f, o->weight_decay, (int)(step + 1)));
+    if (m->profile) m->profile_steps++;
     return loss;
 }
 

@@ -1,7 +1,7 @@
 /* The trainer: a llama-architecture decoder (exactly the block src/model/model.c runs) trained with AdamW
  * on batches of B sequences of T tokens. Parameters, gradients, AdamW moments and activations each
  * live in one allocation, addressed through a struct of pointers; each layer is a *_forward /
- * *_backward pair over flat float arrays. Every batched matrix product is a cblas_sgemm call. */
+ * *_backward pair over flat float arrays. Every batched matrix product is a call of gemm (gemm.h). */
 #ifndef GB_TRAIN_H
 #define GB_TRAIN_H
 
@@ -36,7 +36,7 @@ typedef struct {
     float *q;         /* (L, B, T, QD) after RoPE */
     float *k;         /* (L, B, T, KD) after RoPE */
     float *v;         /* (L, B, T, KD) */
-    float *att;       /* (L, B, NH, T, T) attention probabilities, 0 above the diagonal */
+    float *att;       /* (L, B, NH, T, T) attention probabilities (see attention_forward) */
     float *atty;      /* (L, B, T, QD) attention output, before wo */
     float *residual2; /* (L, B, T, C) residual stream after the attention sub-block */
     float *ln2;       /* (L, B, T, C) ffn-norm output */
@@ -60,7 +60,7 @@ typedef struct {
     float *dq;    /* (B, T, QD) */
     float *dk;    /* (B, T, KD) */
     float *dv;    /* (B, T, KD) */
-    float *datt;  /* (n_slots, T, T) gradient of one head's attention probabilities, per thread */
+    float *attn_scratch; /* (n_slots, attention_scratch_floats) per thread */
 } ActTensors;
 #define TRAIN_N_ACTS 30
 
@@ -83,12 +83,24 @@ typedef struct {
     const int32_t *targets; /* (B, T) of the last forward pass; negative ids are ignored */
     int n_targets;          /* targets counted in the last forward pass's loss */
     float mean_loss;        /* of the last forward pass with targets */
+    double *profile;        /* (TRAIN_N_PHASES) seconds per phase, or NULL: see train_model_build */
+    long profile_steps;     /* train_step calls timed */
+    int profile_cpu;        /* the profile's clock: 0 wall time, 1 the calling thread's CPU time */
 } TrainModel;
+
+/* The phases of a step that GLASSBOX_TRAIN_PROFILE times. */
+typedef enum {
+    PH_EMBED, PH_NORM, PH_MATMUL, PH_ROPE, PH_ATTN, PH_RESID, PH_SWIGLU, PH_HEAD, PH_LOSS,
+    PH_LOSS_B, PH_HEAD_B, PH_MATMUL_B, PH_NORM_B, PH_SWIGLU_B, PH_ATTN_B, PH_ROPE_B, PH_EMBED_B,
+    PH_ZERO, PH_CLIP, PH_ADAMW, TRAIN_N_PHASES
+} TrainPhase;
 
 /* Allocates a trainer for config c (dim, hidden_dim, n_layers, n_heads, n_kv_heads, vocab_size,
  * rope_base, norm_eps; head_dim is derived) and batches of B x T. Parameters are zero until
- * train_init_weights. Sets OpenBLAS to one thread: the trainer splits every product across its
- * OpenMP threads itself (omp_get_max_threads() at build time sizes the per-thread scratch).
+ * train_init_weights. With GLASSBOX_TRAIN_PROFILE set in the environment, train_step times each
+ * phase and train_model_free prints the table to stderr (GLASSBOX_TRAIN_PROFILE=cpu: the CPU time
+ * of the calling thread rather than wall time). The trainer splits every product across its OpenMP
+ * threads itself (omp_get_max_threads() at build time sizes the per-thread scratch).
  * Returns 0, or -1 with err. */
 int train_model_build(TrainModel *m, const Config *c, int B, int T, char *err);
 void train_model_free(TrainModel *m);
@@ -180,12 +192,14 @@ void rope_forward(float *x, const float *cos_t, const float *sin_t, int B, int T
 void rope_backward(float *dx, const float *cos_t, const float *sin_t, int B, int T, int n_heads,
                    int head_dim, int rope_dim);
 /* Causal grouped-query attention. q (B, T, NH*hd), k and v (B, T, NKV*hd); out (B, T, NH*hd);
- * att (B, NH, T, T) probabilities. */
-void attention_forward(float *out, float *att, const float *q, const float *k, const float *v,
-                       int B, int T, int NH, int NKV, int hd);
-/* dq is overwritten; dk and dv accumulate. datt_scratch holds n_slots * T * T floats; at most
- * n_slots threads run. */
-void attention_backward(float *dq, float *dk, float *dv, float *datt_scratch, int n_slots,
+ * att (B, NH, T, T) probabilities: row i holds keys 0 .. i, then zeros up to the end of its tile of
+ * query rows; what lies further right is never written (nor read by attention_backward). scratch
+ * holds n_slots * attention_scratch_floats(T, hd) floats; at most n_slots threads run. */
+size_t attention_scratch_floats(int T, int hd);
+void attention_forward(float *out, float *att, float *scratch, int n_slots, const float *q,
+                       const float *k, const float *v, int B, int T, int NH, int NKV, int hd);
+/* dq is overwritten; dk and dv accumulate. scratch as for attention_forward. */
+void attention_backward(float *dq, float *dk, float *dv, float *scratch, int n_slots,
                         const float *dout, const float *att, const float *q, const float *k,
                         const float *v, int B, int T, int NH, int NKV, int hd);
 void swiglu_forward(float *out, const float *gate, const float *up, size_t n);
