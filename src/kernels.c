@@ -9,6 +9,9 @@
 #include <cblas.h>
 #include <math.h>
 #include <omp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -55,6 +58,36 @@ static size_t rows_ahead(size_t rb) {
     return (ROWS_PREFETCH_BYTES / (ROWS * rb) + 1) * ROWS * rb;
 }
 #endif
+
+/* The rounding of activations to 16 bits (kernels.h) gives up, and the product takes the float
+ * kernel, when a block's largest magnitude is not finite or so small that 32767 / it would not be. */
+#define X16_AMAX_MAX 3.4028235e38f
+#define X16_AMAX_MIN 1e-30f
+
+/* Kernels on rounded activations: one row, and ROWS rows (as DotRowsFn). */
+typedef float (*Dot16Fn)(const void *row, const int16_t *xq, const float *dx, int n);
+typedef void (*Dot16RowsFn)(const uint8_t *rows, size_t rb, const int16_t *xq, const float *dx,
+                            int n, float *out);
+typedef int (*Round16Fn)(int16_t *q, float *d, const float *x, int n);
+
+/* The reference rounding, one value at a time (the vector ones do the same operations). */
+static int round_x16_portable(int16_t *q, float *d, const float *x, int n) {
+    for (int b = 0; b < n / 32; b++) {
+        const float *xb = x + 32 * b;
+        float amax = 0.0f;
+        for (int j = 0; j < 32; j++) {
+            if (xb[j] != xb[j]) return -1; /* NaN */
+            float a = fabsf(xb[j]);
+            if (a > amax) amax = a;
+        }
+        if (!(amax <= X16_AMAX_MAX) || (amax > 0.0f && amax < X16_AMAX_MIN)) return -1;
+        d[b] = amax == 0.0f ? 0.0f : amax / 32767.0f;
+        float id = amax == 0.0f ? 0.0f : 32767.0f / amax;
+        for (int j = 0; j < 32; j++)
+            q[32 * b + j] = (int16_t)lrintf(xb[j] * id);
+    }
+    return 0;
+}
 
 /* ------------------------------------------------------------------------------------------------
  * Portable kernels */
@@ -230,6 +263,101 @@ AVX2 static float dot_q8_0_avx2(const void *row, const float *x, int n) {
     return hsum(_mm256_add_ps(acc0, acc1));
 }
 
+/* Q8_0 on activations rounded to 16 bits (kernels.h): per block, the 32 weights widened to 16-bit
+ * integers and multiplied with the block's rounded activations in pairs (pmaddwd: exact integers,
+ * each lane the sum of four products, below 2^24 so exact as a float too), then scaled by the
+ * weights' scale times the activations' into a float sum. Half the instructions per block of the
+ * float kernel's, which widens every weight to a float. */
+AVX2 static __m256 q8_0_x16_block_avx2(const uint8_t *b, float s, const int16_t *xq, __m256 acc) {
+    __m256i lo = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(b + 2)));
+    __m256i hi = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(b + 18)));
+    __m256i p = _mm256_add_epi32(_mm256_madd_epi16(lo, _mm256_loadu_si256((const __m256i *)xq)),
+                                 _mm256_madd_epi16(hi, _mm256_loadu_si256((const __m256i *)(xq + 16))));
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(s), acc);
+}
+
+AVX2 static float dot_q8_0_x16_avx2(const void *row, const int16_t *xq, const float *dx, int n) {
+    const uint8_t *b = row;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
+#define STEP(i, acc)                                                                               \
+    (_mm_prefetch((const char *)b + 34 * (i) + PREFETCH_AHEAD, _MM_HINT_T0),                       \
+     q8_0_x16_block_avx2(b + 34 * (i), half_to_float(b + 34 * (i)) * dx[i], xq + 32 * (i), acc))
+    EVEN_ODD_BLOCKS(n / 32, STEP);
+#undef STEP
+    return hsum(_mm256_add_ps(acc0, acc1));
+}
+
+/* ROWS rows at a time, each row's operations those of dot_q8_0_x16_avx2 (the same bits). */
+AVX2 static void dot_rows_q8_0_x16_avx2(const uint8_t *rows, size_t rb, const int16_t *xq,
+                                        const float *dx, int n, float *out) {
+    const uint8_t *r0 = rows, *r1 = rows + rb, *r2 = rows + 2 * rb, *r3 = rows + 3 * rb;
+    const size_t ahead = rows_ahead(rb);
+    __m256 a0 = _mm256_setzero_ps(), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+    int nb = n / 32;
+#define BLOCK(i, A0, A1, A2, A3)                                                                   \
+    do {                                                                                           \
+        size_t o = 34 * (size_t)(i);                                                               \
+        const int16_t *xi = xq + 32 * (i);                                                         \
+        float dxi = dx[i];                                                                         \
+        _mm_prefetch((const char *)r0 + o + ahead, _MM_HINT_T0);                                   \
+        _mm_prefetch((const char *)r1 + o + ahead, _MM_HINT_T0);                                   \
+        _mm_prefetch((const char *)r2 + o + ahead, _MM_HINT_T0);                                   \
+        _mm_prefetch((const char *)r3 + o + ahead, _MM_HINT_T0);                                   \
+        A0 = q8_0_x16_block_avx2(r0 + o, half_to_float(r0 + o) * dxi, xi, A0);                     \
+        A1 = q8_0_x16_block_avx2(r1 + o, half_to_float(r1 + o) * dxi, xi, A1);                     \
+        A2 = q8_0_x16_block_avx2(r2 + o, half_to_float(r2 + o) * dxi, xi, A2);                     \
+        A3 = q8_0_x16_block_avx2(r3 + o, half_to_float(r3 + o) * dxi, xi, A3);                     \
+    } while (0)
+    int i = 0;
+    for (; i + 2 <= nb; i += 2) {
+        BLOCK(i, a0, a1, a2, a3);
+        BLOCK(i + 1, b0, b1, b2, b3);
+    }
+    if (i < nb) BLOCK(i, a0, a1, a2, a3);
+#undef BLOCK
+    out[0] = hsum(_mm256_add_ps(a0, b0));
+    out[1] = hsum(_mm256_add_ps(a1, b1));
+    out[2] = hsum(_mm256_add_ps(a2, b2));
+    out[3] = hsum(_mm256_add_ps(a3, b3));
+}
+
+/* The rounding of kernels.h, eight lanes at a time (the same operations as round_x16_portable:
+ * an exact maximum, two divisions, a product rounded to the nearest integer, ties to even). */
+AVX2 static int round_x16_avx2(int16_t *q, float *d, const float *x, int n) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 bad = _mm256_setzero_ps();
+    for (int b = 0; b < n / 32; b++) {
+        const float *xb = x + 32 * b;
+        __m256 v0 = _mm256_loadu_ps(xb), v1 = _mm256_loadu_ps(xb + 8);
+        __m256 v2 = _mm256_loadu_ps(xb + 16), v3 = _mm256_loadu_ps(xb + 24);
+        bad = _mm256_or_ps(bad, _mm256_cmp_ps(v0, v1, _CMP_UNORD_Q));
+        bad = _mm256_or_ps(bad, _mm256_cmp_ps(v2, v3, _CMP_UNORD_Q));
+        __m256 m = _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(sign, v0), _mm256_andnot_ps(sign, v1)),
+                                 _mm256_max_ps(_mm256_andnot_ps(sign, v2), _mm256_andnot_ps(sign, v3)));
+        __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+        h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+        h = _mm_max_ss(h, _mm_movehdup_ps(h));
+        float amax = _mm_cvtss_f32(h);
+        if (!(amax <= X16_AMAX_MAX) || (amax > 0.0f && amax < X16_AMAX_MIN)) return -1;
+        int16_t *qb = q + 32 * b;
+        if (amax == 0.0f) {
+            d[b] = 0.0f;
+            memset(qb, 0, 32 * sizeof(int16_t));
+            continue;
+        }
+        d[b] = amax / 32767.0f;
+        __m256 id = _mm256_set1_ps(32767.0f / amax);
+        __m256i i0 = _mm256_cvtps_epi32(_mm256_mul_ps(v0, id)), i1 = _mm256_cvtps_epi32(_mm256_mul_ps(v1, id));
+        __m256i i2 = _mm256_cvtps_epi32(_mm256_mul_ps(v2, id)), i3 = _mm256_cvtps_epi32(_mm256_mul_ps(v3, id));
+        /* packs interleaves 128-bit lanes: put them back in order */
+        __m256i p01 = _mm256_permute4x64_epi64(_mm256_packs_epi32(i0, i1), 0xD8);
+        __m256i p23 = _mm256_permute4x64_epi64(_mm256_packs_epi32(i2, i3), 0xD8);
+        _mm256_storeu_si256((__m256i *)qb, p01);
+        _mm256_storeu_si256((__m256i *)(qb + 16), p23);
+    }
+    return _mm256_movemask_ps(bad) ? -1 : 0;
+}
+
 /* The 32 weights of a Q4_0 block as signed bytes, in order. */
 AVX2 static __m256i q4_0_weights(const uint8_t *b) {
     const __m128i low4 = _mm_set1_epi8(0xF), eight = _mm_set1_epi8(8);
@@ -342,6 +470,74 @@ AVX2 static float dot_q6_k_avx2(const void *row, const float *x, int n) {
         }
     }
     return hsum(acc);
+}
+
+/* Attention's two loops (kernels.h), eight lanes that are dot_f32's eight running sums and axpy's
+ * eight values, with its multiplications and additions (no FMA) in its order: the same bits. */
+AVX2 static float sum8_pairwise(__m256 v) { /* ((v0+v1)+(v2+v3)) + ((v4+v5)+(v6+v7)) */
+    __m256 s1 = _mm256_add_ps(v, _mm256_permute_ps(v, 0xB1));   /* lane 2i: v[2i] + v[2i+1] */
+    __m256 s2 = _mm256_add_ps(s1, _mm256_permute_ps(s1, 0x4E)); /* lane 4i: pairs of pairs */
+    return _mm_cvtss_f32(_mm_add_ss(_mm256_castps256_ps128(s2), _mm256_extractf128_ps(s2, 1)));
+}
+
+AVX2 static float dot_tail(float sum, const float *a, const float *b, int i, int n) {
+    for (; i < n; i++)
+        sum += a[i] * b[i];
+    return sum;
+}
+
+AVX2 static void attn_scores_avx2(float *att, const float *q, const float *k, size_t stride, int n,
+                                  int hd, float scale) {
+    int h8 = hd / 8 * 8, t = 0;
+    /* four positions at a time: four chains of additions in flight */
+    for (; t + 4 <= n; t += 4) {
+        const float *k0 = k + (size_t)t * stride, *k1 = k0 + stride, *k2 = k1 + stride, *k3 = k2 + stride;
+        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+        for (int i = 0; i < h8; i += 8) {
+            __m256 qi = _mm256_loadu_ps(q + i);
+            a0 = _mm256_add_ps(a0, _mm256_mul_ps(qi, _mm256_loadu_ps(k0 + i)));
+            a1 = _mm256_add_ps(a1, _mm256_mul_ps(qi, _mm256_loadu_ps(k1 + i)));
+            a2 = _mm256_add_ps(a2, _mm256_mul_ps(qi, _mm256_loadu_ps(k2 + i)));
+            a3 = _mm256_add_ps(a3, _mm256_mul_ps(qi, _mm256_loadu_ps(k3 + i)));
+        }
+        att[t] = dot_tail(sum8_pairwise(a0), q, k0, h8, hd) * scale;
+        att[t + 1] = dot_tail(sum8_pairwise(a1), q, k1, h8, hd) * scale;
+        att[t + 2] = dot_tail(sum8_pairwise(a2), q, k2, h8, hd) * scale;
+        att[t + 3] = dot_tail(sum8_pairwise(a3), q, k3, h8, hd) * scale;
+    }
+    for (; t < n; t++) {
+        const float *kt = k + (size_t)t * stride;
+        __m256 a0 = _mm256_setzero_ps();
+        for (int i = 0; i < h8; i += 8)
+            a0 = _mm256_add_ps(a0, _mm256_mul_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(kt + i)));
+        att[t] = dot_tail(sum8_pairwise(a0), q, kt, h8, hd) * scale;
+    }
+}
+
+AVX2 static void attn_mix_avx2(float *out, const float *att, const float *v, size_t stride, int n,
+                               int hd) {
+    int h8 = hd / 8 * 8;
+    /* 64 values at a time kept in registers over every position */
+    for (int i0 = 0; i0 < h8; i0 += 64) {
+        int m = h8 - i0 < 64 ? (h8 - i0) / 8 : 8;
+        __m256 acc[8];
+        for (int j = 0; j < 8; j++)
+            acc[j] = _mm256_setzero_ps();
+        for (int t = 0; t < n; t++) {
+            __m256 a = _mm256_set1_ps(att[t]);
+            const float *vt = v + (size_t)t * stride + i0;
+            for (int j = 0; j < m; j++)
+                acc[j] = _mm256_add_ps(acc[j], _mm256_mul_ps(a, _mm256_loadu_ps(vt + 8 * j)));
+        }
+        for (int j = 0; j < m; j++)
+            _mm256_storeu_ps(out + i0 + 8 * j, acc[j]);
+    }
+    for (int i = h8; i < hd; i++) {
+        float y = 0.0f;
+        for (int t = 0; t < n; t++)
+            y += att[t] * v[(size_t)t * stride + i];
+        out[i] = y;
+    }
 }
 
 /* AVX-512: the same sums sixteen lanes wide, for the types a model's bulk is usually stored in. */
@@ -481,6 +677,104 @@ AVX512 static void dot_rows_q8_0_avx512(const uint8_t *rows, size_t rb, const fl
     out[3] = hsum512(_mm512_add_ps(a3, b3));
 }
 
+/* Q8_0 on activations rounded to 16 bits, sixteen lanes: per block one widening of the 32 weights
+ * to 16-bit integers, one pmaddwd (each lane the exact sum of two products), one conversion and
+ * one multiply-add by the weights' scale times the activations'. */
+AVX512 static __m512 q8_0_x16_block_avx512(const uint8_t *b, const float *s, const int16_t *xq,
+                                           __m512 acc) {
+    __m512i w = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(b + 2)));
+    __m512 p = _mm512_cvtepi32_ps(_mm512_madd_epi16(w, _mm512_loadu_si512(xq)));
+    return _mm512_fmadd_ps(p, _mm512_set1_ps(*s), acc);
+}
+
+AVX512 static float dot_q8_0_x16_avx512(const void *row, const int16_t *xq, const float *dx, int n) {
+    const uint8_t *b = row;
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = acc0;
+    int nb = n / 32, i = 0;
+    for (; i + 2 <= nb; i += 2) {
+        _mm_prefetch((const char *)b + 34 * i + PREFETCH_AHEAD, _MM_HINT_T0);
+        _mm_prefetch((const char *)b + 34 * i + 64 + PREFETCH_AHEAD, _MM_HINT_T0);
+        float s0 = half_to_float(b + 34 * i) * dx[i], s1 = half_to_float(b + 34 * (i + 1)) * dx[i + 1];
+        acc0 = q8_0_x16_block_avx512(b + 34 * i, &s0, xq + 32 * i, acc0);
+        acc1 = q8_0_x16_block_avx512(b + 34 * (i + 1), &s1, xq + 32 * (i + 1), acc1);
+    }
+    if (i < nb) {
+        float s0 = half_to_float(b + 34 * i) * dx[i];
+        acc0 = q8_0_x16_block_avx512(b + 34 * i, &s0, xq + 32 * i, acc0);
+    }
+    return hsum512(_mm512_add_ps(acc0, acc1));
+}
+
+/* ROWS rows at a time, each row's operations those of dot_q8_0_x16_avx512: the scales of 16 blocks
+ * of a row gathered and widened at once (the same conversion), times the activations' scales
+ * (the same products). */
+AVX512 static void dot_rows_q8_0_x16_avx512(const uint8_t *rows, size_t rb, const int16_t *xq,
+                                            const float *dx, int n, float *out) {
+    const uint8_t *r0 = rows, *r1 = rows + rb, *r2 = rows + 2 * rb, *r3 = rows + 3 * rb;
+    const size_t ahead = rows_ahead(rb);
+    __m512 a0 = _mm512_setzero_ps(), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+    float d[ROWS][16];
+    int nb = n / 32;
+#define BLOCK(i, j, A0, A1, A2, A3)                                                                \
+    do {                                                                                           \
+        size_t o = 34 * (size_t)(i);                                                               \
+        const int16_t *xi = xq + 32 * (i);                                                         \
+        _mm_prefetch((const char *)r0 + o + ahead, _MM_HINT_T0);                                   \
+        _mm_prefetch((const char *)r1 + o + ahead, _MM_HINT_T0);                                   \
+        _mm_prefetch((const char *)r2 + o + ahead, _MM_HINT_T0);                                   \
+        _mm_prefetch((const char *)r3 + o + ahead, _MM_HINT_T0);                                   \
+        A0 = q8_0_x16_block_avx512(r0 + o, &d[0][j], xi, A0);                                      \
+        A1 = q8_0_x16_block_avx512(r1 + o, &d[1][j], xi, A1);                                      \
+        A2 = q8_0_x16_block_avx512(r2 + o, &d[2][j], xi, A2);                                      \
+        A3 = q8_0_x16_block_avx512(r3 + o, &d[3][j], xi, A3);                                      \
+    } while (0)
+    for (int c = 0; c < nb; c += 16) {
+        int m = nb - c < 16 ? nb - c : 16;
+        __m512 dxc = _mm512_maskz_loadu_ps((__mmask16)((1u << m) - 1), dx + c);
+        q8_0_scales_avx512(d[0], r0 + 34 * (size_t)c, m);
+        q8_0_scales_avx512(d[1], r1 + 34 * (size_t)c, m);
+        q8_0_scales_avx512(d[2], r2 + 34 * (size_t)c, m);
+        q8_0_scales_avx512(d[3], r3 + 34 * (size_t)c, m);
+        for (int r = 0; r < ROWS; r++)
+            _mm512_storeu_ps(d[r], _mm512_mul_ps(_mm512_loadu_ps(d[r]), dxc));
+        int j = 0;
+        for (; j + 2 <= m; j += 2) {
+            BLOCK(c + j, j, a0, a1, a2, a3);
+            BLOCK(c + j + 1, j + 1, b0, b1, b2, b3);
+        }
+        if (j < m) BLOCK(c + j, j, a0, a1, a2, a3);
+    }
+#undef BLOCK
+    out[0] = hsum512(_mm512_add_ps(a0, b0));
+    out[1] = hsum512(_mm512_add_ps(a1, b1));
+    out[2] = hsum512(_mm512_add_ps(a2, b2));
+    out[3] = hsum512(_mm512_add_ps(a3, b3));
+}
+
+/* The rounding of kernels.h, sixteen lanes at a time (the same operations as round_x16_portable). */
+AVX512 static int round_x16_avx512(int16_t *q, float *d, const float *x, int n) {
+    __mmask16 bad = 0;
+    for (int b = 0; b < n / 32; b++) {
+        const float *xb = x + 32 * b;
+        __m512 v0 = _mm512_loadu_ps(xb), v1 = _mm512_loadu_ps(xb + 16);
+        bad |= _mm512_cmp_ps_mask(v0, v1, _CMP_UNORD_Q);
+        float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
+        if (!(amax <= X16_AMAX_MAX) || (amax > 0.0f && amax < X16_AMAX_MIN)) return -1;
+        int16_t *qb = q + 32 * b;
+        if (amax == 0.0f) {
+            d[b] = 0.0f;
+            _mm512_storeu_si512(qb, _mm512_setzero_si512());
+            continue;
+        }
+        d[b] = amax / 32767.0f;
+        __m512 id = _mm512_set1_ps(32767.0f / amax);
+        __m512i i0 = _mm512_cvtps_epi32(_mm512_mul_ps(v0, id)), i1 = _mm512_cvtps_epi32(_mm512_mul_ps(v1, id));
+        _mm256_storeu_si256((__m256i *)qb, _mm512_cvtsepi32_epi16(i0));
+        _mm256_storeu_si256((__m256i *)(qb + 16), _mm512_cvtsepi32_epi16(i1));
+    }
+    return bad ? -1 : 0;
+}
+
 AVX512 static __m512 q4_0_block_avx512(const uint8_t *b, const float *x, __m512 acc) {
     _mm_prefetch((const char *)b + PREFETCH_AHEAD, _MM_HINT_T0);
     __m256i w = q4_0_weights(b);
@@ -535,9 +829,23 @@ static DotRowsFn avx2_rows_fns[N_TYPES];
 static DotRowsFn avx512_rows_fns[N_TYPES] = {[GGML_TYPE_Q8_0] = dot_rows_q8_0_avx512};
 #endif
 
+/* Kernels on activations rounded to 16 bits, where a set has them (NULL: the float kernels). */
+static Dot16Fn portable_dot16_fns[N_TYPES];
+static Dot16RowsFn portable_rows16_fns[N_TYPES];
+#ifdef GB_X86
+static Dot16Fn avx2_dot16_fns[N_TYPES] = {[GGML_TYPE_Q8_0] = dot_q8_0_x16_avx2};
+static Dot16RowsFn avx2_rows16_fns[N_TYPES] = {[GGML_TYPE_Q8_0] = dot_rows_q8_0_x16_avx2};
+static Dot16Fn avx512_dot16_fns[N_TYPES] = {[GGML_TYPE_Q8_0] = dot_q8_0_x16_avx512};
+static Dot16RowsFn avx512_rows16_fns[N_TYPES] = {[GGML_TYPE_Q8_0] = dot_rows_q8_0_x16_avx512};
+#endif
+
 static int selected = -1;
 static DotFn *dot_fns = portable_fns;
 static DotRowsFn *dot_rows_fns = portable_rows_fns;
+static Dot16Fn *dot16_fns = portable_dot16_fns;
+static Dot16RowsFn *rows16_fns = portable_rows16_fns;
+static Round16Fn round_x16 = round_x16_portable;
+static int rounding = 1; /* kernels_set_rounding */
 
 
 static int cpu_has_avx512(void) {
@@ -564,6 +872,9 @@ KernelSet kernels_select(KernelSet k) {
     selected = KERNEL_PORTABLE;
     dot_fns = portable_fns;
     dot_rows_fns = portable_rows_fns;
+    dot16_fns = portable_dot16_fns;
+    rows16_fns = portable_rows16_fns;
+    round_x16 = round_x16_portable;
 
 #ifdef GB_X86
     if (k == KERNEL_AVX512 && !(cpu_has_avx512() && cpu_has_avx2())) k = KERNEL_AVX2;
@@ -571,17 +882,36 @@ KernelSet kernels_select(KernelSet k) {
         selected = KERNEL_AVX512;
         dot_fns = avx512_fns;
         dot_rows_fns = avx512_rows_fns;
+        dot16_fns = avx512_dot16_fns;
+        rows16_fns = avx512_rows16_fns;
+        round_x16 = round_x16_avx512;
 
     } else if (k == KERNEL_AVX2 && cpu_has_avx2()) {
         selected = KERNEL_AVX2;
         dot_fns = avx2_fns;
         dot_rows_fns = avx2_rows_fns;
+        dot16_fns = avx2_dot16_fns;
+        rows16_fns = avx2_rows16_fns;
+        round_x16 = round_x16_avx2;
 
     }
 #else
     (void)k;
 #endif
+    if (!rounding) {
+        dot16_fns = portable_dot16_fns; /* none */
+        rows16_fns = portable_rows16_fns;
+    }
     return (KernelSet)selected;
+}
+
+void kernels_set_rounding(int on) {
+    rounding = on;
+    if (selected >= 0) kernels_select((KernelSet)selected);
+}
+
+int kernels_rounding(void) {
+    return rounding;
 }
 
 KernelSet kernels_selected(void) {
@@ -592,6 +922,9 @@ KernelSet kernels_selected(void) {
         if (env && strcmp(env, "portable") == 0) k = KERNEL_PORTABLE;
         if (env && strcmp(env, "avx2") == 0) k = KERNEL_AVX2;
         kernels_select(k);
+        /* GLASSBOX_ROUND_ACTIVATIONS=0: the float kernels for every type (for comparisons) */
+        const char *round_env = getenv("GLASSBOX_ROUND_ACTIVATIONS");
+        if (round_env && strcmp(round_env, "0") == 0) kernels_set_rounding(0);
     }
     return (KernelSet)selected;
 }
@@ -600,9 +933,230 @@ const char *kernels_name(KernelSet k) {
     return k == KERNEL_AVX512 ? "avx512" : k == KERNEL_AVX2 ? "avx2+fma" : "portable";
 }
 
+/* Attention's loops in portable C (kernels.h): dot_f32 per position, and axpy's order. */
+static void attn_scores_portable(float *att, const float *q, const float *k, size_t stride, int n,
+                                 int hd, float scale) {
+    for (int t = 0; t < n; t++)
+        att[t] = dot_f32(q, k + (size_t)t * stride, hd) * scale;
+}
+
+static void attn_mix_portable(float *out, const float *att, const float *v, size_t stride, int n,
+                              int hd) {
+    memset(out, 0, (size_t)hd * sizeof(float));
+    for (int t = 0; t < n; t++) {
+        const float *restrict x = v + (size_t)t * stride;
+        float *restrict y = out;
+        float a = att[t];
+        int i = 0;
+        for (; i + 8 <= hd; i += 8)
+            for (int j = 0; j < 8; j++)
+                y[i + j] += a * x[i + j];
+        for (; i < hd; i++)
+            y[i] += a * x[i];
+    }
+}
+
+void attn_scores(float *att, const float *q, const float *k, size_t stride, int n, int hd, float scale) {
+#ifdef GB_X86
+    if (kernels_selected() != KERNEL_PORTABLE) {
+        attn_scores_avx2(att, q, k, stride, n, hd, scale);
+        return;
+    }
+#endif
+    attn_scores_portable(att, q, k, stride, n, hd, scale);
+}
+
+void attn_mix(float *out, const float *att, const float *v, size_t stride, int n, int hd) {
+#ifdef GB_X86
+    if (kernels_selected() != KERNEL_PORTABLE) {
+        attn_mix_avx2(out, att, v, stride, n, hd);
+        return;
+    }
+#endif
+    attn_mix_portable(out, att, v, stride, n, hd);
+}
+
+/* Activations rounded to 16 bits for one product: on the stack up to X16_STACK values. */
+#define X16_STACK 8192
+typedef struct {
+    int16_t *q;
+    float *d;
+    void *heap;
+    int16_t q_stack[X16_STACK] __attribute__((aligned(64)));
+    float d_stack[X16_STACK / 32];
+} X16;
+
+/* Rounds x (n) for the kernels; 0, or -1 when it is not representable (then the float kernels). */
+static int x16_round(X16 *r, const float *x, int n) {
+    r->heap = NULL;
+    r->q = r->q_stack;
+    r->d = r->d_stack;
+    if (n > X16_STACK) {
+        r->heap = gb_malloc((size_t)n * sizeof(int16_t) + (size_t)(n / 32 + 1) * sizeof(float));
+        r->q = r->heap;
+        r->d = (float *)(r->q + n);
+    }
+    return round_x16(r->q, r->d, x, n);
+}
+
+static void x16_free(X16 *r) {
+    free(r->heap);
+}
+
+int kernel_rounds_activations(uint32_t type) {
+    kernels_selected();
+    return type < N_TYPES && dot16_fns[type] != NULL;
+}
+
+int kernel_round_activations(int16_t *q, float *d, const float *x, int n) {
+    kernels_selected();
+    return round_x16(q, d, x, n);
+}
+
 float kernel_dot(const void *row, uint32_t type, const float *x, int n) {
     kernels_selected();
+    if (dot16_fns[type] && n % 32 == 0) {
+        X16 r;
+        float out = 0.0f;
+        int ok = x16_round(&r, x, n) == 0;
+        if (ok) out = dot16_fns[type](row, r.q, r.d, n);
+        x16_free(&r);
+        if (ok) return out;
+    }
     return dot_fns[type](row, x, n);
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * The team of threads for one token's products (kernels.h: team_run)
+ *
+ * Workers started once, on first use, that wait for a job by spinning a little and then sleeping.
+ * A job is a number of tasks; every thread, the caller too, claims the next task with a
+ * compare-and-swap on one word that holds the job's generation, its task count and the next task,
+ * so a worker that wakes late, or that the machine has descheduled, claims nothing of a job that is
+ * over, and the caller does every task nobody else has claimed: it waits only for tasks a worker
+ * has claimed and not yet finished. (An OpenMP region, by contrast, ends at a barrier that waits for
+ * every thread of the team, however late; on 2 cores shared with other programs that turned a
+ * 135M-parameter model's step from 10 ms into hundreds.) */
+
+#ifndef TEAM_SPIN
+#define TEAM_SPIN 20000 /* pauses a worker spins (~1 ms on a Xeon) before it sleeps */
+#endif
+#define TEAM_MAX 64
+#define TASK_BITS 20
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int started;           /* workers running */
+    _Atomic uint64_t word; /* generation (24 bits), tasks (20), next task (20) */
+    _Atomic long done;     /* tasks of this generation finished */
+    _Atomic int sleepers;  /* workers waiting on cv */
+    _Atomic int team;      /* threads that take part in the job, the caller included */
+    TaskFn fn;             /* the job: read only after a claim succeeds */
+    void *arg;
+} team_state = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, 0, NULL, NULL};
+
+static uint32_t word_gen(uint64_t w) {
+    return (uint32_t)(w >> (2 * TASK_BITS));
+}
+static long word_tasks(uint64_t w) {
+    return (long)((w >> TASK_BITS) & ((1u << TASK_BITS) - 1));
+}
+static long word_next(uint64_t w) {
+    return (long)(w & ((1u << TASK_BITS) - 1));
+}
+
+static void cpu_relax(void) {
+#ifdef GB_X86
+    __builtin_ia32_pause();
+#endif
+}
+
+/* Claims and runs tasks of generation gen until there are none left. */
+static void team_work(uint32_t gen) {
+    uint64_t w = atomic_load_explicit(&team_state.word, memory_order_acquire);
+    for (;;) {
+        if (word_gen(w) != gen || word_next(w) >= word_tasks(w)) return;
+        if (!atomic_compare_exchange_weak_explicit(&team_state.word, &w, w + 1, memory_order_acq_rel,
+                                                   memory_order_acquire))
+            continue;
+        team_state.fn(team_state.arg, word_next(w));
+        atomic_fetch_add_explicit(&team_state.done, 1, memory_order_release);
+        w = atomic_load_explicit(&team_state.word, memory_order_acquire);
+    }
+}
+
+static void *team_worker(void *p) {
+    int id = (int)(intptr_t)p; /* 1 .. TEAM_MAX - 1 */
+    uint32_t seen = word_gen(atomic_load(&team_state.word));
+    for (;;) {
+        uint64_t w;
+        int spins = 0;
+        while (word_gen(w = atomic_load_explicit(&team_state.word, memory_order_acquire)) == seen) {
+            if (++spins < TEAM_SPIN) {
+                cpu_relax();
+                continue;
+            }
+            pthread_mutex_lock(&team_state.mu);
+            atomic_fetch_add(&team_state.sleepers, 1);
+            while (word_gen(atomic_load(&team_state.word)) == seen)
+                pthread_cond_wait(&team_state.cv, &team_state.mu);
+            atomic_fetch_sub(&team_state.sleepers, 1);
+            pthread_mutex_unlock(&team_state.mu);
+            spins = 0;
+        }
+        seen = word_gen(w);
+        if (id < atomic_load_explicit(&team_state.team, memory_order_relaxed)) team_work(seen);
+    }
+    return NULL;
+}
+
+/* Starts workers up to team - 1 of them; returns how many there are. */
+static int team_start(int team) {
+    if (team > TEAM_MAX) team = TEAM_MAX;
+    while (team_state.started < team - 1) {
+        pthread_t t;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        int ok = pthread_create(&t, &attr, team_worker, (void *)(intptr_t)(team_state.started + 1)) == 0;
+        pthread_attr_destroy(&attr);
+        if (!ok) break;
+        team_state.started++;
+    }
+    return team_state.started;
+}
+
+void team_run(long tasks, TaskFn fn, void *arg, int team) {
+    if (team > 1 && tasks > 1 && !omp_in_parallel() && tasks < (1L << TASK_BITS) &&
+        team_start(team) > 0) {
+        team_state.fn = fn;
+        team_state.arg = arg;
+        atomic_store_explicit(&team_state.done, 0, memory_order_relaxed);
+        atomic_store_explicit(&team_state.team, team, memory_order_relaxed);
+        uint64_t w = atomic_load(&team_state.word);
+        uint32_t gen = (word_gen(w) + 1) & ((1u << 24) - 1);
+        atomic_store(&team_state.word, ((uint64_t)gen << (2 * TASK_BITS)) | ((uint64_t)tasks << TASK_BITS));
+        if (atomic_load(&team_state.sleepers) > 0) {
+            pthread_mutex_lock(&team_state.mu);
+            pthread_cond_broadcast(&team_state.cv);
+            pthread_mutex_unlock(&team_state.mu);
+        }
+        team_work(gen);
+        /* every task is claimed: wait for those a worker is still on */
+        for (int spins = 0; atomic_load_explicit(&team_state.done, memory_order_acquire) < tasks;)
+            if (++spins < 1000)
+                cpu_relax();
+            else
+                sched_yield();
+        return;
+    }
+    for (long t = 0; t < tasks; t++)
+        fn(arg, t);
+}
+
+int team_size(void) {
+    return omp_in_parallel() ? 1 : omp_get_max_threads();
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -622,30 +1176,128 @@ void matrix_row(float *out, Matrix w, int i, int n) {
     quant_dequantize(out, (const uint8_t *)w.data + (size_t)i * rb, w.type, (uint64_t)n);
 }
 
-void matmul(float *out, const float *x, Matrix w, int n, int d) {
-    kernels_selected();
-    const uint8_t *rows = w.data;
-    size_t rb = matrix_row_bytes(w, n);
-    DotFn dot = dot_fns[w.type];
-    DotRowsFn dot_rows = dot_rows_fns[w.type];
-    if (!dot_rows) {
-#pragma omp parallel for schedule(static) if ((long)n * d >= MATMUL_PARALLEL_MIN)
-        for (int i = 0; i < d; i++)
-            out[i] = dot(rows + (size_t)i * rb, x, n);
+/* One job's rows [r0, r1) (r0 a multiple of ROWS): groups of ROWS rows by the multi-row kernel
+ * where there is one, the rest row by row (the same bits either way). xq: the rounded activations,
+ * or NULL for the float kernels. */
+static void job_rows(const MatJob *j, const float *x, const X16 *xq, int n, int r0, int r1) {
+    const uint8_t *rows = j->w.data;
+    size_t rb = matrix_row_bytes(j->w, n);
+    float *out = j->out;
+    int i = r0;
+    if (xq) {
+        Dot16Fn dot = dot16_fns[j->w.type];
+        Dot16RowsFn dot_rows = rows16_fns[j->w.type];
+        if (dot_rows)
+            for (; i + ROWS <= r1; i += ROWS)
+                dot_rows(rows + (size_t)i * rb, rb, xq->q, xq->d, n, out + i);
+        for (; i < r1; i++)
+            out[i] = dot(rows + (size_t)i * rb, xq->q, xq->d, n);
         return;
     }
-    /* groups of ROWS rows; a short last group row by row (the same bits either way) */
-    int groups = (d + ROWS - 1) / ROWS;
-#pragma omp parallel for schedule(static) if ((long)n * d >= MATMUL_PARALLEL_MIN)
-    for (int g = 0; g < groups; g++) {
-        int i = g * ROWS;
-        if (i + ROWS <= d) {
+    DotFn dot = dot_fns[j->w.type];
+    DotRowsFn dot_rows = dot_rows_fns[j->w.type];
+    if (dot_rows)
+        for (; i + ROWS <= r1; i += ROWS)
             dot_rows(rows + (size_t)i * rb, rb, x, n, out + i);
-        } else {
-            for (; i < d; i++)
-                out[i] = dot(rows + (size_t)i * rb, x, n);
+    for (; i < r1; i++)
+        out[i] = dot(rows + (size_t)i * rb, x, n);
+}
+
+/* With one thread a product is one pass over its rows. With more, the rows are handed out in
+ * chunks of groups of ROWS rows, numbered across the jobs one after the other: a thread takes the
+ * next chunk when it is done with one, so a thread that the machine deschedules holds up no more
+ * than its chunk (each row is still one kernel call: the bits do not depend on who computes it).
+ * About CHUNKS_PER_THREAD chunks per thread, each at least CHUNK_MIN_WORK multiply-adds. A chunk
+ * starts cold (the kernels prefetch ahead of where they read, and what came before it was read by
+ * whichever thread), so its first CHUNK_BURST_BYTES are asked for at once. */
+#ifndef CHUNKS_PER_THREAD
+#define CHUNKS_PER_THREAD 4
+#endif
+#ifndef CHUNK_MIN_WORK
+#define CHUNK_MIN_WORK (1 << 15)
+#endif
+#ifndef CHUNK_BURST_BYTES
+#define CHUNK_BURST_BYTES 12288
+#endif
+
+static void prefetch_bytes(const void *p, size_t bytes) {
+    for (size_t o = 0; o < bytes; o += 64)
+        __builtin_prefetch((const char *)p + o, 0, 3);
+}
+
+/* The groups [g0, g1) of the jobs laid end to end. */
+static void job_groups(const MatJob *jobs, int njobs, const float *x, const X16 *xq, int n,
+                       long g0, long g1, int burst) {
+    long base = 0;
+    for (int k = 0; k < njobs && base < g1; k++) {
+        long gk = (jobs[k].d + ROWS - 1) / ROWS;
+        long lo = g0 > base ? g0 : base, hi = g1 < base + gk ? g1 : base + gk;
+        if (lo < hi) {
+            int r0 = (int)((lo - base) * ROWS);
+            int r1 = (int)((hi - base) * ROWS);
+            if (r1 > jobs[k].d) r1 = jobs[k].d;
+            if (burst) {
+                size_t rb = matrix_row_bytes(jobs[k].w, n), bytes = (size_t)(r1 - r0) * rb;
+                prefetch_bytes((const uint8_t *)jobs[k].w.data + (size_t)r0 * rb,
+                               bytes < CHUNK_BURST_BYTES ? bytes : CHUNK_BURST_BYTES);
+                burst = 0;
+            }
+            job_rows(&jobs[k], x, xq, n, r0, r1);
         }
+        base += gk;
     }
+}
+
+typedef struct {
+    const MatJob *jobs;
+    int njobs;
+    const float *x;
+    const X16 *xq;
+    int n;
+    long chunk, groups;
+} ChunkJob;
+
+static void chunk_task(void *arg, long c) {
+    const ChunkJob *cj = arg;
+    long g0 = c * cj->chunk, g1 = g0 + cj->chunk < cj->groups ? g0 + cj->chunk : cj->groups;
+    job_groups(cj->jobs, cj->njobs, cj->x, cj->xq, cj->n, g0, g1, 1);
+}
+
+void matmul_many(const float *x, int n, const MatJob *jobs, int njobs) {
+    kernels_selected();
+    /* the activations rounded once for every job whose kernel takes them so */
+    X16 xq;
+    int rounded = 0;
+    for (int k = 0; k < njobs && !rounded; k++)
+        if (dot16_fns[jobs[k].w.type] && n % 32 == 0) rounded = 1;
+    if (rounded && x16_round(&xq, x, n) != 0) {
+        x16_free(&xq);
+        rounded = 0;
+    }
+    const X16 *xr = rounded ? &xq : NULL;
+    long groups = 0, work = 0;
+    for (int k = 0; k < njobs; k++) {
+        groups += (jobs[k].d + ROWS - 1) / ROWS;
+        work += (long)n * jobs[k].d;
+    }
+    int team = work >= MATMUL_PARALLEL_MIN ? team_size() : 1;
+    long chunk = groups / ((long)team * CHUNKS_PER_THREAD);
+    long min_chunk = CHUNK_MIN_WORK / ((long)n * ROWS) + 1;
+    if (chunk < min_chunk) chunk = min_chunk;
+    long nchunks = (groups + chunk - 1) / chunk;
+    if (nchunks < team) team = (int)nchunks;
+    if (team <= 1) {
+        job_groups(jobs, njobs, x, xr, n, 0, groups, 0);
+    } else {
+        ChunkJob cj = {jobs, njobs, x, xr, n, chunk, groups};
+        team_run(nchunks, chunk_task, &cj, team);
+    }
+    if (rounded) x16_free(&xq);
+}
+
+void matmul(float *out, const float *x, Matrix w, int n, int d) {
+    MatJob j = {out, w, d};
+    matmul_many(x, n, &j, 1);
 }
 
 void matmul_batch(float *y, const float *x, Matrix w, int b, int n, int d) {

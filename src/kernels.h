@@ -52,6 +52,14 @@ void matrix_row(float *out, Matrix w, int i, int n);
 
 /* out (d) = W (d, n) . x (n). Rows are split across OpenMP threads when the product is large. */
 void matmul(float *out, const float *x, Matrix w, int n, int d);
+/* Several products on the same x (n): out_k (d_k) = W_k (d_k, n) . x, as matmul on each, in one
+ * team of threads (Q, K and V; gate and up), the activations rounded once. */
+typedef struct {
+    float *out;
+    Matrix w;
+    int d;
+} MatJob;
+void matmul_many(const float *x, int n, const MatJob *jobs, int njobs);
 /* Y (b, d) = X (b, n) . W (d, n)^T: one BLAS matrix product (F32), or per slice of rows of W
  * dequantised into a scratch buffer, one product per slice (the other types). */
 void matmul_batch(float *y, const float *x, Matrix w, int b, int n, int d);
@@ -59,6 +67,40 @@ void matmul_batch(float *y, const float *x, Matrix w, int b, int n, int d);
 /* The dot product of one row of n weights (type) with x, by the selected kernel. */
 float kernel_dot(const void *row, uint32_t type, const float *x, int n);
 
+/* Activations rounded to 16 bits. The AVX2 and AVX-512 Q8_0 kernels multiply integers: each block
+ * of 32 activations becomes q[j] = x[j] * (32767 / amax) rounded to the nearest integer (ties to
+ * even), amax the block's largest magnitude, with the scale d = amax / 32767 (0 and 0 for a block
+ * of zeros), so |x[j] - d q[j]| <= d / 2 (+ an ulp): 2^-16 of the block's largest value, where
+ * float32 keeps 2^-24 and llama.cpp's 8-bit rounding 2^-8. Products of weights and rounded
+ * activations are exact integers; each block's sum is then scaled by the two scales in float.
+ * A vector with a NaN, an infinity or a block whose amax is below 1e-30 is not rounded: the
+ * product takes the float kernel. Whether the selected kernel for type rounds: */
+int kernel_rounds_activations(uint32_t type);
+/* The rounding itself (n a multiple of 32): q (n), d (n / 32); 0, or -1 when not representable. */
+int kernel_round_activations(int16_t *q, float *d, const float *x, int n);
+/* Whether the kernels that can round activations do (default 1; GLASSBOX_ROUND_ACTIVATIONS=0 in
+ * the environment turns it off): with 0 every product keeps float32 activations, as the portable
+ * kernels always do. Applies to the set in use and to sets selected after. */
+void kernels_set_rounding(int on);
+int kernels_rounding(void);
+
+
+/* Attention's loops over the cache, in the orders of dot_f32 and of an axpy (multiply, then add),
+ * so every kernel set gives the same bits:
+ *   att[t] = dot_f32(q, k + t * stride, hd) * scale                 for t = 0 .. n - 1
+ *   out (hd) = 0, then out += att[t] * (v + t * stride)              for t = 0 .. n - 1 in order */
+void attn_scores(float *att, const float *q, const float *k, size_t stride, int n, int hd, float scale);
+void attn_mix(float *out, const float *att, const float *v, size_t stride, int n, int hd);
+
+/* A team of threads for the products of one token (started on first use, OMP_NUM_THREADS or
+ * omp_set_num_threads of them, the caller included): fn(arg, t) for t = 0 .. tasks - 1, each task
+ * on one thread, returning when all are done. Threads that are late or descheduled take no part,
+ * the caller does what nobody else has taken. team <= 1, or a call from inside an OpenMP
+ * region, runs the tasks in order on the caller. */
+typedef void (*TaskFn)(void *arg, long task);
+void team_run(long tasks, TaskFn fn, void *arg, int team);
+/* The team size for a product now: omp_get_max_threads(), 1 inside an OpenMP region. */
+int team_size(void);
 
 /* AVX512 uses 16-lane kernels for F32, F16, Q8_0 and Q4_0 and the AVX2 ones for the rest. */
 typedef enum { KERNEL_PORTABLE = 0, KERNEL_AVX2 = 1, KERNEL_AVX512 = 2 } KernelSet;

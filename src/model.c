@@ -33,9 +33,9 @@
 #include "util.h"
 
 /* Below this much work attention over all heads at one position (n_heads * positions * head_dim)
- * runs on one thread (the products' threshold and its measurements are in kernels.c). */
+ * runs on one thread: below it, handing heads to the team costs about what it saves. */
 #ifndef ATTENTION_PARALLEL_MIN
-#define ATTENTION_PARALLEL_MIN (1 << 16)
+#define ATTENTION_PARALLEL_MIN (1 << 15)
 #endif
 
 /* ------------------------------------------------------------------------------------------------
@@ -63,17 +63,6 @@ static void softmax(float *x, int n) {
     }
     for (int i = 0; i < n; i++)
         x[i] /= sum;
-}
-
-/* y (n) += a * x (n). restrict promises y and x do not overlap, and the blocks of 8 let the
- * compiler work on several values at once, as in dot. */
-static void axpy(float *restrict y, float a, const float *restrict x, int n) {
-    int i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; j++)
-            y[i + j] += a * x[i + j];
-    for (; i < n; i++)
-        y[i] += a * x[i];
 }
 
 /* The rotation angles of one position: pair i of each head turns by pos * base^(-2i/rope_dim).
@@ -127,34 +116,40 @@ static float silu(float x) {
  *   k_layer, v_layer: (seq_len, kv_dim) this layer's cache, rows 0..pos filled
  *   probe:   (n_heads, seq_len, seq_len) this layer's probe, or NULL; row pos of each head is
  *            written
- *   threads: whether heads may be split across OpenMP threads (when the work is large enough) */
+ *   threads: whether heads may be split across the team of threads (when the work is large enough) */
+typedef struct {
+    float *out, *att;
+    const float *q, *k_layer, *v_layer;
+    float *probe;
+    const Config *c;
+    int pos;
+} AttentionJob;
+
+/* Head h of an AttentionJob. */
+static void attention_head(void *arg, long h) {
+    const AttentionJob *j = arg;
+    const Config *c = j->c;
+    int hd = c->head_dim, pos = j->pos;
+    size_t kv_dim = (size_t)c->n_kv_heads * hd;
+    int group = c->n_heads / c->n_kv_heads; /* query heads that share one kv head */
+    const float *q_h = j->q + (size_t)h * hd;    /* (head_dim) */
+    size_t kv_off = (size_t)(h / group) * hd;    /* this head's slice of a cache row */
+    float *att_h = j->att + (size_t)h * c->seq_len; /* (pos + 1) used */
+    attn_scores(att_h, q_h, j->k_layer + kv_off, kv_dim, pos + 1, hd, 1.0f / sqrtf((float)hd));
+    softmax(att_h, pos + 1);
+    attn_mix(j->out + (size_t)h * hd, att_h, j->v_layer + kv_off, kv_dim, pos + 1, hd);
+    if (j->probe) {
+        float *row = j->probe + ((size_t)h * c->seq_len + pos) * c->seq_len; /* (seq_len) */
+        memcpy(row, att_h, (size_t)(pos + 1) * sizeof(float));
+        memset(row + pos + 1, 0, (size_t)(c->seq_len - pos - 1) * sizeof(float));
+    }
+}
+
 static void attention(float *out, float *att, const float *q, const float *k_layer,
                       const float *v_layer, float *probe, const Config *c, int pos, int threads) {
-    int hd = c->head_dim;
-    int kv_dim = c->n_kv_heads * hd;
-    int group = c->n_heads / c->n_kv_heads; /* query heads that share one kv head */
-    float scale = 1.0f / sqrtf((float)hd);
-    long work = (long)c->n_heads * (pos + 1) * hd;
-#pragma omp parallel for schedule(static) if (threads && work >= ATTENTION_PARALLEL_MIN)
-    for (int h = 0; h < c->n_heads; h++) {
-        const float *q_h = q + (size_t)h * hd;       /* (head_dim) */
-        int kv_off = (h / group) * hd;               /* this head's slice of a cache row */
-        float *att_h = att + (size_t)h * c->seq_len; /* (pos + 1) used */
-        for (int t = 0; t <= pos; t++)
-            att_h[t] = dot_f32(q_h, k_layer + (size_t)t * kv_dim + kv_off, hd) * scale;
-        softmax(att_h, pos + 1);
-        float *out_h = out + (size_t)h * hd; /* (head_dim) */
-        memset(out_h, 0, (size_t)hd * sizeof(float));
-        for (int t = 0; t <= pos; t++) {
-            const float *v_t = v_layer + (size_t)t * kv_dim + kv_off;
-            axpy(out_h, att_h[t], v_t, hd);
-        }
-        if (probe) {
-            float *row = probe + ((size_t)h * c->seq_len + pos) * c->seq_len; /* (seq_len) */
-            memcpy(row, att_h, (size_t)(pos + 1) * sizeof(float));
-            memset(row + pos + 1, 0, (size_t)(c->seq_len - pos - 1) * sizeof(float));
-        }
-    }
+    AttentionJob j = {out, att, q, k_layer, v_layer, probe, c, pos};
+    long work = (long)c->n_heads * (pos + 1) * c->head_dim;
+    team_run(c->n_heads, attention_head, &j, threads && work >= ATTENTION_PARALLEL_MIN ? team_size() : 1);
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -189,9 +184,8 @@ float *model_forward(Model *m, int32_t token, int pos) {
 
         /* attention block: q, k, v of this position; k and v go straight into the cache */
         rmsnorm(s->xb, s->x, lw->attn_norm, dim, c->norm_eps);
-        matmul(s->q, s->xb, lw->wq, dim, q_dim);
-        matmul(k, s->xb, lw->wk, dim, kv_dim);
-        matmul(v, s->xb, lw->wv, dim, kv_dim);
+        MatJob qkv[3] = {{s->q, lw->wq, q_dim}, {k, lw->wk, kv_dim}, {v, lw->wv, kv_dim}};
+        matmul_many(s->xb, dim, qkv, 3);
         add_bias(s->q, lw->bq, q_dim);
         add_bias(k, lw->bk, kv_dim);
         add_bias(v, lw->bv, kv_dim);
@@ -208,8 +202,8 @@ float *model_forward(Model *m, int32_t token, int pos) {
 
         /* feed-forward block: SwiGLU */
         rmsnorm(s->xb, s->x, lw->ffn_norm, dim, c->norm_eps);
-        matmul(s->hb, s->xb, lw->w_gate, dim, hidden);
-        matmul(s->hb2, s->xb, lw->w_up, dim, hidden);
+        MatJob gate_up[2] = {{s->hb, lw->w_gate, hidden}, {s->hb2, lw->w_up, hidden}};
+        matmul_many(s->xb, dim, gate_up, 2);
         for (int i = 0; i < hidden; i++)
             s->hb[i] = silu(s->hb[i]) * s->hb2[i];
         matmul(s->xb2, s->hb, lw->w_down, hidden, dim);
