@@ -37,8 +37,9 @@
 #ifndef PREFETCH_AHEAD
 #define PREFETCH_AHEAD 2048
 #endif
-/* matmul_batch dequantises at most this many weights at a time (16 MB of floats). */
-#define BATCH_SCRATCH_FLOATS (1 << 22)
+/* matmul_batch multiplies slices of about this many weights (1 MB of floats: a slice dequantised
+ * stays in L2 for its product). */
+#define BATCH_SLICE_FLOATS (1 << 18)
 
 typedef float (*DotFn)(const void *row, const float *x, int n);
 /* out[0..ROWS-1] = the dot products of ROWS consecutive rows (rb bytes apart) with x, each row's
@@ -1072,15 +1073,15 @@ static void cpu_relax(void) {
 #endif
 }
 
-/* Claims and runs tasks of generation gen until there are none left. */
-static void team_work(uint32_t gen) {
+/* Claims and runs tasks of generation gen until there are none left; id: the thread's number. */
+static void team_work(uint32_t gen, int id) {
     uint64_t w = atomic_load_explicit(&team_state.word, memory_order_acquire);
     for (;;) {
         if (word_gen(w) != gen || word_next(w) >= word_tasks(w)) return;
         if (!atomic_compare_exchange_weak_explicit(&team_state.word, &w, w + 1, memory_order_acq_rel,
                                                    memory_order_acquire))
             continue;
-        team_state.fn(team_state.arg, word_next(w));
+        team_state.fn(team_state.arg, word_next(w), id);
         atomic_fetch_add_explicit(&team_state.done, 1, memory_order_release);
         w = atomic_load_explicit(&team_state.word, memory_order_acquire);
     }
@@ -1106,7 +1107,7 @@ static void *team_worker(void *p) {
             spins = 0;
         }
         seen = word_gen(w);
-        if (id < atomic_load_explicit(&team_state.team, memory_order_relaxed)) team_work(seen);
+        if (id < atomic_load_explicit(&team_state.team, memory_order_relaxed)) team_work(seen, id);
     }
     return NULL;
 }
@@ -1142,7 +1143,7 @@ void team_run(long tasks, TaskFn fn, void *arg, int team) {
             pthread_cond_broadcast(&team_state.cv);
             pthread_mutex_unlock(&team_state.mu);
         }
-        team_work(gen);
+        team_work(gen, 0);
         /* every task is claimed: wait for those a worker is still on */
         for (int spins = 0; atomic_load_explicit(&team_state.done, memory_order_acquire) < tasks;)
             if (++spins < 1000)
@@ -1152,7 +1153,7 @@ void team_run(long tasks, TaskFn fn, void *arg, int team) {
         return;
     }
     for (long t = 0; t < tasks; t++)
-        fn(arg, t);
+        fn(arg, t, 0);
 }
 
 int team_size(void) {
@@ -1257,7 +1258,8 @@ typedef struct {
     long chunk, groups;
 } ChunkJob;
 
-static void chunk_task(void *arg, long c) {
+static void chunk_task(void *arg, long c, int thread) {
+    (void)thread;
     const ChunkJob *cj = arg;
     long g0 = c * cj->chunk, g1 = g0 + cj->chunk < cj->groups ? g0 + cj->chunk : cj->groups;
     job_groups(cj->jobs, cj->njobs, cj->x, cj->xq, cj->n, g0, g1, 1);
@@ -1300,26 +1302,45 @@ void matmul(float *out, const float *x, Matrix w, int n, int d) {
     matmul_many(x, n, &j, 1);
 }
 
-void matmul_batch(float *y, const float *x, Matrix w, int b, int n, int d) {
-    if (w.type == GGML_TYPE_F32) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, d, n, 1.0f, x, n, w.data, n, 0.0f,
-                    y, d);
-        return;
-    }
-    /* Slices of rows of W, dequantised, then one product each: Y[:, r0:r0+rows] = X . slice^T */
-    int slice = BATCH_SCRATCH_FLOATS / n;
-    if (slice < 1) slice = 1;
-    if (slice > d) slice = d;
-    float *scratch = gb_malloc((size_t)slice * n * sizeof(float)); /* (slice, n) */
-    size_t rb = matrix_row_bytes(w, n);
-    for (int r0 = 0; r0 < d; r0 += slice) {
-        int rows = d - r0 < slice ? d - r0 : slice;
-#pragma omp parallel for schedule(static) if ((long)rows * n >= MATMUL_PARALLEL_MIN)
+typedef struct {
+    float *y;
+    const float *x;
+    Matrix w;
+    int b, n, d, slice;
+    float *scratch; /* (team, slice, n): each thread's own, for the quantised types */
+} BatchJob;
+
+/* Slice t of a BatchJob: Y[:, r0:r0+rows] = X . W[r0:r0+rows]^T, W's rows dequantised first
+ * when they are not F32. */
+static void batch_slice(void *arg, long t, int thread) {
+    const BatchJob *j = arg;
+    int r0 = (int)t * j->slice, rows = j->d - r0 < j->slice ? j->d - r0 : j->slice;
+    const float *wf;
+    if (j->w.type == GGML_TYPE_F32) {
+        wf = (const float *)j->w.data + (size_t)r0 * j->n;
+    } else {
+        float *sc = j->scratch + (size_t)thread * j->slice * j->n;
+        size_t rb = matrix_row_bytes(j->w, j->n);
         for (int i = 0; i < rows; i++)
-            quant_dequantize(scratch + (size_t)i * n, (const uint8_t *)w.data + (size_t)(r0 + i) * rb,
-                             w.type, (uint64_t)n);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, rows, n, 1.0f, x, n, scratch, n,
-                    0.0f, y + r0, d);
+            quant_dequantize(sc + (size_t)i * j->n, (const uint8_t *)j->w.data + (size_t)(r0 + i) * rb,
+                             j->w.type, (uint64_t)j->n);
+        wf = sc;
     }
-    free(scratch);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, j->b, rows, j->n, 1.0f, j->x, j->n, wf, j->n,
+                0.0f, j->y + r0, j->d);
+}
+
+void matmul_batch(float *y, const float *x, Matrix w, int b, int n, int d) {
+    /* Slices of BATCH_SLICE_FLOATS weights (a whole number of ROWS rows), one product each, handed
+     * to the team: the slicing does not depend on the number of threads, so neither do the bits. */
+    int slice = BATCH_SLICE_FLOATS / n / ROWS * ROWS;
+    if (slice < ROWS) slice = ROWS;
+    if (slice > d) slice = d;
+    long slices = (d + slice - 1) / slice;
+    int team = (long)b * n * d >= MATMUL_PARALLEL_MIN ? team_size() : 1;
+    if (team > slices) team = (int)slices;
+    BatchJob j = {y, x, w, b, n, d, slice, NULL};
+    if (w.type != GGML_TYPE_F32) j.scratch = gb_malloc((size_t)(team < 1 ? 1 : team) * slice * n * sizeof(float));
+    team_run(slices, batch_slice, &j, team);
+    free(j.scratch);
 }

@@ -60,8 +60,9 @@ typedef struct {
     int d;
 } MatJob;
 void matmul_many(const float *x, int n, const MatJob *jobs, int njobs);
-/* Y (b, d) = X (b, n) . W (d, n)^T: one BLAS matrix product (F32), or per slice of rows of W
- * dequantised into a scratch buffer, one product per slice (the other types). */
+/* Y (b, d) = X (b, n) . W (d, n)^T: one BLAS product per slice of rows of W (dequantised first
+ * into a thread's scratch buffer when not F32), the slices handed to the team of threads. BLAS
+ * itself runs single-threaded inside them (model_limit_threads). */
 void matmul_batch(float *y, const float *x, Matrix w, int b, int n, int d);
 
 /* The dot product of one row of n weights (type) with x, by the selected kernel. */
@@ -97,7 +98,7 @@ void attn_mix(float *out, const float *att, const float *v, size_t stride, int n
  * on one thread, returning when all are done. Threads that are late or descheduled take no part,
  * the caller does what nobody else has taken. team <= 1, or a call from inside an OpenMP
  * region, runs the tasks in order on the caller. */
-typedef void (*TaskFn)(void *arg, long task);
+typedef void (*TaskFn)(void *arg, long task, int thread); /* thread: 0 (the caller) .. team - 1 */
 void team_run(long tasks, TaskFn fn, void *arg, int team);
 /* The team size for a product now: omp_get_max_threads(), 1 inside an OpenMP region. */
 int team_size(void);

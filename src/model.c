@@ -126,7 +126,8 @@ typedef struct {
 } AttentionJob;
 
 /* Head h of an AttentionJob. */
-static void attention_head(void *arg, long h) {
+static void attention_head(void *arg, long h, int thread) {
+    (void)thread;
     const AttentionJob *j = arg;
     const Config *c = j->c;
     int hd = c->head_dim, pos = j->pos;
@@ -303,9 +304,9 @@ float *model_forward_prompt_all(Model *m, const int32_t *tokens, int n, int star
         float *probe = m->probes.enabled
                            ? m->probes.attn + (size_t)l * c->n_heads * c->seq_len * c->seq_len
                            : NULL;
-        /* One thread here: OpenBLAS runs its own threads in the products, and OpenMP workers
-         * spin-waiting after a parallel region would take their cores (measured at 256 positions,
-         * 16 threads: 6.5K tokens/s with this single-threaded, 4.3K with threaded heads). */
+        /* One thread here (measured when the products ran on OpenBLAS's and OpenMP's threads, at
+         * 256 positions and 16 threads: 6.5K tokens/s with this single-threaded, 4.3K with
+         * threaded heads; not measured again since they run on the team). */
         for (int i = 0; i < n; i++)
             attention(ao + (size_t)i * q_dim, s->att, q + (size_t)i * q_dim, k_layer, v_layer,
                       probe, c, start_pos + i, PROMPT_ATTENTION_THREADS);
@@ -364,6 +365,9 @@ void model_limit_threads(const Model *m) {
     static int team = 0; /* the team size the process started with (OMP_NUM_THREADS, else cores) */
     if (team == 0) team = omp_get_max_threads();
     omp_set_num_threads(model_work_per_token(m) < MODEL_SMALL_WORK ? 1 : team);
+    /* the team of threads (kernels.h) runs the products, BLAS inside it on one thread: BLAS's own
+     * threads, which spin a while after each product, would take the cores the next step needs */
+    openblas_set_num_threads(1);
 }
 
 int model_embedding(const Model *m, int32_t id, float *out) {
