@@ -336,6 +336,57 @@ static void test_kernels_against_float64(void **state) {
     kernels_select(before);
 }
 
+/* Attention's loops (kernels.h) give the same bits in every set (the orders of dot_f32 and of an
+ * axpy), and agree with float64 to float32's rounding: head sizes with and without a tail of
+ * fewer than 8 values, one position and several, cache rows wider than a head. */
+static void test_attention_loops(void **state) {
+    (void)state;
+    KernelSet sets[] = {KERNEL_PORTABLE, KERNEL_AVX2, KERNEL_AVX512};
+    KernelSet before = kernels_selected();
+    int hds[] = {64, 32, 48, 7, 100, 136};
+    int ns[] = {1, 3, 4, 5, 17};
+    enum { MAXN = 17, MAXHD = 136, STRIDE = 3 * 136 };
+    float *q = malloc(sizeof(float) * MAXHD), *kv = malloc(sizeof(float) * MAXN * STRIDE);
+    fill_data(q, MAXHD, 11);
+    fill_data(kv, (size_t)MAXN * STRIDE, 12);
+    for (size_t hi = 0; hi < sizeof hds / sizeof hds[0]; hi++)
+        for (size_t ni = 0; ni < sizeof ns / sizeof ns[0]; ni++) {
+            int hd = hds[hi], n = ns[ni];
+            float att[3][MAXN], out[3][MAXHD];
+            int have[3] = {0};
+            for (size_t k = 0; k < 3; k++) {
+                if (kernels_select(sets[k]) != sets[k]) continue;
+                have[k] = 1;
+                attn_scores(att[k], q, kv + 5, STRIDE, n, hd, 0.125f);
+                attn_mix(out[k], att[k], kv + 9, STRIDE, n, hd);
+                if (memcmp(att[k], att[0], sizeof(float) * (size_t)n) != 0 ||
+                    memcmp(out[k], out[0], sizeof(float) * (size_t)hd) != 0)
+                    fail_msg("%s: head size %d, %d positions: not the portable loops' bits",
+                             kernels_name(sets[k]), hd, n);
+            }
+            assert_true(have[0]);
+            for (int t = 0; t < n; t++) {
+                double ref = 0, mag = 0;
+                for (int i = 0; i < hd; i++) {
+                    ref += (double)q[i] * kv[5 + (size_t)t * STRIDE + i];
+                    mag += fabs((double)q[i] * kv[5 + (size_t)t * STRIDE + i]);
+                }
+                assert_true(fabs(att[0][t] - 0.125 * ref) <= 0.125 * 4e-7 * mag * sqrt((double)hd) + 1e-30);
+            }
+            for (int i = 0; i < hd; i++) {
+                double ref = 0, mag = 0;
+                for (int t = 0; t < n; t++) {
+                    ref += (double)att[0][t] * kv[9 + (size_t)t * STRIDE + i];
+                    mag += fabs((double)att[0][t] * kv[9 + (size_t)t * STRIDE + i]);
+                }
+                assert_true(fabs(out[0][i] - ref) <= 4e-7 * mag * sqrt((double)n) + 1e-30);
+            }
+        }
+    free(q);
+    free(kv);
+    kernels_select(before);
+}
+
 /* matmul over many rows (the multi-row kernels take them ROWS at a time, a short last group row by
  * row) gives each row exactly the bits of its single dot product, with one thread and with two. */
 static void test_matmul_rows_match_dot(void **state) {
@@ -578,6 +629,7 @@ int main(void) {
         cmocka_unit_test(test_round_activations),
         cmocka_unit_test(test_kernels_against_float64),
         cmocka_unit_test(test_matmul_rows_match_dot),
+        cmocka_unit_test(test_attention_loops),
         cmocka_unit_test(test_forward_in_every_type),
         cmocka_unit_test(test_thread_count_does_not_change_results),
         cmocka_unit_test(test_thread_policy),
