@@ -14,6 +14,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "gguf.h"
 #include "quant.h"
@@ -1087,14 +1088,24 @@ static void team_work(uint32_t gen, int id) {
     }
 }
 
+/* How long a worker spins before it sleeps: TEAM_SPIN pauses, none with OMP_WAIT_POLICY=passive
+ * (as OpenMP's threads then), ten times as many with active. */
+static long team_spin(void) {
+    const char *p = getenv("OMP_WAIT_POLICY");
+    if (p && strcasecmp(p, "passive") == 0) return 0;
+    if (p && strcasecmp(p, "active") == 0) return 10L * TEAM_SPIN;
+    return TEAM_SPIN;
+}
+
 static void *team_worker(void *p) {
     int id = (int)(intptr_t)p; /* 1 .. TEAM_MAX - 1 */
+    const long spin = team_spin();
     uint32_t seen = word_gen(atomic_load(&team_state.word));
     for (;;) {
         uint64_t w;
-        int spins = 0;
+        long spins = 0;
         while (word_gen(w = atomic_load_explicit(&team_state.word, memory_order_acquire)) == seen) {
-            if (++spins < TEAM_SPIN) {
+            if (++spins < spin) {
                 cpu_relax();
                 continue;
             }
