@@ -1267,16 +1267,38 @@ typedef struct {
     const X16 *xq;
     int n;
     long chunk, groups;
+    float (*act)(float); /* matmul_gated: jobs are gate and up, chunks count the gate's groups */
 } ChunkJob;
+
+/* Rows [r0, r1) of matmul_gated: the gate's and up's products, then h = act(gate) * up. */
+static void gated_rows(const ChunkJob *cj, int r0, int r1, int burst) {
+    const MatJob *g = &cj->jobs[0], *u = &cj->jobs[1];
+    if (burst) {
+        size_t rb = matrix_row_bytes(g->w, cj->n), bytes = (size_t)(r1 - r0) * rb;
+        prefetch_bytes((const uint8_t *)g->w.data + (size_t)r0 * rb,
+                       bytes < CHUNK_BURST_BYTES / 2 ? bytes : CHUNK_BURST_BYTES / 2);
+        prefetch_bytes((const uint8_t *)u->w.data + (size_t)r0 * matrix_row_bytes(u->w, cj->n),
+                       bytes < CHUNK_BURST_BYTES / 2 ? bytes : CHUNK_BURST_BYTES / 2);
+    }
+    job_rows(g, cj->x, cj->xq, cj->n, r0, r1);
+    job_rows(u, cj->x, cj->xq, cj->n, r0, r1);
+    for (int i = r0; i < r1; i++)
+        g->out[i] = cj->act(g->out[i]) * u->out[i];
+}
 
 static void chunk_task(void *arg, long c, int thread) {
     (void)thread;
     const ChunkJob *cj = arg;
     long g0 = c * cj->chunk, g1 = g0 + cj->chunk < cj->groups ? g0 + cj->chunk : cj->groups;
+    if (cj->act) {
+        int d = cj->jobs[0].d, r1 = (int)(g1 * ROWS);
+        gated_rows(cj, (int)(g0 * ROWS), r1 < d ? r1 : d, 1);
+        return;
+    }
     job_groups(cj->jobs, cj->njobs, cj->x, cj->xq, cj->n, g0, g1, 1);
 }
 
-void matmul_many(const float *x, int n, const MatJob *jobs, int njobs) {
+static void matmul_run(const float *x, int n, const MatJob *jobs, int njobs, float (*act)(float)) {
     kernels_selected();
     /* the activations rounded once for every job whose kernel takes them so */
     X16 xq;
@@ -1290,22 +1312,35 @@ void matmul_many(const float *x, int n, const MatJob *jobs, int njobs) {
     const X16 *xr = rounded ? &xq : NULL;
     long groups = 0, work = 0;
     for (int k = 0; k < njobs; k++) {
-        groups += (jobs[k].d + ROWS - 1) / ROWS;
+        if (!act || k == 0) groups += (jobs[k].d + ROWS - 1) / ROWS;
         work += (long)n * jobs[k].d;
     }
     int team = work >= MATMUL_PARALLEL_MIN ? team_size() : 1;
     long chunk = groups / ((long)team * CHUNKS_PER_THREAD);
-    long min_chunk = CHUNK_MIN_WORK / ((long)n * ROWS) + 1;
+    long min_chunk = CHUNK_MIN_WORK / ((long)n * ROWS * (act ? 2 : 1)) + 1;
     if (chunk < min_chunk) chunk = min_chunk;
     long nchunks = (groups + chunk - 1) / chunk;
     if (nchunks < team) team = (int)nchunks;
+    ChunkJob cj = {jobs, njobs, x, xr, n, chunk, groups, act};
     if (team <= 1) {
-        job_groups(jobs, njobs, x, xr, n, 0, groups, 0);
+        if (act)
+            gated_rows(&cj, 0, jobs[0].d, 0);
+        else
+            job_groups(jobs, njobs, x, xr, n, 0, groups, 0);
     } else {
-        ChunkJob cj = {jobs, njobs, x, xr, n, chunk, groups};
         team_run(nchunks, chunk_task, &cj, team);
     }
     if (rounded) x16_free(&xq);
+}
+
+void matmul_many(const float *x, int n, const MatJob *jobs, int njobs) {
+    matmul_run(x, n, jobs, njobs, NULL);
+}
+
+void matmul_gated(float *h, float *up, const float *x, Matrix w_gate, Matrix w_up, int n, int d,
+                  float (*act)(float)) {
+    MatJob jobs[2] = {{h, w_gate, d}, {up, w_up, d}};
+    matmul_run(x, n, jobs, 2, act);
 }
 
 void matmul(float *out, const float *x, Matrix w, int n, int d) {

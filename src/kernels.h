@@ -60,6 +60,11 @@ typedef struct {
     int d;
 } MatJob;
 void matmul_many(const float *x, int n, const MatJob *jobs, int njobs);
+/* h (d) = act(W_gate x) * (W_up x), element by element (a gated feed-forward's first half), with
+ * up (d) for W_up x: the two products of each chunk of rows and then its activations, in one
+ * team; the same bits as the two products followed by the loop. */
+void matmul_gated(float *h, float *up, const float *x, Matrix w_gate, Matrix w_up, int n, int d,
+                  float (*act)(float));
 /* Y (b, d) = X (b, n) . W (d, n)^T: one BLAS product per slice of rows of W (dequantised first
  * into a thread's scratch buffer when not F32), the slices handed to the team of threads. BLAS
  * itself runs single-threaded inside them (model_limit_threads). */

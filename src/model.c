@@ -35,7 +35,7 @@
 /* Below this much work attention over all heads at one position (n_heads * positions * head_dim)
  * runs on one thread: below it, handing heads to the team costs about what it saves. */
 #ifndef ATTENTION_PARALLEL_MIN
-#define ATTENTION_PARALLEL_MIN (1 << 15)
+#define ATTENTION_PARALLEL_MIN (1 << 13)
 #endif
 
 /* ------------------------------------------------------------------------------------------------
@@ -203,10 +203,7 @@ float *model_forward(Model *m, int32_t token, int pos) {
 
         /* feed-forward block: SwiGLU */
         rmsnorm(s->xb, s->x, lw->ffn_norm, dim, c->norm_eps);
-        MatJob gate_up[2] = {{s->hb, lw->w_gate, hidden}, {s->hb2, lw->w_up, hidden}};
-        matmul_many(s->xb, dim, gate_up, 2);
-        for (int i = 0; i < hidden; i++)
-            s->hb[i] = silu(s->hb[i]) * s->hb2[i];
+        matmul_gated(s->hb, s->hb2, s->xb, lw->w_gate, lw->w_up, dim, hidden, silu); /* silu(gate) * up */
         matmul(s->xb2, s->hb, lw->w_down, hidden, dim);
         for (int i = 0; i < dim; i++)
             s->x[i] += s->xb2[i];

@@ -336,6 +336,54 @@ static void test_kernels_against_float64(void **state) {
     kernels_select(before);
 }
 
+static float test_act(float x) {
+    return x / (1.0f + expf(-x));
+}
+
+/* matmul_many and matmul_gated give each output exactly what matmul gives it (then the
+ * activation and the product), with one thread and with two. */
+static void test_matmul_many_and_gated(void **state) {
+    (void)state;
+    int threads_before = omp_get_max_threads();
+    uint32_t types[] = {GGML_TYPE_F32, GGML_TYPE_Q8_0, GGML_TYPE_Q4_K};
+    enum { N = 768, D1 = 131, D2 = 40 };
+    float *w = malloc(sizeof(float) * N), *x = malloc(sizeof(float) * N);
+    fill_data(x, N, 5);
+    for (size_t t = 0; t < sizeof types / sizeof types[0]; t++) {
+        size_t rb = quant_nbytes(types[t], N);
+        uint8_t *a = malloc(rb * D1), *b = malloc(rb * D1);
+        for (int r = 0; r < D1; r++) {
+            fill_data(w, N, 600 + (uint32_t)r);
+            quant_quantize(a + rb * (size_t)r, w, types[t], N);
+            fill_data(w, N, 900 + (uint32_t)r);
+            quant_quantize(b + rb * (size_t)r, w, types[t], N);
+        }
+        Matrix ma = {a, types[t]}, mb = {b, types[t]};
+        float ra[D1], rb2[D2], h[D1], up[D1], oa[D1], ob[D2];
+        matmul(ra, x, ma, N, D1);
+        matmul(rb2, x, mb, N, D2);
+        for (int threads = 1; threads <= 2; threads++) {
+            omp_set_num_threads(threads);
+            MatJob jobs[2] = {{oa, ma, D1}, {ob, mb, D2}};
+            matmul_many(x, N, jobs, 2);
+            assert_memory_equal(oa, ra, sizeof ra);
+            assert_memory_equal(ob, rb2, sizeof rb2);
+            matmul_gated(h, up, x, ma, mb, N, D1, test_act);
+            float upr[D1];
+            matmul(upr, x, mb, N, D1);
+            for (int i = 0; i < D1; i++) {
+                float want = test_act(ra[i]) * upr[i];
+                assert_memory_equal(&h[i], &want, sizeof want);
+            }
+        }
+        free(a);
+        free(b);
+    }
+    free(w);
+    free(x);
+    omp_set_num_threads(threads_before);
+}
+
 /* Attention's loops (kernels.h) give the same bits in every set (the orders of dot_f32 and of an
  * axpy), and agree with float64 to float32's rounding: head sizes with and without a tail of
  * fewer than 8 values, one position and several, cache rows wider than a head. */
@@ -629,6 +677,7 @@ int main(void) {
         cmocka_unit_test(test_round_activations),
         cmocka_unit_test(test_kernels_against_float64),
         cmocka_unit_test(test_matmul_rows_match_dot),
+        cmocka_unit_test(test_matmul_many_and_gated),
         cmocka_unit_test(test_attention_loops),
         cmocka_unit_test(test_forward_in_every_type),
         cmocka_unit_test(test_thread_count_does_not_change_results),
