@@ -1219,15 +1219,14 @@ static void job_rows(const MatJob *j, const float *x, const X16 *xq, int n, int 
  * chunks of groups of ROWS rows, numbered across the jobs one after the other: a thread takes the
  * next chunk when it is done with one, so a thread that the machine deschedules holds up no more
  * than its chunk (each row is still one kernel call: the bits do not depend on who computes it).
- * About CHUNKS_PER_THREAD chunks per thread, each at least CHUNK_MIN_WORK multiply-adds. A chunk
+ * The chunks shrink as the work runs out ("guided"): each is 1 / (2 * team) of what is left, at
+ * least CHUNK_MIN_WORK multiply-adds, so the threads finish together without many claims. A chunk
  * starts cold (the kernels prefetch ahead of where they read, and what came before it was read by
  * whichever thread), so its first CHUNK_BURST_BYTES are asked for at once. */
-#ifndef CHUNKS_PER_THREAD
-#define CHUNKS_PER_THREAD 4
-#endif
 #ifndef CHUNK_MIN_WORK
 #define CHUNK_MIN_WORK (1 << 15)
 #endif
+#define MAX_CHUNKS 128
 #ifndef CHUNK_BURST_BYTES
 #define CHUNK_BURST_BYTES 12288
 #endif
@@ -1266,8 +1265,8 @@ typedef struct {
     const float *x;
     const X16 *xq;
     int n;
-    long chunk, groups;
-    float (*act)(float); /* matmul_gated: jobs are gate and up, chunks count the gate's groups */
+    long bounds[MAX_CHUNKS + 1]; /* chunk c: groups [bounds[c], bounds[c + 1]) */
+    GluFn glu;                   /* matmul_gated: jobs are gate and up, chunks count the gate's groups */
 } ChunkJob;
 
 /* Rows [r0, r1) of matmul_gated: the gate's and up's products, then h = act(gate) * up. */
@@ -1282,15 +1281,14 @@ static void gated_rows(const ChunkJob *cj, int r0, int r1, int burst) {
     }
     job_rows(g, cj->x, cj->xq, cj->n, r0, r1);
     job_rows(u, cj->x, cj->xq, cj->n, r0, r1);
-    for (int i = r0; i < r1; i++)
-        g->out[i] = cj->act(g->out[i]) * u->out[i];
+    cj->glu(g->out + r0, u->out + r0, r1 - r0);
 }
 
 static void chunk_task(void *arg, long c, int thread) {
     (void)thread;
     const ChunkJob *cj = arg;
-    long g0 = c * cj->chunk, g1 = g0 + cj->chunk < cj->groups ? g0 + cj->chunk : cj->groups;
-    if (cj->act) {
+    long g0 = cj->bounds[c], g1 = cj->bounds[c + 1];
+    if (cj->glu) {
         int d = cj->jobs[0].d, r1 = (int)(g1 * ROWS);
         gated_rows(cj, (int)(g0 * ROWS), r1 < d ? r1 : d, 1);
         return;
@@ -1298,7 +1296,7 @@ static void chunk_task(void *arg, long c, int thread) {
     job_groups(cj->jobs, cj->njobs, cj->x, cj->xq, cj->n, g0, g1, 1);
 }
 
-static void matmul_run(const float *x, int n, const MatJob *jobs, int njobs, float (*act)(float)) {
+static void matmul_run(const float *x, int n, const MatJob *jobs, int njobs, GluFn act) {
     kernels_selected();
     /* the activations rounded once for every job whose kernel takes them so */
     X16 xq;
@@ -1316,12 +1314,20 @@ static void matmul_run(const float *x, int n, const MatJob *jobs, int njobs, flo
         work += (long)n * jobs[k].d;
     }
     int team = work >= MATMUL_PARALLEL_MIN ? team_size() : 1;
-    long chunk = groups / ((long)team * CHUNKS_PER_THREAD);
-    long min_chunk = CHUNK_MIN_WORK / ((long)n * ROWS * (act ? 2 : 1)) + 1;
-    if (chunk < min_chunk) chunk = min_chunk;
-    long nchunks = (groups + chunk - 1) / chunk;
-    if (nchunks < team) team = (int)nchunks;
-    ChunkJob cj = {jobs, njobs, x, xr, n, chunk, groups, act};
+    ChunkJob cj = {jobs, njobs, x, xr, n, {0}, act};
+    long nchunks = 0;
+    if (team > 1) {
+        long min_chunk = CHUNK_MIN_WORK / ((long)n * ROWS * (act ? 2 : 1)) + 1;
+        for (long g = 0; g < groups; nchunks++) {
+            long left = groups - g, size = left / (2L * team);
+            if (size < min_chunk) size = min_chunk;
+            if (nchunks == MAX_CHUNKS - 1 || size > left) size = left;
+            cj.bounds[nchunks] = g;
+            g += size;
+        }
+        cj.bounds[nchunks] = groups;
+        if (nchunks < team) team = (int)nchunks;
+    }
     if (team <= 1) {
         if (act)
             gated_rows(&cj, 0, jobs[0].d, 0);
@@ -1338,7 +1344,7 @@ void matmul_many(const float *x, int n, const MatJob *jobs, int njobs) {
 }
 
 void matmul_gated(float *h, float *up, const float *x, Matrix w_gate, Matrix w_up, int n, int d,
-                  float (*act)(float)) {
+                  GluFn act) {
     MatJob jobs[2] = {{h, w_gate, d}, {up, w_up, d}};
     matmul_run(x, n, jobs, 2, act);
 }

@@ -61,10 +61,12 @@ typedef struct {
 } MatJob;
 void matmul_many(const float *x, int n, const MatJob *jobs, int njobs);
 /* h (d) = act(W_gate x) * (W_up x), element by element (a gated feed-forward's first half), with
- * up (d) for W_up x: the two products of each chunk of rows and then its activations, in one
- * team; the same bits as the two products followed by the loop. */
+ * up (d) for W_up x: the two products of each chunk of rows and then glu on its rows, in one
+ * team; the same bits as the two products followed by glu(h, up, d). glu(h, up, n) sets
+ * h[i] = act(h[i]) * up[i] for i < n. */
+typedef void (*GluFn)(float *h, const float *up, int n);
 void matmul_gated(float *h, float *up, const float *x, Matrix w_gate, Matrix w_up, int n, int d,
-                  float (*act)(float));
+                  GluFn glu);
 /* Y (b, d) = X (b, n) . W (d, n)^T: one BLAS product per slice of rows of W (dequantised first
  * into a thread's scratch buffer when not F32), the slices handed to the team of threads. BLAS
  * itself runs single-threaded inside them (model_limit_threads). */

@@ -106,6 +106,12 @@ static float silu(float x) {
     return x / (1.0f + expf(-x));
 }
 
+/* SwiGLU's product: h = silu(h) * up (n). */
+static void swiglu(float *h, const float *up, int n) {
+    for (int i = 0; i < n; i++)
+        h[i] = silu(h[i]) * up[i];
+}
+
 /* ------------------------------------------------------------------------------------------------
  * Attention of one query position over the cache */
 
@@ -203,7 +209,7 @@ float *model_forward(Model *m, int32_t token, int pos) {
 
         /* feed-forward block: SwiGLU */
         rmsnorm(s->xb, s->x, lw->ffn_norm, dim, c->norm_eps);
-        matmul_gated(s->hb, s->hb2, s->xb, lw->w_gate, lw->w_up, dim, hidden, silu); /* silu(gate) * up */
+        matmul_gated(s->hb, s->hb2, s->xb, lw->w_gate, lw->w_up, dim, hidden, swiglu); /* silu(gate) * up */
         matmul(s->xb2, s->hb, lw->w_down, hidden, dim);
         for (int i = 0; i < dim; i++)
             s->x[i] += s->xb2[i];
