@@ -43,22 +43,22 @@
 #define BATCH_SLICE_FLOATS (1 << 18)
 
 typedef float (*DotFn)(const void *row, const float *x, int n);
-/* out[0..ROWS-1] = the dot products of ROWS consecutive rows (rb bytes apart) with x, each row's
- * sum in exactly the order of the type's DotFn (the same bits), the rows interleaved so that their
- * loads of x are shared and ROWS streams of weights are in flight at once. */
+/* The multi-row kernels: ROWS rows, anywhere in the matrix, each row's dot product with x into its
+ * out, each in exactly the order of the type's DotFn (the same bits), the rows interleaved so that
+ * their loads of x are shared. job_rows takes the rows from ROWS places far apart (the starts of
+ * the quarters of its rows), so that the weights come in as ROWS sequential streams: memory serves
+ * a core's several streams faster than one (SmolLM-135M's shape in Q8_0, one thread, on a busy
+ * 2-core Xeon: 15.2 G weights/s against 11.0 with four adjacent rows; reading alone, 1, 2, 4 and 8
+ * streams: 11-12, 13, 14.7 and 16 GB/s). Each stream is prefetched `ahead` bytes on. */
 #define ROWS 4
-typedef void (*DotRowsFn)(const uint8_t *rows, size_t rb, const float *x, int n, float *out);
-/* How far ahead the multi-row kernels prefetch: whole groups of ROWS rows, more than
- * ROWS_PREFETCH_BYTES on (each row's block is asked for at the same offset of a later group, so the
- * requests follow the order the weights lie in). 8 KB: SmolLM-135M's shape in Q8_0, one thread, on a
- * busy 2-core Xeon, gained ~5% over one group ahead (4, 8, 12, 16 rows and 8 or 16 KB tried). */
-#ifndef ROWS_PREFETCH_BYTES
-#define ROWS_PREFETCH_BYTES 8192
-#endif
-#ifdef GB_X86
-static size_t rows_ahead(size_t rb) {
-    return (ROWS_PREFETCH_BYTES / (ROWS * rb) + 1) * ROWS * rb;
-}
+typedef struct {
+    const uint8_t *row[ROWS];
+    float *out[ROWS];
+} Rows;
+typedef void (*DotRowsFn)(const Rows *r, const float *x, int n, size_t ahead);
+/* How far ahead each stream prefetches, in rows (2 and 4 tried: the same). */
+#ifndef STREAM_AHEAD_ROWS
+#define STREAM_AHEAD_ROWS 2
 #endif
 
 /* The rounding of activations to 16 bits (kernels.h) gives up, and the product takes the float
@@ -68,8 +68,7 @@ static size_t rows_ahead(size_t rb) {
 
 /* Kernels on rounded activations: one row, and ROWS rows (as DotRowsFn). */
 typedef float (*Dot16Fn)(const void *row, const int16_t *xq, const float *dx, int n);
-typedef void (*Dot16RowsFn)(const uint8_t *rows, size_t rb, const int16_t *xq, const float *dx,
-                            int n, float *out);
+typedef void (*Dot16RowsFn)(const Rows *r, const int16_t *xq, const float *dx, int n, size_t ahead);
 typedef int (*Round16Fn)(int16_t *q, float *d, const float *x, int n);
 
 /* The reference rounding, one value at a time (the vector ones do the same operations). */
@@ -290,10 +289,9 @@ AVX2 static float dot_q8_0_x16_avx2(const void *row, const int16_t *xq, const fl
 }
 
 /* ROWS rows at a time, each row's operations those of dot_q8_0_x16_avx2 (the same bits). */
-AVX2 static void dot_rows_q8_0_x16_avx2(const uint8_t *rows, size_t rb, const int16_t *xq,
-                                        const float *dx, int n, float *out) {
-    const uint8_t *r0 = rows, *r1 = rows + rb, *r2 = rows + 2 * rb, *r3 = rows + 3 * rb;
-    const size_t ahead = rows_ahead(rb);
+AVX2 static void dot_rows_q8_0_x16_avx2(const Rows *r, const int16_t *xq, const float *dx, int n,
+                                        size_t ahead) {
+    const uint8_t *r0 = r->row[0], *r1 = r->row[1], *r2 = r->row[2], *r3 = r->row[3];
     __m256 a0 = _mm256_setzero_ps(), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
     int nb = n / 32;
 #define BLOCK(i, A0, A1, A2, A3)                                                                   \
@@ -317,10 +315,10 @@ AVX2 static void dot_rows_q8_0_x16_avx2(const uint8_t *rows, size_t rb, const in
     }
     if (i < nb) BLOCK(i, a0, a1, a2, a3);
 #undef BLOCK
-    out[0] = hsum(_mm256_add_ps(a0, b0));
-    out[1] = hsum(_mm256_add_ps(a1, b1));
-    out[2] = hsum(_mm256_add_ps(a2, b2));
-    out[3] = hsum(_mm256_add_ps(a3, b3));
+    *r->out[0] = hsum(_mm256_add_ps(a0, b0));
+    *r->out[1] = hsum(_mm256_add_ps(a1, b1));
+    *r->out[2] = hsum(_mm256_add_ps(a2, b2));
+    *r->out[3] = hsum(_mm256_add_ps(a3, b3));
 }
 
 /* The rounding of kernels.h, eight lanes at a time (the same operations as round_x16_portable:
@@ -636,10 +634,8 @@ AVX512 static void q8_0_scales_avx512(float *d, const uint8_t *b, int m) {
     _mm512_storeu_ps(d, _mm512_cvtph_ps(_mm512_cvtepi32_epi16(g)));
 }
 
-AVX512 static void dot_rows_q8_0_avx512(const uint8_t *rows, size_t rb, const float *x, int n,
-                                        float *out) {
-    const uint8_t *r0 = rows, *r1 = rows + rb, *r2 = rows + 2 * rb, *r3 = rows + 3 * rb;
-    const size_t ahead = rows_ahead(rb);
+AVX512 static void dot_rows_q8_0_avx512(const Rows *r, const float *x, int n, size_t ahead) {
+    const uint8_t *r0 = r->row[0], *r1 = r->row[1], *r2 = r->row[2], *r3 = r->row[3];
     __m512 a0 = _mm512_setzero_ps(), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
     float d[ROWS][16];
     int nb = n / 32;
@@ -673,10 +669,10 @@ AVX512 static void dot_rows_q8_0_avx512(const uint8_t *rows, size_t rb, const fl
         if (j < m) BLOCK(c + j, j, a0, a1, a2, a3);
     }
 #undef BLOCK
-    out[0] = hsum512(_mm512_add_ps(a0, b0));
-    out[1] = hsum512(_mm512_add_ps(a1, b1));
-    out[2] = hsum512(_mm512_add_ps(a2, b2));
-    out[3] = hsum512(_mm512_add_ps(a3, b3));
+    *r->out[0] = hsum512(_mm512_add_ps(a0, b0));
+    *r->out[1] = hsum512(_mm512_add_ps(a1, b1));
+    *r->out[2] = hsum512(_mm512_add_ps(a2, b2));
+    *r->out[3] = hsum512(_mm512_add_ps(a3, b3));
 }
 
 /* Q8_0 on activations rounded to 16 bits, sixteen lanes: per block one widening of the 32 weights
@@ -710,10 +706,9 @@ AVX512 static float dot_q8_0_x16_avx512(const void *row, const int16_t *xq, cons
 /* ROWS rows at a time, each row's operations those of dot_q8_0_x16_avx512: the scales of 16 blocks
  * of a row gathered and widened at once (the same conversion), times the activations' scales
  * (the same products). */
-AVX512 static void dot_rows_q8_0_x16_avx512(const uint8_t *rows, size_t rb, const int16_t *xq,
-                                            const float *dx, int n, float *out) {
-    const uint8_t *r0 = rows, *r1 = rows + rb, *r2 = rows + 2 * rb, *r3 = rows + 3 * rb;
-    const size_t ahead = rows_ahead(rb);
+AVX512 static void dot_rows_q8_0_x16_avx512(const Rows *r, const int16_t *xq, const float *dx,
+                                            int n, size_t ahead) {
+    const uint8_t *r0 = r->row[0], *r1 = r->row[1], *r2 = r->row[2], *r3 = r->row[3];
     __m512 a0 = _mm512_setzero_ps(), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
     float d[ROWS][16];
     int nb = n / 32;
@@ -737,8 +732,8 @@ AVX512 static void dot_rows_q8_0_x16_avx512(const uint8_t *rows, size_t rb, cons
         q8_0_scales_avx512(d[1], r1 + 34 * (size_t)c, m);
         q8_0_scales_avx512(d[2], r2 + 34 * (size_t)c, m);
         q8_0_scales_avx512(d[3], r3 + 34 * (size_t)c, m);
-        for (int r = 0; r < ROWS; r++)
-            _mm512_storeu_ps(d[r], _mm512_mul_ps(_mm512_loadu_ps(d[r]), dxc));
+        for (int k = 0; k < ROWS; k++)
+            _mm512_storeu_ps(d[k], _mm512_mul_ps(_mm512_loadu_ps(d[k]), dxc));
         int j = 0;
         for (; j + 2 <= m; j += 2) {
             BLOCK(c + j, j, a0, a1, a2, a3);
@@ -747,10 +742,10 @@ AVX512 static void dot_rows_q8_0_x16_avx512(const uint8_t *rows, size_t rb, cons
         if (j < m) BLOCK(c + j, j, a0, a1, a2, a3);
     }
 #undef BLOCK
-    out[0] = hsum512(_mm512_add_ps(a0, b0));
-    out[1] = hsum512(_mm512_add_ps(a1, b1));
-    out[2] = hsum512(_mm512_add_ps(a2, b2));
-    out[3] = hsum512(_mm512_add_ps(a3, b3));
+    *r->out[0] = hsum512(_mm512_add_ps(a0, b0));
+    *r->out[1] = hsum512(_mm512_add_ps(a1, b1));
+    *r->out[2] = hsum512(_mm512_add_ps(a2, b2));
+    *r->out[3] = hsum512(_mm512_add_ps(a3, b3));
 }
 
 /* The rounding of kernels.h, sixteen lanes at a time (the same operations as round_x16_portable). */
@@ -1188,31 +1183,47 @@ void matrix_row(float *out, Matrix w, int i, int n) {
     quant_dequantize(out, (const uint8_t *)w.data + (size_t)i * rb, w.type, (uint64_t)n);
 }
 
-/* One job's rows [r0, r1) (r0 a multiple of ROWS): groups of ROWS rows by the multi-row kernel
- * where there is one, the rest row by row (the same bits either way). xq: the rounded activations,
- * or NULL for the float kernels. */
+static void prefetch_bytes(const void *p, size_t bytes) {
+    for (size_t o = 0; o < bytes; o += 64)
+        __builtin_prefetch((const char *)p + o, 0, 3);
+}
+
+/* One job's rows [r0, r1): ROWS streams at a time by the multi-row kernel where there is one (row
+ * i of each quarter of the range), the rest row by row (the same bits either way). xq: the rounded
+ * activations, or NULL for the float kernels. Each stream starts cold (nothing read ahead into
+ * it), so its first rows are asked for at once. */
 static void job_rows(const MatJob *j, const float *x, const X16 *xq, int n, int r0, int r1) {
     const uint8_t *rows = j->w.data;
-    size_t rb = matrix_row_bytes(j->w, n);
+    size_t rb = matrix_row_bytes(j->w, n), ahead = STREAM_AHEAD_ROWS * rb;
     float *out = j->out;
-    int i = r0;
+    Dot16RowsFn rows16 = xq ? rows16_fns[j->w.type] : NULL;
+    DotRowsFn rowsf = xq ? NULL : dot_rows_fns[j->w.type];
+    int q = (r1 - r0) / ROWS, i = r0;
+    if ((rows16 || rowsf) && q > 0) {
+        for (int k = 0; k < ROWS; k++)
+            prefetch_bytes(rows + (size_t)(r0 + k * q) * rb, ahead);
+        Rows g;
+        for (int t = 0; t < q; t++) {
+            for (int k = 0; k < ROWS; k++) {
+                g.row[k] = rows + (size_t)(r0 + k * q + t) * rb;
+                g.out[k] = out + r0 + k * q + t;
+            }
+            if (rows16)
+                rows16(&g, xq->q, xq->d, n, ahead);
+            else
+                rowsf(&g, x, n, ahead);
+        }
+        i = r0 + ROWS * q;
+    }
     if (xq) {
         Dot16Fn dot = dot16_fns[j->w.type];
-        Dot16RowsFn dot_rows = rows16_fns[j->w.type];
-        if (dot_rows)
-            for (; i + ROWS <= r1; i += ROWS)
-                dot_rows(rows + (size_t)i * rb, rb, xq->q, xq->d, n, out + i);
         for (; i < r1; i++)
             out[i] = dot(rows + (size_t)i * rb, xq->q, xq->d, n);
-        return;
+    } else {
+        DotFn dot = dot_fns[j->w.type];
+        for (; i < r1; i++)
+            out[i] = dot(rows + (size_t)i * rb, x, n);
     }
-    DotFn dot = dot_fns[j->w.type];
-    DotRowsFn dot_rows = dot_rows_fns[j->w.type];
-    if (dot_rows)
-        for (; i + ROWS <= r1; i += ROWS)
-            dot_rows(rows + (size_t)i * rb, rb, x, n, out + i);
-    for (; i < r1; i++)
-        out[i] = dot(rows + (size_t)i * rb, x, n);
 }
 
 /* With one thread a product is one pass over its rows. With more, the rows are handed out in
@@ -1220,25 +1231,15 @@ static void job_rows(const MatJob *j, const float *x, const X16 *xq, int n, int 
  * next chunk when it is done with one, so a thread that the machine deschedules holds up no more
  * than its chunk (each row is still one kernel call: the bits do not depend on who computes it).
  * The chunks shrink as the work runs out ("guided"): each is 1 / (2 * team) of what is left, at
- * least CHUNK_MIN_WORK multiply-adds, so the threads finish together without many claims. A chunk
- * starts cold (the kernels prefetch ahead of where they read, and what came before it was read by
- * whichever thread), so its first CHUNK_BURST_BYTES are asked for at once. */
+ * least CHUNK_MIN_WORK multiply-adds, so the threads finish together without many claims. */
 #ifndef CHUNK_MIN_WORK
 #define CHUNK_MIN_WORK (1 << 15)
 #endif
 #define MAX_CHUNKS 128
-#ifndef CHUNK_BURST_BYTES
-#define CHUNK_BURST_BYTES 12288
-#endif
-
-static void prefetch_bytes(const void *p, size_t bytes) {
-    for (size_t o = 0; o < bytes; o += 64)
-        __builtin_prefetch((const char *)p + o, 0, 3);
-}
 
 /* The groups [g0, g1) of the jobs laid end to end. */
 static void job_groups(const MatJob *jobs, int njobs, const float *x, const X16 *xq, int n,
-                       long g0, long g1, int burst) {
+                       long g0, long g1) {
     long base = 0;
     for (int k = 0; k < njobs && base < g1; k++) {
         long gk = (jobs[k].d + ROWS - 1) / ROWS;
@@ -1247,12 +1248,6 @@ static void job_groups(const MatJob *jobs, int njobs, const float *x, const X16 
             int r0 = (int)((lo - base) * ROWS);
             int r1 = (int)((hi - base) * ROWS);
             if (r1 > jobs[k].d) r1 = jobs[k].d;
-            if (burst) {
-                size_t rb = matrix_row_bytes(jobs[k].w, n), bytes = (size_t)(r1 - r0) * rb;
-                prefetch_bytes((const uint8_t *)jobs[k].w.data + (size_t)r0 * rb,
-                               bytes < CHUNK_BURST_BYTES ? bytes : CHUNK_BURST_BYTES);
-                burst = 0;
-            }
             job_rows(&jobs[k], x, xq, n, r0, r1);
         }
         base += gk;
@@ -1270,15 +1265,8 @@ typedef struct {
 } ChunkJob;
 
 /* Rows [r0, r1) of matmul_gated: the gate's and up's products, then h = act(gate) * up. */
-static void gated_rows(const ChunkJob *cj, int r0, int r1, int burst) {
+static void gated_rows(const ChunkJob *cj, int r0, int r1) {
     const MatJob *g = &cj->jobs[0], *u = &cj->jobs[1];
-    if (burst) {
-        size_t rb = matrix_row_bytes(g->w, cj->n), bytes = (size_t)(r1 - r0) * rb;
-        prefetch_bytes((const uint8_t *)g->w.data + (size_t)r0 * rb,
-                       bytes < CHUNK_BURST_BYTES / 2 ? bytes : CHUNK_BURST_BYTES / 2);
-        prefetch_bytes((const uint8_t *)u->w.data + (size_t)r0 * matrix_row_bytes(u->w, cj->n),
-                       bytes < CHUNK_BURST_BYTES / 2 ? bytes : CHUNK_BURST_BYTES / 2);
-    }
     job_rows(g, cj->x, cj->xq, cj->n, r0, r1);
     job_rows(u, cj->x, cj->xq, cj->n, r0, r1);
     cj->glu(g->out + r0, u->out + r0, r1 - r0);
@@ -1290,10 +1278,10 @@ static void chunk_task(void *arg, long c, int thread) {
     long g0 = cj->bounds[c], g1 = cj->bounds[c + 1];
     if (cj->glu) {
         int d = cj->jobs[0].d, r1 = (int)(g1 * ROWS);
-        gated_rows(cj, (int)(g0 * ROWS), r1 < d ? r1 : d, 1);
+        gated_rows(cj, (int)(g0 * ROWS), r1 < d ? r1 : d);
         return;
     }
-    job_groups(cj->jobs, cj->njobs, cj->x, cj->xq, cj->n, g0, g1, 1);
+    job_groups(cj->jobs, cj->njobs, cj->x, cj->xq, cj->n, g0, g1);
 }
 
 static void matmul_run(const float *x, int n, const MatJob *jobs, int njobs, GluFn act) {
@@ -1330,9 +1318,9 @@ static void matmul_run(const float *x, int n, const MatJob *jobs, int njobs, Glu
     }
     if (team <= 1) {
         if (act)
-            gated_rows(&cj, 0, jobs[0].d, 0);
+            gated_rows(&cj, 0, jobs[0].d);
         else
-            job_groups(jobs, njobs, x, xr, n, 0, groups, 0);
+            job_groups(jobs, njobs, x, xr, n, 0, groups);
     } else {
         team_run(nchunks, chunk_task, &cj, team);
     }
