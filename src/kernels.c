@@ -45,15 +45,18 @@
 typedef float (*DotFn)(const void *row, const float *x, int n);
 /* The multi-row kernels: ROWS rows, anywhere in the matrix, each row's dot product with x into its
  * out, each in exactly the order of the type's DotFn (the same bits), the rows interleaved so that
- * their loads of x are shared. job_rows takes the rows from ROWS places far apart (the starts of
- * the quarters of its rows), so that the weights come in as ROWS sequential streams: memory serves
- * a core's several streams faster than one (SmolLM-135M's shape in Q8_0, one thread, on a busy
- * 2-core Xeon: 15.2 G weights/s against 11.0 with four adjacent rows; reading alone, 1, 2, 4 and 8
- * streams: 11-12, 13, 14.7 and 16 GB/s). Each stream is prefetched `ahead` bytes on. */
-#define ROWS 4
+ * their loads of x are shared: four rows (AVX2's sixteen registers), or eight (the AVX-512 Q8_0
+ * kernel on rounded activations). job_rows takes the rows from that many places far apart (the
+ * starts of equal parts of its rows), so that the weights come in as as many sequential streams:
+ * memory serves a core's several streams faster than one (SmolLM-135M's shape in Q8_0, one thread,
+ * on a busy 2-core Xeon: 15.2 G weights/s from four streams against 11.0 from four adjacent rows,
+ * 13.2 against 12.1 from eight streams against four; reading alone, 1, 2, 4 and 8 streams gave
+ * 11-12, 13, 14.7 and 16 GB/s). Each stream is prefetched `ahead` bytes on. */
+#define ROWS 4     /* the unit the products' rows are handed out in */
+#define ROWS_MAX 8 /* rows of the widest multi-row kernel */
 typedef struct {
-    const uint8_t *row[ROWS];
-    float *out[ROWS];
+    const uint8_t *row[ROWS_MAX];
+    float *out[ROWS_MAX];
 } Rows;
 typedef void (*DotRowsFn)(const Rows *r, const float *x, int n, size_t ahead);
 /* How far ahead each stream prefetches, in rows (2 and 4 tried: the same). */
@@ -708,44 +711,55 @@ AVX512 static float dot_q8_0_x16_avx512(const void *row, const int16_t *xq, cons
  * (the same products). */
 AVX512 static void dot_rows_q8_0_x16_avx512(const Rows *r, const int16_t *xq, const float *dx,
                                             int n, size_t ahead) {
+    /* eight rows: sixteen accumulators and the block's activations in AVX-512's 32 registers */
     const uint8_t *r0 = r->row[0], *r1 = r->row[1], *r2 = r->row[2], *r3 = r->row[3];
+    const uint8_t *r4 = r->row[4], *r5 = r->row[5], *r6 = r->row[6], *r7 = r->row[7];
     __m512 a0 = _mm512_setzero_ps(), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
-    float d[ROWS][16];
+    __m512 a4 = a0, b4 = a0, a5 = a0, b5 = a0, a6 = a0, b6 = a0, a7 = a0, b7 = a0;
+    float d[8][16];
     int nb = n / 32;
-#define BLOCK(i, j, A0, A1, A2, A3)                                                                \
+#define ROW(k, A, i, j, o, xi)                                                                     \
+    do {                                                                                           \
+        _mm_prefetch((const char *)r##k + o + ahead, _MM_HINT_T0);                                 \
+        A##k = q8_0_x16_block_avx512(r##k + o, &d[k][j], xi, A##k);                                \
+    } while (0)
+#define BLOCK(i, j, A)                                                                             \
     do {                                                                                           \
         size_t o = 34 * (size_t)(i);                                                               \
         const int16_t *xi = xq + 32 * (i);                                                         \
-        _mm_prefetch((const char *)r0 + o + ahead, _MM_HINT_T0);                                   \
-        _mm_prefetch((const char *)r1 + o + ahead, _MM_HINT_T0);                                   \
-        _mm_prefetch((const char *)r2 + o + ahead, _MM_HINT_T0);                                   \
-        _mm_prefetch((const char *)r3 + o + ahead, _MM_HINT_T0);                                   \
-        A0 = q8_0_x16_block_avx512(r0 + o, &d[0][j], xi, A0);                                      \
-        A1 = q8_0_x16_block_avx512(r1 + o, &d[1][j], xi, A1);                                      \
-        A2 = q8_0_x16_block_avx512(r2 + o, &d[2][j], xi, A2);                                      \
-        A3 = q8_0_x16_block_avx512(r3 + o, &d[3][j], xi, A3);                                      \
+        ROW(0, A, i, j, o, xi);                                                                    \
+        ROW(1, A, i, j, o, xi);                                                                    \
+        ROW(2, A, i, j, o, xi);                                                                    \
+        ROW(3, A, i, j, o, xi);                                                                    \
+        ROW(4, A, i, j, o, xi);                                                                    \
+        ROW(5, A, i, j, o, xi);                                                                    \
+        ROW(6, A, i, j, o, xi);                                                                    \
+        ROW(7, A, i, j, o, xi);                                                                    \
     } while (0)
     for (int c = 0; c < nb; c += 16) {
         int m = nb - c < 16 ? nb - c : 16;
         __m512 dxc = _mm512_maskz_loadu_ps((__mmask16)((1u << m) - 1), dx + c);
-        q8_0_scales_avx512(d[0], r0 + 34 * (size_t)c, m);
-        q8_0_scales_avx512(d[1], r1 + 34 * (size_t)c, m);
-        q8_0_scales_avx512(d[2], r2 + 34 * (size_t)c, m);
-        q8_0_scales_avx512(d[3], r3 + 34 * (size_t)c, m);
-        for (int k = 0; k < ROWS; k++)
+        for (int k = 0; k < 8; k++) {
+            q8_0_scales_avx512(d[k], r->row[k] + 34 * (size_t)c, m);
             _mm512_storeu_ps(d[k], _mm512_mul_ps(_mm512_loadu_ps(d[k]), dxc));
+        }
         int j = 0;
         for (; j + 2 <= m; j += 2) {
-            BLOCK(c + j, j, a0, a1, a2, a3);
-            BLOCK(c + j + 1, j + 1, b0, b1, b2, b3);
+            BLOCK(c + j, j, a);
+            BLOCK(c + j + 1, j + 1, b);
         }
-        if (j < m) BLOCK(c + j, j, a0, a1, a2, a3);
+        if (j < m) BLOCK(c + j, j, a);
     }
 #undef BLOCK
+#undef ROW
     *r->out[0] = hsum512(_mm512_add_ps(a0, b0));
     *r->out[1] = hsum512(_mm512_add_ps(a1, b1));
     *r->out[2] = hsum512(_mm512_add_ps(a2, b2));
     *r->out[3] = hsum512(_mm512_add_ps(a3, b3));
+    *r->out[4] = hsum512(_mm512_add_ps(a4, b4));
+    *r->out[5] = hsum512(_mm512_add_ps(a5, b5));
+    *r->out[6] = hsum512(_mm512_add_ps(a6, b6));
+    *r->out[7] = hsum512(_mm512_add_ps(a7, b7));
 }
 
 /* The rounding of kernels.h, sixteen lanes at a time (the same operations as round_x16_portable). */
@@ -841,6 +855,7 @@ static DotFn *dot_fns = portable_fns;
 static DotRowsFn *dot_rows_fns = portable_rows_fns;
 static Dot16Fn *dot16_fns = portable_dot16_fns;
 static Dot16RowsFn *rows16_fns = portable_rows16_fns;
+static int rows16_count = ROWS; /* rows per call of the set's Dot16RowsFn (its DotRowsFn: ROWS) */
 static Round16Fn round_x16 = round_x16_portable;
 static int rounding = 1; /* kernels_set_rounding */
 
@@ -871,6 +886,7 @@ KernelSet kernels_select(KernelSet k) {
     dot_rows_fns = portable_rows_fns;
     dot16_fns = portable_dot16_fns;
     rows16_fns = portable_rows16_fns;
+    rows16_count = ROWS;
     round_x16 = round_x16_portable;
 
 #ifdef GB_X86
@@ -881,6 +897,7 @@ KernelSet kernels_select(KernelSet k) {
         dot_rows_fns = avx512_rows_fns;
         dot16_fns = avx512_dot16_fns;
         rows16_fns = avx512_rows16_fns;
+        rows16_count = 8;
         round_x16 = round_x16_avx512;
 
     } else if (k == KERNEL_AVX2 && cpu_has_avx2()) {
@@ -1188,8 +1205,8 @@ static void prefetch_bytes(const void *p, size_t bytes) {
         __builtin_prefetch((const char *)p + o, 0, 3);
 }
 
-/* One job's rows [r0, r1): ROWS streams at a time by the multi-row kernel where there is one (row
- * i of each quarter of the range), the rest row by row (the same bits either way). xq: the rounded
+/* One job's rows [r0, r1): a row from each of the kernel's streams at a time by the multi-row
+ * kernel where there is one (row i of each equal part of the range), the rest row by row (the same bits either way). xq: the rounded
  * activations, or NULL for the float kernels. Each stream starts cold (nothing read ahead into
  * it), so its first rows are asked for at once. */
 static void job_rows(const MatJob *j, const float *x, const X16 *xq, int n, int r0, int r1) {
@@ -1198,13 +1215,14 @@ static void job_rows(const MatJob *j, const float *x, const X16 *xq, int n, int 
     float *out = j->out;
     Dot16RowsFn rows16 = xq ? rows16_fns[j->w.type] : NULL;
     DotRowsFn rowsf = xq ? NULL : dot_rows_fns[j->w.type];
-    int q = (r1 - r0) / ROWS, i = r0;
+    int streams = rows16 ? rows16_count : ROWS;
+    int q = (r1 - r0) / streams, i = r0;
     if ((rows16 || rowsf) && q > 0) {
-        for (int k = 0; k < ROWS; k++)
+        for (int k = 0; k < streams; k++)
             prefetch_bytes(rows + (size_t)(r0 + k * q) * rb, ahead);
         Rows g;
         for (int t = 0; t < q; t++) {
-            for (int k = 0; k < ROWS; k++) {
+            for (int k = 0; k < streams; k++) {
                 g.row[k] = rows + (size_t)(r0 + k * q + t) * rb;
                 g.out[k] = out + r0 + k * q + t;
             }
@@ -1213,7 +1231,7 @@ static void job_rows(const MatJob *j, const float *x, const X16 *xq, int n, int 
             else
                 rowsf(&g, x, n, ahead);
         }
-        i = r0 + ROWS * q;
+        i = r0 + streams * q;
     }
     if (xq) {
         Dot16Fn dot = dot16_fns[j->w.type];
