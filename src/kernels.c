@@ -134,6 +134,50 @@ PORTABLE(q5_k, GGML_TYPE_Q5_K)
 PORTABLE(q6_k, GGML_TYPE_Q6_K)
 #undef PORTABLE
 
+/* e^x (kernels.h: vec_exp), Cephes's expf: x = n ln 2 + r with |r| <= ln 2 / 2 (ln 2 in two
+ * parts, the first exact in a product with n), a degree-5 polynomial for e^r, then 2^n applied in
+ * two halves so that a subnormal or infinite result rounds as one product would. Every step is a
+ * float32 multiplication or addition, rounded, in the same order in this and the vector versions,
+ * so they give the same bits. */
+#define EXP_LO -104.0f /* e^-104 is below half the smallest subnormal: 0 */
+#define EXP_HI 89.0f   /* e^89 overflows: infinity */
+#define EXP_LOG2E 1.44269504088896341f
+#define EXP_C1 0.693359375f
+#define EXP_C2 -2.12194440e-4f
+#define EXP_P0 1.9875691500e-4f
+#define EXP_P1 1.3981999507e-3f
+#define EXP_P2 8.3334519073e-3f
+#define EXP_P3 4.1665795894e-2f
+#define EXP_P4 1.6666665459e-1f
+#define EXP_P5 5.0000001201e-1f
+
+static float pow2i(int e) { /* 2^e for -126 <= e <= 127 */
+    union {
+        uint32_t u;
+        float f;
+    } v = {(uint32_t)(e + 127) << 23};
+    return v.f;
+}
+
+static float exp_portable(float x) {
+    if (x != x) return x;
+    float xc = x < EXP_LO ? EXP_LO : x > EXP_HI ? EXP_HI : x;
+    int n = (int)lrintf(xc * EXP_LOG2E);
+    float fn = (float)n;
+    float r = xc - fn * EXP_C1;
+    r = r - fn * EXP_C2;
+    float z = r * r;
+    float y = EXP_P0 * r + EXP_P1;
+    y = y * r + EXP_P2;
+    y = y * r + EXP_P3;
+    y = y * r + EXP_P4;
+    y = y * r + EXP_P5;
+    y = y * z + r;
+    y = y + 1.0f;
+    int n1 = n >> 1; /* floor(n / 2): n1 and n - n1 both in [-75, 64] */
+    return y * pow2i(n1) * pow2i(n - n1);
+}
+
 /* ------------------------------------------------------------------------------------------------
  * AVX2 + FMA kernels */
 
@@ -543,6 +587,38 @@ AVX2 static void attn_mix_avx2(float *out, const float *att, const float *v, siz
     }
 }
 
+/* vec_exp eight lanes wide: exp_portable's operations. */
+AVX2 static __m256 exp8(__m256 x) {
+    __m256 nan = _mm256_cmp_ps(x, x, _CMP_UNORD_Q);
+    __m256 xc = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(EXP_LO)), _mm256_set1_ps(EXP_HI));
+    __m256i n = _mm256_cvtps_epi32(_mm256_mul_ps(xc, _mm256_set1_ps(EXP_LOG2E)));
+    __m256 fn = _mm256_cvtepi32_ps(n);
+    __m256 r = _mm256_sub_ps(xc, _mm256_mul_ps(fn, _mm256_set1_ps(EXP_C1)));
+    r = _mm256_sub_ps(r, _mm256_mul_ps(fn, _mm256_set1_ps(EXP_C2)));
+    __m256 z = _mm256_mul_ps(r, r);
+    __m256 y = _mm256_add_ps(_mm256_mul_ps(_mm256_set1_ps(EXP_P0), r), _mm256_set1_ps(EXP_P1));
+    y = _mm256_add_ps(_mm256_mul_ps(y, r), _mm256_set1_ps(EXP_P2));
+    y = _mm256_add_ps(_mm256_mul_ps(y, r), _mm256_set1_ps(EXP_P3));
+    y = _mm256_add_ps(_mm256_mul_ps(y, r), _mm256_set1_ps(EXP_P4));
+    y = _mm256_add_ps(_mm256_mul_ps(y, r), _mm256_set1_ps(EXP_P5));
+    y = _mm256_add_ps(_mm256_mul_ps(y, z), r);
+    y = _mm256_add_ps(y, _mm256_set1_ps(1.0f));
+    __m256i n1 = _mm256_srai_epi32(n, 1), n2 = _mm256_sub_epi32(n, n1);
+    const __m256i bias = _mm256_set1_epi32(127);
+    __m256 p1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
+    __m256 p2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
+    y = _mm256_mul_ps(_mm256_mul_ps(y, p1), p2);
+    return _mm256_blendv_ps(y, x, nan);
+}
+
+AVX2 static void vec_exp_avx2(float *x, int n) {
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(x + i, exp8(_mm256_loadu_ps(x + i)));
+    for (; i < n; i++)
+        x[i] = exp_portable(x[i]);
+}
+
 /* AVX-512: the same sums sixteen lanes wide, for the types a model's bulk is usually stored in. */
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma,f16c")))
 
@@ -569,6 +645,57 @@ AVX512 static float dot_f32_avx512(const void *row, const float *x, int n) {
     for (; i < n; i++)
         sum += w[i] * x[i];
     return sum;
+}
+
+/* F32, ROWS rows at a time (four streams, job_rows), each row's operations those of
+ * dot_f32_avx512: four running sums over 64 floats, the rest 16 at a time into the first, then
+ * one by one. Sixteen accumulators and the four vectors of x they share. */
+AVX512 static void dot_rows_f32_avx512(const Rows *r, const float *x, int n, size_t ahead) {
+    const float *w0 = (const float *)r->row[0], *w1 = (const float *)r->row[1];
+    const float *w2 = (const float *)r->row[2], *w3 = (const float *)r->row[3];
+    __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a03 = a00;
+    __m512 a10 = a00, a11 = a00, a12 = a00, a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+    __m512 a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+    int i = 0;
+#define ROW(k, x0, x1, x2, x3)                                                                     \
+    do {                                                                                           \
+        for (int o = 0; o < 256; o += 64)                                                          \
+            _mm_prefetch((const char *)(w##k + i) + o + ahead, _MM_HINT_T0);                       \
+        a##k##0 = _mm512_fmadd_ps(_mm512_loadu_ps(w##k + i), x0, a##k##0);                        \
+        a##k##1 = _mm512_fmadd_ps(_mm512_loadu_ps(w##k + i + 16), x1, a##k##1);                   \
+        a##k##2 = _mm512_fmadd_ps(_mm512_loadu_ps(w##k + i + 32), x2, a##k##2);                   \
+        a##k##3 = _mm512_fmadd_ps(_mm512_loadu_ps(w##k + i + 48), x3, a##k##3);                   \
+    } while (0)
+    for (; i + 64 <= n; i += 64) {
+        __m512 x0 = _mm512_loadu_ps(x + i), x1 = _mm512_loadu_ps(x + i + 16);
+        __m512 x2 = _mm512_loadu_ps(x + i + 32), x3 = _mm512_loadu_ps(x + i + 48);
+        ROW(0, x0, x1, x2, x3);
+        ROW(1, x0, x1, x2, x3);
+        ROW(2, x0, x1, x2, x3);
+        ROW(3, x0, x1, x2, x3);
+    }
+#undef ROW
+    for (; i + 16 <= n; i += 16) {
+        __m512 xi = _mm512_loadu_ps(x + i);
+        a00 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + i), xi, a00);
+        a10 = _mm512_fmadd_ps(_mm512_loadu_ps(w1 + i), xi, a10);
+        a20 = _mm512_fmadd_ps(_mm512_loadu_ps(w2 + i), xi, a20);
+        a30 = _mm512_fmadd_ps(_mm512_loadu_ps(w3 + i), xi, a30);
+    }
+    float s0 = hsum512(_mm512_add_ps(_mm512_add_ps(a00, a01), _mm512_add_ps(a02, a03)));
+    float s1 = hsum512(_mm512_add_ps(_mm512_add_ps(a10, a11), _mm512_add_ps(a12, a13)));
+    float s2 = hsum512(_mm512_add_ps(_mm512_add_ps(a20, a21), _mm512_add_ps(a22, a23)));
+    float s3 = hsum512(_mm512_add_ps(_mm512_add_ps(a30, a31), _mm512_add_ps(a32, a33)));
+    for (; i < n; i++) {
+        s0 += w0[i] * x[i];
+        s1 += w1[i] * x[i];
+        s2 += w2[i] * x[i];
+        s3 += w3[i] * x[i];
+    }
+    *r->out[0] = s0;
+    *r->out[1] = s1;
+    *r->out[2] = s2;
+    *r->out[3] = s3;
 }
 
 AVX512 static float dot_f16_avx512(const void *row, const float *x, int n) {
@@ -837,7 +964,8 @@ static DotRowsFn portable_rows_fns[N_TYPES];
 /* none for AVX2: a four-row Q8_0 kernel there (eight accumulators and four vectors of x in sixteen
  * registers, each block's scale converted on its own) made the SmolLM-135M-shaped step 18% slower */
 static DotRowsFn avx2_rows_fns[N_TYPES];
-static DotRowsFn avx512_rows_fns[N_TYPES] = {[GGML_TYPE_Q8_0] = dot_rows_q8_0_avx512};
+static DotRowsFn avx512_rows_fns[N_TYPES] = {[GGML_TYPE_F32] = dot_rows_f32_avx512,
+                                             [GGML_TYPE_Q8_0] = dot_rows_q8_0_avx512};
 #endif
 
 /* Kernels on activations rounded to 16 bits, where a set has them (NULL: the float kernels). */
@@ -988,6 +1116,17 @@ void attn_mix(float *out, const float *att, const float *v, size_t stride, int n
     }
 #endif
     attn_mix_portable(out, att, v, stride, n, hd);
+}
+
+void vec_exp(float *x, int n) {
+#ifdef GB_X86
+    if (kernels_selected() != KERNEL_PORTABLE) {
+        vec_exp_avx2(x, n);
+        return;
+    }
+#endif
+    for (int i = 0; i < n; i++)
+        x[i] = exp_portable(x[i]);
 }
 
 /* Activations rounded to 16 bits for one product: on the stack up to X16_STACK values. */

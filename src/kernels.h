@@ -100,6 +100,11 @@ int kernels_rounding(void);
 void attn_scores(float *att, const float *q, const float *k, size_t stride, int n, int hd, float scale);
 void attn_mix(float *out, const float *att, const float *v, size_t stride, int n, int hd);
 
+/* x[i] = e^x[i] (n), to about 1 ulp (Cephes's expf: a polynomial, every step a float32
+ * multiplication or addition), the same bits in every kernel set; NaN stays NaN, e^x underflows to
+ * 0 below about -87.3 (no subnormals below -88) and overflows to infinity above 88.72. */
+void vec_exp(float *x, int n);
+
 /* A team of threads for the products of one token (started on first use, OMP_NUM_THREADS or
  * omp_set_num_threads of them, the caller included): fn(arg, t) for t = 0 .. tasks - 1, each task
  * on one thread, returning when all are done. Threads that are late or descheduled take no part,

@@ -336,6 +336,53 @@ static void test_kernels_against_float64(void **state) {
     kernels_select(before);
 }
 
+/* vec_exp: the same bits in every set; within 2 ulp of e^x in float64 where the result is a normal
+ * float, within a subnormal step below; and the edges (NaN, the infinities, overflow, 0). */
+static void test_vec_exp(void **state) {
+    (void)state;
+    KernelSet sets[] = {KERNEL_PORTABLE, KERNEL_AVX2, KERNEL_AVX512};
+    KernelSet before = kernels_selected();
+    enum { N = 200003 };
+    float *x = malloc(sizeof(float) * N), *y = malloc(sizeof(float) * N), *ref = malloc(sizeof(float) * N);
+    for (int i = 0; i < N; i++)
+        x[i] = -110.0f + 205.0f * (float)i / (float)(N - 1);
+    float special[] = {0.0f, -0.0f, 1.0f, -1.0f, 88.72f, 88.73f, 89.0f, 200.0f, -87.3f, -103.9f, -104.0f,
+                       -200.0f, INFINITY, -INFINITY, NAN, 1e-30f, -1e-30f, 0.34657359f, -0.34657359f};
+    int ns = (int)(sizeof special / sizeof special[0]);
+    memcpy(x, special, sizeof special);
+    for (size_t k = 0; k < 3; k++) {
+        if (kernels_select(sets[k]) != sets[k]) continue;
+        memcpy(y, x, sizeof(float) * N);
+        vec_exp(y, N);
+        if (k == 0) memcpy(ref, y, sizeof(float) * N);
+        for (int i = 0; i < N; i++)
+            if (memcmp(&y[i], &ref[i], sizeof(float)) != 0 && !(isnan(y[i]) && isnan(ref[i])))
+                fail_msg("%s: e^%.9g = %.9g, the portable version %.9g", kernels_name(sets[k]), x[i], y[i], ref[i]);
+    }
+    for (int i = 0; i < N; i++) {
+        if (isnan(x[i])) {
+            assert_true(isnan(ref[i]));
+            continue;
+        }
+        double e = exp((double)x[i]);
+        if (e > 3.4028234663852886e38) {
+            if (!isinf(ref[i])) fail_msg("e^%.9g = %.9g, not infinity", x[i], ref[i]);
+        } else if (e >= 1.1754943508222875e-38) {
+            if (fabs(ref[i] - e) > 2.5 * 1.1920929e-7 * e)
+                fail_msg("e^%.9g = %.9g, float64 %.9g", x[i], ref[i], e);
+        } else if (fabs(ref[i] - e) > 1.5e-45) {
+            fail_msg("e^%.9g = %.9g, float64 %.9g (subnormal)", x[i], ref[i], e);
+        }
+    }
+    assert_true(ref[0] == 1.0f && ref[1] == 1.0f);
+    assert_true(isinf(ref[12]) && ref[12] > 0 && ref[13] == 0.0f && ref[10] == 0.0f);
+    (void)ns;
+    free(x);
+    free(y);
+    free(ref);
+    kernels_select(before);
+}
+
 static float test_act(float x) {
     return x / (1.0f + expf(-x));
 }
@@ -684,6 +731,7 @@ int main(void) {
         cmocka_unit_test(test_matmul_rows_match_dot),
         cmocka_unit_test(test_matmul_many_and_gated),
         cmocka_unit_test(test_attention_loops),
+        cmocka_unit_test(test_vec_exp),
         cmocka_unit_test(test_forward_in_every_type),
         cmocka_unit_test(test_thread_count_does_not_change_results),
         cmocka_unit_test(test_thread_policy),
