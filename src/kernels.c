@@ -587,6 +587,24 @@ AVX2 static void attn_mix_avx2(float *out, const float *att, const float *v, siz
     }
 }
 
+AVX2 static float vec_max_avx2(const float *x, int n) {
+    __m256 m = _mm256_set1_ps(x[0]), nan = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+        m = _mm256_max_ps(m, v);
+    }
+    if (_mm256_movemask_ps(nan) || x[0] != x[0]) return NAN; /* vec_max_portable's answer below */
+    __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_max_ss(h, _mm_movehdup_ps(h));
+    float best = _mm_cvtss_f32(h);
+    for (; i < n; i++)
+        if (x[i] > best) best = x[i];
+    return best;
+}
+
 /* vec_exp eight lanes wide: exp_portable's operations. */
 AVX2 static __m256 exp8(__m256 x) {
     __m256 nan = _mm256_cmp_ps(x, x, _CMP_UNORD_Q);
@@ -1116,6 +1134,23 @@ void attn_mix(float *out, const float *att, const float *v, size_t stride, int n
     }
 #endif
     attn_mix_portable(out, att, v, stride, n, hd);
+}
+
+static float vec_max_portable(const float *x, int n) {
+    float best = x[0];
+    for (int i = 1; i < n; i++)
+        if (x[i] > best) best = x[i];
+    return best;
+}
+
+float vec_max(const float *x, int n) {
+#ifdef GB_X86
+    if (kernels_selected() != KERNEL_PORTABLE) {
+        float m = vec_max_avx2(x, n);
+        if (m == m && m != 0.0f) return m; /* (which zero the loop keeps depends on the order) */
+    }
+#endif
+    return vec_max_portable(x, n); /* with a NaN in x, the loop's own answer */
 }
 
 void vec_exp(float *x, int n) {

@@ -104,6 +104,9 @@ void attn_mix(float *out, const float *att, const float *v, size_t stride, int n
  * multiplication or addition), the same bits in every kernel set; NaN stays NaN, e^x underflows to
  * 0 below about -87.3 (no subnormals below -88) and overflows to infinity above 88.72. */
 void vec_exp(float *x, int n);
+/* The largest of x (n >= 1), as `best = x[0]; if (x[i] > best) best = x[i]` finds it (the same
+ * answer however it is found, NaNs included). */
+float vec_max(const float *x, int n);
 
 /* A team of threads for the products of one token (started on first use, OMP_NUM_THREADS or
  * omp_set_num_threads of them, the caller included): fn(arg, t) for t = 0 .. tasks - 1, each task

@@ -1352,9 +1352,21 @@ static int cmd_bench(int argc, char **argv) {
         double ts = gb_now();
         clock_t cs = clock();
         for (int i = 0; i < decode_steps; i++) {
+            /* greedy: the first of the largest logits (the largest found eight at a time) */
+            float top[8];
+            int vocab = cf->vocab_size, v = 0;
+            for (int k = 0; k < 8; k++)
+                top[k] = logits[k < vocab ? k : 0];
+            for (; v + 8 <= vocab; v += 8)
+                for (int k = 0; k < 8; k++)
+                    top[k] = logits[v + k] > top[k] ? logits[v + k] : top[k];
+            float best = top[0];
+            for (int k = 1; k < 8; k++)
+                best = top[k] > best ? top[k] : best;
+            for (; v < vocab; v++)
+                best = logits[v] > best ? logits[v] : best;
             int32_t next = 0;
-            for (int v = 1; v < cf->vocab_size; v++)
-                if (logits[v] > logits[next]) next = v;
+            while (next < vocab - 1 && !(logits[next] == best)) next++;
             logits = model_forward(m, next, n_prompt + i);
         }
         double ms = (gb_now() - ts) / decode_steps * 1e3;

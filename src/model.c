@@ -54,9 +54,7 @@ static void rmsnorm(float *out, const float *x, const float *weight, int n, floa
 /* In place: x = exp(x - max) / sum, so the largest score becomes exp(0) and nothing overflows.
  * (exp: vec_exp, a whole row at once, within 1 ulp of e^x.) */
 static void softmax(float *x, int n) {
-    float max = x[0];
-    for (int i = 1; i < n; i++)
-        if (x[i] > max) max = x[i];
+    float max = vec_max(x, n);
     for (int i = 0; i < n; i++)
         x[i] -= max;
     vec_exp(x, n);

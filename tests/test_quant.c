@@ -383,6 +383,33 @@ static void test_vec_exp(void **state) {
     kernels_select(before);
 }
 
+/* vec_max: the loop's answer in every set, on ties, zeros of both signs and NaNs. */
+static void test_vec_max(void **state) {
+    (void)state;
+    KernelSet sets[] = {KERNEL_PORTABLE, KERNEL_AVX2, KERNEL_AVX512};
+    KernelSet before = kernels_selected();
+    float x[300];
+    for (int trial = 0; trial < 200; trial++) {
+        int n = 1 + trial % 97 + (trial > 150 ? 200 : 0);
+        fill_data(x, (size_t)n, 1000 + (uint32_t)trial);
+        if (trial % 5 == 1) x[(trial * 7) % n] = NAN;
+        if (trial % 7 == 2)
+            for (int i = 0; i < n; i++)
+                x[i] = (i + trial) % 2 ? 0.0f : -0.0f;
+        if (trial % 11 == 3) x[0] = NAN;
+        float want = x[0];
+        for (int i = 1; i < n; i++)
+            if (x[i] > want) want = x[i];
+        for (size_t k = 0; k < 3; k++) {
+            if (kernels_select(sets[k]) != sets[k]) continue;
+            float got = vec_max(x, n);
+            if (memcmp(&got, &want, sizeof got) != 0 && !(isnan(got) && isnan(want)))
+                fail_msg("%s, n %d: %g, the loop's %g", kernels_name(sets[k]), n, got, want);
+        }
+    }
+    kernels_select(before);
+}
+
 static float test_act(float x) {
     return x / (1.0f + expf(-x));
 }
@@ -732,6 +759,7 @@ int main(void) {
         cmocka_unit_test(test_matmul_many_and_gated),
         cmocka_unit_test(test_attention_loops),
         cmocka_unit_test(test_vec_exp),
+        cmocka_unit_test(test_vec_max),
         cmocka_unit_test(test_forward_in_every_type),
         cmocka_unit_test(test_thread_count_does_not_change_results),
         cmocka_unit_test(test_thread_policy),
