@@ -63,6 +63,9 @@ typedef void (*DotRowsFn)(const Rows *r, const float *x, int n, size_t ahead);
 #ifndef STREAM_AHEAD_ROWS
 #define STREAM_AHEAD_ROWS 2
 #endif
+#ifndef STREAM_BURST_ROWS
+#define STREAM_BURST_ROWS 2
+#endif
 
 /* The rounding of activations to 16 bits (kernels.h) gives up, and the product takes the float
  * kernel, when a block's largest magnitude is not finite or so small that 32767 / it would not be. */
@@ -1393,7 +1396,7 @@ static void job_rows(const MatJob *j, const float *x, const X16 *xq, int n, int 
     int q = (r1 - r0) / streams, i = r0;
     if ((rows16 || rowsf) && q > 0) {
         for (int k = 0; k < streams; k++)
-            prefetch_bytes(rows + (size_t)(r0 + k * q) * rb, ahead);
+            prefetch_bytes(rows + (size_t)(r0 + k * q) * rb, STREAM_BURST_ROWS * rb);
         Rows g;
         for (int t = 0; t < q; t++) {
             for (int k = 0; k < streams; k++) {
