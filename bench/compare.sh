@@ -67,7 +67,8 @@ for r in $(seq "$REPEATS"); do
     fi
   done
   OMP_NUM_THREADS=1 "$G" bench --model "$SMOL" --decode "$STEPS" --no-probes >>"$out/rss.jsonl"
-  OMP_NUM_THREADS=1 "$G" bench --decode 250 >>"$out/shipped.jsonl"
+  # positions 1-249, as run.c's 249 timed steps of -n 250
+  OMP_NUM_THREADS=1 "$G" bench --decode 249 --prompt 1 >>"$out/shipped.jsonl"
   if [ "$runc" = built ]; then run_runc >>"$out/runc.jsonl"; fi
 done
 
@@ -115,7 +116,7 @@ verdicts.append(("load <= 200 ms", f"{med(loads):.1f} ms (max {max(loads):.1f})"
 s = rows("shipped.jsonl")
 print(f"\nshipped model (assets/glassbox.gguf), greedy decoding, probes on, 1 thread; {repeats} rounds:")
 print(f"  glassbox {fmt([x['ms_per_token'] for x in s], ' ms/token', 3)}, cpu {fmt([x['cpu_ms_per_token'] for x in s], ' ms/token', 3)}"
-      f" ({s[0]['threads']} thread, 240 tokens after a 16-token prompt: positions 16-255)")
+      f" ({s[0]['threads']} thread, {s[0]['steps']} tokens after a {s[0]['prompt']}-token prompt: positions {s[0]['prompt']}-{s[0]['prompt'] + s[0]['steps'] - 1})")
 if runc == "built":
     c = rows("runc.jsonl")
     print(f"  llama2.c run.c -Ofast -march=native, the same weights: {fmt([x['ms_per_token'] for x in c], ' ms/token', 3)}, "

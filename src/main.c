@@ -1286,24 +1286,26 @@ static double time_prefill(Model *m, const int32_t *ids, int n, double min_secs)
 
 static int cmd_bench(int argc, char **argv) {
     const char *model_path = cli_default_model();
-    int decode_steps = 0;
+    int decode_steps = 0, n_prompt = 16;
     bool no_probes = false;
     OptSpec opts[] = {{"--model", "-m", OPT_STRING, &model_path, 0, 0},
                       {"--decode", NULL, OPT_INT, &decode_steps, 1, 1 << 20},
+                      {"--prompt", NULL, OPT_INT, &n_prompt, 1, 16},
                       {"--no-probes", NULL, OPT_FLAG, &no_probes, 0, 0}};
     CommandSpec c = {"bench",
-                     "usage: glassbox bench [--model FILE] [--decode N [--no-probes]]\n"
+                     "usage: glassbox bench [--model FILE] [--decode N [--prompt N] [--no-probes]]\n"
                      "Speed figures (no pass/fail): model load time; prompt prefill of 256 tokens;\n"
                      "forward tokens/s of one stream at 256 tokens of context, with the probes on and\n"
                      "off; the sampler chain per token (default settings, every stage on); tokenizer\n"
                      "encoding MB/s on a code file.\n"
                      "  --model FILE the model (default: $GLASSBOX_MODEL, else assets/glassbox.gguf)\n"
                      "  --decode N   only this: load time, then N tokens generated greedily after a\n"
-                     "               16-token prompt, probes on, as one line of JSON with the peak RSS\n"
+                     "               prompt (--prompt), probes on, as one line of JSON with the peak RSS\n"
                      "               and the file size (bench/run.sh sets it beside llama.cpp's figure\n"
                      "               for the same file)\n"
+                     "  --prompt N   with --decode: a prompt of N tokens (1-16, default 16)\n"
                      "  --no-probes  with --decode: probes off\n",
-                     opts, 3, 0, 0, ""};
+                     opts, 4, 0, 0, ""};
     char *pos[1];
     int n_pos, r = parse_or_exit(&c, argc, argv, pos, &n_pos);
     if (r >= 0) return r;
@@ -1332,7 +1334,6 @@ static int cmd_bench(int argc, char **argv) {
     Model *m = &L.model;
     const Config *cf = &m->config;
     if (decode_steps > 0) {
-        int n_prompt = 16;
         if (n_prompt + decode_steps > cf->seq_len) decode_steps = cf->seq_len - n_prompt;
         if (decode_steps < 1) {
             fprintf(stderr, "glassbox: bench: the context is too short for --decode\n");
@@ -1376,10 +1377,10 @@ static int cmd_bench(int argc, char **argv) {
         /* what the probes of these positions hold: attention rows (seq_len wide) and residuals */
         double probe_mb = (double)cf->n_layers * (n_prompt + decode_steps) *
                           ((double)cf->n_heads * cf->seq_len + cf->dim) * sizeof(float) / 1e6;
-        printf("{\"threads\": %d, \"ms_per_token\": %.4f, \"tokens_per_s\": %.2f, \"cpu_ms_per_token\": %.4f, "
+        printf("{\"threads\": %d, \"prompt\": %d, \"steps\": %d, \"ms_per_token\": %.4f, \"tokens_per_s\": %.2f, \"cpu_ms_per_token\": %.4f, "
                "\"load_ms\": %.2f, \"probes\": %s, \"probe_mb\": %.1f, \"peak_rss_mb\": %.1f, "
                "\"file_mb\": %.1f}\n",
-               omp_get_max_threads(), ms, 1e3 / ms, cpu_ms, load_ms, no_probes ? "false" : "true",
+               omp_get_max_threads(), n_prompt, decode_steps, ms, 1e3 / ms, cpu_ms, load_ms, no_probes ? "false" : "true",
                no_probes ? 0.0 : probe_mb, ru.ru_maxrss / 1e3, m->file.size / 1e6);
         loaded_free(&L);
         return GB_EXIT_OK;
