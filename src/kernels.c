@@ -538,24 +538,10 @@ AVX2 static float dot_tail(float sum, const float *a, const float *b, int i, int
 
 AVX2 static void attn_scores_avx2(float *att, const float *q, const float *k, size_t stride, int n,
                                   int hd, float scale) {
-    int h8 = hd / 8 * 8, t = 0;
-    /* four positions at a time: four chains of additions in flight */
-    for (; t + 4 <= n; t += 4) {
-        const float *k0 = k + (size_t)t * stride, *k1 = k0 + stride, *k2 = k1 + stride, *k3 = k2 + stride;
-        __m256 a0 = _mm256_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
-        for (int i = 0; i < h8; i += 8) {
-            __m256 qi = _mm256_loadu_ps(q + i);
-            a0 = _mm256_add_ps(a0, _mm256_mul_ps(qi, _mm256_loadu_ps(k0 + i)));
-            a1 = _mm256_add_ps(a1, _mm256_mul_ps(qi, _mm256_loadu_ps(k1 + i)));
-            a2 = _mm256_add_ps(a2, _mm256_mul_ps(qi, _mm256_loadu_ps(k2 + i)));
-            a3 = _mm256_add_ps(a3, _mm256_mul_ps(qi, _mm256_loadu_ps(k3 + i)));
-        }
-        att[t] = dot_tail(sum8_pairwise(a0), q, k0, h8, hd) * scale;
-        att[t + 1] = dot_tail(sum8_pairwise(a1), q, k1, h8, hd) * scale;
-        att[t + 2] = dot_tail(sum8_pairwise(a2), q, k2, h8, hd) * scale;
-        att[t + 3] = dot_tail(sum8_pairwise(a3), q, k3, h8, hd) * scale;
-    }
-    for (; t < n; t++) {
+    /* one position at a time: the out-of-order core overlaps the positions' chains, and the cache's
+     * rows are read in order (four positions interleaved measured slower, cold and warm) */
+    int h8 = hd / 8 * 8;
+    for (int t = 0; t < n; t++) {
         const float *kt = k + (size_t)t * stride;
         __m256 a0 = _mm256_setzero_ps();
         for (int i = 0; i < h8; i += 8)
@@ -564,30 +550,58 @@ AVX2 static void attn_scores_avx2(float *att, const float *q, const float *k, si
     }
 }
 
+/* attn_mix on `width` values (8 * W) of the head from i0, their sums kept in W registers over
+ * every position. */
+#define ATTN_MIX_SLICE(W)                                                                          \
+    AVX2 static void attn_mix_slice##W(float *out, const float *att, const float *v, size_t stride,  \
+                                       int n) {                                                    \
+        __m256 acc[W];                                                                             \
+        for (int j = 0; j < W; j++)                                                                \
+            acc[j] = _mm256_setzero_ps();                                                          \
+        for (int t = 0; t < n; t++) {                                                              \
+            __m256 a = _mm256_set1_ps(att[t]);                                                     \
+            const float *vt = v + (size_t)t * stride;                                              \
+            for (int j = 0; j < W; j++)                                                            \
+                acc[j] = _mm256_add_ps(acc[j], _mm256_mul_ps(a, _mm256_loadu_ps(vt + 8 * j)));     \
+        }                                                                                          \
+        for (int j = 0; j < W; j++)                                                                \
+            _mm256_storeu_ps(out + 8 * j, acc[j]);                                                 \
+    }
+/* (the loops over j are unrolled: W is a constant; a runtime W kept the sums in memory) */
+#pragma GCC push_options
+#pragma GCC optimize("unroll-loops")
+ATTN_MIX_SLICE(8)
+ATTN_MIX_SLICE(4)
+ATTN_MIX_SLICE(1)
+#pragma GCC pop_options
+#undef ATTN_MIX_SLICE
+
 AVX2 static void attn_mix_avx2(float *out, const float *att, const float *v, size_t stride, int n,
                                int hd) {
-    int h8 = hd / 8 * 8;
-    /* 64 values at a time kept in registers over every position */
-    for (int i0 = 0; i0 < h8; i0 += 64) {
-        int m = h8 - i0 < 64 ? (h8 - i0) / 8 : 8;
-        __m256 acc[8];
-        for (int j = 0; j < 8; j++)
-            acc[j] = _mm256_setzero_ps();
-        for (int t = 0; t < n; t++) {
-            __m256 a = _mm256_set1_ps(att[t]);
-            const float *vt = v + (size_t)t * stride + i0;
-            for (int j = 0; j < m; j++)
-                acc[j] = _mm256_add_ps(acc[j], _mm256_mul_ps(a, _mm256_loadu_ps(vt + 8 * j)));
-        }
-        for (int j = 0; j < m; j++)
-            _mm256_storeu_ps(out + i0 + 8 * j, acc[j]);
-    }
+    int h8 = hd / 8 * 8, i0 = 0;
+    for (; i0 + 64 <= h8; i0 += 64)
+        attn_mix_slice8(out + i0, att, v + i0, stride, n);
+    for (; i0 + 32 <= h8; i0 += 32)
+        attn_mix_slice4(out + i0, att, v + i0, stride, n);
+    for (; i0 < h8; i0 += 8)
+        attn_mix_slice1(out + i0, att, v + i0, stride, n);
     for (int i = h8; i < hd; i++) {
         float y = 0.0f;
         for (int t = 0; t < n; t++)
             y += att[t] * v[(size_t)t * stride + i];
         out[i] = y;
     }
+}
+
+AVX2 static float vec_sum_avx2(const float *x, int n) {
+    __m256 a = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        a = _mm256_add_ps(a, _mm256_loadu_ps(x + i));
+    float sum = sum8_pairwise(a);
+    for (; i < n; i++)
+        sum += x[i];
+    return sum;
 }
 
 AVX2 static float vec_max_avx2(const float *x, int n) {
@@ -1137,6 +1151,25 @@ void attn_mix(float *out, const float *att, const float *v, size_t stride, int n
     }
 #endif
     attn_mix_portable(out, att, v, stride, n, hd);
+}
+
+static float vec_sum_portable(const float *x, int n) {
+    float acc[8] = {0};
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++)
+            acc[j] += x[i + j];
+    float sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for (; i < n; i++)
+        sum += x[i];
+    return sum;
+}
+
+float vec_sum(const float *x, int n) {
+#ifdef GB_X86
+    if (kernels_selected() != KERNEL_PORTABLE) return vec_sum_avx2(x, n);
+#endif
+    return vec_sum_portable(x, n);
 }
 
 static float vec_max_portable(const float *x, int n) {

@@ -107,6 +107,9 @@ void vec_exp(float *x, int n);
 /* The largest of x (n >= 1), as `best = x[0]; if (x[i] > best) best = x[i]` finds it (the same
  * answer however it is found, NaNs included). */
 float vec_max(const float *x, int n);
+/* The sum of x (n) in dot_f32's order (eight running sums, added pairwise, then the rest), the same
+ * bits in every set. */
+float vec_sum(const float *x, int n);
 
 /* A team of threads for the products of one token (started on first use, OMP_NUM_THREADS or
  * omp_set_num_threads of them, the caller included): fn(arg, t) for t = 0 .. tasks - 1, each task

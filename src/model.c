@@ -58,9 +58,7 @@ static void softmax(float *x, int n) {
     for (int i = 0; i < n; i++)
         x[i] -= max;
     vec_exp(x, n);
-    float sum = 0.0f;
-    for (int i = 0; i < n; i++)
-        sum += x[i];
+    float sum = vec_sum(x, n);
     for (int i = 0; i < n; i++)
         x[i] /= sum;
 }

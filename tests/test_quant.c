@@ -410,6 +410,31 @@ static void test_vec_max(void **state) {
     kernels_select(before);
 }
 
+/* vec_sum: dot_f32's order, the same bits in every set, float32's rounding of the float64 sum. */
+static void test_vec_sum(void **state) {
+    (void)state;
+    KernelSet sets[] = {KERNEL_PORTABLE, KERNEL_AVX2, KERNEL_AVX512};
+    KernelSet before = kernels_selected();
+    float x[300];
+    for (int n = 1; n <= 300; n += 7) {
+        fill_data(x, (size_t)n, 2000 + (uint32_t)n);
+        float want = 0;
+        double ref = 0, mag = 0;
+        for (int i = 0; i < n; i++) {
+            ref += x[i];
+            mag += fabs(x[i]);
+        }
+        for (size_t k = 0; k < 3; k++) {
+            if (kernels_select(sets[k]) != sets[k]) continue;
+            float got = vec_sum(x, n);
+            if (k == 0) want = got;
+            assert_memory_equal(&got, &want, sizeof got);
+            assert_true(fabs(got - ref) <= 4e-7 * mag * sqrt((double)n) + 1e-30);
+        }
+    }
+    kernels_select(before);
+}
+
 static float test_act(float x) {
     return x / (1.0f + expf(-x));
 }
@@ -760,6 +785,7 @@ int main(void) {
         cmocka_unit_test(test_attention_loops),
         cmocka_unit_test(test_vec_exp),
         cmocka_unit_test(test_vec_max),
+        cmocka_unit_test(test_vec_sum),
         cmocka_unit_test(test_forward_in_every_type),
         cmocka_unit_test(test_thread_count_does_not_change_results),
         cmocka_unit_test(test_thread_policy),
