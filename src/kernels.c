@@ -53,11 +53,14 @@ typedef float (*DotFn)(const void *row, const float *x, int n);
  * 13.2 against 12.1 from eight streams against four; reading alone, 1, 2, 4 and 8 streams gave
  * 11-12, 13, 14.7 and 16 GB/s). Each stream is prefetched `ahead` bytes on. */
 #define ROWS 4     /* the unit the products' rows are handed out in */
-#define ROWS_MAX 8 /* rows of the widest multi-row kernel */
 typedef struct {
-    const uint8_t *row[ROWS_MAX];
-    float *out[ROWS_MAX];
+    const uint8_t *row; /* row k: row + k * stream */
+    size_t stream;
+    float *out; /* its dot product: out + k * out_stream */
+    size_t out_stream;
 } Rows;
+#define RROW(r, k) ((r)->row + (size_t)(k) * (r)->stream)
+#define ROUT(r, k) ((r)->out + (size_t)(k) * (r)->out_stream)
 typedef void (*DotRowsFn)(const Rows *r, const float *x, int n, size_t ahead);
 /* How far ahead each stream prefetches, in rows (2 and 4 tried: the same). */
 #ifndef STREAM_AHEAD_ROWS
@@ -341,7 +344,7 @@ AVX2 static float dot_q8_0_x16_avx2(const void *row, const int16_t *xq, const fl
 /* ROWS rows at a time, each row's operations those of dot_q8_0_x16_avx2 (the same bits). */
 AVX2 static void dot_rows_q8_0_x16_avx2(const Rows *r, const int16_t *xq, const float *dx, int n,
                                         size_t ahead) {
-    const uint8_t *r0 = r->row[0], *r1 = r->row[1], *r2 = r->row[2], *r3 = r->row[3];
+    const uint8_t *r0 = RROW(r, 0), *r1 = RROW(r, 1), *r2 = RROW(r, 2), *r3 = RROW(r, 3);
     __m256 a0 = _mm256_setzero_ps(), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
     int nb = n / 32;
 #define BLOCK(i, A0, A1, A2, A3)                                                                   \
@@ -365,10 +368,10 @@ AVX2 static void dot_rows_q8_0_x16_avx2(const Rows *r, const int16_t *xq, const 
     }
     if (i < nb) BLOCK(i, a0, a1, a2, a3);
 #undef BLOCK
-    *r->out[0] = hsum(_mm256_add_ps(a0, b0));
-    *r->out[1] = hsum(_mm256_add_ps(a1, b1));
-    *r->out[2] = hsum(_mm256_add_ps(a2, b2));
-    *r->out[3] = hsum(_mm256_add_ps(a3, b3));
+    *ROUT(r, 0) = hsum(_mm256_add_ps(a0, b0));
+    *ROUT(r, 1) = hsum(_mm256_add_ps(a1, b1));
+    *ROUT(r, 2) = hsum(_mm256_add_ps(a2, b2));
+    *ROUT(r, 3) = hsum(_mm256_add_ps(a3, b3));
 }
 
 /* The rounding of kernels.h, eight lanes at a time (the same operations as round_x16_portable:
@@ -686,8 +689,8 @@ AVX512 static float dot_f32_avx512(const void *row, const float *x, int n) {
  * dot_f32_avx512: four running sums over 64 floats, the rest 16 at a time into the first, then
  * one by one. Sixteen accumulators and the four vectors of x they share. */
 AVX512 static void dot_rows_f32_avx512(const Rows *r, const float *x, int n, size_t ahead) {
-    const float *w0 = (const float *)r->row[0], *w1 = (const float *)r->row[1];
-    const float *w2 = (const float *)r->row[2], *w3 = (const float *)r->row[3];
+    const float *w0 = (const float *)RROW(r, 0), *w1 = (const float *)RROW(r, 1);
+    const float *w2 = (const float *)RROW(r, 2), *w3 = (const float *)RROW(r, 3);
     __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a03 = a00;
     __m512 a10 = a00, a11 = a00, a12 = a00, a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00;
     __m512 a30 = a00, a31 = a00, a32 = a00, a33 = a00;
@@ -727,10 +730,10 @@ AVX512 static void dot_rows_f32_avx512(const Rows *r, const float *x, int n, siz
         s2 += w2[i] * x[i];
         s3 += w3[i] * x[i];
     }
-    *r->out[0] = s0;
-    *r->out[1] = s1;
-    *r->out[2] = s2;
-    *r->out[3] = s3;
+    *ROUT(r, 0) = s0;
+    *ROUT(r, 1) = s1;
+    *ROUT(r, 2) = s2;
+    *ROUT(r, 3) = s3;
 }
 
 AVX512 static float dot_f16_avx512(const void *row, const float *x, int n) {
@@ -800,7 +803,7 @@ AVX512 static void q8_0_scales_avx512(float *d, const uint8_t *b, int m) {
 }
 
 AVX512 static void dot_rows_q8_0_avx512(const Rows *r, const float *x, int n, size_t ahead) {
-    const uint8_t *r0 = r->row[0], *r1 = r->row[1], *r2 = r->row[2], *r3 = r->row[3];
+    const uint8_t *r0 = RROW(r, 0), *r1 = RROW(r, 1), *r2 = RROW(r, 2), *r3 = RROW(r, 3);
     __m512 a0 = _mm512_setzero_ps(), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
     float d[ROWS][16];
     int nb = n / 32;
@@ -834,10 +837,10 @@ AVX512 static void dot_rows_q8_0_avx512(const Rows *r, const float *x, int n, si
         if (j < m) BLOCK(c + j, j, a0, a1, a2, a3);
     }
 #undef BLOCK
-    *r->out[0] = hsum512(_mm512_add_ps(a0, b0));
-    *r->out[1] = hsum512(_mm512_add_ps(a1, b1));
-    *r->out[2] = hsum512(_mm512_add_ps(a2, b2));
-    *r->out[3] = hsum512(_mm512_add_ps(a3, b3));
+    *ROUT(r, 0) = hsum512(_mm512_add_ps(a0, b0));
+    *ROUT(r, 1) = hsum512(_mm512_add_ps(a1, b1));
+    *ROUT(r, 2) = hsum512(_mm512_add_ps(a2, b2));
+    *ROUT(r, 3) = hsum512(_mm512_add_ps(a3, b3));
 }
 
 /* Q8_0 on activations rounded to 16 bits, sixteen lanes: per block one widening of the 32 weights
@@ -874,8 +877,8 @@ AVX512 static float dot_q8_0_x16_avx512(const void *row, const int16_t *xq, cons
 AVX512 static void dot_rows_q8_0_x16_avx512(const Rows *r, const int16_t *xq, const float *dx,
                                             int n, size_t ahead) {
     /* eight rows: sixteen accumulators and the block's activations in AVX-512's 32 registers */
-    const uint8_t *r0 = r->row[0], *r1 = r->row[1], *r2 = r->row[2], *r3 = r->row[3];
-    const uint8_t *r4 = r->row[4], *r5 = r->row[5], *r6 = r->row[6], *r7 = r->row[7];
+    const uint8_t *r0 = RROW(r, 0), *r1 = RROW(r, 1), *r2 = RROW(r, 2), *r3 = RROW(r, 3);
+    const uint8_t *r4 = RROW(r, 4), *r5 = RROW(r, 5), *r6 = RROW(r, 6), *r7 = RROW(r, 7);
     __m512 a0 = _mm512_setzero_ps(), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
     __m512 a4 = a0, b4 = a0, a5 = a0, b5 = a0, a6 = a0, b6 = a0, a7 = a0, b7 = a0;
     float d[8][16];
@@ -902,7 +905,7 @@ AVX512 static void dot_rows_q8_0_x16_avx512(const Rows *r, const int16_t *xq, co
         int m = nb - c < 16 ? nb - c : 16;
         __m512 dxc = _mm512_maskz_loadu_ps((__mmask16)((1u << m) - 1), dx + c);
         for (int k = 0; k < 8; k++) {
-            q8_0_scales_avx512(d[k], r->row[k] + 34 * (size_t)c, m);
+            q8_0_scales_avx512(d[k], RROW(r, k) + 34 * (size_t)c, m);
             _mm512_storeu_ps(d[k], _mm512_mul_ps(_mm512_loadu_ps(d[k]), dxc));
         }
         int j = 0;
@@ -914,14 +917,14 @@ AVX512 static void dot_rows_q8_0_x16_avx512(const Rows *r, const int16_t *xq, co
     }
 #undef BLOCK
 #undef ROW
-    *r->out[0] = hsum512(_mm512_add_ps(a0, b0));
-    *r->out[1] = hsum512(_mm512_add_ps(a1, b1));
-    *r->out[2] = hsum512(_mm512_add_ps(a2, b2));
-    *r->out[3] = hsum512(_mm512_add_ps(a3, b3));
-    *r->out[4] = hsum512(_mm512_add_ps(a4, b4));
-    *r->out[5] = hsum512(_mm512_add_ps(a5, b5));
-    *r->out[6] = hsum512(_mm512_add_ps(a6, b6));
-    *r->out[7] = hsum512(_mm512_add_ps(a7, b7));
+    *ROUT(r, 0) = hsum512(_mm512_add_ps(a0, b0));
+    *ROUT(r, 1) = hsum512(_mm512_add_ps(a1, b1));
+    *ROUT(r, 2) = hsum512(_mm512_add_ps(a2, b2));
+    *ROUT(r, 3) = hsum512(_mm512_add_ps(a3, b3));
+    *ROUT(r, 4) = hsum512(_mm512_add_ps(a4, b4));
+    *ROUT(r, 5) = hsum512(_mm512_add_ps(a5, b5));
+    *ROUT(r, 6) = hsum512(_mm512_add_ps(a6, b6));
+    *ROUT(r, 7) = hsum512(_mm512_add_ps(a7, b7));
 }
 
 /* The rounding of kernels.h, sixteen lanes at a time (the same operations as round_x16_portable). */
@@ -1430,12 +1433,8 @@ static void job_rows(const MatJob *j, const float *x, const X16 *xq, int n, int 
     if ((rows16 || rowsf) && q > 0) {
         for (int k = 0; k < streams; k++)
             prefetch_bytes(rows + (size_t)(r0 + k * q) * rb, STREAM_BURST_ROWS * rb);
-        Rows g;
-        for (int t = 0; t < q; t++) {
-            for (int k = 0; k < streams; k++) {
-                g.row[k] = rows + (size_t)(r0 + k * q + t) * rb;
-                g.out[k] = out + r0 + k * q + t;
-            }
+        Rows g = {rows + (size_t)r0 * rb, (size_t)q * rb, out + r0, (size_t)q};
+        for (int t = 0; t < q; t++, g.row += rb, g.out++) {
             if (rows16)
                 rows16(&g, xq->q, xq->d, n, ahead);
             else
