@@ -1,16 +1,23 @@
 /* Matrix products on weights as they lie in the file (F32, F16, BF16, Q8_0, Q4_0, Q4_K, Q5_K,
  * Q6_K; layouts in quant.h). One dot-product kernel per type, in portable C and, chosen once at run
- * time from what the CPU supports, AVX2/FMA or AVX-512. Activations stay float32: llama.cpp rounds
- * them to 8 bits for its quantised products (to BF16/F16 for those types); glassbox does not. (We
- * tried: integer products on 8-bit activations made a Q8_0 model's step only ~7% cheaper here,
- * once the weights were prefetched, not worth the 1% error.)
+ * time from what the CPU supports, AVX2/FMA or AVX-512.
  *
- * For Q8_0 with AVX-512, matmul takes rows four at a time through a multi-row kernel that shares
- * the loads of x, prefetches the rows that follow, and gives each row the bits of its single dot
- * product.
+ * Activations: float32, except in the AVX2 and AVX-512 Q8_0 kernels, which round each block of 32
+ * activations to 16-bit integers (2^-16 of the block's largest value; see kernel_round_activations)
+ * and multiply integers: half the instructions per weight of widening every weight to a float, and
+ * a SmolLM-135M-shaped Q8_0 step ~8% cheaper. llama.cpp rounds activations to 8 bits (2^-8) for its
+ * quantised products; 8-bit integer products (VNNI) measured no faster than 16-bit ones here, and
+ * 16-bit rounding moves the cross-check models' next-token probabilities by at most 1e-6
+ * (GLASSBOX_ROUND_ACTIVATIONS=0 keeps float32 everywhere).
+ *
+ * Rows go through multi-row kernels (F32 and Q8_0 on AVX-512, Q8_0 on AVX2) that share the loads
+ * of x and read their rows from four or eight places far apart in the matrix: several sequential
+ * streams, which memory serves faster than one. Each row gets the bits of its single dot product.
  *
  * The order of every sum is fixed by the kernel alone: a row's dot product is always computed by one
- * thread, start to end, so results do not depend on the number of threads. */
+ * thread, start to end, so results do not depend on the number of threads. The products of a step
+ * run on a team of threads of glassbox's own (team_run), which never waits for a thread the machine
+ * has descheduled unless it has taken a task. */
 #ifndef GB_KERNELS_H
 #define GB_KERNELS_H
 
@@ -50,7 +57,7 @@ size_t matrix_row_bytes(Matrix w, int n);
 /* out (n) = row i of W (., n) as floats. */
 void matrix_row(float *out, Matrix w, int i, int n);
 
-/* out (d) = W (d, n) . x (n). Rows are split across OpenMP threads when the product is large. */
+/* out (d) = W (d, n) . x (n). Rows are split across the team of threads when the product is large. */
 void matmul(float *out, const float *x, Matrix w, int n, int d);
 /* Several products on the same x (n): out_k (d_k) = W_k (d_k, n) . x, as matmul on each, in one
  * team of threads (Q, K and V; gate and up), the activations rounded once. */
