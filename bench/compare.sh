@@ -13,7 +13,8 @@ set -eu
 cd "$(dirname "$0")/.."
 G=./build/glassbox
 REPEATS=${REPEATS:-5}
-STEPS=${STEPS:-64}
+STEPS=${STEPS:-64}   # tokens decoded at 1 thread
+STEPS2=${STEPS2:-32} # at 2 threads (on a loaded machine llama.cpp's 2 threads can fall below 1 tok/s)
 SMOL=build/smol-q8_0.gguf
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
@@ -61,9 +62,10 @@ PY
 
 for r in $(seq "$REPEATS"); do
   for t in 1 2; do
-    OMP_NUM_THREADS=$t "$G" bench --model "$SMOL" --decode "$STEPS" >>"$out/glassbox-$t.jsonl"
+    steps=$([ "$t" = 1 ] && echo "$STEPS" || echo "$STEPS2")
+    OMP_NUM_THREADS=$t "$G" bench --model "$SMOL" --decode "$steps" >>"$out/glassbox-$t.jsonl"
     if [ "$have_llama" = 1 ]; then
-      node tools/crosscheck/bench.mjs "$SMOL" "$t" "$STEPS" >>"$out/llama-$t.jsonl"
+      node tools/crosscheck/bench.mjs "$SMOL" "$t" "$steps" >>"$out/llama-$t.jsonl"
     fi
   done
   OMP_NUM_THREADS=1 "$G" bench --model "$SMOL" --decode "$STEPS" --no-probes >>"$out/rss.jsonl"
@@ -72,9 +74,9 @@ for r in $(seq "$REPEATS"); do
   if [ "$runc" = built ]; then run_runc >>"$out/runc.jsonl"; fi
 done
 
-python3 - "$out" "$have_llama" "$runc" "$REPEATS" "$STEPS" <<'PY'
+python3 - "$out" "$have_llama" "$runc" "$REPEATS" "$STEPS" "$STEPS2" <<'PY'
 import json, statistics, sys, os
-out, have_llama, runc, repeats, steps = sys.argv[1], sys.argv[2] == "1", sys.argv[3], sys.argv[4], sys.argv[5]
+out, have_llama, runc, repeats, steps, steps2 = sys.argv[1], sys.argv[2] == "1", sys.argv[3], sys.argv[4], sys.argv[5], sys.argv[6]
 def rows(name):
     p = os.path.join(out, name)
     return [json.loads(l) for l in open(p)] if os.path.exists(p) else []
@@ -83,7 +85,7 @@ def med(vals):
 def fmt(vals, unit="", digits=1):
     return f"{med(vals):.{digits}f}{unit} ({min(vals):.{digits}f}-{max(vals):.{digits}f})"
 verdicts = []
-print(f"\nSmolLM-135M-shaped random model, Q8_0 (build/smol-q8_0.gguf), {steps} tokens decoded greedily")
+print(f"\nSmolLM-135M-shaped random model, Q8_0 (build/smol-q8_0.gguf), {steps} tokens (1 thread) and {steps2} (2) decoded greedily")
 print(f"after a 16-token prompt, probes on; {repeats} rounds, median (range); ratio: the median of the")
 print("rounds' glassbox / llama.cpp tokens/s:")
 for t in (1, 2):
