@@ -17,6 +17,7 @@
 #include <omp.h>
 #include <pthread.h>
 #include <sched.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -1354,9 +1355,15 @@ static void *team_worker(void *p) {
     return NULL;
 }
 
-/* Starts workers up to team - 1 of them; returns how many there are. */
+/* Starts workers up to team - 1 of them; returns how many there are. The workers block every
+ * signal (they inherit the mask they are created with), so that signals reach the thread that
+ * waits for them (the interactive view's resizes, Ctrl-C, Ctrl-Z). */
 static int team_start(int team) {
     if (team > TEAM_MAX) team = TEAM_MAX;
+    if (team_state.started >= team - 1) return team_state.started;
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
     while (team_state.started < team - 1) {
         pthread_t t;
         pthread_attr_t attr;
@@ -1367,6 +1374,7 @@ static int team_start(int team) {
         if (!ok) break;
         team_state.started++;
     }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     return team_state.started;
 }
 
