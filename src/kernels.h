@@ -124,6 +124,7 @@ float vec_sum(const float *x, int n);
  * the caller does what nobody else has taken. team <= 1, or a call from inside an OpenMP
  * region, runs the tasks in order on the caller. */
 typedef void (*TaskFn)(void *arg, long task, int thread); /* thread: 0 (the caller) .. team - 1 */
+/* (One caller at a time: the model's step; a task must not call team_run.) */
 void team_run(long tasks, TaskFn fn, void *arg, int team);
 /* The team size for a product now: omp_get_max_threads(), 1 inside an OpenMP region. */
 int team_size(void);
