@@ -2,15 +2,26 @@
  *
  * Each kernel walks a row block by block. The portable ones dequantise a block into floats and add
  * it with eight running sums; the AVX2 ones widen the block's integers to eight floats at a time and
- * multiply-add them against x with FMA instructions, one vector of partial sums per block scale.
- * The compiler flags stay strict (-ffp-contract=off): the vector code asks for FMA explicitly. */
+ * multiply-add them against x with FMA instructions, one vector of partial sums per block scale;
+ * the Q8_0 ones on rounded activations multiply 16-bit integers in pairs (pmaddwd) and scale each
+ * block's sum once. The compiler flags stay strict (-ffp-contract=off): the vector code asks for FMA
+ * explicitly, and attention's loops and vec_exp, whose bits must not depend on the kernel set,
+ * multiply and add separately as the portable code does.
+ *
+ * Figures quoted here were measured on a 2-core Xeon (Sapphire Rapids) shared with other builds,
+ * CPU time, medians of runs side by side. */
 #include "kernels.h"
 
 #include <cblas.h>
 #include <math.h>
 #include <omp.h>
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "gguf.h"
 #include "quant.h"
@@ -34,27 +45,66 @@
 #ifndef PREFETCH_AHEAD
 #define PREFETCH_AHEAD 2048
 #endif
-/* matmul_batch dequantises at most this many weights at a time (16 MB of floats). */
-#define BATCH_SCRATCH_FLOATS (1 << 22)
+/* matmul_batch multiplies slices of about this many weights (1 MB of floats: a slice dequantised
+ * stays in L2 for its product). */
+#define BATCH_SLICE_FLOATS (1 << 18)
 
 typedef float (*DotFn)(const void *row, const float *x, int n);
-/* out[0..ROWS-1] = the dot products of ROWS consecutive rows (rb bytes apart) with x, each row's
- * sum in exactly the order of the type's DotFn (the same bits), the rows interleaved so that their
- * loads of x are shared and ROWS streams of weights are in flight at once. */
-#define ROWS 4
-typedef void (*DotRowsFn)(const uint8_t *rows, size_t rb, const float *x, int n, float *out);
-/* How far ahead the multi-row kernels prefetch: whole groups of ROWS rows, more than
- * ROWS_PREFETCH_BYTES on (each row's block is asked for at the same offset of a later group, so the
- * requests follow the order the weights lie in). 8 KB: SmolLM-135M's shape in Q8_0, one thread, on a
- * busy 2-core Xeon, gained ~5% over one group ahead (4, 8, 12, 16 rows and 8 or 16 KB tried). */
-#ifndef ROWS_PREFETCH_BYTES
-#define ROWS_PREFETCH_BYTES 8192
+/* The multi-row kernels: ROWS rows, anywhere in the matrix, each row's dot product with x into its
+ * out, each in exactly the order of the type's DotFn (the same bits), the rows interleaved so that
+ * their loads of x are shared: four rows (AVX2's sixteen registers), or eight (the AVX-512 Q8_0
+ * kernel on rounded activations). job_rows takes the rows from that many places far apart (the
+ * starts of equal parts of its rows), so that the weights come in as as many sequential streams:
+ * memory serves a core's several streams faster than one (SmolLM-135M's shape in Q8_0, one thread,
+ * on a busy 2-core Xeon: 15.2 G weights/s from four streams against 11.0 from four adjacent rows,
+ * 13.2 against 12.1 from eight streams against four; reading alone, 1, 2, 4 and 8 streams gave
+ * 11-12, 13, 14.7 and 16 GB/s). Each stream is prefetched `ahead` bytes on. */
+#define ROWS 4     /* the unit the products' rows are handed out in */
+typedef struct {
+    const uint8_t *row; /* row k: row + k * stream */
+    size_t stream;
+    float *out; /* its dot product: out + k * out_stream */
+    size_t out_stream;
+} Rows;
+#define RROW(r, k) ((r)->row + (size_t)(k) * (r)->stream)
+#define ROUT(r, k) ((r)->out + (size_t)(k) * (r)->out_stream)
+typedef void (*DotRowsFn)(const Rows *r, const float *x, int n, size_t ahead);
+/* How far ahead each stream prefetches, in rows (2 and 4 tried: the same). */
+#ifndef STREAM_AHEAD_ROWS
+#define STREAM_AHEAD_ROWS 2
 #endif
-#ifdef GB_X86
-static size_t rows_ahead(size_t rb) {
-    return (ROWS_PREFETCH_BYTES / (ROWS * rb) + 1) * ROWS * rb;
+#ifndef STREAM_BURST_ROWS
+#define STREAM_BURST_ROWS 2
+#endif
+
+/* The rounding of activations to 16 bits (kernels.h) gives up, and the product takes the float
+ * kernel, when a block's largest magnitude is not finite or so small that 32767 / it would not be. */
+#define X16_AMAX_MAX 3.4028235e38f
+#define X16_AMAX_MIN 1e-30f
+
+/* Kernels on rounded activations: one row, and ROWS rows (as DotRowsFn). */
+typedef float (*Dot16Fn)(const void *row, const int16_t *xq, const float *dx, int n);
+typedef void (*Dot16RowsFn)(const Rows *r, const int16_t *xq, const float *dx, int n, size_t ahead);
+typedef int (*Round16Fn)(int16_t *q, float *d, const float *x, int n);
+
+/* The reference rounding, one value at a time (the vector ones do the same operations). */
+static int round_x16_portable(int16_t *q, float *d, const float *x, int n) {
+    for (int b = 0; b < n / 32; b++) {
+        const float *xb = x + 32 * b;
+        float amax = 0.0f;
+        for (int j = 0; j < 32; j++) {
+            if (xb[j] != xb[j]) return -1; /* NaN */
+            float a = fabsf(xb[j]);
+            if (a > amax) amax = a;
+        }
+        if (!(amax <= X16_AMAX_MAX) || (amax > 0.0f && amax < X16_AMAX_MIN)) return -1;
+        d[b] = amax == 0.0f ? 0.0f : amax / 32767.0f;
+        float id = amax == 0.0f ? 0.0f : 32767.0f / amax;
+        for (int j = 0; j < 32; j++)
+            q[32 * b + j] = (int16_t)lrintf(xb[j] * id);
+    }
+    return 0;
 }
-#endif
 
 /* ------------------------------------------------------------------------------------------------
  * Portable kernels */
@@ -96,6 +146,50 @@ PORTABLE(q4_k, GGML_TYPE_Q4_K)
 PORTABLE(q5_k, GGML_TYPE_Q5_K)
 PORTABLE(q6_k, GGML_TYPE_Q6_K)
 #undef PORTABLE
+
+/* e^x (kernels.h: vec_exp), Cephes's expf: x = n ln 2 + r with |r| <= ln 2 / 2 (ln 2 in two
+ * parts, the first exact in a product with n), a degree-5 polynomial for e^r, then 2^n applied in
+ * two halves so that a subnormal or infinite result rounds as one product would. Every step is a
+ * float32 multiplication or addition, rounded, in the same order in this and the vector versions,
+ * so they give the same bits. */
+#define EXP_LO -104.0f /* e^-104 is below half the smallest subnormal: 0 */
+#define EXP_HI 89.0f   /* e^89 overflows: infinity */
+#define EXP_LOG2E 1.44269504088896341f
+#define EXP_C1 0.693359375f
+#define EXP_C2 -2.12194440e-4f
+#define EXP_P0 1.9875691500e-4f
+#define EXP_P1 1.3981999507e-3f
+#define EXP_P2 8.3334519073e-3f
+#define EXP_P3 4.1665795894e-2f
+#define EXP_P4 1.6666665459e-1f
+#define EXP_P5 5.0000001201e-1f
+
+static float pow2i(int e) { /* 2^e for -126 <= e <= 127 */
+    union {
+        uint32_t u;
+        float f;
+    } v = {(uint32_t)(e + 127) << 23};
+    return v.f;
+}
+
+static float exp_portable(float x) {
+    if (x != x) return x;
+    float xc = x < EXP_LO ? EXP_LO : x > EXP_HI ? EXP_HI : x;
+    int n = (int)lrintf(xc * EXP_LOG2E);
+    float fn = (float)n;
+    float r = xc - fn * EXP_C1;
+    r = r - fn * EXP_C2;
+    float z = r * r;
+    float y = EXP_P0 * r + EXP_P1;
+    y = y * r + EXP_P2;
+    y = y * r + EXP_P3;
+    y = y * r + EXP_P4;
+    y = y * r + EXP_P5;
+    y = y * z + r;
+    y = y + 1.0f;
+    int n1 = n >> 1; /* floor(n / 2): n1 and n - n1 both in [-75, 64] */
+    return y * pow2i(n1) * pow2i(n - n1);
+}
 
 /* ------------------------------------------------------------------------------------------------
  * AVX2 + FMA kernels */
@@ -230,6 +324,100 @@ AVX2 static float dot_q8_0_avx2(const void *row, const float *x, int n) {
     return hsum(_mm256_add_ps(acc0, acc1));
 }
 
+/* Q8_0 on activations rounded to 16 bits (kernels.h): per block, the 32 weights widened to 16-bit
+ * integers and multiplied with the block's rounded activations in pairs (pmaddwd: exact integers,
+ * each lane the sum of four products, below 2^24 so exact as a float too), then scaled by the
+ * weights' scale times the activations' into a float sum. Half the instructions per block of the
+ * float kernel's, which widens every weight to a float. */
+AVX2 static __m256 q8_0_x16_block_avx2(const uint8_t *b, float s, const int16_t *xq, __m256 acc) {
+    __m256i lo = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(b + 2)));
+    __m256i hi = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(b + 18)));
+    __m256i p = _mm256_add_epi32(_mm256_madd_epi16(lo, _mm256_loadu_si256((const __m256i *)xq)),
+                                 _mm256_madd_epi16(hi, _mm256_loadu_si256((const __m256i *)(xq + 16))));
+    return _mm256_fmadd_ps(_mm256_cvtepi32_ps(p), _mm256_set1_ps(s), acc);
+}
+
+AVX2 static float dot_q8_0_x16_avx2(const void *row, const int16_t *xq, const float *dx, int n) {
+    const uint8_t *b = row;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = acc0;
+#define STEP(i, acc)                                                                               \
+    (_mm_prefetch((const char *)b + 34 * (i) + PREFETCH_AHEAD, _MM_HINT_T0),                       \
+     q8_0_x16_block_avx2(b + 34 * (i), half_to_float(b + 34 * (i)) * dx[i], xq + 32 * (i), acc))
+    EVEN_ODD_BLOCKS(n / 32, STEP);
+#undef STEP
+    return hsum(_mm256_add_ps(acc0, acc1));
+}
+
+/* ROWS rows at a time, each row's operations those of dot_q8_0_x16_avx2 (the same bits). */
+AVX2 static void dot_rows_q8_0_x16_avx2(const Rows *r, const int16_t *xq, const float *dx, int n,
+                                        size_t ahead) {
+    const uint8_t *r0 = RROW(r, 0), *r1 = RROW(r, 1), *r2 = RROW(r, 2), *r3 = RROW(r, 3);
+    __m256 a0 = _mm256_setzero_ps(), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+    int nb = n / 32;
+#define BLOCK(i, A0, A1, A2, A3)                                                                   \
+    do {                                                                                           \
+        size_t o = 34 * (size_t)(i);                                                               \
+        const int16_t *xi = xq + 32 * (i);                                                         \
+        float dxi = dx[i];                                                                         \
+        _mm_prefetch((const char *)r0 + o + ahead, _MM_HINT_T0);                                   \
+        _mm_prefetch((const char *)r1 + o + ahead, _MM_HINT_T0);                                   \
+        _mm_prefetch((const char *)r2 + o + ahead, _MM_HINT_T0);                                   \
+        _mm_prefetch((const char *)r3 + o + ahead, _MM_HINT_T0);                                   \
+        A0 = q8_0_x16_block_avx2(r0 + o, half_to_float(r0 + o) * dxi, xi, A0);                     \
+        A1 = q8_0_x16_block_avx2(r1 + o, half_to_float(r1 + o) * dxi, xi, A1);                     \
+        A2 = q8_0_x16_block_avx2(r2 + o, half_to_float(r2 + o) * dxi, xi, A2);                     \
+        A3 = q8_0_x16_block_avx2(r3 + o, half_to_float(r3 + o) * dxi, xi, A3);                     \
+    } while (0)
+    int i = 0;
+    for (; i + 2 <= nb; i += 2) {
+        BLOCK(i, a0, a1, a2, a3);
+        BLOCK(i + 1, b0, b1, b2, b3);
+    }
+    if (i < nb) BLOCK(i, a0, a1, a2, a3);
+#undef BLOCK
+    *ROUT(r, 0) = hsum(_mm256_add_ps(a0, b0));
+    *ROUT(r, 1) = hsum(_mm256_add_ps(a1, b1));
+    *ROUT(r, 2) = hsum(_mm256_add_ps(a2, b2));
+    *ROUT(r, 3) = hsum(_mm256_add_ps(a3, b3));
+}
+
+/* The rounding of kernels.h, eight lanes at a time (the same operations as round_x16_portable:
+ * an exact maximum, two divisions, a product rounded to the nearest integer, ties to even). */
+AVX2 static int round_x16_avx2(int16_t *q, float *d, const float *x, int n) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    __m256 bad = _mm256_setzero_ps();
+    for (int b = 0; b < n / 32; b++) {
+        const float *xb = x + 32 * b;
+        __m256 v0 = _mm256_loadu_ps(xb), v1 = _mm256_loadu_ps(xb + 8);
+        __m256 v2 = _mm256_loadu_ps(xb + 16), v3 = _mm256_loadu_ps(xb + 24);
+        bad = _mm256_or_ps(bad, _mm256_cmp_ps(v0, v1, _CMP_UNORD_Q));
+        bad = _mm256_or_ps(bad, _mm256_cmp_ps(v2, v3, _CMP_UNORD_Q));
+        __m256 m = _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(sign, v0), _mm256_andnot_ps(sign, v1)),
+                                 _mm256_max_ps(_mm256_andnot_ps(sign, v2), _mm256_andnot_ps(sign, v3)));
+        __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+        h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+        h = _mm_max_ss(h, _mm_movehdup_ps(h));
+        float amax = _mm_cvtss_f32(h);
+        if (!(amax <= X16_AMAX_MAX) || (amax > 0.0f && amax < X16_AMAX_MIN)) return -1;
+        int16_t *qb = q + 32 * b;
+        if (amax == 0.0f) {
+            d[b] = 0.0f;
+            memset(qb, 0, 32 * sizeof(int16_t));
+            continue;
+        }
+        d[b] = amax / 32767.0f;
+        __m256 id = _mm256_set1_ps(32767.0f / amax);
+        __m256i i0 = _mm256_cvtps_epi32(_mm256_mul_ps(v0, id)), i1 = _mm256_cvtps_epi32(_mm256_mul_ps(v1, id));
+        __m256i i2 = _mm256_cvtps_epi32(_mm256_mul_ps(v2, id)), i3 = _mm256_cvtps_epi32(_mm256_mul_ps(v3, id));
+        /* packs interleaves 128-bit lanes: put them back in order */
+        __m256i p01 = _mm256_permute4x64_epi64(_mm256_packs_epi32(i0, i1), 0xD8);
+        __m256i p23 = _mm256_permute4x64_epi64(_mm256_packs_epi32(i2, i3), 0xD8);
+        _mm256_storeu_si256((__m256i *)qb, p01);
+        _mm256_storeu_si256((__m256i *)(qb + 16), p23);
+    }
+    return _mm256_movemask_ps(bad) ? -1 : 0;
+}
+
 /* The 32 weights of a Q4_0 block as signed bytes, in order. */
 AVX2 static __m256i q4_0_weights(const uint8_t *b) {
     const __m128i low4 = _mm_set1_epi8(0xF), eight = _mm_set1_epi8(8);
@@ -344,6 +532,138 @@ AVX2 static float dot_q6_k_avx2(const void *row, const float *x, int n) {
     return hsum(acc);
 }
 
+/* Attention's two loops (kernels.h), eight lanes that are dot_f32's eight running sums and axpy's
+ * eight values, with its multiplications and additions (no FMA) in its order: the same bits. */
+AVX2 static float sum8_pairwise(__m256 v) { /* ((v0+v1)+(v2+v3)) + ((v4+v5)+(v6+v7)) */
+    __m256 s1 = _mm256_add_ps(v, _mm256_permute_ps(v, 0xB1));   /* lane 2i: v[2i] + v[2i+1] */
+    __m256 s2 = _mm256_add_ps(s1, _mm256_permute_ps(s1, 0x4E)); /* lane 4i: pairs of pairs */
+    return _mm_cvtss_f32(_mm_add_ss(_mm256_castps256_ps128(s2), _mm256_extractf128_ps(s2, 1)));
+}
+
+AVX2 static float dot_tail(float sum, const float *a, const float *b, int i, int n) {
+    for (; i < n; i++)
+        sum += a[i] * b[i];
+    return sum;
+}
+
+AVX2 static void attn_scores_avx2(float *att, const float *q, const float *k, size_t stride, int n,
+                                  int hd, float scale) {
+    /* one position at a time: the out-of-order core overlaps the positions' chains, and the cache's
+     * rows are read in order (four positions interleaved measured slower, cold and warm) */
+    int h8 = hd / 8 * 8;
+    for (int t = 0; t < n; t++) {
+        const float *kt = k + (size_t)t * stride;
+        __m256 a0 = _mm256_setzero_ps();
+        for (int i = 0; i < h8; i += 8)
+            a0 = _mm256_add_ps(a0, _mm256_mul_ps(_mm256_loadu_ps(q + i), _mm256_loadu_ps(kt + i)));
+        att[t] = dot_tail(sum8_pairwise(a0), q, kt, h8, hd) * scale;
+    }
+}
+
+/* attn_mix on `width` values (8 * W) of the head from i0, their sums kept in W registers over
+ * every position. */
+#define ATTN_MIX_SLICE(W)                                                                          \
+    AVX2 static void attn_mix_slice##W(float *out, const float *att, const float *v, size_t stride,  \
+                                       int n) {                                                    \
+        __m256 acc[W];                                                                             \
+        for (int j = 0; j < W; j++)                                                                \
+            acc[j] = _mm256_setzero_ps();                                                          \
+        for (int t = 0; t < n; t++) {                                                              \
+            __m256 a = _mm256_set1_ps(att[t]);                                                     \
+            const float *vt = v + (size_t)t * stride;                                              \
+            for (int j = 0; j < W; j++)                                                            \
+                acc[j] = _mm256_add_ps(acc[j], _mm256_mul_ps(a, _mm256_loadu_ps(vt + 8 * j)));     \
+        }                                                                                          \
+        for (int j = 0; j < W; j++)                                                                \
+            _mm256_storeu_ps(out + 8 * j, acc[j]);                                                 \
+    }
+/* (the loops over j are unrolled: W is a constant; a runtime W kept the sums in memory) */
+#pragma GCC push_options
+#pragma GCC optimize("unroll-loops")
+ATTN_MIX_SLICE(8)
+ATTN_MIX_SLICE(4)
+ATTN_MIX_SLICE(1)
+#pragma GCC pop_options
+#undef ATTN_MIX_SLICE
+
+AVX2 static void attn_mix_avx2(float *out, const float *att, const float *v, size_t stride, int n,
+                               int hd) {
+    int h8 = hd / 8 * 8, i0 = 0;
+    for (; i0 + 64 <= h8; i0 += 64)
+        attn_mix_slice8(out + i0, att, v + i0, stride, n);
+    for (; i0 + 32 <= h8; i0 += 32)
+        attn_mix_slice4(out + i0, att, v + i0, stride, n);
+    for (; i0 < h8; i0 += 8)
+        attn_mix_slice1(out + i0, att, v + i0, stride, n);
+    for (int i = h8; i < hd; i++) {
+        float y = 0.0f;
+        for (int t = 0; t < n; t++)
+            y += att[t] * v[(size_t)t * stride + i];
+        out[i] = y;
+    }
+}
+
+AVX2 static float vec_sum_avx2(const float *x, int n) {
+    __m256 a = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        a = _mm256_add_ps(a, _mm256_loadu_ps(x + i));
+    float sum = sum8_pairwise(a);
+    for (; i < n; i++)
+        sum += x[i];
+    return sum;
+}
+
+AVX2 static float vec_max_avx2(const float *x, int n) {
+    __m256 m = _mm256_set1_ps(x[0]), nan = _mm256_setzero_ps();
+    int i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+        m = _mm256_max_ps(m, v);
+    }
+    if (_mm256_movemask_ps(nan) || x[0] != x[0]) return NAN; /* vec_max_portable's answer below */
+    __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_max_ss(h, _mm_movehdup_ps(h));
+    float best = _mm_cvtss_f32(h);
+    for (; i < n; i++)
+        if (x[i] > best) best = x[i];
+    return best;
+}
+
+/* vec_exp eight lanes wide: exp_portable's operations. */
+AVX2 static __m256 exp8(__m256 x) {
+    __m256 nan = _mm256_cmp_ps(x, x, _CMP_UNORD_Q);
+    __m256 xc = _mm256_min_ps(_mm256_max_ps(x, _mm256_set1_ps(EXP_LO)), _mm256_set1_ps(EXP_HI));
+    __m256i n = _mm256_cvtps_epi32(_mm256_mul_ps(xc, _mm256_set1_ps(EXP_LOG2E)));
+    __m256 fn = _mm256_cvtepi32_ps(n);
+    __m256 r = _mm256_sub_ps(xc, _mm256_mul_ps(fn, _mm256_set1_ps(EXP_C1)));
+    r = _mm256_sub_ps(r, _mm256_mul_ps(fn, _mm256_set1_ps(EXP_C2)));
+    __m256 z = _mm256_mul_ps(r, r);
+    __m256 y = _mm256_add_ps(_mm256_mul_ps(_mm256_set1_ps(EXP_P0), r), _mm256_set1_ps(EXP_P1));
+    y = _mm256_add_ps(_mm256_mul_ps(y, r), _mm256_set1_ps(EXP_P2));
+    y = _mm256_add_ps(_mm256_mul_ps(y, r), _mm256_set1_ps(EXP_P3));
+    y = _mm256_add_ps(_mm256_mul_ps(y, r), _mm256_set1_ps(EXP_P4));
+    y = _mm256_add_ps(_mm256_mul_ps(y, r), _mm256_set1_ps(EXP_P5));
+    y = _mm256_add_ps(_mm256_mul_ps(y, z), r);
+    y = _mm256_add_ps(y, _mm256_set1_ps(1.0f));
+    __m256i n1 = _mm256_srai_epi32(n, 1), n2 = _mm256_sub_epi32(n, n1);
+    const __m256i bias = _mm256_set1_epi32(127);
+    __m256 p1 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n1, bias), 23));
+    __m256 p2 = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(n2, bias), 23));
+    y = _mm256_mul_ps(_mm256_mul_ps(y, p1), p2);
+    return _mm256_blendv_ps(y, x, nan);
+}
+
+AVX2 static void vec_exp_avx2(float *x, int n) {
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(x + i, exp8(_mm256_loadu_ps(x + i)));
+    for (; i < n; i++)
+        x[i] = exp_portable(x[i]);
+}
+
 /* AVX-512: the same sums sixteen lanes wide, for the types a model's bulk is usually stored in. */
 #define AVX512 __attribute__((target("avx512f,avx512bw,avx512vl,avx2,fma,f16c")))
 
@@ -370,6 +690,57 @@ AVX512 static float dot_f32_avx512(const void *row, const float *x, int n) {
     for (; i < n; i++)
         sum += w[i] * x[i];
     return sum;
+}
+
+/* F32, ROWS rows at a time (four streams, job_rows), each row's operations those of
+ * dot_f32_avx512: four running sums over 64 floats, the rest 16 at a time into the first, then
+ * one by one. Sixteen accumulators and the four vectors of x they share. */
+AVX512 static void dot_rows_f32_avx512(const Rows *r, const float *x, int n, size_t ahead) {
+    const float *w0 = (const float *)RROW(r, 0), *w1 = (const float *)RROW(r, 1);
+    const float *w2 = (const float *)RROW(r, 2), *w3 = (const float *)RROW(r, 3);
+    __m512 a00 = _mm512_setzero_ps(), a01 = a00, a02 = a00, a03 = a00;
+    __m512 a10 = a00, a11 = a00, a12 = a00, a13 = a00, a20 = a00, a21 = a00, a22 = a00, a23 = a00;
+    __m512 a30 = a00, a31 = a00, a32 = a00, a33 = a00;
+    int i = 0;
+#define ROW(k, x0, x1, x2, x3)                                                                     \
+    do {                                                                                           \
+        for (int o = 0; o < 256; o += 64)                                                          \
+            _mm_prefetch((const char *)(w##k + i) + o + ahead, _MM_HINT_T0);                       \
+        a##k##0 = _mm512_fmadd_ps(_mm512_loadu_ps(w##k + i), x0, a##k##0);                        \
+        a##k##1 = _mm512_fmadd_ps(_mm512_loadu_ps(w##k + i + 16), x1, a##k##1);                   \
+        a##k##2 = _mm512_fmadd_ps(_mm512_loadu_ps(w##k + i + 32), x2, a##k##2);                   \
+        a##k##3 = _mm512_fmadd_ps(_mm512_loadu_ps(w##k + i + 48), x3, a##k##3);                   \
+    } while (0)
+    for (; i + 64 <= n; i += 64) {
+        __m512 x0 = _mm512_loadu_ps(x + i), x1 = _mm512_loadu_ps(x + i + 16);
+        __m512 x2 = _mm512_loadu_ps(x + i + 32), x3 = _mm512_loadu_ps(x + i + 48);
+        ROW(0, x0, x1, x2, x3);
+        ROW(1, x0, x1, x2, x3);
+        ROW(2, x0, x1, x2, x3);
+        ROW(3, x0, x1, x2, x3);
+    }
+#undef ROW
+    for (; i + 16 <= n; i += 16) {
+        __m512 xi = _mm512_loadu_ps(x + i);
+        a00 = _mm512_fmadd_ps(_mm512_loadu_ps(w0 + i), xi, a00);
+        a10 = _mm512_fmadd_ps(_mm512_loadu_ps(w1 + i), xi, a10);
+        a20 = _mm512_fmadd_ps(_mm512_loadu_ps(w2 + i), xi, a20);
+        a30 = _mm512_fmadd_ps(_mm512_loadu_ps(w3 + i), xi, a30);
+    }
+    float s0 = hsum512(_mm512_add_ps(_mm512_add_ps(a00, a01), _mm512_add_ps(a02, a03)));
+    float s1 = hsum512(_mm512_add_ps(_mm512_add_ps(a10, a11), _mm512_add_ps(a12, a13)));
+    float s2 = hsum512(_mm512_add_ps(_mm512_add_ps(a20, a21), _mm512_add_ps(a22, a23)));
+    float s3 = hsum512(_mm512_add_ps(_mm512_add_ps(a30, a31), _mm512_add_ps(a32, a33)));
+    for (; i < n; i++) {
+        s0 += w0[i] * x[i];
+        s1 += w1[i] * x[i];
+        s2 += w2[i] * x[i];
+        s3 += w3[i] * x[i];
+    }
+    *ROUT(r, 0) = s0;
+    *ROUT(r, 1) = s1;
+    *ROUT(r, 2) = s2;
+    *ROUT(r, 3) = s3;
 }
 
 AVX512 static float dot_f16_avx512(const void *row, const float *x, int n) {
@@ -438,10 +809,8 @@ AVX512 static void q8_0_scales_avx512(float *d, const uint8_t *b, int m) {
     _mm512_storeu_ps(d, _mm512_cvtph_ps(_mm512_cvtepi32_epi16(g)));
 }
 
-AVX512 static void dot_rows_q8_0_avx512(const uint8_t *rows, size_t rb, const float *x, int n,
-                                        float *out) {
-    const uint8_t *r0 = rows, *r1 = rows + rb, *r2 = rows + 2 * rb, *r3 = rows + 3 * rb;
-    const size_t ahead = rows_ahead(rb);
+AVX512 static void dot_rows_q8_0_avx512(const Rows *r, const float *x, int n, size_t ahead) {
+    const uint8_t *r0 = RROW(r, 0), *r1 = RROW(r, 1), *r2 = RROW(r, 2), *r3 = RROW(r, 3);
     __m512 a0 = _mm512_setzero_ps(), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
     float d[ROWS][16];
     int nb = n / 32;
@@ -475,10 +844,118 @@ AVX512 static void dot_rows_q8_0_avx512(const uint8_t *rows, size_t rb, const fl
         if (j < m) BLOCK(c + j, j, a0, a1, a2, a3);
     }
 #undef BLOCK
-    out[0] = hsum512(_mm512_add_ps(a0, b0));
-    out[1] = hsum512(_mm512_add_ps(a1, b1));
-    out[2] = hsum512(_mm512_add_ps(a2, b2));
-    out[3] = hsum512(_mm512_add_ps(a3, b3));
+    *ROUT(r, 0) = hsum512(_mm512_add_ps(a0, b0));
+    *ROUT(r, 1) = hsum512(_mm512_add_ps(a1, b1));
+    *ROUT(r, 2) = hsum512(_mm512_add_ps(a2, b2));
+    *ROUT(r, 3) = hsum512(_mm512_add_ps(a3, b3));
+}
+
+/* Q8_0 on activations rounded to 16 bits, sixteen lanes: per block one widening of the 32 weights
+ * to 16-bit integers, one pmaddwd (each lane the exact sum of two products), one conversion and
+ * one multiply-add by the weights' scale times the activations'. */
+AVX512 static __m512 q8_0_x16_block_avx512(const uint8_t *b, const float *s, const int16_t *xq,
+                                           __m512 acc) {
+    __m512i w = _mm512_cvtepi8_epi16(_mm256_loadu_si256((const __m256i *)(b + 2)));
+    __m512 p = _mm512_cvtepi32_ps(_mm512_madd_epi16(w, _mm512_loadu_si512(xq)));
+    return _mm512_fmadd_ps(p, _mm512_set1_ps(*s), acc);
+}
+
+AVX512 static float dot_q8_0_x16_avx512(const void *row, const int16_t *xq, const float *dx, int n) {
+    const uint8_t *b = row;
+    __m512 acc0 = _mm512_setzero_ps(), acc1 = acc0;
+    int nb = n / 32, i = 0;
+    for (; i + 2 <= nb; i += 2) {
+        _mm_prefetch((const char *)b + 34 * i + PREFETCH_AHEAD, _MM_HINT_T0);
+        _mm_prefetch((const char *)b + 34 * i + 64 + PREFETCH_AHEAD, _MM_HINT_T0);
+        float s0 = half_to_float(b + 34 * i) * dx[i], s1 = half_to_float(b + 34 * (i + 1)) * dx[i + 1];
+        acc0 = q8_0_x16_block_avx512(b + 34 * i, &s0, xq + 32 * i, acc0);
+        acc1 = q8_0_x16_block_avx512(b + 34 * (i + 1), &s1, xq + 32 * (i + 1), acc1);
+    }
+    if (i < nb) {
+        float s0 = half_to_float(b + 34 * i) * dx[i];
+        acc0 = q8_0_x16_block_avx512(b + 34 * i, &s0, xq + 32 * i, acc0);
+    }
+    return hsum512(_mm512_add_ps(acc0, acc1));
+}
+
+/* ROWS rows at a time, each row's operations those of dot_q8_0_x16_avx512: the scales of 16 blocks
+ * of a row gathered and widened at once (the same conversion), times the activations' scales
+ * (the same products). */
+AVX512 static void dot_rows_q8_0_x16_avx512(const Rows *r, const int16_t *xq, const float *dx,
+                                            int n, size_t ahead) {
+    /* eight rows: sixteen accumulators and the block's activations in AVX-512's 32 registers */
+    const uint8_t *r0 = RROW(r, 0), *r1 = RROW(r, 1), *r2 = RROW(r, 2), *r3 = RROW(r, 3);
+    const uint8_t *r4 = RROW(r, 4), *r5 = RROW(r, 5), *r6 = RROW(r, 6), *r7 = RROW(r, 7);
+    __m512 a0 = _mm512_setzero_ps(), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+    __m512 a4 = a0, b4 = a0, a5 = a0, b5 = a0, a6 = a0, b6 = a0, a7 = a0, b7 = a0;
+    float d[8][16];
+    int nb = n / 32;
+#define ROW(k, A, i, j, o, xi)                                                                     \
+    do {                                                                                           \
+        _mm_prefetch((const char *)r##k + o + ahead, _MM_HINT_T0);                                 \
+        A##k = q8_0_x16_block_avx512(r##k + o, &d[k][j], xi, A##k);                                \
+    } while (0)
+#define BLOCK(i, j, A)                                                                             \
+    do {                                                                                           \
+        size_t o = 34 * (size_t)(i);                                                               \
+        const int16_t *xi = xq + 32 * (i);                                                         \
+        ROW(0, A, i, j, o, xi);                                                                    \
+        ROW(1, A, i, j, o, xi);                                                                    \
+        ROW(2, A, i, j, o, xi);                                                                    \
+        ROW(3, A, i, j, o, xi);                                                                    \
+        ROW(4, A, i, j, o, xi);                                                                    \
+        ROW(5, A, i, j, o, xi);                                                                    \
+        ROW(6, A, i, j, o, xi);                                                                    \
+        ROW(7, A, i, j, o, xi);                                                                    \
+    } while (0)
+    for (int c = 0; c < nb; c += 16) {
+        int m = nb - c < 16 ? nb - c : 16;
+        __m512 dxc = _mm512_maskz_loadu_ps((__mmask16)((1u << m) - 1), dx + c);
+        for (int k = 0; k < 8; k++) {
+            q8_0_scales_avx512(d[k], RROW(r, k) + 34 * (size_t)c, m);
+            _mm512_storeu_ps(d[k], _mm512_mul_ps(_mm512_loadu_ps(d[k]), dxc));
+        }
+        int j = 0;
+        for (; j + 2 <= m; j += 2) {
+            BLOCK(c + j, j, a);
+            BLOCK(c + j + 1, j + 1, b);
+        }
+        if (j < m) BLOCK(c + j, j, a);
+    }
+#undef BLOCK
+#undef ROW
+    *ROUT(r, 0) = hsum512(_mm512_add_ps(a0, b0));
+    *ROUT(r, 1) = hsum512(_mm512_add_ps(a1, b1));
+    *ROUT(r, 2) = hsum512(_mm512_add_ps(a2, b2));
+    *ROUT(r, 3) = hsum512(_mm512_add_ps(a3, b3));
+    *ROUT(r, 4) = hsum512(_mm512_add_ps(a4, b4));
+    *ROUT(r, 5) = hsum512(_mm512_add_ps(a5, b5));
+    *ROUT(r, 6) = hsum512(_mm512_add_ps(a6, b6));
+    *ROUT(r, 7) = hsum512(_mm512_add_ps(a7, b7));
+}
+
+/* The rounding of kernels.h, sixteen lanes at a time (the same operations as round_x16_portable). */
+AVX512 static int round_x16_avx512(int16_t *q, float *d, const float *x, int n) {
+    __mmask16 bad = 0;
+    for (int b = 0; b < n / 32; b++) {
+        const float *xb = x + 32 * b;
+        __m512 v0 = _mm512_loadu_ps(xb), v1 = _mm512_loadu_ps(xb + 16);
+        bad |= _mm512_cmp_ps_mask(v0, v1, _CMP_UNORD_Q);
+        float amax = _mm512_reduce_max_ps(_mm512_max_ps(_mm512_abs_ps(v0), _mm512_abs_ps(v1)));
+        if (!(amax <= X16_AMAX_MAX) || (amax > 0.0f && amax < X16_AMAX_MIN)) return -1;
+        int16_t *qb = q + 32 * b;
+        if (amax == 0.0f) {
+            d[b] = 0.0f;
+            _mm512_storeu_si512(qb, _mm512_setzero_si512());
+            continue;
+        }
+        d[b] = amax / 32767.0f;
+        __m512 id = _mm512_set1_ps(32767.0f / amax);
+        __m512i i0 = _mm512_cvtps_epi32(_mm512_mul_ps(v0, id)), i1 = _mm512_cvtps_epi32(_mm512_mul_ps(v1, id));
+        _mm256_storeu_si256((__m256i *)qb, _mm512_cvtsepi32_epi16(i0));
+        _mm256_storeu_si256((__m256i *)(qb + 16), _mm512_cvtsepi32_epi16(i1));
+    }
+    return bad ? -1 : 0;
 }
 
 AVX512 static __m512 q4_0_block_avx512(const uint8_t *b, const float *x, __m512 acc) {
@@ -532,12 +1009,28 @@ static DotRowsFn portable_rows_fns[N_TYPES];
 /* none for AVX2: a four-row Q8_0 kernel there (eight accumulators and four vectors of x in sixteen
  * registers, each block's scale converted on its own) made the SmolLM-135M-shaped step 18% slower */
 static DotRowsFn avx2_rows_fns[N_TYPES];
-static DotRowsFn avx512_rows_fns[N_TYPES] = {[GGML_TYPE_Q8_0] = dot_rows_q8_0_avx512};
+static DotRowsFn avx512_rows_fns[N_TYPES] = {[GGML_TYPE_F32] = dot_rows_f32_avx512,
+                                             [GGML_TYPE_Q8_0] = dot_rows_q8_0_avx512};
+#endif
+
+/* Kernels on activations rounded to 16 bits, where a set has them (NULL: the float kernels). */
+static Dot16Fn portable_dot16_fns[N_TYPES];
+static Dot16RowsFn portable_rows16_fns[N_TYPES];
+#ifdef GB_X86
+static Dot16Fn avx2_dot16_fns[N_TYPES] = {[GGML_TYPE_Q8_0] = dot_q8_0_x16_avx2};
+static Dot16RowsFn avx2_rows16_fns[N_TYPES] = {[GGML_TYPE_Q8_0] = dot_rows_q8_0_x16_avx2};
+static Dot16Fn avx512_dot16_fns[N_TYPES] = {[GGML_TYPE_Q8_0] = dot_q8_0_x16_avx512};
+static Dot16RowsFn avx512_rows16_fns[N_TYPES] = {[GGML_TYPE_Q8_0] = dot_rows_q8_0_x16_avx512};
 #endif
 
 static int selected = -1;
 static DotFn *dot_fns = portable_fns;
 static DotRowsFn *dot_rows_fns = portable_rows_fns;
+static Dot16Fn *dot16_fns = portable_dot16_fns;
+static Dot16RowsFn *rows16_fns = portable_rows16_fns;
+static int rows16_count = ROWS; /* rows per call of the set's Dot16RowsFn (its DotRowsFn: ROWS) */
+static Round16Fn round_x16 = round_x16_portable;
+static int rounding = 1; /* kernels_set_rounding */
 
 
 static int cpu_has_avx512(void) {
@@ -564,6 +1057,10 @@ KernelSet kernels_select(KernelSet k) {
     selected = KERNEL_PORTABLE;
     dot_fns = portable_fns;
     dot_rows_fns = portable_rows_fns;
+    dot16_fns = portable_dot16_fns;
+    rows16_fns = portable_rows16_fns;
+    rows16_count = ROWS;
+    round_x16 = round_x16_portable;
 
 #ifdef GB_X86
     if (k == KERNEL_AVX512 && !(cpu_has_avx512() && cpu_has_avx2())) k = KERNEL_AVX2;
@@ -571,17 +1068,37 @@ KernelSet kernels_select(KernelSet k) {
         selected = KERNEL_AVX512;
         dot_fns = avx512_fns;
         dot_rows_fns = avx512_rows_fns;
+        dot16_fns = avx512_dot16_fns;
+        rows16_fns = avx512_rows16_fns;
+        rows16_count = 8;
+        round_x16 = round_x16_avx512;
 
     } else if (k == KERNEL_AVX2 && cpu_has_avx2()) {
         selected = KERNEL_AVX2;
         dot_fns = avx2_fns;
         dot_rows_fns = avx2_rows_fns;
+        dot16_fns = avx2_dot16_fns;
+        rows16_fns = avx2_rows16_fns;
+        round_x16 = round_x16_avx2;
 
     }
 #else
     (void)k;
 #endif
+    if (!rounding) {
+        dot16_fns = portable_dot16_fns; /* none */
+        rows16_fns = portable_rows16_fns;
+    }
     return (KernelSet)selected;
+}
+
+void kernels_set_rounding(int on) {
+    rounding = on;
+    if (selected >= 0) kernels_select((KernelSet)selected);
+}
+
+int kernels_rounding(void) {
+    return rounding;
 }
 
 KernelSet kernels_selected(void) {
@@ -592,6 +1109,9 @@ KernelSet kernels_selected(void) {
         if (env && strcmp(env, "portable") == 0) k = KERNEL_PORTABLE;
         if (env && strcmp(env, "avx2") == 0) k = KERNEL_AVX2;
         kernels_select(k);
+        /* GLASSBOX_ROUND_ACTIVATIONS=0: the float kernels for every type (for comparisons) */
+        const char *round_env = getenv("GLASSBOX_ROUND_ACTIVATIONS");
+        if (round_env && strcmp(round_env, "0") == 0) kernels_set_rounding(0);
     }
     return (KernelSet)selected;
 }
@@ -600,9 +1120,294 @@ const char *kernels_name(KernelSet k) {
     return k == KERNEL_AVX512 ? "avx512" : k == KERNEL_AVX2 ? "avx2+fma" : "portable";
 }
 
+/* Attention's loops in portable C (kernels.h): dot_f32 per position, and axpy's order. */
+static void attn_scores_portable(float *att, const float *q, const float *k, size_t stride, int n,
+                                 int hd, float scale) {
+    for (int t = 0; t < n; t++)
+        att[t] = dot_f32(q, k + (size_t)t * stride, hd) * scale;
+}
+
+static void attn_mix_portable(float *out, const float *att, const float *v, size_t stride, int n,
+                              int hd) {
+    memset(out, 0, (size_t)hd * sizeof(float));
+    for (int t = 0; t < n; t++) {
+        const float *restrict x = v + (size_t)t * stride;
+        float *restrict y = out;
+        float a = att[t];
+        int i = 0;
+        for (; i + 8 <= hd; i += 8)
+            for (int j = 0; j < 8; j++)
+                y[i + j] += a * x[i + j];
+        for (; i < hd; i++)
+            y[i] += a * x[i];
+    }
+}
+
+void attn_scores(float *att, const float *q, const float *k, size_t stride, int n, int hd, float scale) {
+#ifdef GB_X86
+    if (kernels_selected() != KERNEL_PORTABLE) {
+        attn_scores_avx2(att, q, k, stride, n, hd, scale);
+        return;
+    }
+#endif
+    attn_scores_portable(att, q, k, stride, n, hd, scale);
+}
+
+void attn_mix(float *out, const float *att, const float *v, size_t stride, int n, int hd) {
+#ifdef GB_X86
+    if (kernels_selected() != KERNEL_PORTABLE) {
+        attn_mix_avx2(out, att, v, stride, n, hd);
+        return;
+    }
+#endif
+    attn_mix_portable(out, att, v, stride, n, hd);
+}
+
+static float vec_sum_portable(const float *x, int n) {
+    float acc[8] = {0};
+    int i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; j++)
+            acc[j] += x[i + j];
+    float sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+    for (; i < n; i++)
+        sum += x[i];
+    return sum;
+}
+
+float vec_sum(const float *x, int n) {
+#ifdef GB_X86
+    if (kernels_selected() != KERNEL_PORTABLE) return vec_sum_avx2(x, n);
+#endif
+    return vec_sum_portable(x, n);
+}
+
+static float vec_max_portable(const float *x, int n) {
+    float best = x[0];
+    for (int i = 1; i < n; i++)
+        if (x[i] > best) best = x[i];
+    return best;
+}
+
+float vec_max(const float *x, int n) {
+#ifdef GB_X86
+    if (kernels_selected() != KERNEL_PORTABLE) {
+        float m = vec_max_avx2(x, n);
+        if (m == m && m != 0.0f) return m; /* (which zero the loop keeps depends on the order) */
+    }
+#endif
+    return vec_max_portable(x, n); /* with a NaN in x, the loop's own answer */
+}
+
+void vec_exp(float *x, int n) {
+#ifdef GB_X86
+    if (kernels_selected() != KERNEL_PORTABLE) {
+        vec_exp_avx2(x, n);
+        return;
+    }
+#endif
+    for (int i = 0; i < n; i++)
+        x[i] = exp_portable(x[i]);
+}
+
+/* Activations rounded to 16 bits for one product: on the stack up to X16_STACK values. */
+#define X16_STACK 8192
+typedef struct {
+    int16_t *q;
+    float *d;
+    void *heap;
+    int16_t q_stack[X16_STACK] __attribute__((aligned(64)));
+    float d_stack[X16_STACK / 32];
+} X16;
+
+/* Rounds x (n) for the kernels; 0, or -1 when it is not representable (then the float kernels). */
+static int x16_round(X16 *r, const float *x, int n) {
+    r->heap = NULL;
+    r->q = r->q_stack;
+    r->d = r->d_stack;
+    if (n > X16_STACK) {
+        r->heap = gb_malloc((size_t)n * sizeof(int16_t) + (size_t)(n / 32 + 1) * sizeof(float));
+        r->q = r->heap;
+        r->d = (float *)(r->q + n);
+    }
+    return round_x16(r->q, r->d, x, n);
+}
+
+static void x16_free(X16 *r) {
+    free(r->heap);
+}
+
+int kernel_rounds_activations(uint32_t type) {
+    kernels_selected();
+    return type < N_TYPES && dot16_fns[type] != NULL;
+}
+
+int kernel_round_activations(int16_t *q, float *d, const float *x, int n) {
+    kernels_selected();
+    return round_x16(q, d, x, n);
+}
+
 float kernel_dot(const void *row, uint32_t type, const float *x, int n) {
     kernels_selected();
+    if (dot16_fns[type] && n % 32 == 0) {
+        X16 r;
+        float out = 0.0f;
+        int ok = x16_round(&r, x, n) == 0;
+        if (ok) out = dot16_fns[type](row, r.q, r.d, n);
+        x16_free(&r);
+        if (ok) return out;
+    }
     return dot_fns[type](row, x, n);
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * The team of threads for one token's products (kernels.h: team_run)
+ *
+ * Workers started once, on first use, that wait for a job by spinning a little and then sleeping.
+ * A job is a number of tasks; every thread, the caller too, claims the next task with a
+ * compare-and-swap on one word that holds the job's generation, its task count and the next task,
+ * so a worker that wakes late, or that the machine has descheduled, claims nothing of a job that is
+ * over, and the caller does every task nobody else has claimed: it waits only for tasks a worker
+ * has claimed and not yet finished. (An OpenMP region, by contrast, ends at a barrier that waits for
+ * every thread of the team, however late; on 2 cores shared with other programs that turned a
+ * 135M-parameter model's step from 10 ms into hundreds.) */
+
+#ifndef TEAM_SPIN
+#define TEAM_SPIN 20000 /* pauses a worker spins (0.3 ms on the development Xeon) before it sleeps */
+#endif
+#define TEAM_MAX 64
+#define TASK_BITS 20
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int started;           /* workers running */
+    _Atomic uint64_t word; /* generation (24 bits), tasks (20), next task (20) */
+    _Atomic long done;     /* tasks of this generation finished */
+    _Atomic int sleepers;  /* workers waiting on cv */
+    _Atomic int team;      /* threads that take part in the job, the caller included */
+    TaskFn fn;             /* the job: read only after a claim succeeds */
+    void *arg;
+} team_state = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0, 0, 0, 0, NULL, NULL};
+
+static uint32_t word_gen(uint64_t w) {
+    return (uint32_t)(w >> (2 * TASK_BITS));
+}
+static long word_tasks(uint64_t w) {
+    return (long)((w >> TASK_BITS) & ((1u << TASK_BITS) - 1));
+}
+static long word_next(uint64_t w) {
+    return (long)(w & ((1u << TASK_BITS) - 1));
+}
+
+static void cpu_relax(void) {
+#ifdef GB_X86
+    __builtin_ia32_pause();
+#endif
+}
+
+/* Claims and runs tasks of generation gen until there are none left; id: the thread's number. */
+static void team_work(uint32_t gen, int id) {
+    uint64_t w = atomic_load_explicit(&team_state.word, memory_order_acquire);
+    for (;;) {
+        if (word_gen(w) != gen || word_next(w) >= word_tasks(w)) return;
+        if (!atomic_compare_exchange_weak_explicit(&team_state.word, &w, w + 1, memory_order_acq_rel,
+                                                   memory_order_acquire))
+            continue;
+        team_state.fn(team_state.arg, word_next(w), id);
+        atomic_fetch_add_explicit(&team_state.done, 1, memory_order_release);
+        w = atomic_load_explicit(&team_state.word, memory_order_acquire);
+    }
+}
+
+/* How long a worker spins before it sleeps: TEAM_SPIN pauses, none with OMP_WAIT_POLICY=passive
+ * (as OpenMP's threads then), ten times as many with active. */
+static long team_spin(void) {
+    const char *p = getenv("OMP_WAIT_POLICY");
+    if (p && strcasecmp(p, "passive") == 0) return 0;
+    if (p && strcasecmp(p, "active") == 0) return 10L * TEAM_SPIN;
+    return TEAM_SPIN;
+}
+
+static void *team_worker(void *p) {
+    int id = (int)(intptr_t)p; /* 1 .. TEAM_MAX - 1 */
+    const long spin = team_spin();
+    uint32_t seen = word_gen(atomic_load(&team_state.word));
+    for (;;) {
+        uint64_t w;
+        long spins = 0;
+        while (word_gen(w = atomic_load_explicit(&team_state.word, memory_order_acquire)) == seen) {
+            if (++spins < spin) {
+                cpu_relax();
+                continue;
+            }
+            pthread_mutex_lock(&team_state.mu);
+            atomic_fetch_add(&team_state.sleepers, 1);
+            while (word_gen(atomic_load(&team_state.word)) == seen)
+                pthread_cond_wait(&team_state.cv, &team_state.mu);
+            atomic_fetch_sub(&team_state.sleepers, 1);
+            pthread_mutex_unlock(&team_state.mu);
+            spins = 0;
+        }
+        seen = word_gen(w);
+        if (id < atomic_load_explicit(&team_state.team, memory_order_relaxed)) team_work(seen, id);
+    }
+    return NULL;
+}
+
+/* Starts workers up to team - 1 of them; returns how many there are. The workers block every
+ * signal (they inherit the mask they are created with), so that signals reach the thread that
+ * waits for them (the interactive view's resizes, Ctrl-C, Ctrl-Z). */
+static int team_start(int team) {
+    if (team > TEAM_MAX) team = TEAM_MAX;
+    if (team_state.started >= team - 1) return team_state.started;
+    sigset_t all, old;
+    sigfillset(&all);
+    pthread_sigmask(SIG_BLOCK, &all, &old);
+    while (team_state.started < team - 1) {
+        pthread_t t;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        int ok = pthread_create(&t, &attr, team_worker, (void *)(intptr_t)(team_state.started + 1)) == 0;
+        pthread_attr_destroy(&attr);
+        if (!ok) break;
+        team_state.started++;
+    }
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    return team_state.started;
+}
+
+void team_run(long tasks, TaskFn fn, void *arg, int team) {
+    if (team > 1 && tasks > 1 && !omp_in_parallel() && tasks < (1L << TASK_BITS) &&
+        team_start(team) > 0) {
+        team_state.fn = fn;
+        team_state.arg = arg;
+        atomic_store_explicit(&team_state.done, 0, memory_order_relaxed);
+        atomic_store_explicit(&team_state.team, team, memory_order_relaxed);
+        uint64_t w = atomic_load(&team_state.word);
+        uint32_t gen = (word_gen(w) + 1) & ((1u << 24) - 1);
+        atomic_store(&team_state.word, ((uint64_t)gen << (2 * TASK_BITS)) | ((uint64_t)tasks << TASK_BITS));
+        if (atomic_load(&team_state.sleepers) > 0) {
+            pthread_mutex_lock(&team_state.mu);
+            pthread_cond_broadcast(&team_state.cv);
+            pthread_mutex_unlock(&team_state.mu);
+        }
+        team_work(gen, 0);
+        /* every task is claimed: wait for those a worker is still on */
+        for (int spins = 0; atomic_load_explicit(&team_state.done, memory_order_acquire) < tasks;)
+            if (++spins < 1000)
+                cpu_relax();
+            else
+                sched_yield();
+        return;
+    }
+    for (long t = 0; t < tasks; t++)
+        fn(arg, t, 0);
+}
+
+int team_size(void) {
+    return omp_in_parallel() ? 1 : omp_get_max_threads();
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -622,52 +1427,201 @@ void matrix_row(float *out, Matrix w, int i, int n) {
     quant_dequantize(out, (const uint8_t *)w.data + (size_t)i * rb, w.type, (uint64_t)n);
 }
 
-void matmul(float *out, const float *x, Matrix w, int n, int d) {
-    kernels_selected();
-    const uint8_t *rows = w.data;
-    size_t rb = matrix_row_bytes(w, n);
-    DotFn dot = dot_fns[w.type];
-    DotRowsFn dot_rows = dot_rows_fns[w.type];
-    if (!dot_rows) {
-#pragma omp parallel for schedule(static) if ((long)n * d >= MATMUL_PARALLEL_MIN)
-        for (int i = 0; i < d; i++)
-            out[i] = dot(rows + (size_t)i * rb, x, n);
-        return;
-    }
-    /* groups of ROWS rows; a short last group row by row (the same bits either way) */
-    int groups = (d + ROWS - 1) / ROWS;
-#pragma omp parallel for schedule(static) if ((long)n * d >= MATMUL_PARALLEL_MIN)
-    for (int g = 0; g < groups; g++) {
-        int i = g * ROWS;
-        if (i + ROWS <= d) {
-            dot_rows(rows + (size_t)i * rb, rb, x, n, out + i);
-        } else {
-            for (; i < d; i++)
-                out[i] = dot(rows + (size_t)i * rb, x, n);
+static void prefetch_bytes(const void *p, size_t bytes) {
+    for (size_t o = 0; o < bytes; o += 64)
+        __builtin_prefetch((const char *)p + o, 0, 3);
+}
+
+/* One job's rows [r0, r1): a row from each of the kernel's streams at a time by the multi-row
+ * kernel where there is one (row i of each equal part of the range), the rest row by row (the same bits either way). xq: the rounded
+ * activations, or NULL for the float kernels. Each stream starts cold (nothing read ahead into
+ * it), so its first rows are asked for at once. */
+static void job_rows(const MatJob *j, const float *x, const X16 *xq, int n, int r0, int r1) {
+    const uint8_t *rows = j->w.data;
+    size_t rb = matrix_row_bytes(j->w, n), ahead = STREAM_AHEAD_ROWS * rb;
+    float *out = j->out;
+    Dot16RowsFn rows16 = xq ? rows16_fns[j->w.type] : NULL;
+    DotRowsFn rowsf = xq ? NULL : dot_rows_fns[j->w.type];
+    int streams = rows16 ? rows16_count : ROWS;
+    int q = (r1 - r0) / streams, i = r0;
+    if ((rows16 || rowsf) && q > 0) {
+        for (int k = 0; k < streams; k++)
+            prefetch_bytes(rows + (size_t)(r0 + k * q) * rb, STREAM_BURST_ROWS * rb);
+        Rows g = {rows + (size_t)r0 * rb, (size_t)q * rb, out + r0, (size_t)q};
+        for (int t = 0; t < q; t++, g.row += rb, g.out++) {
+            if (rows16)
+                rows16(&g, xq->q, xq->d, n, ahead);
+            else
+                rowsf(&g, x, n, ahead);
         }
+        i = r0 + streams * q;
+    }
+    if (xq) {
+        Dot16Fn dot = dot16_fns[j->w.type];
+        for (; i < r1; i++)
+            out[i] = dot(rows + (size_t)i * rb, xq->q, xq->d, n);
+    } else {
+        DotFn dot = dot_fns[j->w.type];
+        for (; i < r1; i++)
+            out[i] = dot(rows + (size_t)i * rb, x, n);
     }
 }
 
-void matmul_batch(float *y, const float *x, Matrix w, int b, int n, int d) {
-    if (w.type == GGML_TYPE_F32) {
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, d, n, 1.0f, x, n, w.data, n, 0.0f,
-                    y, d);
+/* With one thread a product is one pass over its rows. With more, the rows are handed out in
+ * chunks of groups of ROWS rows, numbered across the jobs one after the other: a thread takes the
+ * next chunk when it is done with one, so a thread that the machine deschedules holds up no more
+ * than its chunk (each row is still one kernel call: the bits do not depend on who computes it).
+ * The chunks shrink as the work runs out ("guided"): each is 1 / (2 * team) of what is left, at
+ * least CHUNK_MIN_WORK multiply-adds, so the threads finish together without many claims. */
+#ifndef CHUNK_MIN_WORK
+#define CHUNK_MIN_WORK (1 << 15)
+#endif
+#define MAX_CHUNKS 128
+
+/* The groups [g0, g1) of the jobs laid end to end. */
+static void job_groups(const MatJob *jobs, int njobs, const float *x, const X16 *xq, int n,
+                       long g0, long g1) {
+    long base = 0;
+    for (int k = 0; k < njobs && base < g1; k++) {
+        long gk = (jobs[k].d + ROWS - 1) / ROWS;
+        long lo = g0 > base ? g0 : base, hi = g1 < base + gk ? g1 : base + gk;
+        if (lo < hi) {
+            int r0 = (int)((lo - base) * ROWS);
+            int r1 = (int)((hi - base) * ROWS);
+            if (r1 > jobs[k].d) r1 = jobs[k].d;
+            job_rows(&jobs[k], x, xq, n, r0, r1);
+        }
+        base += gk;
+    }
+}
+
+typedef struct {
+    const MatJob *jobs;
+    int njobs;
+    const float *x;
+    const X16 *xq;
+    int n;
+    long bounds[MAX_CHUNKS + 1]; /* chunk c: groups [bounds[c], bounds[c + 1]) */
+    GluFn glu;                   /* matmul_gated: jobs are gate and up, chunks count the gate's groups */
+} ChunkJob;
+
+/* Rows [r0, r1) of matmul_gated: the gate's and up's products, then h = act(gate) * up. */
+static void gated_rows(const ChunkJob *cj, int r0, int r1) {
+    const MatJob *g = &cj->jobs[0], *u = &cj->jobs[1];
+    job_rows(g, cj->x, cj->xq, cj->n, r0, r1);
+    job_rows(u, cj->x, cj->xq, cj->n, r0, r1);
+    cj->glu(g->out + r0, u->out + r0, r1 - r0);
+}
+
+static void chunk_task(void *arg, long c, int thread) {
+    (void)thread;
+    const ChunkJob *cj = arg;
+    long g0 = cj->bounds[c], g1 = cj->bounds[c + 1];
+    if (cj->glu) {
+        int d = cj->jobs[0].d, r1 = (int)(g1 * ROWS);
+        gated_rows(cj, (int)(g0 * ROWS), r1 < d ? r1 : d);
         return;
     }
-    /* Slices of rows of W, dequantised, then one product each: Y[:, r0:r0+rows] = X . slice^T */
-    int slice = BATCH_SCRATCH_FLOATS / n;
-    if (slice < 1) slice = 1;
-    if (slice > d) slice = d;
-    float *scratch = gb_malloc((size_t)slice * n * sizeof(float)); /* (slice, n) */
-    size_t rb = matrix_row_bytes(w, n);
-    for (int r0 = 0; r0 < d; r0 += slice) {
-        int rows = d - r0 < slice ? d - r0 : slice;
-#pragma omp parallel for schedule(static) if ((long)rows * n >= MATMUL_PARALLEL_MIN)
-        for (int i = 0; i < rows; i++)
-            quant_dequantize(scratch + (size_t)i * n, (const uint8_t *)w.data + (size_t)(r0 + i) * rb,
-                             w.type, (uint64_t)n);
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, b, rows, n, 1.0f, x, n, scratch, n,
-                    0.0f, y + r0, d);
+    job_groups(cj->jobs, cj->njobs, cj->x, cj->xq, cj->n, g0, g1);
+}
+
+static void matmul_run(const float *x, int n, const MatJob *jobs, int njobs, GluFn act) {
+    kernels_selected();
+    /* the activations rounded once for every job whose kernel takes them so */
+    X16 xq;
+    int rounded = 0;
+    for (int k = 0; k < njobs && !rounded; k++)
+        if (dot16_fns[jobs[k].w.type] && n % 32 == 0) rounded = 1;
+    if (rounded && x16_round(&xq, x, n) != 0) {
+        x16_free(&xq);
+        rounded = 0;
     }
-    free(scratch);
+    const X16 *xr = rounded ? &xq : NULL;
+    long groups = 0, work = 0;
+    for (int k = 0; k < njobs; k++) {
+        if (!act || k == 0) groups += (jobs[k].d + ROWS - 1) / ROWS;
+        work += (long)n * jobs[k].d;
+    }
+    int team = work >= MATMUL_PARALLEL_MIN ? team_size() : 1;
+    ChunkJob cj = {jobs, njobs, x, xr, n, {0}, act};
+    long nchunks = 0;
+    if (team > 1) {
+        long min_chunk = CHUNK_MIN_WORK / ((long)n * ROWS * (act ? 2 : 1)) + 1;
+        for (long g = 0; g < groups; nchunks++) {
+            long left = groups - g, size = left / (2L * team);
+            if (size < min_chunk) size = min_chunk;
+            if (nchunks == MAX_CHUNKS - 1 || size > left) size = left;
+            cj.bounds[nchunks] = g;
+            g += size;
+        }
+        cj.bounds[nchunks] = groups;
+        if (nchunks < team) team = (int)nchunks;
+    }
+    if (team <= 1) {
+        if (act)
+            gated_rows(&cj, 0, jobs[0].d);
+        else
+            job_groups(jobs, njobs, x, xr, n, 0, groups);
+    } else {
+        team_run(nchunks, chunk_task, &cj, team);
+    }
+    if (rounded) x16_free(&xq);
+}
+
+void matmul_many(const float *x, int n, const MatJob *jobs, int njobs) {
+    matmul_run(x, n, jobs, njobs, NULL);
+}
+
+void matmul_gated(float *h, float *up, const float *x, Matrix w_gate, Matrix w_up, int n, int d,
+                  GluFn act) {
+    MatJob jobs[2] = {{h, w_gate, d}, {up, w_up, d}};
+    matmul_run(x, n, jobs, 2, act);
+}
+
+void matmul(float *out, const float *x, Matrix w, int n, int d) {
+    MatJob j = {out, w, d};
+    matmul_many(x, n, &j, 1);
+}
+
+typedef struct {
+    float *y;
+    const float *x;
+    Matrix w;
+    int b, n, d, slice;
+    float *scratch; /* (team, slice, n): each thread's own, for the quantised types */
+} BatchJob;
+
+/* Slice t of a BatchJob: Y[:, r0:r0+rows] = X . W[r0:r0+rows]^T, W's rows dequantised first
+ * when they are not F32. */
+static void batch_slice(void *arg, long t, int thread) {
+    const BatchJob *j = arg;
+    int r0 = (int)t * j->slice, rows = j->d - r0 < j->slice ? j->d - r0 : j->slice;
+    const float *wf;
+    if (j->w.type == GGML_TYPE_F32) {
+        wf = (const float *)j->w.data + (size_t)r0 * j->n;
+    } else {
+        float *sc = j->scratch + (size_t)thread * j->slice * j->n;
+        size_t rb = matrix_row_bytes(j->w, j->n);
+        for (int i = 0; i < rows; i++)
+            quant_dequantize(sc + (size_t)i * j->n, (const uint8_t *)j->w.data + (size_t)(r0 + i) * rb,
+                             j->w.type, (uint64_t)j->n);
+        wf = sc;
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, j->b, rows, j->n, 1.0f, j->x, j->n, wf, j->n,
+                0.0f, j->y + r0, j->d);
+}
+
+void matmul_batch(float *y, const float *x, Matrix w, int b, int n, int d) {
+    /* Slices of BATCH_SLICE_FLOATS weights (a whole number of ROWS rows), one product each, handed
+     * to the team: the slicing does not depend on the number of threads, so neither do the bits. */
+    int slice = BATCH_SLICE_FLOATS / n / ROWS * ROWS;
+    if (slice < ROWS) slice = ROWS;
+    if (slice > d) slice = d;
+    long slices = (d + slice - 1) / slice;
+    int team = (long)b * n * d >= MATMUL_PARALLEL_MIN ? team_size() : 1;
+    if (team > slices) team = (int)slices;
+    BatchJob j = {y, x, w, b, n, d, slice, NULL};
+    if (w.type != GGML_TYPE_F32) j.scratch = gb_malloc((size_t)(team < 1 ? 1 : team) * slice * n * sizeof(float));
+    team_run(slices, batch_slice, &j, team);
+    free(j.scratch);
 }

@@ -33,9 +33,9 @@
 #include "util.h"
 
 /* Below this much work attention over all heads at one position (n_heads * positions * head_dim)
- * runs on one thread (the products' threshold and its measurements are in kernels.c). */
+ * runs on one thread: below it, handing heads to the team costs about what it saves. */
 #ifndef ATTENTION_PARALLEL_MIN
-#define ATTENTION_PARALLEL_MIN (1 << 16)
+#define ATTENTION_PARALLEL_MIN (1 << 13)
 #endif
 
 /* ------------------------------------------------------------------------------------------------
@@ -51,29 +51,16 @@ static void rmsnorm(float *out, const float *x, const float *weight, int n, floa
         out[i] = x[i] * scale * weight[i];
 }
 
-/* In place: x = exp(x - max) / sum, so the largest score becomes exp(0) and nothing overflows. */
+/* In place: x = exp(x - max) / sum, so the largest score becomes exp(0) and nothing overflows.
+ * (exp: vec_exp, a whole row at once, within 1 ulp of e^x.) */
 static void softmax(float *x, int n) {
-    float max = x[0];
-    for (int i = 1; i < n; i++)
-        if (x[i] > max) max = x[i];
-    float sum = 0.0f;
-    for (int i = 0; i < n; i++) {
-        x[i] = expf(x[i] - max);
-        sum += x[i];
-    }
+    float max = vec_max(x, n);
+    for (int i = 0; i < n; i++)
+        x[i] -= max;
+    vec_exp(x, n);
+    float sum = vec_sum(x, n);
     for (int i = 0; i < n; i++)
         x[i] /= sum;
-}
-
-/* y (n) += a * x (n). restrict promises y and x do not overlap, and the blocks of 8 let the
- * compiler work on several values at once, as in dot. */
-static void axpy(float *restrict y, float a, const float *restrict x, int n) {
-    int i = 0;
-    for (; i + 8 <= n; i += 8)
-        for (int j = 0; j < 8; j++)
-            y[i + j] += a * x[i + j];
-    for (; i < n; i++)
-        y[i] += a * x[i];
 }
 
 /* The rotation angles of one position: pair i of each head turns by pos * base^(-2i/rope_dim).
@@ -113,8 +100,17 @@ static void add_bias(float *y, const float *b, int n) {
         y[i] += b[i];
 }
 
-static float silu(float x) {
-    return x / (1.0f + expf(-x));
+/* SwiGLU's product: h = silu(h) * up (n), silu(x) = x / (1 + e^-x), e^-x by vec_exp. */
+static void swiglu(float *h, const float *up, int n) {
+    float e[256];
+    for (int i0 = 0; i0 < n; i0 += 256) {
+        int m = n - i0 < 256 ? n - i0 : 256;
+        for (int i = 0; i < m; i++)
+            e[i] = -h[i0 + i];
+        vec_exp(e, m);
+        for (int i = 0; i < m; i++)
+            h[i0 + i] = h[i0 + i] / (1.0f + e[i]) * up[i0 + i];
+    }
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -127,34 +123,41 @@ static float silu(float x) {
  *   k_layer, v_layer: (seq_len, kv_dim) this layer's cache, rows 0..pos filled
  *   probe:   (n_heads, seq_len, seq_len) this layer's probe, or NULL; row pos of each head is
  *            written
- *   threads: whether heads may be split across OpenMP threads (when the work is large enough) */
+ *   threads: whether heads may be split across the team of threads (when the work is large enough) */
+typedef struct {
+    float *out, *att;
+    const float *q, *k_layer, *v_layer;
+    float *probe;
+    const Config *c;
+    int pos;
+} AttentionJob;
+
+/* Head h of an AttentionJob. */
+static void attention_head(void *arg, long h, int thread) {
+    (void)thread;
+    const AttentionJob *j = arg;
+    const Config *c = j->c;
+    int hd = c->head_dim, pos = j->pos;
+    size_t kv_dim = (size_t)c->n_kv_heads * hd;
+    int group = c->n_heads / c->n_kv_heads; /* query heads that share one kv head */
+    const float *q_h = j->q + (size_t)h * hd;    /* (head_dim) */
+    size_t kv_off = (size_t)(h / group) * hd;    /* this head's slice of a cache row */
+    float *att_h = j->att + (size_t)h * c->seq_len; /* (pos + 1) used */
+    attn_scores(att_h, q_h, j->k_layer + kv_off, kv_dim, pos + 1, hd, 1.0f / sqrtf((float)hd));
+    softmax(att_h, pos + 1);
+    attn_mix(j->out + (size_t)h * hd, att_h, j->v_layer + kv_off, kv_dim, pos + 1, hd);
+    if (j->probe) {
+        float *row = j->probe + ((size_t)h * c->seq_len + pos) * c->seq_len; /* (seq_len) */
+        memcpy(row, att_h, (size_t)(pos + 1) * sizeof(float));
+        memset(row + pos + 1, 0, (size_t)(c->seq_len - pos - 1) * sizeof(float));
+    }
+}
+
 static void attention(float *out, float *att, const float *q, const float *k_layer,
                       const float *v_layer, float *probe, const Config *c, int pos, int threads) {
-    int hd = c->head_dim;
-    int kv_dim = c->n_kv_heads * hd;
-    int group = c->n_heads / c->n_kv_heads; /* query heads that share one kv head */
-    float scale = 1.0f / sqrtf((float)hd);
-    long work = (long)c->n_heads * (pos + 1) * hd;
-#pragma omp parallel for schedule(static) if (threads && work >= ATTENTION_PARALLEL_MIN)
-    for (int h = 0; h < c->n_heads; h++) {
-        const float *q_h = q + (size_t)h * hd;       /* (head_dim) */
-        int kv_off = (h / group) * hd;               /* this head's slice of a cache row */
-        float *att_h = att + (size_t)h * c->seq_len; /* (pos + 1) used */
-        for (int t = 0; t <= pos; t++)
-            att_h[t] = dot_f32(q_h, k_layer + (size_t)t * kv_dim + kv_off, hd) * scale;
-        softmax(att_h, pos + 1);
-        float *out_h = out + (size_t)h * hd; /* (head_dim) */
-        memset(out_h, 0, (size_t)hd * sizeof(float));
-        for (int t = 0; t <= pos; t++) {
-            const float *v_t = v_layer + (size_t)t * kv_dim + kv_off;
-            axpy(out_h, att_h[t], v_t, hd);
-        }
-        if (probe) {
-            float *row = probe + ((size_t)h * c->seq_len + pos) * c->seq_len; /* (seq_len) */
-            memcpy(row, att_h, (size_t)(pos + 1) * sizeof(float));
-            memset(row + pos + 1, 0, (size_t)(c->seq_len - pos - 1) * sizeof(float));
-        }
-    }
+    AttentionJob j = {out, att, q, k_layer, v_layer, probe, c, pos};
+    long work = (long)c->n_heads * (pos + 1) * c->head_dim;
+    team_run(c->n_heads, attention_head, &j, threads && work >= ATTENTION_PARALLEL_MIN ? team_size() : 1);
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -189,9 +192,8 @@ float *model_forward(Model *m, int32_t token, int pos) {
 
         /* attention block: q, k, v of this position; k and v go straight into the cache */
         rmsnorm(s->xb, s->x, lw->attn_norm, dim, c->norm_eps);
-        matmul(s->q, s->xb, lw->wq, dim, q_dim);
-        matmul(k, s->xb, lw->wk, dim, kv_dim);
-        matmul(v, s->xb, lw->wv, dim, kv_dim);
+        MatJob qkv[3] = {{s->q, lw->wq, q_dim}, {k, lw->wk, kv_dim}, {v, lw->wv, kv_dim}};
+        matmul_many(s->xb, dim, qkv, 3);
         add_bias(s->q, lw->bq, q_dim);
         add_bias(k, lw->bk, kv_dim);
         add_bias(v, lw->bv, kv_dim);
@@ -208,10 +210,7 @@ float *model_forward(Model *m, int32_t token, int pos) {
 
         /* feed-forward block: SwiGLU */
         rmsnorm(s->xb, s->x, lw->ffn_norm, dim, c->norm_eps);
-        matmul(s->hb, s->xb, lw->w_gate, dim, hidden);
-        matmul(s->hb2, s->xb, lw->w_up, dim, hidden);
-        for (int i = 0; i < hidden; i++)
-            s->hb[i] = silu(s->hb[i]) * s->hb2[i];
+        matmul_gated(s->hb, s->hb2, s->xb, lw->w_gate, lw->w_up, dim, hidden, swiglu); /* silu(gate) * up */
         matmul(s->xb2, s->hb, lw->w_down, hidden, dim);
         for (int i = 0; i < dim; i++)
             s->x[i] += s->xb2[i];
@@ -309,9 +308,9 @@ float *model_forward_prompt_all(Model *m, const int32_t *tokens, int n, int star
         float *probe = m->probes.enabled
                            ? m->probes.attn + (size_t)l * c->n_heads * c->seq_len * c->seq_len
                            : NULL;
-        /* One thread here: OpenBLAS runs its own threads in the products, and OpenMP workers
-         * spin-waiting after a parallel region would take their cores (measured at 256 positions,
-         * 16 threads: 6.5K tokens/s with this single-threaded, 4.3K with threaded heads). */
+        /* One thread here (measured when the products ran on OpenBLAS's and OpenMP's threads, at
+         * 256 positions and 16 threads: 6.5K tokens/s with this single-threaded, 4.3K with
+         * threaded heads; not measured again since they run on the team). */
         for (int i = 0; i < n; i++)
             attention(ao + (size_t)i * q_dim, s->att, q + (size_t)i * q_dim, k_layer, v_layer,
                       probe, c, start_pos + i, PROMPT_ATTENTION_THREADS);
@@ -323,8 +322,8 @@ float *model_forward_prompt_all(Model *m, const int32_t *tokens, int n, int star
             rmsnorm(xb + (size_t)i * dim, x + (size_t)i * dim, lw->ffn_norm, dim, c->norm_eps);
         matmul_batch(hb, xb, lw->w_gate, n, dim, hidden);
         matmul_batch(hb2, xb, lw->w_up, n, dim, hidden);
-        for (size_t i = 0; i < (size_t)n * hidden; i++)
-            hb[i] = silu(hb[i]) * hb2[i];
+        for (int i = 0; i < n; i++)
+            swiglu(hb + (size_t)i * hidden, hb2 + (size_t)i * hidden, hidden);
         matmul_batch(xb2, hb, lw->w_down, n, hidden, dim);
         for (size_t i = 0; i < (size_t)n * dim; i++)
             x[i] += xb2[i];
@@ -370,6 +369,9 @@ void model_limit_threads(const Model *m) {
     static int team = 0; /* the team size the process started with (OMP_NUM_THREADS, else cores) */
     if (team == 0) team = omp_get_max_threads();
     omp_set_num_threads(model_work_per_token(m) < MODEL_SMALL_WORK ? 1 : team);
+    /* the team of threads (kernels.h) runs the products, BLAS inside it on one thread: BLAS's own
+     * threads, which spin a while after each product, would take the cores the next step needs */
+    openblas_set_num_threads(1);
 }
 
 int model_embedding(const Model *m, int32_t id, float *out) {
@@ -445,6 +447,15 @@ static int check_config(Config *c, const char *what, char *err) {
 
 /* Run state for config c (all zero: a fresh cache); no probes (model_enable_probes). Returns -1 when
  * the KV cache would be larger than glassbox allocates. */
+/* Buffers that fill as positions come (the key/value cache, the probes) are calloc'd, so the pages
+ * of positions never reached cost no memory; a small one (at most PREFAULT_MAX_BYTES) is written
+ * once at allocation instead, so that a step does not pay a page fault every few positions (the
+ * shipped model: 8 faults a step, a few per cent of its time). */
+#define PREFAULT_MAX_BYTES ((size_t)16 << 20)
+static void prefault_small(void *p, size_t bytes) {
+    if (bytes <= PREFAULT_MAX_BYTES) memset(p, 0, bytes);
+}
+
 static int alloc_state(Model *m, const char *what, char *err) {
     const Config *c = &m->config;
     RunState *s = &m->state;
@@ -470,6 +481,8 @@ static int alloc_state(Model *m, const char *what, char *err) {
     s->logits = gb_calloc((size_t)c->vocab_size, sizeof(float));
     s->key_cache = gb_calloc((size_t)c->n_layers * seq * kv_dim, sizeof(float));
     s->value_cache = gb_calloc((size_t)c->n_layers * seq * kv_dim, sizeof(float));
+    prefault_small(s->key_cache, (size_t)c->n_layers * seq * kv_dim * sizeof(float));
+    prefault_small(s->value_cache, (size_t)c->n_layers * seq * kv_dim * sizeof(float));
     s->rope_cos = gb_calloc((size_t)c->rope_dim / 2 + 1, sizeof(float));
     s->rope_sin = gb_calloc((size_t)c->rope_dim / 2 + 1, sizeof(float));
     return 0;
@@ -502,6 +515,8 @@ int model_enable_probes(Model *m, char *err) {
     /* calloc of a large block maps zero pages lazily: rows never computed cost no memory */
     m->probes.attn = gb_calloc((size_t)c->n_layers * c->n_heads * seq * seq, sizeof(float));
     m->probes.residual = gb_calloc((size_t)c->n_layers * seq * c->dim, sizeof(float));
+    prefault_small(m->probes.attn, (size_t)c->n_layers * c->n_heads * seq * seq * sizeof(float));
+    prefault_small(m->probes.residual, (size_t)c->n_layers * seq * c->dim * sizeof(float));
     m->probes.enabled = 1;
     return 0;
 }

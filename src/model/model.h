@@ -158,10 +158,11 @@ void model_add_to_writer(GGUFWriter *w, const Model *m, uint32_t type);
 
 /* Multiply-adds of weights per generated token (every matrix once; the output head included). */
 double model_work_per_token(const Model *m);
-/* Sets the process's OpenMP thread count for running m from its work per token: one thread below
- * MODEL_SMALL_WORK (the shipped 2.6M-parameter model), where a team of threads costs more than it
- * gains and spinning threads stall a busy machine (a 4 ms step took 60-100 ms with 2 threads on a
- * loaded 2-core machine); every core above it (a 135M-parameter model). */
+/* Sets the thread count for running m from its work per token (omp_set_num_threads, which the
+ * team of threads of kernels.h follows; BLAS, for the prompt's products, runs on one thread inside
+ * the team): one thread below MODEL_SMALL_WORK (the shipped 2.6M-parameter model), where a team
+ * costs more than it gains (a 4 ms step took 60-100 ms with 2 OpenMP threads on a loaded 2-core
+ * machine); every core above it (a 135M-parameter model). */
 #define MODEL_SMALL_WORK 8e6
 void model_limit_threads(const Model *m);
 
