@@ -120,11 +120,20 @@ static int cpu_has_avx512(void) {
 #endif
 }
 
+/* F16C from cpuid itself: clang 14's __builtin_cpu_supports does not know the name. */
+static int cpu_has_f16c(void) {
+#ifdef GB_X86
+    unsigned a, b, c, d;
+    return __get_cpuid(1, &a, &b, &c, &d) && (c & bit_F16C);
+#else
+    return 0;
+#endif
+}
+
 static int cpu_has_avx2(void) {
 #ifdef GB_X86
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-           __builtin_cpu_supports("f16c");
+    return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && cpu_has_f16c();
 #else
     return 0;
 #endif

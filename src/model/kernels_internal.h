@@ -23,6 +23,7 @@
 
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define GB_X86 1
+#include <cpuid.h>
 #include <immintrin.h>
 #endif
 
