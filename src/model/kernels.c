@@ -100,14 +100,32 @@ static Dot16Fn avx512_dot16_fns[N_TYPES] = {[GGML_TYPE_Q8_0] = dot_q8_0_x16_avx5
 static Dot16RowsFn avx512_rows16_fns[N_TYPES] = {[GGML_TYPE_Q8_0] = dot_rows_q8_0_x16_avx512};
 #endif
 
-static int selected = -1;
-static DotFn *dot_fns = portable_fns;
-static DotRowsFn *dot_rows_fns = portable_rows_fns;
-static Dot16Fn *dot16_fns = portable_dot16_fns;
-static Dot16RowsFn *rows16_fns = portable_rows16_fns;
-static int rows16_count = ROWS; /* rows per call of the set's Dot16RowsFn (its DotRowsFn: ROWS) */
-static Round16Fn round_x16 = round_x16_portable;
-static int rounding = 1; /* kernels_set_rounding */
+/* One instruction set's kernels, chosen as a whole by kernels_select. */
+typedef struct {
+    KernelSet set;
+    DotFn *dot;          /* (type) one row · x */
+    DotRowsFn *rows;     /* (type) ROWS rows · x, or NULL */
+    Dot16Fn *dot16;      /* (type) one row · x rounded to 16 bits, or NULL */
+    Dot16RowsFn *rows16; /* (type) rows16_count rows · rounded x, or NULL */
+    int rows16_count;    /* rows per call of rows16 */
+    Round16Fn round16;   /* x to the 16-bit blocks that dot16 and rows16 read */
+} KernelTable;
+
+#define KERNEL_TABLE(SET, NAME, ROWS16)                                                            \
+    {                                                                                              \
+        .set = SET, .dot = NAME##_fns, .rows = NAME##_rows_fns, .dot16 = NAME##_dot16_fns,         \
+        .rows16 = NAME##_rows16_fns, .rows16_count = ROWS16, .round16 = round_x16_##NAME           \
+    }
+static const KernelTable portable_table = KERNEL_TABLE(KERNEL_PORTABLE, portable, ROWS);
+#ifdef GB_X86
+static const KernelTable avx2_table = KERNEL_TABLE(KERNEL_AVX2, avx2, ROWS);
+static const KernelTable avx512_table = KERNEL_TABLE(KERNEL_AVX512, avx512, 8);
+#endif
+
+static int selected = -1; /* the set in use, -1 before the first choice */
+static int rounding = 1;  /* kernels_set_rounding */
+/* the selected set's kernels, less its 16-bit ones when rounding is off */
+static KernelTable active = KERNEL_TABLE(KERNEL_PORTABLE, portable, ROWS);
 
 
 static int cpu_has_avx512(void) {
@@ -140,42 +158,23 @@ static int cpu_has_avx2(void) {
 }
 
 KernelSet kernels_select(KernelSet k) {
-    selected = KERNEL_PORTABLE;
-    dot_fns = portable_fns;
-    dot_rows_fns = portable_rows_fns;
-    dot16_fns = portable_dot16_fns;
-    rows16_fns = portable_rows16_fns;
-    rows16_count = ROWS;
-    round_x16 = round_x16_portable;
-
+    const KernelTable *t = &portable_table;
 #ifdef GB_X86
     if (k == KERNEL_AVX512 && !(cpu_has_avx512() && cpu_has_avx2())) k = KERNEL_AVX2;
-    if (k == KERNEL_AVX512) {
-        selected = KERNEL_AVX512;
-        dot_fns = avx512_fns;
-        dot_rows_fns = avx512_rows_fns;
-        dot16_fns = avx512_dot16_fns;
-        rows16_fns = avx512_rows16_fns;
-        rows16_count = 8;
-        round_x16 = round_x16_avx512;
-
-    } else if (k == KERNEL_AVX2 && cpu_has_avx2()) {
-        selected = KERNEL_AVX2;
-        dot_fns = avx2_fns;
-        dot_rows_fns = avx2_rows_fns;
-        dot16_fns = avx2_dot16_fns;
-        rows16_fns = avx2_rows16_fns;
-        round_x16 = round_x16_avx2;
-
-    }
+    if (k == KERNEL_AVX512)
+        t = &avx512_table;
+    else if (k == KERNEL_AVX2 && cpu_has_avx2())
+        t = &avx2_table;
 #else
     (void)k;
 #endif
-    if (!rounding) {
-        dot16_fns = portable_dot16_fns; /* none */
-        rows16_fns = portable_rows16_fns;
+    active = *t;
+    if (!rounding) { /* the float kernels for every type: the portable set has no 16-bit ones */
+        active.dot16 = portable_dot16_fns;
+        active.rows16 = portable_rows16_fns;
     }
-    return (KernelSet)selected;
+    selected = t->set;
+    return t->set;
 }
 
 void kernels_set_rounding(int on) {
@@ -316,7 +315,7 @@ static int x16_round(X16 *r, const float *x, int n) {
         r->q = r->heap;
         r->d = (float *)(r->q + n);
     }
-    return round_x16(r->q, r->d, x, n);
+    return active.round16(r->q, r->d, x, n);
 }
 
 static void x16_free(X16 *r) {
@@ -325,25 +324,25 @@ static void x16_free(X16 *r) {
 
 int kernel_rounds_activations(uint32_t type) {
     kernels_selected();
-    return type < N_TYPES && dot16_fns[type] != NULL;
+    return type < N_TYPES && active.dot16[type] != NULL;
 }
 
 int kernel_round_activations(int16_t *q, float *d, const float *x, int n) {
     kernels_selected();
-    return round_x16(q, d, x, n);
+    return active.round16(q, d, x, n);
 }
 
 float kernel_dot(const void *row, uint32_t type, const float *x, int n) {
     kernels_selected();
-    if (dot16_fns[type] && n % 32 == 0) {
+    if (active.dot16[type] && n % 32 == 0) {
         X16 r;
         float out = 0.0f;
         int ok = x16_round(&r, x, n) == 0;
-        if (ok) out = dot16_fns[type](row, r.q, r.d, n);
+        if (ok) out = active.dot16[type](row, r.q, r.d, n);
         x16_free(&r);
         if (ok) return out;
     }
-    return dot_fns[type](row, x, n);
+    return active.dot[type](row, x, n);
 }
 
 /* ------------------------------------------------------------------------------------------------
@@ -526,9 +525,9 @@ static void job_rows(const MatJob *j, const float *x, const X16 *xq, int n, int 
     const uint8_t *rows = j->w.data;
     size_t rb = matrix_row_bytes(j->w, n), ahead = STREAM_AHEAD_ROWS * rb;
     float *out = j->out;
-    Dot16RowsFn rows16 = xq ? rows16_fns[j->w.type] : NULL;
-    DotRowsFn rowsf = xq ? NULL : dot_rows_fns[j->w.type];
-    int streams = rows16 ? rows16_count : ROWS;
+    Dot16RowsFn rows16 = xq ? active.rows16[j->w.type] : NULL;
+    DotRowsFn rowsf = xq ? NULL : active.rows[j->w.type];
+    int streams = rows16 ? active.rows16_count : ROWS;
     int q = (r1 - r0) / streams, i = r0;
     if ((rows16 || rowsf) && q > 0) {
         for (int k = 0; k < streams; k++)
@@ -543,11 +542,11 @@ static void job_rows(const MatJob *j, const float *x, const X16 *xq, int n, int 
         i = r0 + streams * q;
     }
     if (xq) {
-        Dot16Fn dot = dot16_fns[j->w.type];
+        Dot16Fn dot = active.dot16[j->w.type];
         for (; i < r1; i++)
             out[i] = dot(rows + (size_t)i * rb, xq->q, xq->d, n);
     } else {
-        DotFn dot = dot_fns[j->w.type];
+        DotFn dot = active.dot[j->w.type];
         for (; i < r1; i++)
             out[i] = dot(rows + (size_t)i * rb, x, n);
     }
@@ -617,7 +616,7 @@ static void matmul_run(const float *x, int n, const MatJob *jobs, int njobs, Glu
     X16 xq;
     int rounded = 0;
     for (int k = 0; k < njobs && !rounded; k++)
-        if (dot16_fns[jobs[k].w.type] && n % 32 == 0) rounded = 1;
+        if (active.dot16[jobs[k].w.type] && n % 32 == 0) rounded = 1;
     if (rounded && x16_round(&xq, x, n) != 0) {
         x16_free(&xq);
         rounded = 0;
