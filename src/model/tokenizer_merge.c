@@ -86,16 +86,31 @@ static int32_t heap_pair_rank(const Tokenizer *t, MergeWork *w, const uint8_t *c
 
 /* A 4-ary min-heap (children of i are 4i+1..4i+4: one cache line, half the depth of a binary heap).
  * The key orders by rank, then by position: equal ranks merge leftmost first. */
+/* The smallest of the (up to four) children of the node whose first child is c < n. */
+static size_t heap_min_child(const uint64_t *h, size_t n, size_t c) {
+    size_t best = c, end = c + 4 < n ? c + 4 : n;
+    for (size_t k = c + 1; k < end; k++)
+        if (h[k] < h[best]) best = k;
+    return best;
+}
+
 static void heap_sift_down(uint64_t *h, size_t n, size_t i, uint64_t key) {
-    for (;;) {
-        size_t c = 4 * i + 1;
-        if (c >= n) break;
-        size_t best = c, end = c + 4 < n ? c + 4 : n;
-        for (size_t k = c + 1; k < end; k++)
-            if (h[k] < h[best]) best = k;
+    for (size_t c = 4 * i + 1; c < n; c = 4 * i + 1) {
+        size_t best = heap_min_child(h, n, c);
         if (h[best] >= key) break;
         h[i] = h[best];
         i = best;
+    }
+    h[i] = key;
+}
+
+/* Puts key at hole i after moving its larger ancestors down. */
+static void heap_sift_up(uint64_t *h, size_t i, uint64_t key) {
+    while (i > 0) {
+        size_t up = (i - 1) / 4;
+        if (key >= h[up]) break;
+        h[i] = h[up];
+        i = up;
     }
     h[i] = key;
 }
@@ -105,14 +120,7 @@ static void heap_push(MergeWork *w, uint64_t key) {
         w->heap_cap = w->heap_cap ? 2 * w->heap_cap : 256;
         w->heap = gb_realloc(w->heap, w->heap_cap * sizeof(uint64_t));
     }
-    size_t i = w->heap_n++;
-    while (i > 0) {
-        size_t up = (i - 1) / 4;
-        if (key >= w->heap[up]) break;
-        w->heap[i] = w->heap[up];
-        i = up;
-    }
-    w->heap[i] = key;
+    heap_sift_up(w->heap, w->heap_n++, key);
 }
 
 /* Pops the minimum. The hole left at the root walks down the smaller children to a leaf, then the
@@ -123,22 +131,12 @@ static uint64_t heap_pop(MergeWork *w) {
     uint64_t top = h[0], last = h[--w->heap_n];
     size_t n = w->heap_n, i = 0;
     if (n == 0) return top;
-    for (;;) {
-        size_t c = 4 * i + 1;
-        if (c >= n) break;
-        size_t best = c, end = c + 4 < n ? c + 4 : n;
-        for (size_t k = c + 1; k < end; k++)
-            if (h[k] < h[best]) best = k;
+    for (size_t c = 1; c < n; c = 4 * i + 1) {
+        size_t best = heap_min_child(h, n, c);
         h[i] = h[best];
         i = best;
     }
-    while (i > 0) {
-        size_t up = (i - 1) / 4;
-        if (last >= h[up]) break;
-        h[i] = h[up];
-        i = up;
-    }
-    h[i] = last;
+    heap_sift_up(h, i, last);
     return top;
 }
 
