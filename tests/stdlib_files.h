@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "files.h"
+
 typedef struct {
     char **paths;
     size_t n;
@@ -16,16 +18,11 @@ static int stdlib_cmp_str(const void *a, const void *b) { return strcmp(*(char *
 /* Sorted, site-packages excluded; n = 0 when python3 is missing. */
 static StdlibFiles stdlib_py_files(void) {
     StdlibFiles l = {0};
-    FILE *p = popen("python3 -c 'import sysconfig; print(sysconfig.get_paths()[\"stdlib\"])' 2>/dev/null", "r");
-    if (!p) return l;
-    char dir[1024] = "";
-    char *got = fgets(dir, sizeof dir, p);
-    pclose(p);
-    if (!got || !dir[0]) return l;
-    dir[strcspn(dir, "\n")] = 0;
+    char dir[1024];
+    if (gb_python_stdlib(dir, sizeof dir) != 0) return l;
     char cmd[1200];
     snprintf(cmd, sizeof cmd, "find '%s' -name site-packages -prune -o -name '*.py' -type f -print", dir);
-    p = popen(cmd, "r");
+    FILE *p = popen(cmd, "r");
     if (!p) return l;
     char line[4096];
     size_t cap = 0;

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "files.h"
 #include "sha256.h"
 #include "tokenizer.h"
 #include "util.h"
@@ -42,23 +43,10 @@ static int is_dir_with(const char *dir, const char *file) {
 /* Root of the Python standard library to read `file` cases from, or "" when none is found. */
 static void find_stdlib(char *out, size_t outsz, const char *recorded) {
     const char *env = getenv("GLASSBOX_PY_STDLIB");
-    if (env && *env) {
+    if (env && *env)
         snprintf(out, outsz, "%s", env);
-        return;
-    }
-    FILE *p = popen(
-        "python3 -c 'import sysconfig; print(sysconfig.get_paths()[\"stdlib\"])' 2>/dev/null", "r");
-    if (p) {
-        char line[4096] = "";
-        char *got = fgets(line, sizeof line, p);
-        pclose(p);
-        line[strcspn(line, "\r\n")] = 0;
-        if (got && *line && is_dir_with(line, "os.py")) {
-            snprintf(out, outsz, "%s", line);
-            return;
-        }
-    }
-    snprintf(out, outsz, "%s", recorded && is_dir_with(recorded, "os.py") ? recorded : "");
+    else if (gb_python_stdlib(out, outsz) != 0)
+        snprintf(out, outsz, "%s", recorded && is_dir_with(recorded, "os.py") ? recorded : "");
 }
 
 /* ---- parsing the expectation file ---- */

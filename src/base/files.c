@@ -294,3 +294,19 @@ int gb_finish_output(FILE *f, const char *cmd, const char *what) {
     clearerr(f);
     return -1;
 }
+
+int gb_python_stdlib(char *out, size_t outsz) {
+    FILE *p = popen(
+        "python3 -c 'import sysconfig; print(sysconfig.get_paths()[\"stdlib\"])' 2>/dev/null", "r");
+    if (!p) return -1;
+    char line[4096] = "";
+    char *got = fgets(line, sizeof line, p);
+    pclose(p);
+    line[strcspn(line, "\r\n")] = 0;
+    char os_py[4096 + 8];
+    struct stat st;
+    snprintf(os_py, sizeof os_py, "%s/os.py", line);
+    if (!got || !line[0] || stat(os_py, &st) != 0 || !S_ISREG(st.st_mode)) return -1;
+    snprintf(out, outsz, "%s", line);
+    return 0;
+}

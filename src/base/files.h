@@ -45,4 +45,10 @@ int gb_write_file(const char *path, const void *data, size_t len, char *err);
  * "standard output"). Returns 0, or -1 after printing "glassbox: CMD: cannot write WHAT: why". */
 int gb_finish_output(FILE *f, const char *cmd, const char *what);
 
+/* The folder of the machine's Python standard library, as `python3` reports it (sysconfig's
+ * "stdlib" path), checked to hold os.py. Returns 0 with the folder in out, or -1 when there is no
+ * python3 or it names no such folder. The tokenizer tests and `glassbox bench`'s tokenizer
+ * figures read their stdlib texts from here. */
+int gb_python_stdlib(char *out, size_t outsz);
+
 #endif

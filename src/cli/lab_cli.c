@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "files.h"
 #include "gguf.h"
 #include "json.h"
 #include "tokenlab.h"
@@ -523,26 +524,9 @@ static int cmp_path(const void *a, const void *b) {
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The stdlib directory python3 reports (as the node script asks it), else a usual place. */
-static int find_stdlib(char *out, size_t outsz) {
-    FILE *p = popen(
-        "python3 -c 'import sysconfig; print(sysconfig.get_paths()[\"stdlib\"])' 2>/dev/null", "r");
-    if (p) {
-        char line[4096] = "";
-        char *got = fgets(line, sizeof line, p);
-        pclose(p);
-        line[strcspn(line, "\r\n")] = 0;
-        if (got && line[0]) {
-            snprintf(out, outsz, "%s", line);
-            return 0;
-        }
-    }
-    return -1;
-}
-
 static char *stdlib_text(size_t max, size_t *len, size_t *n_files, char *where, size_t wsz) {
     char root[4096];
-    if (find_stdlib(root, sizeof root) != 0) return NULL;
+    if (gb_python_stdlib(root, sizeof root) != 0) return NULL;
     PathList pl = {0};
     list_py(root, "", &pl);
     qsort(pl.paths, pl.n, sizeof(char *), cmp_path); /* strcmp: byte order, as Buffer.compare */
