@@ -321,6 +321,34 @@ assert e["bytes"] == os.path.getsize(sys.argv[3])
 assert e["bits_per_byte"] > 0 and abs(e["bits_per_byte"] * e["bytes"] - e["bits"]) < 1e-3 * e["bits"]
 assert abs(e["bits_per_token"] * e["tokens"] - e["bits"]) < 1e-3 * e["bits"]
 EOF
+# --stride: windows end N tokens apart, each reaching back a whole context, and each scores the
+# tokens no window before it did. Rebuilt here window by window with score, which feeds the ids one
+# at a time after BOS (the decode path, not eval's batched one).
+check "eval --stride 100 --json" run_status 0 eval --json --stride 100 "$TMP/long.txt"
+cp "$TMP/out" "$TMP/long-stride.json"
+check "eval --stride: the bits are score's over the same windows" python3 - "$G" "$TMP/long-stride.json" "$TMP/long.json" <<'EOF'
+import json, subprocess, sys
+g, stride = sys.argv[1], 100
+e = json.load(open(sys.argv[2]))
+ids = [t["id"] for t in json.load(open(sys.argv[3]))]
+info = subprocess.run([g, "info"], check=True, capture_output=True, text=True).stdout
+ctx = int(next(l.split()[-1] for l in info.splitlines() if "context_length" in l)) - 1
+bits, start, windows = 0.0, 0, 0
+while start < len(ids):
+    step = ctx if start == 0 else stride
+    end = min(len(ids), start + step)
+    frm = max(0, start + step - ctx)
+    out = subprocess.run([g, "score", "--json", "--ids", "", " ".join(map(str, ids[frm:end]))],
+                         check=True, capture_output=True).stdout
+    bits += sum(t["bits"] for t in json.loads(out)["tokens"][start - frm:])
+    start, windows = end, windows + 1
+assert windows > 3, windows
+assert e["stride"] == stride and e["predicted"] == len(ids), e
+assert abs(e["bits"] - bits) < 1e-3 * bits, (e["bits"], bits)
+EOF
+check "eval --stride past the context exits 2" run_status 2 eval --stride 256 "$TMP/long.txt"
+check "eval --stride past the context names the limit" err_has "(255"
+check "eval --stride 0 exits 2" run_status 2 eval --stride 0 "$TMP/long.txt"
 # The bits eval adds up are those probs reports at T = 1, token by token, starting from BOS alone.
 printf 'def fib' >"$TMP/short.txt"
 check "eval --json of a short file" run_status 0 eval --json "$TMP/short.txt"

@@ -10,14 +10,19 @@
 
 // clang-format off
 static const char EVAL_USAGE[] =
-    "usage: glassbox eval [--json] [--model FILE] FILE|-\n"
+    "usage: glassbox eval [--json] [--stride N] [--model FILE] FILE|-\n"
     "The model's cross-entropy on FILE: the file's tokens run in non-overlapping windows of the\n"
     "model's context, each window starting from the BOS token (so every token of the file is\n"
     "predicted). Prints bits per byte (all predicted tokens' bits / the file's bytes), bits per\n"
     "token, and the counts. A model without BOS starts each window with the last token of the one\n"
     "before, so only the file's first token goes unpredicted.\n"
     "  --json       print {\"bytes\", \"tokens\", \"predicted\", \"bits\", \"bits_per_byte\",\n"
-    "               \"bits_per_token\"}\n"
+    "               \"bits_per_token\", \"stride\"}\n"
+    "  --stride N   slide the window N tokens at a time instead (1 to the context - 1), scoring\n"
+    "               only each window's last N tokens: every token after the first window is then\n"
+    "               predicted from at least context - 1 - N tokens before it, as a compressor\n"
+    "               driven by the model would see them (1 = always the full context; the cost\n"
+    "               grows as (context - 1) / N)\n"
     "  --model FILE the model (default: $GLASSBOX_MODEL, else assets/glassbox.gguf)\n";
 // clang-format on
 
@@ -35,15 +40,19 @@ static double surprisal_bits(const float *logits, int vocab, int32_t target) {
 typedef struct {
     double bits, secs;
     long predicted, windows;
+    int stride; // how far apart the windows end
 } EvalSum;
 
-/* The bits of the n tokens of spans, window by window: a first token that is only context (BOS, or
- * the previous window's last token), then up to seq_len - 1 tokens of the file, each predicted from
- * everything before it. */
-static EvalSum evaluate(Model *m, const TokenSpan *spans, int n, int32_t bos) {
+/* The bits of the n tokens of spans, window by window. A window is a first token that is only
+ * context (BOS, or the token before the window's first) and up to seq_len - 1 tokens of the file,
+ * each predicted from everything before it in the window. Windows end `stride` tokens apart (the
+ * first ends at seq_len - 1 tokens), and each scores the tokens no window before it scored; with
+ * stride seq_len - 1 they do not overlap. */
+static EvalSum evaluate(Model *m, const TokenSpan *spans, int n, int32_t bos, int stride) {
     int vocab = m->config.vocab_size, seq_len = m->config.seq_len;
-    EvalSum s = {0};
-    int start = bos >= 0 ? 0 : 1; // index of the first file token still to predict
+    EvalSum s = {.stride = stride};
+    int first = bos >= 0 ? 0 : 1; // the first token of the file that can be predicted
+    int start = first;            // the first token still to score
     // A whole window runs as one batched pass (matrix-matrix products), with the logits of every
     // position; the views' probes are not needed here.
     m->probes.enabled = 0;
@@ -51,18 +60,22 @@ static EvalSum evaluate(Model *m, const TokenSpan *spans, int n, int32_t bos) {
     float *logits = gb_malloc((size_t)seq_len * vocab * sizeof(float)); // (seq_len, vocab)
     double t0 = gb_now();
     while (start < n) {
-        int count = n - start < seq_len - 1 ? n - start : seq_len - 1;
-        window[0] = bos >= 0 ? bos : spans[start - 1].id;
+        int step = start == first ? seq_len - 1 : stride;
+        int end = n - start < step ? n : start + step; // this window scores [start, end)
+        // The window is [from, end): it reaches back as far as a whole one would, so a last,
+        // shorter window has the same context before its first token as the others.
+        int from = start + step - (seq_len - 1) > first ? start + step - (seq_len - 1) : first;
+        int count = end - from;
+        window[0] = bos >= 0 ? bos : spans[from - 1].id;
         for (int i = 0; i < count - 1; i++)
-            window[i + 1] = spans[start + i].id;
-        // Positions 0..count-1: the context token and the first count-1 targets; position i's
-        // logits predict target i.
+            window[i + 1] = spans[from + i].id;
+        // Position i's logits (after the context token and i file tokens) predict token from + i.
         model_forward_prompt_all(m, window, count, 0, logits);
-        for (int i = 0; i < count; i++) {
-            s.bits += surprisal_bits(logits + (size_t)i * vocab, vocab, spans[start + i].id);
+        for (int i = start - from; i < count; i++) {
+            s.bits += surprisal_bits(logits + (size_t)i * vocab, vocab, spans[from + i].id);
             s.predicted++;
         }
-        start += count;
+        start = end;
         s.windows++;
     }
     s.secs = gb_now() - t0;
@@ -81,13 +94,17 @@ static void print_eval(const EvalSum *s, const char *file, size_t len, int n, in
         cli_json_number(stdout, s->bits / (double)len);
         printf(", \"bits_per_token\": ");
         cli_json_number(stdout, s->predicted ? s->bits / (double)s->predicted : NAN);
-        printf("}\n");
+        printf(", \"stride\": %d}\n", s->stride);
         return;
     }
     printf("file: %s, %zu bytes, %d tokens (%.3f bytes per token)\n", file, len, n,
            n ? (double)len / n : 0.0);
-    printf("windows: %ld of up to %d tokens (context %d%s)\n", s->windows, seq_len - 1, seq_len,
+    printf("windows: %ld of up to %d tokens (context %d%s), ", s->windows, seq_len - 1, seq_len,
            bos ? ", each after BOS" : "");
+    if (s->stride == seq_len - 1)
+        printf("not overlapping\n");
+    else
+        printf("%d apart: each scores its last %d\n", s->stride, s->stride);
     if (s->predicted < n)
         printf("predicted: %ld tokens (the first has no context: no BOS)\n", s->predicted);
     printf("bits per byte: %.4f\n", s->bits / (double)len);
@@ -99,9 +116,11 @@ static void print_eval(const EvalSum *s, const char *file, size_t len, int n, in
 int cli_eval(int argc, char **argv) {
     const char *model_path = cli_default_model();
     bool json = false;
+    int stride = 0; // 0: the context - 1, windows that do not overlap
     const Option opts[] = {
         OPTION_STRING("--model", "-m", &model_path),
         OPTION_FLAG("--json", &json),
+        OPTION_INT("--stride", &stride, 1, 1 << 30),
     };
     static const char *const names[] = {"FILE"};
     const OptionSpec spec = {"eval", EVAL_USAGE, opts, OPTIONS_COUNT(opts), names, 1, 1};
@@ -137,8 +156,14 @@ int cli_eval(int argc, char **argv) {
             fprintf(stderr, "glassbox: eval: %s: a context of %d cannot predict anything\n",
                     model_path, seq_len);
             r = GB_EXIT_USAGE;
+        } else if (stride > seq_len - 1) {
+            fprintf(stderr,
+                    "glassbox: eval: --stride %d: more than this model's context allows (%d: a "
+                    "window holds %d tokens of the file)\n",
+                    stride, seq_len - 1, seq_len - 1);
+            r = GB_EXIT_USAGE;
         } else {
-            EvalSum s = evaluate(&cm.model, spans, n, bos);
+            EvalSum s = evaluate(&cm.model, spans, n, bos, stride ? stride : seq_len - 1);
             print_eval(&s, args[0], len, n, seq_len, bos >= 0, json);
             r = cli_finish_output("eval");
         }
