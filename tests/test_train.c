@@ -694,6 +694,32 @@ static void test_matches_model_forward(void **state) {
     train_model_free(&m);
 }
 
+/* train_load_weights takes a model's weights: the trainer then computes that model's logits. A model
+ * of another shape is refused, naming both shapes. */
+static void test_load_weights(void **state) {
+    (void)state;
+    TrainModel m;
+    build_random(&m, 2, 7, 11);
+    Model mm;
+    char err[GB_ERRLEN];
+    assert_int_equal(model_init_random(&mm, &m.config, 5, err), 0);
+    assert_int_equal(train_load_weights(&m, &mm, err), 0);
+    int32_t inputs[14];
+    for (int i = 0; i < 14; i++)
+        inputs[i] = (i * 5 + 1) % TV;
+    train_forward(&m, inputs, NULL);
+    assert_same_logits(&mm, &m, inputs);
+    model_free(&mm);
+
+    Config other = m.config;
+    other.hidden_dim += 2;
+    assert_int_equal(model_init_random(&mm, &other, 5, err), 0);
+    assert_int_equal(train_load_weights(&m, &mm, err), -1);
+    assert_non_null(strstr(err, "is not the one asked for"));
+    model_free(&mm);
+    train_model_free(&m);
+}
+
 static void test_written_gguf_loads(void **state) {
     (void)state;
     TrainModel m;
@@ -739,6 +765,7 @@ int main(void) {
         cmocka_unit_test(test_resume_is_exact),
         cmocka_unit_test(test_lr_schedule),
         cmocka_unit_test(test_matches_model_forward),
+        cmocka_unit_test(test_load_weights),
         cmocka_unit_test(test_written_gguf_loads),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -45,6 +45,23 @@ check "f16 output loads" run_status 0 train "${TINY[@]}" --steps 5 --type f16 -o
 check "... as F16 tensors" run_status 0 info --model "$TMP/h.gguf"
 check "... (info says F16)" out_has "F16"
 
+# --init: training starts from a model's weights. With a learning rate too small to move a float,
+# one step writes the model it started from, byte for byte; a longer --ctx starts from them too.
+check "--init trains from a model" run_status 0 train "${TINY[@]}" --init "$TMP/m.gguf" --steps 1 --lr 1e-30 --warmup 0 -o "$TMP/i.gguf"
+check "... saying so" out_has "init: the weights of $TMP/m.gguf (trained for a context of 16)"
+check "... and a step that changes nothing gives the same file" cmp -s "$TMP/m.gguf" "$TMP/i.gguf"
+check "--init with a longer --ctx" run_status 0 train "${TINY[@]}" --init "$TMP/m.gguf" --ctx 32 --batch 2 --steps 5 -o "$TMP/c.gguf"
+first_loss_low() { # it starts where the model left off, not from random weights (ln 320 = 5.8 nats)
+    awk -F'|' '/^step/ { split($2, a, " "); print a[2]; exit }' "$TMP/out" | awk '{ exit !($1 < 3.5) }'
+}
+check "... starts from the model's loss" first_loss_low
+check "... and writes a model of that context" run_status 0 info --model "$TMP/c.gguf"
+check "... (context_length 32)" out_has "llama.context_length (u32) = 32"
+check "--init of another shape exits 2" run_status 2 train "${TINY[@]}" --init "$TMP/m.gguf" --ffn 48 -o "$TMP/x.gguf"
+check "... naming both shapes" err_has "ffn 32, vocab 320) is not the one asked for"
+check "--init of a missing file exits 2" run_status 2 train "${TINY[@]}" --init "$TMP/none.gguf" -o "$TMP/x.gguf"
+check "... naming it" err_has "$TMP/none.gguf"
+
 # Interrupt and resume: the same file as the uninterrupted run, byte for byte.
 LONG=("${TINY[@]}" --steps 1000 --eval-every 0)
 check "uninterrupted run" run_status 0 train "${LONG[@]}" -o "$TMP/full.gguf"

@@ -27,6 +27,9 @@ static const char TRAIN_USAGE[] =
     "  model:    --dim 192 --layers 4 --heads 6 --kv-heads 6 --ffn 512 --ctx 256\n"
     "  budget:   --batch 16  --steps N | --tokens N (default 30M)\n"
     "  optimise: --lr 3e-3 --warmup 200 --seed 1\n"
+    "  start:    --init MODEL.gguf: from that model's weights, not random ones (fine-tuning, or a\n"
+    "            longer --ctx); it must have the shape asked for, and its vocabulary (--tokenizer\n"
+    "            MODEL.gguf uses the model's own)\n"
     "  run:      --eval-every 500 --log-every 10 --threads N (all cores)\n"
     "            --checkpoint FILE (OUT.ckpt) --checkpoint-every-sec 120 --resume\n"
     "            --export: write the checkpoint's weights as they stand (a run in progress)\n"
@@ -46,7 +49,7 @@ static void format_duration(char *out, size_t n, double sec) {
 }
 
 typedef struct {
-    const char *tokenizer, *train, *heldout, *out, *checkpoint, *type;
+    const char *tokenizer, *train, *heldout, *out, *checkpoint, *type, *init;
     long dim, layers, heads, kv_heads, ffn, ctx, batch, steps, tokens, warmup, seed, eval_every,
         log_every, ckpt_sec, threads;
     float lr;
@@ -117,6 +120,7 @@ static int parse_train_args(TrainArgs *a, int argc, char **argv) {
         OPTION_STRING("-o", "--output", &a->out),
         OPTION_STRING("--checkpoint", NULL, &a->checkpoint),
         OPTION_STRING("--type", NULL, &a->type),
+        OPTION_STRING("--init", NULL, &a->init),
         OPTION_FLAG("--resume", &a->resume),
         OPTION_FLAG("--export", &a->export_only),
     };
@@ -224,8 +228,26 @@ static void eval_and_print(TrainModel *m, const TrainData *d, long step) {
     fflush(stdout);
 }
 
-/* The model of a's shape, its weights initialised or taken from the checkpoint (--resume) at
- * *step; 0, or the exit status after a message (the model then freed). */
+/* --init: m's weights from the model at path; 0, or -1 after a message. */
+static int init_from_model(TrainModel *m, const char *path) {
+    char err[GB_ERRLEN];
+    Model src;
+    if (model_load(&src, path, 0, err) != 0) {
+        fprintf(stderr, "glassbox: train: --init: %s\n", err);
+        return -1;
+    }
+    int r = train_load_weights(m, &src, err);
+    if (r != 0)
+        fprintf(stderr, "glassbox: train: --init %s: %s\n", path, err);
+    else
+        printf("init: the weights of %s (trained for a context of %d)\n", path,
+               src.config.context_length);
+    model_free(&src);
+    return r;
+}
+
+/* The model of a's shape, its weights initialised (or --init's), or taken from the checkpoint
+ * (--resume) at *step; 0, or the exit status after a message (the model then freed). */
 static int build_model(TrainModel *m, TrainOptions *o, long *step, const TrainArgs *a,
                        const TrainData *d, const char *ckpt_path, uint64_t data_hash) {
     char err[GB_ERRLEN];
@@ -243,6 +265,10 @@ static int build_model(TrainModel *m, TrainOptions *o, long *step, const TrainAr
     o->total_steps = a->steps, o->warmup = a->warmup, o->lr = a->lr, o->seed = (uint64_t)a->seed;
     *step = 0;
     train_init_weights(m, o->seed);
+    if (a->init && init_from_model(m, a->init) != 0) {
+        train_model_free(m);
+        return GB_EXIT_USAGE;
+    }
     if (!a->resume) return GB_EXIT_OK;
     if (access(ckpt_path, F_OK) != 0) {
         printf("resume: no checkpoint at %s, starting from step 0\n", ckpt_path);

@@ -485,6 +485,51 @@ void train_model_view(Model *out, const TrainModel *m) {
     snprintf(out->name, sizeof(out->name), "glassbox");
 }
 
+/* Rows x cols floats of w (any type the loader reads) into out. */
+static void copy_matrix(float *out, Matrix w, size_t rows, size_t cols) {
+    for (size_t r = 0; r < rows; r++)
+        matrix_row(out + r * cols, w, (int)r, (int)cols);
+}
+
+int train_load_weights(TrainModel *m, const Model *src, char *err) {
+    const Config *c = &m->config, *s = &src->config;
+    if (s->arch != ARCH_LLAMA || s->rope_neox || s->dim != c->dim || s->hidden_dim != c->hidden_dim ||
+        s->n_layers != c->n_layers || s->n_heads != c->n_heads || s->n_kv_heads != c->n_kv_heads ||
+        s->vocab_size != c->vocab_size || s->rope_dim != c->rope_dim) {
+        gb_seterr(err, "its shape (%s, dim %d, %d layers, %d heads (%d kv), ffn %d, vocab %d) is not "
+                      "the one asked for (llama, dim %d, %d layers, %d heads (%d kv), ffn %d, vocab %d)",
+                 model_arch_name(s->arch), s->dim, s->n_layers, s->n_heads, s->n_kv_heads,
+                 s->hidden_dim, s->vocab_size, c->dim, c->n_layers, c->n_heads, c->n_kv_heads,
+                 c->hidden_dim, c->vocab_size);
+        return -1;
+    }
+    if (!src->weights.tied) {
+        gb_seterr(err, "it has an output head of its own, and the trainer ties it to the embedding");
+        return -1;
+    }
+    if (src->weights.layers[0].bq) {
+        gb_seterr(err, "it has biases on Q, K and V, which the trainer has not");
+        return -1;
+    }
+    size_t C = c->dim, QD = (size_t)c->n_heads * c->head_dim,
+           KD = (size_t)c->n_kv_heads * c->head_dim, H = c->hidden_dim;
+    ParamTensors *p = &m->params;
+    copy_matrix(p->token_embd, src->weights.token_embd, (size_t)c->vocab_size, C);
+    memcpy(p->output_norm, src->weights.output_norm, C * sizeof(float));
+    for (int l = 0; l < c->n_layers; l++) {
+        const LayerWeights *lw = &src->weights.layers[l];
+        const size_t D = C, Q = QD, K = KD; /* the names LLAMA_BLOCK_TENSORS sizes in */
+#define LOAD_MAT(field, cols, rows) copy_matrix(p->field + l * (cols) * (rows), lw->field, rows, cols)
+#define LOAD_VEC(field, cols, rows) memcpy(p->field + l * (cols), lw->field, (cols) * sizeof(float))
+#define LOAD(field, suffix, cols, rows, kind, heavy) LOAD_##kind(field, cols, rows);
+        LLAMA_BLOCK_TENSORS(LOAD)
+#undef LOAD
+#undef LOAD_VEC
+#undef LOAD_MAT
+    }
+    return 0;
+}
+
 void train_view_free(Model *view) {
     free(view->weights.layers);
     view->weights.layers = NULL;

@@ -128,6 +128,10 @@ float train_lr(long step, long total, long warmup, float peak);
  * train_view_free. */
 void train_model_view(Model *out, const TrainModel *m);
 void train_view_free(Model *view);
+/* Sets m's parameters to src's weights (dequantised to float), to train on from there (fine-tuning,
+ * or a longer context: the weights do not depend on T). src must have m's shape: a llama block with
+ * no biases, the output head tied to the embedding. Returns 0, or -1 with err saying what differs. */
+int train_load_weights(TrainModel *m, const Model *src, char *err);
 
 /* ---- the training loop's pieces ---- */
 typedef struct {
