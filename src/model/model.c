@@ -452,7 +452,7 @@ int model_check_config(Config *c, const char *what, char *err) {
  * of positions never reached cost no memory; a small one (at most PREFAULT_MAX_BYTES) is written
  * once at allocation instead, so that a step does not pay a page fault every few positions (the
  * shipped model: 8 faults a step, a few per cent of its time). */
-#define PREFAULT_MAX_BYTES ((size_t)16 << 20)
+#define PREFAULT_MAX_BYTES ((size_t)32 << 20)
 static void prefault_small(void *p, size_t bytes) {
     if (bytes <= PREFAULT_MAX_BYTES) memset(p, 0, bytes);
 }
