@@ -66,6 +66,8 @@ check "--lesson offers the lesson numbers 1..$n" offers --lesson "" -- $(seq 1 "
 mkdir -p "$TMP/d"
 touch "$TMP/d/model.gguf" "$TMP/d/intro.lesson" "$TMP/d/notes.txt"
 check "--model completes a file name" only info --model "$TMP/d/mo" -- "$TMP/d/model.gguf"
+check "train --init completes a file name" only train --init "$TMP/d/mo" -- "$TMP/d/model.gguf"
+check "train offers --init" offers train --in -- --init
 check "lesson check completes .lesson files" only lesson check "$TMP/d/" -- "$TMP/d/intro.lesson"
 cd "$TMP/d"
 check "a .lesson file in place of a subcommand" offers in -- intro.lesson

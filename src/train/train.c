@@ -485,6 +485,11 @@ void train_model_view(Model *out, const TrainModel *m) {
     snprintf(out->name, sizeof(out->name), "glassbox");
 }
 
+void train_view_free(Model *view) {
+    free(view->weights.layers);
+    view->weights.layers = NULL;
+}
+
 /* Rows x cols floats of w (any type the loader reads) into out. */
 static void copy_matrix(float *out, Matrix w, size_t rows, size_t cols) {
     for (size_t r = 0; r < rows; r++)
@@ -528,11 +533,6 @@ int train_load_weights(TrainModel *m, const Model *src, char *err) {
 #undef LOAD_MAT
     }
     return 0;
-}
-
-void train_view_free(Model *view) {
-    free(view->weights.layers);
-    view->weights.layers = NULL;
 }
 
 /* ---------------------------------------------------------------------------------------------- */
