@@ -26,7 +26,7 @@ _glassbox() {
 
     # Arguments of options that take a value.
     case $prev in
-    --model | -o | --record | --checkpoint | --file | --train | --heldout | --init)
+    --model | -o | --record | --checkpoint | --file | --train | --heldout)
         mapfile -t COMPREPLY < <(compgen -f -- "$cur")
         return
         ;;
