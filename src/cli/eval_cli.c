@@ -70,9 +70,13 @@ static EvalSum evaluate(Model *m, const TokenSpan *spans, int n, int32_t bos, in
         for (int i = 0; i < count - 1; i++)
             window[i + 1] = spans[from + i].id;
         // Position i's logits (after the context token and i file tokens) predict token from + i.
-        model_forward_prompt_all(m, window, count, 0, logits);
-        for (int i = start - from; i < count; i++) {
-            s.bits += surprisal_bits(logits + (size_t)i * vocab, vocab, spans[from + i].id);
+        // The positions before the first scored one only fill the KV cache: the output head runs
+        // on the scored ones alone (the same bits as one pass: model_forward_prompt's contract).
+        int skip = start - from;
+        if (skip > 0) model_forward_prompt(m, window, skip, 0);
+        model_forward_prompt_all(m, window + skip, count - skip, skip, logits);
+        for (int i = 0; i < count - skip; i++) {
+            s.bits += surprisal_bits(logits + (size_t)i * vocab, vocab, spans[start + i].id);
             s.predicted++;
         }
         start = end;
